@@ -1,0 +1,40 @@
+# The two commands: `make run` and `make test`. Everything else is optional.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := market
+
+.PHONY: run test install lint format db-check serve clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask market load-catalogue
+	$(BIN)/flask market demo-data
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+db-check: install
+	$(BIN)/flask db check
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -1,0 +1,99 @@
+"""Users, organisations and memberships."""
+
+from datetime import datetime
+
+from flask import current_app
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..core.clock import utcnow
+from ..core.types import UTCDateTime
+from ..extensions import db
+
+ORG_KINDS = {
+    "agency": "中介机构",
+    "purchaser": "采购人",
+    "regulator": "监管部门",
+    "operator": "平台运营方",
+}
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisations"
+    __table_args__ = (CheckConstraint(f"kind IN {tuple(ORG_KINDS)}", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    uscc: Mapped[str | None] = mapped_column(String(18), unique=True)
+    legal_representative: Mapped[str] = mapped_column(String(50), default="")
+    region: Mapped[str] = mapped_column(String(50), default="")
+    address: Mapped[str] = mapped_column(String(200), default="")
+    contact_name: Mapped[str] = mapped_column(String(50), default="")
+    contact_phone: Mapped[str] = mapped_column(String(30), default="")
+    contact_email: Mapped[str] = mapped_column(String(120), default="")
+    commitment_signed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    memberships: Mapped[list["Membership"]] = relationship(back_populates="organisation")
+
+    @property
+    def kind_label(self):
+        return ORG_KINDS[self.kind]
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(50))
+    phone: Mapped[str] = mapped_column(String(30), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    membership: Mapped["Membership | None"] = relationship(back_populates="user", uselist=False)
+
+    def set_password(self, password: str) -> None:
+        method = current_app.config["PASSWORD_HASH_METHOD"]
+        self.password_hash = generate_password_hash(password, method=method)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self):
+        return self.active
+
+    @property
+    def organisation(self) -> Organisation | None:
+        return self.membership.organisation if self.membership else None
+
+    @property
+    def role(self) -> str | None:
+        org = self.organisation
+        return org.kind if org else None
+
+    @property
+    def is_org_admin(self) -> bool:
+        return bool(self.membership and self.membership.role == "admin")
+
+
+class Membership(db.Model):
+    """A user's place in one organisation (a user belongs to exactly one)."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (CheckConstraint("role IN ('admin', 'member')", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    role: Mapped[str] = mapped_column(String(10), default="member")
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="membership")
+    organisation: Mapped[Organisation] = relationship(back_populates="memberships")

@@ -1,0 +1,123 @@
+"""Registration (zero threshold: format checks only, active at once), login, user creation."""
+
+import re
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import func, select
+from stdnum.cn import uscc as uscc_lib
+from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
+
+from ..core.audit import record_event
+from ..core.clock import utcnow
+from ..core.errors import ServiceError
+from ..core.signals import organisation_registered
+from ..extensions import db
+from .models import Membership, Organisation, User
+
+PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+
+
+def normalise_uscc(value: str) -> str:
+    """Validate a 统一社会信用代码 (GB 32100-2015) and return it compacted and upper-case."""
+    try:
+        return uscc_lib.validate(value or "")
+    except InvalidLength as exc:
+        raise ServiceError("统一社会信用代码应为18位", "uscc") from exc
+    except InvalidChecksum as exc:
+        raise ServiceError("统一社会信用代码校验位不正确，请核对后重新输入", "uscc") from exc
+    except ValidationError as exc:
+        raise ServiceError("统一社会信用代码格式不正确（应为18位数字或大写字母）", "uscc") from exc
+
+
+@dataclass
+class Registration:
+    kind: str
+    org_name: str
+    uscc: str
+    legal_representative: str
+    region: str
+    address: str
+    contact_name: str
+    contact_phone: str
+    email: str
+    password: str
+    commitment_signed: bool
+
+
+def register_organisation(reg: Registration) -> User:
+    """Register an agency or purchaser with its first user as org admin; active at once."""
+    if reg.kind not in ("agency", "purchaser"):
+        raise ServiceError("只能注册中介机构或采购人账号")
+    uscc = normalise_uscc(reg.uscc)
+    if db.session.scalar(select(Organisation.id).where(Organisation.uscc == uscc)):
+        raise ServiceError("该统一社会信用代码已注册，如需加入该单位请联系单位管理员", "uscc")
+    if not PHONE_RE.match(reg.contact_phone.strip()):
+        raise ServiceError(
+            "联系电话格式不正确（手机号11位，或座机如 023-67001234）", "contact_phone"
+        )
+    if not reg.commitment_signed:
+        raise ServiceError("请阅读并签署信用承诺书", "commitment")
+    email = _check_new_login(reg.email, reg.password)
+
+    org = Organisation(
+        kind=reg.kind,
+        name=reg.org_name.strip(),
+        uscc=uscc,
+        legal_representative=reg.legal_representative.strip(),
+        region=reg.region.strip(),
+        address=reg.address.strip(),
+        contact_name=reg.contact_name.strip(),
+        contact_phone=reg.contact_phone.strip(),
+        contact_email=email,
+        commitment_signed_dt=utcnow(),
+    )
+    user = User(email=email, name=reg.contact_name.strip(), phone=reg.contact_phone.strip())
+    user.set_password(reg.password)
+    db.session.add_all([org, user, Membership(user=user, organisation=org, role="admin")])
+    db.session.flush()
+    record_event("organisation", org.id, "registered", actor=user, data={"kind": reg.kind})
+    organisation_registered.send(org)
+    return user
+
+
+def _check_new_login(email: str, password: str) -> str:
+    email = (email or "").strip().lower()
+    if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
+        raise ServiceError("该邮箱已被注册，请直接登录或使用其他邮箱", "email")
+    if len(password or "") < current_app.config["PASSWORD_MIN_LENGTH"]:
+        raise ServiceError(f"密码至少 {current_app.config['PASSWORD_MIN_LENGTH']} 位", "password")
+    return email
+
+
+def authenticate(email: str, password: str) -> User:
+    """The active user with these credentials, or a ServiceError that reveals nothing more."""
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None or not user.check_password(password):
+        raise ServiceError("邮箱或密码不正确")
+    if not user.active:
+        raise ServiceError("该账号已停用，请联系单位管理员")
+    user.last_login_dt = utcnow()
+    return user
+
+
+def create_staff_user(role: str, email: str, name: str, password: str, org_name: str) -> User:
+    """Create a regulator or operator user (CLI only), creating the department if needed."""
+    if role not in ("regulator", "operator"):
+        raise ServiceError("命令行只用于创建监管部门或运营方账号", "role")
+    email = _check_new_login(email, password)
+    org = db.session.scalar(
+        select(Organisation).where(Organisation.kind == role, Organisation.name == org_name)
+    )
+    is_new_org = org is None
+    if is_new_org:
+        org = Organisation(kind=role, name=org_name)
+        db.session.add(org)
+    user = User(email=email, name=name)
+    user.set_password(password)
+    db.session.add_all(
+        [user, Membership(user=user, organisation=org, role="admin" if is_new_org else "member")]
+    )
+    db.session.flush()
+    record_event("user", user.id, "created", data={"role": role, "organisation": org.name})
+    return user

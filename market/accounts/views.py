@@ -1,0 +1,86 @@
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..core.errors import ServiceError, apply_to_form
+from ..extensions import db
+from . import services
+from .forms import REGIONS, LoginForm, RegistrationForm
+from .models import ORG_KINDS
+
+bp = Blueprint("accounts", __name__)
+
+
+def _safe_next(target):
+    return target if target and target.startswith("/") and not target.startswith("//") else None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except ServiceError as err:
+            apply_to_form(form, err)
+        else:
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            flash(f"欢迎回来，{user.name}", "success")
+            return redirect(_safe_next(request.args.get("next")) or url_for("portal.dashboard"))
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    logout_user()
+    flash("您已安全退出", "info")
+    return redirect(url_for("portal.home"))
+
+
+@bp.route("/register")
+def register_choice():
+    return render_template("accounts/register_choice.html")
+
+
+@bp.route("/register/<kind>", methods=["GET", "POST"])
+def register(kind):
+    if kind not in ("agency", "purchaser"):
+        abort(404)
+    form = RegistrationForm()
+    if form.validate_on_submit():
+        reg = services.Registration(
+            kind=kind,
+            org_name=form.org_name.data,
+            uscc=form.uscc.data,
+            legal_representative=form.legal_representative.data,
+            region=form.region.data,
+            address=form.address.data,
+            contact_name=form.contact_name.data,
+            contact_phone=form.contact_phone.data,
+            email=form.email.data,
+            password=form.password.data,
+            commitment_signed=form.commitment.data,
+        )
+        try:
+            user = services.register_organisation(reg)
+        except ServiceError as err:
+            apply_to_form(form, err)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(f"注册成功，{user.organisation.name} 已入驻平台，无需审核即可使用。", "success")
+            return redirect(url_for("portal.dashboard"))
+    return render_template(
+        "accounts/register.html",
+        form=form,
+        kind=kind,
+        kind_label=ORG_KINDS[kind],
+        regions=REGIONS,
+    )
+
+
+@bp.route("/account")
+@login_required
+def account():
+    return render_template("accounts/account.html", user=current_user)

@@ -1,0 +1,24 @@
+"""Agency profiles, offerings, standing and the public directory."""
+
+
+def _on_organisation_registered(org, **_):
+    from .services import ensure_profile
+
+    if org.kind == "agency":
+        ensure_profile(org)
+
+
+def _on_contract_evaluated(evaluation, agency_org_id, scores, **_):
+    from .services import add_rating
+
+    add_rating(agency_org_id, scores)
+
+
+def init_app(app):
+    from ..core.signals import contract_evaluated, organisation_registered
+    from . import models  # noqa: F401
+    from .views import bp
+
+    organisation_registered.connect(_on_organisation_registered)
+    contract_evaluated.connect(_on_contract_evaluated)
+    app.register_blueprint(bp)

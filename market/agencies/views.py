@@ -1,0 +1,83 @@
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..catalogue.services import item_query
+from ..core.auth import role_required
+from ..core.errors import ServiceError, apply_to_form
+from ..extensions import db
+from . import services
+from .forms import OfferingForm
+from .models import RATING_DIMENSIONS, Agency
+
+bp = Blueprint("agencies", __name__)
+
+
+@bp.route("/agencies/")
+def directory():
+    q = request.args.get("q", "").strip()
+    item_id = request.args.get("item", type=int)
+    page = db.paginate(
+        services.directory_query(q, item_id),
+        per_page=current_app.config["PER_PAGE"],
+        error_out=False,
+    )
+    return render_template(
+        "agencies/directory.html",
+        page=page,
+        q=q,
+        item_id=item_id,
+        items=db.session.scalars(item_query()).all(),
+    )
+
+
+@bp.route("/agencies/<int:org_id>")
+def profile(org_id):
+    agency = db.session.get(Agency, org_id)
+    if agency is None:
+        abort(404)
+    allowed, reason = services.can_bid(agency)
+    return render_template(
+        "agencies/profile.html",
+        agency=agency,
+        dimensions=RATING_DIMENSIONS,
+        can_bid=allowed,
+        standing_reason=reason,
+    )
+
+
+@bp.route("/agency/offerings", methods=["GET", "POST"])
+@role_required("agency")
+def offerings():
+    agency = services.agency_of(current_user)
+    form = OfferingForm()
+    taken = {o.item_id for o in agency.offerings}
+    form.item_id.choices = [
+        (item.id, f"{item.code} {item.name}")
+        for item in db.session.scalars(item_query())
+        if item.id not in taken
+    ]
+    if form.validate_on_submit():
+        data = services.OfferingData(
+            form.item_id.data,
+            form.fee_standard.data,
+            form.promised_days.data,
+            form.description.data or "",
+        )
+        try:
+            offering = services.declare_offering(current_user, data)
+        except ServiceError as err:
+            apply_to_form(form, err)
+        else:
+            db.session.commit()
+            flash(f"已添加服务「{offering.item.name}」", "success")
+            return redirect(url_for(".offerings"))
+    return render_template("agencies/offerings.html", agency=agency, form=form)
+
+
+@bp.route("/agency/offerings/<int:offering_id>/withdraw", methods=["POST"])
+@role_required("agency")
+def withdraw(offering_id):
+    services.withdraw_offering(current_user, offering_id)
+    db.session.commit()
+    flash("已撤下该服务", "info")
+    return redirect(url_for(".offerings"))

@@ -1,0 +1,44 @@
+"""Configuration defaults; instance/config.py, then MARKET_* env vars, override them."""
+
+import os
+import secrets
+
+
+class DefaultConfig:
+    SECRET_KEY = None  # read from instance/secret_key (created on first start) unless configured
+    SQLALCHEMY_DATABASE_URI = None  # SQLite in instance/ unless configured
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    WTF_I18N_ENABLED = False  # WTForms' own zh catalogue is used (see core/forms.py)
+    BOOTSTRAP_SERVE_LOCAL = True  # government intranets are offline: no CDN
+    BOOTSTRAP_BTN_STYLE = "primary"
+    TIMEZONE = "Asia/Shanghai"
+    PER_PAGE = 20
+    BID_MIN_WORKING_DAYS = 3
+    PUBLICITY_WORKING_DAYS = 3
+    PASSWORD_MIN_LENGTH = 8
+    PASSWORD_HASH_METHOD = "scrypt"
+
+
+def load_config(app, test_config=None):
+    """Fill app.config: defaults → instance/config.py → MARKET_* env vars → test_config."""
+    app.config.from_object(DefaultConfig)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env(prefix="MARKET")
+    if test_config:
+        app.config.update(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        path = os.path.join(app.instance_path, "market.sqlite3")
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
+
+
+def _instance_secret(instance_path):
+    # A per-installation key, so a fresh checkout is never served with a known key.
+    path = os.path.join(instance_path, "secret_key")
+    if not os.path.exists(path):
+        with open(path, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    with open(path) as fh:
+        return fh.read().strip()

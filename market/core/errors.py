@@ -1,0 +1,53 @@
+"""Service errors and the Chinese error pages."""
+
+from flask import render_template
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
+
+
+class ServiceError(Exception):
+    """A rule was broken: `message` is shown to the user, `field` names the form field if any."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotAllowed(ServiceError):
+    """The actor has no right to do this (rendered as 403)."""
+
+
+def apply_to_form(form, error: ServiceError) -> None:
+    """Put a service error back on the form, next to its field when it has one."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+ERROR_TEXT = {
+    400: ("请求无效", "提交的内容无法处理，请返回上一页检查后重试。"),
+    403: ("无权访问", "您没有权限执行此操作。如需帮助，请联系平台运营方。"),
+    404: ("页面不存在", "您访问的页面不存在或已被删除。"),
+    405: ("请求方式不正确", "该页面不支持此请求方式。"),
+    409: ("数据已变更", "该记录刚刚被他人修改，您的操作未生效。请刷新页面后重试。"),
+    500: ("服务器内部错误", "系统暂时出现问题，我们已记录该错误，请稍后再试。"),
+}
+
+
+def _render(code, detail=None):
+    title, text = ERROR_TEXT[code]
+    return render_template("errors.html", code=code, title=title, text=detail or text), code
+
+
+def register_error_handlers(app):
+    for code in ERROR_TEXT:
+        app.register_error_handler(code, lambda e, code=code: _render(code))
+    app.register_error_handler(
+        CSRFError, lambda e: _render(400, "页面已过期或表单校验令牌无效，请刷新页面后重新提交。")
+    )
+    app.register_error_handler(NotAllowed, lambda e: _render(403, e.message))
+    # Optimistic locking (version_id_col) lost a race: nothing was written.
+    app.register_error_handler(StaleDataError, lambda e: _render(409))

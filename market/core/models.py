@@ -1,0 +1,39 @@
+"""Cross-domain tables: the audit log and the working-day calendar overrides."""
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .clock import utcnow
+from .types import UTCDateTime
+
+
+class AuditEvent(db.Model):
+    """One thing that happened to an aggregate, with who did it; never updated."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_subject", "subject_type", "subject_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    subject_type: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[int]
+    action: Mapped[str] = mapped_column(String(60))
+    from_state: Mapped[str | None] = mapped_column(String(30))
+    to_state: Mapped[str | None] = mapped_column(String(30))
+    public: Mapped[bool] = mapped_column(default=True)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class CalendarOverride(db.Model):
+    """An operator's correction to the holiday package: this date is (not) a working day."""
+
+    __tablename__ = "calendar_overrides"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    is_working_day: Mapped[bool]
+    note: Mapped[str] = mapped_column(String(200), default="")

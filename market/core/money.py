@@ -1,0 +1,31 @@
+"""Money is integer fen (分) everywhere; yuan only at the edges (forms and display)."""
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+
+class MoneyError(ValueError):
+    pass
+
+
+def yuan_to_fen(value) -> int:
+    """Parse a yuan amount ("12345.6", Decimal) into integer fen; at most two decimals."""
+    try:
+        amount = Decimal(str(value).replace(",", "").replace("，", "").strip())
+    except InvalidOperation as exc:
+        raise MoneyError("金额格式不正确，请输入数字，例如 12000 或 12000.50") from exc
+    if not amount.is_finite():
+        raise MoneyError("金额格式不正确")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise MoneyError("金额最多保留两位小数（精确到分）")
+    return int((amount * 100).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def fen_to_yuan(fen: int) -> Decimal:
+    return (Decimal(fen) / 100).quantize(Decimal("0.01"))
+
+
+def format_fen(fen: int | None) -> str:
+    """12345600 → '¥123,456.00'."""
+    if fen is None:
+        return "—"
+    return f"¥{fen_to_yuan(fen):,.2f}"

@@ -1,0 +1,54 @@
+"""Working days on the official Chinese calendar (holidays + 调休), with operator overrides.
+
+The `holidays` package knows the State Council's schedule once it is published; for a year it
+does not know yet, operators enter CalendarOverride rows, which win over the package.
+"""
+
+from datetime import date, datetime, timedelta
+from functools import cache
+
+import holidays
+from sqlalchemy import select
+
+from .clock import SHANGHAI, from_local
+
+
+@cache
+def _cn_calendar():
+    return holidays.country_holidays("CN")
+
+
+def _overrides(start: date, end: date) -> dict[date, bool]:
+    from ..extensions import db
+    from .models import CalendarOverride
+
+    rows = db.session.execute(
+        select(CalendarOverride.day, CalendarOverride.is_working_day).where(
+            CalendarOverride.day.between(start, end)
+        )
+    )
+    return dict(rows.all())
+
+
+def is_working_day(day: date, overrides: dict[date, bool] | None = None) -> bool:
+    """True if `day` is a working day in mainland China."""
+    if overrides is None:
+        overrides = _overrides(day, day)
+    if day in overrides:
+        return overrides[day]
+    return _cn_calendar().is_working_day(day)
+
+
+def add_working_days(moment: datetime, n: int) -> datetime:
+    """The same local clock time on the n-th working day after `moment`'s local date."""
+    local = moment.astimezone(SHANGHAI)
+    day = local.date()
+    # Long holidays (Spring Festival) are at most ~9 days in a row: 3n + 20 days always suffices.
+    overrides = _overrides(day, day + timedelta(days=3 * n + 20))
+    counted = 0
+    while counted < n:
+        day += timedelta(days=1)
+        if is_working_day(day, overrides):
+            counted += 1
+    naive = datetime.combine(day, local.time().replace(tzinfo=None))
+    return from_local(naive)

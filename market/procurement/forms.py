@@ -1,0 +1,81 @@
+from wtforms import (
+    DateTimeLocalField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange
+
+from ..agencies.models import RATING_DIMENSIONS
+from ..core.forms import BaseForm, YuanField
+
+REQUIRED = DataRequired(message="请填写此项")
+
+
+class NoticeForm(BaseForm):
+    item_id = SelectField(
+        "中介服务事项", coerce=int, validators=[DataRequired(message="请选择服务事项")]
+    )
+    title = StringField("项目名称", validators=[REQUIRED, Length(max=200)])
+    scope = TextAreaField("服务内容及范围", validators=[REQUIRED, Length(max=5000)])
+    ceiling = YuanField(
+        "最高限价（元）", validators=[REQUIRED], description="报价不得高于此价格；精确到分"
+    )
+    service_days = IntegerField(
+        "服务期限（天）",
+        validators=[
+            DataRequired(message="请填写服务期限"),
+            NumberRange(min=1, max=730, message="应为 1–730 天"),
+        ],
+    )
+    deadline = DateTimeLocalField(
+        "报价截止时间（北京时间）",
+        format="%Y-%m-%dT%H:%M",
+        validators=[DataRequired(message="请填写有效的截止时间")],
+    )
+    contact_name = StringField("联系人", validators=[REQUIRED, Length(max=50)])
+    contact_phone = StringField("联系电话", validators=[REQUIRED, Length(max=30)])
+
+
+class BidForm(BaseForm):
+    amount = YuanField("报价（元）", validators=[REQUIRED])
+    plan = TextAreaField("服务方案简述", validators=[Length(max=5000)])
+
+
+class ReasonForm(BaseForm):
+    reason = TextAreaField("理由", validators=[REQUIRED, Length(max=1000)])
+
+
+class SelectBidForm(ReasonForm):
+    bid_id = HiddenField(validators=[REQUIRED])
+
+
+class DeliverForm(BaseForm):
+    note = TextAreaField(
+        "交付说明",
+        validators=[REQUIRED, Length(max=2000)],
+        description="交付成果名称、份数、交付方式等",
+    )
+
+
+SCORE_CHOICES = [(n, str(n)) for n in range(5, 0, -1)]
+
+
+class EvaluationForm(BaseForm):
+    comment = TextAreaField("评价意见", validators=[Length(max=2000)])
+
+
+for _key, _label in RATING_DIMENSIONS.items():
+    setattr(
+        EvaluationForm,
+        _key,
+        RadioField(
+            _label,
+            choices=SCORE_CHOICES,
+            coerce=int,
+            validators=[DataRequired(message=f"请为“{_label}”打分")],
+        ),
+    )

@@ -1,0 +1,290 @@
+"""The procurement slice: notices, sealed bids, direct selection, delivery, acceptance."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..accounts.services import PHONE_RE
+from ..agencies import services as agencies
+from ..agencies.models import RATING_DIMENSIONS
+from ..catalogue.models import ServiceItem
+from ..core.audit import record_event
+from ..core.clock import to_local, utcnow
+from ..core.errors import NotAllowed, ServiceError
+from ..core.money import format_fen
+from ..core.signals import contract_evaluated
+from ..core.workdays import add_working_days
+from ..extensions import db
+from .models import Bid, Evaluation, Notice
+from .runner import apply_due
+from .states import SEALED_STATES, party_of, transition
+
+
+@dataclass
+class NoticeData:
+    item_id: int
+    title: str
+    scope: str
+    ceiling_fen: int
+    service_days: int
+    deadline_dt: datetime
+    contact_name: str
+    contact_phone: str
+
+
+def _purchaser_org(user):
+    org = getattr(user, "organisation", None)
+    if org is None or org.kind != "purchaser":
+        raise NotAllowed("只有采购人账号可以发布采购公告")
+    return org
+
+
+def _own_notice(user, notice):
+    if party_of(notice, user) != "purchaser":
+        raise NotAllowed("只能操作本单位发布的采购公告")
+
+
+def earliest_deadline(now=None) -> datetime:
+    """The earliest bidding deadline allowed for a notice published now."""
+    return add_working_days(now or utcnow(), current_app.config["BID_MIN_WORKING_DAYS"])
+
+
+def _check_notice_data(data: NoticeData, now) -> ServiceItem:
+    item = db.session.get(ServiceItem, data.item_id)
+    if item is None:
+        raise ServiceError("所选中介服务事项不存在", "item_id")
+    if not item.is_online:
+        raise ServiceError(
+            f"「{item.name}」目前为「{item.status_label}」状态，尚未上线，不能发起采购", "item_id"
+        )
+    if not data.title.strip():
+        raise ServiceError("请填写项目名称", "title")
+    if data.ceiling_fen <= 0:
+        raise ServiceError("最高限价必须大于 0", "ceiling")
+    if not 0 < data.service_days <= 730:
+        raise ServiceError("服务期限应为 1–730 天", "service_days")
+    if not PHONE_RE.match(data.contact_phone.strip()):
+        raise ServiceError("联系电话格式不正确", "contact_phone")
+    _check_deadline(data.deadline_dt, now)
+    return item
+
+
+def _check_deadline(deadline_dt, now):
+    earliest = earliest_deadline(now)
+    if deadline_dt < earliest:
+        days = current_app.config["BID_MIN_WORKING_DAYS"]
+        raise ServiceError(
+            f"报价截止时间距发布不得少于 {days} 个工作日，最早可设为 "
+            f"{to_local(earliest):%Y-%m-%d %H:%M}",
+            "deadline",
+        )
+
+
+def create_notice(user, data: NoticeData) -> Notice:
+    """Create a draft notice for an online catalogue item."""
+    org = _purchaser_org(user)
+    item = _check_notice_data(data, utcnow())
+    notice = Notice(
+        purchaser=org,
+        item=item,
+        title=data.title.strip(),
+        scope=data.scope.strip(),
+        ceiling_fen=data.ceiling_fen,
+        service_days=data.service_days,
+        deadline_dt=data.deadline_dt,
+        contact_name=data.contact_name.strip(),
+        contact_phone=data.contact_phone.strip(),
+        created_by=user,
+    )
+    db.session.add(notice)
+    db.session.flush()
+    record_event("notice", notice.id, "created", actor=user, public=False)
+    return notice
+
+
+def update_notice(user, notice: Notice, data: NoticeData) -> None:
+    """Change a draft notice."""
+    _own_notice(user, notice)
+    if notice.state != "draft":
+        raise ServiceError("只有草稿状态的公告可以修改")
+    item = _check_notice_data(data, utcnow())
+    notice.item = item
+    for field in ("title", "scope", "contact_name", "contact_phone"):
+        setattr(notice, field, getattr(data, field).strip())
+    notice.ceiling_fen = data.ceiling_fen
+    notice.service_days = data.service_days
+    notice.deadline_dt = data.deadline_dt
+    db.session.flush()
+    record_event("notice", notice.id, "edited", actor=user, public=False)
+
+
+def publish_notice(user, notice: Notice) -> None:
+    """Publish a draft: its item must still be online and its deadline far enough ahead."""
+    _own_notice(user, notice)
+    if not notice.item.is_online:
+        raise ServiceError(f"「{notice.item.name}」尚未上线，不能发布")
+    now = utcnow()
+    _check_deadline(notice.deadline_dt, now)
+    notice.published_dt = now
+    transition(notice, "published", user)
+
+
+def cancel_notice(user, notice: Notice, reason: str) -> None:
+    """Withdraw a draft or a notice still taking quotes, with a public reason."""
+    _own_notice(user, notice)
+    if not reason.strip():
+        raise ServiceError("请填写撤销原因", "reason")
+    notice.outcome_note = reason.strip()
+    transition(notice, "cancelled", user, reason=reason.strip())
+
+
+def load_notice(notice_id: int) -> Notice | None:
+    """The notice with any due deadline applied first (reads never show a stale state)."""
+    notice = db.session.get(Notice, notice_id)
+    if notice is not None:
+        apply_due(notice)
+    return notice
+
+
+def submit_bid(user, notice: Notice, amount_fen: int, plan: str) -> Bid:
+    """Submit a sealed quote before the deadline, at most the ceiling, one per agency."""
+    agency = agencies.agency_of(user)
+    apply_due(notice)
+    if notice.state != "published" or utcnow() >= notice.deadline_dt:
+        raise ServiceError("该公告已截止报价，不能再提交报价")
+    allowed, reason = agencies.can_bid(agency)
+    if not allowed:
+        raise ServiceError(reason)
+    if not agencies.offers_item(agency.org_id, notice.item_id):
+        raise ServiceError(f"本机构未声明提供「{notice.item.name}」服务，请先在“我的服务”中添加")
+    if any(b.agency_org_id == agency.org_id for b in notice.bids):
+        raise ServiceError("本机构已对该公告提交过报价，不能重复提交")
+    if amount_fen <= 0:
+        raise ServiceError("报价必须大于 0", "amount")
+    if amount_fen > notice.ceiling_fen:
+        raise ServiceError(f"报价不得高于最高限价 {format_fen(notice.ceiling_fen)}", "amount")
+    bid = Bid(
+        notice=notice,
+        agency_org_id=agency.org_id,
+        amount_fen=amount_fen,
+        plan=plan.strip(),
+        submitted_by_id=user.id,
+    )
+    db.session.add(bid)
+    db.session.flush()
+    # The audit event stays private: even the fact of a bid is sealed until the deadline.
+    record_event(
+        "bid", bid.id, "submitted", actor=user, public=False, data={"notice_id": notice.id}
+    )
+    return bid
+
+
+def visible_bids(notice: Notice, user) -> list[Bid]:
+    """The bids `user` may see: own bid only while sealed; all to the purchaser and
+    supervisors once bidding has closed; the winning bid to everyone once selected."""
+    org = getattr(user, "organisation", None) if user is not None else None
+    own = [b for b in notice.bids if org is not None and b.agency_org_id == org.id]
+    if notice.state in SEALED_STATES or notice.state == "failed":
+        return own
+    if party_of(notice, user) in ("purchaser", "regulator", "operator"):
+        return list(notice.bids)
+    winner = notice.selected_bid
+    return own + ([winner] if winner is not None and winner not in own else [])
+
+
+def visible_bid_count(notice: Notice, user) -> int | None:
+    """How many bids there are, or None while that is still sealed."""
+    if notice.state in SEALED_STATES:
+        return None
+    return len(notice.bids)
+
+
+def select_bid(user, notice: Notice, bid_id: int, reason: str) -> Bid:
+    """Direct selection (直接选取): the purchaser picks one quote after bidding closes;
+    the result then goes into publicity."""
+    _own_notice(user, notice)
+    apply_due(notice)
+    if notice.state != "bidding_closed":
+        raise ServiceError("只能在报价截止后、选定前选取中选机构")
+    bid = next((b for b in notice.bids if b.id == bid_id), None)
+    if bid is None:
+        raise ServiceError("所选报价不属于该公告")
+    if not reason.strip():
+        raise ServiceError("请填写选取理由", "reason")
+    bid.status = "selected"
+    notice.selection_reason = reason.strip()
+    transition(
+        notice, "selected", user, bid_id=bid.id, agency=bid.agency.name, amount_fen=bid.amount_fen
+    )
+    days = current_app.config["PUBLICITY_WORKING_DAYS"]
+    notice.publicity_end_dt = add_working_days(utcnow(), days)
+    transition(notice, "publicity", None, until=notice.publicity_end_dt.isoformat())
+    return bid
+
+
+def mark_delivered(user, notice: Notice, note: str) -> None:
+    """The contracted agency declares the service delivered."""
+    if not note.strip():
+        raise ServiceError("请填写交付说明（交付成果、份数等）", "note")
+    transition(notice, "delivered", user)
+    notice.contract.delivered_dt = utcnow()
+    notice.contract.delivery_note = note.strip()
+
+
+def accept_and_evaluate(user, notice: Notice, scores: dict[str, int], comment: str):
+    """The purchaser accepts the deliverable and rates the agency on five dimensions."""
+    _own_notice(user, notice)
+    if set(scores) != set(RATING_DIMENSIONS) or any(
+        not isinstance(v, int) or not 1 <= v <= 5 for v in scores.values()
+    ):
+        raise ServiceError("请为五个维度分别打 1–5 分")
+    transition(notice, "accepted", user)
+    contract = notice.contract
+    contract.accepted_dt = utcnow()
+    evaluation = Evaluation(
+        contract=contract, by_org_id=notice.purchaser_org_id, comment=comment.strip(), **scores
+    )
+    db.session.add(evaluation)
+    db.session.flush()
+    transition(notice, "evaluated", user, **scores)
+    contract_evaluated.send(evaluation, agency_org_id=contract.agency_org_id, scores=scores)
+    return evaluation
+
+
+def public_notices_query(state=None, item_id=None):
+    stmt = (
+        select(Notice)
+        .where(Notice.state != "draft")
+        .order_by(Notice.published_dt.desc(), Notice.id.desc())
+    )
+    if state:
+        stmt = stmt.where(Notice.state == state)
+    if item_id:
+        stmt = stmt.where(Notice.item_id == item_id)
+    return stmt
+
+
+def purchaser_notices_query(org_id, state=None):
+    stmt = select(Notice).where(Notice.purchaser_org_id == org_id).order_by(Notice.id.desc())
+    if state:
+        stmt = stmt.where(Notice.state == state)
+    return stmt
+
+
+def opportunities_query(org_id):
+    """Notices open for quotes on items this agency offers, closest deadline first."""
+    return (
+        select(Notice)
+        .where(
+            Notice.state == "published",
+            Notice.deadline_dt > utcnow(),
+            Notice.item_id.in_(agencies.offered_item_ids(org_id)),
+        )
+        .order_by(Notice.deadline_dt)
+    )
+
+
+def agency_bids_query(org_id):
+    return select(Bid).where(Bid.agency_org_id == org_id).order_by(Bid.id.desc())

@@ -1,0 +1,90 @@
+"""The notice state machine (DESIGN §2.4): one table, one transition function."""
+
+from ..core.audit import record_event
+from ..core.clock import utcnow
+from ..core.errors import NotAllowed, ServiceError
+from ..core.signals import notice_transitioned
+
+NOTICE_STATES = {
+    "draft": "草稿",
+    "published": "报价中",
+    "bidding_closed": "报价已截止",
+    "selected": "已选定",
+    "publicity": "结果公示中",
+    "awarded": "已中选",
+    "contracted": "服务中",
+    "delivered": "已交付待验收",
+    "accepted": "已验收",
+    "evaluated": "已评价（办结）",
+    "failed": "流标",
+    "cancelled": "已撤销",
+    "terminated": "服务中止",
+}
+
+#: (from, to) → the parties allowed to make that move. "system" is the due-time runner.
+TRANSITIONS = {
+    ("draft", "published"): {"purchaser"},
+    ("draft", "cancelled"): {"purchaser"},
+    ("published", "cancelled"): {"purchaser"},
+    ("published", "bidding_closed"): {"system"},
+    ("published", "failed"): {"system"},
+    ("bidding_closed", "selected"): {"purchaser"},
+    ("selected", "publicity"): {"system"},
+    ("publicity", "awarded"): {"system"},
+    ("awarded", "contracted"): {"system"},
+    ("contracted", "delivered"): {"agency"},
+    ("delivered", "accepted"): {"purchaser"},
+    ("accepted", "evaluated"): {"purchaser"},
+}
+
+#: States in which quotes are sealed: nobody but the bidder sees them, nor how many there are.
+SEALED_STATES = {"draft", "published", "cancelled"}
+
+
+def party_of(notice, user) -> str | None:
+    """The role `user` plays on this notice: purchaser, agency (the contractor), regulator…"""
+    if user is None:
+        return "system"
+    org = getattr(user, "organisation", None)
+    if org is None:
+        return None
+    if org.id == notice.purchaser_org_id:
+        return "purchaser"
+    if notice.contract is not None and org.id == notice.contract.agency_org_id:
+        return "agency"
+    if org.kind in ("regulator", "operator"):
+        return org.kind
+    return None
+
+
+def _due_dt(notice):
+    if notice.state == "published":
+        return notice.deadline_dt
+    if notice.state == "publicity":
+        return notice.publicity_end_dt
+    return None
+
+
+def transition(notice, to_state, actor=None, **data):
+    """Move `notice` to `to_state` if the table and the actor's part allow it; audit it."""
+    from_state = notice.state
+    allowed = TRANSITIONS.get((from_state, to_state))
+    if allowed is None:
+        raise ServiceError(
+            f"公告当前为「{NOTICE_STATES[from_state]}」，不能变为「{NOTICE_STATES[to_state]}」"
+        )
+    if party_of(notice, actor) not in allowed:
+        raise NotAllowed("您无权对该公告执行此操作")
+    notice.state = to_state
+    notice.state_changed_dt = utcnow()
+    notice.due_dt = _due_dt(notice)
+    record_event(
+        "notice",
+        notice.id,
+        "transition",
+        actor=actor,
+        from_state=from_state,
+        to_state=to_state,
+        data=data,
+    )
+    notice_transitioned.send(notice, from_state=from_state, to_state=to_state, actor=actor)

@@ -1,0 +1,52 @@
+"""Figures for the public home page and the supervisors' audit view."""
+
+from sqlalchemy import func, select
+
+from ..accounts.models import Organisation
+from ..catalogue.models import ServiceItem
+from ..core.models import AuditEvent
+from ..extensions import db
+from ..procurement.models import Contract, Notice
+
+
+def live_figures() -> dict[str, int]:
+    """Counts shown on the home page."""
+
+    def count(stmt):
+        return db.session.scalar(stmt) or 0
+
+    return {
+        "agencies": count(select(func.count()).where(Organisation.kind == "agency")),
+        "purchasers": count(select(func.count()).where(Organisation.kind == "purchaser")),
+        "items_online": count(select(func.count()).where(ServiceItem.status == "online")),
+        "notices_open": count(select(func.count()).where(Notice.state == "published")),
+        "contracts": count(select(func.count(Contract.id))),
+        "contract_total_fen": count(select(func.sum(Contract.amount_fen))),
+    }
+
+
+def latest_notices(limit=8):
+    return list(
+        db.session.scalars(
+            select(Notice)
+            .where(Notice.state != "draft")
+            .order_by(Notice.published_dt.desc(), Notice.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def audit_query(subject_type=None):
+    stmt = select(AuditEvent).order_by(AuditEvent.id.desc())
+    if subject_type:
+        stmt = stmt.where(AuditEvent.subject_type == subject_type)
+    return stmt
+
+
+def organisation_names(ids) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))
+    )
+    return dict(rows.all())

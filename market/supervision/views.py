@@ -1,0 +1,44 @@
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ..core.auth import role_required
+from ..extensions import db
+from ..procurement.runner import run_due
+from . import services
+
+bp = Blueprint("portal", __name__)
+
+DASHBOARDS = {
+    "agency": "procurement.opportunities",
+    "purchaser": "procurement.my_notices",
+    "regulator": "portal.audit_log",
+    "operator": "portal.audit_log",
+}
+
+
+@bp.route("/")
+def home():
+    run_due()
+    db.session.commit()
+    return render_template(
+        "home.html", figures=services.live_figures(), notices=services.latest_notices()
+    )
+
+
+@bp.route("/dashboard")
+@login_required
+def dashboard():
+    return redirect(url_for(DASHBOARDS.get(current_user.role, "portal.home")))
+
+
+@bp.route("/supervision/audit")
+@role_required("regulator", "operator")
+def audit_log():
+    subject_type = request.args.get("type") or None
+    page = db.paginate(
+        services.audit_query(subject_type), per_page=current_app.config["PER_PAGE"], error_out=False
+    )
+    names = services.organisation_names({e.actor_org_id for e in page.items if e.actor_org_id})
+    return render_template(
+        "supervision/audit.html", page=page, names=names, subject_type=subject_type
+    )
