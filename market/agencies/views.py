@@ -1,5 +1,6 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from ..catalogue.services import item_query
 from ..core.auth import role_required
@@ -52,7 +53,7 @@ def offerings():
     form = OfferingForm()
     taken = {o.item_id for o in agency.offerings}
     form.item_id.choices = [
-        (item.id, f"{item.code} {item.name}")
+        SelectChoice(item.id, f"{item.code} {item.name}")
         for item in db.session.scalars(item_query())
         if item.id not in taken
     ]

@@ -3,6 +3,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -61,7 +62,7 @@ class DeliverForm(BaseForm):
     )
 
 
-SCORE_CHOICES = [(n, str(n)) for n in range(5, 0, -1)]
+SCORE_CHOICES = [SelectChoice(n, str(n)) for n in range(5, 0, -1)]
 
 
 class EvaluationForm(BaseForm):

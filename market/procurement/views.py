@@ -1,5 +1,6 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from ..agencies.models import RATING_DIMENSIONS
 from ..catalogue.services import online_items
@@ -62,7 +63,7 @@ def _notice_data(form):
 
 
 def _item_choices(form):
-    form.item_id.choices = [(i.id, f"{i.code} {i.name}") for i in online_items()]
+    form.item_id.choices = [SelectChoice(i.id, f"{i.code} {i.name}") for i in online_items()]
 
 
 @bp.route("/notices/")

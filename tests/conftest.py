@@ -1,0 +1,116 @@
+"""Session-scoped app and schema, per-test rollback, a frozen clock, factories, auth helper."""
+
+import os
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask import g
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from market import create_app
+from market.catalogue.services import load_items, seed_rows
+from market.core import clock
+from market.extensions import db as _db
+
+from . import factories
+
+#: Tuesday 2026-11-24 10:00 in Shanghai: every test starts here unless it moves the clock.
+FROZEN_NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
+TEST_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret",
+    "WTF_CSRF_ENABLED": False,
+    "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast hashing: tests create many users
+}
+
+
+def database_url(tmp_path_factory):
+    url = os.environ.get("MARKET_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+def reset_schema():
+    """Empty the database and build it with the real migrations."""
+    _db.drop_all()
+    with _db.engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    upgrade()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url(tmp_path_factory)})
+
+    @app.before_request
+    def _forget_cached_login():
+        # Tests keep one app context open, so g outlives a request: drop Flask-Login's cache.
+        g.pop("_login_user", None)
+
+    with app.app_context():
+        reset_schema()
+        load_items(seed_rows())
+        _db.session.commit()
+        yield app
+        _db.session.remove()
+
+
+@pytest.fixture(autouse=True)
+def db(app, monkeypatch):
+    """Each test runs in one transaction that is rolled back: commits only flush."""
+    monkeypatch.setattr(_db.session, "commit", _db.session.flush)
+    monkeypatch.setattr(_db.session, "remove", lambda: None)
+    yield _db
+    _db.session.rollback()
+    _db.session.expunge_all()
+
+
+class FrozenClock:
+    def __init__(self, moment):
+        self.set(moment)
+
+    @property
+    def now(self):
+        return clock.utcnow()
+
+    def set(self, moment):
+        clock.freeze(moment)
+
+    def advance(self, **kwargs):
+        clock.freeze(clock.utcnow() + timedelta(**kwargs))
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    yield FrozenClock(FROZEN_NOW)
+    clock.freeze(None)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class AuthActions:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, user, password=factories.PASSWORD):
+        response = self.client.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return response
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def make():
+    return factories

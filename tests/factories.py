@@ -1,0 +1,118 @@
+"""Factory helpers: real services with defaults, so tests only say what matters to them."""
+
+import itertools
+from datetime import timedelta
+
+from sqlalchemy import select
+from stdnum.cn.uscc import calc_check_digit
+
+from market.accounts.services import Registration, create_staff_user, register_organisation
+from market.agencies.services import OfferingData, declare_offering
+from market.catalogue.models import ServiceItem
+from market.core.clock import utcnow
+from market.core.workdays import add_working_days
+from market.extensions import db
+from market.procurement import services as procurement
+from market.procurement.runner import apply_due
+
+PASSWORD = "secret-pass-1"
+_counter = itertools.count(1)
+
+
+def uscc(n=None):
+    """A valid 统一社会信用代码, different for each call."""
+    n = next(_counter) if n is None else n
+    body = f"91500112{n:09d}"
+    return body + calc_check_digit(body)
+
+
+def item(code="ZJ012"):
+    return db.session.scalar(select(ServiceItem).where(ServiceItem.code == code))
+
+
+def registration(kind="agency", **overrides):
+    n = next(_counter)
+    values = dict(
+        kind=kind,
+        org_name=f"测试{'机构' if kind == 'agency' else '采购单位'}{n}有限公司",
+        uscc=uscc(n),
+        legal_representative="张三",
+        region="重庆市渝北区",
+        address="重庆市渝北区金开大道1号",
+        contact_name=f"联系人{n}",
+        contact_phone="13800138000",
+        email=f"user{n}@example.cn",
+        password=PASSWORD,
+        commitment_signed=True,
+    )
+    values.update(overrides)
+    return Registration(**values)
+
+
+def agency(items=("ZJ012",), **overrides):
+    """A registered agency user offering the given catalogue item codes."""
+    user = register_organisation(registration("agency", **overrides))
+    for code in items:
+        declare_offering(user, OfferingData(item(code).id, "按合同约定", 20))
+    return user
+
+
+def purchaser(**overrides):
+    return register_organisation(registration("purchaser", **overrides))
+
+
+def staff(role="regulator", org_name="生态环境部门"):
+    n = next(_counter)
+    return create_staff_user(role, f"{role}{n}@example.cn", f"{role}{n}", PASSWORD, org_name)
+
+
+def notice_data(code="ZJ012", ceiling_fen=100_000_00, deadline=None, **overrides):
+    values = dict(
+        item_id=item(code).id,
+        title="礼嘉智慧公园环境影响评价服务采购",
+        scope="编制环境影响报告书",
+        ceiling_fen=ceiling_fen,
+        service_days=30,
+        deadline_dt=deadline or add_working_days(utcnow(), 5),
+        contact_name="王五",
+        contact_phone="023-67001234",
+    )
+    values.update(overrides)
+    return procurement.NoticeData(**values)
+
+
+def notice(purchaser_user=None, publish=True, **overrides):
+    """A notice (published by default) taking quotes until 5 working days from now."""
+    purchaser_user = purchaser_user or purchaser()
+    n = procurement.create_notice(purchaser_user, notice_data(**overrides))
+    if publish:
+        procurement.publish_notice(purchaser_user, n)
+    return n
+
+
+def bid(agency_user, notice_, amount_fen=80_000_00, plan="方案"):
+    return procurement.submit_bid(agency_user, notice_, amount_fen, plan)
+
+
+def close_bidding(notice_):
+    """Move the clock just past the notice's deadline and apply it."""
+    from market.core import clock
+
+    clock.freeze(notice_.deadline_dt + timedelta(minutes=1))
+    apply_due(notice_)
+
+
+def contracted_notice(amount_fen=80_000_00):
+    """A notice whose publicity has ended: (notice, purchaser user, winning agency user)."""
+    from market.core import clock
+
+    buyer = purchaser()
+    winner = agency()
+    n = notice(buyer)
+    winning_bid = bid(winner, n, amount_fen)
+    bid(agency(), n, amount_fen + 1000_00)
+    close_bidding(n)
+    procurement.select_bid(buyer, n, winning_bid.id, "报价最低，业绩良好")
+    clock.freeze(n.publicity_end_dt + timedelta(minutes=1))
+    apply_due(n)
+    return n, buyer, winner
