@@ -1,5 +1,5 @@
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from ..core.forms import BaseForm
 
@@ -16,7 +16,7 @@ class OfferingForm(BaseForm):
     promised_days = IntegerField(
         "承诺办理时限（工作日）",
         validators=[
-            DataRequired(message="请填写承诺时限"),
+            InputRequired(message="请填写承诺时限"),
             NumberRange(min=1, max=365, message="应为 1–365 个工作日"),
         ],
     )

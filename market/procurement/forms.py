@@ -8,7 +8,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from ..agencies.models import RATING_DIMENSIONS
 from ..core.forms import BaseForm, YuanField
@@ -17,8 +17,12 @@ REQUIRED = DataRequired(message="请填写此项")
 
 
 class NoticeForm(BaseForm):
+    # The service explains why an item cannot be procured, so any id gets through the form.
     item_id = SelectField(
-        "中介服务事项", coerce=int, validators=[DataRequired(message="请选择服务事项")]
+        "中介服务事项",
+        coerce=int,
+        validate_choice=False,
+        validators=[DataRequired(message="请选择服务事项")],
     )
     title = StringField("项目名称", validators=[REQUIRED, Length(max=200)])
     scope = TextAreaField("服务内容及范围", validators=[REQUIRED, Length(max=5000)])
@@ -28,7 +32,7 @@ class NoticeForm(BaseForm):
     service_days = IntegerField(
         "服务期限（天）",
         validators=[
-            DataRequired(message="请填写服务期限"),
+            InputRequired(message="请填写服务期限"),
             NumberRange(min=1, max=730, message="应为 1–730 天"),
         ],
     )

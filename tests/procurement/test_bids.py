@@ -1,0 +1,177 @@
+"""Sealed quotes: who may quote, and who sees what in every state."""
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from market.core.errors import NotAllowed, ServiceError
+from market.procurement import services
+from market.procurement.models import Bid
+
+
+def _bids(db):
+    return db.session.query(Bid).count()
+
+
+def test_quote_is_accepted_before_the_deadline(make):
+    notice = make.notice()
+    bid = make.bid(make.agency(), notice, 99_999_99)
+    assert bid.amount_fen == 99_999_99 and bid.status == "submitted"
+
+
+def test_quote_at_the_deadline_instant_is_refused(make, frozen_clock, db):
+    notice = make.notice()
+    frozen_clock.set(notice.deadline_dt)
+    before = _bids(db)
+    with pytest.raises(ServiceError, match="已截止报价"):
+        make.bid(make.agency(), notice)
+    assert _bids(db) == before
+
+
+def test_quote_after_the_deadline_is_refused_and_the_notice_closes(make, frozen_clock):
+    notice = make.notice()
+    make.bid(make.agency(), notice)
+    frozen_clock.set(notice.deadline_dt + timedelta(seconds=1))
+    with pytest.raises(ServiceError, match="已截止报价"):
+        make.bid(make.agency(), notice)
+    assert notice.state == "bidding_closed"
+
+
+def test_quote_above_the_ceiling_is_refused(make, db):
+    notice = make.notice(ceiling_fen=100_000_00)
+    with pytest.raises(ServiceError, match="不得高于最高限价 ¥100,000.00") as err:
+        make.bid(make.agency(), notice, 100_000_01)
+    assert err.value.field == "amount"
+    assert notice.bids == []
+
+
+def test_second_quote_from_the_same_agency_is_refused(make):
+    notice = make.notice()
+    agency = make.agency()
+    make.bid(agency, notice, 90_000_00)
+    with pytest.raises(ServiceError, match="已对该公告提交过报价"):
+        make.bid(agency, notice, 80_000_00)
+    assert [b.amount_fen for b in notice.bids] == [90_000_00]
+
+
+def test_agency_must_offer_the_item(make):
+    notice = make.notice()
+    with pytest.raises(ServiceError, match="未声明提供"):
+        make.bid(make.agency(items=("ZJ010",)), notice)
+
+
+def test_purchaser_cannot_quote(make):
+    notice = make.notice()
+    with pytest.raises(NotAllowed):
+        make.bid(make.purchaser(), notice)
+
+
+def test_draft_notice_takes_no_quotes(make):
+    notice = make.notice(publish=False)
+    with pytest.raises(ServiceError, match="已截止报价"):
+        make.bid(make.agency(), notice)
+
+
+def test_suspended_agency_is_told_why_and_until_when(make, frozen_clock):
+    from market.agencies.services import agency_of
+    from market.core.clock import from_local
+
+    notice = make.notice()
+    agency_user = make.agency()
+    agency_of(agency_user).suspended_until = from_local(datetime(2027, 3, 1, 0, 0))
+    with pytest.raises(ServiceError, match="暂停参与投标，至 2027-03-01 止"):
+        make.bid(agency_user, notice)
+    agency_of(agency_user).suspended_until = None
+    agency_of(agency_user).blacklisted = True
+    with pytest.raises(ServiceError, match="严重失信名单"):
+        make.bid(agency_user, notice)
+
+
+ROLES = (
+    "anonymous",
+    "bidder",
+    "other_bidder",
+    "non_bidder",
+    "purchaser",
+    "other_purchaser",
+    "regulator",
+    "operator",
+)
+
+
+@pytest.fixture
+def cast(make):
+    """A notice with two quotes and one person for every role."""
+    buyer = make.purchaser()
+    notice = make.notice(buyer)
+    people = {
+        "anonymous": None,
+        "bidder": make.agency(),
+        "other_bidder": make.agency(),
+        "non_bidder": make.agency(),
+        "purchaser": buyer,
+        "other_purchaser": make.purchaser(),
+        "regulator": make.staff("regulator"),
+        "operator": make.staff("operator", "平台运营中心"),
+    }
+    mine = make.bid(people["bidder"], notice, 70_000_00)
+    theirs = make.bid(people["other_bidder"], notice, 75_000_00)
+    return notice, people, mine, theirs
+
+
+def _seen(notice, people, role):
+    return {b.amount_fen for b in services.visible_bids(notice, people[role])}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_while_open_each_role_sees_only_its_own_quote_and_no_count(cast, role):
+    notice, people, mine, theirs = cast
+    expected = {"bidder": {mine.amount_fen}, "other_bidder": {theirs.amount_fen}}
+    assert _seen(notice, people, role) == expected.get(role, set())
+    assert services.visible_bid_count(notice, people[role]) is None
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_after_closing_purchaser_and_supervisors_see_all(cast, role, make):
+    notice, people, mine, theirs = cast
+    make.close_bidding(notice)
+    both = {mine.amount_fen, theirs.amount_fen}
+    expected = {
+        "purchaser": both,
+        "regulator": both,
+        "operator": both,
+        "bidder": {mine.amount_fen},
+        "other_bidder": {theirs.amount_fen},
+    }
+    assert _seen(notice, people, role) == expected.get(role, set())
+    assert services.visible_bid_count(notice, people[role]) == 2
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_after_selection_everyone_sees_the_winning_quote(cast, role, make):
+    notice, people, mine, theirs = cast
+    make.close_bidding(notice)
+    services.select_bid(people["purchaser"], notice, mine.id, "报价最低")
+    seen = _seen(notice, people, role)
+    assert mine.amount_fen in seen
+    if role in ("anonymous", "non_bidder", "other_purchaser"):
+        assert theirs.amount_fen not in seen
+
+
+def test_cancelled_notice_keeps_quotes_sealed(cast):
+    notice, people, mine, theirs = cast
+    from market.procurement.services import cancel_notice
+
+    cancel_notice(people["purchaser"], notice, "项目取消")
+    assert _seen(notice, people, "purchaser") == set()
+    assert services.visible_bid_count(notice, people["purchaser"]) is None
+
+
+def test_sealed_quotes_never_reach_the_page_before_the_deadline(cast, app):
+    notice, people, mine, theirs = cast
+    client = app.test_client()
+    client.post("/login", data={"email": people["purchaser"].email, "password": "secret-pass-1"})
+    page = client.get(f"/notices/{notice.id}").get_data(as_text=True)
+    assert "¥70,000.00" not in page and "¥75,000.00" not in page
+    assert people["bidder"].organisation.name not in page
+    assert "密封中" in page
