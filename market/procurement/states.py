@@ -21,6 +21,22 @@ NOTICE_STATES = {
     "terminated": "服务中止",
 }
 
+#: How the public timeline names arriving in each state.
+TIMELINE_LABELS = {
+    "published": "公告发布",
+    "bidding_closed": "报价截止",
+    "failed": "流标",
+    "cancelled": "公告撤销",
+    "selected": "选定中选机构",
+    "publicity": "结果公示",
+    "awarded": "确定中选",
+    "contracted": "生成合同",
+    "delivered": "机构交付成果",
+    "accepted": "采购人验收",
+    "evaluated": "完成评价",
+    "terminated": "服务中止",
+}
+
 #: (from, to) → the parties allowed to make that move. "system" is the due-time runner.
 TRANSITIONS = {
     ("draft", "published"): {"purchaser"},

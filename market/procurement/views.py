@@ -12,7 +12,7 @@ from ..extensions import db
 from . import services
 from .forms import BidForm, DeliverForm, EvaluationForm, NoticeForm, ReasonForm, SelectBidForm
 from .runner import run_due
-from .states import NOTICE_STATES, party_of
+from .states import NOTICE_STATES, TIMELINE_LABELS, party_of
 
 bp = Blueprint("procurement", __name__)
 
@@ -45,6 +45,8 @@ def _render_detail(notice, **forms):
         bids=services.visible_bids(notice, user),
         bid_count=services.visible_bid_count(notice, user),
         events=events_for("notice", notice.id),
+        timeline_labels=TIMELINE_LABELS,
+        dimensions=RATING_DIMENSIONS,
         **forms,
     )
 
