@@ -1,5 +1,6 @@
 """Writing audit events."""
 
+from .clock import utcnow
 from .models import AuditEvent
 
 
@@ -13,12 +14,14 @@ def record_event(
     to_state=None,
     public=True,
     data=None,
+    occurred_dt=None,
 ):
     """Append an audit event for `actor` (a User, or None for the system) and flush it."""
     from ..extensions import db
 
     org = getattr(actor, "organisation", None) if actor is not None else None
     event = AuditEvent(
+        occurred_dt=occurred_dt or utcnow(),
         actor_user_id=actor.id if actor is not None else None,
         actor_org_id=org.id if org is not None else None,
         subject_type=subject_type,

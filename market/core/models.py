@@ -18,6 +18,8 @@ class AuditEvent(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: when it took effect: a deadline applied late by the runner happened at the deadline
+    occurred_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     actor_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     subject_type: Mapped[str] = mapped_column(String(40))

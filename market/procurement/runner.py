@@ -9,27 +9,28 @@ from .models import Contract, Notice
 from .states import transition
 
 
-def _close_bidding(notice):
+def _close_bidding(notice, at):
     if notice.bids:
-        transition(notice, "bidding_closed", None, bids=len(notice.bids))
+        transition(notice, "bidding_closed", None, at=at, bids=len(notice.bids))
     else:
         notice.outcome_note = "报价截止时无机构报价"
-        transition(notice, "failed", None, reason="no_bids")
+        transition(notice, "failed", None, at=at, reason="no_bids")
 
 
-def _award(notice):
+def _award(notice, at):
     bid = notice.selected_bid
-    transition(notice, "awarded", None, bid_id=bid.id)
+    transition(notice, "awarded", None, at=at, bid_id=bid.id)
     contract = Contract(
         notice=notice,
         bid=bid,
         purchaser_org_id=notice.purchaser_org_id,
         agency_org_id=bid.agency_org_id,
         amount_fen=bid.amount_fen,
+        created_dt=at,
     )
     db.session.add(contract)
     db.session.flush()
-    transition(notice, "contracted", None, contract_id=contract.id)
+    transition(notice, "contracted", None, at=at, contract_id=contract.id)
     contract_awarded.send(contract)
 
 
@@ -45,7 +46,7 @@ def apply_due(notice, now=None) -> bool:
         if handler is None:
             notice.due_dt = None
             break
-        handler(notice)
+        handler(notice, notice.due_dt)
         changed = True
     return changed
 

@@ -81,8 +81,10 @@ def _due_dt(notice):
     return None
 
 
-def transition(notice, to_state, actor=None, **data):
-    """Move `notice` to `to_state` if the table and the actor's part allow it; audit it."""
+def transition(notice, to_state, actor=None, at=None, **data):
+    """Move `notice` to `to_state` if the table and the actor's part allow it; audit it.
+
+    `at` is when the move takes effect, for deadlines the runner applies after the fact."""
     from_state = notice.state
     allowed = TRANSITIONS.get((from_state, to_state))
     if allowed is None:
@@ -92,7 +94,7 @@ def transition(notice, to_state, actor=None, **data):
     if party_of(notice, actor) not in allowed:
         raise NotAllowed("您无权对该公告执行此操作")
     notice.state = to_state
-    notice.state_changed_dt = utcnow()
+    notice.state_changed_dt = at or utcnow()
     notice.due_dt = _due_dt(notice)
     record_event(
         "notice",
@@ -102,5 +104,6 @@ def transition(notice, to_state, actor=None, **data):
         from_state=from_state,
         to_state=to_state,
         data=data,
+        occurred_dt=notice.state_changed_dt,
     )
     notice_transitioned.send(notice, from_state=from_state, to_state=to_state, actor=actor)

@@ -61,3 +61,14 @@ def test_cli_run_due_reports_how_many_changed(app, make, frozen_clock):
     assert result.exit_code == 0
     assert "已处理到期公告 1 个" in result.output
     assert notice.state == "failed"
+
+
+def test_a_deadline_applied_late_is_recorded_at_the_deadline(make, frozen_clock):
+    notice = make.notice()
+    make.bid(make.agency(), notice)
+    frozen_clock.set(notice.deadline_dt + timedelta(days=3))
+    run_due()
+    closing = next(e for e in events_for("notice", notice.id) if e.to_state == "bidding_closed")
+    assert closing.occurred_dt == notice.deadline_dt
+    assert closing.created_dt == frozen_clock.now
+    assert notice.state_changed_dt == notice.deadline_dt

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 3f34e5e96911
+Revision ID: 23a29cc5dcbe
 Revises: 
-Create Date: 2026-11-24 20:34:06.338904
+Create Date: 2026-11-24 20:41:37.328932
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '3f34e5e96911'
+revision = '23a29cc5dcbe'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -101,6 +101,7 @@ def upgrade():
     op.create_table('audit_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('created_dt', sa.DateTime(), nullable=False),
+    sa.Column('occurred_dt', sa.DateTime(), nullable=False),
     sa.Column('actor_user_id', sa.Integer(), nullable=True),
     sa.Column('actor_org_id', sa.Integer(), nullable=True),
     sa.Column('subject_type', sa.String(length=40), nullable=False),
