@@ -1,5 +1,5 @@
 from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from ..core.forms import BaseForm
 
@@ -47,7 +47,9 @@ class RegistrationForm(BaseForm):
     address = StringField("注册地址", validators=[REQUIRED, Length(max=200)])
     contact_name = StringField("联系人姓名", validators=[REQUIRED, Length(max=50)])
     contact_phone = StringField("联系电话", validators=[REQUIRED, Length(max=30)])
-    email = EmailField("登录邮箱", validators=[REQUIRED, Length(max=120)])
+    email = EmailField(
+        "登录邮箱", validators=[REQUIRED, Email(message="邮箱格式不正确"), Length(max=120)]
+    )
     password = PasswordField("密码", validators=[REQUIRED, Length(max=128)])
     password_confirm = PasswordField(
         "确认密码", validators=[REQUIRED, EqualTo("password", message="两次输入的密码不一致")]
