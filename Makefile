@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := market
 
-.PHONY: run test install lint format db-check serve clean
+.PHONY: run test test-postgres install lint format db-check serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The same suite on a throwaway PostgreSQL 15 server (apt-get install -y postgresql).
+test-postgres: install
+	scripts/with-postgres.sh $(MAKE) test
 
 lint: install
 	$(BIN)/ruff check .

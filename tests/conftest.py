@@ -55,6 +55,7 @@ def app(tmp_path_factory):
         _db.session.commit()
         yield app
         _db.session.remove()
+        _db.engine.dispose()  # close pooled connections (psycopg warns about unclosed ones)
 
 
 @pytest.fixture(autouse=True)
