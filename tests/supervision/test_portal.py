@@ -1,0 +1,177 @@
+"""The public home page's live figures, the dashboard redirect, and the supervisors' audit log."""
+
+import re
+
+import pytest
+
+
+def figure(page, label):
+    match = re.search(rf'fw-bold">([^<]+)</div><div class="text-muted small">{label}</div>', page)
+    assert match, label
+    return match.group(1)
+
+
+def home(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_home_shows_live_counts(client):
+    page = home(client)
+    assert figure(page, "已上线服务事项") == "32"
+    assert figure(page, "入驻中介机构") == "0" and figure(page, "入驻采购人") == "0"
+    assert figure(page, "累计成交金额") == "¥0.00"
+    assert "暂无公告" in page
+
+
+def test_home_counts_follow_registrations(client, make):
+    make.agency()
+    make.agency()
+    make.purchaser()
+    page = home(client)
+    assert figure(page, "入驻中介机构") == "2" and figure(page, "入驻采购人") == "1"
+
+
+def test_home_counts_open_notices_and_lists_them_but_not_drafts(client, make):
+    make.notice(title="礼嘉智慧公园环评服务采购")
+    make.notice(title="悦来片区规划草稿", publish=False)
+    page = home(client)
+    assert figure(page, "报价中公告") == "1"
+    assert "礼嘉智慧公园环评服务采购" in page and "悦来片区规划草稿" not in page
+
+
+def test_home_counts_contracts_and_their_total(client, make, frozen_clock):
+    make.contracted_notice(amount_fen=80_000_00)
+    page = home(client)
+    assert figure(page, "已签约项目") == "1"
+    assert figure(page, "累计成交金额") == "¥80,000.00"
+    assert figure(page, "报价中公告") == "0"
+
+
+def test_home_applies_a_passed_deadline_before_counting(client, make, frozen_clock):
+    notice = make.notice()
+    make.bid(make.agency(), notice)
+    assert figure(home(client), "报价中公告") == "1"
+    frozen_clock.set(notice.deadline_dt)
+    assert figure(home(client), "报价中公告") == "0"
+    assert notice.state == "bidding_closed"
+
+
+@pytest.mark.parametrize(
+    ("role", "path"),
+    [
+        ("agency", "/agency/opportunities"),
+        ("purchaser", "/purchaser/notices"),
+        ("regulator", "/supervision/audit"),
+        ("operator", "/supervision/audit"),
+    ],
+)
+def test_the_dashboard_is_each_roles_own_page(client, auth, make, role, path):
+    user = {
+        "agency": make.agency,
+        "purchaser": make.purchaser,
+        "regulator": lambda: make.staff("regulator"),
+        "operator": lambda: make.staff("operator"),
+    }[role]()
+    auth.login(user)
+    response = client.get("/dashboard")
+    assert response.status_code == 302 and response.headers["Location"] == path
+    assert client.get(path).status_code == 200
+
+
+def test_the_dashboard_needs_a_login(client):
+    response = client.get("/dashboard")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+# --- the audit log ------------------------------------------------------------------------
+
+
+def rows(page):
+    return re.findall(r'<tr><td class="text-nowrap">', page)
+
+
+def audit(client, **params):
+    response = client.get("/supervision/audit", query_string=params)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", ["regulator", "operator"])
+def test_supervisors_see_who_did_what_and_when(client, auth, make, role, frozen_clock):
+    make.agency(org_name="重庆华博环保科技有限公司")
+    auth.login(make.staff(role))
+    page = audit(client)
+    assert "重庆华博环保科技有限公司" in page
+    assert "2026-11-24 10:00:00" in page  # Beijing time, to the second
+    assert "系统" in page  # events without an organisation, e.g. the staff account creation
+
+
+def test_the_newest_event_comes_first(client, auth, make):
+    make.agency(org_name="重庆先入驻环保有限公司", items=())
+    make.agency(org_name="重庆后入驻环保有限公司", items=())
+    auth.login(make.staff())
+    page = audit(client, type="organisation")
+    assert page.index("重庆后入驻环保有限公司") < page.index("重庆先入驻环保有限公司")
+
+
+def test_the_log_filters_by_subject(client, auth, make):
+    make.agency(org_name="重庆安中测绘地理信息有限公司", items=("ZJ018",))
+    make.purchaser(org_name="重庆复盛置业有限公司")
+    auth.login(make.staff())
+
+    offerings = audit(client, type="agency")
+    assert "重庆安中测绘地理信息有限公司" in offerings
+    assert "重庆复盛置业有限公司" not in offerings
+    assert len(rows(offerings)) == 1
+    assert re.search(r'nav-link active"[^>]*>机构服务<', offerings)
+
+    registrations = audit(client, type="organisation")
+    assert (
+        "重庆安中测绘地理信息有限公司" in registrations and "重庆复盛置业有限公司" in registrations
+    )
+    assert len(rows(registrations)) == 2
+
+
+def test_the_log_is_paginated(client, auth, make):
+    for n in range(21):
+        make.purchaser(org_name=f"重庆第{n:02d}采购单位有限公司")
+    auth.login(make.staff())
+
+    first = audit(client, type="organisation")
+    assert len(rows(first)) == 20
+    assert "共 21 条，第 1/2 页" in first
+    assert "重庆第20采购单位有限公司" in first and "重庆第00采购单位有限公司" not in first
+    second = audit(client, type="organisation", page=2)
+    assert len(rows(second)) == 1 and "重庆第00采购单位有限公司" in second
+    assert "共 21 条，第 2/2 页" in second
+
+
+def test_an_empty_filter_says_so(client, auth, make):
+    auth.login(make.staff())
+    assert "暂无记录" in audit(client, type="bid")
+
+
+def test_notice_events_link_to_the_notice(client, auth, make):
+    notice = make.notice()
+    auth.login(make.staff())
+    assert f'href="/notices/{notice.id}"' in audit(client, type="notice")
+
+
+def test_the_log_shows_chinese_words_not_internal_codes(client, auth, make):
+    # A registration, an offering, a staff account and a published notice: what a regulator
+    # reads should be 入驻 / 声明服务 / 草稿 → 报价中, not registered / draft → published.
+    make.notice()
+    make.agency(items=("ZJ012",))
+    auth.login(make.staff())
+    page = audit(client)
+    cells = re.findall(r"<td>([^<]*)</td>", page)
+    english = [c for c in cells if re.search(r"[a-z]{3,}", c)]
+    assert english == [], english
+
+
+def test_market_participants_cannot_read_the_log(client, auth, make):
+    assert client.get("/supervision/audit").status_code == 302
+    auth.login(make.agency())
+    assert client.get("/supervision/audit").status_code == 403
