@@ -3,6 +3,7 @@
 import re
 from dataclasses import dataclass
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import func, select
 from stdnum.cn import uscc as uscc_lib
@@ -82,7 +83,11 @@ def register_organisation(reg: Registration) -> User:
 
 
 def _check_new_login(email: str, password: str) -> str:
-    email = (email or "").strip().lower()
+    try:
+        email = validate_email((email or "").strip(), check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ServiceError("邮箱格式不正确", "email") from exc
+    email = email.lower()
     if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
         raise ServiceError("该邮箱已被注册，请直接登录或使用其他邮箱", "email")
     if len(password or "") < current_app.config["PASSWORD_MIN_LENGTH"]:

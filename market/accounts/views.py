@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -11,7 +13,13 @@ bp = Blueprint("accounts", __name__)
 
 
 def _safe_next(target):
-    return target if target and target.startswith("/") and not target.startswith("//") else None
+    """A local path to return to after login, or None (never another site)."""
+    if not target or any(c < " " or c == "\\" for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -23,14 +23,18 @@ def seed_rows():
 
 def load_items(rows) -> tuple[int, int]:
     """Insert or update items by code; returns (created, updated). Rows are checked first."""
+    seen = set()
     for n, row in enumerate(rows, start=2):
         missing = [f for f in ("code", *FIELDS, "list") if not (row.get(f) or "").strip()]
         if missing:
             raise ServiceError(f"第 {n} 行缺少字段：{', '.join(missing)}")
         if row["list"] not in ITEM_LISTS:
             raise ServiceError(f"第 {n} 行清单类型无效：{row['list']}")
-        if row.get("status", "online") not in ITEM_STATUSES:
+        if (row.get("status") or "online") not in ITEM_STATUSES:
             raise ServiceError(f"第 {n} 行状态无效：{row['status']}")
+        if row["code"] in seen:
+            raise ServiceError(f"第 {n} 行事项编码重复：{row['code']}")
+        seen.add(row["code"])
     existing = {item.code: item for item in db.session.scalars(select(ServiceItem))}
     created = updated = 0
     for row in rows:

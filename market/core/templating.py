@@ -1,6 +1,8 @@
 """Jinja filters and globals shared by every template."""
 
-from flask import request, url_for
+from urllib.parse import urlencode
+
+from flask import request
 
 from .clock import to_local, utcnow
 from .money import format_fen
@@ -13,9 +15,9 @@ def local_dt(value, fmt="%Y-%m-%d %H:%M"):
 
 
 def url_with_page(page):
-    args = dict(request.args)
-    args["page"] = page
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    """The current URL with `page` replaced, every other query argument kept as it was."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
+    return f"{request.path}?{urlencode([*args, ('page', page)])}"
 
 
 def register_templating(app):

@@ -50,3 +50,23 @@ def organisation_names(ids) -> dict[int, str]:
         select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))
     )
     return dict(rows.all())
+
+
+SUBJECT_LABELS = {
+    "notice": "公告",
+    "bid": "报价",
+    "organisation": "单位",
+    "agency": "机构服务",
+    "user": "账号",
+    "catalogue": "服务事项清单",
+}
+ACTION_LABELS = {
+    "registered": "入驻",
+    "created": "创建",
+    "edited": "修改",
+    "transition": "状态变更",
+    "submitted": "提交报价",
+    "offering_declared": "声明服务",
+    "offering_withdrawn": "撤下服务",
+    "loaded": "清单导入",
+}

@@ -4,6 +4,7 @@ from flask_login import current_user, login_required
 from ..core.auth import role_required
 from ..extensions import db
 from ..procurement.runner import run_due
+from ..procurement.states import NOTICE_STATES
 from . import services
 
 bp = Blueprint("portal", __name__)
@@ -40,5 +41,11 @@ def audit_log():
     )
     names = services.organisation_names({e.actor_org_id for e in page.items if e.actor_org_id})
     return render_template(
-        "supervision/audit.html", page=page, names=names, subject_type=subject_type
+        "supervision/audit.html",
+        page=page,
+        names=names,
+        subject_type=subject_type,
+        subjects=services.SUBJECT_LABELS,
+        actions=services.ACTION_LABELS,
+        states=NOTICE_STATES,
     )
