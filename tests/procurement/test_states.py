@@ -88,7 +88,7 @@ def test_database_refuses_an_unknown_state(make, db):
     from sqlalchemy.exc import IntegrityError
 
     notice = make.notice()
-    with db.session.begin_nested(), pytest.raises(IntegrityError):
+    with pytest.raises(IntegrityError), db.session.begin_nested():
         db.session.execute(
             text("UPDATE notices SET state = 'won' WHERE id = :id"), {"id": notice.id}
         )
