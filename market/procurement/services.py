@@ -1,7 +1,7 @@
 """The procurement slice: notices, sealed bids, direct selection, delivery, acceptance."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -46,9 +46,17 @@ def _own_notice(user, notice):
         raise NotAllowed("只能操作本单位发布的采购公告")
 
 
+def _minimum_deadline(now) -> datetime:
+    return add_working_days(now, current_app.config["BID_MIN_WORKING_DAYS"])
+
+
 def earliest_deadline(now=None) -> datetime:
-    """The earliest bidding deadline allowed for a notice published now."""
-    return add_working_days(now or utcnow(), current_app.config["BID_MIN_WORKING_DAYS"])
+    """The earliest deadline to offer for a notice published now, rounded up to the minute
+    because people type deadlines to the minute."""
+    moment = _minimum_deadline(now or utcnow())
+    if moment.second or moment.microsecond:
+        moment = moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return moment
 
 
 def _check_notice_data(data: NoticeData, now) -> ServiceItem:
@@ -72,8 +80,8 @@ def _check_notice_data(data: NoticeData, now) -> ServiceItem:
 
 
 def _check_deadline(deadline_dt, now):
-    earliest = earliest_deadline(now)
-    if deadline_dt < earliest:
+    if deadline_dt < _minimum_deadline(now):
+        earliest = earliest_deadline(now)
         days = current_app.config["BID_MIN_WORKING_DAYS"]
         raise ServiceError(
             f"报价截止时间距发布不得少于 {days} 个工作日，最早可设为 "

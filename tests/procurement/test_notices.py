@@ -104,3 +104,12 @@ def test_cancel_needs_a_reason_and_records_it(make):
     services.cancel_notice(notice.created_by, notice, "项目取消")
     assert notice.state == "cancelled" and notice.outcome_note == "项目取消"
     assert notice.due_dt is None
+
+
+def test_offered_earliest_deadline_is_accepted_even_mid_minute(make, frozen_clock):
+    frozen_clock.set(datetime(2026, 11, 24, 2, 0, 30, tzinfo=UTC))  # Tuesday 10:00:30
+    earliest = services.earliest_deadline()
+    assert earliest == datetime(2026, 11, 27, 2, 1, tzinfo=UTC)  # typed as 10:01
+    notice = services.create_notice(make.purchaser(), make.notice_data(deadline=earliest))
+    services.publish_notice(notice.created_by, notice)
+    assert notice.state == "published"
