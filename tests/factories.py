@@ -49,6 +49,26 @@ def registration(kind="agency", **overrides):
     return Registration(**values)
 
 
+def registration_form(kind="agency", **overrides):
+    """What a person types into the registration form (None leaves a field out)."""
+    reg = registration(kind)
+    data = {
+        "org_name": reg.org_name,
+        "uscc": reg.uscc,
+        "legal_representative": reg.legal_representative,
+        "region": reg.region,
+        "address": reg.address,
+        "contact_name": reg.contact_name,
+        "contact_phone": reg.contact_phone,
+        "email": reg.email,
+        "password": reg.password,
+        "password_confirm": reg.password,
+        "commitment": "y",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
 def agency(items=("ZJ012",), **overrides):
     """A registered agency user offering the given catalogue item codes."""
     user = register_organisation(registration("agency", **overrides))

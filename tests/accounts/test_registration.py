@@ -12,22 +12,7 @@ USCC_WITH_LETTERS = "91500112MA5U7G8Q0" + calc_check_digit("91500112MA5U7G8Q0")
 
 
 def form_data(make, kind="agency", **overrides):
-    reg = make.registration(kind)
-    data = {
-        "org_name": reg.org_name,
-        "uscc": reg.uscc,
-        "legal_representative": reg.legal_representative,
-        "region": reg.region,
-        "address": reg.address,
-        "contact_name": reg.contact_name,
-        "contact_phone": reg.contact_phone,
-        "email": reg.email,
-        "password": reg.password,
-        "password_confirm": reg.password,
-        "commitment": "y",
-    }
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
+    return make.registration_form(kind, **overrides)
 
 
 def counts(db):

@@ -44,25 +44,9 @@ def test_a_post_without_csrf_token_is_refused_and_changes_nothing(
     app, client, make, db, monkeypatch
 ):
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
-    reg = make.registration("agency")
     before = _org_count(db)
 
-    response = client.post(
-        "/register/agency",
-        data={
-            "org_name": reg.org_name,
-            "uscc": reg.uscc,
-            "legal_representative": reg.legal_representative,
-            "region": reg.region,
-            "address": reg.address,
-            "contact_name": reg.contact_name,
-            "contact_phone": reg.contact_phone,
-            "email": reg.email,
-            "password": reg.password,
-            "password_confirm": reg.password,
-            "commitment": "y",
-        },
-    )
+    response = client.post("/register/agency", data=make.registration_form("agency"))
 
     assert response.status_code == 400
     page = _page(response)
