@@ -13,6 +13,7 @@ from stdnum.cn.uscc import calc_check_digit
 
 from .accounts.models import User
 from .accounts.services import Registration, create_staff_user, register_organisation
+from .agencies.models import RATING_DIMENSIONS
 from .agencies.services import OfferingData, declare_offering, offered_item_ids
 from .catalogue.models import ServiceItem
 from .catalogue.services import load_items, seed_rows
@@ -244,10 +245,7 @@ def _story(b, purchaser, item, bidders, final_state, star=None):
     if final_state == "delivered":
         return notice
     with travel(awarded_at + timedelta(days=8)):
-        scores = {
-            d: b.rng.choice([3, 4, 4, 5, 5, 5])
-            for d in ("quality", "timeliness", "attitude", "fees", "conduct")
-        }
+        scores = {d: b.rng.choice([3, 4, 4, 5, 5, 5]) for d in RATING_DIMENSIONS}
         procurement.accept_and_evaluate(
             purchaser,
             notice,
