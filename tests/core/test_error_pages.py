@@ -72,3 +72,20 @@ def test_a_lost_optimistic_lock_race_shows_the_chinese_409_page(app):
         page = response.get_data(as_text=True)
         assert "数据已变更" in page and "该记录刚刚被他人修改，您的操作未生效。" in page
         assert "UPDATE" not in page
+
+
+def test_an_unexpected_error_shows_the_chinese_500_page(tmp_path):
+    from market import create_app
+
+    broken = create_app(
+        {"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'e.sqlite3'}"}
+    )
+
+    @broken.route("/boom")
+    def boom():
+        raise RuntimeError("boom")
+
+    response = broken.test_client().get("/boom")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "服务器内部错误" in page and "RuntimeError" not in page
