@@ -175,3 +175,17 @@ def test_market_participants_cannot_read_the_log(client, auth, make):
     assert client.get("/supervision/audit").status_code == 302
     auth.login(make.agency())
     assert client.get("/supervision/audit").status_code == 403
+
+
+def test_the_log_shows_when_a_late_applied_deadline_took_effect(client, auth, make, frozen_clock):
+    from datetime import timedelta
+
+    from market.procurement.runner import run_due
+
+    notice = make.notice()
+    frozen_clock.set(notice.deadline_dt + timedelta(days=2))
+    run_due()
+    auth.login(make.staff())
+    page = client.get("/supervision/audit?type=notice").get_data(as_text=True)
+    assert "2026-12-01 10:00:00" in page  # the deadline: Tuesday + 5 working days
+    assert "记录于 2026-12-03 10:00" in page
