@@ -26,6 +26,25 @@ def uscc(n=None):
     return body + calc_check_digit(body)
 
 
+def service_item(code, status="online", **overrides):
+    """A catalogue item of our own, in any status, for tests about the catalogue's rules."""
+    values = dict(
+        code=code,
+        name=f"测试事项{code}",
+        licensing_item="测试审批",
+        legal_basis="《测试条例》",
+        approving_department="测试部门",
+        category="测试",
+        list_kind="licensing",
+        status=status,
+    )
+    values.update(overrides)
+    new_item = ServiceItem(**values)
+    db.session.add(new_item)
+    db.session.flush()
+    return new_item
+
+
 def item(code="ZJ012"):
     return db.session.scalar(select(ServiceItem).where(ServiceItem.code == code))
 

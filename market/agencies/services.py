@@ -3,7 +3,9 @@
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
+from ..accounts.models import Organisation
 from ..catalogue.models import ServiceItem
 from ..core.audit import record_event
 from ..core.clock import to_local, utcnow
@@ -101,11 +103,10 @@ def offers_item(org_id: int, item_id: int) -> bool:
 
 def directory_query(q=None, item_id=None):
     """Agencies for the public directory, best credit first."""
-    from ..accounts.models import Organisation
-
     stmt = (
         select(Agency)
         .join(Agency.organisation)
+        .options(selectinload(Agency.organisation), selectinload(Agency.offerings))
         .order_by(Agency.credit_score.desc(), Organisation.name)
     )
     if q:

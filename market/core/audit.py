@@ -1,5 +1,8 @@
 """Writing audit events."""
 
+from sqlalchemy import select
+
+from ..extensions import db
 from .clock import utcnow
 from .models import AuditEvent
 
@@ -17,8 +20,6 @@ def record_event(
     occurred_dt=None,
 ):
     """Append an audit event for `actor` (a User, or None for the system) and flush it."""
-    from ..extensions import db
-
     org = getattr(actor, "organisation", None) if actor is not None else None
     event = AuditEvent(
         occurred_dt=occurred_dt or utcnow(),
@@ -39,10 +40,6 @@ def record_event(
 
 def events_for(subject_type, subject_id, public_only=True):
     """The subject's audit events, oldest first."""
-    from sqlalchemy import select
-
-    from ..extensions import db
-
     stmt = (
         select(AuditEvent)
         .where(AuditEvent.subject_type == subject_type, AuditEvent.subject_id == subject_id)

@@ -10,7 +10,9 @@ from functools import cache
 import holidays
 from sqlalchemy import select
 
+from ..extensions import db
 from .clock import SHANGHAI, from_local
+from .models import CalendarOverride
 
 
 @cache
@@ -19,9 +21,6 @@ def _cn_calendar():
 
 
 def _overrides(start: date, end: date) -> dict[date, bool]:
-    from ..extensions import db
-    from .models import CalendarOverride
-
     rows = db.session.execute(
         select(CalendarOverride.day, CalendarOverride.is_working_day).where(
             CalendarOverride.day.between(start, end)

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..accounts.services import PHONE_RE
 from ..agencies import services as agencies
@@ -202,7 +203,7 @@ def visible_bids(notice: Notice, user) -> list[Bid]:
     return own + ([winner] if winner is not None and winner not in own else [])
 
 
-def visible_bid_count(notice: Notice, user) -> int | None:
+def visible_bid_count(notice: Notice) -> int | None:
     """How many bids there are, or None while that is still sealed."""
     if notice.state in SEALED_STATES:
         return None
@@ -261,8 +262,13 @@ def accept_and_evaluate(user, notice: Notice, scores: dict[str, int], comment: s
     return evaluation
 
 
+def _listed(stmt):
+    """Load what a notice list shows in the same round trips (no per-row queries)."""
+    return stmt.options(selectinload(Notice.item), selectinload(Notice.purchaser))
+
+
 def public_notices_query(state=None, item_id=None):
-    stmt = (
+    stmt = _listed(
         select(Notice)
         .where(Notice.state != "draft")
         .order_by(Notice.published_dt.desc(), Notice.id.desc())
@@ -275,7 +281,9 @@ def public_notices_query(state=None, item_id=None):
 
 
 def purchaser_notices_query(org_id, state=None):
-    stmt = select(Notice).where(Notice.purchaser_org_id == org_id).order_by(Notice.id.desc())
+    stmt = _listed(select(Notice).where(Notice.purchaser_org_id == org_id)).order_by(
+        Notice.id.desc()
+    )
     if state:
         stmt = stmt.where(Notice.state == state)
     return stmt
@@ -284,7 +292,7 @@ def purchaser_notices_query(org_id, state=None):
 def opportunities_query(org_id):
     """Notices open for quotes on items this agency offers, closest deadline first."""
     return (
-        select(Notice)
+        _listed(select(Notice))
         .where(
             Notice.state == "published",
             Notice.deadline_dt > utcnow(),
@@ -295,4 +303,9 @@ def opportunities_query(org_id):
 
 
 def agency_bids_query(org_id):
-    return select(Bid).where(Bid.agency_org_id == org_id).order_by(Bid.id.desc())
+    return (
+        select(Bid)
+        .where(Bid.agency_org_id == org_id)
+        .options(selectinload(Bid.notice).selectinload(Notice.bids))
+        .order_by(Bid.id.desc())
+    )

@@ -27,7 +27,8 @@ def _notice_or_404(notice_id):
         abort(404)
     if notice.state == "draft" and party_of(notice, current_user) != "purchaser":
         abort(404)
-    db.session.commit()  # persist any deadline transition applied while loading
+    # A deadline applied while loading is committed with the request's one commit; if the
+    # request fails instead, the next read applies it again (apply_due is idempotent).
     return notice
 
 
@@ -43,7 +44,7 @@ def _render_detail(notice, **forms):
         notice=notice,
         party=party_of(notice, user),
         bids=services.visible_bids(notice, user),
-        bid_count=services.visible_bid_count(notice, user),
+        bid_count=services.visible_bid_count(notice),
         events=events_for("notice", notice.id),
         timeline_labels=TIMELINE_LABELS,
         dimensions=RATING_DIMENSIONS,
@@ -84,7 +85,9 @@ def index():
 
 @bp.route("/notices/<int:notice_id>")
 def detail(notice_id):
-    return _render_detail(_notice_or_404(notice_id))
+    notice = _notice_or_404(notice_id)
+    db.session.commit()
+    return _render_detail(notice)
 
 
 @bp.route("/notices/new", methods=["GET", "POST"])

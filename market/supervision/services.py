@@ -7,6 +7,7 @@ from ..catalogue.models import ServiceItem
 from ..core.models import AuditEvent
 from ..extensions import db
 from ..procurement.models import Contract, Notice
+from ..procurement.services import public_notices_query
 
 
 def live_figures() -> dict[str, int]:
@@ -26,14 +27,7 @@ def live_figures() -> dict[str, int]:
 
 
 def latest_notices(limit=8):
-    return list(
-        db.session.scalars(
-            select(Notice)
-            .where(Notice.state != "draft")
-            .order_by(Notice.published_dt.desc(), Notice.id.desc())
-            .limit(limit)
-        )
-    )
+    return list(db.session.scalars(public_notices_query().limit(limit)))
 
 
 def audit_query(subject_type=None):

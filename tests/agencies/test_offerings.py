@@ -7,7 +7,6 @@ from sqlalchemy import func, select
 
 from market.agencies.models import Offering
 from market.agencies.services import OfferingData, declare_offering, withdraw_offering
-from market.catalogue.models import ServiceItem
 from market.core.errors import NotAllowed, ServiceError
 from market.core.models import AuditEvent
 
@@ -100,18 +99,7 @@ def test_declaring_the_same_item_twice_names_the_item(agency, make):
 
 @pytest.mark.parametrize("status", ["draft", "withdrawn"])
 def test_items_that_are_not_public_cannot_be_declared(client, agency, make, db, status):
-    item = ServiceItem(
-        code="ZJ960",
-        name="内部事项",
-        licensing_item="—",
-        legal_basis="—",
-        approving_department="—",
-        category="测试",
-        list_kind="other",
-        status=status,
-    )
-    db.session.add(item)
-    db.session.flush()
+    item = make.service_item("ZJ960", status, name="内部事项", list_kind="other")
     assert "ZJ960" not in choice_codes(client.get("/agency/offerings").get_data(as_text=True))
     with pytest.raises(ServiceError, match="所选中介服务事项不存在或未公布"):
         declare_offering(agency, OfferingData(item.id, "按合同约定", 10))

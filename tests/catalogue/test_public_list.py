@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from market.catalogue.models import ServiceItem
+from .. import factories
 
 
 def codes(page):
@@ -18,19 +18,7 @@ def listing(client, **params):
 
 
 def add_item(db, code, status):
-    item = ServiceItem(
-        code=code,
-        name=f"测试事项{code}",
-        licensing_item="测试审批",
-        legal_basis="《测试条例》",
-        approving_department="测试部门",
-        category="测试",
-        list_kind="licensing",
-        status=status,
-    )
-    db.session.add(item)
-    db.session.flush()
-    return item
+    return factories.service_item(code, status)
 
 
 def test_the_first_page_lists_twenty_items_in_code_order(client):

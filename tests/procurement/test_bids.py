@@ -128,7 +128,7 @@ def test_while_open_each_role_sees_only_its_own_quote_and_no_count(cast, role):
     notice, people, mine, theirs = cast
     expected = {"bidder": {mine.amount_fen}, "other_bidder": {theirs.amount_fen}}
     assert _seen(notice, people, role) == expected.get(role, set())
-    assert services.visible_bid_count(notice, people[role]) is None
+    assert services.visible_bid_count(notice) is None
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -144,7 +144,7 @@ def test_after_closing_purchaser_and_supervisors_see_all(cast, role, make):
         "other_bidder": {theirs.amount_fen},
     }
     assert _seen(notice, people, role) == expected.get(role, set())
-    assert services.visible_bid_count(notice, people[role]) == 2
+    assert services.visible_bid_count(notice) == 2
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -164,7 +164,7 @@ def test_cancelled_notice_keeps_quotes_sealed(cast):
 
     cancel_notice(people["purchaser"], notice, "项目取消")
     assert _seen(notice, people, "purchaser") == set()
-    assert services.visible_bid_count(notice, people["purchaser"]) is None
+    assert services.visible_bid_count(notice) is None
 
 
 def test_sealed_quotes_never_reach_the_page_before_the_deadline(cast, app):
