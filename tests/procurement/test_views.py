@@ -222,3 +222,27 @@ def test_timeline_shows_public_steps_but_not_sealed_bids(app, client, make):
     make.bid(make.agency(), notice)
     page = client.get(f"/notices/{notice.id}").get_data(as_text=True)
     assert "公告发布" in page and "submitted" not in page
+
+
+def test_notice_list_costs_the_same_queries_for_few_or_many_rows(client, make, db):
+    from sqlalchemy import event
+
+    statements = []
+
+    def count(*_args, **_kwargs):
+        statements.append(1)
+
+    def queries_for_list():
+        statements.clear()
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert client.get("/notices/").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return len(statements)
+
+    make.notice()
+    few = queries_for_list()
+    for _ in range(6):
+        make.notice(make.purchaser(), code="ZJ010")
+    assert queries_for_list() == few
