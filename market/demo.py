@@ -84,6 +84,9 @@ def _uscc(rng, division, org_category="1"):
     return body + calc_check_digit(body)
 
 
+SERVICE_AREAS = ("重庆市全域", "重庆市主城都市区", "两江新区及周边区县", "川渝地区")
+
+
 class _Builder:
     def __init__(self, seed=2026):
         self.rng = random.Random(seed)
@@ -138,13 +141,33 @@ class _Builder:
                     user,
                     OfferingData(
                         item_id=item.id,
-                        fee_standard=f"按合同约定，参考价 {self.rng.randint(2, 30)} 万元起",
                         promised_days=self.rng.choice([10, 15, 20, 30, 45]),
                         description=f"专业团队承接{item.name}，熟悉{item.approving_department}审批要求。",
+                        service_area=self.rng.choice(SERVICE_AREAS),
+                        commitment_signed=True,
+                        **self.fee(item),
                     ),
                 )
             users.append(user)
         return users
+
+    def fee(self, item):
+        """A fee standard an agency of this trade would publish for the item."""
+        if item.is_government_priced and item.fee_is_rate:
+            low, high = item.fee_rate_min_bp, item.fee_rate_max_bp
+            rate = self.rng.randint(low, high)
+            return dict(fee_kind="rate", fee_rate_bp=rate, fee_note="按评估总价计取")
+        if item.is_government_priced:
+            low = self.rng.randint(item.fee_min_fen, item.fee_max_fen // 2) // 100_00 * 100_00
+            low = max(low, item.fee_min_fen)
+            return dict(fee_kind="range", fee_min_fen=low, fee_max_fen=item.fee_max_fen)
+        style = self.rng.random()
+        if style < 0.15:
+            return dict(fee_kind="negotiable", fee_note="按项目规模协商确定，报价含专家评审费")
+        if style < 0.3:
+            return dict(fee_kind="fixed", fee_min_fen=self.rng.randint(3, 30) * 1000_00)
+        low = self.rng.randint(2, 30) * 10_000_00
+        return dict(fee_kind="range", fee_min_fen=low, fee_max_fen=low * self.rng.choice([2, 3]))
 
     def purchasers(self):
         users = []

@@ -88,11 +88,25 @@ def registration_form(kind="agency", **overrides):
     return {k: v for k, v in data.items() if v is not None}
 
 
+def offering_data(code="ZJ012", **overrides):
+    """An offering's form data with a fee standard the item's fee type accepts."""
+    it = item(code) or db.session.scalar(select(ServiceItem).where(ServiceItem.code == code))
+    if it.is_government_priced and it.fee_is_rate:
+        fee = dict(fee_kind="rate", fee_rate_bp=it.fee_rate_min_bp, fee_note="按评估总价计取")
+    elif it.is_government_priced:
+        fee = dict(fee_kind="fixed", fee_min_fen=it.fee_min_fen)
+    else:
+        fee = dict(fee_kind="range", fee_min_fen=30_000_00, fee_max_fen=50_000_00)
+    values = dict(item_id=it.id, promised_days=20, commitment_signed=True, **fee)
+    values.update(overrides)
+    return OfferingData(**values)
+
+
 def agency(items=("ZJ012",), **overrides):
     """A registered agency user offering the given catalogue item codes."""
     user = register_organisation(registration("agency", **overrides))
     for code in items:
-        declare_offering(user, OfferingData(item(code).id, "按合同约定", 20))
+        declare_offering(user, offering_data(code))
     return user
 
 

@@ -35,9 +35,16 @@ class Organisation(db.Model):
     contact_phone: Mapped[str] = mapped_column(String(30), default="")
     contact_email: Mapped[str] = mapped_column(String(120), default="")
     commitment_signed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: for a regulator: the approving department (审批部门) whose catalogue items it supervises
+    department: Mapped[str] = mapped_column(String(100), default="")
+    #: 业务授权人: the member who acts for the organisation in procurement
+    authorised_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    memberships: Mapped[list["Membership"]] = relationship(back_populates="organisation")
+    memberships: Mapped[list["Membership"]] = relationship(
+        back_populates="organisation", order_by="Membership.id"
+    )
+    authorised_user: Mapped["User | None"] = relationship(foreign_keys=[authorised_user_id])
 
     @property
     def kind_label(self):
@@ -97,3 +104,59 @@ class Membership(db.Model):
 
     user: Mapped[User] = relationship(back_populates="membership")
     organisation: Mapped[Organisation] = relationship(back_populates="memberships")
+
+
+ORG_ROLES = {"admin": "管理员", "member": "成员"}
+
+
+class Invitation(db.Model):
+    """An org admin's invitation to one e-mail address; the link token is stored hashed."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (CheckConstraint("role IN ('admin', 'member')", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    email: Mapped[str] = mapped_column(String(120), index=True)
+    role: Mapped[str] = mapped_column(String(10), default="member")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_dt: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organisation: Mapped[Organisation] = relationship()
+    invited_by: Mapped[User] = relationship()
+
+    def is_pending(self, now) -> bool:
+        return self.accepted_dt is None and self.revoked_dt is None and self.expires_dt > now
+
+
+COMMITMENT_SUBJECTS = {
+    "registration": "入驻注册",
+    "profile": "机构信息变更",
+    "offering": "服务事项变更",
+    "qualification": "资质声明",
+    "practitioner": "从业人员声明",
+}
+
+
+class Commitment(db.Model):
+    """One signature of the integrity commitment (告知承诺书), kept for every change it covers."""
+
+    __tablename__ = "commitments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    subject: Mapped[str] = mapped_column(String(20))
+    subject_id: Mapped[int | None]
+    text_version: Mapped[str] = mapped_column(String(20))
+    signed_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def subject_label(self):
+        return COMMITMENT_SUBJECTS.get(self.subject, self.subject)

@@ -14,7 +14,14 @@ from ..core.clock import utcnow
 from ..core.errors import ServiceError
 from ..core.signals import organisation_registered
 from ..extensions import db
-from .models import Membership, Organisation, User
+from .models import COMMITMENT_SUBJECTS, Commitment, Membership, Organisation, User
+
+#: the version of the integrity commitment text (告知承诺书) users sign; see COMMITMENT_TEXT
+COMMITMENT_VERSION = "2026-1"
+COMMITMENT_TEXT = (
+    "本单位承诺：所填报的单位信息、资质、从业人员及服务信息真实、准确、完整、有效；"
+    "如有虚假，自愿承担虚假承诺的法律责任，接受信用惩戒并依法撤销相关资格。"
+)
 
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 
@@ -77,9 +84,35 @@ def register_organisation(reg: Registration) -> User:
     user.set_password(reg.password)
     db.session.add_all([org, user, Membership(user=user, organisation=org, role="admin")])
     db.session.flush()
+    sign_commitment(user, "registration", org.id)
     record_event("organisation", org.id, "registered", actor=user, data={"kind": reg.kind})
     organisation_registered.send(org)
     return user
+
+
+def sign_commitment(user, subject: str, subject_id: int | None = None) -> Commitment:
+    """Record that `user` signed the integrity commitment for a registration or a change."""
+    if subject not in COMMITMENT_SUBJECTS:
+        raise ValueError(f"unknown commitment subject {subject!r}")
+    org = user.organisation
+    commitment = Commitment(
+        organisation_id=org.id,
+        user_id=user.id,
+        subject=subject,
+        subject_id=subject_id,
+        text_version=COMMITMENT_VERSION,
+        signed_dt=utcnow(),
+    )
+    db.session.add(commitment)
+    org.commitment_signed_dt = commitment.signed_dt
+    db.session.flush()
+    return commitment
+
+
+def require_commitment(signed: bool) -> None:
+    """Every change an agency declares is covered by a fresh signature (告知承诺)."""
+    if not signed:
+        raise ServiceError("请阅读并勾选信用承诺书后再提交", "commitment")
 
 
 def _check_new_login(email: str, password: str) -> str:
@@ -106,8 +139,14 @@ def authenticate(email: str, password: str) -> User:
     return user
 
 
-def create_staff_user(role: str, email: str, name: str, password: str, org_name: str) -> User:
-    """Create a regulator or operator user (CLI only), creating the department if needed."""
+def create_staff_user(
+    role: str, email: str, name: str, password: str, org_name: str, department: str = ""
+) -> User:
+    """Create a regulator or operator user (CLI only), creating the department if needed.
+
+    A regulator's `department` is the approving department (审批部门) whose catalogue items it
+    supervises; it defaults to the organisation's name.
+    """
     if role not in ("regulator", "operator"):
         raise ServiceError("命令行只用于创建监管部门或运营方账号", "role")
     email = _check_new_login(email, password)
@@ -117,6 +156,8 @@ def create_staff_user(role: str, email: str, name: str, password: str, org_name:
     is_new_org = org is None
     if is_new_org:
         org = Organisation(kind=role, name=org_name)
+        if role == "regulator":
+            org.department = (department or org_name).strip()
         db.session.add(org)
     user = User(email=email, name=name)
     user.set_password(password)

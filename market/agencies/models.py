@@ -1,8 +1,8 @@
 """Agency profiles (with the standing credit writes onto them) and their offerings."""
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Organisation
@@ -31,6 +31,7 @@ class Agency(db.Model):
 
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    service_area: Mapped[str] = mapped_column(String(200), default="")
     # Standing, written by the credit domain; read here by can_bid() and credit_factor().
     credit_score: Mapped[int] = mapped_column(default=100)
     credit_grade: Mapped[str] = mapped_column(String(1), default="A")
@@ -48,6 +49,12 @@ class Agency(db.Model):
     offerings: Mapped[list["Offering"]] = relationship(
         back_populates="agency", order_by="Offering.id", cascade="all, delete-orphan"
     )
+    qualifications: Mapped[list["Qualification"]] = relationship(
+        back_populates="agency", order_by="Qualification.id"
+    )
+    practitioners: Mapped[list["Practitioner"]] = relationship(
+        back_populates="agency", order_by="Practitioner.id"
+    )
 
     def rating_average(self, dimension: str) -> float | None:
         if not self.rating_count:
@@ -61,22 +68,194 @@ class Agency(db.Model):
         return sum(self.rating_average(d) for d in RATING_DIMENSIONS) / len(RATING_DIMENSIONS)
 
 
+FEE_KINDS = {"fixed": "固定价", "range": "区间价", "rate": "费率", "negotiable": "协商确定"}
+
+
 class Offering(db.Model):
-    """A catalogue item an agency declares it provides."""
+    """A catalogue item an agency provides, with its fee standard and promised working days."""
 
     __tablename__ = "offerings"
     __table_args__ = (
         UniqueConstraint("agency_id", "item_id", name="uq_offerings_agency_item"),
         CheckConstraint("promised_days > 0", name="promised_days"),
+        CheckConstraint(f"fee_kind IN {tuple(FEE_KINDS)}", name="fee_kind"),
+        CheckConstraint(
+            "(fee_kind = 'fixed' AND fee_min_fen > 0 AND fee_max_fen = fee_min_fen)"
+            " OR (fee_kind = 'range' AND fee_min_fen > 0 AND fee_max_fen > fee_min_fen)"
+            " OR (fee_kind = 'rate' AND fee_rate_bp > 0)"
+            " OR fee_kind = 'negotiable'",
+            name="fee_standard",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.org_id"), index=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("service_items.id"), index=True)
-    fee_standard: Mapped[str] = mapped_column(String(200))
+    fee_kind: Mapped[str] = mapped_column(String(10))
+    fee_min_fen: Mapped[int | None]
+    fee_max_fen: Mapped[int | None]
+    #: a rate in basis points (1 bp = 0.01%) of the base the note names (e.g. project cost)
+    fee_rate_bp: Mapped[int | None]
+    fee_note: Mapped[str] = mapped_column(String(200), default="")
     promised_days: Mapped[int]
     description: Mapped[str] = mapped_column(Text, default="")
+    service_area: Mapped[str] = mapped_column(String(200), default="")
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     agency: Mapped[Agency] = relationship(back_populates="offerings")
     item: Mapped[ServiceItem] = relationship()
+
+    @property
+    def fee_kind_label(self):
+        return FEE_KINDS[self.fee_kind]
+
+    @property
+    def sort_fee(self):
+        """The lowest fee, for sorting a shelf: amounts, then rates, then negotiable fees."""
+        if self.fee_kind == "rate":
+            return (1, self.fee_rate_bp)
+        if self.fee_kind == "negotiable":
+            return (2, 0)
+        return (0, self.fee_min_fen)
+
+
+QUALIFICATION_STATES = {
+    "declared": "已声明",
+    "verified": "已核验",
+    "rejected": "核验不通过",
+    "expired": "已过期",
+}
+QUALIFICATION_GRADES = ("甲级", "乙级", "丙级", "不分级")
+#: warn this many days before a qualification's valid-until date
+EXPIRY_WARNING_DAYS = 30
+
+
+class Qualification(db.Model):
+    """A qualification declared under 告知承诺: usable at once, verified or rejected later."""
+
+    __tablename__ = "qualifications"
+    __table_args__ = (
+        CheckConstraint(f"status IN {tuple(QUALIFICATION_STATES)}", name="status"),
+        CheckConstraint(f"grade IN {QUALIFICATION_GRADES}", name="grade"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.org_id"), index=True)
+    #: the catalogue item it qualifies for; that item's department verifies it
+    item_id: Mapped[int] = mapped_column(ForeignKey("service_items.id"), index=True)
+    type: Mapped[str] = mapped_column(String(100))
+    grade: Mapped[str] = mapped_column(String(10))
+    number: Mapped[str] = mapped_column(String(60))
+    issuer: Mapped[str] = mapped_column(String(100))
+    valid_until: Mapped[date] = mapped_column(Date)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    status: Mapped[str] = mapped_column(String(20), default="declared", index=True)
+    declared_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+
+    agency: Mapped[Agency] = relationship(back_populates="qualifications")
+    item: Mapped[ServiceItem] = relationship()
+    document: Mapped["Document | None"] = relationship()
+
+    @property
+    def status_label(self):
+        return QUALIFICATION_STATES[self.status]
+
+    @property
+    def is_usable(self):
+        return self.status in ("declared", "verified")
+
+    def expires_soon(self, today: date) -> bool:
+        return self.is_usable and self.valid_until <= today + timedelta(days=EXPIRY_WARNING_DAYS)
+
+
+class Practitioner(db.Model):
+    """A practitioner (从业人员); the ID number is kept for checks and never shown."""
+
+    __tablename__ = "practitioners"
+    __table_args__ = (
+        UniqueConstraint("agency_id", "id_number", name="uq_practitioners_agency_id_number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.org_id"), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    certificate: Mapped[str] = mapped_column(String(100))
+    certificate_number: Mapped[str] = mapped_column(String(60))
+    id_number: Mapped[str] = mapped_column(String(18))
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    agency: Mapped[Agency] = relationship(back_populates="practitioners")
+    document: Mapped["Document | None"] = relationship()
+
+
+DOCUMENT_KINDS = {
+    "licence": "营业执照",
+    "qualification": "资质证书",
+    "certificate": "从业人员证书",
+    "other": "其他材料",
+}
+
+
+class Document(db.Model):
+    """A file in an agency's library (材料复用): uploaded once, attached to bids by reference."""
+
+    __tablename__ = "documents"
+    __table_args__ = (CheckConstraint(f"kind IN {tuple(DOCUMENT_KINDS)}", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.org_id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(50))
+    size_bytes: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    #: path under the upload folder; never derived from the uploaded name
+    storage_key: Mapped[str] = mapped_column(String(100), unique=True)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploaded_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: archived files leave the library but stay readable on the bids that used them
+    archived: Mapped[bool] = mapped_column(default=False)
+
+    @property
+    def kind_label(self):
+        return DOCUMENT_KINDS[self.kind]
+
+
+#: the bands in which past contract amounts are shown publicly (upper bounds in fen)
+AMOUNT_BANDS = (
+    (5_000_00, "5千元以下"),
+    (50_000_00, "5千–5万元"),
+    (200_000_00, "5万–20万元"),
+    (1_000_000_00, "20万–100万元"),
+    (None, "100万元以上"),
+)
+
+
+class PastPerformance(db.Model):
+    """A contract the agency completed on the platform, recorded when it is accepted."""
+
+    __tablename__ = "past_performances"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.org_id"), index=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), unique=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("service_items.id"))
+    purchaser_name: Mapped[str] = mapped_column(String(200))
+    amount_fen: Mapped[int]
+    completed_dt: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: the purchaser's average over the five dimensions, once evaluated
+    rating: Mapped[float | None] = mapped_column(Float)
+
+    item: Mapped[ServiceItem] = relationship()
+
+    @property
+    def amount_band(self):
+        for upper, label in AMOUNT_BANDS:
+            if upper is None or self.amount_fen < upper:
+                return label

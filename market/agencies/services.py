@@ -6,12 +6,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import Organisation
+from ..accounts.services import require_commitment, sign_commitment
 from ..catalogue.models import ServiceItem
 from ..core.audit import record_event
 from ..core.clock import to_local, utcnow
 from ..core.errors import NotAllowed, ServiceError
+from ..core.money import format_bp, format_fen
 from ..extensions import db
-from .models import RATING_DIMENSIONS, Agency, Offering
+from .models import FEE_KINDS, RATING_DIMENSIONS, Agency, Offering, PastPerformance
 
 
 def ensure_profile(org) -> Agency:
@@ -51,9 +53,71 @@ def credit_factor(agency: Agency) -> float:
 @dataclass
 class OfferingData:
     item_id: int
-    fee_standard: str
+    fee_kind: str
     promised_days: int
+    fee_min_fen: int | None = None
+    fee_max_fen: int | None = None
+    fee_rate_bp: int | None = None
+    fee_note: str = ""
     description: str = ""
+    service_area: str = ""
+    commitment_signed: bool = False
+
+
+def check_fee(item: ServiceItem, data: OfferingData) -> None:
+    """A fee standard must be complete for its kind and, for government-priced items, in range."""
+    kind = data.fee_kind
+    if kind not in FEE_KINDS:
+        raise ServiceError("请选择收费方式", "fee_kind")
+    if kind in ("fixed", "range") and not (data.fee_min_fen or 0) > 0:
+        label = "固定收费金额" if kind == "fixed" else "收费区间下限"
+        raise ServiceError(f"请填写{label}（大于 0 元）", "fee_min")
+    if kind == "range" and not (data.fee_max_fen or 0) > data.fee_min_fen:
+        raise ServiceError("收费区间上限应高于下限", "fee_max")
+    if kind == "rate" and not (data.fee_rate_bp or 0) > 0:
+        raise ServiceError("请填写费率（百分数，例如 0.35）", "fee_rate")
+    if kind in ("rate", "negotiable") and not data.fee_note.strip():
+        hint = "写明计费基数，例如“按工程造价计取”" if kind == "rate" else "说明收费如何确定"
+        raise ServiceError(f"请在收费说明中{hint}", "fee_note")
+    if not item.is_government_priced:
+        return
+    basis = f"「{item.name}」实行政府指导价（{item.fee_basis or '政府定价'}）"
+    if item.fee_is_rate:
+        low, high = item.fee_rate_min_bp, item.fee_rate_max_bp
+        if kind != "rate":
+            raise ServiceError(f"{basis}，应按费率收费", "fee_kind")
+        if not low <= data.fee_rate_bp <= high:
+            raise ServiceError(
+                f"{basis}，费率应在 {format_bp(low)}–{format_bp(high)} 之间", "fee_rate"
+            )
+        return
+    low, high = item.fee_min_fen, item.fee_max_fen
+    if kind not in ("fixed", "range"):
+        raise ServiceError(f"{basis}，应填写固定金额或金额区间", "fee_kind")
+    top = data.fee_min_fen if kind == "fixed" else data.fee_max_fen
+    if data.fee_min_fen < low or top > high:
+        field = "fee_min" if data.fee_min_fen < low else "fee_max"
+        raise ServiceError(f"{basis}，收费应在 {format_fen(low)}–{format_fen(high)} 之间", field)
+
+
+def _apply_offering(offering: Offering, data: OfferingData) -> None:
+    fixed = data.fee_kind == "fixed"
+    amounts = data.fee_kind in ("fixed", "range")
+    offering.fee_kind = data.fee_kind
+    offering.fee_min_fen = data.fee_min_fen if amounts else None
+    offering.fee_max_fen = (data.fee_min_fen if fixed else data.fee_max_fen) if amounts else None
+    offering.fee_rate_bp = data.fee_rate_bp if data.fee_kind == "rate" else None
+    offering.fee_note = data.fee_note.strip()
+    offering.promised_days = data.promised_days
+    offering.description = data.description.strip()
+    offering.service_area = data.service_area.strip()
+
+
+def _check_offering(item: ServiceItem, data: OfferingData) -> None:
+    if not 0 < data.promised_days <= 365:
+        raise ServiceError("承诺办理时限应为 1–365 个工作日", "promised_days")
+    check_fee(item, data)
+    require_commitment(data.commitment_signed)
 
 
 def declare_offering(user, data: OfferingData) -> Offering:
@@ -64,29 +128,45 @@ def declare_offering(user, data: OfferingData) -> Offering:
         raise ServiceError("所选中介服务事项不存在或未公布", "item_id")
     if any(o.item_id == item.id for o in agency.offerings):
         raise ServiceError(f"已声明提供「{item.name}」，无需重复添加", "item_id")
-    if not data.fee_standard.strip():
-        raise ServiceError("请填写收费标准", "fee_standard")
-    if not 0 < data.promised_days <= 365:
-        raise ServiceError("承诺办理时限应为 1–365 个工作日", "promised_days")
-    offering = Offering(
-        agency=agency,
-        item=item,
-        fee_standard=data.fee_standard.strip(),
-        promised_days=data.promised_days,
-        description=data.description.strip(),
-    )
+    _check_offering(item, data)
+    offering = Offering(agency=agency, item=item)
+    _apply_offering(offering, data)
     db.session.add(offering)
     db.session.flush()
+    sign_commitment(user, "offering", offering.id)
     record_event("agency", agency.org_id, "offering_declared", actor=user, data={"item": item.code})
+    return offering
+
+
+def update_offering(user, offering_id: int, data: OfferingData) -> Offering:
+    """Change the fee standard, promised days or description of one of the agency's offerings."""
+    offering = own_offering(user, offering_id)
+    _check_offering(offering.item, data)
+    _apply_offering(offering, data)
+    db.session.flush()
+    sign_commitment(user, "offering", offering.id)
+    record_event(
+        "agency",
+        offering.agency_id,
+        "offering_updated",
+        actor=user,
+        data={"item": offering.item.code},
+    )
+    return offering
+
+
+def own_offering(user, offering_id: int) -> Offering:
+    agency = agency_of(user)
+    offering = db.session.get(Offering, offering_id)
+    if offering is None or offering.agency_id != agency.org_id:
+        raise NotAllowed("只能管理本机构的服务")
     return offering
 
 
 def withdraw_offering(user, offering_id: int) -> None:
     """Remove one of the agency's own offerings."""
-    agency = agency_of(user)
-    offering = db.session.get(Offering, offering_id)
-    if offering is None or offering.agency_id != agency.org_id:
-        raise NotAllowed("只能撤下本机构的服务")
+    offering = own_offering(user, offering_id)
+    agency = offering.agency
     code = offering.item.code
     agency.offerings.remove(offering)
     db.session.flush()
@@ -116,8 +196,43 @@ def directory_query(q=None, item_id=None):
     return stmt
 
 
-def add_rating(agency_org_id: int, scores: dict[str, int]) -> None:
-    """Add one evaluation's scores to the agency's running totals."""
+def record_past_performance(
+    contract_id, *, item_id, purchaser_name, agency_org_id, amount_fen, accepted_dt
+) -> PastPerformance:
+    """Note a contract the agency completed, for its storefront's past performance."""
+    performance = PastPerformance(
+        agency_id=agency_org_id,
+        contract_id=contract_id,
+        item_id=item_id,
+        purchaser_name=purchaser_name,
+        amount_fen=amount_fen,
+        completed_dt=accepted_dt,
+    )
+    db.session.add(performance)
+    db.session.flush()
+    return performance
+
+
+def past_performance(agency_id: int, limit: int = 20) -> list[PastPerformance]:
+    """The agency's completed contracts on the platform, latest first."""
+    return list(
+        db.session.scalars(
+            select(PastPerformance)
+            .where(PastPerformance.agency_id == agency_id)
+            .options(selectinload(PastPerformance.item))
+            .order_by(PastPerformance.completed_dt.desc())
+            .limit(limit)
+        )
+    )
+
+
+def add_rating(agency_org_id: int, contract_id: int, scores: dict[str, int]) -> None:
+    """Add one evaluation's scores to the agency's totals and to that contract's performance."""
+    performance = db.session.scalar(
+        select(PastPerformance).where(PastPerformance.contract_id == contract_id)
+    )
+    if performance is not None:
+        performance.rating = sum(scores.values()) / len(scores)
     agency = db.session.get(Agency, agency_org_id)
     agency.rating_count += 1
     for dimension in RATING_DIMENSIONS:

@@ -5,6 +5,7 @@ from wtforms import SelectChoice
 from ..catalogue.services import item_query
 from ..core.auth import role_required
 from ..core.errors import ServiceError, apply_to_form
+from ..core.money import fen_to_yuan, format_bp
 from ..extensions import db
 from . import services
 from .forms import OfferingForm
@@ -58,12 +59,7 @@ def offerings():
         if item.id not in taken
     ]
     if form.validate_on_submit():
-        data = services.OfferingData(
-            form.item_id.data,
-            form.fee_standard.data,
-            form.promised_days.data,
-            form.description.data or "",
-        )
+        data = offering_data(form, form.item_id.data)
         try:
             offering = services.declare_offering(current_user, data)
         except ServiceError as err:
@@ -73,6 +69,48 @@ def offerings():
             flash(f"已添加服务「{offering.item.name}」", "success")
             return redirect(url_for(".offerings"))
     return render_template("agencies/offerings.html", agency=agency, form=form)
+
+
+def offering_data(form, item_id):
+    return services.OfferingData(
+        item_id=item_id,
+        fee_kind=form.fee_kind.data,
+        promised_days=form.promised_days.data,
+        fee_min_fen=form.fee_min.fen,
+        fee_max_fen=form.fee_max.fen,
+        fee_rate_bp=form.fee_rate.bp,
+        fee_note=form.fee_note.data or "",
+        description=form.description.data or "",
+        service_area=form.service_area.data or "",
+        commitment_signed=form.commitment.data,
+    )
+
+
+@bp.route("/agency/offerings/<int:offering_id>/edit", methods=["GET", "POST"])
+@role_required("agency")
+def edit_offering(offering_id):
+    offering = services.own_offering(current_user, offering_id)
+    form = OfferingForm(obj=offering)
+    form.item_id.choices = [SelectChoice(offering.item_id, offering.item.name)]
+    if request.method == "GET":
+        form.fee_min.data = fen_to_yuan(offering.fee_min_fen) if offering.fee_min_fen else ""
+        form.fee_max.data = fen_to_yuan(offering.fee_max_fen) if offering.fee_max_fen else ""
+        form.fee_rate.data = (
+            format_bp(offering.fee_rate_bp).rstrip("%") if offering.fee_rate_bp else ""
+        )
+        form.commitment.data = False
+    if form.validate_on_submit():
+        try:
+            services.update_offering(
+                current_user, offering_id, offering_data(form, offering.item_id)
+            )
+        except ServiceError as err:
+            apply_to_form(form, err)
+        else:
+            db.session.commit()
+            flash(f"已更新服务「{offering.item.name}」", "success")
+            return redirect(url_for(".offerings"))
+    return render_template("agencies/offering_edit.html", offering=offering, form=form)
 
 
 @bp.route("/agency/offerings/<int:offering_id>/withdraw", methods=["POST"])

@@ -7,8 +7,9 @@ from sqlalchemy import select
 
 from ..core.audit import record_event
 from ..core.errors import ServiceError
+from ..core.money import MoneyError, percent_to_bp, yuan_to_fen
 from ..extensions import db
-from .models import ITEM_LISTS, ITEM_STATUSES, ServiceItem
+from .models import FEE_TYPES, ITEM_LISTS, ITEM_STATUSES, ServiceItem
 
 FIELDS = ("name", "licensing_item", "legal_basis", "approving_department", "category")
 
@@ -32,6 +33,11 @@ def load_items(rows) -> tuple[int, int]:
             raise ServiceError(f"第 {n} 行清单类型无效：{row['list']}")
         if (row.get("status") or "online") not in ITEM_STATUSES:
             raise ServiceError(f"第 {n} 行状态无效：{row['status']}")
+        if (row.get("fee_type") or "market") not in FEE_TYPES:
+            raise ServiceError(
+                f"第 {n} 行收费类型无效：{row['fee_type']}（应为 market 或 government）"
+            )
+        fee_standard(row, n)
         if row["code"] in seen:
             raise ServiceError(f"第 {n} 行事项编码重复：{row['code']}")
         seen.add(row["code"])
@@ -41,6 +47,10 @@ def load_items(rows) -> tuple[int, int]:
         values = {f: row[f].strip() for f in FIELDS}
         values["list_kind"] = row["list"]
         values["status"] = row.get("status") or "online"
+        values["fee_type"] = row.get("fee_type") or "market"
+        values["fee_basis"] = (row.get("fee_basis") or "").strip()
+        values["implementing_requirement"] = (row.get("implementing_requirement") or "").strip()
+        values.update(fee_standard(row, 0))
         item = existing.get(row["code"])
         if item is None:
             item = ServiceItem(code=row["code"], **values)
@@ -54,6 +64,30 @@ def load_items(rows) -> tuple[int, int]:
     if created or updated:
         record_event("catalogue", 0, "loaded", data={"created": created, "updated": updated})
     return created, updated
+
+
+def fee_standard(row, line) -> dict:
+    """A government-priced row's limits ("1000-30000" yuan or "0.1%-0.5%") as column values."""
+    empty = dict(fee_min_fen=None, fee_max_fen=None, fee_rate_min_bp=None, fee_rate_max_bp=None)
+    limits = (row.get("fee_limits") or "").strip()
+    if (row.get("fee_type") or "market") == "market":
+        return empty
+    low, sep, high = limits.partition("-")
+    if not sep:
+        raise ServiceError(
+            f"第 {line} 行政府指导价事项须填写收费上下限，例如 1000-30000 或 0.1%-0.5%"
+        )
+    try:
+        if "%" in limits:
+            bounds = dict(fee_rate_min_bp=percent_to_bp(low), fee_rate_max_bp=percent_to_bp(high))
+        else:
+            bounds = dict(fee_min_fen=yuan_to_fen(low), fee_max_fen=yuan_to_fen(high))
+    except MoneyError as exc:
+        raise ServiceError(f"第 {line} 行收费上下限格式不正确：{exc}") from exc
+    low_value, high_value = (v for v in bounds.values())
+    if not 0 < low_value <= high_value:
+        raise ServiceError(f"第 {line} 行收费下限应大于 0 且不高于上限")
+    return {**empty, **bounds}
 
 
 def item_query(q=None, category=None, list_kind=None, public_only=True):

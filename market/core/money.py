@@ -29,3 +29,24 @@ def format_fen(fen: int | None) -> str:
     if fen is None:
         return "—"
     return f"¥{fen_to_yuan(fen):,.2f}"
+
+
+def percent_to_bp(value) -> int:
+    """Parse a rate in percent ("0.35", "0.35%") into integer basis points (1 bp = 0.01%)."""
+    text = str(value).strip().rstrip("%").strip()
+    try:
+        rate = Decimal(text)
+    except InvalidOperation as exc:
+        raise MoneyError("费率格式不正确，请输入百分数，例如 0.35") from exc
+    if not rate.is_finite() or rate <= 0 or rate > 100:
+        raise MoneyError("费率应大于 0 且不超过 100%")
+    if rate != rate.quantize(Decimal("0.01")):
+        raise MoneyError("费率最多保留两位小数，例如 0.35%")
+    return int(rate * 100)
+
+
+def format_bp(bp: int | None) -> str:
+    """35 → '0.35%'."""
+    if bp is None:
+        return "—"
+    return f"{Decimal(bp) / 100:.2f}%"

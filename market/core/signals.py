@@ -10,5 +10,8 @@ organisation_registered = _signals.signal("organisation-registered")
 notice_transitioned = _signals.signal("notice-transitioned")
 #: sender: the Contract created when a notice is awarded
 contract_awarded = _signals.signal("contract-awarded")
-#: sender: the Evaluation; kwargs agency_org_id, scores (dict of dimension → 1..5)
+#: sender: the Contract whose deliverable the purchaser accepted; kwargs item_id,
+#: purchaser_name, agency_org_id, amount_fen, accepted_dt
+contract_completed = _signals.signal("contract-completed")
+#: sender: the Evaluation; kwargs contract_id, agency_org_id, scores (dimension → 1..5)
 contract_evaluated = _signals.signal("contract-evaluated")

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from flask import request
 
 from .clock import to_local, utcnow
-from .money import format_fen
+from .money import format_bp, format_fen
 
 
 def local_dt(value, fmt="%Y-%m-%d %H:%M"):
@@ -23,5 +23,6 @@ def url_with_page(page):
 def register_templating(app):
     app.add_template_filter(local_dt, "local_dt")
     app.add_template_filter(format_fen, "yuan")
+    app.add_template_filter(format_bp, "rate")
     app.add_template_global(utcnow, "utcnow")
     app.add_template_global(url_with_page, "url_with_page")

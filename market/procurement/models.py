@@ -2,11 +2,21 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Organisation, User
-from ..agencies.models import RATING_DIMENSIONS
+from ..agencies.models import RATING_DIMENSIONS, Document, Qualification
 from ..catalogue.models import ServiceItem
 from ..core.clock import utcnow
 from ..core.types import UTCDateTime
@@ -43,6 +53,8 @@ class Notice(db.Model):
     due_dt: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     published_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     publicity_end_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: a direct invitation (直接邀请): only this agency may respond
+    invited_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     selection_reason: Mapped[str] = mapped_column(Text, default="")
     outcome_note: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -51,7 +63,8 @@ class Notice(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
-    purchaser: Mapped[Organisation] = relationship()
+    purchaser: Mapped[Organisation] = relationship(foreign_keys=[purchaser_org_id])
+    invited: Mapped[Organisation | None] = relationship(foreign_keys=[invited_org_id])
     item: Mapped[ServiceItem] = relationship()
     created_by: Mapped[User] = relationship()
     bids: Mapped[list["Bid"]] = relationship(back_populates="notice", order_by="Bid.id")
@@ -64,6 +77,20 @@ class Notice(db.Model):
     @property
     def selected_bid(self):
         return next((b for b in self.bids if b.status == "selected"), None)
+
+
+bid_documents = Table(
+    "bid_documents",
+    db.metadata,
+    Column("bid_id", ForeignKey("bids.id"), primary_key=True),
+    Column("document_id", ForeignKey("documents.id"), primary_key=True),
+)
+bid_qualifications = Table(
+    "bid_qualifications",
+    db.metadata,
+    Column("bid_id", ForeignKey("bids.id"), primary_key=True),
+    Column("qualification_id", ForeignKey("qualifications.id"), primary_key=True),
+)
 
 
 class Bid(db.Model):
@@ -94,6 +121,13 @@ class Bid(db.Model):
 
     notice: Mapped[Notice] = relationship(back_populates="bids")
     agency: Mapped[Organisation] = relationship()
+    documents: Mapped[list[Document]] = relationship(secondary=bid_documents)
+    qualifications: Mapped[list[Qualification]] = relationship(secondary=bid_qualifications)
+
+    @property
+    def shown_qualifications(self):
+        """Rejected declarations disappear from bids."""
+        return [q for q in self.qualifications if q.status != "rejected"]
 
 
 class Contract(db.Model):

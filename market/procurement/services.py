@@ -15,7 +15,7 @@ from ..core.audit import record_event
 from ..core.clock import to_local, utcnow
 from ..core.errors import NotAllowed, ServiceError
 from ..core.money import format_fen
-from ..core.signals import contract_evaluated
+from ..core.signals import contract_completed, contract_evaluated
 from ..core.workdays import add_working_days
 from ..extensions import db
 from .models import Bid, Evaluation, Notice
@@ -252,13 +252,23 @@ def accept_and_evaluate(user, notice: Notice, scores: dict[str, int], comment: s
     transition(notice, "accepted", user)
     contract = notice.contract
     contract.accepted_dt = utcnow()
+    contract_completed.send(
+        contract,
+        item_id=notice.item_id,
+        purchaser_name=notice.purchaser.name,
+        agency_org_id=contract.agency_org_id,
+        amount_fen=contract.amount_fen,
+        accepted_dt=contract.accepted_dt,
+    )
     evaluation = Evaluation(
         contract=contract, by_org_id=notice.purchaser_org_id, comment=comment.strip(), **scores
     )
     db.session.add(evaluation)
     db.session.flush()
     transition(notice, "evaluated", user, **scores)
-    contract_evaluated.send(evaluation, agency_org_id=contract.agency_org_id, scores=scores)
+    contract_evaluated.send(
+        evaluation, contract_id=contract.id, agency_org_id=contract.agency_org_id, scores=scores
+    )
     return evaluation
 
 

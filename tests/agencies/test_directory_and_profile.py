@@ -78,7 +78,7 @@ def test_the_profile_shows_offerings_credit_and_contacts(client, make):
     page = profile(client, user)
     assert "重庆鼎盛环境工程咨询有限公司" in page and user.organisation.uscc in page
     assert "环境影响评价报告书（表）编制" in page and "水土保持方案报告书编制" in page
-    assert "20 个工作日" in page and "按合同约定" in page
+    assert "20 个工作日" in page and "¥30,000.00–¥50,000.00" in page
     assert "A <small" in page and "信用分 100" in page
     assert "入驻于 2026-11-24" in page
     assert "暂无评价" in page and "（0 次评价）" in page
@@ -107,9 +107,10 @@ def test_an_evaluation_shows_on_the_profile(client, make):
 def test_rating_averages_accumulate_over_evaluations(client, make, db):
     user = make.agency(org_name="重庆和泰环保科技有限公司")
     org_id = user.organisation.id
-    contract_evaluated.send(None, agency_org_id=org_id, scores=ALL_FIVES)
+    contract_evaluated.send(None, contract_id=0, agency_org_id=org_id, scores=ALL_FIVES)
     contract_evaluated.send(
         None,
+        contract_id=0,
         agency_org_id=org_id,
         scores={"quality": 3, "timeliness": 4, "attitude": 5, "fees": 2, "conduct": 4},
     )

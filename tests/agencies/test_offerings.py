@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from market.agencies.models import Offering
-from market.agencies.services import OfferingData, declare_offering, withdraw_offering
+from market.agencies.services import declare_offering, withdraw_offering
 from market.core.errors import NotAllowed, ServiceError
 from market.core.models import AuditEvent
 
@@ -30,8 +30,11 @@ def choice_codes(page):
 def form(make, code="ZJ010", **overrides):
     data = {
         "item_id": str(make.item(code).id),
-        "fee_standard": "按合同约定，参考价 3–5 万元",
+        "fee_kind": "range",
+        "fee_min": "30000",
+        "fee_max": "50000",
         "promised_days": "15",
+        "commitment": "y",
         "description": "持证水土保持方案编制团队",
     }
     data.update(overrides)
@@ -65,7 +68,7 @@ def test_declaring_an_offering_through_the_form(client, agency, make, db):
     assert response.request.path == "/agency/offerings"
     assert "已添加服务「水土保持方案报告书编制」" in page
     assert offered_codes(page) == ["ZJ012", "ZJ010"]
-    assert "15 个工作日" in page and "按合同约定，参考价 3–5 万元" in page
+    assert "15 个工作日" in page and "¥30,000.00–¥50,000.00" in page
 
     profile = client.get(f"/agencies/{agency.organisation.id}").get_data(as_text=True)
     assert "水土保持方案报告书编制" in profile and "持证水土保持方案编制团队" in profile
@@ -94,7 +97,7 @@ def test_declaring_the_same_item_twice_names_the_item(agency, make):
     with pytest.raises(
         ServiceError, match="已声明提供「环境影响评价报告书（表）编制」，无需重复添加"
     ):
-        declare_offering(agency, OfferingData(make.item("ZJ012").id, "按合同约定", 10))
+        declare_offering(agency, make.offering_data("ZJ012"))
 
 
 @pytest.mark.parametrize("status", ["draft", "withdrawn"])
@@ -102,7 +105,7 @@ def test_items_that_are_not_public_cannot_be_declared(client, agency, make, db, 
     item = make.service_item("ZJ960", status, name="内部事项", list_kind="other")
     assert "ZJ960" not in choice_codes(client.get("/agency/offerings").get_data(as_text=True))
     with pytest.raises(ServiceError, match="所选中介服务事项不存在或未公布"):
-        declare_offering(agency, OfferingData(item.id, "按合同约定", 10))
+        declare_offering(agency, make.offering_data(item.code))
     response = client.post("/agency/offerings", data=form(make, item_id=str(item.id)))
     assert response.status_code == 200 and offering_count(db, agency) == 1
 
@@ -129,17 +132,9 @@ def test_365_days_is_accepted(client, agency, make, db):
     assert client.post("/agency/offerings", data=form(make, promised_days="365")).status_code == 302
 
 
-def test_the_service_checks_promised_days_and_fee_standard_too(agency, make):
-    item_id = make.item("ZJ010").id
+def test_the_service_checks_promised_days_too(agency, make):
     with pytest.raises(ServiceError, match="承诺办理时限应为 1–365 个工作日"):
-        declare_offering(agency, OfferingData(item_id, "按合同约定", 0))
-    with pytest.raises(ServiceError, match="请填写收费标准"):
-        declare_offering(agency, OfferingData(item_id, "   ", 10))
-
-
-def test_a_fee_standard_is_required_on_the_form(client, agency, make, db):
-    page = client.post("/agency/offerings", data=form(make, fee_standard="")).get_data(as_text=True)
-    assert "请填写收费标准" in page and offering_count(db, agency) == 1
+        declare_offering(agency, make.offering_data("ZJ010", promised_days=0))
 
 
 def test_withdrawing_an_own_offering(client, agency, db):
@@ -169,7 +164,7 @@ def test_withdrawing_another_agencys_offering_is_forbidden(client, agency, make,
     )
     response = client.post(f"/agency/offerings/{offering.id}/withdraw")
     assert response.status_code == 403
-    assert "只能撤下本机构的服务" in response.get_data(as_text=True)
+    assert "只能管理本机构的服务" in response.get_data(as_text=True)
     assert offering_count(db, other) == 1
 
 
@@ -192,7 +187,7 @@ def test_a_purchaser_cannot_manage_offerings(client, auth, make, db):
     assert response.status_code == 403 and "无权访问" in response.get_data(as_text=True)
     assert client.post("/agency/offerings", data=form(make)).status_code == 403
     with pytest.raises(NotAllowed, match="只有中介机构账号可以执行此操作"):
-        declare_offering(make.purchaser(), OfferingData(make.item("ZJ010").id, "按合同约定", 10))
+        declare_offering(make.purchaser(), make.offering_data("ZJ010"))
 
 
 def test_anonymous_visitors_are_sent_to_login(client):
