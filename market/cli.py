@@ -25,14 +25,19 @@ def _fail(err: ServiceError):
 @click.option("--email", required=True)
 @click.option("--name", required=True, help="姓名")
 @click.option("--org", "org_name", required=True, help="所属部门（监管部门名称或运营方）")
+@click.option(
+    "--department",
+    default="",
+    help="监管部门对应的审批部门（如 生态环境部门），缺省与 --org 相同",
+)
 @click.password_option()
 @with_appcontext
-def create_user(role, email, name, org_name, password):
+def create_user(role, email, name, org_name, department, password):
     """Create a regulator or operator account."""
     from .accounts.services import create_staff_user
 
     try:
-        user = create_staff_user(role, email, name, password, org_name)
+        user = create_staff_user(role, email, name, password, org_name, department)
     except ServiceError as err:
         _fail(err)
     db.session.commit()
@@ -84,11 +89,13 @@ def demo_data():
 @with_appcontext
 def run_due_command():
     """Apply every deadline transition that is due (run from cron or a systemd timer)."""
+    from .agencies.qualifications import expire_due
     from .procurement.runner import run_due
 
     changed = run_due()
+    expired = expire_due()
     db.session.commit()
-    click.echo(f"已处理到期公告 {changed} 个")
+    click.echo(f"已处理到期公告 {changed} 个，到期资质 {expired} 项")
 
 
 @market_cli.command("calendar-override")

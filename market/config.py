@@ -17,6 +17,15 @@ class DefaultConfig:
     PUBLICITY_WORKING_DAYS = 3
     PASSWORD_MIN_LENGTH = 8
     PASSWORD_HASH_METHOD = "scrypt"
+    UPLOAD_FOLDER = None  # instance/uploads unless configured
+    UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+    # A request may carry one file at the limit plus its form fields.
+    MAX_CONTENT_LENGTH = 11 * 1024 * 1024
+    INVITATION_VALID_DAYS = 7
+    MAIL_BACKEND = "file"  # "file" writes .eml files to MAIL_FOLDER; "memory" keeps them (tests)
+    MAIL_FOLDER = None  # instance/mail unless configured
+    MAIL_SENDER = "网上中介超市 <noreply@market.local>"
+    DIRECT_SELECTION_MAX_FEN = 100_000_00  # direct selection for fiscal funds below ¥100,000
 
 
 def load_config(app, test_config=None):

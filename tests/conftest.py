@@ -22,6 +22,7 @@ TEST_CONFIG = {
     "SECRET_KEY": "test-secret",
     "WTF_CSRF_ENABLED": False,
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast hashing: tests create many users
+    "MAIL_BACKEND": "memory",
 }
 
 
@@ -42,7 +43,13 @@ def reset_schema():
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url(tmp_path_factory)})
+    app = create_app(
+        {
+            **TEST_CONFIG,
+            "SQLALCHEMY_DATABASE_URI": database_url(tmp_path_factory),
+            "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
+        }
+    )
 
     @app.before_request
     def _forget_cached_login():

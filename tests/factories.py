@@ -4,12 +4,16 @@ import itertools
 from datetime import timedelta
 
 from sqlalchemy import select
+from stdnum.cn import ric
 from stdnum.cn.uscc import calc_check_digit
 
 from market.accounts.services import Registration, create_staff_user, register_organisation
+from market.agencies.documents import Upload, store_document
+from market.agencies.practitioners import PractitionerData, add_practitioner
+from market.agencies.qualifications import QualificationData, declare_qualification
 from market.agencies.services import OfferingData, declare_offering
 from market.catalogue.models import ServiceItem
-from market.core.clock import utcnow
+from market.core.clock import local_today, utcnow
 from market.core.workdays import add_working_days
 from market.extensions import db
 from market.procurement import services as procurement
@@ -169,3 +173,48 @@ def contracted_notice(amount_fen=80_000_00):
     clock.freeze(n.publicity_end_dt + timedelta(minutes=1))
     apply_due(n)
     return n, buyer, winner
+
+
+# --- qualifications, practitioners, documents -------------------------------------------
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def document(agency_user, kind="qualification", title="资质证书扫描件", content=PDF_BYTES):
+    """A file in the agency's library (written under the test app's upload folder)."""
+    return store_document(agency_user, Upload(kind, title, "scan.pdf", content))
+
+
+def qualification(agency_user, code="ZJ012", valid_days=365, **overrides):
+    """A qualification declared by the agency for an item, valid `valid_days` from today."""
+    values = dict(
+        item_id=item(code).id,
+        type=item(code).implementing_requirement or "专业技术能力证明",
+        grade="乙级",
+        number=f"ZZ-{next(_counter):06d}",
+        issuer="重庆市规划和自然资源局",
+        valid_until=local_today() + timedelta(days=valid_days),
+        commitment_signed=True,
+    )
+    values.update(overrides)
+    return declare_qualification(agency_user, QualificationData(**values))
+
+
+def id_number(n=None):
+    """A valid 18-digit resident ID number, different for each call."""
+    n = next(_counter) if n is None else n
+    body = f"500112198{n % 10}0101{n % 1000:03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def practitioner(agency_user, **overrides):
+    values = dict(
+        name="李四",
+        certificate="环境影响评价工程师职业资格证书",
+        certificate_number=f"HP{next(_counter):08d}",
+        id_number=id_number(),
+        commitment_signed=True,
+    )
+    values.update(overrides)
+    return add_practitioner(agency_user, PractitionerData(**values))

@@ -163,12 +163,23 @@ class Qualification(db.Model):
     def status_label(self):
         return QUALIFICATION_STATES[self.status]
 
-    @property
-    def is_usable(self):
-        return self.status in ("declared", "verified")
+    def state_on(self, today: date) -> str:
+        """The status as of `today`: past its valid-until date it is expired even before the
+        runner has recorded it."""
+        if self.status in ("declared", "verified") and self.valid_until < today:
+            return "expired"
+        return self.status
+
+    def state_label_on(self, today: date) -> str:
+        return QUALIFICATION_STATES[self.state_on(today)]
+
+    def is_usable_on(self, today: date) -> bool:
+        return self.state_on(today) in ("declared", "verified")
 
     def expires_soon(self, today: date) -> bool:
-        return self.is_usable and self.valid_until <= today + timedelta(days=EXPIRY_WARNING_DAYS)
+        return self.is_usable_on(today) and self.valid_until <= today + timedelta(
+            days=EXPIRY_WARNING_DAYS
+        )
 
 
 class Practitioner(db.Model):

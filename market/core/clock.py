@@ -1,7 +1,7 @@
 """The one source of "now". Tests freeze it; nothing else calls datetime.now()."""
 
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -41,3 +41,8 @@ def travel(moment: datetime):
         yield
     finally:
         _frozen = saved
+
+
+def local_today(now: datetime | None = None) -> date:
+    """Today's calendar date in Shanghai (validity dates are local calendar days)."""
+    return to_local(now or utcnow()).date()

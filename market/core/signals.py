@@ -15,3 +15,6 @@ contract_awarded = _signals.signal("contract-awarded")
 contract_completed = _signals.signal("contract-completed")
 #: sender: the Evaluation; kwargs contract_id, agency_org_id, scores (dimension → 1..5)
 contract_evaluated = _signals.signal("contract-evaluated")
+#: sender: the Qualification a regulator found false; kwargs actor, reason
+#: (credit records it as a possible false-declaration violation)
+qualification_rejected = _signals.signal("qualification-rejected")

@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 
 from flask import request
 
-from .clock import to_local, utcnow
+from .clock import local_today, to_local, utcnow
 from .money import format_bp, format_fen
 
 
@@ -25,4 +25,5 @@ def register_templating(app):
     app.add_template_filter(format_fen, "yuan")
     app.add_template_filter(format_bp, "rate")
     app.add_template_global(utcnow, "utcnow")
+    app.add_template_global(local_today, "local_today")
     app.add_template_global(url_with_page, "url_with_page")

@@ -1,0 +1,146 @@
+"""The agency's document library (材料复用): files uploaded once, checked by their content,
+stored under the instance folder and read only through can_read()."""
+
+import hashlib
+import os
+import secrets
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..core.audit import record_event
+from ..core.clock import utcnow
+from ..core.errors import NotAllowed, ServiceError
+from ..extensions import db
+from .models import DOCUMENT_KINDS, Document
+from .services import agency_of
+
+#: what we accept, recognised by the file's first bytes (never by its name or the browser's word)
+SIGNATURES = (
+    (b"%PDF-", "application/pdf", ".pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
+    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
+)
+ALLOWED_LABEL = "PDF、JPG 或 PNG"
+
+
+@dataclass
+class Upload:
+    kind: str
+    title: str
+    filename: str
+    content: bytes
+
+
+def sniff_content_type(content: bytes) -> str | None:
+    for magic, content_type, _ in SIGNATURES:
+        if content.startswith(magic):
+            return content_type
+    return None
+
+
+def upload_folder() -> str:
+    return current_app.config["UPLOAD_FOLDER"] or os.path.join(current_app.instance_path, "uploads")
+
+
+def _check(upload: Upload) -> str:
+    if upload.kind not in DOCUMENT_KINDS:
+        raise ServiceError("请选择材料类别", "kind")
+    if not upload.title.strip():
+        raise ServiceError("请填写材料名称", "title")
+    if not upload.content:
+        raise ServiceError("请选择要上传的文件（文件不能为空）", "file")
+    limit = current_app.config["UPLOAD_MAX_BYTES"]
+    if len(upload.content) > limit:
+        raise ServiceError(
+            f"文件大小 {len(upload.content) / 1048576:.1f} MB，超过上限 {limit // 1048576} MB",
+            "file",
+        )
+    content_type = sniff_content_type(upload.content)
+    if content_type is None:
+        raise ServiceError(f"文件类型不支持：只接受 {ALLOWED_LABEL} 文件", "file")
+    return content_type
+
+
+def store_document(user, upload: Upload) -> Document:
+    """Check an upload by content type and size, write it under the instance folder, record it."""
+    agency = agency_of(user)
+    content_type = _check(upload)
+    extension = next(ext for _, ct, ext in SIGNATURES if ct == content_type)
+    storage_key = f"{agency.org_id}/{secrets.token_hex(16)}{extension}"
+    document = Document(
+        agency_id=agency.org_id,
+        kind=upload.kind,
+        title=upload.title.strip(),
+        filename=os.path.basename(upload.filename or "")[:200] or f"file{extension}",
+        content_type=content_type,
+        size_bytes=len(upload.content),
+        sha256=hashlib.sha256(upload.content).hexdigest(),
+        storage_key=storage_key,
+        uploaded_by_id=user.id,
+        uploaded_dt=utcnow(),
+    )
+    db.session.add(document)
+    db.session.flush()
+    path = os.path.join(upload_folder(), storage_key)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    # Written after the row is flushed: if the request then fails, the transaction rolls back
+    # and the orphan file is harmless (nothing refers to it; its name is unguessable).
+    with open(path, "wb") as fh:
+        fh.write(upload.content)
+    record_event(
+        "document",
+        document.id,
+        "uploaded",
+        actor=user,
+        public=False,
+        data={"kind": upload.kind, "sha256": document.sha256},
+    )
+    return document
+
+
+def archive_document(user, document_id: int) -> Document:
+    """Take a file out of the library; bids that cited it still show it."""
+    agency = agency_of(user)
+    document = db.session.get(Document, document_id)
+    if document is None or document.agency_id != agency.org_id:
+        raise NotAllowed("只能管理本机构的材料")
+    document.archived = True
+    db.session.flush()
+    record_event("document", document.id, "archived", actor=user, public=False)
+    return document
+
+
+def library(agency_id: int, kind: str | None = None) -> list[Document]:
+    """The agency's current (not archived) documents, newest first."""
+    stmt = (
+        select(Document)
+        .where(Document.agency_id == agency_id, Document.archived.is_(False))
+        .order_by(Document.uploaded_dt.desc(), Document.id.desc())
+    )
+    if kind:
+        stmt = stmt.where(Document.kind == kind)
+    return list(db.session.scalars(stmt))
+
+
+def register_sharer(app, sharer) -> None:
+    """Let another domain grant reading: `sharer(document)` returns the organisation ids it
+    shares the file with (procurement: purchasers of notices whose opened bids cite it)."""
+    app.extensions.setdefault("market_document_sharers", []).append(sharer)
+
+
+def can_read(user, document: Document) -> bool:
+    """The owning agency, regulators and operators may read a file; so may organisations a
+    registered sharer names."""
+    org = getattr(user, "organisation", None)
+    if org is None:
+        return False
+    if org.id == document.agency_id or org.kind in ("regulator", "operator"):
+        return True
+    sharers = current_app.extensions.get("market_document_sharers", [])
+    return any(org.id in sharer(document) for sharer in sharers)
+
+
+def document_path(document: Document) -> str:
+    return os.path.join(upload_folder(), document.storage_key)
