@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from ..core.audit import record_event
 from ..core.clock import utcnow
-from ..core.errors import NotAllowed, ServiceError
+from ..core.errors import NotAllowed, ServiceError, format_size
 from ..extensions import db
 from .models import DOCUMENT_KINDS, Document
 from .services import agency_of
@@ -54,8 +54,7 @@ def _check(upload: Upload) -> str:
     limit = current_app.config["UPLOAD_MAX_BYTES"]
     if len(upload.content) > limit:
         raise ServiceError(
-            f"文件大小 {len(upload.content) / 1048576:.1f} MB，超过上限 {limit // 1048576} MB",
-            "file",
+            f"文件大小 {format_size(len(upload.content))}，超过上限 {format_size(limit)}", "file"
         )
     content_type = sniff_content_type(upload.content)
     if content_type is None:

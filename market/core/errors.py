@@ -1,6 +1,8 @@
 """Service errors and the Chinese error pages."""
 
-from flask import render_template
+import math
+
+from flask import current_app, render_template
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -27,12 +29,22 @@ def apply_to_form(form, error: ServiceError) -> None:
         form.form_errors.append(error.message)
 
 
+def format_size(n: int) -> str:
+    """A byte count for messages ("10 MB", "1.5 KB"), rounded up so a file just over a limit
+    never reads as equal to it."""
+    for unit, size in (("MB", 1048576), ("KB", 1024)):
+        if n >= size:
+            return f"{math.ceil(n * 10 / size) / 10:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{n} 字节"
+
+
 ERROR_TEXT = {
     400: ("请求无效", "提交的内容无法处理，请返回上一页检查后重试。"),
     403: ("无权访问", "您没有权限执行此操作。如需帮助，请联系平台运营方。"),
     404: ("页面不存在", "您访问的页面不存在或已被删除。"),
     405: ("请求方式不正确", "该页面不支持此请求方式。"),
     409: ("数据已变更", "该记录刚刚被他人修改，您的操作未生效。请刷新页面后重试。"),
+    413: ("文件过大", "上传的内容过大，请选择较小的文件后重新上传。"),
     500: ("服务器内部错误", "系统暂时出现问题，我们已记录该错误，请稍后再试。"),
 }
 
@@ -42,12 +54,23 @@ def _render(code, detail=None):
     return render_template("errors.html", code=code, title=title, text=detail or text), code
 
 
+def _too_large(error):
+    # Raised when the form is first read, before any service runs: nothing was written.
+    limit = format_size(current_app.config["UPLOAD_MAX_BYTES"])
+    return _render(
+        413,
+        f"上传的文件过大，单个文件不能超过 {limit}。本次提交未保存任何内容，"
+        "请返回上一页，选择较小的文件后重新上传。",
+    )
+
+
 def register_error_handlers(app):
     for code in ERROR_TEXT:
         app.register_error_handler(code, lambda e, code=code: _render(code))
     app.register_error_handler(
         CSRFError, lambda e: _render(400, "页面已过期或表单校验令牌无效，请刷新页面后重新提交。")
     )
+    app.register_error_handler(413, _too_large)
     app.register_error_handler(NotAllowed, lambda e: _render(403, e.message))
     # Optimistic locking (version_id_col) lost a race: nothing was written.
     app.register_error_handler(StaleDataError, lambda e: _render(409))

@@ -1,0 +1,101 @@
+"""Forms for the document library, qualifications, practitioners and their verification.
+
+Required fields are checked by the services, which name what is missing; the forms only
+bound lengths to the columns and turn choices into ids."""
+
+from flask_wtf.file import FileField
+from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length
+
+from ..core.forms import BaseForm
+from .forms import CommitmentMixin
+from .models import DOCUMENT_KINDS, QUALIFICATION_GRADES
+
+
+def optional_id(value):
+    """A select's value as an id, or None for the empty choice."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+def document_choices(documents):
+    """The library's files as choices, after an empty "none" choice."""
+    return [
+        SelectChoice("", "不附材料"),
+        *(SelectChoice(d.id, f"{d.title}（{d.kind_label}，{d.filename}）") for d in documents),
+    ]
+
+
+class UploadForm(BaseForm):
+    kind = SelectField(
+        "材料类别",
+        choices=[SelectChoice(k, v) for k, v in DOCUMENT_KINDS.items()],
+        default="qualification",
+    )
+    title = StringField(
+        "材料名称", validators=[Length(max=200)], description="例如：测绘资质证书（乙级）正本"
+    )
+    file = FileField("文件")
+
+
+class QualificationForm(CommitmentMixin, BaseForm):
+    # The service says why an item cannot be chosen, so any id gets through the form.
+    item_id = SelectField(
+        "对应的中介服务事项",
+        coerce=optional_id,
+        validate_choice=False,
+        validators=[DataRequired(message="请选择中介服务事项")],
+    )
+    type = StringField(
+        "资质类型",
+        validators=[Length(max=100)],
+        description="按所选事项的执业要求填写（事项名称后括号内为要求）",
+    )
+    grade = SelectField(
+        "资质等级",
+        choices=[SelectChoice(g, g) for g in QUALIFICATION_GRADES],
+        validate_choice=False,
+    )
+    number = StringField("证书编号", validators=[Length(max=60)])
+    issuer = StringField("发证机关", validators=[Length(max=100)])
+    # InputRequired, unlike DataRequired, keeps the message for a malformed date.
+    valid_until = DateField(
+        "有效期至",
+        validators=[InputRequired(message="请填写有效期至")],
+        invalid_value_message="有效期至不是有效的日期（年-月-日）",
+    )
+    # The service tells another agency's file from a missing one, so choices are not enforced.
+    document_id = SelectField(
+        "资质证书扫描件", coerce=optional_id, validate_choice=False, description="从资料库选择"
+    )
+
+
+class PractitionerForm(CommitmentMixin, BaseForm):
+    name = StringField("姓名", validators=[Length(max=50)])
+    certificate = StringField(
+        "执业资格证书名称",
+        validators=[Length(max=100)],
+        description="例如：环境影响评价工程师职业资格证书",
+    )
+    certificate_number = StringField("证书编号", validators=[Length(max=60)])
+    id_number = StringField(
+        "身份证号码",
+        validators=[Length(max=30)],
+        description="仅用于核对身份，登记后只显示前 3 位和后 4 位",
+    )
+    document_id = SelectField(
+        "执业证书扫描件", coerce=optional_id, validate_choice=False, description="从资料库选择"
+    )
+
+
+class VerifyForm(BaseForm):
+    note = StringField(
+        "核验意见（可选）", validators=[Length(max=1000, message="核验意见不能超过 1000 字")]
+    )
+
+
+class RejectForm(BaseForm):
+    reason = TextAreaField(
+        "不通过理由", validators=[Length(max=1000, message="不通过理由不能超过 1000 字")]
+    )

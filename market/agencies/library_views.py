@@ -1,0 +1,336 @@
+"""The agency's document library, qualifications and practitioners, and the regulators'
+verification of declared qualifications (告知承诺: usable at once, checked afterwards)."""
+
+import os
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from wtforms import SelectChoice
+
+from ..accounts.models import User
+from ..catalogue.models import ServiceItem
+from ..catalogue.services import item_query
+from ..core.auth import role_required
+from ..core.clock import local_today
+from ..core.errors import NotAllowed, ServiceError, apply_to_form, format_size
+from ..extensions import db
+from . import documents as library
+from . import practitioners as staff
+from . import qualifications as quals
+from .library_forms import (
+    PractitionerForm,
+    QualificationForm,
+    RejectForm,
+    UploadForm,
+    VerifyForm,
+    document_choices,
+)
+from .models import Agency, Document, Practitioner, Qualification
+from .services import agency_of
+
+bp = Blueprint("library", __name__)
+
+#: how many of the department's latest decisions the verification page shows
+RECENT_DECISIONS = 10
+
+
+# --- documents ------------------------------------------------------------------------------
+
+
+@bp.route("/agency/documents", methods=["GET", "POST"], endpoint="documents")
+@role_required("agency")
+def documents_page():
+    agency = agency_of(current_user)
+    form = UploadForm()
+    limit = format_size(current_app.config["UPLOAD_MAX_BYTES"])
+    form.file.description = f"{library.ALLOWED_LABEL} 文件，单个文件不超过 {limit}"
+    if form.validate_on_submit():
+        storage = form.file.data
+        upload = library.Upload(
+            kind=form.kind.data,
+            title=form.title.data or "",
+            filename=storage.filename if storage else "",
+            content=storage.read() if storage else b"",
+        )
+        try:
+            document = library.store_document(current_user, upload)
+        except ServiceError as err:
+            apply_to_form(form, err)
+        else:
+            db.session.commit()
+            flash(f"已上传「{document.title}」，报价和资质声明中可直接引用", "success")
+            return redirect(url_for(".documents"))
+    return render_template(
+        "agencies/library/documents.html",
+        form=form,
+        documents=library.library(agency.org_id),
+        format_size=format_size,
+    )
+
+
+@bp.route("/agency/documents/<int:document_id>/archive", methods=["POST"])
+@role_required("agency")
+def archive_document(document_id):
+    document = library.archive_document(current_user, document_id)
+    db.session.commit()
+    flash(f"已将「{document.title}」移出资料库；已引用它的报价仍可查看该文件", "info")
+    return redirect(url_for(".documents"))
+
+
+@bp.route("/documents/<int:document_id>")
+@login_required
+def download(document_id):
+    document = db.session.get(Document, document_id)
+    if document is None:
+        abort(404)
+    if not library.can_read(current_user, document):
+        raise NotAllowed("您无权查看该材料")
+    path = library.document_path(document)
+    if not os.path.isfile(path):
+        abort(404)
+    response = send_file(path, mimetype=document.content_type, download_name=document.filename)
+    # The type was recognised from the content on upload; browsers must not guess another.
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.cache_control.private = True
+    return response
+
+
+# --- qualifications -------------------------------------------------------------------------
+
+
+def _item_label(item: ServiceItem) -> str:
+    label = f"{item.code} {item.name}"
+    return f"{label}（{item.implementing_requirement}）" if item.implementing_requirement else label
+
+
+@bp.route("/agency/qualifications", methods=["GET", "POST"], endpoint="qualifications")
+@role_required("agency")
+def qualifications_page():
+    agency = agency_of(current_user)
+    items = db.session.scalars(item_query()).all()
+    form = QualificationForm()
+    form.item_id.choices = [
+        SelectChoice("", "请选择事项"),
+        *(SelectChoice(i.id, _item_label(i)) for i in items),
+    ]
+    form.document_id.choices = document_choices(library.library(agency.org_id))
+    if request.method == "GET":
+        form.item_id.data = request.args.get("item", type=int)
+    chosen = next((i for i in items if i.id == form.item_id.data), None)
+    if chosen is not None and chosen.implementing_requirement:
+        form.type.description = f"该事项的执业要求：{chosen.implementing_requirement}"
+    if form.validate_on_submit():
+        data = quals.QualificationData(
+            item_id=form.item_id.data,
+            type=form.type.data or "",
+            grade=form.grade.data or "",
+            number=form.number.data or "",
+            issuer=form.issuer.data or "",
+            valid_until=form.valid_until.data,
+            document_id=form.document_id.data,
+            commitment_signed=form.commitment.data,
+        )
+        try:
+            qualification = quals.declare_qualification(current_user, data)
+        except ServiceError as err:
+            apply_to_form(form, err)
+        else:
+            db.session.commit()
+            flash(
+                f"已声明资质「{qualification.type}」（证书编号 {qualification.number}），"
+                f"即日起可在报价中使用；{qualification.item.approving_department}核验前标注为“已声明”",
+                "success",
+            )
+            return redirect(url_for(".qualifications"))
+    rows = db.session.scalars(
+        select(Qualification)
+        .where(Qualification.agency_id == agency.org_id)
+        .options(selectinload(Qualification.item), selectinload(Qualification.document))
+        .order_by(Qualification.declared_dt.desc(), Qualification.id.desc())
+    ).all()
+    requirements = sorted({i.implementing_requirement for i in items if i.implementing_requirement})
+    return render_template(
+        "agencies/library/qualifications.html",
+        form=form,
+        qualifications=rows,
+        requirements=requirements,
+        today=local_today(),
+    )
+
+
+# --- practitioners --------------------------------------------------------------------------
+
+
+@bp.route("/agency/practitioners", methods=["GET", "POST"], endpoint="practitioners")
+@role_required("agency")
+def practitioners_page():
+    agency = agency_of(current_user)
+    form = PractitionerForm()
+    form.document_id.choices = document_choices(library.library(agency.org_id))
+    if form.validate_on_submit():
+        data = staff.PractitionerData(
+            name=form.name.data or "",
+            certificate=form.certificate.data or "",
+            certificate_number=form.certificate_number.data or "",
+            id_number=form.id_number.data or "",
+            document_id=form.document_id.data,
+            commitment_signed=form.commitment.data,
+        )
+        try:
+            practitioner = staff.add_practitioner(current_user, data)
+        except ServiceError as err:
+            apply_to_form(form, err)
+        else:
+            db.session.commit()
+            flash(f"已登记从业人员{practitioner.name}", "success")
+            return redirect(url_for(".practitioners"))
+    rows = db.session.scalars(
+        select(Practitioner)
+        .where(Practitioner.agency_id == agency.org_id)
+        .options(selectinload(Practitioner.document))
+        .order_by(Practitioner.active.desc(), Practitioner.id)
+    ).all()
+    return render_template(
+        "agencies/library/practitioners.html",
+        form=form,
+        practitioners=rows,
+        masked=staff.masked_id_number,
+    )
+
+
+@bp.route("/agency/practitioners/<int:practitioner_id>/active", methods=["POST"])
+@role_required("agency")
+def set_practitioner_active(practitioner_id):
+    value = request.form.get("active")
+    if value not in ("0", "1"):
+        abort(400)
+    practitioner = staff.set_practitioner_active(current_user, practitioner_id, value == "1")
+    db.session.commit()
+    state = "在职" if practitioner.active else "已离职"
+    flash(f"已将{practitioner.name}标记为{state}", "info")
+    return redirect(url_for(".practitioners"))
+
+
+# --- verification by the owning department --------------------------------------------------
+
+
+def _recent_decisions(department: str) -> list[Qualification]:
+    return list(
+        db.session.scalars(
+            select(Qualification)
+            .join(Qualification.item)
+            .where(
+                ServiceItem.approving_department == department,
+                Qualification.decided_by_id.is_not(None),
+                Qualification.status.in_(("verified", "rejected")),
+            )
+            .options(
+                selectinload(Qualification.agency).selectinload(Agency.organisation),
+                selectinload(Qualification.item),
+            )
+            .order_by(Qualification.decided_dt.desc(), Qualification.id.desc())
+            .limit(RECENT_DECISIONS)
+        )
+    )
+
+
+@bp.route("/supervision/qualifications")
+@role_required("regulator")
+def pending():
+    department = current_user.organisation.department
+    page, recent, deciders = None, [], {}
+    if department:
+        # Past its valid-until date a declaration has nothing left to verify.
+        stmt = (
+            quals.pending_for_department(department)
+            .where(Qualification.valid_until >= local_today())
+            .options(
+                selectinload(Qualification.agency).selectinload(Agency.organisation),
+                selectinload(Qualification.document),
+            )
+        )
+        page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
+        recent = _recent_decisions(department)
+        ids = {q.decided_by_id for q in recent}
+        if ids:
+            deciders = dict(
+                db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all()
+            )
+    return render_template(
+        "agencies/library/pending.html",
+        department=department,
+        page=page,
+        recent=recent,
+        deciders=deciders,
+    )
+
+
+def _first_error(form) -> str:
+    return next((e for errors in form.errors.values() for e in errors), "提交的内容无效")
+
+
+def _back_to_pending():
+    return redirect(url_for(".pending", page=request.args.get("page", type=int)))
+
+
+@bp.route("/supervision/qualifications/<int:qualification_id>/verify", methods=["POST"])
+@role_required("regulator")
+def verify_qualification(qualification_id):
+    form = VerifyForm()
+    if not form.validate_on_submit():
+        flash(_first_error(form), "danger")
+        return _back_to_pending()
+    try:
+        qualification = quals.verify_qualification(
+            current_user, qualification_id, form.note.data or ""
+        )
+    except NotAllowed:
+        raise
+    except ServiceError as err:
+        flash(err.message, "danger")
+    else:
+        db.session.commit()
+        flash(
+            f"已核验{qualification.agency.organisation.name}的「{qualification.type}」"
+            f"（证书编号 {qualification.number}）",
+            "success",
+        )
+    return _back_to_pending()
+
+
+@bp.route("/supervision/qualifications/<int:qualification_id>/reject", methods=["POST"])
+@role_required("regulator")
+def reject_qualification(qualification_id):
+    form = RejectForm()
+    if not form.validate_on_submit():
+        flash(_first_error(form), "danger")
+        return _back_to_pending()
+    try:
+        # The real user, not the request-bound proxy: signal listeners may keep the actor.
+        actor = current_user._get_current_object()
+        qualification = quals.reject_qualification(actor, qualification_id, form.reason.data or "")
+    except NotAllowed:
+        raise
+    except ServiceError as err:
+        flash(err.message, "danger")
+    else:
+        db.session.commit()
+        flash(
+            f"已认定{qualification.agency.organisation.name}的「{qualification.type}」"
+            f"（证书编号 {qualification.number}）核验不通过：该资质不能再用于报价，"
+            "涉嫌虚假声明的情况已记录",
+            "warning",
+        )
+    return _back_to_pending()
