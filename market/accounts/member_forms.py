@@ -1,0 +1,28 @@
+from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from ..core.forms import BaseForm
+from .models import ORG_ROLES
+
+REQUIRED = DataRequired(message="请填写此项")
+ROLE_CHOICES = [SelectChoice(value, label) for value, label in ORG_ROLES.items()]
+
+
+class InviteForm(BaseForm):
+    email = EmailField("邮箱", validators=[REQUIRED, Length(max=120)])
+    role = SelectField("角色", choices=ROLE_CHOICES, default="member")
+
+
+class RoleForm(BaseForm):
+    role = SelectField("角色", choices=ROLE_CHOICES)
+
+
+class AcceptInvitationForm(BaseForm):
+    name = StringField("姓名", validators=[REQUIRED, Length(max=50)])
+    phone = StringField(
+        "联系电话", validators=[REQUIRED, Length(max=30)], description="手机号或座机"
+    )
+    password = PasswordField("密码", validators=[REQUIRED, Length(max=128)])
+    password_confirm = PasswordField(
+        "确认密码", validators=[REQUIRED, EqualTo("password", message="两次输入的密码不一致")]
+    )
