@@ -2,14 +2,14 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from ..catalogue.services import item_query
+from ..catalogue.services import get_item_by_code, item_query
 from ..core.auth import role_required
 from ..core.errors import ServiceError, apply_to_form
 from ..core.money import fen_to_yuan, format_bp
 from ..extensions import db
-from . import services
+from . import services, shelves
 from .forms import OfferingForm
-from .models import RATING_DIMENSIONS, Agency
+from .models import QUALIFICATION_GRADES, RATING_DIMENSIONS
 
 bp = Blueprint("agencies", __name__)
 
@@ -34,7 +34,7 @@ def directory():
 
 @bp.route("/agencies/<int:org_id>")
 def profile(org_id):
-    agency = db.session.get(Agency, org_id)
+    agency = shelves.storefront(org_id)
     if agency is None:
         abort(404)
     allowed, reason = services.can_bid(agency)
@@ -44,6 +44,43 @@ def profile(org_id):
         dimensions=RATING_DIMENSIONS,
         can_bid=allowed,
         standing_reason=reason,
+        qualifications=shelves.shown_qualifications(agency),
+        practitioners=[p for p in agency.practitioners if p.active],
+        performances=services.past_performance(agency.org_id),
+    )
+
+
+@bp.route("/shelves/", endpoint="shelves")
+def shelves_index():
+    return render_template("agencies/shelves.html", entries=shelves.shelves())
+
+
+@bp.route("/shelves/<code>")
+def shelf(code):
+    item = get_item_by_code(code)
+    if item is None or item.status not in ("published", "online"):
+        abort(404)
+    if not item.is_online:
+        return render_template("agencies/shelf.html", item=item)
+    sort = request.args.get("sort") if request.args.get("sort") in shelves.SORTS else "credit"
+    region = request.args.get("region", "").strip()
+    grade = request.args.get("grade") if request.args.get("grade") in QUALIFICATION_GRADES else ""
+    page = db.paginate(
+        shelves.shelf_query(item, sort, region, grade),
+        per_page=current_app.config["PER_PAGE"],
+        error_out=False,
+    )
+    return render_template(
+        "agencies/shelf.html",
+        item=item,
+        page=page,
+        rows=shelves.shelf_rows(item, page.items),
+        sort=sort,
+        sorts=shelves.SORTS,
+        region=region,
+        regions=shelves.shelf_regions(item),
+        grade=grade,
+        grades=QUALIFICATION_GRADES,
     )
 
 

@@ -1,14 +1,17 @@
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     HiddenField,
     IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
 from ..agencies.models import RATING_DIMENSIONS
 from ..core.forms import BaseForm, YuanField
@@ -43,11 +46,21 @@ class NoticeForm(BaseForm):
     )
     contact_name = StringField("联系人", validators=[REQUIRED, Length(max=50)])
     contact_phone = StringField("联系电话", validators=[REQUIRED, Length(max=30)])
+    # Set from the shelf's "直接邀请" button; the service checks the agency.
+    invited_org_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    remove_invitation = BooleanField("取消直接邀请，改为公开征集报价")
 
 
 class BidForm(BaseForm):
     amount = YuanField("报价（元）", validators=[REQUIRED])
     plan = TextAreaField("服务方案简述", validators=[Length(max=5000)])
+    # Choices are the bidder's own; the service explains why any other id is refused.
+    qualification_ids = SelectMultipleField(
+        "引用资质", coerce=int, validate_choice=False, invalid_value_message="所选资质无效"
+    )
+    document_ids = SelectMultipleField(
+        "附加材料", coerce=int, validate_choice=False, invalid_value_message="所选材料无效"
+    )
 
 
 class ReasonForm(BaseForm):

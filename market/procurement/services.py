@@ -4,21 +4,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..accounts.services import PHONE_RE
 from ..agencies import services as agencies
-from ..agencies.models import RATING_DIMENSIONS
+from ..agencies.models import RATING_DIMENSIONS, Agency, Document, Qualification
 from ..catalogue.models import ServiceItem
 from ..core.audit import record_event
-from ..core.clock import to_local, utcnow
+from ..core.clock import local_today, to_local, utcnow
 from ..core.errors import NotAllowed, ServiceError
 from ..core.money import format_fen
 from ..core.signals import contract_completed, contract_evaluated
 from ..core.workdays import add_working_days
 from ..extensions import db
-from .models import Bid, Evaluation, Notice
+from .models import Bid, Evaluation, Notice, bid_documents
 from .runner import apply_due
 from .states import SEALED_STATES, party_of, transition
 
@@ -33,6 +33,7 @@ class NoticeData:
     deadline_dt: datetime
     contact_name: str
     contact_phone: str
+    invited_org_id: int | None = None
 
 
 def _purchaser_org(user):
@@ -77,7 +78,26 @@ def _check_notice_data(data: NoticeData, now) -> ServiceItem:
     if not PHONE_RE.match(data.contact_phone.strip()):
         raise ServiceError("联系电话格式不正确", "contact_phone")
     _check_deadline(data.deadline_dt, now)
+    if data.invited_org_id is not None:
+        _check_invitation(data.invited_org_id, item, data.ceiling_fen)
     return item
+
+
+def _check_invitation(org_id: int, item: ServiceItem, ceiling_fen: int) -> None:
+    """A direct invitation names an agency that offers the item and may bid now, and (every
+    notice being fiscal-funded for now) only below the direct-selection ceiling."""
+    agency = db.session.get(Agency, org_id)
+    if agency is None:
+        raise ServiceError("受邀机构不存在，请从中介超市重新选择", "invited_org_id")
+    name = agency.organisation.name
+    if not agencies.offers_item(org_id, item.id):
+        raise ServiceError(f"「{name}」未提供「{item.name}」服务，不能直接邀请", "invited_org_id")
+    allowed, reason = agencies.can_bid(agency)
+    if not allowed:
+        raise ServiceError(f"不能直接邀请「{name}」：{reason}", "invited_org_id")
+    limit = current_app.config["DIRECT_SELECTION_MAX_FEN"]
+    if ceiling_fen >= limit:
+        raise ServiceError(f"直接邀请仅适用于最高限价低于 {format_fen(limit)} 的项目", "ceiling")
 
 
 def _check_deadline(deadline_dt, now):
@@ -105,6 +125,7 @@ def create_notice(user, data: NoticeData) -> Notice:
         deadline_dt=data.deadline_dt,
         contact_name=data.contact_name.strip(),
         contact_phone=data.contact_phone.strip(),
+        invited_org_id=data.invited_org_id,
         created_by=user,
     )
     db.session.add(notice)
@@ -125,6 +146,7 @@ def update_notice(user, notice: Notice, data: NoticeData) -> None:
     notice.ceiling_fen = data.ceiling_fen
     notice.service_days = data.service_days
     notice.deadline_dt = data.deadline_dt
+    notice.invited_org_id = data.invited_org_id
     db.session.flush()
     record_event("notice", notice.id, "edited", actor=user, public=False)
 
@@ -136,6 +158,9 @@ def publish_notice(user, notice: Notice) -> None:
         raise ServiceError(f"「{notice.item.name}」尚未上线，不能发布")
     now = utcnow()
     _check_deadline(notice.deadline_dt, now)
+    if notice.invited_org_id is not None:
+        # The invited agency may have been suspended or withdrawn its offering since the draft.
+        _check_invitation(notice.invited_org_id, notice.item, notice.ceiling_fen)
     notice.published_dt = now
     transition(notice, "published", user)
 
@@ -151,18 +176,48 @@ def cancel_notice(user, notice: Notice, reason: str) -> None:
 
 def load_notice(notice_id: int) -> Notice | None:
     """The notice with any due deadline applied first (reads never show a stale state)."""
-    notice = db.session.get(Notice, notice_id)
+    bids = selectinload(Notice.bids)
+    options = [bids.selectinload(Bid.qualifications), bids.selectinload(Bid.documents)]
+    notice = db.session.get(Notice, notice_id, options=options)
     if notice is not None:
         apply_due(notice)
     return notice
 
 
-def submit_bid(user, notice: Notice, amount_fen: int, plan: str) -> Bid:
-    """Submit a sealed quote before the deadline, at most the ceiling, one per agency."""
+def _attachments(agency_id: int, notice: Notice, qualification_ids, document_ids):
+    """The bidder's own qualifications (for the item, usable today) and library documents."""
+    qualifications, documents, field = [], [], "qualification_ids"
+    for q in (db.session.get(Qualification, i) for i in dict.fromkeys(qualification_ids)):
+        if q is None or q.agency_id != agency_id:
+            raise ServiceError("所选资质不存在或不属于本机构", field)
+        label, state = f"资质「{q.type} {q.number}」", q.state_on(local_today())
+        if state == "rejected":
+            raise ServiceError(f"{label}核验不通过，不能用于报价", field)
+        if state == "expired":
+            raise ServiceError(f"{label}已于 {q.valid_until} 过期，不能用于报价", field)
+        if q.item_id != notice.item_id:
+            raise ServiceError(f"{label}不是「{notice.item.name}」的资质，不能用于本项目", field)
+        qualifications.append(q)
+    for d in (db.session.get(Document, i) for i in dict.fromkeys(document_ids)):
+        if d is None or d.agency_id != agency_id:
+            raise ServiceError("所选材料不存在或不属于本机构资料库", "document_ids")
+        if d.archived:
+            raise ServiceError(f"材料「{d.title}」已归档，不能用于报价", "document_ids")
+        documents.append(d)
+    return qualifications, documents
+
+
+def submit_bid(
+    user, notice: Notice, amount_fen: int, plan: str, qualification_ids=(), document_ids=()
+) -> Bid:
+    """Submit a sealed quote before the deadline, at most the ceiling, one per agency, citing
+    the agency's own usable qualifications for the item and documents from its library."""
     agency = agencies.agency_of(user)
     apply_due(notice)
     if notice.state != "published" or utcnow() >= notice.deadline_dt:
         raise ServiceError("该公告已截止报价，不能再提交报价")
+    if notice.invited_org_id is not None and notice.invited_org_id != agency.org_id:
+        raise ServiceError("本项目为直接邀请，仅受邀机构可报价")
     allowed, reason = agencies.can_bid(agency)
     if not allowed:
         raise ServiceError(reason)
@@ -174,12 +229,15 @@ def submit_bid(user, notice: Notice, amount_fen: int, plan: str) -> Bid:
         raise ServiceError("报价必须大于 0", "amount")
     if amount_fen > notice.ceiling_fen:
         raise ServiceError(f"报价不得高于最高限价 {format_fen(notice.ceiling_fen)}", "amount")
+    qualifications, documents = _attachments(agency.org_id, notice, qualification_ids, document_ids)
     bid = Bid(
         notice=notice,
         agency_org_id=agency.org_id,
         amount_fen=amount_fen,
         plan=plan.strip(),
         submitted_by_id=user.id,
+        qualifications=qualifications,
+        documents=documents,
     )
     db.session.add(bid)
     db.session.flush()
@@ -272,9 +330,24 @@ def accept_and_evaluate(user, notice: Notice, scores: dict[str, int], comment: s
     return evaluation
 
 
+def bid_document_readers(document: Document) -> set[int]:
+    """Purchasers of notices whose bids cite `document`, once those bids are open: a sealed
+    bid's files stay as sealed as its quote."""
+    return set(
+        db.session.scalars(
+            select(Notice.purchaser_org_id)
+            .join(Bid, Bid.notice_id == Notice.id)
+            .join(bid_documents, bid_documents.c.bid_id == Bid.id)
+            .where(bid_documents.c.document_id == document.id, Notice.state.not_in(SEALED_STATES))
+        )
+    )
+
+
 def _listed(stmt):
     """Load what a notice list shows in the same round trips (no per-row queries)."""
-    return stmt.options(selectinload(Notice.item), selectinload(Notice.purchaser))
+    return stmt.options(
+        selectinload(Notice.item), selectinload(Notice.purchaser), selectinload(Notice.invited)
+    )
 
 
 def public_notices_query(state=None, item_id=None):
@@ -300,14 +373,14 @@ def purchaser_notices_query(org_id, state=None):
 
 
 def opportunities_query(org_id):
-    """Notices open for quotes on items this agency offers, closest deadline first."""
+    """Notices open for quotes on items this agency offers, and notices inviting it alone;
+    never another agency's invitation. Closest deadline first."""
+    offered = Notice.item_id.in_(agencies.offered_item_ids(org_id))
+    open_to_all = and_(Notice.invited_org_id.is_(None), offered)
     return (
         _listed(select(Notice))
-        .where(
-            Notice.state == "published",
-            Notice.deadline_dt > utcnow(),
-            Notice.item_id.in_(agencies.offered_item_ids(org_id)),
-        )
+        .where(Notice.state == "published", Notice.deadline_dt > utcnow())
+        .where(or_(open_to_all, Notice.invited_org_id == org_id))
         .order_by(Notice.deadline_dt)
     )
 

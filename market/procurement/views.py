@@ -2,7 +2,10 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from ..accounts.models import Organisation
+from ..agencies.documents import library
 from ..agencies.models import RATING_DIMENSIONS
+from ..agencies.qualifications import usable_qualifications
 from ..catalogue.services import online_items
 from ..core.audit import events_for
 from ..core.auth import role_required
@@ -32,8 +35,18 @@ def _notice_or_404(notice_id):
     return notice
 
 
+def _attachable(notice, user):
+    """What the bid form offers an agency: its usable qualifications for the item and its
+    library, or nothing when it cannot quote here."""
+    org = getattr(user, "organisation", None)
+    if org is None or org.kind != "agency" or notice.state != "published":
+        return [], []
+    return usable_qualifications(org.id, notice.item_id), library(org.id)
+
+
 def _render_detail(notice, **forms):
     user = current_user if current_user.is_authenticated else None
+    qualifications, documents = _attachable(notice, user)
     forms.setdefault("bid_form", BidForm())
     forms.setdefault("select_form", SelectBidForm())
     forms.setdefault("cancel_form", ReasonForm())
@@ -48,6 +61,8 @@ def _render_detail(notice, **forms):
         events=events_for("notice", notice.id),
         timeline_labels=TIMELINE_LABELS,
         dimensions=RATING_DIMENSIONS,
+        attachable_qualifications=qualifications,
+        attachable_documents=documents,
         **forms,
     )
 
@@ -62,11 +77,23 @@ def _notice_data(form):
         deadline_dt=from_local(form.deadline.data),
         contact_name=form.contact_name.data,
         contact_phone=form.contact_phone.data,
+        invited_org_id=None if form.remove_invitation.data else form.invited_org_id.data,
     )
 
 
 def _item_choices(form):
     form.item_id.choices = [SelectChoice(i.id, f"{i.code} {i.name}") for i in online_items()]
+
+
+def _render_form(form, notice):
+    invited_id = form.invited_org_id.data
+    invited = db.session.get(Organisation, invited_id) if invited_id else None
+    return render_template(
+        "procurement/form.html",
+        form=form,
+        notice=notice,
+        invited=invited if invited is not None and invited.kind == "agency" else None,
+    )
 
 
 @bp.route("/notices/")
@@ -97,6 +124,7 @@ def create():
     _item_choices(form)
     if request.method == "GET":
         form.item_id.data = request.args.get("item", type=int)
+        form.invited_org_id.data = request.args.get("invite", type=int)
         form.contact_name.data = current_user.name
         form.contact_phone.data = current_user.organisation.contact_phone
         form.deadline.data = to_local(services.earliest_deadline()).replace(tzinfo=None)
@@ -109,7 +137,7 @@ def create():
             db.session.commit()
             flash("公告草稿已保存。确认无误后请点击“发布”。", "success")
             return redirect(url_for(".detail", notice_id=notice.id))
-    return render_template("procurement/form.html", form=form, notice=None)
+    return _render_form(form, None)
 
 
 @bp.route("/notices/<int:notice_id>/edit", methods=["GET", "POST"])
@@ -130,7 +158,7 @@ def edit(notice_id):
             db.session.commit()
             flash("公告已修改", "success")
             return redirect(url_for(".detail", notice_id=notice.id))
-    return render_template("procurement/form.html", form=form, notice=notice)
+    return _render_form(form, notice)
 
 
 def _action(notice_id, do, success):
@@ -175,7 +203,14 @@ def bid(notice_id):
     form = BidForm()
     if form.validate_on_submit():
         try:
-            services.submit_bid(current_user, notice, form.amount.fen, form.plan.data or "")
+            services.submit_bid(
+                current_user,
+                notice,
+                form.amount.fen,
+                form.plan.data or "",
+                form.qualification_ids.data or (),
+                form.document_ids.data or (),
+            )
         except ServiceError as err:
             apply_to_form(form, err)
         else:
