@@ -5,16 +5,9 @@ from ..core.auth import role_required
 from ..extensions import db
 from ..procurement.runner import run_due
 from ..procurement.states import NOTICE_STATES
-from . import services
+from . import services, workspaces
 
 bp = Blueprint("portal", __name__)
-
-DASHBOARDS = {
-    "agency": "procurement.opportunities",
-    "purchaser": "procurement.my_notices",
-    "regulator": "portal.audit_log",
-    "operator": "portal.audit_log",
-}
 
 
 @bp.route("/")
@@ -29,7 +22,22 @@ def home():
 @bp.route("/dashboard")
 @login_required
 def dashboard():
-    return redirect(url_for(DASHBOARDS.get(current_user.role, "portal.home")))
+    build = workspaces.WORKSPACES.get(current_user.role)
+    if build is None:
+        return redirect(url_for("portal.home"))
+    run_due()
+    org = current_user.organisation
+    workspace = build(org)
+    # One commit for the deadlines just applied and an agency profile created on first visit.
+    db.session.commit()
+    return render_template(
+        f"supervision/workspace_{current_user.role}.html",
+        org=org,
+        ws=workspace,
+        states=NOTICE_STATES,
+        purchaser_actions=workspaces.PURCHASER_ACTIONS,
+        purchaser_waiting=workspaces.PURCHASER_WAITING,
+    )
 
 
 @bp.route("/supervision/audit")

@@ -44,7 +44,7 @@ def test_an_agency_registers_and_is_active_at_once(client, make, db, frozen_cloc
     data = form_data(make, org_name="重庆两江环保科技有限公司", email="Boss@Example.cn")
     response = client.post("/register/agency", data=data, follow_redirects=True)
 
-    assert response.request.path == "/agency/opportunities"  # its dashboard, logged in
+    assert response.request.path == "/dashboard"  # its workspace, logged in
     page = response.get_data(as_text=True)
     assert "注册成功，重庆两江环保科技有限公司 已入驻平台，无需审核即可使用。" in page
 
@@ -73,7 +73,8 @@ def test_a_purchaser_registers_and_lands_on_its_notices(client, make, db):
     data = form_data(make, "purchaser", org_name="重庆礼嘉置业有限公司")
     response = client.post("/register/purchaser", data=data, follow_redirects=True)
 
-    assert response.request.path == "/purchaser/notices"
+    assert response.request.path == "/dashboard"
+    assert "还没有发布过采购公告" in response.get_data(as_text=True)
     org = db.session.scalar(select(Organisation).where(Organisation.uscc == data["uscc"]))
     assert org.kind == "purchaser"
     assert db.session.get(Agency, org.id) is None

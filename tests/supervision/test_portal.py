@@ -1,4 +1,4 @@
-"""The public home page's live figures, the dashboard redirect, and the supervisors' audit log."""
+"""The public home page's live figures, the dashboard's login, and the supervisors' audit log."""
 
 import re
 
@@ -56,28 +56,6 @@ def test_home_applies_a_passed_deadline_before_counting(client, make, frozen_clo
     frozen_clock.set(notice.deadline_dt)
     assert figure(home(client), "报价中公告") == "0"
     assert notice.state == "bidding_closed"
-
-
-@pytest.mark.parametrize(
-    ("role", "path"),
-    [
-        ("agency", "/agency/opportunities"),
-        ("purchaser", "/purchaser/notices"),
-        ("regulator", "/supervision/audit"),
-        ("operator", "/supervision/audit"),
-    ],
-)
-def test_the_dashboard_is_each_roles_own_page(client, auth, make, role, path):
-    user = {
-        "agency": make.agency,
-        "purchaser": make.purchaser,
-        "regulator": lambda: make.staff("regulator"),
-        "operator": lambda: make.staff("operator"),
-    }[role]()
-    auth.login(user)
-    response = client.get("/dashboard")
-    assert response.status_code == 302 and response.headers["Location"] == path
-    assert client.get(path).status_code == 200
 
 
 def test_the_dashboard_needs_a_login(client):
