@@ -14,16 +14,24 @@ from stdnum.cn.uscc import calc_check_digit
 from .accounts.models import User
 from .accounts.services import Registration, create_staff_user, register_organisation
 from .agencies.models import RATING_DIMENSIONS
+from .agencies.qualifications import expire_due, pending_for_department
 from .agencies.services import OfferingData, declare_offering, offered_item_ids
 from .catalogue.models import ServiceItem
 from .catalogue.services import load_items, seed_rows
 from .core.clock import SHANGHAI, travel, utcnow
 from .core.workdays import add_working_days
+from .demo_storefronts import furnish, verify_some
 from .extensions import db
 from .procurement import services as procurement
 from .procurement.runner import run_due
 
 DEMO_PASSWORD = "demo1234"
+#: (login, name, organisation, approving department it supervises)
+REGULATORS = [
+    ("regulator@demo.cn", "李监管", "重庆市规划和自然资源局", "规划自然资源部门"),
+    ("regulator-qx@demo.cn", "赵监管", "重庆市气象局", "气象部门"),
+    ("regulator-env@demo.cn", "孙监管", "重庆市生态环境局", "生态环境部门"),
+]
 N_AGENCIES = 50
 N_PURCHASERS = 20
 
@@ -94,6 +102,7 @@ class _Builder:
         self.fake.seed_instance(seed)
         self.now = utcnow()
         self.used_names = set()
+        self.trade_of = {}
 
     def unique(self, make):
         for _ in range(100):
@@ -134,6 +143,7 @@ class _Builder:
                 )
             )
             user = self.register("agency", f"agency{n:02d}@demo.cn", name, division, region)
+            self.trade_of[user.id] = category
             offered = items_by_category.get(category, [])
             extra = self.rng.sample(self.all_items, 2)
             for item in {i.id: i for i in [*offered, *extra]}.values():
@@ -330,10 +340,26 @@ def load_demo() -> bool:
     for item in online:
         by_category.setdefault(item.category, []).append(item)
     with travel(_days_ago(b.now, 90)):
-        create_staff_user("regulator", "regulator@demo.cn", "李监管", DEMO_PASSWORD, "生态环境部门")
+        regulators = [
+            create_staff_user(
+                "regulator",
+                email,
+                name,
+                DEMO_PASSWORD,
+                org_name,
+                department,
+            )
+            for email, name, org_name, department in REGULATORS
+        ]
         create_staff_user("operator", "operator@demo.cn", "王运营", DEMO_PASSWORD, "平台运营中心")
         agencies = b.agencies(by_category)
+        for user in agencies:
+            furnish(b, user, b.trade_of[user.id])
         purchasers = b.purchasers()
+    with travel(_days_ago(b.now, 60)):
+        for regulator in regulators:
+            department = regulator.organisation.department
+            verify_some(b, regulator, db.session.scalars(pending_for_department(department)).all())
 
     star = agencies[0]  # agency01: the demo agency, a bidder on purchaser01's notices
     env_items = by_category["环境影响评价"]
@@ -363,4 +389,5 @@ def load_demo() -> bool:
                 bidders = b.rng.sample(offered_by[item.id], 3)
                 _story(b, purchaser, item, bidders, state)
     run_due()
+    expire_due()
     return True

@@ -218,3 +218,15 @@ def practitioner(agency_user, **overrides):
     )
     values.update(overrides)
     return add_practitioner(agency_user, PractitionerData(**values))
+
+
+# --- organisation members ---------------------------------------------------------------
+
+
+def member(admin_user, role="member", name=None, email=None):
+    """A user who joined the admin's organisation by accepting an invitation."""
+    from market.accounts.members import accept_invitation, invite_member
+
+    n = next(_counter)
+    _, token = invite_member(admin_user, email or f"member{n}@example.cn", role)
+    return accept_invitation(token, name or f"成员{n}", "13900139000", PASSWORD)

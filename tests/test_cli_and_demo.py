@@ -6,7 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 
 from market.accounts.models import Organisation, User
-from market.agencies.models import Agency
+from market.agencies.models import Agency, Document, PastPerformance, Practitioner, Qualification
 from market.catalogue.models import ServiceItem
 from market.core.clock import SHANGHAI
 from market.core.models import CalendarOverride
@@ -60,7 +60,7 @@ def test_demo_data_fills_the_market_and_its_logins_work(app, db):
     for email in ("purchaser01@demo.cn", "agency01@demo.cn", "regulator@demo.cn"):
         assert email in result.output
 
-    assert org_counts(db) == {"agency": 50, "purchaser": 20, "regulator": 1, "operator": 1}
+    assert org_counts(db) == {"agency": 50, "purchaser": 20, "regulator": 3, "operator": 1}
     states = set(db.session.scalars(select(Notice.state).distinct()))
     assert states >= LASTING_STATES
     demo_buyer = db.session.scalar(select(User).where(User.email == "purchaser01@demo.cn"))
@@ -87,6 +87,29 @@ def test_demo_data_fills_the_market_and_its_logins_work(app, db):
 
     regulator = login(app, "regulator@demo.cn")
     assert regulator.get("/supervision/audit").status_code == 200
+
+
+def test_demo_storefronts_have_qualifications_practitioners_and_past_performance(app, db):
+    assert market(app, "demo-data").exit_code == 0
+    statuses = dict(
+        db.session.execute(
+            select(Qualification.status, func.count()).group_by(Qualification.status)
+        ).all()
+    )
+    # Some verified, some still declared (the regulators' queue), one found false, some expired.
+    assert statuses["verified"] and statuses["declared"] and statuses["rejected"]
+    assert statuses.get("expired")
+    star = db.session.scalar(select(User).where(User.email == "agency01@demo.cn"))
+    page = app.test_client().get(f"/agencies/{star.organisation.id}").get_data(as_text=True)
+    practitioner = db.session.scalar(
+        select(Practitioner).where(Practitioner.agency_id == star.organisation.id)
+    )
+    assert practitioner.name in page and practitioner.id_number not in page
+    performance = db.session.scalar(
+        select(PastPerformance).where(PastPerformance.agency_id == star.organisation.id)
+    )
+    assert performance is not None and performance.purchaser_name in page
+    assert db.session.scalar(select(func.count(Document.id))) >= 50 * 3
 
 
 def test_demo_data_runs_twice_without_duplicating_anything(app, db):

@@ -111,3 +111,43 @@ def test_a_code_repeated_in_one_file_is_refused_in_chinese(db):
         load_items([row("ZJ901"), row("ZJ901", name="另一个事项")])
     db.session.rollback()
     assert item_count(db) == before
+
+
+def test_the_shipped_list_marks_government_priced_items_with_their_standard(db, make):
+    lightning = make.item("ZJ006")
+    assert lightning.is_government_priced and not lightning.fee_is_rate
+    assert (lightning.fee_min_fen, lightning.fee_max_fen) == (1_000_00, 30_000_00)
+    land = make.item("ZJ024")
+    assert land.fee_is_rate and (land.fee_rate_min_bp, land.fee_rate_max_bp) == (10, 50)
+    assert make.item("ZJ012").fee_type == "market" and make.item("ZJ012").fee_min_fen is None
+    assert make.item("ZJ018").implementing_requirement == "测绘资质（工程测量）"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"fee_type": "free"}, "第 2 行收费类型无效：free"),
+        ({"fee_type": "government"}, "第 2 行政府指导价事项须填写收费上下限"),
+        ({"fee_type": "government", "fee_limits": "500"}, "第 2 行政府指导价事项须填写收费上下限"),
+        ({"fee_type": "government", "fee_limits": "一千-两千"}, "第 2 行收费上下限格式不正确"),
+        (
+            {"fee_type": "government", "fee_limits": "3000-1000"},
+            "第 2 行收费下限应大于 0 且不高于上限",
+        ),
+    ],
+)
+def test_a_bad_fee_standard_in_the_file_is_refused_with_its_line(db, overrides, message):
+    before = item_count(db)
+    with pytest.raises(ServiceError, match=message):
+        load_items([row(**overrides)])
+    assert item_count(db) == before
+
+
+def test_a_government_priced_rate_standard_is_loaded(db):
+    load_items([row(fee_type="government", fee_basis="某收费标准", fee_limits="0.2%-1.5%")])
+    loaded = db.session.scalar(select(ServiceItem).where(ServiceItem.code == "ZJ901"))
+    assert (loaded.fee_rate_min_bp, loaded.fee_rate_max_bp, loaded.fee_basis) == (
+        20,
+        150,
+        "某收费标准",
+    )

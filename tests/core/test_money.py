@@ -6,7 +6,14 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from market.core.forms import BaseForm, YuanField
-from market.core.money import MoneyError, fen_to_yuan, format_fen, yuan_to_fen
+from market.core.money import (
+    MoneyError,
+    fen_to_yuan,
+    format_bp,
+    format_fen,
+    percent_to_bp,
+    yuan_to_fen,
+)
 
 
 @pytest.mark.parametrize(
@@ -91,3 +98,26 @@ def test_yuan_field_holds_fen_once_valid(app):
 def test_yuan_field_puts_the_chinese_reason_next_to_the_field(app, typed, message):
     form = _validate(app, typed)
     assert form.amount.errors == [message]
+
+
+@pytest.mark.parametrize(
+    ("typed", "bp"), [("0.35", 35), ("0.35%", 35), (" 1 ", 100), ("12.5", 1250)]
+)
+def test_rates_are_typed_in_percent_and_kept_in_basis_points(typed, bp):
+    assert percent_to_bp(typed) == bp
+    assert format_bp(bp) == f"{bp / 100:.2f}%"
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("0", "费率应大于 0 且不超过 100%"),
+        ("101", "费率应大于 0 且不超过 100%"),
+        ("0.355", "费率最多保留两位小数"),
+        ("千分之三", "费率格式不正确"),
+        ("nan", "费率应大于 0 且不超过 100%"),
+    ],
+)
+def test_a_bad_rate_gets_a_chinese_reason(typed, message):
+    with pytest.raises(MoneyError, match=message):
+        percent_to_bp(typed)
