@@ -13,8 +13,9 @@ from stdnum.cn.uscc import calc_check_digit
 
 from .accounts.models import User
 from .accounts.services import Registration, create_staff_user, register_organisation
+from .agencies.documents import library
 from .agencies.models import RATING_DIMENSIONS
-from .agencies.qualifications import expire_due, pending_for_department
+from .agencies.qualifications import expire_due, pending_for_department, usable_qualifications
 from .agencies.services import OfferingData, declare_offering, offered_item_ids
 from .catalogue.models import ServiceItem
 from .catalogue.services import load_items, seed_rows
@@ -224,11 +225,15 @@ def _notice(b, purchaser, item, published_at, deadline_days=5):
 def _bid(b, agency_user, notice, at):
     with travel(at):
         amount = int(notice.ceiling_fen * b.rng.uniform(0.72, 0.98)) // 100 * 100
+        org_id = agency_user.organisation.id
         procurement.submit_bid(
             agency_user,
             notice,
             amount,
             f"组建专项项目组，{b.rng.choice([10, 15, 20])}个工作日内提交成果。",
+            # What an agency attaches: its qualifications for the item and its licence scan.
+            qualification_ids=[q.id for q in usable_qualifications(org_id, notice.item_id)],
+            document_ids=[d.id for d in library(org_id, "licence")],
         )
 
 

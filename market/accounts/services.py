@@ -84,6 +84,8 @@ def register_organisation(reg: Registration) -> User:
     user.set_password(reg.password)
     db.session.add_all([org, user, Membership(user=user, organisation=org, role="admin")])
     db.session.flush()
+    # The person who registers acts for the organisation until an admin names someone else.
+    org.authorised_user_id = user.id
     sign_commitment(user, "registration", org.id)
     record_event("organisation", org.id, "registered", actor=user, data={"kind": reg.kind})
     organisation_registered.send(org)

@@ -51,3 +51,18 @@ def add_working_days(moment: datetime, n: int) -> datetime:
             counted += 1
     naive = datetime.combine(day, local.time().replace(tzinfo=None))
     return from_local(naive)
+
+
+def working_days_after(today: date, days: list[date]) -> list[int]:
+    """For each date, the working days after `today` up to and including it (0 if not after)."""
+    if not days:
+        return []
+    # One read of the overrides for the whole span, not one per day.
+    overrides = _overrides(today, max(max(days), today))
+    return [
+        sum(
+            is_working_day(today + timedelta(days=n), overrides)
+            for n in range(1, (day - today).days + 1)
+        )
+        for day in days
+    ]

@@ -343,7 +343,7 @@ def bid_document_readers(document: Document) -> set[int]:
     )
 
 
-def _listed(stmt):
+def listed(stmt):
     """Load what a notice list shows in the same round trips (no per-row queries)."""
     return stmt.options(
         selectinload(Notice.item), selectinload(Notice.purchaser), selectinload(Notice.invited)
@@ -351,7 +351,7 @@ def _listed(stmt):
 
 
 def public_notices_query(state=None, item_id=None):
-    stmt = _listed(
+    stmt = listed(
         select(Notice)
         .where(Notice.state != "draft")
         .order_by(Notice.published_dt.desc(), Notice.id.desc())
@@ -364,7 +364,7 @@ def public_notices_query(state=None, item_id=None):
 
 
 def purchaser_notices_query(org_id, state=None):
-    stmt = _listed(select(Notice).where(Notice.purchaser_org_id == org_id)).order_by(
+    stmt = listed(select(Notice).where(Notice.purchaser_org_id == org_id)).order_by(
         Notice.id.desc()
     )
     if state:
@@ -378,7 +378,7 @@ def opportunities_query(org_id):
     offered = Notice.item_id.in_(agencies.offered_item_ids(org_id))
     open_to_all = and_(Notice.invited_org_id.is_(None), offered)
     return (
-        _listed(select(Notice))
+        listed(select(Notice))
         .where(Notice.state == "published", Notice.deadline_dt > utcnow())
         .where(or_(open_to_all, Notice.invited_org_id == org_id))
         .order_by(Notice.deadline_dt)

@@ -53,6 +53,10 @@ SUBJECT_LABELS = {
     "agency": "机构服务",
     "user": "账号",
     "catalogue": "服务事项清单",
+    "qualification": "资质",
+    "practitioner": "从业人员",
+    "document": "材料",
+    "invitation": "成员邀请",
 }
 ACTION_LABELS = {
     "registered": "入驻",
@@ -63,4 +67,16 @@ ACTION_LABELS = {
     "offering_declared": "声明服务",
     "offering_withdrawn": "撤下服务",
     "loaded": "清单导入",
+    "offering_updated": "修改服务",
+    "declared": "声明",
+    "uploaded": "上传",
+    "archived": "归档",
+    "invited": "发出邀请",
+    "revoked": "撤回邀请",
+    "accepted": "接受邀请",
+    "role_changed": "变更角色",
+    "authorised_person_set": "指定业务授权人",
+    "activated": "启用",
+    "deactivated": "停用",
+    "reactivated": "重新启用",
 }

@@ -1,6 +1,7 @@
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ..agencies.models import QUALIFICATION_STATES
 from ..core.auth import role_required
 from ..extensions import db
 from ..procurement.runner import run_due
@@ -55,5 +56,5 @@ def audit_log():
         subject_type=subject_type,
         subjects=services.SUBJECT_LABELS,
         actions=services.ACTION_LABELS,
-        states=NOTICE_STATES,
+        states={**NOTICE_STATES, **QUALIFICATION_STATES},
     )

@@ -5,7 +5,7 @@ Callers apply due deadlines (run_due) first, so no count includes a notice whose
 already passed."""
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -14,11 +14,10 @@ from ..agencies import services as agencies
 from ..agencies.models import Agency, Document, Qualification
 from ..agencies.qualifications import pending_for_department
 from ..core.clock import local_today, to_local
-from ..core.models import CalendarOverride
-from ..core.workdays import is_working_day
+from ..core.workdays import working_days_after
 from ..extensions import db
 from ..procurement.models import Bid, Contract, Notice
-from ..procurement.services import _listed, opportunities_query, purchaser_notices_query
+from ..procurement.services import listed, opportunities_query, purchaser_notices_query
 from ..procurement.states import NOTICE_STATES
 from . import services
 
@@ -46,25 +45,7 @@ def _count(stmt) -> int:
 
 def working_days_left(deadlines: list[datetime], today: date | None = None) -> list[int]:
     """For each deadline, the working days after today up to and including its local date."""
-    today = today or local_today()
-    days = [to_local(d).date() for d in deadlines]
-    if not days:
-        return []
-    # One read of the operator's calendar corrections for the whole span, not one per day.
-    overrides = dict(
-        db.session.execute(
-            select(CalendarOverride.day, CalendarOverride.is_working_day).where(
-                CalendarOverride.day.between(today, max(days))
-            )
-        ).all()
-    )
-    return [
-        sum(
-            is_working_day(today + timedelta(days=n), overrides)
-            for n in range(1, (day - today).days + 1)
-        )
-        for day in days
-    ]
+    return working_days_after(today or local_today(), [to_local(d).date() for d in deadlines])
 
 
 # --- agency ------------------------------------------------------------------------------
@@ -150,7 +131,7 @@ def agency_workspace(org) -> AgencyWorkspace:
     days_left = working_days_left([b.notice.deadline_dt for b in bids], today)
 
     contracted = (
-        _listed(select(Notice))
+        listed(select(Notice))
         .join(Notice.contract)
         .where(Contract.agency_org_id == org.id, Notice.state.in_(CONTRACT_STATES))
         .options(selectinload(Notice.contract))

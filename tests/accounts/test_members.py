@@ -281,7 +281,7 @@ def test_a_plain_member_sees_the_list_read_only_and_cannot_change_anything(clien
         assert response.status_code == 403, url
         assert "只有单位管理员可以管理成员" in response.get_data(as_text=True)
     assert boss.membership.role == "admin" and plain.membership.role == "member"
-    assert boss.active and boss.organisation.authorised_user_id is None
+    assert boss.active and boss.organisation.authorised_user_id == boss.id
     assert pending.revoked_dt is None and invitation_count(db, "x@example.cn") == 0
 
 
@@ -296,7 +296,8 @@ def test_members_of_another_organisation_cannot_be_managed(client, admin, make, 
     ):
         assert client.post(url, data={"role": "member"}).status_code == 403, url
     assert stranger.active and stranger.membership.role == "admin"
-    assert other_invitation.revoked_dt is None and admin.organisation.authorised_user_id is None
+    assert other_invitation.revoked_dt is None
+    assert admin.organisation.authorised_user_id == admin.id
 
 
 # --- roles, the authorised person, deactivation -------------------------------------------
@@ -328,7 +329,8 @@ def test_a_deactivated_admin_neither_counts_as_an_admin_nor_may_manage(admin, ma
 
 
 def test_the_authorised_person_is_set_and_shown(client, admin, make, db):
-    assert "本单位尚未指定业务授权人" in members_page(client)
+    # Whoever registered acts for the organisation until an admin names someone else.
+    assert f"业务授权人：<strong>{admin.name}</strong>" in members_page(client)
     colleague = make.member(admin, name="郑十")
     response = client.post(f"/org/members/{colleague.id}/authorise", follow_redirects=True)
     page = response.get_data(as_text=True)
@@ -397,3 +399,9 @@ def test_every_kind_of_organisation_manages_its_members(make, kind):
     members.set_member_active(joiner, boss.id, False)
     assert not boss.active and boss.membership.role == "admin"
     assert [m.user for m in members.members_of(boss.organisation)] == [boss, joiner]
+
+
+def test_a_department_created_from_the_command_line_is_asked_to_name_one(client, auth, make):
+    auth.login(make.staff("regulator", "规划自然资源部门"))
+    page = members_page(client)
+    assert "本单位尚未指定业务授权人。请在下方成员列表中点击“设为业务授权人”。" in page

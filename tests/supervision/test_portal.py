@@ -4,6 +4,9 @@ import re
 
 import pytest
 
+from market.accounts.members import set_member_role
+from market.agencies.qualifications import verify_qualification
+
 
 def figure(page, label):
     match = re.search(rf'fw-bold">([^<]+)</div><div class="text-muted small">{label}</div>', page)
@@ -141,9 +144,19 @@ def test_the_log_shows_chinese_words_not_internal_codes(client, auth, make):
     # A registration, an offering, a staff account and a published notice: what a regulator
     # reads should be 入驻 / 声明服务 / 草稿 → 报价中, not registered / draft → published.
     make.notice()
-    make.agency(items=("ZJ012",))
-    auth.login(make.staff())
+    agency = make.agency(items=("ZJ012",))
+    # The storefront's events too: a scan, a declared and verified qualification, a
+    # practitioner, a colleague invited and joined, a role change.
+    regulator = make.staff()
+    qualification = make.qualification(agency, "ZJ012", document_id=make.document(agency).id)
+    verify_qualification(regulator, qualification.id)
+    make.practitioner(agency)
+    colleague = make.member(agency)
+    set_member_role(agency, colleague.id, "admin")
+    auth.login(regulator)
     page = audit(client)
+    for label in ("资质", "声明", "已声明 → 已核验", "上传", "从业人员", "发出邀请", "变更角色"):
+        assert label in page
     cells = re.findall(r"<td>([^<]*)</td>", page)
     english = [c for c in cells if re.search(r"[a-z]{3,}", c)]
     assert english == [], english
