@@ -359,7 +359,7 @@ def load_demo() -> bool:
         create_staff_user("operator", "operator@demo.cn", "王运营", DEMO_PASSWORD, "平台运营中心")
         agencies = b.agencies(by_category)
         for user in agencies:
-            furnish(b, user, b.trade_of[user.id])
+            furnish(b, user, b.trade_of[user.id], expiring=user is agencies[0])
         purchasers = b.purchasers()
     with travel(_days_ago(b.now, 60)):
         for regulator in regulators:

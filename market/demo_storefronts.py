@@ -32,6 +32,13 @@ CERTIFICATES = {
     "造价咨询": ("一级造价工程师注册证书", "ZJ"),
     "地质灾害评估": ("注册岩土工程师执业资格证书", "YT"),
 }
+#: credentials agencies of a trade commonly hold where the law requires none (by category)
+VOLUNTARY = {
+    "环境影响评价": ("环境影响评价信用平台编制单位备案", ("不分级",), "生态环境部"),
+    "投资咨询": ("工程咨询单位资信评价", ("甲级", "乙级", "乙级"), "中国工程咨询协会"),
+    "水土保持": ("水土保持方案编制单位水平评价", ("不分级",), "中国水土保持学会"),
+    "造价咨询": ("工程造价咨询企业信用评价", ("不分级",), "中国建设工程造价管理协会"),
+}
 ISSUERS = {
     "气象部门": "重庆市气象局",
     "规划自然资源部门": "重庆市规划和自然资源局",
@@ -79,8 +86,9 @@ def _id_number(rng) -> str:
     return body + ric.calc_check_digit(body + "0")
 
 
-def furnish(b, user, category: str) -> None:
-    """Give one agency a licence scan, qualifications for its items and 2–5 practitioners."""
+def furnish(b, user, category: str, expiring: bool = False) -> None:
+    """Give one agency a licence scan, qualifications for its items and 2–5 practitioners
+    (`expiring`: its first qualification runs out within 30 days of today)."""
     org = user.organisation
     # The licence scan stays in the library for bids to cite.
     store_document(
@@ -107,28 +115,30 @@ def furnish(b, user, category: str) -> None:
             ),
         )
     today = local_today()
-    for item_id in sorted(offered_item_ids(org.id)):
+    for n, item_id in enumerate(sorted(offered_item_ids(org.id))):
         item = db.session.get(ServiceItem, item_id)
-        if not item.implementing_requirement:
+        kind, grades = item.implementing_requirement, ("甲级", "乙级", "乙级", "丙级", "不分级")
+        issuer = ISSUERS.get(item.approving_department, "重庆市人民政府有关部门")
+        if not kind:
+            # No statutory requirement: agencies still show the credentials their trade holds.
+            kind, grades, issuer = VOLUNTARY.get(item.category, ("", (), ""))
+        if not kind:
             continue
         number = f"{b.rng.choice('甲乙丙')}{b.rng.randint(10**9, 10**10 - 1)}"
         scan = store_document(
-            user,
-            Upload(
-                "qualification", f"{item.implementing_requirement}证书", "q.pdf", demo_pdf(number)
-            ),
+            user, Upload("qualification", f"{kind}证书", "q.pdf", demo_pdf(number))
         )
+        # Declared about 90 days ago: a few have run out by today, a few run out within 30 days.
+        days = 110 if expiring and n == 0 else b.rng.choice([60, 110, 110, 400, 400, 700, 1000])
         declare_qualification(
             user,
             QualificationData(
                 item_id=item.id,
-                type=item.implementing_requirement,
-                grade=b.rng.choice(["甲级", "乙级", "乙级", "丙级", "不分级"]),
+                type=kind,
+                grade=b.rng.choice(grades),
                 number=number,
-                issuer=ISSUERS.get(item.approving_department, "重庆市人民政府有关部门"),
-                # Declared about 90 days ago: a few run out before today or within 30 days.
-                valid_until=today
-                + timedelta(days=b.rng.choice([60, 110, 110, 400, 400, 700, 700, 1000])),
+                issuer=issuer,
+                valid_until=today + timedelta(days=days),
                 document_id=scan.id,
                 commitment_signed=True,
             ),
