@@ -111,6 +111,14 @@ def archive_document(user, document_id: int) -> Document:
     return document
 
 
+def own_document(agency_id: int, document_id: int) -> Document:
+    """A current document of the agency's library, or a ServiceError for the form's field."""
+    document = db.session.get(Document, document_id)
+    if document is None or document.agency_id != agency_id or document.archived:
+        raise ServiceError("所选材料不在本机构资料库中", "document_id")
+    return document
+
+
 def library(agency_id: int, kind: str | None = None) -> list[Document]:
     """The agency's current (not archived) documents, newest first."""
     stmt = (

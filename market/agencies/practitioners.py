@@ -10,7 +10,8 @@ from ..accounts.services import require_commitment, sign_commitment
 from ..core.audit import record_event
 from ..core.errors import NotAllowed, ServiceError
 from ..extensions import db
-from .models import Document, Practitioner
+from .documents import own_document
+from .models import Practitioner
 from .services import agency_of
 
 
@@ -60,9 +61,7 @@ def add_practitioner(user, data: PractitionerData) -> Practitioner:
     ):
         raise ServiceError("该身份证号码的从业人员已登记", "id_number")
     if data.document_id is not None:
-        document = db.session.get(Document, data.document_id)
-        if document is None or document.agency_id != agency.org_id or document.archived:
-            raise ServiceError("所选材料不在本机构资料库中", "document_id")
+        own_document(agency.org_id, data.document_id)
     require_commitment(data.commitment_signed)
     practitioner = Practitioner(
         agency_id=agency.org_id,

@@ -14,11 +14,11 @@ from ..core.clock import local_today, utcnow
 from ..core.errors import NotAllowed, ServiceError
 from ..core.signals import qualification_rejected
 from ..extensions import db
+from .documents import own_document
 from .models import (
     EXPIRY_WARNING_DAYS,
     QUALIFICATION_GRADES,
     QUALIFICATION_STATES,
-    Document,
     Qualification,
 )
 from .services import agency_of
@@ -70,7 +70,7 @@ def declare_qualification(user, data: QualificationData) -> Qualification:
     if duplicate:
         raise ServiceError(f"证书编号 {number} 已声明，无需重复添加", "number")
     if data.document_id is not None:
-        _own_document(agency.org_id, data.document_id)
+        own_document(agency.org_id, data.document_id)
     require_commitment(data.commitment_signed)
     qualification = Qualification(
         agency_id=agency.org_id,
@@ -96,13 +96,6 @@ def declare_qualification(user, data: QualificationData) -> Qualification:
         data={"item": item.code, "number": number},
     )
     return qualification
-
-
-def _own_document(agency_id: int, document_id: int) -> Document:
-    document = db.session.get(Document, document_id)
-    if document is None or document.agency_id != agency_id or document.archived:
-        raise ServiceError("所选材料不在本机构资料库中", "document_id")
-    return document
 
 
 def transition(qualification, to_state, actor=None, note="", at=None) -> None:
