@@ -17,7 +17,7 @@ from ..core.clock import to_local, utcnow
 from ..core.errors import NotAllowed, ServiceError
 from ..extensions import db
 from .models import ORG_ROLES, Invitation, Membership, Organisation, User
-from .services import PHONE_RE, _check_new_login
+from .services import PHONE_RE, check_new_login
 
 ADMIN_ONLY = "只有单位管理员可以管理成员"
 
@@ -188,7 +188,7 @@ def accept_invitation(token: str, name: str, phone: str, password: str) -> User:
     if _has_account(invitation.email):
         # Registered, or invited by another organisation and accepted, since this was sent.
         raise ServiceError("该邮箱已注册账号，每个账号只能属于一个单位。请直接登录。")
-    email = _check_new_login(invitation.email, password)
+    email = check_new_login(invitation.email, password)
     org = invitation.organisation
     user = User(email=email, name=name, phone=phone)
     user.set_password(password)

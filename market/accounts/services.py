@@ -66,7 +66,7 @@ def register_organisation(reg: Registration) -> User:
         )
     if not reg.commitment_signed:
         raise ServiceError("请阅读并签署信用承诺书", "commitment")
-    email = _check_new_login(reg.email, reg.password)
+    email = check_new_login(reg.email, reg.password)
 
     org = Organisation(
         kind=reg.kind,
@@ -117,7 +117,7 @@ def require_commitment(signed: bool) -> None:
         raise ServiceError("请阅读并勾选信用承诺书后再提交", "commitment")
 
 
-def _check_new_login(email: str, password: str) -> str:
+def check_new_login(email: str, password: str) -> str:
     try:
         email = validate_email((email or "").strip(), check_deliverability=False).normalized
     except EmailNotValidError as exc:
@@ -151,7 +151,7 @@ def create_staff_user(
     """
     if role not in ("regulator", "operator"):
         raise ServiceError("命令行只用于创建监管部门或运营方账号", "role")
-    email = _check_new_login(email, password)
+    email = check_new_login(email, password)
     org = db.session.scalar(
         select(Organisation).where(Organisation.kind == role, Organisation.name == org_name)
     )
