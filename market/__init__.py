@@ -22,9 +22,9 @@ def create_app(test_config=None):
     bootstrap.init_app(app)
     login_manager.init_app(app)
 
-    from . import accounts, agencies, catalogue, core, procurement, supervision
+    from . import accounts, agencies, catalogue, core, notifications, procurement, supervision
 
-    for module in (core, accounts, catalogue, agencies, procurement, supervision):
+    for module in (core, accounts, catalogue, agencies, procurement, notifications, supervision):
         module.init_app(app)
 
     from .cli import market_cli

@@ -26,6 +26,14 @@ class DefaultConfig:
     MAIL_FOLDER = None  # instance/mail unless configured
     MAIL_SENDER = "网上中介超市 <noreply@market.local>"
     DIRECT_SELECTION_MAX_FEN = 100_000_00  # direct selection for fiscal funds below ¥100,000
+    MIN_FISCAL_RESPONSES = 3  # fiscal-funded notices need this many eligible responses
+    MEAN_PRICE_MIN_QUOTES = 5  # mean-price drops the highest and lowest: needs this many
+    MEAN_PRICE_K_RANGE = (0.95, 0.98)
+    CREDIT_MIN_REGISTRANTS = 2
+    CONTRACT_SIGN_WORKING_DAYS = 5
+    ACCEPTANCE_WORKING_DAYS = 10  # then the deliverable is accepted automatically
+    EVALUATION_WORKING_DAYS = 3  # double-blind: both shown when both are in or this ends
+    DEADLINE_REMINDER_WORKING_DAYS = 1
 
 
 def load_config(app, test_config=None):

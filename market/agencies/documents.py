@@ -14,7 +14,6 @@ from ..core.clock import utcnow
 from ..core.errors import NotAllowed, ServiceError, format_size
 from ..extensions import db
 from .models import DOCUMENT_KINDS, Document
-from .services import agency_of
 
 #: what we accept, recognised by the file's first bytes (never by its name or the browser's word)
 SIGNATURES = (
@@ -62,14 +61,22 @@ def _check(upload: Upload) -> str:
     return content_type
 
 
+def _organisation_of(user):
+    org = getattr(user, "organisation", None)
+    if org is None:
+        raise NotAllowed("只有单位账号可以上传材料")
+    return org
+
+
 def store_document(user, upload: Upload) -> Document:
-    """Check an upload by content type and size, write it under the instance folder, record it."""
-    agency = agency_of(user)
+    """Check an upload by content type and size, write it under the instance folder, record it
+    in the library of the user's organisation (any kind: agencies, purchasers, regulators)."""
+    org = _organisation_of(user)
     content_type = _check(upload)
     extension = next(ext for _, ct, ext in SIGNATURES if ct == content_type)
-    storage_key = f"{agency.org_id}/{secrets.token_hex(16)}{extension}"
+    storage_key = f"{org.id}/{secrets.token_hex(16)}{extension}"
     document = Document(
-        agency_id=agency.org_id,
+        org_id=org.id,
         kind=upload.kind,
         title=upload.title.strip(),
         filename=os.path.basename(upload.filename or "")[:200] or f"file{extension}",
@@ -101,29 +108,29 @@ def store_document(user, upload: Upload) -> Document:
 
 def archive_document(user, document_id: int) -> Document:
     """Take a file out of the library; bids that cited it still show it."""
-    agency = agency_of(user)
+    org = _organisation_of(user)
     document = db.session.get(Document, document_id)
-    if document is None or document.agency_id != agency.org_id:
-        raise NotAllowed("只能管理本机构的材料")
+    if document is None or document.org_id != org.id:
+        raise NotAllowed("只能管理本单位的材料")
     document.archived = True
     db.session.flush()
     record_event("document", document.id, "archived", actor=user, public=False)
     return document
 
 
-def own_document(agency_id: int, document_id: int) -> Document:
-    """A current document of the agency's library, or a ServiceError for the form's field."""
+def own_document(org_id: int, document_id: int, field: str = "document_id") -> Document:
+    """A current document of the organisation's library, or a ServiceError for the field."""
     document = db.session.get(Document, document_id)
-    if document is None or document.agency_id != agency_id or document.archived:
-        raise ServiceError("所选材料不在本机构资料库中", "document_id")
+    if document is None or document.org_id != org_id or document.archived:
+        raise ServiceError("所选材料不在本单位资料库中", field)
     return document
 
 
-def library(agency_id: int, kind: str | None = None) -> list[Document]:
-    """The agency's current (not archived) documents, newest first."""
+def library(org_id: int, kind: str | None = None) -> list[Document]:
+    """The organisation's current (not archived) documents, newest first."""
     stmt = (
         select(Document)
-        .where(Document.agency_id == agency_id, Document.archived.is_(False))
+        .where(Document.org_id == org_id, Document.archived.is_(False))
         .order_by(Document.uploaded_dt.desc(), Document.id.desc())
     )
     if kind:
@@ -133,20 +140,31 @@ def library(agency_id: int, kind: str | None = None) -> list[Document]:
 
 def register_sharer(app, sharer) -> None:
     """Let another domain grant reading: `sharer(document)` returns the organisation ids it
-    shares the file with (procurement: purchasers of notices whose opened bids cite it)."""
+    shares the file with (procurement: the parties of a notice whose opened bids, objections,
+    contract or deliveries cite it); the PUBLIC marker in that set lets anyone read it."""
     app.extensions.setdefault("market_document_sharers", []).append(sharer)
 
 
 def can_read(user, document: Document) -> bool:
-    """The owning agency, regulators and operators may read a file; so may organisations a
-    registered sharer names."""
+    """The owning organisation, regulators and operators may read a file; so may the
+    organisations a registered sharer names."""
     org = getattr(user, "organisation", None)
     if org is None:
         return False
-    if org.id == document.agency_id or org.kind in ("regulator", "operator"):
+    if org.id == document.org_id or org.kind in ("regulator", "operator"):
         return True
     sharers = current_app.extensions.get("market_document_sharers", [])
     return any(org.id in sharer(document) for sharer in sharers)
+
+
+#: a sharer includes this in its answer for files anyone may read (a published notice's files)
+PUBLIC = 0
+
+
+def is_public(document: Document) -> bool:
+    """Whether a registered sharer publishes the file to everyone, logged in or not."""
+    sharers = current_app.extensions.get("market_document_sharers", [])
+    return any(PUBLIC in sharer(document) for sharer in sharers)
 
 
 def document_path(document: Document) -> str:

@@ -208,18 +208,24 @@ DOCUMENT_KINDS = {
     "licence": "营业执照",
     "qualification": "资质证书",
     "certificate": "从业人员证书",
+    "notice": "采购文件",
+    "objection": "异议材料",
+    "contract": "合同文本",
+    "deliverable": "成果文件",
     "other": "其他材料",
 }
 
 
 class Document(db.Model):
-    """A file in an agency's library (材料复用): uploaded once, attached to bids by reference."""
+    """A file in an organisation's library (材料复用): uploaded once, cited by reference from
+    qualifications, bids, notices, objections, contracts and deliveries."""
 
     __tablename__ = "documents"
     __table_args__ = (CheckConstraint(f"kind IN {tuple(DOCUMENT_KINDS)}", name="kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.org_id"), index=True)
+    #: the organisation whose library it is (agencies' files, purchasers' notice attachments…)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(200))
     filename: Mapped[str] = mapped_column(String(200))

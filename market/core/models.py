@@ -29,6 +29,19 @@ class AuditEvent(db.Model):
     to_state: Mapped[str | None] = mapped_column(String(30))
     public: Mapped[bool] = mapped_column(default=True)
     data: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: the chain: SHA-256 over this event's content and the previous event's hash
+    prev_hash: Mapped[str] = mapped_column(String(64), default="")
+    hash: Mapped[str] = mapped_column(String(64), default="")
+
+
+class AuditChainHead(db.Model):
+    """The one row writers lock to append to the chain in order (SELECT … FOR UPDATE)."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_event_id: Mapped[int | None]
+    last_hash: Mapped[str] = mapped_column(String(64), default="")
 
 
 class CalendarOverride(db.Model):

@@ -18,3 +18,7 @@ contract_evaluated = _signals.signal("contract-evaluated")
 #: sender: the Qualification a regulator found false; kwargs actor, reason
 #: (credit records it as a possible false-declaration violation)
 qualification_rejected = _signals.signal("qualification-rejected")
+#: sender: the Notice whose edit invalidated bids; kwargs agency_org_ids (to reconfirm)
+bids_invalidated = _signals.signal("bids-invalidated")
+#: sender: the Objection just filed (or answered, or decided); kwargs action
+objection_changed = _signals.signal("objection-changed")

@@ -1,8 +1,9 @@
-"""Notices, bids, contracts and evaluations."""
+"""Notices, avoidances, bids, selections and objections (contracts: contract_models.py)."""
 
 from datetime import datetime
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -16,12 +17,24 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Organisation, User
-from ..agencies.models import RATING_DIMENSIONS, Document, Qualification
+from ..agencies.models import Document, Qualification
 from ..catalogue.models import ServiceItem
 from ..core.clock import utcnow
 from ..core.types import UTCDateTime
 from ..extensions import db
 from .states import NOTICE_STATES
+
+FUNDING_TYPES = {"fiscal": "财政资金", "social": "社会资金"}
+METHODS = {
+    "direct": "直接选取",
+    "random": "随机选取",
+    "lowest": "竞价选取",
+    "mean": "均价优选",
+    "scored": "综合评审",
+    "credit": "信用择优",
+}
+#: methods where the purchaser fixes the price and agencies register rather than quote
+FIXED_PRICE_METHODS = ("random", "credit")
 
 
 class Notice(db.Model):
@@ -35,14 +48,44 @@ class Notice(db.Model):
         CheckConstraint(
             "state IN ('draft', 'cancelled') OR published_dt IS NOT NULL", name="published_has_date"
         ),
+        CheckConstraint(f"method IN {tuple(METHODS)}", name="method"),
+        CheckConstraint("fiscal_share_pct BETWEEN 0 AND 100", name="fiscal_share"),
+        CheckConstraint(
+            "floor_fen IS NULL OR (floor_fen > 0 AND floor_fen < ceiling_fen)", name="floor"
+        ),
+        CheckConstraint(
+            "method != 'scored' OR weight_price + weight_credit + weight_technical = 100",
+            name="scored_weights",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     purchaser_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("service_items.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
+    project_name: Mapped[str] = mapped_column(String(200), default="")
+    #: 投资项目统一代码 (e.g. 2101-500112-04-01-123456), if the project has one
+    project_code: Mapped[str] = mapped_column(String(30), default="")
+    #: the share of fiscal money in the project; any share makes the notice fiscal-funded
+    fiscal_share_pct: Mapped[int] = mapped_column(default=0)
     scope: Mapped[str] = mapped_column(Text)
+    #: the price ceiling; for fixed-price methods (random, credit) the price itself
     ceiling_fen: Mapped[int]
+    floor_fen: Mapped[int | None]
+    method: Mapped[str] = mapped_column(String(10), default="direct")
+    #: why this method (required for a random draw: fair-competition reviews ask)
+    method_reason: Mapped[str] = mapped_column(Text, default="")
+    weight_price: Mapped[int] = mapped_column(default=0)
+    weight_credit: Mapped[int] = mapped_column(default=0)
+    weight_technical: Mapped[int] = mapped_column(default=0)
+    #: only the item's implementing requirement may be asked for, optionally with a minimum grade
+    requires_qualification: Mapped[bool] = mapped_column(default=False)
+    min_grade: Mapped[str | None] = mapped_column(String(10))
+    #: published with the notice before any bid: one input of the verifiable draw's seed
+    draw_salt: Mapped[str] = mapped_column(String(64), default="")
+    #: bumped by every edit of a published notice; bids confirmed for an older one are invalid
+    revision: Mapped[int] = mapped_column(default=1)
+    republished_from_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id"))
     service_days: Mapped[int]
     deadline_dt: Mapped[datetime] = mapped_column(UTCDateTime)
     contact_name: Mapped[str] = mapped_column(String(50))
@@ -53,6 +96,9 @@ class Notice(db.Model):
     due_dt: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     published_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     publicity_end_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sign_deadline_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accept_deadline_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    evaluation_end_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: a direct invitation (直接邀请): only this agency may respond
     invited_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     selection_reason: Mapped[str] = mapped_column(Text, default="")
@@ -68,17 +114,71 @@ class Notice(db.Model):
     item: Mapped[ServiceItem] = relationship()
     created_by: Mapped[User] = relationship()
     bids: Mapped[list["Bid"]] = relationship(back_populates="notice", order_by="Bid.id")
-    contract: Mapped["Contract | None"] = relationship(back_populates="notice", uselist=False)
+    contract: Mapped["Contract | None"] = relationship(  # noqa: F821 (contract_models.py)
+        back_populates="notice", uselist=False
+    )
+    avoidances: Mapped[list["Avoidance"]] = relationship(
+        back_populates="notice", order_by="Avoidance.id", cascade="all, delete-orphan"
+    )
+    attachments: Mapped[list[Document]] = relationship(secondary="notice_attachments")
+    selections: Mapped[list["Selection"]] = relationship(
+        back_populates="notice", order_by="Selection.round"
+    )
+    objections: Mapped[list["Objection"]] = relationship(
+        back_populates="notice", order_by="Objection.id"
+    )
 
     @property
     def state_label(self):
         return NOTICE_STATES[self.state]
 
     @property
+    def method_label(self):
+        return METHODS[self.method]
+
+    @property
+    def funding_type(self):
+        return "fiscal" if self.fiscal_share_pct > 0 else "social"
+
+    @property
+    def funding_label(self):
+        return FUNDING_TYPES[self.funding_type]
+
+    @property
+    def is_fixed_price(self):
+        return self.method in FIXED_PRICE_METHODS
+
+    @property
+    def active_bids(self):
+        """Bids that count: confirmed for the current revision and not excluded."""
+        return [b for b in self.bids if b.status in ("submitted", "selected")]
+
+    @property
     def selected_bid(self):
         return next((b for b in self.bids if b.status == "selected"), None)
 
 
+class Avoidance(db.Model):
+    """An agency the purchaser must not engage for this notice (回避), with the reason."""
+
+    __tablename__ = "notice_avoidances"
+    __table_args__ = (UniqueConstraint("notice_id", "agency_org_id", name="uq_avoidance"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id"), index=True)
+    agency_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    reason: Mapped[str] = mapped_column(String(200))
+
+    notice: Mapped[Notice] = relationship(back_populates="avoidances")
+    agency: Mapped[Organisation] = relationship()
+
+
+notice_attachments = Table(
+    "notice_attachments",
+    db.metadata,
+    Column("notice_id", ForeignKey("notices.id"), primary_key=True),
+    Column("document_id", ForeignKey("documents.id"), primary_key=True),
+)
 bid_documents = Table(
     "bid_documents",
     db.metadata,
@@ -93,14 +193,22 @@ bid_qualifications = Table(
 )
 
 
+BID_STATUSES = {
+    "submitted": "已提交",
+    "selected": "中选",
+    "invalidated": "待重新确认",  # the notice was edited after it was submitted
+    "excluded": "已排除",  # an upheld objection removed it from selection
+}
+
+
 class Bid(db.Model):
-    """A sealed quote: readable only by its bidder until bidding closes (see services)."""
+    """A sealed quote: readable only by its bidder until bidding closes (see bids.py)."""
 
     __tablename__ = "bids"
     __table_args__ = (
         UniqueConstraint("notice_id", "agency_org_id", name="uq_bids_notice_agency"),
         CheckConstraint("amount_fen > 0", name="amount_positive"),
-        CheckConstraint("status IN ('submitted', 'selected')", name="status"),
+        CheckConstraint(f"status IN {tuple(BID_STATUSES)}", name="status"),
         Index(
             "uq_bids_one_selected",
             "notice_id",
@@ -118,6 +226,13 @@ class Bid(db.Model):
     status: Mapped[str] = mapped_column(String(20), default="submitted")
     submitted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     submitted_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: the notice revision this bid was (re)confirmed for
+    notice_revision: Mapped[int] = mapped_column(default=1)
+    #: SHA-256 commitment receipt over the bid's content and `nonce` (published at opening)
+    nonce: Mapped[str] = mapped_column(String(64), default="")
+    commitment: Mapped[str] = mapped_column(String(64), default="")
+    #: the purchaser's technical score 0–100 (scored evaluation only)
+    technical_score: Mapped[int | None]
 
     notice: Mapped[Notice] = relationship(back_populates="bids")
     agency: Mapped[Organisation] = relationship()
@@ -129,56 +244,88 @@ class Bid(db.Model):
         """Rejected declarations disappear from bids."""
         return [q for q in self.qualifications if q.status != "rejected"]
 
+    @property
+    def status_label(self):
+        return BID_STATUSES[self.status]
 
-class Contract(db.Model):
-    """The contract record created when a notice is awarded."""
 
-    __tablename__ = "contracts"
-    __table_args__ = (CheckConstraint("amount_fen > 0", name="amount_positive"),)
+class Selection(db.Model):
+    """One run of the notice's selection method, with everything needed to re-run it: the
+    candidates and their values, the seed and its inputs, the algorithm and parameters."""
+
+    __tablename__ = "selections"
+    __table_args__ = (UniqueConstraint("notice_id", "round", name="uq_selection_round"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id"), unique=True)
-    bid_id: Mapped[int] = mapped_column(ForeignKey("bids.id"), unique=True)
-    purchaser_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
-    agency_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
-    amount_fen: Mapped[int]
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id"), index=True)
+    #: 1 for the first selection, +1 each time an upheld objection returns the notice
+    round: Mapped[int] = mapped_column(default=1)
+    method: Mapped[str] = mapped_column(String(10))
+    algorithm: Mapped[str] = mapped_column(String(80))
+    #: [{"bid_id", "agency_org_id", "amount_fen", "credit_score", ...}] in a fixed order
+    candidates: Mapped[list] = mapped_column(JSON, default=list)
+    seed_inputs: Mapped[dict] = mapped_column(JSON, default=dict)
+    seed: Mapped[str] = mapped_column(String(64), default="")
+    #: method-specific values fixed by the run (mean-price K, scores, tie-break order)
+    parameters: Mapped[dict] = mapped_column(JSON, default=dict)
+    winner_bid_id: Mapped[int | None] = mapped_column(ForeignKey("bids.id"))
+    #: why nobody was selected (流标), if so
+    failure: Mapped[str] = mapped_column(Text, default="")
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    delivered_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    delivery_note: Mapped[str] = mapped_column(Text, default="")
-    accepted_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    notice: Mapped[Notice] = relationship(back_populates="contract")
-    bid: Mapped[Bid] = relationship()
-    purchaser: Mapped[Organisation] = relationship(foreign_keys=[purchaser_org_id])
-    agency: Mapped[Organisation] = relationship(foreign_keys=[agency_org_id])
-    evaluation: Mapped["Evaluation | None"] = relationship(back_populates="contract", uselist=False)
-
-    @property
-    def number(self):
-        return f"HT{self.created_dt:%Y%m%d}{self.id:05d}"
+    notice: Mapped[Notice] = relationship(back_populates="selections")
+    winner: Mapped["Bid | None"] = relationship()
 
 
-class Evaluation(db.Model):
-    """The purchaser's rating of a delivered service, five dimensions 1–5."""
+OBJECTION_STATES = {
+    "open": "待采购人答复",
+    "answered": "待监管部门处理",
+    "upheld": "异议成立",
+    "rejected": "异议不成立",
+}
 
-    __tablename__ = "evaluations"
-    __table_args__ = tuple(
-        CheckConstraint(f"{d} BETWEEN 1 AND 5", name=f"{d}_range") for d in RATING_DIMENSIONS
-    )
+objection_documents = Table(
+    "objection_documents",
+    db.metadata,
+    Column("objection_id", ForeignKey("objections.id"), primary_key=True),
+    Column("document_id", ForeignKey("documents.id"), primary_key=True),
+)
+
+
+class Objection(db.Model):
+    """A bidder's objection (质疑) to a result in publicity: answered by the purchaser,
+    decided by the regulator; an open one blocks the contract."""
+
+    __tablename__ = "objections"
+    __table_args__ = (CheckConstraint(f"status IN {tuple(OBJECTION_STATES)}", name="status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), unique=True)
-    by_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
-    quality: Mapped[int]
-    timeliness: Mapped[int]
-    attitude: Mapped[int]
-    fees: Mapped[int]
-    conduct: Mapped[int]
-    comment: Mapped[str] = mapped_column(Text, default="")
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id"), index=True)
+    selection_id: Mapped[int] = mapped_column(ForeignKey("selections.id"))
+    objector_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    reasons: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    answer: Mapped[str] = mapped_column(Text, default="")
+    answered_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision: Mapped[str] = mapped_column(Text, default="")
+    #: on an upheld objection: whether the objected winner is excluded from the new selection
+    exclude_winner: Mapped[bool] = mapped_column(default=False)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    contract: Mapped[Contract] = relationship(back_populates="evaluation")
+    notice: Mapped[Notice] = relationship(back_populates="objections")
+    selection: Mapped[Selection] = relationship()
+    objector: Mapped[Organisation] = relationship()
+    documents: Mapped[list[Document]] = relationship(secondary=objection_documents)
 
     @property
-    def scores(self):
-        return {d: getattr(self, d) for d in RATING_DIMENSIONS}
+    def status_label(self):
+        return OBJECTION_STATES[self.status]
+
+    @property
+    def is_open(self):
+        return self.status in ("open", "answered")

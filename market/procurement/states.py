@@ -36,21 +36,35 @@ TIMELINE_LABELS = {
     "evaluated": "完成评价",
     "terminated": "服务中止",
 }
+#: How the timeline names moves that return to an earlier state.
+RETURN_LABELS = {
+    ("publicity", "bidding_closed"): "异议成立，重新选取",
+    ("delivered", "contracted"): "成果退回修改",
+}
 
-#: (from, to) → the parties allowed to make that move. "system" is the due-time runner.
+#: (from, to) → the parties allowed to make that move. "system" is the due-time runner (or a
+#: service acting on the platform's behalf, e.g. an automatic selection method).
 TRANSITIONS = {
     ("draft", "published"): {"purchaser"},
     ("draft", "cancelled"): {"purchaser"},
     ("published", "cancelled"): {"purchaser"},
     ("published", "bidding_closed"): {"system"},
     ("published", "failed"): {"system"},
-    ("bidding_closed", "selected"): {"purchaser"},
+    # Selection: the purchaser picks (direct, scored) or the method runs (the others).
+    ("bidding_closed", "selected"): {"purchaser", "system"},
+    ("bidding_closed", "failed"): {"purchaser", "system"},
+    ("bidding_closed", "cancelled"): {"purchaser"},  # selection abandoned
     ("selected", "publicity"): {"system"},
+    ("publicity", "bidding_closed"): {"regulator"},  # an upheld objection: select again
     ("publicity", "awarded"): {"system"},
-    ("awarded", "contracted"): {"system"},
+    # Both parties sign within the deadline, or the award lapses.
+    ("awarded", "contracted"): {"purchaser", "agency", "system"},
+    ("awarded", "terminated"): {"system", "purchaser"},
     ("contracted", "delivered"): {"agency"},
-    ("delivered", "accepted"): {"purchaser"},
-    ("accepted", "evaluated"): {"purchaser"},
+    ("contracted", "terminated"): {"purchaser", "regulator"},
+    ("delivered", "contracted"): {"purchaser"},  # returned with reasons
+    ("delivered", "accepted"): {"purchaser", "system"},  # system: accepted automatically
+    ("accepted", "evaluated"): {"purchaser", "agency", "system"},
 }
 
 #: States in which quotes are sealed: nobody but the bidder sees them, nor how many there are.
@@ -73,12 +87,19 @@ def party_of(notice, user) -> str | None:
     return None
 
 
+#: the deadline each lasting state waits for (the runner acts on it, see runner.py)
+DUE_FIELDS = {
+    "published": "deadline_dt",
+    "publicity": "publicity_end_dt",
+    "awarded": "sign_deadline_dt",
+    "delivered": "accept_deadline_dt",
+    "accepted": "evaluation_end_dt",
+}
+
+
 def _due_dt(notice):
-    if notice.state == "published":
-        return notice.deadline_dt
-    if notice.state == "publicity":
-        return notice.publicity_end_dt
-    return None
+    field = DUE_FIELDS.get(notice.state)
+    return getattr(notice, field) if field else None
 
 
 def transition(notice, to_state, actor=None, at=None, **data):

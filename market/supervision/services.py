@@ -6,7 +6,8 @@ from ..accounts.models import Organisation
 from ..catalogue.models import ServiceItem
 from ..core.models import AuditEvent
 from ..extensions import db
-from ..procurement.models import Contract, Notice
+from ..procurement.contract_models import Contract
+from ..procurement.models import Notice
 from ..procurement.services import public_notices_query
 
 

@@ -16,7 +16,8 @@ from ..agencies.qualifications import pending_for_department
 from ..core.clock import local_today, to_local
 from ..core.workdays import working_days_after
 from ..extensions import db
-from ..procurement.models import Bid, Contract, Notice
+from ..procurement.contract_models import Contract
+from ..procurement.models import Bid, Notice
 from ..procurement.services import listed, opportunities_query, purchaser_notices_query
 from ..procurement.states import NOTICE_STATES
 from . import services
@@ -154,7 +155,7 @@ def agency_workspace(org) -> AgencyWorkspace:
     has_documents = bool(
         db.session.scalar(
             select(Document.id)
-            .where(Document.agency_id == org.id, Document.archived.is_(False))
+            .where(Document.org_id == org.id, Document.archived.is_(False))
             .limit(1)
         )
     )

@@ -22,7 +22,7 @@ def stored_files(app):
 
 def document_count(db, user):
     return db.session.scalar(
-        select(func.count(Document.id)).where(Document.agency_id == user.organisation.id)
+        select(func.count(Document.id)).where(Document.org_id == user.organisation.id)
     )
 
 
@@ -60,9 +60,7 @@ def test_a_pdf_is_stored_with_its_fingerprint_and_read_back_unchanged(client, ag
     response = upload(client, PDF_BYTES, filename="测绘资质.pdf")
     assert response.status_code == 302 and response.headers["Location"] == "/agency/documents"
 
-    document = db.session.scalar(
-        select(Document).where(Document.agency_id == agency.organisation.id)
-    )
+    document = db.session.scalar(select(Document).where(Document.org_id == agency.organisation.id))
     digest = hashlib.sha256(PDF_BYTES).hexdigest()
     assert (document.sha256, document.size_bytes, document.content_type) == (
         digest,
@@ -92,9 +90,7 @@ def test_a_pdf_is_stored_with_its_fingerprint_and_read_back_unchanged(client, ag
 
 def test_an_image_is_accepted_by_its_content(client, agency, db):
     assert upload(client, PNG_BYTES, filename="scan.PNG", kind="licence").status_code == 302
-    document = db.session.scalar(
-        select(Document).where(Document.agency_id == agency.organisation.id)
-    )
+    document = db.session.scalar(select(Document).where(Document.org_id == agency.organisation.id))
     assert (document.kind, document.content_type) == ("licence", "image/png")
 
 
@@ -212,7 +208,7 @@ def test_archiving_needs_a_post_and_the_owner(client, auth, make, db):
     auth.login(make.agency())
     assert client.get(f"/agency/documents/{document.id}/archive").status_code == 405
     response = client.post(f"/agency/documents/{document.id}/archive")
-    assert response.status_code == 403 and "只能管理本机构的材料" in response.get_data(as_text=True)
+    assert response.status_code == 403 and "只能管理本单位的材料" in response.get_data(as_text=True)
     assert db.session.get(Document, document.id).archived is False
 
 

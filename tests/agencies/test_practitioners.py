@@ -117,7 +117,7 @@ def test_another_agencys_document_cannot_be_attached(client, agency, make, db):
     page = client.post(
         "/agency/practitioners", data=form(make, document_id=str(foreign.id))
     ).get_data(as_text=True)
-    assert "所选材料不在本机构资料库中" in page and count(db, agency) == 0
+    assert "所选材料不在本单位资料库中" in page and count(db, agency) == 0
 
 
 def test_a_practitioner_who_left_can_be_marked_and_brought_back(client, agency, make, db):

@@ -145,7 +145,7 @@ def test_another_agencys_document_cannot_be_attached(client, agency, make, db):
     foreign = make.document(make.agency(), title="别家的证书")
     response = client.post("/agency/qualifications", data=form(make, document_id=str(foreign.id)))
     page = response.get_data(as_text=True)
-    assert "所选材料不在本机构资料库中" in page and "别家的证书" not in page
+    assert "所选材料不在本单位资料库中" in page and "别家的证书" not in page
     assert count(db, agency) == 0
 
 

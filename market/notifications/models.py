@@ -1,0 +1,27 @@
+"""The inbox: one row per organisation and event that asks it to act."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..core.clock import utcnow
+from ..core.types import UTCDateTime
+from ..extensions import db
+
+
+class Notification(db.Model):
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_org_unread", "org_id", "read_dt"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    #: what happened, e.g. "new_notice", "bid_invalidated", "selected", "objection", "due_soon"
+    kind: Mapped[str] = mapped_column(String(30))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    link: Mapped[str] = mapped_column(String(200), default="")
+    #: ties a reminder to what it reminds of, so the runner sends it once (e.g. "notice:12:sign")
+    dedupe_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,63 @@
+"""The procurement blueprint and what its view modules share: loading a notice for a
+request, one-button actions, and the notice page, whose panels each module contributes."""
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from ..core.errors import NotAllowed, ServiceError
+from ..extensions import db
+from . import services
+from .states import party_of
+
+bp = Blueprint("procurement", __name__)
+
+#: functions (notice, user, forms) -> dict adding to the notice page's template context;
+#: each view module registers the panels it owns (see detail_panel)
+_PANELS = []
+
+
+def detail_panel(provider):
+    """Register a provider of notice-page context (forms, lists) for one area."""
+    _PANELS.append(provider)
+    return provider
+
+
+def paginate(stmt):
+    return db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
+
+
+def notice_or_404(notice_id):
+    """The notice, brought up to date; drafts exist only for their purchaser."""
+    notice = services.load_notice(notice_id)
+    if notice is None:
+        abort(404)
+    if notice.state == "draft" and party_of(notice, current_user) != "purchaser":
+        abort(404)
+    # A deadline applied while loading is committed with the request's one commit; if the
+    # request fails instead, the next read applies it again (apply_due is idempotent).
+    return notice
+
+
+def render_detail(notice, **forms):
+    """The notice page; `forms` carries a re-displayed form with its errors."""
+    user = current_user if current_user.is_authenticated else None
+    context = {"notice": notice, "party": party_of(notice, user)}
+    for provider in _PANELS:
+        context.update(provider(notice, user, forms))
+    context.update(forms)
+    return render_template("procurement/detail.html", **context)
+
+
+def action(notice_id, do, success):
+    """Run a one-button action on a notice: service → commit → redirect, or flash the error."""
+    notice = notice_or_404(notice_id)
+    try:
+        do(notice)
+    except NotAllowed:
+        raise
+    except ServiceError as err:
+        flash(err.message, "danger")
+    else:
+        db.session.commit()
+        flash(success, "success")
+    return redirect(url_for("procurement.detail", notice_id=notice.id))
