@@ -9,8 +9,8 @@ from ..core.auth import role_required
 from ..core.errors import ServiceError, apply_to_form
 from ..extensions import db
 from . import services
+from .bid_forms import BidForm, SelectBidForm
 from .blueprint import action, bp, detail_panel, notice_or_404, render_detail
-from .forms import BidForm, SelectBidForm
 
 
 def _attachable(notice, user):

@@ -9,7 +9,7 @@ from ..core.errors import ServiceError, apply_to_form
 from ..extensions import db
 from . import services
 from .blueprint import action, bp, detail_panel, notice_or_404, render_detail
-from .forms import DeliverForm, EvaluationForm
+from .contract_forms import DeliverForm, EvaluationForm
 
 
 @detail_panel

@@ -1,19 +1,14 @@
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
-    HiddenField,
     IntegerField,
-    RadioField,
-    SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
-from ..agencies.models import RATING_DIMENSIONS
 from ..core.forms import BaseForm, YuanField
 
 REQUIRED = DataRequired(message="请填写此项")
@@ -51,49 +46,5 @@ class NoticeForm(BaseForm):
     remove_invitation = BooleanField("取消直接邀请，改为公开征集报价")
 
 
-class BidForm(BaseForm):
-    amount = YuanField("报价（元）", validators=[REQUIRED])
-    plan = TextAreaField("服务方案简述", validators=[Length(max=5000)])
-    # Choices are the bidder's own; the service explains why any other id is refused.
-    qualification_ids = SelectMultipleField(
-        "引用资质", coerce=int, validate_choice=False, invalid_value_message="所选资质无效"
-    )
-    document_ids = SelectMultipleField(
-        "附加材料", coerce=int, validate_choice=False, invalid_value_message="所选材料无效"
-    )
-
-
 class ReasonForm(BaseForm):
     reason = TextAreaField("理由", validators=[REQUIRED, Length(max=1000)])
-
-
-class SelectBidForm(ReasonForm):
-    bid_id = HiddenField(validators=[REQUIRED])
-
-
-class DeliverForm(BaseForm):
-    note = TextAreaField(
-        "交付说明",
-        validators=[REQUIRED, Length(max=2000)],
-        description="交付成果名称、份数、交付方式等",
-    )
-
-
-SCORE_CHOICES = [SelectChoice(n, str(n)) for n in range(5, 0, -1)]
-
-
-class EvaluationForm(BaseForm):
-    comment = TextAreaField("评价意见", validators=[Length(max=2000)])
-
-
-for _key, _label in RATING_DIMENSIONS.items():
-    setattr(
-        EvaluationForm,
-        _key,
-        RadioField(
-            _label,
-            choices=SCORE_CHOICES,
-            coerce=int,
-            validators=[DataRequired(message=f"请为“{_label}”打分")],
-        ),
-    )
