@@ -90,12 +90,14 @@ def demo_data():
 def run_due_command():
     """Apply every deadline transition that is due (run from cron or a systemd timer)."""
     from .agencies.qualifications import expire_due
+    from .notifications.services import remind_due
     from .procurement.runner import run_due
 
     changed = run_due()
     expired = expire_due()
+    reminded = remind_due()
     db.session.commit()
-    click.echo(f"已处理到期公告 {changed} 个，到期资质 {expired} 项")
+    click.echo(f"已处理到期公告 {changed} 个，到期资质 {expired} 项，发送期限提醒 {reminded} 条")
 
 
 @market_cli.command("calendar-override")
@@ -114,3 +116,76 @@ def calendar_override(day, working, note):
     db.session.add(row)
     db.session.commit()
     click.echo(f"{the_day} 已设为{'工作日' if working else '休息日'}")
+
+
+@market_cli.command("verify-audit")
+@with_appcontext
+def verify_audit():
+    """Check the audit log's hash chain; exit 1 at the first event that breaks it."""
+    from .core.audit import verify_chain
+
+    ok, bad_id, checked = verify_chain()
+    if ok:
+        click.echo(f"审计链完整：共 {checked} 条")
+        return
+    click.echo(
+        f"审计链断裂：第一条不符的审计记录编号为 {bad_id}（已核对 {checked} 条），"
+        "该记录或其之前的记录被修改、删除或调换了顺序",
+        err=True,
+    )
+    sys.exit(1)
+
+
+@market_cli.command("verify-draw")
+@click.argument("notice_id", type=int)
+@with_appcontext
+def verify_draw(notice_id):
+    """Re-run every selection round of NOTICE_ID from its published data; exit 1 on a mismatch."""
+    from .core.clock import to_local
+    from .core.money import format_fen
+    from .procurement.bids import canonical_json
+    from .procurement.models import Notice
+    from .procurement.selection import verify_selection
+
+    notice = db.session.get(Notice, notice_id)
+    if notice is None:
+        click.echo(f"错误：公告 {notice_id} 不存在", err=True)
+        sys.exit(1)
+    click.echo(f"公告 {notice.id}「{notice.title}」· {notice.method_label}")
+    if not notice.selections:
+        click.echo("该公告尚无选取记录")
+        return
+    names = {c["bid_id"]: c["agency"] for s in notice.selections for c in s.candidates}
+
+    def result(winner_id, failure):
+        return f"{names.get(winner_id, '')}（报价编号 {winner_id}）" if winner_id else failure
+
+    mismatches = 0
+    for sel in notice.selections:
+        check = verify_selection(sel)
+        click.echo(
+            f"第 {sel.round} 轮 · 算法 {sel.algorithm} · {to_local(sel.created_dt):%Y-%m-%d %H:%M}"
+        )
+        click.echo("  候选（按报价编号）：")
+        for c in sel.candidates:
+            extra = (
+                f" 技术评分 {c['technical_score']}" if c.get("technical_score") is not None else ""
+            )
+            click.echo(
+                f"    #{c['bid_id']} {c['agency']} {format_fen(c['amount_fen'])} "
+                f"信用分 {c['credit_score']}{extra} 承诺值 {c['commitment']}"
+            )
+        click.echo(f"  种子输入：{canonical_json(sel.seed_inputs)}")
+        click.echo(f"  随机种子：{sel.seed}")
+        click.echo(f"  参数：{canonical_json(sel.parameters)}")
+        click.echo(f"  结果：{result(sel.winner_bid_id, sel.failure)}")
+        rerun = result(check.rerun.winner_bid_id, check.rerun.failure)
+        click.echo(f"  重新运行：种子 {check.seed}；结果 {rerun}")
+        if check.ok:
+            click.echo("  复核一致 ✓")
+        else:
+            mismatches += 1
+            for problem in check.problems:
+                click.echo(f"  复核不一致 ✗：{problem}", err=True)
+    if mismatches:
+        sys.exit(1)

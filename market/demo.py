@@ -13,7 +13,7 @@ from stdnum.cn.uscc import calc_check_digit
 
 from .accounts.models import User
 from .accounts.services import Registration, create_staff_user, register_organisation
-from .agencies.documents import library
+from .agencies.documents import Upload, library
 from .agencies.models import RATING_DIMENSIONS
 from .agencies.qualifications import expire_due, pending_for_department, usable_qualifications
 from .agencies.services import OfferingData, declare_offering, offered_item_ids
@@ -21,7 +21,7 @@ from .catalogue.models import ServiceItem
 from .catalogue.services import load_items, seed_rows
 from .core.clock import SHANGHAI, travel, utcnow
 from .core.workdays import add_working_days
-from .demo_storefronts import furnish, verify_some
+from .demo_storefronts import demo_pdf, furnish, verify_some
 from .extensions import db
 from .procurement import services as procurement
 from .procurement.runner import run_due
@@ -276,9 +276,15 @@ def _story(b, purchaser, item, bidders, final_state, star=None):
     awarded_at = add_working_days(selected_at, 4)
     with travel(awarded_at):
         run_due()
+        # The award draws up the contract; the purchaser uploads it signed, the agency confirms.
+        signed = Upload("contract", "服务合同（签字盖章版）", "contract.pdf", demo_pdf("Contract"))
+        procurement.sign_contract(purchaser, notice, signed)
+        procurement.sign_contract(winner, notice)
     if final_state == "contracted":
         return notice
-    with travel(awarded_at + timedelta(days=5)):
+    # A deliverable waits 10 working days for acceptance: a still-delivered one came lately.
+    delivered_at = now - timedelta(days=1) if final_state == "delivered" else None
+    with travel(delivered_at or awarded_at + timedelta(days=5)):
         procurement.mark_delivered(winner, notice, "提交报告书正本 5 份及电子版一份")
     if final_state == "delivered":
         return notice
@@ -292,6 +298,8 @@ def _story(b, purchaser, item, bidders, final_state, star=None):
                 ["成果质量较高，沟通顺畅", "按时交付，收费合理", "整体满意，个别细节修改了两轮"]
             ),
         )
+        # Double-blind: ratings are shown once the agency has rated the purchaser too.
+        procurement.evaluate(winner, notice, {d: 5 for d in RATING_DIMENSIONS}, "需求明确")
     return notice
 
 

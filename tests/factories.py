@@ -160,7 +160,8 @@ def close_bidding(notice_):
 
 
 def contracted_notice(amount_fen=80_000_00):
-    """A notice whose publicity has ended: (notice, purchaser user, winning agency user)."""
+    """A notice whose publicity has ended and whose contract both parties have signed:
+    (notice, purchaser user, winning agency user)."""
     from market.core import clock
 
     buyer = purchaser()
@@ -172,6 +173,8 @@ def contracted_notice(amount_fen=80_000_00):
     procurement.select_bid(buyer, n, winning_bid.id, "报价最低，业绩良好")
     clock.freeze(n.publicity_end_dt + timedelta(minutes=1))
     apply_due(n)
+    procurement.sign_contract(buyer, n, contract_pdf())
+    procurement.sign_contract(winner, n)
     return n, buyer, winner
 
 
@@ -230,3 +233,105 @@ def member(admin_user, role="member", name=None, email=None):
     n = next(_counter)
     _, token = invite_member(admin_user, email or f"member{n}@example.cn", role)
     return accept_invitation(token, name or f"成员{n}", "13900139000", PASSWORD)
+
+
+# --- selection methods: notices by method, quotes, opened notices -------------------------
+
+#: what each method needs on the notice besides its key
+METHOD_FIELDS = {
+    "random": dict(method_reason="公平竞争审查：常规小额服务，随机抽取保证各机构机会均等"),
+    "scored": dict(weight_price=40, weight_credit=20, weight_technical=40),
+}
+
+
+def method_notice(method="lowest", purchaser_user=None, **overrides):
+    """A published notice selecting by `method`, with the fields that method needs."""
+    values = {"method": method, **METHOD_FIELDS.get(method, {}), **overrides}
+    return notice(purchaser_user, **values)
+
+
+def quotes(notice_, amounts, credit_scores=None):
+    """One new agency per amount (None: a registration at the fixed price), optionally with
+    credit scores; returns the bids in order."""
+    from market.agencies.services import agency_of
+
+    bids = []
+    for i, amount in enumerate(amounts):
+        user = agency(items=(notice_.item.code,))
+        if credit_scores is not None:
+            agency_of(user).credit_score = credit_scores[i]
+        bids.append(procurement.submit_bid(user, notice_, amount, "方案"))
+    return bids
+
+
+def opened_notice(method="lowest", amounts=(80_000_00, 90_000_00), credit_scores=None, **kw):
+    """A notice of `method` with one quote per amount, just past its deadline: (notice, bids)."""
+    n = method_notice(method, **kw)
+    bids = quotes(n, amounts, credit_scores)
+    close_bidding(n)
+    return n, bids
+
+
+# --- publicity, objections, contracts, evaluations --------------------------------------
+
+
+def contract_pdf(title="服务合同（签字盖章版）"):
+    """The signed contract a first signer uploads."""
+    return Upload("contract", title, "contract.pdf", PDF_BYTES)
+
+
+def regulator_for(notice_):
+    """A regulator of the department that approves the notice's item."""
+    department = notice_.item.approving_department
+    return staff("regulator", department)
+
+
+def publicity_notice(amount_fen=80_000_00):
+    """A notice whose result is in publicity: (notice, purchaser, winner, rival), the rival's
+    quote higher."""
+    buyer = purchaser()
+    winner, rival = agency(), agency()
+    n = notice(buyer)
+    winning_bid = bid(winner, n, amount_fen)
+    bid(rival, n, amount_fen + 1000_00)
+    close_bidding(n)
+    procurement.select_bid(buyer, n, winning_bid.id, "报价最低，业绩良好")
+    return n, buyer, winner, rival
+
+
+def awarded_notice(amount_fen=80_000_00):
+    """A notice awarded at the end of publicity, its contract not yet signed:
+    (notice, purchaser user, winning agency user)."""
+    from market.core import clock
+
+    n, buyer, winner, _ = publicity_notice(amount_fen)
+    clock.freeze(n.publicity_end_dt + timedelta(minutes=1))
+    apply_due(n)
+    return n, buyer, winner
+
+
+def delivered_notice(note="报告书5份"):
+    """A contracted notice whose agency has delivered: (notice, purchaser, agency)."""
+    n, buyer, winner = contracted_notice()
+    procurement.mark_delivered(winner, n, note)
+    return n, buyer, winner
+
+
+def accepted_notice():
+    """A delivered notice the purchaser has accepted, evaluations open: (notice, purchaser,
+    agency)."""
+    n, buyer, winner = delivered_notice()
+    procurement.accept_delivery(buyer, n)
+    return n, buyer, winner
+
+
+GOOD_SCORES = {"quality": 5, "timeliness": 4, "attitude": 5, "fees": 4, "conduct": 5}
+
+
+def evaluated_notice(agency_scores=None, purchaser_scores=None):
+    """An accepted notice both parties have rated (the purchaser first): (notice, purchaser,
+    agency)."""
+    n, buyer, winner = accepted_notice()
+    procurement.evaluate(buyer, n, agency_scores or GOOD_SCORES, "成果扎实")
+    procurement.evaluate(winner, n, purchaser_scores or GOOD_SCORES, "配合顺畅")
+    return n, buyer, winner

@@ -14,7 +14,7 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
@@ -90,13 +90,16 @@ def archive_document(document_id):
 
 
 @bp.route("/documents/<int:document_id>")
-@login_required
 def download(document_id):
     document = db.session.get(Document, document_id)
     if document is None:
         abort(404)
-    if not library.can_read(current_user, document):
-        raise NotAllowed("您无权查看该材料")
+    # Public files (a published notice's attachments) need no login; the rest do.
+    if not library.is_public(document):
+        if not current_user.is_authenticated:
+            return current_app.login_manager.unauthorized()
+        if not library.can_read(current_user, document):
+            raise NotAllowed("您无权查看该材料")
     path = library.document_path(document)
     if not os.path.isfile(path):
         abort(404)

@@ -2,4 +2,11 @@
 
 
 def init_app(app):
-    from . import models  # noqa: F401
+    from ..core import mail, signals
+    from . import listeners, models  # noqa: F401
+    from .views import bp, unread_notifications
+
+    mail.init_app(app)
+    listeners.connect(signals)
+    app.register_blueprint(bp)
+    app.context_processor(unread_notifications)

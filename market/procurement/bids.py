@@ -1,11 +1,16 @@
-"""Sealed bids: submitting them with their attachments, and who may see them when."""
+"""Sealed bids: submitting and reconfirming them with a commitment receipt, and who may see
+them when."""
+
+import hashlib
+import json
+import secrets
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..agencies import services as agencies
-from ..agencies.models import Document, Qualification
-from ..core.audit import record_event
+from ..agencies.models import QUALIFICATION_GRADES, Document, Qualification
+from ..core.audit import lock_chain, record_event
 from ..core.clock import local_today, utcnow
 from ..core.errors import ServiceError
 from ..core.money import format_fen
@@ -13,6 +18,70 @@ from ..extensions import db
 from .models import Bid, Notice, bid_documents
 from .runner import apply_due
 from .states import SEALED_STATES, party_of
+
+#: 甲级 > 乙级 > 丙级 > 不分级: a qualification meets a minimum grade of at most its own rank
+GRADE_RANK = {grade: len(QUALIFICATION_GRADES) - i for i, grade in enumerate(QUALIFICATION_GRADES)}
+#: bids that were opened and stay on the record (counted, selected, or excluded later)
+OPENED_STATUSES = ("submitted", "selected", "excluded")
+
+
+def canonical_json(value) -> str:
+    """Sorted keys, no spaces, UTF-8 text: the same value always gives the same bytes."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def commitment_payload(bid: Bid) -> dict:
+    """What a bid's commitment covers, nonce included."""
+    return {
+        "notice_id": bid.notice.id,
+        "notice_revision": bid.notice_revision,
+        "agency_org_id": bid.agency_org_id,
+        "amount_fen": bid.amount_fen,
+        "plan": bid.plan,
+        "qualification_ids": sorted(q.id for q in bid.qualifications),
+        "documents": sorted([d.id, d.sha256] for d in bid.documents),
+        "nonce": bid.nonce,
+    }
+
+
+def compute_commitment(bid: Bid) -> str:
+    """SHA-256 (hex) over the canonical JSON of the bid's content and nonce."""
+    return sha256_hex(canonical_json(commitment_payload(bid)))
+
+
+def commitment_matches(bid: Bid) -> bool:
+    """Whether the stored bid still hashes to the commitment its bidder received."""
+    return bool(bid.commitment) and compute_commitment(bid) == bid.commitment
+
+
+def lock_notice(notice: Notice) -> Notice:
+    """Re-read the notice and its bids under a row lock (SELECT … FOR UPDATE on PostgreSQL):
+    quoting, closing and selecting on one notice then happen one after the other."""
+    lock_chain()
+    # Consumed (scalar_one): only fetching the row refreshes the loaded notice and its bids.
+    return db.session.execute(
+        select(Notice)
+        .where(Notice.id == notice.id)
+        .with_for_update()
+        .options(selectinload(Notice.bids))
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def eligible_bids(notice: Notice) -> list[Bid]:
+    """The responses that count: submitted for the notice's current revision, by bid id."""
+    return sorted(
+        (
+            b
+            for b in notice.bids
+            if b.status == "submitted" and b.notice_revision == notice.revision
+        ),
+        key=lambda b: b.id,
+    )
 
 
 def _attachments(agency_id: int, notice: Notice, qualification_ids, document_ids):
@@ -35,43 +104,98 @@ def _attachments(agency_id: int, notice: Notice, qualification_ids, document_ids
         if d.archived:
             raise ServiceError(f"材料「{d.title}」已归档，不能用于报价", "document_ids")
         documents.append(d)
+    if notice.requires_qualification:
+        _check_required_qualification(notice, qualifications)
     return qualifications, documents
 
 
-def submit_bid(
-    user, notice: Notice, amount_fen: int, plan: str, qualification_ids=(), document_ids=()
-) -> Bid:
-    """Submit a sealed quote before the deadline, at most the ceiling, one per agency, citing
-    the agency's own usable qualifications for the item and documents from its library."""
+def _check_required_qualification(notice: Notice, qualifications) -> None:
+    """The notice asks for the item's qualification (optionally a minimum grade)."""
+    minimum = GRADE_RANK.get(notice.min_grade or "", 0)
+    if any(GRADE_RANK.get(q.grade, 0) >= minimum for q in qualifications):
+        return
+    requirement = notice.item.implementing_requirement or "本事项资质"
+    grade = f"（{notice.min_grade}及以上）" if notice.min_grade else ""
+    raise ServiceError(
+        f"本项目要求具备「{requirement}」{grade}，请引用本机构符合要求的有效资质",
+        "qualification_ids",
+    )
+
+
+def _amount(notice: Notice, amount_fen: int | None) -> int:
+    """The quote within [floor, ceiling]; fixed-price methods take the notice's price."""
+    if notice.is_fixed_price:
+        if amount_fen not in (None, notice.ceiling_fen):
+            raise ServiceError(
+                f"本项目价格固定为 {format_fen(notice.ceiling_fen)}，报名即可，无需报价", "amount"
+            )
+        return notice.ceiling_fen
+    if amount_fen is None:
+        raise ServiceError("请填写报价", "amount")
+    if amount_fen <= 0:
+        raise ServiceError("报价必须大于 0", "amount")
+    if amount_fen > notice.ceiling_fen:
+        raise ServiceError(f"报价不得高于最高限价 {format_fen(notice.ceiling_fen)}", "amount")
+    if notice.floor_fen is not None and amount_fen < notice.floor_fen:
+        raise ServiceError(f"报价不得低于最低限价 {format_fen(notice.floor_fen)}", "amount")
+    return amount_fen
+
+
+def _check_open(user, notice: Notice):
+    """The agency may respond to this notice now; returns the agency."""
     agency = agencies.agency_of(user)
+    lock_notice(notice)
     apply_due(notice)
+    # One comparison decides the deadline instant for every caller: at it, bidding is over.
     if notice.state != "published" or utcnow() >= notice.deadline_dt:
         raise ServiceError("该公告已截止报价，不能再提交报价")
     if notice.invited_org_id is not None and notice.invited_org_id != agency.org_id:
         raise ServiceError("本项目为直接邀请，仅受邀机构可报价")
+    avoided = next((a for a in notice.avoidances if a.agency_org_id == agency.org_id), None)
+    if avoided is not None:
+        raise ServiceError(f"本机构在本项目的回避名单中（{avoided.reason}），不能参与")
     allowed, reason = agencies.can_bid(agency)
     if not allowed:
         raise ServiceError(reason)
     if not agencies.offers_item(agency.org_id, notice.item_id):
         raise ServiceError(f"本机构未声明提供「{notice.item.name}」服务，请先在“我的服务”中添加")
-    if any(b.agency_org_id == agency.org_id for b in notice.bids):
+    return agency
+
+
+def _seal(bid: Bid) -> None:
+    """A fresh nonce and the commitment over the bid as stored."""
+    bid.nonce = secrets.token_hex(16)
+    bid.commitment = compute_commitment(bid)
+    db.session.flush()
+
+
+def submit_bid(
+    user, notice: Notice, amount_fen: int | None, plan: str, qualification_ids=(), document_ids=()
+) -> Bid:
+    """Submit a sealed quote (or a registration, for fixed-price methods) before the
+    deadline, within [floor, ceiling], one per agency, citing the agency's own usable
+    qualifications for the item and documents from its library; returns it with its receipt."""
+    agency = _check_open(user, notice)
+    own = next((b for b in notice.bids if b.agency_org_id == agency.org_id), None)
+    if own is not None and own.status == "invalidated":
+        raise ServiceError("公告已修改，本机构原报价已失效，请重新确认报价")
+    if own is not None:
         raise ServiceError("本机构已对该公告提交过报价，不能重复提交")
-    if amount_fen <= 0:
-        raise ServiceError("报价必须大于 0", "amount")
-    if amount_fen > notice.ceiling_fen:
-        raise ServiceError(f"报价不得高于最高限价 {format_fen(notice.ceiling_fen)}", "amount")
+    amount = _amount(notice, amount_fen)
     qualifications, documents = _attachments(agency.org_id, notice, qualification_ids, document_ids)
     bid = Bid(
         notice=notice,
         agency_org_id=agency.org_id,
-        amount_fen=amount_fen,
+        amount_fen=amount,
         plan=plan.strip(),
         submitted_by_id=user.id,
+        submitted_dt=utcnow(),
+        notice_revision=notice.revision,
         qualifications=qualifications,
         documents=documents,
     )
     db.session.add(bid)
-    db.session.flush()
+    _seal(bid)
     # The audit event stays private: even the fact of a bid is sealed until the deadline.
     record_event(
         "bid", bid.id, "submitted", actor=user, public=False, data={"notice_id": notice.id}
@@ -79,24 +203,74 @@ def submit_bid(
     return bid
 
 
-def visible_bids(notice: Notice, user) -> list[Bid]:
-    """The bids `user` may see: own bid only while sealed; all to the purchaser and
-    supervisors once bidding has closed; the winning bid to everyone once selected."""
+def reconfirm_bid(
+    user, notice: Notice, amount_fen: int | None, plan: str, qualification_ids=(), document_ids=()
+) -> Bid:
+    """Confirm a bid invalidated by an edit of the notice, for the current revision: same
+    checks as a new bid, a new nonce and commitment."""
+    agency = _check_open(user, notice)
+    bid = next((b for b in notice.bids if b.agency_org_id == agency.org_id), None)
+    if bid is None:
+        raise ServiceError("本机构尚未对该公告报价，请直接提交报价")
+    if bid.status != "invalidated":
+        raise ServiceError("本机构的报价仍然有效，无需重新确认")
+    amount = _amount(notice, amount_fen)
+    qualifications, documents = _attachments(agency.org_id, notice, qualification_ids, document_ids)
+    bid.amount_fen = amount
+    bid.plan = plan.strip()
+    bid.qualifications = qualifications
+    bid.documents = documents
+    bid.notice_revision = notice.revision
+    bid.status = "submitted"
+    bid.submitted_by_id = user.id
+    bid.submitted_dt = utcnow()
+    _seal(bid)
+    record_event(
+        "bid",
+        bid.id,
+        "reconfirmed",
+        actor=user,
+        public=False,
+        data={"notice_id": notice.id, "revision": notice.revision},
+    )
+    return bid
+
+
+def own_bid(notice: Notice, user) -> Bid | None:
+    """The bid of the user's organisation on this notice, if any."""
     org = getattr(user, "organisation", None) if user is not None else None
-    own = [b for b in notice.bids if org is not None and b.agency_org_id == org.id]
+    if org is None:
+        return None
+    return next((b for b in notice.bids if b.agency_org_id == org.id), None)
+
+
+def opened_bids(notice: Notice) -> list[Bid]:
+    """The bids opened at the deadline (current revision), by bid id."""
+    return [
+        b
+        for b in sorted(notice.bids, key=lambda b: b.id)
+        if b.status in OPENED_STATUSES and b.notice_revision == notice.revision
+    ]
+
+
+def visible_bids(notice: Notice, user) -> list[Bid]:
+    """The bids `user` may see: own bid only while sealed; the opened bids to the purchaser
+    and supervisors once bidding has closed; the winning bid to everyone once selected."""
+    own = own_bid(notice, user)
+    own_list = [own] if own is not None else []
     if notice.state in SEALED_STATES or notice.state == "failed":
-        return own
+        return own_list
     if party_of(notice, user) in ("purchaser", "regulator", "operator"):
-        return list(notice.bids)
+        return opened_bids(notice)
     winner = notice.selected_bid
-    return own + ([winner] if winner is not None and winner not in own else [])
+    return own_list + ([winner] if winner is not None and winner is not own else [])
 
 
 def visible_bid_count(notice: Notice) -> int | None:
-    """How many bids there are, or None while that is still sealed."""
+    """How many responses counted at the deadline, or None while that is still sealed."""
     if notice.state in SEALED_STATES:
         return None
-    return len(notice.bids)
+    return len(opened_bids(notice))
 
 
 def bid_document_readers(document: Document) -> set[int]:

@@ -1,41 +1,97 @@
-"""Forms for signing, delivering, accepting and evaluating."""
+"""Forms for objections, signing, delivering, accepting, evaluating and rectification. The
+services hold the rules (and name what is wrong); the forms bound lengths."""
 
-from wtforms import (
-    RadioField,
-    SelectChoice,
-    TextAreaField,
-)
+from flask_wtf.file import FileField, MultipleFileField
+from wtforms import BooleanField, RadioField, SelectChoice, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from ..agencies.documents import Upload
 from ..agencies.models import RATING_DIMENSIONS
 from ..core.forms import BaseForm
+from .contract_models import PURCHASER_DIMENSIONS
 
 REQUIRED = DataRequired(message="请填写此项")
+FILES_HELP = "PDF、JPG 或 PNG，可多选"
+
+
+def uploads_of(field, kind: str) -> list[Upload]:
+    """The files chosen in a file field as uploads (an empty file input sends a nameless one)."""
+    files = field.data if isinstance(field.data, list) else [field.data]
+    return [Upload(kind, f.filename, f.filename, f.read()) for f in files if f and f.filename]
+
+
+class ObjectionForm(BaseForm):
+    reasons = TextAreaField(
+        "异议理由",
+        validators=[Length(max=5000)],
+        description="写明认为结果有误的事实、依据和具体请求",
+    )
+    files = MultipleFileField("证明材料（可选）", description=FILES_HELP)
+
+
+class AnswerForm(BaseForm):
+    answer = TextAreaField("答复内容", validators=[Length(max=5000)])
+
+
+OUTCOMES = [SelectChoice("rejected", "异议不成立"), SelectChoice("upheld", "异议成立，重新选取")]
+
+
+class DecisionForm(BaseForm):
+    outcome = RadioField(
+        "处理结果", choices=OUTCOMES, validators=[DataRequired(message="请选择处理结果")]
+    )
+    exclude_winner = BooleanField("异议成立时，排除被异议的中选机构")
+    decision = TextAreaField("处理决定及理由", validators=[Length(max=5000)])
+
+
+class SignForm(BaseForm):
+    file = FileField("合同文本（PDF）", description="双方签字盖章用的合同文本，先签署的一方上传")
 
 
 class DeliverForm(BaseForm):
     note = TextAreaField(
         "交付说明",
-        validators=[REQUIRED, Length(max=2000)],
+        validators=[Length(max=2000)],
         description="交付成果名称、份数、交付方式等",
     )
+    files = MultipleFileField("成果文件（可选）", description=FILES_HELP)
+
+
+class ReturnForm(BaseForm):
+    reason = TextAreaField("退回理由", validators=[Length(max=2000)])
+
+
+class TerminateForm(BaseForm):
+    reason = TextAreaField("中止原因", validators=[Length(max=2000)])
+
+
+class RectificationAnswerForm(BaseForm):
+    answer = TextAreaField("整改说明", validators=[Length(max=5000)])
+
+
+class FollowupForm(BaseForm):
+    note = TextAreaField("回访情况", validators=[Length(max=5000)])
 
 
 SCORE_CHOICES = [SelectChoice(n, str(n)) for n in range(5, 0, -1)]
 
 
-class EvaluationForm(BaseForm):
-    comment = TextAreaField("评价意见", validators=[Length(max=2000)])
-
-
-for _key, _label in RATING_DIMENSIONS.items():
-    setattr(
-        EvaluationForm,
-        _key,
-        RadioField(
-            _label,
+def _rating_form(name: str, dimensions: dict[str, str]) -> type:
+    fields = {
+        key: RadioField(
+            label,
             choices=SCORE_CHOICES,
             coerce=int,
-            validators=[DataRequired(message=f"请为“{_label}”打分")],
-        ),
-    )
+            validators=[DataRequired(message=f"请为“{label}”打分")],
+        )
+        for key, label in dimensions.items()
+    }
+    fields["comment"] = TextAreaField("评价意见", validators=[Length(max=2000)])
+    return type(name, (BaseForm,), fields)
+
+
+#: the purchaser rating the agency (also the "验收并评价" form)
+AgencyRatingForm = _rating_form("AgencyRatingForm", RATING_DIMENSIONS)
+#: the agency rating the purchaser
+PurchaserRatingForm = _rating_form("PurchaserRatingForm", PURCHASER_DIMENSIONS)
+RATING_FORMS = {"purchaser": AgencyRatingForm, "agency": PurchaserRatingForm}

@@ -1,51 +1,207 @@
-"""Delivery, acceptance and evaluation after the contract."""
+"""Signing, delivery, acceptance, evaluation and termination after the award."""
 
-from flask import flash, redirect, url_for
+from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
 from ..agencies.models import RATING_DIMENSIONS
 from ..core.auth import role_required
-from ..core.errors import ServiceError, apply_to_form
+from ..core.errors import NotAllowed, ServiceError, apply_to_form
 from ..extensions import db
 from . import services
 from .blueprint import action, bp, detail_panel, notice_or_404, render_detail
-from .contract_forms import DeliverForm, EvaluationForm
+from .contract_forms import (
+    RATING_FORMS,
+    AgencyRatingForm,
+    DeliverForm,
+    RectificationAnswerForm,
+    ReturnForm,
+    SignForm,
+    TerminateForm,
+    uploads_of,
+)
+from .contract_models import EVALUATION_DIRECTIONS
+from .parties import check_regulator
+from .states import party_of
+
+
+def _may_terminate(notice, user, party):
+    if notice.state not in ("awarded", "contracted"):
+        return False
+    if party == "purchaser":
+        return True
+    if party == "regulator" and notice.state == "contracted":
+        try:
+            check_regulator(user, notice)
+        except NotAllowed:
+            return False
+        return True
+    return False
 
 
 @detail_panel
 def _contract(notice, user, forms):
+    party = party_of(notice, user)
+    org = getattr(user, "organisation", None) if user is not None else None
+    rectifications = [
+        case
+        for case in services.notice_rectifications(notice)
+        if org is not None and (org.id == case.org_id or org.kind in ("regulator", "operator"))
+    ]
+    rating_form = RATING_FORMS.get(party)
     return {
+        "sign_form": SignForm(),
         "deliver_form": DeliverForm(),
-        "evaluation_form": EvaluationForm(),
-        "dimensions": RATING_DIMENSIONS,
+        "accept_form": AgencyRatingForm(),
+        "return_form": ReturnForm(),
+        "evaluation_form": rating_form() if rating_form else None,
+        "terminate_form": TerminateForm(),
+        "rectification_form": RectificationAnswerForm(),
+        "evaluations": services.visible_evaluations(notice, user),
+        "rectifications": rectifications,
+        "may_terminate": _may_terminate(notice, user, party),
+        "dimensions_for": services.dimensions_for,
+        "directions": EVALUATION_DIRECTIONS,
+        "own_org_id": org.id if org is not None else None,
     }
+
+
+def _back(notice_id):
+    return redirect(url_for(".detail", notice_id=notice_id))
+
+
+@bp.route("/notices/<int:notice_id>/sign", methods=["POST"])
+@role_required("purchaser", "agency")
+def sign(notice_id):
+    notice = notice_or_404(notice_id)
+    form = SignForm()
+    if form.validate_on_submit():
+        uploads = uploads_of(form.file, "contract")
+        try:
+            contract = services.sign_contract(current_user, notice, uploads[0] if uploads else None)
+        except NotAllowed:
+            raise
+        except ServiceError as err:
+            apply_to_form(form, err)
+        else:
+            db.session.commit()
+            both = contract.purchaser_signed_dt and contract.agency_signed_dt
+            flash(
+                "双方均已签署，合同生效，服务开始" if both else "已签署，等待对方确认签署",
+                "success",
+            )
+            return _back(notice.id)
+    return render_detail(notice, sign_form=form), 422
 
 
 @bp.route("/notices/<int:notice_id>/deliver", methods=["POST"])
 @role_required("agency")
 def deliver(notice_id):
+    notice = notice_or_404(notice_id)
     form = DeliverForm()
-    note = form.note.data or ""
-    return action(
-        notice_id,
-        lambda n: services.mark_delivered(current_user, n, note),
-        "已提交交付，等待采购人验收",
-    )
+    if form.validate_on_submit():
+        try:
+            services.mark_delivered(
+                current_user, notice, form.note.data or "", uploads_of(form.files, "deliverable")
+            )
+        except NotAllowed:
+            raise
+        except ServiceError as err:
+            apply_to_form(form, err)
+        else:
+            db.session.commit()
+            flash("已提交交付，等待采购人验收", "success")
+            return _back(notice.id)
+    return render_detail(notice, deliver_form=form), 422
+
+
+def _rates():
+    """Whether the accept form carries a rating (验收并评价) rather than acceptance alone."""
+    return any(request.form.get(key) for key in RATING_DIMENSIONS) or "evaluate" in request.form
 
 
 @bp.route("/notices/<int:notice_id>/accept", methods=["POST"])
 @role_required("purchaser")
 def accept(notice_id):
+    """Accept only, or accept and rate the agency in one go when scores are sent."""
+    form = AgencyRatingForm()
+    if not _rates():
+        return action(
+            notice_id,
+            lambda n: services.accept_delivery(current_user, n),
+            "已验收。请在评价期内为服务机构评分",
+        )
     notice = notice_or_404(notice_id)
-    form = EvaluationForm()
     if form.validate_on_submit():
         scores = {key: getattr(form, key).data for key in RATING_DIMENSIONS}
         try:
             services.accept_and_evaluate(current_user, notice, scores, form.comment.data or "")
+        except NotAllowed:
+            raise
         except ServiceError as err:
             apply_to_form(form, err)
         else:
             db.session.commit()
-            flash("已验收并完成评价，感谢您的反馈", "success")
-            return redirect(url_for(".detail", notice_id=notice.id))
+            flash("已验收并提交评价。双方评价均提交后（或评价期结束时）一并公开", "success")
+            return _back(notice.id)
+    return render_detail(notice, accept_form=form), 422
+
+
+@bp.route("/notices/<int:notice_id>/return", methods=["POST"])
+@role_required("purchaser")
+def return_delivery(notice_id):
+    notice = notice_or_404(notice_id)
+    form = ReturnForm()
+    if form.validate_on_submit():
+        try:
+            services.return_delivery(current_user, notice, form.reason.data or "")
+        except NotAllowed:
+            raise
+        except ServiceError as err:
+            apply_to_form(form, err)
+        else:
+            db.session.commit()
+            flash("已退回成果，等待机构修改后重新交付", "success")
+            return _back(notice.id)
+    return render_detail(notice, return_form=form), 422
+
+
+@bp.route("/notices/<int:notice_id>/evaluate", methods=["POST"])
+@role_required("purchaser", "agency")
+def evaluate(notice_id):
+    notice = notice_or_404(notice_id)
+    form_class = RATING_FORMS.get(party_of(notice, current_user))
+    if form_class is None:
+        raise NotAllowed("只有合同双方可以评价")
+    form = form_class()
+    if form.validate_on_submit():
+        scores = {key: getattr(form, key).data for key in RATING_DIMENSIONS}
+        try:
+            services.evaluate(current_user, notice, scores, form.comment.data or "")
+        except NotAllowed:
+            raise
+        except ServiceError as err:
+            apply_to_form(form, err)
+        else:
+            db.session.commit()
+            flash("评价已提交。双方评价均提交后（或评价期结束时）一并公开", "success")
+            return _back(notice.id)
     return render_detail(notice, evaluation_form=form), 422
+
+
+@bp.route("/notices/<int:notice_id>/terminate", methods=["POST"])
+@role_required("purchaser", "regulator")
+def terminate(notice_id):
+    notice = notice_or_404(notice_id)
+    form = TerminateForm()
+    if form.validate_on_submit():
+        try:
+            services.terminate_contract(current_user, notice, form.reason.data or "")
+        except NotAllowed:
+            raise
+        except ServiceError as err:
+            apply_to_form(form, err)
+        else:
+            db.session.commit()
+            flash("已中止服务，中止原因已公开", "success")
+            return _back(notice.id)
+    return render_detail(notice, terminate_form=form), 422

@@ -1,19 +1,65 @@
-"""Contracts: award at the end of publicity, delivery, acceptance and evaluation."""
+"""Contracts: the award at the end of publicity, signing by both parties within the deadline,
+delivery with its return loop, acceptance (or automatic acceptance) and termination."""
 
-from ..agencies.models import RATING_DIMENSIONS
-from ..core.clock import utcnow
-from ..core.errors import ServiceError
-from ..core.signals import contract_awarded, contract_completed, contract_evaluated
+from flask import current_app
+
+from ..agencies.documents import Upload, own_document
+from ..core.audit import record_event
+from ..core.clock import to_local, utcnow
+from ..core.errors import NotAllowed, ServiceError
+from ..core.signals import contract_awarded, contract_completed
+from ..core.workdays import add_working_days
 from ..extensions import db
-from .contract_models import Contract, Evaluation
+from .contract_models import Contract, Delivery
 from .models import Notice
-from .notices import own_notice
-from .states import transition
+from .objections import blocking_objections
+from .parties import check_regulator, check_uploads, store_uploads
+from .runner import apply_due
+from .states import NOTICE_STATES, party_of, transition
+
+PARTY_LABELS = {"purchaser": "采购人", "agency": "中选机构"}
+UNSIGNED_REASON = "合同未在规定期限内签订"
+AUTO_ACCEPT_REASON = "逾期未验收，系统自动验收"
 
 
-def end_publicity(notice, at):
+def _after_working_days(at, key):
+    return add_working_days(at, current_app.config[key])
+
+
+def _contract_party(user, notice: Notice) -> str:
+    party = party_of(notice, user)
+    if notice.contract is None or party not in PARTY_LABELS:
+        raise NotAllowed("只有合同双方（采购人和中选机构）可以办理合同事项")
+    return party
+
+
+def _require_state(notice: Notice, state: str, doing: str) -> None:
+    if notice.state != state:
+        raise ServiceError(f"公告当前为「{NOTICE_STATES[notice.state]}」，不能{doing}")
+
+
+# --- award and signing ----------------------------------------------------------------------
+
+
+def end_publicity(notice: Notice, at) -> None:
+    """Publicity is over (runner): award the winner with an unsigned contract and a signing
+    deadline, unless objections are still open — then the award waits for their decision."""
+    waiting = blocking_objections(notice)
+    if waiting:
+        # Nothing is due until the regulator decides; deciding the last one makes it due again.
+        notice.due_dt = None
+        record_event(
+            "notice",
+            notice.id,
+            "award_suspended",
+            data={"objections": len(waiting)},
+            occurred_dt=at,
+        )
+        return
+    # Read the calendar before changing anything: its query then has nothing to flush (the
+    # runner does this for thousands of notices; every flush saved counts).
+    sign_by = _after_working_days(at, "CONTRACT_SIGN_WORKING_DAYS")
     bid = notice.selected_bid
-    transition(notice, "awarded", None, at=at, bid_id=bid.id)
     contract = Contract(
         notice=notice,
         bid=bid,
@@ -23,30 +69,179 @@ def end_publicity(notice, at):
         created_dt=at,
     )
     db.session.add(contract)
-    db.session.flush()
-    transition(notice, "contracted", None, at=at, contract_id=contract.id)
+    notice.sign_deadline_dt = sign_by
+    transition(
+        notice,
+        "awarded",
+        None,
+        at=at,
+        bid_id=bid.id,
+        amount_fen=contract.amount_fen,
+        sign_by=sign_by.isoformat(),
+    )
     contract_awarded.send(contract)
 
 
-def mark_delivered(user, notice: Notice, note: str) -> None:
-    """The contracted agency declares the service delivered."""
+def sign_contract(user, notice: Notice, upload: Upload | None = None) -> Contract:
+    """One party signs: the first signer uploads the contract both must sign (PDF), the second
+    confirms it; with both signatures the service starts (contracted)."""
+    apply_due(notice)
+    party = _contract_party(user, notice)
+    contract = notice.contract
+    if notice.state != "awarded":
+        if notice.state == "terminated" and notice.outcome_note == UNSIGNED_REASON:
+            raise ServiceError(
+                f"合同签订期限已于 {to_local(notice.sign_deadline_dt):%Y-%m-%d %H:%M} 届满，"
+                "不能再签订"
+            )
+        _require_state(notice, "awarded", "签订合同")
+    signed_dt = getattr(contract, f"{party}_signed_dt")
+    if signed_dt is not None:
+        raise ServiceError(
+            f"本单位已于 {to_local(signed_dt):%Y-%m-%d %H:%M} 签署合同，等待对方确认签署"
+        )
+    if contract.document_id is None:
+        if upload is None or not upload.content:
+            raise ServiceError("请上传双方签字盖章用的合同文本（PDF）", "file")
+        check_uploads([upload], "file", pdf_only=True)
+        contract.document = store_uploads(user, "contract", [upload])[0]
+    now = utcnow()
+    setattr(contract, f"{party}_signed_dt", now)
+    record_event(
+        "notice",
+        notice.id,
+        "contract_signed",
+        actor=user,
+        data={"contract_id": contract.id, "party": party},
+    )
+    if contract.purchaser_signed_dt and contract.agency_signed_dt:
+        transition(notice, "contracted", user, contract_id=contract.id)
+    db.session.flush()
+    return contract
+
+
+def sign_deadline_missed(notice: Notice, at) -> None:
+    """The signing deadline passed (runner): the award lapses; the event names who had not
+    signed, which credit reads as a possible violation."""
+    contract = notice.contract
+    unsigned = [p for p in PARTY_LABELS if getattr(contract, f"{p}_signed_dt") is None]
+    notice.outcome_note = UNSIGNED_REASON
+    transition(
+        notice,
+        "terminated",
+        None,
+        at=at,
+        reason=UNSIGNED_REASON,
+        contract_id=contract.id,
+        unsigned=unsigned,
+        unsigned_org_ids=[getattr(contract, f"{p}_org_id") for p in unsigned],
+    )
+
+
+def terminate_contract(user, notice: Notice, reason: str) -> None:
+    """The purchaser, or a regulator of the item's department, ends the contract with a public
+    reason (服务中止)."""
+    apply_due(notice)
+    party = party_of(notice, user)
+    if party == "regulator":
+        check_regulator(user, notice)
+    elif party != "purchaser":
+        raise NotAllowed("只有采购人或主管监管部门可以中止服务")
+    if notice.state not in ("awarded", "contracted"):
+        raise ServiceError(f"公告当前为「{NOTICE_STATES[notice.state]}」，不能中止服务")
+    if not reason.strip():
+        raise ServiceError("请填写中止原因", "reason")
+    notice.outcome_note = reason.strip()
+    transition(notice, "terminated", user, reason=reason.strip(), by=party)
+
+
+# --- delivery and acceptance ----------------------------------------------------------------
+
+
+def current_delivery(notice: Notice) -> Delivery | None:
+    """The latest submission of the deliverable, if any."""
+    contract = notice.contract
+    return contract.deliveries[-1] if contract is not None and contract.deliveries else None
+
+
+def mark_delivered(
+    user, notice: Notice, note: str, uploads: list[Upload] = (), document_ids=()
+) -> Delivery:
+    """The contracted agency delivers (files and a note); the purchaser then has
+    ACCEPTANCE_WORKING_DAYS working days to accept or return it."""
+    apply_due(notice)
+    if party_of(notice, user) != "agency":
+        raise NotAllowed("只有中选机构可以提交交付成果")
+    _require_state(notice, "contracted", "提交交付")
     if not note.strip():
         raise ServiceError("请填写交付说明（交付成果、份数等）", "note")
-    transition(notice, "delivered", user)
-    notice.contract.delivered_dt = utcnow()
-    notice.contract.delivery_note = note.strip()
-
-
-def accept_and_evaluate(user, notice: Notice, scores: dict[str, int], comment: str):
-    """The purchaser accepts the deliverable and rates the agency on five dimensions."""
-    own_notice(user, notice)
-    if set(scores) != set(RATING_DIMENSIONS) or any(
-        not isinstance(v, int) or not 1 <= v <= 5 for v in scores.values()
-    ):
-        raise ServiceError("请为五个维度分别打 1–5 分")
-    transition(notice, "accepted", user)
+    uploads = list(uploads)
+    check_uploads(uploads)
+    org_id = user.organisation.id
+    chosen = [own_document(org_id, i, "files") for i in dict.fromkeys(document_ids)]
     contract = notice.contract
-    contract.accepted_dt = utcnow()
+    now = utcnow()
+    delivery = Delivery(
+        contract=contract,
+        note=note.strip(),
+        submitted_by_id=user.id,
+        submitted_dt=now,
+        documents=chosen + store_uploads(user, "deliverable", uploads),
+    )
+    db.session.add(delivery)
+    db.session.flush()
+    contract.delivered_dt = now
+    contract.delivery_note = delivery.note
+    notice.accept_deadline_dt = _after_working_days(now, "ACCEPTANCE_WORKING_DAYS")
+    transition(
+        notice,
+        "delivered",
+        user,
+        delivery_id=delivery.id,
+        round=len(contract.deliveries),
+        files=len(delivery.documents),
+    )
+    return delivery
+
+
+def return_delivery(user, notice: Notice, reason: str) -> Delivery:
+    """The purchaser returns the deliverable with reasons; the agency delivers again."""
+    apply_due(notice)
+    if party_of(notice, user) != "purchaser":
+        raise NotAllowed("只能操作本单位发布的采购公告")
+    _require_state(notice, "delivered", "退回成果")
+    if not reason.strip():
+        raise ServiceError("请填写退回理由，说明需要修改的内容", "reason")
+    delivery = current_delivery(notice)
+    delivery.status = "returned"
+    delivery.return_reason = reason.strip()
+    delivery.decided_dt = utcnow()
+    notice.contract.delivered_dt = None
+    notice.accept_deadline_dt = None
+    transition(notice, "contracted", user, delivery_id=delivery.id)
+    # The reasons stay between the parties; the public timeline only says it was returned.
+    record_event(
+        "notice",
+        notice.id,
+        "delivery_returned",
+        actor=user,
+        public=False,
+        data={"delivery_id": delivery.id, "reason": delivery.return_reason},
+    )
+    return delivery
+
+
+def _accept(notice: Notice, actor, at, auto: bool) -> None:
+    evaluation_end = _after_working_days(at, "EVALUATION_WORKING_DAYS")  # before any change
+    contract = notice.contract
+    delivery = current_delivery(notice)
+    delivery.status = "accepted"
+    delivery.decided_dt = at
+    contract.accepted_dt = at
+    contract.auto_accepted = auto
+    notice.evaluation_end_dt = evaluation_end
+    data = {"auto": True, "reason": AUTO_ACCEPT_REASON} if auto else {}
+    transition(notice, "accepted", actor, at=at, delivery_id=delivery.id, **data)
     contract_completed.send(
         contract,
         item_id=notice.item_id,
@@ -55,13 +250,26 @@ def accept_and_evaluate(user, notice: Notice, scores: dict[str, int], comment: s
         amount_fen=contract.amount_fen,
         accepted_dt=contract.accepted_dt,
     )
-    evaluation = Evaluation(
-        contract=contract, by_org_id=notice.purchaser_org_id, comment=comment.strip(), **scores
-    )
-    db.session.add(evaluation)
-    db.session.flush()
-    transition(notice, "evaluated", user, **scores)
-    contract_evaluated.send(
-        evaluation, contract_id=contract.id, agency_org_id=contract.agency_org_id, scores=scores
-    )
-    return evaluation
+
+
+def accept_delivery(user, notice: Notice) -> None:
+    """The purchaser accepts the deliverable; both parties then evaluate each other."""
+    apply_due(notice)
+    if party_of(notice, user) != "purchaser":
+        raise NotAllowed("只能操作本单位发布的采购公告")
+    _require_state(notice, "delivered", "验收")
+    _accept(notice, user, utcnow(), auto=False)
+
+
+def auto_accept(notice: Notice, at) -> None:
+    """No decision within the acceptance deadline (runner): accepted automatically."""
+    _accept(notice, None, at, auto=True)
+
+
+def accept_and_evaluate(user, notice: Notice, scores: dict[str, int], comment: str):
+    """Accept and rate the agency in one step (the rating stays hidden until both are in)."""
+    from .evaluations import check_scores, evaluate
+
+    check_scores(scores)
+    accept_delivery(user, notice)
+    return evaluate(user, notice, scores, comment)

@@ -1,8 +1,17 @@
+"""The notice form. The services hold the rules (and name what is wrong); the form turns
+typed text into values and bounds lengths."""
+
+from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    FieldList,
+    Form,
+    FormField,
     IntegerField,
+    SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -10,8 +19,25 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import HiddenInput
 
 from ..core.forms import BaseForm, YuanField
+from .models import METHODS
+from .notice_rules import MIN_GRADES, PROJECT_CODE_HELP
 
 REQUIRED = DataRequired(message="请填写此项")
+WEIGHT = [Optional(), NumberRange(min=0, max=100, message="应为 0–100 的整数")]
+
+
+def optional_id(value):
+    """A select's value as an id, or None for the empty choice."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+class AvoidanceEntry(Form):
+    # Choices: the agencies offering the notice's item (set by the view); the service
+    # explains an unknown one.
+    agency_org_id = SelectField("回避机构", coerce=optional_id, validate_choice=False)
+    reason = StringField("回避理由", validators=[Length(max=200)])
 
 
 class NoticeForm(BaseForm):
@@ -22,11 +48,22 @@ class NoticeForm(BaseForm):
         validate_choice=False,
         validators=[DataRequired(message="请选择服务事项")],
     )
-    title = StringField("项目名称", validators=[REQUIRED, Length(max=200)])
-    scope = TextAreaField("服务内容及范围", validators=[REQUIRED, Length(max=5000)])
-    ceiling = YuanField(
-        "最高限价（元）", validators=[REQUIRED], description="报价不得高于此价格；精确到分"
+    title = StringField("公告标题", validators=[REQUIRED, Length(max=200)])
+    project_name = StringField(
+        "项目名称", validators=[Length(max=200)], description="不填则与公告标题相同"
     )
+    project_code = StringField(
+        "投资项目统一代码（如有）",
+        validators=[Length(max=30)],
+        description=f"投资项目在线审批监管平台赋予的代码，{PROJECT_CODE_HELP}",
+    )
+    fiscal_share_pct = IntegerField(
+        "财政资金占比（%）",
+        default=0,
+        validators=[Optional(), NumberRange(min=0, max=100, message="应为 0–100 的整数")],
+        description="0 表示社会资金项目；含任何财政资金（大于 0）即为财政资金项目",
+    )
+    scope = TextAreaField("服务内容及范围", validators=[REQUIRED, Length(max=5000)])
     service_days = IntegerField(
         "服务期限（天）",
         validators=[
@@ -34,16 +71,51 @@ class NoticeForm(BaseForm):
             NumberRange(min=1, max=730, message="应为 1–730 天"),
         ],
     )
+    method = SelectField(
+        "选取方式",
+        choices=[SelectChoice(key, label) for key, label in METHODS.items()],
+        default="direct",
+        validate_choice=False,
+    )
+    method_reason = TextAreaField(
+        "选取方式说明",
+        validators=[Length(max=1000)],
+        description="随机选取必须填写理由（公平竞争审查要求说明为何采用随机抽取）",
+    )
+    ceiling = YuanField(
+        "最高限价（元）", validators=[REQUIRED], description="报价不得高于此价格；精确到分"
+    )
+    floor = YuanField(
+        "最低限价（元，可选）", description="报价不得低于此价格；随机选取、信用择优不设"
+    )
+    weight_price = IntegerField("价格权重", validators=WEIGHT)
+    weight_credit = IntegerField("信用权重", validators=WEIGHT)
+    weight_technical = IntegerField("技术权重", validators=WEIGHT)
     deadline = DateTimeLocalField(
         "报价截止时间（北京时间）",
         format="%Y-%m-%dT%H:%M",
         validators=[DataRequired(message="请填写有效的截止时间")],
+    )
+    # Shown only for an item whose legal basis requires a qualification (label set by the view).
+    requires_qualification = BooleanField("要求具备执业资质")
+    min_grade = SelectField(
+        "最低资质等级",
+        choices=[SelectChoice("", "不限等级"), *(SelectChoice(g, g) for g in MIN_GRADES)],
+        validate_choice=False,
+    )
+    avoidances = FieldList(FormField(AvoidanceEntry), min_entries=3, max_entries=20)
+    # Not named "attachments": that is the notice's relationship, which obj= would load here.
+    files = MultipleFileField("上传附件", description="PDF、JPG 或 PNG，可多选")
+    attachment_ids = SelectMultipleField(
+        "从本单位资料库选择附件", coerce=int, validate_choice=False
     )
     contact_name = StringField("联系人", validators=[REQUIRED, Length(max=50)])
     contact_phone = StringField("联系电话", validators=[REQUIRED, Length(max=30)])
     # Set from the shelf's "直接邀请" button; the service checks the agency.
     invited_org_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
     remove_invitation = BooleanField("取消直接邀请，改为公开征集报价")
+    # The revision the form was opened on: a save over a newer one is refused.
+    revision = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
 
 class ReasonForm(BaseForm):

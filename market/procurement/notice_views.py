@@ -1,66 +1,139 @@
-"""Drafting, editing, publishing and cancelling notices (the purchaser's side)."""
+"""Drafting, editing, publishing, cancelling and re-publishing notices (the purchaser's side)."""
+
+import os
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from ..accounts.models import Organisation
+from ..agencies.documents import Upload, library
 from ..catalogue.services import online_items
 from ..core.auth import role_required
 from ..core.clock import from_local, to_local
-from ..core.errors import ServiceError, apply_to_form
+from ..core.errors import NotAllowed, ServiceError, apply_to_form
 from ..extensions import db
 from . import services
 from .blueprint import action, bp, detail_panel, notice_or_404
 from .forms import NoticeForm, ReasonForm
+from .models import FIXED_PRICE_METHODS, Notice
+from .notices import avoidance_candidates
 
 
 @detail_panel
 def _notice_forms(notice, user, forms):
-    return {"cancel_form": ReasonForm()}
+    origin_id = notice.republished_from_id
+    origin = db.session.get(Notice, origin_id) if origin_id else None
+    return {
+        "cancel_form": ReasonForm(),
+        "republished_as": services.republished_as(notice) if notice.state == "failed" else None,
+        "republished_from": origin,
+    }
+
+
+def _uploads(form) -> list[Upload]:
+    uploads = []
+    for storage in form.files.data or []:
+        if storage and storage.filename:
+            title = os.path.splitext(os.path.basename(storage.filename))[0] or "采购文件"
+            uploads.append(Upload("notice", title, storage.filename, storage.read()))
+    return uploads
 
 
 def _notice_data(form):
+    avoidances = [
+        (entry.agency_org_id.data, entry.reason.data or "")
+        for entry in form.avoidances
+        if entry.agency_org_id.data or (entry.reason.data or "").strip()
+    ]
     return services.NoticeData(
         item_id=form.item_id.data,
-        title=form.title.data,
-        scope=form.scope.data,
+        title=form.title.data or "",
+        scope=form.scope.data or "",
         ceiling_fen=form.ceiling.fen,
         service_days=form.service_days.data,
         deadline_dt=from_local(form.deadline.data),
-        contact_name=form.contact_name.data,
-        contact_phone=form.contact_phone.data,
+        contact_name=form.contact_name.data or "",
+        contact_phone=form.contact_phone.data or "",
         invited_org_id=None if form.remove_invitation.data else form.invited_org_id.data,
+        project_name=form.project_name.data or "",
+        project_code=form.project_code.data or "",
+        fiscal_share_pct=form.fiscal_share_pct.data or 0,
+        floor_fen=form.floor.fen,
+        method=form.method.data or "direct",
+        method_reason=form.method_reason.data or "",
+        weight_price=form.weight_price.data or 0,
+        weight_credit=form.weight_credit.data or 0,
+        weight_technical=form.weight_technical.data or 0,
+        requires_qualification=form.requires_qualification.data,
+        min_grade=form.min_grade.data or None,
+        avoidances=avoidances,
+        attachment_ids=form.attachment_ids.data or [],
+        uploads=_uploads(form),
     )
 
 
-def _item_choices(form):
-    form.item_id.choices = [SelectChoice(i.id, f"{i.code} {i.name}") for i in online_items()]
+def _prepare(form, notice=None):
+    """Fill the form's choices and labels for the chosen item and method; returns the item."""
+    items = online_items()
+    form.item_id.choices = [SelectChoice(i.id, f"{i.code} {i.name}") for i in items]
+    item = next((i for i in items if i.id == form.item_id.data), None)
+    if item is None and notice is not None:
+        item = notice.item
+    if item is not None and item.implementing_requirement:
+        form.requires_qualification.label.text = f"要求具备：{item.implementing_requirement}"
+    kept = [a.agency_org_id for a in notice.avoidances] if notice else []
+    agencies = avoidance_candidates(item.id, kept) if item else []
+    for entry in form.avoidances:
+        entry.agency_org_id.choices = [
+            SelectChoice("", "（不回避）"),
+            *(SelectChoice(org.id, org.name) for org in agencies),
+        ]
+    documents = library(current_user.organisation.id)
+    # Files attached earlier stay choosable even if no longer in the library.
+    documents += [d for d in (notice.attachments if notice else []) if d not in documents]
+    form.attachment_ids.choices = [
+        SelectChoice(d.id, f"{d.title}（{d.kind_label}，{d.filename}）") for d in documents
+    ]
+    if form.method.data in FIXED_PRICE_METHODS:
+        form.ceiling.label.text = "固定价格（元）"
+        form.ceiling.description = "随机选取、信用择优按此价格报名，机构不另行报价"
+    return item
 
 
-def _render_form(form, notice):
+def _render_form(form, notice, item):
     invited_id = form.invited_org_id.data
     invited = db.session.get(Organisation, invited_id) if invited_id else None
+    if all(entry.agency_org_id.data for entry in form.avoidances):
+        form.avoidances.append_entry()
+    for entry in form.avoidances:
+        entry.agency_org_id.choices = form.avoidances[0].agency_org_id.choices
     return render_template(
         "procurement/form.html",
         form=form,
         notice=notice,
+        item=item,
         invited=invited if invited is not None and invited.kind == "agency" else None,
     )
+
+
+def _refreshing():
+    # "更新表单" re-displays the form for a newly chosen item or method without saving.
+    return request.method == "POST" and request.form.get("refresh")
 
 
 @bp.route("/notices/new", methods=["GET", "POST"])
 @role_required("purchaser")
 def create():
     form = NoticeForm()
-    _item_choices(form)
     if request.method == "GET":
         form.item_id.data = request.args.get("item", type=int)
         form.invited_org_id.data = request.args.get("invite", type=int)
         form.contact_name.data = current_user.name
         form.contact_phone.data = current_user.organisation.contact_phone
         form.deadline.data = to_local(services.earliest_deadline()).replace(tzinfo=None)
-    if form.validate_on_submit():
+    item = _prepare(form)
+    if not _refreshing() and form.validate_on_submit():
         try:
             notice = services.create_notice(current_user, _notice_data(form))
         except ServiceError as err:
@@ -69,28 +142,49 @@ def create():
             db.session.commit()
             flash("公告草稿已保存。确认无误后请点击“发布”。", "success")
             return redirect(url_for(".detail", notice_id=notice.id))
-    return _render_form(form, None)
+    return _render_form(form, None, item)
+
+
+def _edited_message(notice, changed):
+    if not changed:
+        return "公告内容没有变化", "info"
+    if notice.state == "draft":
+        return "公告已修改", "success"
+    return (
+        f"公告已修改（第 {notice.revision} 版）；此前提交的报价均已失效，报价机构须重新确认",
+        "success",
+    )
 
 
 @bp.route("/notices/<int:notice_id>/edit", methods=["GET", "POST"])
 @role_required("purchaser")
 def edit(notice_id):
     notice = notice_or_404(notice_id)
+    services.own_notice(current_user, notice)
+    if notice.state not in ("draft", "published"):
+        db.session.commit()  # a deadline applied while loading
+        flash(f"公告当前为「{notice.state_label}」，不能修改", "warning")
+        return redirect(url_for(".detail", notice_id=notice.id))
     form = NoticeForm(obj=notice)
-    _item_choices(form)
     if request.method == "GET":
         form.ceiling.data = f"{notice.ceiling_fen / 100:.2f}"
+        if notice.floor_fen:
+            form.floor.data = f"{notice.floor_fen / 100:.2f}"
         form.deadline.data = to_local(notice.deadline_dt).replace(tzinfo=None)
-    if form.validate_on_submit():
+        form.attachment_ids.data = [d.id for d in notice.attachments]
+    item = _prepare(form, notice)
+    if not _refreshing() and form.validate_on_submit():
         try:
-            services.update_notice(current_user, notice, _notice_data(form))
+            changed = services.update_notice(
+                current_user, notice, _notice_data(form), form.revision.data
+            )
         except ServiceError as err:
             apply_to_form(form, err)
         else:
             db.session.commit()
-            flash("公告已修改", "success")
+            flash(*_edited_message(notice, changed))
             return redirect(url_for(".detail", notice_id=notice.id))
-    return _render_form(form, notice)
+    return _render_form(form, notice, item)
 
 
 @bp.route("/notices/<int:notice_id>/publish", methods=["POST"])
@@ -111,3 +205,22 @@ def cancel(notice_id):
     return action(
         notice_id, lambda n: services.cancel_notice(current_user, n, reason), "公告已撤销"
     )
+
+
+@bp.route("/notices/<int:notice_id>/republish", methods=["POST"])
+@role_required("purchaser")
+def republish(notice_id):
+    notice = notice_or_404(notice_id)
+    try:
+        copy = services.republish_notice(current_user, notice)
+    except NotAllowed:
+        raise
+    except ServiceError as err:
+        flash(err.message, "danger")
+        return redirect(url_for(".detail", notice_id=notice.id))
+    db.session.commit()
+    flash(
+        f"已重新发布为公告 {copy.id}，报价截止时间 {to_local(copy.deadline_dt):%Y-%m-%d %H:%M}",
+        "success",
+    )
+    return redirect(url_for(".detail", notice_id=copy.id))

@@ -1,38 +1,57 @@
-"""Notices: drafting, publishing, cancelling, and the lists that show them."""
+"""Notices: drafting, publishing, editing, cancelling, re-publishing, and the lists."""
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+import secrets
 
-from flask import current_app
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
-from ..accounts.services import PHONE_RE
+from ..accounts.models import Organisation
 from ..agencies import services as agencies
-from ..agencies.models import Agency
-from ..catalogue.models import ServiceItem
-from ..core.audit import record_event
-from ..core.clock import to_local, utcnow
+from ..agencies.documents import PUBLIC, Upload, store_document
+from ..agencies.models import Document, Offering
+from ..core.audit import lock_chain, record_event
+from ..core.clock import utcnow
 from ..core.errors import NotAllowed, ServiceError
-from ..core.money import format_fen
-from ..core.workdays import add_working_days
+from ..core.signals import bids_invalidated
 from ..extensions import db
-from .models import Bid, Notice
+from .models import Avoidance, Bid, Notice, notice_attachments
+from .notice_rules import (  # noqa: F401 (NoticeData: part of this module's API)
+    Checked,
+    NoticeData,
+    check_deadline,
+    check_invitation,
+    check_notice_data,
+    earliest_deadline_after,
+)
 from .runner import apply_due
 from .states import party_of, transition
 
-
-@dataclass
-class NoticeData:
-    item_id: int
-    title: str
-    scope: str
-    ceiling_fen: int
-    service_days: int
-    deadline_dt: datetime
-    contact_name: str
-    contact_phone: str
-    invited_org_id: int | None = None
+#: the notice's own fields a purchaser fills in (copied on re-publication, compared on edit)
+FIELDS = (
+    "title",
+    "project_name",
+    "project_code",
+    "fiscal_share_pct",
+    "scope",
+    "ceiling_fen",
+    "floor_fen",
+    "method",
+    "method_reason",
+    "weight_price",
+    "weight_credit",
+    "weight_technical",
+    "requires_qualification",
+    "min_grade",
+    "service_days",
+    "deadline_dt",
+    "contact_name",
+    "contact_phone",
+    "invited_org_id",
+)
+#: states from which the purchaser may withdraw the notice; from bidding_closed it abandons
+#: a selection the agencies already competed for (credit reads `abandoned`)
+CANCELLABLE = ("draft", "published", "bidding_closed")
+STALE_FORM = "公告已被他人修改，请刷新后重新编辑"
 
 
 def _purchaser_org(user):
@@ -47,130 +66,237 @@ def own_notice(user, notice):
         raise NotAllowed("只能操作本单位发布的采购公告")
 
 
-def _minimum_deadline(now) -> datetime:
-    return add_working_days(now, current_app.config["BID_MIN_WORKING_DAYS"])
-
-
-def earliest_deadline(now=None) -> datetime:
+def earliest_deadline(now=None):
     """The earliest deadline to offer for a notice published now, rounded up to the minute
     because people type deadlines to the minute."""
-    moment = _minimum_deadline(now or utcnow())
-    if moment.second or moment.microsecond:
-        moment = moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
-    return moment
+    return earliest_deadline_after(now or utcnow())
 
 
-def _check_notice_data(data: NoticeData, now) -> ServiceItem:
-    item = db.session.get(ServiceItem, data.item_id)
-    if item is None:
-        raise ServiceError("所选中介服务事项不存在", "item_id")
-    if not item.is_online:
-        raise ServiceError(
-            f"「{item.name}」目前为「{item.status_label}」状态，尚未上线，不能发起采购", "item_id"
-        )
-    if not data.title.strip():
-        raise ServiceError("请填写项目名称", "title")
-    if data.ceiling_fen <= 0:
-        raise ServiceError("最高限价必须大于 0", "ceiling")
-    if not 0 < data.service_days <= 730:
-        raise ServiceError("服务期限应为 1–730 天", "service_days")
-    if not PHONE_RE.match(data.contact_phone.strip()):
-        raise ServiceError("联系电话格式不正确", "contact_phone")
-    _check_deadline(data.deadline_dt, now)
-    if data.invited_org_id is not None:
-        _check_invitation(data.invited_org_id, item, data.ceiling_fen)
-    return item
+def _lock(notice: Notice) -> None:
+    """Hold the notice's row (FOR UPDATE on PostgreSQL) and re-read it, so that the revision
+    checked and the bids invalidated are the committed ones, and bids wait for the edit."""
+    lock_chain()
+    db.session.execute(
+        select(Notice)
+        .where(Notice.id == notice.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
 
 
-def _check_invitation(org_id: int, item: ServiceItem, ceiling_fen: int) -> None:
-    """A direct invitation names an agency that offers the item and may bid now, and (every
-    notice being fiscal-funded for now) only below the direct-selection ceiling."""
-    agency = db.session.get(Agency, org_id)
-    if agency is None:
-        raise ServiceError("受邀机构不存在，请从中介超市重新选择", "invited_org_id")
-    name = agency.organisation.name
-    if not agencies.offers_item(org_id, item.id):
-        raise ServiceError(f"「{name}」未提供「{item.name}」服务，不能直接邀请", "invited_org_id")
-    allowed, reason = agencies.can_bid(agency)
-    if not allowed:
-        raise ServiceError(f"不能直接邀请「{name}」：{reason}", "invited_org_id")
-    limit = current_app.config["DIRECT_SELECTION_MAX_FEN"]
-    if ceiling_fen >= limit:
-        raise ServiceError(f"直接邀请仅适用于最高限价低于 {format_fen(limit)} 的项目", "ceiling")
+def _values(data: NoticeData) -> dict:
+    """The notice's field values from the form data, normalised."""
+    fixed = data.method in ("random", "credit")
+    scored = data.method == "scored"
+    return {
+        "title": data.title.strip(),
+        "project_name": data.project_name.strip() or data.title.strip(),
+        "project_code": data.project_code.strip(),
+        "fiscal_share_pct": data.fiscal_share_pct,
+        "scope": data.scope.strip(),
+        "ceiling_fen": data.ceiling_fen,
+        "floor_fen": None if fixed else data.floor_fen,
+        "method": data.method,
+        "method_reason": data.method_reason.strip(),
+        # Weights mean something only to a scored evaluation.
+        "weight_price": data.weight_price if scored else 0,
+        "weight_credit": data.weight_credit if scored else 0,
+        "weight_technical": data.weight_technical if scored else 0,
+        "requires_qualification": data.requires_qualification,
+        "min_grade": (data.min_grade or None) if data.requires_qualification else None,
+        "service_days": data.service_days,
+        "deadline_dt": data.deadline_dt,
+        "contact_name": data.contact_name.strip(),
+        "contact_phone": data.contact_phone.strip(),
+        "invited_org_id": data.invited_org_id,
+    }
 
 
-def _check_deadline(deadline_dt, now):
-    if deadline_dt < _minimum_deadline(now):
-        earliest = earliest_deadline(now)
-        days = current_app.config["BID_MIN_WORKING_DAYS"]
-        raise ServiceError(
-            f"报价截止时间距发布不得少于 {days} 个工作日，最早可设为 "
-            f"{to_local(earliest):%Y-%m-%d %H:%M}",
-            "deadline",
-        )
+def _snapshot(notice: Notice) -> dict:
+    values = {name: getattr(notice, name) for name in FIELDS}
+    values["item_id"] = notice.item_id
+    values["avoidances"] = sorted((a.agency_org_id, a.reason) for a in notice.avoidances)
+    values["attachments"] = sorted(d.id for d in notice.attachments)
+    return values
+
+
+def _apply(user, notice: Notice, data: NoticeData, checked: Checked) -> None:
+    """Write checked data onto the notice: fields, avoidance rows, attachments (uploads are
+    stored in the purchaser's library first)."""
+    notice.item = checked.item
+    for name, value in _values(data).items():
+        setattr(notice, name, value)
+    # Rows are kept per agency so an unchanged avoidance is not deleted and re-inserted.
+    current = {a.agency_org_id: a for a in notice.avoidances}
+    rows = []
+    for org_id, reason in checked.avoidances:
+        row = current.get(org_id) or Avoidance(agency_org_id=org_id)
+        row.reason = reason
+        rows.append(row)
+    notice.avoidances = rows
+    stored = [
+        store_document(user, Upload("notice", u.title or u.filename, u.filename, u.content))
+        for u in data.uploads
+    ]
+    notice.attachments = [*checked.documents, *stored]
 
 
 def create_notice(user, data: NoticeData) -> Notice:
     """Create a draft notice for an online catalogue item."""
     org = _purchaser_org(user)
-    item = _check_notice_data(data, utcnow())
-    notice = Notice(
-        purchaser=org,
-        item=item,
-        title=data.title.strip(),
-        scope=data.scope.strip(),
-        ceiling_fen=data.ceiling_fen,
-        service_days=data.service_days,
-        deadline_dt=data.deadline_dt,
-        contact_name=data.contact_name.strip(),
-        contact_phone=data.contact_phone.strip(),
-        invited_org_id=data.invited_org_id,
-        created_by=user,
-    )
+    checked = check_notice_data(org.id, data, utcnow())
+    notice = Notice(purchaser=org, created_by=user)
     db.session.add(notice)
+    _apply(user, notice, data, checked)
     db.session.flush()
     record_event("notice", notice.id, "created", actor=user, public=False)
     return notice
 
 
-def update_notice(user, notice: Notice, data: NoticeData) -> None:
-    """Change a draft notice."""
+def update_notice(user, notice: Notice, data: NoticeData, revision: int | None = None) -> bool:
+    """Change a draft, or a published notice before its deadline: then the revision goes up
+    and every submitted bid must be reconfirmed. `revision` is the one the edit form showed
+    (a stale form is refused). Returns whether anything changed."""
     own_notice(user, notice)
-    if notice.state != "draft":
-        raise ServiceError("只有草稿状态的公告可以修改")
-    item = _check_notice_data(data, utcnow())
-    notice.item = item
-    for field in ("title", "scope", "contact_name", "contact_phone"):
-        setattr(notice, field, getattr(data, field).strip())
-    notice.ceiling_fen = data.ceiling_fen
-    notice.service_days = data.service_days
-    notice.deadline_dt = data.deadline_dt
-    notice.invited_org_id = data.invited_org_id
+    _lock(notice)
+    apply_due(notice)
+    if revision is not None and revision != notice.revision:
+        raise ServiceError(STALE_FORM)
+    if notice.state not in ("draft", "published"):
+        raise ServiceError(
+            f"公告当前为「{notice.state_label}」，只有草稿或报价截止前的公告可以修改"
+        )
+    published = notice.state == "published"
+    if published and data.item_id != notice.item_id:
+        raise ServiceError("已发布的公告不能更换服务事项；如需更换，请撤销后重新发布", "item_id")
+    checked = check_notice_data(notice.purchaser_org_id, data, utcnow(), notice)
+    before = _snapshot(notice)
+    _apply(user, notice, data, checked)
+    after = _snapshot(notice)
+    changed = [name for name in after if after[name] != before[name]]
+    if not changed:
+        return False
+    if not published:
+        db.session.flush()
+        record_event("notice", notice.id, "edited", actor=user, public=False)
+        return True
+    _revise(user, notice, changed)
+    return True
+
+
+def _revise(user, notice: Notice, changed: list[str]) -> None:
+    """A published notice changed: a new revision, and the bids made for the old one lapse."""
+    notice.revision += 1
+    notice.due_dt = notice.deadline_dt  # the state's deadline may have moved
+    for bid in notice.bids:
+        if bid.status == "submitted":
+            bid.status = "invalidated"
+    to_reconfirm = sorted({b.agency_org_id for b in notice.bids if b.status == "invalidated"})
     db.session.flush()
-    record_event("notice", notice.id, "edited", actor=user, public=False)
+    # Public, and the same whether or not there are bids: their number stays sealed.
+    record_event(
+        "notice",
+        notice.id,
+        "revised",
+        actor=user,
+        data={
+            "revision": notice.revision,
+            "changed": changed,
+            "summary": f"公告已修改（第 {notice.revision} 版），已提交的报价需重新确认",
+        },
+    )
+    if to_reconfirm:
+        bids_invalidated.send(notice, agency_org_ids=to_reconfirm)
+
+
+def _publish(user, notice: Notice, **data) -> None:
+    notice.published_dt = utcnow()
+    # Fixed and shown before any bid, so the draw's seed cannot be chosen afterwards.
+    notice.draw_salt = secrets.token_hex(16)
+    transition(notice, "published", user, draw_salt=notice.draw_salt, **data)
 
 
 def publish_notice(user, notice: Notice) -> None:
     """Publish a draft: its item must still be online and its deadline far enough ahead."""
     own_notice(user, notice)
+    if notice.state != "draft":
+        raise ServiceError(f"公告当前为「{notice.state_label}」，不能发布")
     if not notice.item.is_online:
         raise ServiceError(f"「{notice.item.name}」尚未上线，不能发布")
-    now = utcnow()
-    _check_deadline(notice.deadline_dt, now)
+    check_deadline(notice.deadline_dt, utcnow())
     if notice.invited_org_id is not None:
         # The invited agency may have been suspended or withdrawn its offering since the draft.
-        _check_invitation(notice.invited_org_id, notice.item, notice.ceiling_fen)
-    notice.published_dt = now
-    transition(notice, "published", user)
+        check_invitation(notice.invited_org_id, notice.item, notice.ceiling_fen)
+    _publish(user, notice)
 
 
 def cancel_notice(user, notice: Notice, reason: str) -> None:
-    """Withdraw a draft or a notice still taking quotes, with a public reason."""
+    """Withdraw a draft, a notice taking quotes, or one whose bidding closed (abandoning the
+    selection), with a public reason."""
     own_notice(user, notice)
-    if not reason.strip():
+    apply_due(notice)
+    if notice.state not in CANCELLABLE:
+        raise ServiceError(f"公告当前为「{notice.state_label}」，不能撤销")
+    reason = reason.strip()
+    if not reason:
         raise ServiceError("请填写撤销原因", "reason")
-    notice.outcome_note = reason.strip()
-    transition(notice, "cancelled", user, reason=reason.strip())
+    data = {"reason": reason}
+    if notice.state == "bidding_closed":
+        data["abandoned"] = True
+    notice.outcome_note = reason
+    transition(notice, "cancelled", user, **data)
+
+
+def republished_as(notice: Notice) -> Notice | None:
+    """The notice that re-published this failed one, if any."""
+    return db.session.scalar(select(Notice).where(Notice.republished_from_id == notice.id))
+
+
+def _data_of(notice: Notice, deadline_dt) -> NoticeData:
+    values = {name: getattr(notice, name) for name in FIELDS}
+    values["deadline_dt"] = deadline_dt
+    return NoticeData(
+        item_id=notice.item_id,
+        avoidances=[(a.agency_org_id, a.reason) for a in notice.avoidances],
+        attachment_ids=[d.id for d in notice.attachments],
+        **values,
+    )
+
+
+def republish_notice(user, notice: Notice) -> Notice:
+    """Re-publish a failed notice (流标) in one step: a copy of every field, its avoidances
+    and attachments, with the earliest allowed deadline, published at once."""
+    own_notice(user, notice)
+    _lock(notice)  # two clicks at once must not make two copies
+    if notice.state != "failed":
+        raise ServiceError(f"公告当前为「{notice.state_label}」，只有流标的公告可以重新发布")
+    existing = republished_as(notice)
+    if existing is not None:
+        raise ServiceError(f"该公告已重新发布为公告 {existing.id}")
+    now = utcnow()
+    data = _data_of(notice, earliest_deadline(now))
+    checked = check_notice_data(notice.purchaser_org_id, data, now, notice)
+    copy = Notice(purchaser_org_id=notice.purchaser_org_id, created_by=user)
+    copy.republished_from_id = notice.id
+    db.session.add(copy)
+    _apply(user, copy, data, checked)
+    db.session.flush()
+    record_event("notice", copy.id, "created", actor=user, public=False, data={"from": notice.id})
+    _publish(user, copy, republished_from=notice.id)
+    record_event("notice", notice.id, "republished", actor=user, data={"notice_id": copy.id})
+    return copy
+
+
+def notice_attachment_readers(document: Document) -> set[int]:
+    """A notice's attachments are public once it is published, and stay so (drafts, even a
+    draft cancelled before publication, keep them private)."""
+    published = db.session.scalar(
+        select(notice_attachments.c.notice_id)
+        .join(Notice, Notice.id == notice_attachments.c.notice_id)
+        .where(notice_attachments.c.document_id == document.id, Notice.published_dt.is_not(None))
+        .limit(1)
+    )
+    return {PUBLIC} if published is not None else set()
 
 
 def load_notice(notice_id: int) -> Notice | None:
@@ -222,4 +348,17 @@ def opportunities_query(org_id):
         .where(Notice.state == "published", Notice.deadline_dt > utcnow())
         .where(or_(open_to_all, Notice.invited_org_id == org_id))
         .order_by(Notice.deadline_dt)
+    )
+
+
+def avoidance_candidates(item_id: int, keep=()) -> list[Organisation]:
+    """The agencies a notice for the item may avoid: those offering it (and any already
+    avoided), by name."""
+    offering = select(Offering.agency_id).where(Offering.item_id == item_id)
+    return list(
+        db.session.scalars(
+            select(Organisation)
+            .where(or_(Organisation.id.in_(offering), Organisation.id.in_(list(keep))))
+            .order_by(Organisation.name)
+        )
     )

@@ -1,38 +1,84 @@
 """The due-time runner: applies deadline transitions. Idempotent; safe to call on any read."""
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..core.clock import utcnow
 from ..extensions import db
-from .models import Notice
+from .contract_models import Contract
+from .models import Bid, Notice
+
+#: notices loaded per round trip by run_due (with what their handlers read)
+BATCH = 500
 
 
 def _handlers():
+    """state → the function applying that state's deadline, called as handler(notice, at)."""
     # Imported here: those modules use apply_due() from this one.
-    from .contracts import end_publicity
+    from .contracts import auto_accept, end_publicity, sign_deadline_missed
+    from .evaluations import end_evaluation
     from .selection import close_bidding
 
-    return {"published": close_bidding, "publicity": end_publicity}
+    return {
+        "published": close_bidding,
+        "publicity": end_publicity,
+        "awarded": sign_deadline_missed,
+        "delivered": auto_accept,
+        "accepted": end_evaluation,
+    }
 
 
 def apply_due(notice, now=None) -> bool:
     """Apply every transition of `notice` that is due at `now`; True if anything changed."""
     now = now or utcnow()
     changed = False
+    handlers = None
     while notice.due_dt is not None and notice.due_dt <= now:
-        handler = _handlers().get(notice.state)
-        if handler is None:
+        handlers = handlers or _handlers()
+        handler = handlers.get(notice.state)
+        before = (notice.state, notice.due_dt)
+        if handler is not None:
+            handler(notice, notice.due_dt)
+        if (notice.state, notice.due_dt) == before:
+            # No handler, or one that left things as they were: never look at it again by
+            # itself (a later action sets a new due time), and never loop on it.
             notice.due_dt = None
-            break
-        handler(notice, notice.due_dt)
         changed = True
     return changed
 
 
-def run_due(now=None) -> int:
-    """Apply due transitions on all notices; returns how many notices changed."""
+def _loaded(ids):
+    bids = selectinload(Notice.bids)
+    return (
+        select(Notice)
+        .where(Notice.id.in_(ids))
+        .options(
+            bids.selectinload(Bid.agency),
+            selectinload(Notice.contract).selectinload(Contract.deliveries),
+            selectinload(Notice.contract).selectinload(Contract.evaluations),
+            selectinload(Notice.objections),
+            selectinload(Notice.selections),
+            selectinload(Notice.item),
+            selectinload(Notice.purchaser),
+        )
+        .order_by(Notice.due_dt, Notice.id)
+    )
+
+
+def run_due(now=None, limit=None) -> int:
+    """Apply due transitions on all notices (or on the `limit` most overdue: a caller may
+    commit between rounds to keep each transaction short); returns how many changed."""
     now = now or utcnow()
-    due = db.session.scalars(
-        select(Notice).where(Notice.due_dt <= now).order_by(Notice.due_dt)
+    ids = db.session.scalars(
+        select(Notice.id)
+        .where(Notice.due_dt <= now)
+        .order_by(Notice.due_dt, Notice.id)
+        .limit(limit)
     ).all()
-    return sum(apply_due(notice, now) for notice in due)
+    changed = 0
+    # In batches: every due notice is handled, with its related rows loaded in a few queries
+    # rather than a few per notice.
+    for start in range(0, len(ids), BATCH):
+        notices = db.session.scalars(_loaded(ids[start : start + BATCH])).all()
+        changed += sum(apply_due(notice, now) for notice in notices)
+    return changed

@@ -6,11 +6,36 @@ The rules live in notices.py, bids.py, selection/, objections.py and contracts.p
 from .bids import (  # noqa: F401
     agency_bids_query,
     bid_document_readers,
+    commitment_matches,
+    commitment_payload,
+    eligible_bids,
+    opened_bids,
+    own_bid,
+    reconfirm_bid,
     submit_bid,
     visible_bid_count,
     visible_bids,
 )
-from .contracts import accept_and_evaluate, mark_delivered  # noqa: F401
+from .contracts import (  # noqa: F401
+    accept_and_evaluate,
+    accept_delivery,
+    current_delivery,
+    mark_delivered,
+    return_delivery,
+    sign_contract,
+    terminate_contract,
+)
+from .evaluations import (  # noqa: F401
+    answer_rectification,
+    dimensions_for,
+    evaluate,
+    notice_rectifications,
+    record_followup,
+    rectification_counts,
+    rectification_rates,
+    rectifications_query,
+    visible_evaluations,
+)
 from .notices import (  # noqa: F401
     NoticeData,
     cancel_notice,
@@ -18,11 +43,32 @@ from .notices import (  # noqa: F401
     earliest_deadline,
     listed,
     load_notice,
+    notice_attachment_readers,
     opportunities_query,
     own_notice,
     public_notices_query,
     publish_notice,
     purchaser_notices_query,
+    republish_notice,
+    republished_as,
     update_notice,
 )
-from .selection import select_bid  # noqa: F401
+from .objections import (  # noqa: F401
+    answer_objection,
+    blocking_objections,
+    can_read_objection,
+    decide_objection,
+    file_objection,
+    may_object,
+)
+from .parties import party_document_readers  # noqa: F401
+from .selection import (  # noqa: F401
+    close_bidding,
+    lottery_share,
+    reselect,
+    score_bids,
+    select_bid,
+    start_publicity,
+    verify_selection,
+)
+from .timeline import public_timeline  # noqa: F401

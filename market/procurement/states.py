@@ -58,7 +58,7 @@ TRANSITIONS = {
     ("publicity", "bidding_closed"): {"regulator"},  # an upheld objection: select again
     ("publicity", "awarded"): {"system"},
     # Both parties sign within the deadline, or the award lapses.
-    ("awarded", "contracted"): {"purchaser", "agency", "system"},
+    ("awarded", "contracted"): {"purchaser", "agency"},
     ("awarded", "terminated"): {"system", "purchaser"},
     ("contracted", "delivered"): {"agency"},
     ("contracted", "terminated"): {"purchaser", "regulator"},

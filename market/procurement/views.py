@@ -3,18 +3,18 @@
 from flask import render_template, request
 from flask_login import current_user
 
-from ..core.audit import events_for
 from ..core.auth import role_required
 from ..extensions import db
 from . import services
 from .blueprint import bp, detail_panel, notice_or_404, paginate, render_detail
 from .runner import run_due
-from .states import NOTICE_STATES, TIMELINE_LABELS
+from .states import NOTICE_STATES
+from .timeline import public_timeline
 
 
 @detail_panel
 def _timeline(notice, user, forms):
-    return {"events": events_for("notice", notice.id), "timeline_labels": TIMELINE_LABELS}
+    return {"timeline": public_timeline(notice)}
 
 
 @bp.route("/notices/")

@@ -242,6 +242,72 @@ def upgrade():
         )
 
     # ### end Alembic commands ###
+    _chain_existing_audit_events()
+
+
+# The audit chain's hash, copied from market.core.audit (a migration imports nothing from the
+# application, whose code moves on): the same fields, the same canonical form.
+_HASHED_FIELDS = (
+    'id', 'created_dt', 'occurred_dt', 'actor_user_id', 'actor_org_id', 'subject_type',
+    'subject_id', 'action', 'from_state', 'to_state', 'public', 'data', 'prev_hash',
+)
+
+
+def _event_hash(values):
+    import hashlib
+    import json
+    from datetime import UTC, datetime
+
+    payload = {}
+    for field in _HASHED_FIELDS:
+        value = values[field]
+        if isinstance(value, datetime):
+            # Naive values read from the database are UTC.
+            if value.tzinfo is not None:
+                value = value.astimezone(UTC)
+            value = value.strftime('%Y-%m-%dT%H:%M:%S.%fZ')
+        elif field == 'public':
+            value = bool(value)
+        elif field == 'data':
+            value = value or {}
+        payload[field] = value
+    text = json.dumps(payload, sort_keys=True, separators=(',', ':'), ensure_ascii=False)
+    return hashlib.sha256(text.encode('utf-8')).hexdigest()
+
+
+def _chain_existing_audit_events():
+    """Chain the events written before this revision in id order and create the chain head."""
+    events = sa.table(
+        'audit_events',
+        *(sa.column(name, type_) for name, type_ in (
+            ('id', sa.Integer()), ('created_dt', sa.DateTime()), ('occurred_dt', sa.DateTime()),
+            ('actor_user_id', sa.Integer()), ('actor_org_id', sa.Integer()),
+            ('subject_type', sa.String()), ('subject_id', sa.Integer()), ('action', sa.String()),
+            ('from_state', sa.String()), ('to_state', sa.String()), ('public', sa.Boolean()),
+            ('data', sa.JSON()), ('prev_hash', sa.String()), ('hash', sa.String()),
+        )),
+    )
+    head = sa.table(
+        'audit_chain_head',
+        sa.column('id', sa.Integer()),
+        sa.column('last_event_id', sa.Integer()),
+        sa.column('last_hash', sa.String()),
+    )
+    bind = op.get_bind()
+    rows = bind.execute(sa.select(events).order_by(events.c.id)).mappings().all()
+    previous, last_id, links = '', None, []
+    for row in rows:
+        values = {**row, 'prev_hash': previous}
+        previous, last_id = _event_hash(values), row['id']
+        links.append({'event_id': row['id'], 'link_prev': values['prev_hash'], 'link': previous})
+    if links:
+        bind.execute(
+            events.update()
+            .where(events.c.id == sa.bindparam('event_id'))
+            .values(prev_hash=sa.bindparam('link_prev'), hash=sa.bindparam('link')),
+            links,
+        )
+    bind.execute(head.insert().values(id=1, last_event_id=last_id, last_hash=previous))
 
 
 def downgrade():

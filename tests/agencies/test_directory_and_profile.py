@@ -4,7 +4,7 @@ import re
 
 from market.agencies.models import Agency
 from market.core.signals import contract_evaluated
-from market.procurement.services import accept_and_evaluate, mark_delivered
+from market.procurement.services import accept_and_evaluate, evaluate, mark_delivered
 
 ALL_FIVES = dict.fromkeys(("quality", "timeliness", "attitude", "fees", "conduct"), 5)
 
@@ -96,6 +96,8 @@ def test_an_evaluation_shows_on_the_profile(client, make):
     mark_delivered(winner, notice, "报告书5份")
     scores = {"quality": 5, "timeliness": 4, "attitude": 5, "fees": 3, "conduct": 4}
     accept_and_evaluate(buyer, notice, scores, "成果扎实")
+    assert "（1 次评价）" not in profile(client, winner)  # double-blind until both are in
+    evaluate(winner, notice, scores, "配合顺畅")
 
     page = profile(client, winner)
     assert "（1 次评价）" in page

@@ -10,7 +10,7 @@ from market.agencies.practitioners import set_practitioner_active
 from market.agencies.qualifications import reject_qualification, verify_qualification
 from market.agencies.services import agency_of, declare_offering, record_past_performance
 from market.core.clock import from_local, to_local
-from market.procurement.services import accept_and_evaluate, mark_delivered
+from market.procurement.services import accept_and_evaluate, evaluate, mark_delivered
 
 SCORES = {"quality": 5, "timeliness": 4, "attitude": 5, "fees": 3, "conduct": 4}
 
@@ -96,6 +96,9 @@ def test_past_performance_shows_the_amount_band_not_the_amount(client, make):
     notice, buyer, winner = make.contracted_notice(amount_fen=86_500_00)
     mark_delivered(winner, notice, "报告书5份")
     accept_and_evaluate(buyer, notice, SCORES, "成果扎实")
+    # Double-blind: the rating is shown once the agency has rated the purchaser too.
+    assert "4.2 分" not in section(storefront(client, winner), "performances")
+    evaluate(winner, notice, SCORES, "配合顺畅")
     table = section(storefront(client, winner), "performances")
     assert "环境影响评价报告书（表）编制" in table and buyer.organisation.name in table
     assert "5万–20万元" in table and "86,500" not in table and "86500" not in table

@@ -1,5 +1,6 @@
 """Sealed quotes: who may quote, and who sees what in every state."""
 
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -175,3 +176,139 @@ def test_sealed_quotes_never_reach_the_page_before_the_deadline(cast, app):
     assert "¥70,000.00" not in page and "¥75,000.00" not in page
     assert people["bidder"].organisation.name not in page
     assert "密封中" in page
+
+
+# --- every refusal: a specific message, nothing written, no audit event -------------------
+
+
+def _avoided(make):
+    from market.procurement.models import Avoidance
+
+    notice = make.notice()
+    agency_user = make.agency()
+    notice.avoidances.append(
+        Avoidance(agency_org_id=agency_user.organisation.id, reason="与项目建设单位存在关联关系")
+    )
+    return agency_user, notice, {}
+
+
+def _suspended(make):
+    from market.agencies.services import agency_of
+    from market.core.clock import from_local
+
+    agency_user = make.agency()
+    agency_of(agency_user).suspended_until = from_local(datetime(2027, 3, 1, 0, 0))
+    return agency_user, make.notice(), {}
+
+
+def _blacklisted(make):
+    from market.agencies.services import agency_of
+
+    agency_user = make.agency()
+    agency_of(agency_user).blacklisted = True
+    return agency_user, make.notice(), {}
+
+
+def _qualified_notice(make, grade, min_grade="乙级"):
+    notice = make.notice(code="ZJ009", requires_qualification=True, min_grade=min_grade)
+    agency_user = make.agency(items=("ZJ009",))
+    q = make.qualification(agency_user, code="ZJ009", grade=grade) if grade else None
+    return agency_user, notice, {"qualification_ids": [q.id] if q else []}
+
+
+def _at_deadline(make):
+    from market.core import clock
+
+    notice = make.notice()
+    clock.freeze(notice.deadline_dt)
+    return make.agency(), notice, {}
+
+
+def _duplicate(make):
+    notice = make.notice()
+    agency_user = make.agency()
+    make.bid(agency_user, notice)
+    return agency_user, notice, {}
+
+
+REFUSALS = {
+    "avoided": (_avoided, "回避名单中（与项目建设单位存在关联关系）"),
+    "suspended": (_suspended, "暂停参与投标，至 2027-03-01 止"),
+    "blacklisted": (_blacklisted, "严重失信名单"),
+    "no_qualification": (
+        lambda make: _qualified_notice(make, None),
+        "本项目要求具备「地质灾害危险性评估单位资质」（乙级及以上）",
+    ),
+    "grade_too_low": (lambda make: _qualified_notice(make, "丙级"), "（乙级及以上）"),
+    "ungraded_for_a_grade": (lambda make: _qualified_notice(make, "不分级"), "乙级及以上"),
+    "below_floor": (
+        lambda make: (make.agency(), make.notice(floor_fen=50_000_00), {"amount": 49_999_99}),
+        "报价不得低于最低限价 ¥50,000.00",
+    ),
+    "above_ceiling": (
+        lambda make: (make.agency(), make.notice(), {"amount": 100_000_01}),
+        "不得高于最高限价",
+    ),
+    "no_quote": (lambda make: (make.agency(), make.notice(), {"amount": None}), "请填写报价"),
+    "quote_on_fixed_price": (
+        lambda make: (make.agency(), make.method_notice("credit", ceiling_fen=40_000_00), {}),
+        "价格固定为 ¥40,000.00",
+    ),
+    "at_the_deadline": (_at_deadline, "已截止报价"),
+    "duplicate": (_duplicate, "不能重复提交"),
+    "invited_elsewhere": (
+        lambda make: (
+            make.agency(),
+            make.notice(ceiling_fen=50_000_00, invited_org_id=make.agency().organisation.id),
+            {"amount": 40_000_00},
+        ),
+        "仅受邀机构可报价",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSALS))
+def test_each_refusal_writes_nothing(make, db, case):
+    from market.core.models import AuditEvent
+
+    setup, message = REFUSALS[case]
+    agency_user, notice, kwargs = setup(make)
+    amount = kwargs.pop("amount", 80_000_00)
+    db.session.flush()
+    before = (_bids(db), db.session.query(AuditEvent).filter_by(subject_type="bid").count())
+    with pytest.raises(ServiceError, match=re.escape(message)):
+        services.submit_bid(agency_user, notice, amount, "方案", **kwargs)
+    after = (_bids(db), db.session.query(AuditEvent).filter_by(subject_type="bid").count())
+    assert after == before
+
+
+@pytest.mark.parametrize(
+    ("grade", "min_grade"), [("甲级", "乙级"), ("乙级", "乙级"), ("不分级", None)]
+)
+def test_a_qualification_of_at_least_the_minimum_grade_is_accepted(make, grade, min_grade):
+    agency_user, notice, kwargs = _qualified_notice(make, grade, min_grade)
+    bid = services.submit_bid(agency_user, notice, 80_000_00, "方案", **kwargs)
+    assert [q.grade for q in bid.qualifications] == [grade]
+
+
+def test_a_quote_at_the_floor_and_at_the_ceiling_is_accepted(make):
+    notice = make.notice(floor_fen=50_000_00, ceiling_fen=100_000_00)
+    assert make.bid(make.agency(), notice, 50_000_00).amount_fen == 50_000_00
+    assert make.bid(make.agency(), notice, 100_000_00).amount_fen == 100_000_00
+
+
+def test_a_registration_on_a_fixed_price_notice_takes_the_price(make):
+    notice = make.method_notice("random", ceiling_fen=30_000_00)
+    bid = services.submit_bid(make.agency(), notice, None, "方案")
+    assert bid.amount_fen == 30_000_00 and bid.commitment
+
+
+def test_one_microsecond_before_the_deadline_is_accepted(make, frozen_clock):
+    notice = make.notice()
+    frozen_clock.set(notice.deadline_dt - timedelta(microseconds=1))
+    assert make.bid(make.agency(), notice).status == "submitted"
+    assert notice.state == "published"
+    frozen_clock.set(notice.deadline_dt)
+    with pytest.raises(ServiceError, match="已截止报价"):
+        make.bid(make.agency(), notice)
+    assert len(notice.bids) == 1 and notice.state == "bidding_closed"

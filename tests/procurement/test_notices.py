@@ -67,7 +67,7 @@ def test_deadline_rechecked_at_publication(make, frozen_clock):
         ({"ceiling_fen": 0}, "ceiling", "最高限价必须大于 0"),
         ({"service_days": 0}, "service_days", "服务期限"),
         ({"contact_phone": "12345"}, "contact_phone", "联系电话格式不正确"),
-        ({"title": "  "}, "title", "请填写项目名称"),
+        ({"title": "  "}, "title", "请填写公告标题"),
     ],
 )
 def test_bad_notice_data_gets_a_specific_message(make, db, overrides, field, message):
@@ -84,14 +84,15 @@ def test_agencies_cannot_create_notices(make):
         services.create_notice(make.agency(), make.notice_data())
 
 
-def test_draft_can_be_edited_only_by_its_owner_and_only_as_draft(make):
+def test_draft_can_be_edited_only_by_its_owner_and_only_before_the_deadline(make):
     notice = make.notice(publish=False)
     services.update_notice(notice.created_by, notice, make.notice_data(title="新名称"))
-    assert notice.title == "新名称"
+    assert notice.title == "新名称" and notice.revision == 1
     with pytest.raises(NotAllowed):
         services.update_notice(make.purchaser(), notice, make.notice_data(title="别人改的"))
     services.publish_notice(notice.created_by, notice)
-    with pytest.raises(ServiceError, match="只有草稿"):
+    make.close_bidding(notice)
+    with pytest.raises(ServiceError, match="只有草稿或报价截止前的公告可以修改"):
         services.update_notice(notice.created_by, notice, make.notice_data(title="再改"))
     assert notice.title == "新名称"
 

@@ -44,14 +44,17 @@ def test_runner_walks_several_due_steps_in_one_pass(make, frozen_clock):
 
     notice, buyer, winner = make.contracted_notice()
     assert notice.state == "contracted" and notice.due_dt is None
-    # A second notice selected and then left alone well past publicity.
+    # A second notice selected and then left alone well past publicity and the signing deadline.
     other = make.notice(buyer)
     bid = make.bid(make.agency(), other)
     make.close_bidding(other)
     select_bid(buyer, other, bid.id, "唯一报价")
     frozen_clock.advance(days=30)
     assert run_due() == 1
-    assert other.state == "contracted" and other.contract is not None
+    assert other.contract is not None and other.state == "terminated"
+    moves = [(e.from_state, e.to_state) for e in events_for("notice", other.id) if e.to_state]
+    assert moves[-2:] == [("publicity", "awarded"), ("awarded", "terminated")]
+    assert notice.state == "contracted"
 
 
 def test_cli_run_due_reports_how_many_changed(app, make, frozen_clock):

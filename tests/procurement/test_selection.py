@@ -1,13 +1,12 @@
-"""Direct selection, publicity, award, delivery, acceptance and evaluation."""
+"""Direct selection and publicity (the award, contract and evaluation: test_contracts.py,
+test_evaluations.py)."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
 from market.core.errors import NotAllowed, ServiceError
-from market.core.signals import contract_awarded
 from market.procurement import services
-from market.procurement.runner import apply_due
 
 
 @pytest.fixture
@@ -76,83 +75,3 @@ def test_second_selection_is_refused(closed):
     with pytest.raises(ServiceError):
         services.select_bid(buyer, notice, high.id, "改主意")
     assert notice.selected_bid is low
-
-
-def test_end_of_publicity_creates_the_contract_once(closed, frozen_clock):
-    notice, buyer, low, high = closed
-    services.select_bid(buyer, notice, low.id, "最低价")
-    received = []
-
-    def listener(contract, **_):
-        received.append(contract)
-
-    contract_awarded.connect(listener)
-    try:
-        frozen_clock.set(notice.publicity_end_dt - timedelta(seconds=1))
-        assert apply_due(notice) is False and notice.contract is None
-        frozen_clock.set(notice.publicity_end_dt)
-        assert apply_due(notice) is True
-        assert apply_due(notice) is False  # idempotent
-    finally:
-        contract_awarded.disconnect(listener)
-    contract = notice.contract
-    assert notice.state == "contracted"
-    assert contract.amount_fen == 60_000_00
-    assert contract.agency_org_id == low.agency_org_id
-    assert contract.purchaser_org_id == buyer.organisation.id
-    assert contract.number.startswith("HT2026")
-    assert received == [contract]
-
-
-def test_only_the_contracted_agency_may_deliver(make):
-    notice, buyer, winner = make.contracted_notice()
-    with pytest.raises(NotAllowed):
-        services.mark_delivered(make.agency(), notice, "交付")
-    with pytest.raises(NotAllowed):
-        services.mark_delivered(buyer, notice, "交付")
-    with pytest.raises(ServiceError, match="交付说明"):
-        services.mark_delivered(winner, notice, "")
-    services.mark_delivered(winner, notice, "报告书5份")
-    assert notice.state == "delivered"
-    assert notice.contract.delivery_note == "报告书5份"
-
-
-SCORES = {"quality": 5, "timeliness": 4, "attitude": 5, "fees": 3, "conduct": 4}
-
-
-def test_acceptance_with_ratings_closes_the_notice_and_updates_the_profile(make):
-    from market.agencies.services import agency_of
-
-    notice, buyer, winner = make.contracted_notice()
-    services.mark_delivered(winner, notice, "报告书5份")
-    evaluation = services.accept_and_evaluate(buyer, notice, SCORES, "满意")
-    assert notice.state == "evaluated"
-    assert notice.contract.accepted_dt is not None
-    assert evaluation.scores == SCORES
-    agency = agency_of(winner)
-    assert agency.rating_count == 1
-    assert agency.rating_average("fees") == 3
-    assert agency.rating_overall == pytest.approx(4.2)
-
-
-@pytest.mark.parametrize(
-    "scores",
-    [
-        {**SCORES, "quality": 6},
-        {**SCORES, "quality": 0},
-        {k: 5 for k in list(SCORES)[:4]},
-    ],
-)
-def test_ratings_must_be_one_to_five_on_all_five_dimensions(make, scores):
-    notice, buyer, winner = make.contracted_notice()
-    services.mark_delivered(winner, notice, "报告书")
-    with pytest.raises(ServiceError, match="1–5"):
-        services.accept_and_evaluate(buyer, notice, scores, "")
-    assert notice.state == "delivered" and notice.contract.evaluation is None
-
-
-def test_acceptance_before_delivery_is_refused(make):
-    notice, buyer, winner = make.contracted_notice()
-    with pytest.raises(ServiceError, match="不能变为「已验收」"):
-        services.accept_and_evaluate(buyer, notice, SCORES, "")
-    assert notice.state == "contracted"

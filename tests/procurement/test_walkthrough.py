@@ -1,5 +1,6 @@
 """The whole slice through the web layer, as the people using it would walk it."""
 
+import io
 import re
 from datetime import timedelta
 
@@ -77,12 +78,24 @@ def test_whole_lifecycle_through_the_browser_layer(app, make, frozen_clock):
     assert r.status_code == 302
     assert "结果公示中" in buyer_client.get(f"/notices/{notice_id}").get_data(as_text=True)
 
-    # Publicity ends after three working days: the contract record appears.
+    # Publicity ends after three working days: the contract is drawn up, waiting for signatures.
     frozen_clock.advance(days=5)
     page = winner_client.get(f"/notices/{notice_id}").get_data(as_text=True)
-    assert "服务中" in page and "合同编号" in page and "¥98,000.00" in page
+    assert "已中选" in page and "合同编号" in page and "¥98,000.00" in page
+    assert "签订合同" in page
 
-    # The agency delivers; the purchaser accepts and rates.
+    # The purchaser uploads the signed contract; the agency confirms: the service starts.
+    r = buyer_client.post(
+        f"/notices/{notice_id}/sign",
+        data={"file": (io.BytesIO(make.PDF_BYTES), "合同.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 302
+    assert "等待对方确认签署" in buyer_client.get(f"/notices/{notice_id}").get_data(as_text=True)
+    assert winner_client.post(f"/notices/{notice_id}/sign").status_code == 302
+    assert "服务中" in winner_client.get(f"/notices/{notice_id}").get_data(as_text=True)
+
+    # The agency delivers; the purchaser accepts and rates; the rating waits for the agency's.
     assert (
         winner_client.post(f"/notices/{notice_id}/deliver", data={"note": "报告书5份"}).status_code
         == 302
@@ -90,6 +103,7 @@ def test_whole_lifecycle_through_the_browser_layer(app, make, frozen_clock):
     r = buyer_client.post(
         f"/notices/{notice_id}/accept",
         data={
+            "evaluate": "1",
             "quality": "5",
             "timeliness": "4",
             "attitude": "5",
@@ -99,7 +113,21 @@ def test_whole_lifecycle_through_the_browser_layer(app, make, frozen_clock):
         },
     )
     assert r.status_code == 302
-    assert "已评价（办结）" in buyer_client.get(f"/notices/{notice_id}").get_data(as_text=True)
+    assert "成果扎实" not in winner_client.get(f"/notices/{notice_id}").get_data(as_text=True)
+    r = winner_client.post(
+        f"/notices/{notice_id}/evaluate",
+        data={
+            "quality": "5",
+            "timeliness": "5",
+            "attitude": "5",
+            "fees": "4",
+            "conduct": "5",
+            "comment": "需求清楚，配合及时",
+        },
+    )
+    assert r.status_code == 302
+    page = buyer_client.get(f"/notices/{notice_id}").get_data(as_text=True)
+    assert "已评价（办结）" in page and "成果扎实" in page and "需求清楚，配合及时" in page
 
     # The rating shows on the agency's public profile, for anyone.
     profile = app.test_client().get(f"/agencies/{winner.organisation.id}").get_data(as_text=True)

@@ -28,7 +28,7 @@ def badge(html):
 
 
 def contract_for(make, winner, buyer=None, title="两江新区某项目环评服务"):
-    """A notice `winner` has won and been contracted for (publicity over)."""
+    """A notice `winner` has won and both parties have signed its contract."""
     buyer = buyer or make.purchaser()
     notice = make.notice(buyer, title=title)
     bid = make.bid(winner, notice)
@@ -36,6 +36,8 @@ def contract_for(make, winner, buyer=None, title="两江新区某项目环评服
     procurement.select_bid(buyer, notice, bid.id, "报价合理，业绩良好")
     clock.freeze(notice.publicity_end_dt + timedelta(minutes=1))
     apply_due(notice)
+    procurement.sign_contract(buyer, notice, make.contract_pdf())
+    procurement.sign_contract(winner, notice)
     assert notice.state == "contracted"
     return notice
 

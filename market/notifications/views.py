@@ -1,0 +1,59 @@
+"""The inbox page: the organisation's notifications, marked read one by one or all at once."""
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from . import services
+from .services import KIND_LABELS
+
+bp = Blueprint("notifications", __name__)
+
+
+def _member_only():
+    if current_user.organisation is None:
+        abort(403)
+
+
+@bp.route("/inbox")
+@login_required
+def inbox():
+    _member_only()
+    page = db.paginate(
+        services.inbox_query(current_user),
+        per_page=current_app.config["PER_PAGE"],
+        error_out=False,
+    )
+    return render_template("notifications/inbox.html", page=page, kind_labels=KIND_LABELS)
+
+
+@bp.route("/inbox/<int:notification_id>/read", methods=["POST"])
+@login_required
+def read(notification_id):
+    """Mark one read; with `open`, go on to the page it points to."""
+    _member_only()
+    notification = services.own_notification(current_user, notification_id)
+    if notification is None:
+        abort(404)
+    services.mark_read(notification)
+    db.session.commit()
+    if request.form.get("open") and notification.link.startswith("/"):
+        return redirect(notification.link)
+    return redirect(url_for("notifications.inbox"))
+
+
+@bp.route("/inbox/read-all", methods=["POST"])
+@login_required
+def read_all():
+    _member_only()
+    count = services.mark_all_read(current_user)
+    db.session.commit()
+    flash(f"已将 {count} 条消息标为已读" if count else "没有未读消息", "success")
+    return redirect(url_for("notifications.inbox"))
+
+
+def unread_notifications():
+    """Template context: the unread count for the navigation badge (0 when logged out)."""
+    if not current_user.is_authenticated:
+        return {"unread_notifications": 0}
+    return {"unread_notifications": services.unread_count(current_user)}

@@ -1,0 +1,288 @@
+"""What a notice may say (DESIGN §2.3): every field's rule, checked before anything is written."""
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import current_app
+
+from ..accounts.services import PHONE_RE
+from ..agencies import services as agencies
+from ..agencies.documents import ALLOWED_LABEL, Upload, own_document, sniff_content_type
+from ..agencies.models import Agency, Document
+from ..catalogue.models import ServiceItem
+from ..core.clock import to_local
+from ..core.errors import ServiceError, format_size
+from ..core.money import format_fen
+from ..core.workdays import add_working_days
+from ..extensions import db
+from .models import FIXED_PRICE_METHODS, METHODS
+
+#: 投资项目统一代码: 赋码年月 YYMM, 行政区划 6 digits, 行业 2, 项目类型 2, 流水号 6
+PROJECT_CODE_RE = re.compile(r"^\d{2}(0[1-9]|1[0-2])-\d{6}-\d{2}-\d{2}-\d{6}$")
+PROJECT_CODE_HELP = (
+    "格式为 YYMM-NNNNNN-NN-NN-NNNNNN（赋码年月-行政区划代码-行业代码-项目类型-流水号），"
+    "例如 2101-500112-04-01-123456"
+)
+#: the grades a notice may ask for at least (不分级 qualifications meet no minimum grade)
+MIN_GRADES = ("甲级", "乙级", "丙级")
+#: a reason shorter than this says nothing about why the agency is avoided
+AVOIDANCE_REASON_MIN = 4
+
+
+@dataclass
+class NoticeData:
+    """A notice as the purchaser fills it in; the defaults keep simple call sites short."""
+
+    item_id: int
+    title: str
+    scope: str
+    ceiling_fen: int
+    service_days: int
+    deadline_dt: datetime
+    contact_name: str
+    contact_phone: str
+    invited_org_id: int | None = None
+    project_name: str = ""
+    project_code: str = ""
+    fiscal_share_pct: int = 0
+    floor_fen: int | None = None
+    method: str = "direct"
+    method_reason: str = ""
+    weight_price: int = 0
+    weight_credit: int = 0
+    weight_technical: int = 0
+    requires_qualification: bool = False
+    min_grade: str | None = None
+    #: (agency organisation id, reason) pairs
+    avoidances: list[tuple[int | None, str]] = field(default_factory=list)
+    #: documents already in the purchaser's library
+    attachment_ids: list[int] = field(default_factory=list)
+    #: files uploaded with the form (stored in the purchaser's library as kind "notice")
+    uploads: list[Upload] = field(default_factory=list)
+
+
+@dataclass
+class Checked:
+    """What the checks resolved: the item, the avoided agencies and the library documents."""
+
+    item: ServiceItem
+    avoidances: list[tuple[int, str]]
+    documents: list[Document]
+
+
+def minimum_deadline(now) -> datetime:
+    return add_working_days(now, current_app.config["BID_MIN_WORKING_DAYS"])
+
+
+def earliest_deadline_after(now) -> datetime:
+    """The earliest allowed deadline rounded up to the minute (people type minutes)."""
+    moment = minimum_deadline(now)
+    if moment.second or moment.microsecond:
+        moment = moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return moment
+
+
+def check_deadline(deadline_dt, now) -> None:
+    if deadline_dt < minimum_deadline(now):
+        days = current_app.config["BID_MIN_WORKING_DAYS"]
+        raise ServiceError(
+            f"报价截止时间距发布不得少于 {days} 个工作日，最早可设为 "
+            f"{to_local(earliest_deadline_after(now)):%Y-%m-%d %H:%M}",
+            "deadline",
+        )
+
+
+def check_invitation(org_id: int, item: ServiceItem, ceiling_fen: int) -> None:
+    """A direct invitation names an agency that offers the item and may bid now, and only
+    below the direct-selection ceiling whatever the funding: it shuts out competition."""
+    agency = db.session.get(Agency, org_id)
+    if agency is None:
+        raise ServiceError("受邀机构不存在，请从中介超市重新选择", "invited_org_id")
+    name = agency.organisation.name
+    if not agencies.offers_item(org_id, item.id):
+        raise ServiceError(f"「{name}」未提供「{item.name}」服务，不能直接邀请", "invited_org_id")
+    allowed, reason = agencies.can_bid(agency)
+    if not allowed:
+        raise ServiceError(f"不能直接邀请「{name}」：{reason}", "invited_org_id")
+    limit = current_app.config["DIRECT_SELECTION_MAX_FEN"]
+    if ceiling_fen >= limit:
+        raise ServiceError(f"直接邀请仅适用于最高限价低于 {format_fen(limit)} 的项目", "ceiling")
+
+
+def _check_item(data: NoticeData) -> ServiceItem:
+    item = db.session.get(ServiceItem, data.item_id) if data.item_id else None
+    if item is None:
+        raise ServiceError("所选中介服务事项不存在", "item_id")
+    if not item.is_online:
+        raise ServiceError(
+            f"「{item.name}」目前为「{item.status_label}」状态，尚未上线，不能发起采购", "item_id"
+        )
+    return item
+
+
+def _check_text(data: NoticeData) -> None:
+    if not data.title.strip():
+        raise ServiceError("请填写公告标题", "title")
+    if len(data.project_name.strip()) > 200:
+        raise ServiceError("项目名称不能超过 200 字", "project_name")
+    if not data.scope.strip():
+        raise ServiceError("请填写服务内容及范围", "scope")
+    if not 0 < data.service_days <= 730:
+        raise ServiceError("服务期限应为 1–730 天", "service_days")
+    if not data.contact_name.strip():
+        raise ServiceError("请填写联系人", "contact_name")
+    if not PHONE_RE.match(data.contact_phone.strip()):
+        raise ServiceError("联系电话格式不正确", "contact_phone")
+
+
+def _check_project(data: NoticeData) -> None:
+    code = data.project_code.strip()
+    if code and not PROJECT_CODE_RE.match(code):
+        raise ServiceError(
+            f"投资项目统一代码「{code}」格式不正确：{PROJECT_CODE_HELP}", "project_code"
+        )
+    if not 0 <= data.fiscal_share_pct <= 100:
+        raise ServiceError(
+            "财政资金占比应为 0–100 的整数（0 表示社会资金项目）", "fiscal_share_pct"
+        )
+
+
+def _check_price(data: NoticeData) -> None:
+    method = METHODS[data.method]
+    fixed = data.method in FIXED_PRICE_METHODS
+    if data.ceiling_fen <= 0:
+        raise ServiceError("固定价格必须大于 0" if fixed else "最高限价必须大于 0", "ceiling")
+    if data.floor_fen is None:
+        return
+    if fixed:
+        raise ServiceError(
+            f"「{method}」按采购人确定的固定价格报名，不设最低限价，请清空最低限价", "floor"
+        )
+    if data.floor_fen <= 0:
+        raise ServiceError("最低限价必须大于 0", "floor")
+    if data.floor_fen >= data.ceiling_fen:
+        raise ServiceError(
+            f"最低限价 {format_fen(data.floor_fen)} 必须低于最高限价 "
+            f"{format_fen(data.ceiling_fen)}",
+            "floor",
+        )
+
+
+def _check_method(data: NoticeData) -> None:
+    if data.method not in METHODS:
+        raise ServiceError("请选择选取方式", "method")
+    _check_price(data)
+    if data.method == "random" and not data.method_reason.strip():
+        raise ServiceError(
+            "选择随机选取须填写理由：公平竞争审查要求说明为何以随机抽取方式确定中介机构",
+            "method_reason",
+        )
+    if data.method == "scored":
+        weights = (data.weight_price, data.weight_credit, data.weight_technical)
+        if any(w is None or not 0 <= w <= 100 for w in weights):
+            raise ServiceError("价格、信用、技术权重均应为 0–100 的整数", "weight_price")
+        if sum(weights) != 100:
+            raise ServiceError(
+                f"综合评审的价格、信用、技术权重之和须为 100，当前为 {sum(weights)}",
+                "weight_price",
+            )
+    limit = current_app.config["DIRECT_SELECTION_MAX_FEN"]
+    if data.method == "direct" and data.fiscal_share_pct > 0 and data.ceiling_fen >= limit:
+        raise ServiceError(
+            f"财政资金项目直接选取仅适用于最高限价低于 {format_fen(limit)} 的项目，"
+            "请改用其他选取方式",
+            "method",
+        )
+    if data.invited_org_id is not None and data.method != "direct":
+        raise ServiceError("直接邀请只能采用「直接选取」方式", "method")
+
+
+def _check_qualification(data: NoticeData, item: ServiceItem) -> None:
+    """Only the item's own implementing requirement may be asked for (no unreasonable
+    conditions: 不得设置不合理的资格条件)."""
+    requirement = item.implementing_requirement
+    if data.requires_qualification and not requirement:
+        raise ServiceError(
+            f"「{item.name}」的设立依据未规定执业资质要求，不得设置资质条件"
+            "（不得以不合理条件限制中介机构参与）",
+            "requires_qualification",
+        )
+    if data.min_grade:
+        if not data.requires_qualification:
+            raise ServiceError(
+                "只有要求具备该事项规定的执业资质时，才能设置最低资质等级", "min_grade"
+            )
+        if data.min_grade not in MIN_GRADES:
+            raise ServiceError("最低资质等级只能为甲级、乙级或丙级", "min_grade")
+
+
+def _check_avoidances(data: NoticeData, item: ServiceItem, kept) -> list[tuple[int, str]]:
+    """Avoided agencies offer the item (or were already listed) and each has a reason."""
+    result, seen = [], set()
+    for org_id, reason in data.avoidances:
+        agency = db.session.get(Agency, org_id) if org_id else None
+        if org_id is None:
+            raise ServiceError("请选择要回避的中介机构", "avoidances")
+        if agency is None:
+            raise ServiceError("所选回避机构不存在，请从提供该服务的机构中选择", "avoidances")
+        name = agency.organisation.name
+        if org_id in seen:
+            raise ServiceError(f"「{name}」已在回避名单中，请勿重复填写", "avoidances")
+        if org_id not in kept and not agencies.offers_item(org_id, item.id):
+            raise ServiceError(
+                f"「{name}」未提供「{item.name}」服务，无需列入回避名单", "avoidances"
+            )
+        reason = (reason or "").strip()
+        if len(reason) < AVOIDANCE_REASON_MIN:
+            raise ServiceError(
+                f"请填写回避「{name}」的理由（至少 {AVOIDANCE_REASON_MIN} 个字）", "avoidances"
+            )
+        if len(reason) > 200:
+            raise ServiceError(f"回避「{name}」的理由不能超过 200 字", "avoidances")
+        if org_id == data.invited_org_id:
+            raise ServiceError(f"「{name}」已列入回避名单，不能同时直接邀请", "avoidances")
+        seen.add(org_id)
+        result.append((org_id, reason))
+    return result
+
+
+def _check_attachments(org_id: int, data: NoticeData, kept) -> list[Document]:
+    """Library documents of the purchaser's own organisation; files already attached stay
+    even if archived since."""
+    documents = []
+    for document_id in dict.fromkeys(data.attachment_ids):
+        if document_id in kept:
+            documents.append(db.session.get(Document, document_id))
+        else:
+            documents.append(own_document(org_id, document_id, "attachment_ids"))
+    limit = current_app.config["UPLOAD_MAX_BYTES"]
+    # Checked here, not by store_document, so that a bad second file leaves nothing written.
+    for upload in data.uploads:
+        label = f"附件「{upload.filename}」"
+        if not upload.content:
+            raise ServiceError(f"{label}是空文件", "files")
+        if len(upload.content) > limit:
+            size = format_size(len(upload.content))
+            raise ServiceError(f"{label}大小 {size}，超过上限 {format_size(limit)}", "files")
+        if sniff_content_type(upload.content) is None:
+            raise ServiceError(f"{label}类型不支持：只接受 {ALLOWED_LABEL} 文件", "files")
+    return documents
+
+
+def check_notice_data(org_id: int, data: NoticeData, now, notice=None) -> Checked:
+    """Every rule of a notice's content; `notice` is the one being edited, whose avoided
+    agencies and attachments may stay even if they would not be chosen afresh."""
+    item = _check_item(data)
+    _check_text(data)
+    _check_project(data)
+    _check_method(data)
+    _check_qualification(data, item)
+    check_deadline(data.deadline_dt, now)
+    if data.invited_org_id is not None:
+        check_invitation(data.invited_org_id, item, data.ceiling_fen)
+    kept_avoided = {a.agency_org_id for a in notice.avoidances} if notice else set()
+    kept_documents = {d.id for d in notice.attachments} if notice else set()
+    avoidances = _check_avoidances(data, item, kept_avoided)
+    documents = _check_attachments(org_id, data, kept_documents)
+    return Checked(item, avoidances, documents)

@@ -1,0 +1,242 @@
+"""The notice's public timeline (公开记录), built from the public audit events of the notice
+and of its bids, selections, objections and contract.
+
+Every label lives here. An entry says what happened (in Chinese), when, and which organisation
+did it; never a private detail, and never an amount before the bids were opened.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app, url_for
+from sqlalchemy import and_, or_, select
+
+from ..accounts.models import Organisation
+from ..core.clock import to_local
+from ..core.models import AuditEvent
+from ..core.money import format_fen
+from ..extensions import db
+from .models import METHODS, Notice
+
+#: arriving in a state, by the state (moves back to an earlier state: RETURN_LABELS)
+STATE_LABELS = {
+    "published": "公告发布",
+    "bidding_closed": "报价截止，开启报价",
+    "selected": "选定中选机构",
+    "publicity": "中选结果公示",
+    "awarded": "公示期满，确定中选",
+    "contracted": "双方签订合同",
+    "delivered": "中选机构提交交付成果",
+    "accepted": "采购人验收通过",
+    "evaluated": "评价公开，项目办结",
+    "failed": "流标",
+    "cancelled": "公告撤销",
+    "terminated": "服务中止",
+}
+RETURN_LABELS = {
+    ("publicity", "bidding_closed"): "异议成立，重新选取",
+    ("delivered", "contracted"): "采购人退回交付成果，待修改后重新提交",
+}
+#: other public events, by action
+ACTION_LABELS = {
+    "revised": "公告修改",
+    "republished": "流标后重新发布",
+    "commitments_published": "公开报价承诺值",
+    "selection": "执行选取",
+    "bid_excluded": "排除原中选机构的报价",
+    "objection_filed": "收到异议",
+    "objection_answered": "采购人答复异议",
+    "objection_decided": "监管部门作出异议处理决定",
+    "award_suspended": "异议处理中，暂缓确定中选",
+    "contract_signed": "签署合同",
+    "evaluation_submitted": "提交评价",
+}
+#: an action this table does not know yet still reads as Chinese
+GENERIC_LABEL = "其他公开事项"
+SYSTEM = "系统"
+#: whose name stays private: the objector is known only to the parties and regulators
+ANONYMOUS_ACTORS = {"objection_filed": "参与报价的机构"}
+#: reasons recorded as codes rather than sentences
+REASON_TEXT = {
+    "no_bids": "报价截止时无机构报价",
+    "no_valid_bids": "报价截止时无有效报价",
+}
+PARTY_TEXT = {"purchaser": "采购人", "agency": "中选机构"}
+DIRECTION_TEXT = {"of_agency": "采购人评价中选机构", "of_purchaser": "中选机构评价采购人"}
+#: the notice's related subjects whose public events also belong on its timeline
+RELATED = ("bid", "selection", "objection", "contract")
+
+
+@dataclass
+class Entry:
+    """One line of the timeline."""
+
+    at: datetime
+    label: str
+    who: str
+    detail: str = ""
+    link: str | None = None
+    link_text: str = ""
+
+
+def _endpoint_link(endpoint: str, **values) -> str | None:
+    """A link to a page of another part of the notice, if that page exists."""
+    if endpoint not in current_app.view_functions:
+        return None
+    return url_for(endpoint, **values)
+
+
+def _reason(value) -> str:
+    if not value:
+        return ""
+    text = str(value)
+    if re.fullmatch(r"[a-z_]+", text):
+        return REASON_TEXT.get(text, "")
+    return text
+
+
+def _local(iso: str | None) -> str:
+    if not iso:
+        return ""
+    try:
+        return f"{to_local(datetime.fromisoformat(iso)):%Y-%m-%d %H:%M}"
+    except (TypeError, ValueError):
+        return ""
+
+
+def _events(notice: Notice) -> list[AuditEvent]:
+    """The public events of the notice and its related rows, in the order they took effect."""
+    related = {
+        "bid": [b.id for b in notice.bids],
+        "selection": [s.id for s in notice.selections],
+        "objection": [o.id for o in notice.objections],
+        "contract": [notice.contract.id] if notice.contract is not None else [],
+    }
+    subjects = [and_(AuditEvent.subject_type == "notice", AuditEvent.subject_id == notice.id)]
+    subjects += [
+        and_(AuditEvent.subject_type == kind, AuditEvent.subject_id.in_(ids))
+        for kind, ids in related.items()
+        if ids
+    ]
+    stmt = (
+        select(AuditEvent)
+        .where(AuditEvent.public.is_(True), or_(*subjects))
+        .order_by(AuditEvent.occurred_dt, AuditEvent.id)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def _transition(event: AuditEvent, notice: Notice, opened: bool) -> Entry:
+    data = event.data or {}
+    to_state = event.to_state
+    label = RETURN_LABELS.get((event.from_state, to_state)) or STATE_LABELS.get(
+        to_state, GENERIC_LABEL
+    )
+    entry = Entry(event.occurred_dt, label, "")
+    if to_state == "published" and data.get("republished_from"):
+        entry.label = "重新发布"
+        entry.detail = f"原公告 {data['republished_from']} 流标后重新发布"
+    elif to_state == "bidding_closed" and event.from_state == "published":
+        if data.get("bids") is not None:
+            entry.detail = f"有效报价 {data['bids']} 家"
+    elif to_state == "selected":
+        parts = [f"中选机构：{data['agency']}"] if data.get("agency") else []
+        if opened and data.get("amount_fen"):
+            parts.append(f"中选报价 {format_fen(data['amount_fen'])}")
+        entry.detail = "，".join(parts)
+    elif to_state == "publicity" and data.get("until"):
+        entry.detail = f"公示至 {_local(data['until'])}，公示期内参与报价的机构可提出异议"
+    elif to_state == "awarded":
+        if opened and data.get("amount_fen"):
+            entry.detail = f"合同金额 {format_fen(data['amount_fen'])}"
+        if data.get("sign_by"):
+            entry.detail += ("；" if entry.detail else "") + (
+                f"双方应于 {_local(data['sign_by'])} 前签订合同"
+            )
+    elif to_state == "delivered" and (data.get("round") or 1) > 1:
+        entry.detail = f"第 {data['round']} 次提交"
+    elif to_state == "accepted" and data.get("auto"):
+        entry.label = "逾期未验收，系统自动验收"
+    elif to_state == "evaluated" and data.get("missing"):
+        missing = "、".join(DIRECTION_TEXT.get(d, "") for d in data["missing"])
+        entry.detail = f"评价期满，未提交：{missing}"
+    elif to_state in ("failed", "cancelled", "terminated"):
+        if to_state == "cancelled" and data.get("abandoned"):
+            entry.label = "放弃选取，公告撤销"
+        reason = _reason(data.get("reason"))
+        entry.detail = f"原因：{reason}" if reason else ""
+    return entry
+
+
+def _action(event: AuditEvent, notice: Notice) -> Entry:
+    data = event.data or {}
+    action = event.action
+    entry = Entry(event.occurred_dt, ACTION_LABELS.get(action, GENERIC_LABEL), "")
+    if action == "revised":
+        if data.get("revision"):
+            entry.label = f"公告修改（第 {data['revision']} 版）"
+        entry.detail = "修改后已提交的报价需重新确认"
+    elif action == "republished" and data.get("notice_id"):
+        entry.detail = f"新公告编号 {data['notice_id']}"
+        entry.link = _endpoint_link("procurement.detail", notice_id=data["notice_id"])
+        entry.link_text = "查看新公告"
+    elif action == "commitments_published":
+        if data.get("count") is not None:
+            entry.detail = f"共 {data['count']} 个承诺值，报价机构可核对本机构报价未被改动"
+        entry.link = _endpoint_link("procurement.commitments", notice_id=notice.id)
+        entry.link_text = "查看承诺值"
+    elif action == "selection":
+        if data.get("round"):
+            entry.label = f"执行选取（第 {data['round']} 轮）"
+        parts = [f"选取方式：{METHODS[data['method']]}"] if data.get("method") in METHODS else []
+        if data.get("failure"):
+            parts.append(f"未能产生结果：{_reason(data['failure'])}")
+        elif data.get("drawn"):
+            parts.append("含可验证的随机抽取")
+        entry.detail = "，".join(parts)
+        entry.link = _endpoint_link("procurement.draw", notice_id=notice.id)
+        entry.link_text = "选取过程及复核"
+    elif action == "bid_excluded" and data.get("agency"):
+        entry.detail = f"被排除：{data['agency']}"
+    elif action == "objection_decided":
+        outcome = {"upheld": "异议成立", "rejected": "异议不成立"}.get(data.get("outcome"), "")
+        entry.detail = outcome
+        if data.get("superseded"):
+            entry.detail = "同一结果的其他异议已成立，本异议一并办结"
+        elif data.get("exclude_winner"):
+            entry.detail += "，排除原中选机构"
+    elif action == "award_suspended" and data.get("objections"):
+        entry.detail = f"待处理异议 {data['objections']} 件"
+    elif action == "contract_signed" and data.get("party") in PARTY_TEXT:
+        entry.label = f"{PARTY_TEXT[data['party']]}签署合同"
+    elif action == "evaluation_submitted" and data.get("direction") in DIRECTION_TEXT:
+        entry.label = f"{DIRECTION_TEXT[data['direction']]}（评价内容待双方提交后公开）"
+    return entry
+
+
+def public_timeline(notice: Notice) -> list[Entry]:
+    """The notice's public history, oldest first, each entry with a Chinese label, the time
+    it took effect and the organisation that acted (系统 for the platform)."""
+    events = _events(notice)
+    org_ids = {e.actor_org_id for e in events if e.actor_org_id is not None}
+    names = (
+        dict(
+            db.session.execute(
+                select(Organisation.id, Organisation.name).where(Organisation.id.in_(org_ids))
+            ).all()
+        )
+        if org_ids
+        else {}
+    )
+    entries, opened = [], False
+    for event in events:
+        if event.action == "transition":
+            if event.to_state == "bidding_closed":
+                opened = True
+            entry = _transition(event, notice, opened)
+        else:
+            entry = _action(event, notice)
+        entry.who = ANONYMOUS_ACTORS.get(event.action) or names.get(event.actor_org_id, SYSTEM)
+        entries.append(entry)
+    return entries
