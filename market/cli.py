@@ -79,7 +79,9 @@ def demo_data():
     for role, email in (
         ("采购人", "purchaser01@demo.cn"),
         ("中介机构", "agency01@demo.cn"),
-        ("监管部门", "regulator@demo.cn"),
+        ("监管部门", "regulator@demo.cn（规划自然资源部门）"),
+        ("监管部门", "regulator-env@demo.cn（生态环境部门）"),
+        ("监管部门", "regulator-qx@demo.cn（气象部门）"),
         ("运营方", "operator@demo.cn"),
     ):
         click.echo(f"  {role:<6} {email}")
@@ -90,14 +92,26 @@ def demo_data():
 def run_due_command():
     """Apply every deadline transition that is due (run from cron or a systemd timer)."""
     from .agencies.qualifications import expire_due
+    from .core.mail import deferred_mail, deliver_outbox
     from .notifications.services import remind_due
     from .procurement.runner import run_due
 
-    changed = run_due()
-    expired = expire_due()
-    reminded = remind_due()
-    db.session.commit()
+    # Committed in rounds: each transaction holds the audit chain's lock, so keep them short.
+    # The mail the steps write waits in the outbox and goes out once the steps are done.
+    changed = 0
+    with deferred_mail():
+        while True:
+            done = run_due(limit=500)
+            db.session.commit()
+            changed += done
+            if done < 500:
+                break
+        expired = expire_due()
+        reminded = remind_due()
+        db.session.commit()
+    sent, failed = deliver_outbox()
     click.echo(f"已处理到期公告 {changed} 个，到期资质 {expired} 项，发送期限提醒 {reminded} 条")
+    click.echo(f"发出邮件 {sent} 封" + (f"，{failed} 封发送失败，留待重试" if failed else ""))
 
 
 @market_cli.command("calendar-override")
@@ -189,3 +203,14 @@ def verify_draw(notice_id):
                 click.echo(f"  复核不一致 ✗：{problem}", err=True)
     if mismatches:
         sys.exit(1)
+
+
+@market_cli.command("send-mail")
+@with_appcontext
+def send_mail_command():
+    """Send the messages waiting in the outbox (after a mail-server outage, or from cron)."""
+    from .core.mail import deliver_outbox
+
+    sent, failed = deliver_outbox()
+    click.echo(f"发出邮件 {sent} 封" + (f"，{failed} 封发送失败，留待重试" if failed else ""))
+    sys.exit(1 if failed else 0)

@@ -1,11 +1,13 @@
-"""Demo data: realistic organisations, users and notices in every lasting state.
+"""Demo data: realistic organisations, users and notices of every method in every lasting state.
 
 Everything goes through the real services, with the clock moved back in time, so the demo
-holds exactly what users would have produced (audit trail included).
+holds exactly what users would have produced (audit trail included). This module makes the
+organisations and the notices' content and lists the stories; demo_procurement.py walks them.
 """
 
+import itertools
 import random
-from datetime import timedelta
+from dataclasses import dataclass
 
 from faker import Faker
 from sqlalchemy import select
@@ -13,17 +15,18 @@ from stdnum.cn.uscc import calc_check_digit
 
 from .accounts.models import User
 from .accounts.services import Registration, create_staff_user, register_organisation
-from .agencies.documents import Upload, library
-from .agencies.models import RATING_DIMENSIONS
-from .agencies.qualifications import expire_due, pending_for_department, usable_qualifications
+from .agencies.documents import Upload
+from .agencies.qualifications import expire_due, pending_for_department
 from .agencies.services import OfferingData, declare_offering, offered_item_ids
 from .catalogue.models import ServiceItem
 from .catalogue.services import load_items, seed_rows
 from .core.clock import SHANGHAI, travel, utcnow
-from .core.workdays import add_working_days
-from .demo_storefronts import demo_pdf, furnish, verify_some
+from .core.mail import discard_queued_mail
+from .demo_procurement import LASTING, MANUAL, days_ago, play
+from .demo_storefronts import demo_pdf, fee_standard, furnish, verify_some
 from .extensions import db
 from .procurement import services as procurement
+from .procurement.models import METHODS
 from .procurement.runner import run_due
 
 DEMO_PASSWORD = "demo1234"
@@ -156,29 +159,11 @@ class _Builder:
                         description=f"专业团队承接{item.name}，熟悉{item.approving_department}审批要求。",
                         service_area=self.rng.choice(SERVICE_AREAS),
                         commitment_signed=True,
-                        **self.fee(item),
+                        **fee_standard(self.rng, item),
                     ),
                 )
             users.append(user)
         return users
-
-    def fee(self, item):
-        """A fee standard an agency of this trade would publish for the item."""
-        if item.is_government_priced and item.fee_is_rate:
-            low, high = item.fee_rate_min_bp, item.fee_rate_max_bp
-            rate = self.rng.randint(low, high)
-            return dict(fee_kind="rate", fee_rate_bp=rate, fee_note="按评估总价计取")
-        if item.is_government_priced:
-            low = self.rng.randint(item.fee_min_fen, item.fee_max_fen // 2) // 100_00 * 100_00
-            low = max(low, item.fee_min_fen)
-            return dict(fee_kind="range", fee_min_fen=low, fee_max_fen=item.fee_max_fen)
-        style = self.rng.random()
-        if style < 0.15:
-            return dict(fee_kind="negotiable", fee_note="按项目规模协商确定，报价含专家评审费")
-        if style < 0.3:
-            return dict(fee_kind="fixed", fee_min_fen=self.rng.randint(3, 30) * 1000_00)
-        low = self.rng.randint(2, 30) * 10_000_00
-        return dict(fee_kind="range", fee_min_fen=low, fee_max_fen=low * self.rng.choice([2, 3]))
 
     def purchasers(self):
         users = []
@@ -192,148 +177,166 @@ class _Builder:
             )
         return users
 
-
-def _days_ago(now, days, hour=10):
-    moment = (now - timedelta(days=days)).astimezone(SHANGHAI)
-    return moment.replace(hour=hour, minute=0, second=0, microsecond=0)
-
-
-def _notice(b, purchaser, item, published_at, deadline_days=5):
-    """A notice published at `published_at` with a deadline `deadline_days` working days on."""
-    with travel(published_at):
-        deadline = add_working_days(published_at, deadline_days)
-        project = b.rng.choice(PROJECTS).format(
-            n=b.rng.choice([5, 10, 20, 110, 220]), place=b.rng.choice(PLACES)
+    def notice_data(self, spec, buyer, item, deadline, avoided=None):
+        """What the purchaser fills in for a story's notice (method fields, funding, extras)."""
+        rng = self.rng
+        project = rng.choice(PROJECTS).format(
+            n=rng.choice([5, 10, 20, 110, 220]), place=rng.choice(PLACES)
         )
-        ceiling = b.rng.choice([50_000, 80_000, 120_000, 200_000, 350_000]) * 100
-        data = procurement.NoticeData(
+        fiscal = spec.fiscal if spec.fiscal is not None else rng.random() < 0.4
+        fiscal = fiscal or (spec.ending == "too_few" and spec.method != "credit")
+        cheap = fiscal and spec.method == "direct"  # fiscal money: direct only below ¥100,000
+        ceiling = rng.choice(CEILINGS_YUAN[:2] if cheap else CEILINGS_YUAN) * 100
+        fields = {}
+        if fiscal:
+            fields["fiscal_share_pct"] = rng.choice([100, 100, 60, 30])
+            # 投资项目统一代码: 赋码年月-行政区划-行业-项目类型-流水号
+            fields["project_code"] = (
+                f"{deadline.astimezone(SHANGHAI):%y}{rng.randint(1, 12):02d}"
+                f"-{buyer.organisation.uscc[2:8]}-{rng.choice([4, 48, 70]):02d}"
+                f"-{rng.randint(1, 3):02d}-{rng.randint(1, 999_999):06d}"
+            )
+        if spec.method == "random":
+            fields["method_reason"] = RANDOM_REASON
+        if spec.method == "scored":
+            price, credit, technical = rng.choice(WEIGHTS)
+            fields.update(weight_price=price, weight_credit=credit, weight_technical=technical)
+        if spec.method == "lowest" and rng.random() < 0.5:
+            fields["floor_fen"] = ceiling * 6 // 10
+        if avoided is not None:
+            fields["avoidances"] = [(avoided.organisation.id, "与建设单位存在股权关联关系")]
+            fields["uploads"] = [
+                Upload("notice", "项目红线图及技术要求", "requirements.pdf", demo_pdf("Scope"))
+            ]
+        return procurement.NoticeData(
             item_id=item.id,
             title=f"{project}{item.name}服务采购",
+            project_name=project,
             ceiling_fen=ceiling,
             scope=f"为{project}提供{item.name}服务，成果需满足{item.approving_department}"
             f"“{item.licensing_item}”审批要求。",
-            service_days=b.rng.choice([30, 45, 60]),
+            service_days=rng.choice([30, 45, 60]),
             deadline_dt=deadline,
-            contact_name=purchaser.name,
-            contact_phone=purchaser.organisation.contact_phone,
-        )
-        notice = procurement.create_notice(purchaser, data)
-        procurement.publish_notice(purchaser, notice)
-    return notice
-
-
-def _bid(b, agency_user, notice, at):
-    with travel(at):
-        amount = int(notice.ceiling_fen * b.rng.uniform(0.72, 0.98)) // 100 * 100
-        org_id = agency_user.organisation.id
-        procurement.submit_bid(
-            agency_user,
-            notice,
-            amount,
-            f"组建专项项目组，{b.rng.choice([10, 15, 20])}个工作日内提交成果。",
-            # What an agency attaches: its qualifications for the item and its licence scan.
-            qualification_ids=[q.id for q in usable_qualifications(org_id, notice.item_id)],
-            document_ids=[d.id for d in library(org_id, "licence")],
+            contact_name=buyer.name,
+            contact_phone=buyer.organisation.contact_phone,
+            method=spec.method,
+            **fields,
         )
 
 
-def _story(b, purchaser, item, bidders, final_state, star=None):
-    """Walk one notice through the real services up to `final_state`."""
-    now = b.now
-    if final_state == "draft":
-        return _draft(b, purchaser, item)
-    if final_state == "published":
-        notice = _notice(b, purchaser, item, _days_ago(now, 1), deadline_days=6)
-        for user in bidders:
-            _bid(b, user, notice, now - timedelta(hours=1))
-        return notice
-    started = _days_ago(now, b.rng.randint(50, 80))
-    notice = _notice(b, purchaser, item, started)
-    if final_state == "cancelled":
-        with travel(started + timedelta(days=1)):
-            procurement.cancel_notice(purchaser, notice, "项目建设方案调整，暂停采购")
-        return notice
-    if final_state != "failed":
-        for user in bidders:
-            _bid(b, user, notice, started + timedelta(days=1))
-    if final_state in ("failed", "bidding_closed"):
-        return notice
-    winner = star or b.rng.choice(bidders)
-    winning_bid = next(x for x in notice.bids if x.agency_org_id == winner.organisation.id)
-    if final_state == "publicity":
-        selected_at = now - timedelta(hours=20)
-    else:
-        selected_at = notice.deadline_dt + timedelta(days=1)
-    with travel(selected_at):
-        procurement.select_bid(
-            purchaser,
-            procurement.load_notice(notice.id),
-            winning_bid.id,
-            "报价合理，同类项目业绩良好，承诺时限满足项目进度要求",
-        )
-    if final_state == "publicity":
-        return notice
-    awarded_at = add_working_days(selected_at, 4)
-    with travel(awarded_at):
-        run_due()
-        # The award draws up the contract; the purchaser uploads it signed, the agency confirms.
-        signed = Upload("contract", "服务合同（签字盖章版）", "contract.pdf", demo_pdf("Contract"))
-        procurement.sign_contract(purchaser, notice, signed)
-        procurement.sign_contract(winner, notice)
-    if final_state == "contracted":
-        return notice
-    # A deliverable waits 10 working days for acceptance: a still-delivered one came lately.
-    delivered_at = now - timedelta(days=1) if final_state == "delivered" else None
-    with travel(delivered_at or awarded_at + timedelta(days=5)):
-        procurement.mark_delivered(winner, notice, "提交报告书正本 5 份及电子版一份")
-    if final_state == "delivered":
-        return notice
-    with travel(awarded_at + timedelta(days=8)):
-        scores = {d: b.rng.choice([3, 4, 4, 5, 5, 5]) for d in RATING_DIMENSIONS}
-        procurement.accept_and_evaluate(
-            purchaser,
-            notice,
-            scores,
-            b.rng.choice(
-                ["成果质量较高，沟通顺畅", "按时交付，收费合理", "整体满意，个别细节修改了两轮"]
-            ),
-        )
-        # Double-blind: ratings are shown once the agency has rated the purchaser too.
-        procurement.evaluate(winner, notice, {d: 5 for d in RATING_DIMENSIONS}, "需求明确")
-    return notice
+CEILINGS_YUAN = [50_000, 80_000, 120_000, 200_000, 350_000]
+RANDOM_REASON = "公平竞争审查：常规技术服务，报名机构能力相当，随机抽取保证各机构机会均等"
+#: scored evaluation: (price, credit, technical) weights
+WEIGHTS = [(40, 20, 40), (30, 20, 50), (50, 10, 40)]
 
 
-def _draft(b, purchaser, item):
-    with travel(b.now - timedelta(hours=3)):
-        deadline = add_working_days(b.now, 5)
-        return procurement.create_notice(
-            purchaser,
-            procurement.NoticeData(
-                item_id=item.id,
-                title=f"{b.rng.choice(PLACES)}片区规划调整{item.name}服务采购",
-                scope=f"提供{item.name}服务。",
-                ceiling_fen=150_000_00,
-                service_days=30,
-                deadline_dt=deadline,
-                contact_name=purchaser.name,
-                contact_phone=purchaser.organisation.contact_phone,
-            ),
-        )
+@dataclass
+class Cast:
+    """Who plays in the stories."""
+
+    purchasers: list
+    star: User  # agency01, the demo agency
+    offered_by: dict  # item id → agency users offering it
+    items: dict  # code → ServiceItem
+    regulators: dict  # approving department → regulator user
+    operator: User
 
 
-STATES_FOR_EVERYONE = ["evaluated", "contracted", "bidding_closed", "published"]
-STATES_FOR_DEMO_USER = [
-    "draft",
-    "published",
-    "bidding_closed",
-    "publicity",
-    "contracted",
-    "delivered",
-    "evaluated",
-    "evaluated",
-    "failed",
-    "cancelled",
+@dataclass(frozen=True)
+class Spec:
+    """One demo notice: its method, the state it rests in today, what happens on the way."""
+
+    method: str
+    target: str
+    owner: int = 0  # index of its purchaser (0: purchaser01, the demo purchaser)
+    items: tuple = ()  # catalogue codes to pick from (default: an item enough agencies offer)
+    star: str = ""  # agency01 among the bidders: "wins", "loses", "bids" (either), "" (not)
+    fiscal: bool | None = None  # fiscal funding (None: drawn)
+    sign: str = "none"  # awarded: who has signed so far ("none" or "purchaser")
+    objection: str = ""  # its last step: open, answered, rejected, upheld (a second round)
+    #: how it ends: failed (no_bids, too_few, unconfirmed), cancelled (draft, published,
+    #: bidding_closed: a selection abandoned), terminated (lapsed: not signed in time; ended)
+    ending: str = ""
+    edited: str = ""  # edited after publication: "reconfirmed" (all bidders but one), "lapsed"
+    extras: bool = False  # an avoidance list and an attached PDF
+    returned: bool = False  # the deliverable returned once, then accepted
+    auto_accept: bool = False
+    poor: str = ""  # a poor evaluation whose rectification is "answered" or "followed_up"
+    tie: bool = False  # two lowest quotes alike: the draw decides
+    republish: bool = False  # failed yesterday, re-published today
+
+
+STAR = ("ZJ012", "ZJ013")  # agency01 does environmental impact assessments
+STORIES = [
+    # purchaser01: every method, and something to do in every state that waits for it
+    Spec("direct", "draft"),
+    Spec("direct", "bidding_closed", star="bids"),  # select a bid
+    Spec("scored", "bidding_closed", star="bids"),  # enter technical scores
+    Spec("lowest", "awarded", star="wins", sign="none"),  # both sign
+    Spec("direct", "awarded", star="wins", sign="purchaser", fiscal=True),  # agency01 confirms
+    Spec("direct", "contracted", star="wins"),  # agency01 delivers
+    Spec("lowest", "delivered", star="wins", fiscal=True),  # accept or return
+    Spec("direct", "accepted", star="wins", auto_accept=True),  # both evaluate
+    Spec("lowest", "publicity", items=("ZJ009",), objection="open"),  # answer; regulator decides
+    Spec("mean", "published", items=STAR, fiscal=True, extras=True),  # agency01 may quote
+    Spec("random", "published", star="bids"),  # agency01's registration
+    Spec("credit", "evaluated", star="bids"),  # the agency never rated: the window closed
+    Spec("scored", "publicity", star="bids", edited="reconfirmed"),
+    Spec("direct", "evaluated", star="wins", returned=True),
+    Spec("lowest", "evaluated", star="wins", poor="answered"),  # operator to follow up
+    Spec("direct", "failed", items=STAR, star="bids", ending="no_bids", republish=True),
+    Spec("lowest", "cancelled", ending="published"),
+    Spec("direct", "terminated", star="wins", ending="ended"),
+    # other purchasers: objections for both demo regulators, a follow-up, a tie
+    Spec("lowest", "publicity", owner=1, items=("ZJ012",), star="loses", objection="answered"),
+    Spec("lowest", "contracted", owner=2, items=("ZJ018",), fiscal=True, objection="rejected"),
+    Spec("lowest", "evaluated", owner=3, items=("ZJ029",), objection="upheld"),
+    Spec("direct", "evaluated", owner=4, poor="followed_up"),
+    Spec("lowest", "evaluated", owner=5, tie=True, auto_accept=True),
 ]
+#: method → how the rest of the table's (failed, cancelled, terminated) notices got there
+ENDINGS = {
+    "direct": ("no_bids", "draft", "ended"),
+    "random": ("too_few", "published", "lapsed"),
+    "lowest": ("unconfirmed", "published", "ended"),
+    "mean": ("too_few", "published", "lapsed"),
+    "scored": ("no_bids", "bidding_closed", "ended"),
+    "credit": ("too_few", "draft", "lapsed"),
+}
+ENDING_STATES = ("failed", "cancelled", "terminated")
+
+
+def _ending(method, state):
+    return ENDINGS[method][ENDING_STATES.index(state)] if state in ENDING_STATES else ""
+
+
+def stories(rng, purchasers: int) -> list[Spec]:
+    """The fixed stories, one for every other (method, lasting state), and for every other
+    purchaser a finished notice and an open one."""
+    covered = {(s.method, s.target) for s in STORIES}
+    owners = itertools.cycle(range(1, purchasers))
+    rest = [
+        Spec(
+            method,
+            state,
+            owner=next(owners),
+            ending=_ending(method, state),
+            # Bids made before an edit nobody reconfirmed: nothing valid at the deadline.
+            edited="lapsed" if _ending(method, state) == "unconfirmed" else "",
+        )
+        for method in METHODS
+        for state in LASTING
+        if (method, state) not in covered and (state != "bidding_closed" or method in MANUAL)
+    ]
+    market = [
+        Spec(rng.choice(methods), state, owner=n)
+        for n in range(1, purchasers)
+        for state, methods in (
+            ("evaluated", ("direct", "lowest", "mean")),
+            ("published", tuple(METHODS)),
+        )
+    ]
+    return [*STORIES, *rest, *market]
 
 
 def load_demo() -> bool:
@@ -352,55 +355,38 @@ def load_demo() -> bool:
     by_category = {}
     for item in online:
         by_category.setdefault(item.category, []).append(item)
-    with travel(_days_ago(b.now, 90)):
+    with travel(days_ago(b.now, 90)):
         regulators = [
-            create_staff_user(
-                "regulator",
-                email,
-                name,
-                DEMO_PASSWORD,
-                org_name,
-                department,
-            )
+            create_staff_user("regulator", email, name, DEMO_PASSWORD, org_name, department)
             for email, name, org_name, department in REGULATORS
         ]
-        create_staff_user("operator", "operator@demo.cn", "王运营", DEMO_PASSWORD, "平台运营中心")
+        operator = create_staff_user(
+            "operator", "operator@demo.cn", "王运营", DEMO_PASSWORD, "平台运营中心"
+        )
         agencies = b.agencies(by_category)
         for user in agencies:
             furnish(b, user, b.trade_of[user.id], expiring=user is agencies[0])
         purchasers = b.purchasers()
-    with travel(_days_ago(b.now, 60)):
+    with travel(days_ago(b.now, 60)):
         for regulator in regulators:
             department = regulator.organisation.department
             verify_some(b, regulator, db.session.scalars(pending_for_department(department)).all())
 
-    star = agencies[0]  # agency01: the demo agency, a bidder on purchaser01's notices
-    env_items = by_category["环境影响评价"]
     offered_by = {}
     for user in agencies:
-        for item_id in offered_item_ids(user.organisation.id):
+        for item_id in sorted(offered_item_ids(user.organisation.id)):
             offered_by.setdefault(item_id, []).append(user)
-    for n, purchaser in enumerate(purchasers):
-        plan = STATES_FOR_DEMO_USER if n == 0 else STATES_FOR_EVERYONE
-        for state in plan:
-            if n == 0:
-                item = b.rng.choice(env_items)
-                others = [u for u in offered_by[item.id] if u is not star]
-                bidders = b.rng.sample(others, min(3, len(others)))
-                if state != "published":  # leave the open notice for the demo agency to bid
-                    bidders = [star, *bidders]
-                _story(
-                    b,
-                    purchaser,
-                    item,
-                    bidders,
-                    state,
-                    star=star if state in ("contracted", "delivered", "evaluated") else None,
-                )
-            else:
-                item = b.rng.choice([i for i in online if len(offered_by.get(i.id, [])) >= 3])
-                bidders = b.rng.sample(offered_by[item.id], 3)
-                _story(b, purchaser, item, bidders, state)
+    cast = Cast(
+        purchasers=purchasers,
+        star=agencies[0],  # agency01: the demo agency
+        offered_by=offered_by,
+        items={item.code: item for item in online},
+        regulators={r.organisation.department: r for r in regulators},
+        operator=operator,
+    )
+    play(b, cast, stories(b.rng, len(purchasers)))
     run_due()
     expire_due()
+    # Nobody is waiting for the demo's e-mail: what it queued must not go out on the commit.
+    discard_queued_mail()
     return True

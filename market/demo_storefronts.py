@@ -1,4 +1,5 @@
-"""Demo storefronts: each agency's library, declared qualifications and practitioners.
+"""Demo storefronts: each agency's fee standards, library, declared qualifications and
+practitioners.
 
 Called by demo.load_demo() with the clock moved back, through the real services, so the
 commitments, audit events and verification history are what users would have produced.
@@ -75,6 +76,25 @@ def demo_pdf(title: str) -> bytes:
         xref,
     )
     return bytes(out)
+
+
+def fee_standard(rng, item) -> dict:
+    """A fee standard an agency of this trade would publish for the item."""
+    if item.is_government_priced and item.fee_is_rate:
+        low, high = item.fee_rate_min_bp, item.fee_rate_max_bp
+        rate = rng.randint(low, high)
+        return dict(fee_kind="rate", fee_rate_bp=rate, fee_note="按评估总价计取")
+    if item.is_government_priced:
+        low = rng.randint(item.fee_min_fen, item.fee_max_fen // 2) // 100_00 * 100_00
+        low = max(low, item.fee_min_fen)
+        return dict(fee_kind="range", fee_min_fen=low, fee_max_fen=item.fee_max_fen)
+    style = rng.random()
+    if style < 0.15:
+        return dict(fee_kind="negotiable", fee_note="按项目规模协商确定，报价含专家评审费")
+    if style < 0.3:
+        return dict(fee_kind="fixed", fee_min_fen=rng.randint(3, 30) * 1000_00)
+    low = rng.randint(2, 30) * 10_000_00
+    return dict(fee_kind="range", fee_min_fen=low, fee_max_fen=low * rng.choice([2, 3]))
 
 
 def _id_number(rng) -> str:

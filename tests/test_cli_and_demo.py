@@ -8,21 +8,37 @@ from sqlalchemy import func, select
 from market.accounts.models import Organisation, User
 from market.agencies.models import Agency, Document, PastPerformance, Practitioner, Qualification
 from market.catalogue.models import ServiceItem
+from market.core.audit import verify_chain
 from market.core.clock import SHANGHAI
-from market.core.models import CalendarOverride
+from market.core.models import AuditEvent, CalendarOverride, OutgoingMail
 from market.core.workdays import add_working_days
-from market.procurement.models import Bid, Notice
+from market.notifications.models import Notification
+from market.procurement.contract_models import Contract, Delivery, Rectification
+from market.procurement.models import Bid, Notice, Objection, Selection
+from market.procurement.services import verify_selection
 
-LASTING_STATES = {
+#: every state a notice rests in, for every selection method…
+RESTING = {
     "draft",
     "published",
-    "bidding_closed",
     "publicity",
+    "awarded",
     "contracted",
     "delivered",
+    "accepted",
     "evaluated",
     "failed",
     "cancelled",
+    "terminated",
+}
+#: …and bidding_closed only where the purchaser selects: the other methods select at once
+DEMO_TABLE = {
+    "direct": RESTING | {"bidding_closed"},
+    "random": RESTING,
+    "lowest": RESTING,
+    "mean": RESTING,
+    "scored": RESTING | {"bidding_closed"},
+    "credit": RESTING,
 }
 
 
@@ -36,10 +52,9 @@ def org_counts(db):
 
 
 def totals(db):
-    return tuple(
-        db.session.scalar(select(func.count()).select_from(model))
-        for model in (Organisation, User, Notice, Bid, ServiceItem)
-    )
+    models = (Organisation, User, Notice, Bid, ServiceItem, Selection, Objection, Contract)
+    counts = [db.session.scalar(select(func.count()).select_from(m)) for m in models]
+    return (*counts, db.session.scalar(select(func.count()).select_from(AuditEvent)))
 
 
 def login(app, email, password="demo1234"):
@@ -52,41 +67,177 @@ def login(app, email, password="demo1234"):
 # --- demo-data ----------------------------------------------------------------------------
 
 
-def test_demo_data_fills_the_market_and_its_logins_work(app, db):
+def user(db, email):
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def notices_of(db, **where):
+    return db.session.scalars(select(Notice).filter_by(**where).order_by(Notice.id)).all()
+
+
+def offers_form(pages, notices, state, action, when=lambda n: True):
+    """Some notice in `state` (and `when`) whose page holds a form posting to `action`."""
+    hits = [n for n in notices if n.state == state and when(n)]
+    return any(f'action="{action.format(n=n)}"' in pages[n.id] for n in hits)
+
+
+def test_demo_data_holds_every_method_in_every_resting_state_and_verifies(app, db):
     result = market(app, "demo-data")
     assert result.exit_code == 0, result.output
     assert "演示数据已加载" in result.output
     assert "密码均为 demo1234" in result.output
     for email in ("purchaser01@demo.cn", "agency01@demo.cn", "regulator@demo.cn"):
         assert email in result.output
-
     assert org_counts(db) == {"agency": 50, "purchaser": 20, "regulator": 3, "operator": 1}
-    states = set(db.session.scalars(select(Notice.state).distinct()))
-    assert states >= LASTING_STATES
-    demo_buyer = db.session.scalar(select(User).where(User.email == "purchaser01@demo.cn"))
-    own_states = set(
-        db.session.scalars(
-            select(Notice.state).where(Notice.purchaser_org_id == demo_buyer.organisation.id)
-        )
-    )
-    assert own_states == LASTING_STATES  # the demo purchaser has one of each to show
 
-    buyer = login(app, "purchaser01@demo.cn")
-    page = buyer.get("/purchaser/notices").get_data(as_text=True)
-    assert "流标" in page and "已撤销" in page and "已评价（办结）" in page
+    found = {tuple(row) for row in db.session.execute(select(Notice.method, Notice.state))}
+    assert found == {(m, s) for m, states in DEMO_TABLE.items() for s in states}
 
-    star = db.session.scalar(select(User).where(User.email == "agency01@demo.cn"))
-    agency_client = login(app, "agency01@demo.cn")
-    page = agency_client.get("/agency/opportunities").get_data(as_text=True)
-    listed = {int(n) for n in re.findall(r'href="/notices/(\d+)"', page)}
-    bid_on = set(
-        db.session.scalars(select(Bid.notice_id).where(Bid.agency_org_id == star.organisation.id))
+    ok, bad_id, checked = verify_chain()
+    assert ok, f"audit chain broken at event {bad_id}"
+    assert checked > 1000
+    selections = db.session.scalars(select(Selection)).all()
+    assert {s.method for s in selections} == set(DEMO_TABLE)
+    for selection in selections:
+        assert verify_selection(selection).ok, (selection.notice_id, selection.round)
+    # Draws: random draws, and two equal lowest quotes decided by the draw.
+    assert any(s.method == "lowest" and "draw" in s.parameters for s in selections)
+    assert any(s.method == "random" and s.parameters.get("draw") for s in selections)
+
+    # The inboxes tell the story; the e-mail it would have sent is discarded.
+    assert db.session.scalar(select(func.count()).select_from(Notification)) > 100
+    assert db.session.scalar(select(func.count()).select_from(OutgoingMail)) == 0
+
+
+def test_demo_data_tells_each_story_of_the_procurement_process(app, db):
+    assert market(app, "demo-data").exit_code == 0
+    objections = db.session.scalars(select(Objection).order_by(Objection.id)).all()
+    assert {o.status for o in objections} == {"open", "answered", "rejected", "upheld"}
+    assert all(o.documents for o in objections)  # reasons come with a file
+    upheld = next(o for o in objections if o.status == "upheld")
+    assert upheld.exclude_winner and [s.round for s in upheld.notice.selections] == [1, 2]
+    assert "excluded" in {b.status for b in upheld.notice.bids}
+    rejected = next(o for o in objections if o.status == "rejected")
+    assert rejected.notice.state == "contracted"
+
+    returned = db.session.scalar(select(Delivery).where(Delivery.status == "returned"))
+    assert returned.contract.notice.state == "evaluated"
+    assert [d.status for d in returned.contract.deliveries] == ["returned", "accepted"]
+    auto = db.session.scalars(select(Contract).where(Contract.auto_accepted.is_(True))).all()
+    assert {c.notice.state for c in auto} == {"accepted", "evaluated"}
+    cases = db.session.scalars(select(Rectification)).all()
+    assert {c.status for c in cases} == {"answered", "followed_up"}
+    assert all(c.evaluation.is_poor for c in cases)
+
+    notices = notices_of(db)
+    assert {n.funding_type for n in notices} == {"fiscal", "social"}
+    extras = [n for n in notices if n.avoidances and n.attachments]
+    assert extras and extras[0].attachments[0].filename.endswith(".pdf")
+    page = app.test_client().get(f"/documents/{extras[0].attachments[0].id}")  # public
+    assert page.status_code == 200 and page.get_data().startswith(b"%PDF-")
+    page.close()
+    copy = next(n for n in notices if n.republished_from_id)
+    assert db.session.get(Notice, copy.republished_from_id).state == "failed"
+    assert copy.state == "published" and copy.bids
+    edited = next(n for n in notices if n.revision > 1 and n.state == "publicity")
+    assert {b.status for b in edited.bids} == {"selected", "submitted", "invalidated"}
+    assert all(b.notice_revision == 2 for b in edited.bids if b.status != "invalidated")
+    scored = db.session.scalars(select(Selection).where(Selection.method == "scored")).all()
+    assert scored and all(c["technical_score"] is not None for s in scored for c in s.candidates)
+    lapsed = notices_of(db, state="failed")
+    assert any("修改" in n.outcome_note for n in lapsed)  # bids never reconfirmed
+    assert any(n.outcome_note.startswith("有效响应不足") for n in lapsed)
+    assert any(
+        e.data.get("unsigned")
+        for e in db.session.scalars(select(AuditEvent).where(AuditEvent.to_state == "terminated"))
     )
+
+
+def test_demo_logins_have_something_to_do_and_their_pages_render(app, db):
+    assert market(app, "demo-data").exit_code == 0
+
+    buyer = user(db, "purchaser01@demo.cn")
+    own = notices_of(db, purchaser_org_id=buyer.organisation.id)
+    assert {n.method for n in own} == set(DEMO_TABLE)
+    client = login(app, "purchaser01@demo.cn")
+    for path in ("/dashboard", "/purchaser/notices", "/inbox", "/notices/"):
+        assert client.get(path).status_code == 200, path
+    pages = {}
+    for notice in own:
+        response = client.get(f"/notices/{notice.id}")
+        assert response.status_code == 200, (notice.id, notice.state)
+        pages[notice.id] = response.get_data(as_text=True)
+
+    # Something to do in every state that waits for the purchaser.
+    for state, action, when in (
+        ("bidding_closed", "/notices/{n.id}/select", lambda n: n.method == "direct"),
+        ("bidding_closed", "/notices/{n.id}/scores", lambda n: n.method == "scored"),
+        ("awarded", "/notices/{n.id}/sign", lambda n: not n.contract.purchaser_signed_dt),
+        ("delivered", "/notices/{n.id}/accept", lambda n: True),
+        ("accepted", "/notices/{n.id}/evaluate", lambda n: not n.contract.evaluations),
+        (
+            "publicity",
+            "/notices/{n.id}/objections/{n.objections[0].id}/answer",
+            lambda n: n.objections and n.objections[0].status == "open",
+        ),
+    ):
+        assert offers_form(pages, own, state, action, when), action
+
+    star = user(db, "agency01@demo.cn")
+    org_id = star.organisation.id
+    agency = login(app, "agency01@demo.cn")
+    for path in ("/dashboard", "/agency/opportunities", "/agency/bids", "/inbox"):
+        assert agency.get(path).status_code == 200, path
+    listed = {
+        int(n)
+        for n in re.findall(r'href="/notices/(\d+)"', agency.get("/agency/opportunities").text)
+    }
+    bid_on = {
+        b.notice_id for b in db.session.scalars(select(Bid).where(Bid.agency_org_id == org_id))
+    }
     assert listed - bid_on, "agency01 should have an open notice it can still quote on"
-    assert db.session.get(Agency, star.organisation.id).rating_count >= 2
+    mine = [db.session.get(Notice, i) for i in sorted(bid_on)]
+    assert any(n.state == "published" for n in mine)  # quotes in progress
+    contracts = [n for n in mine if n.contract and n.contract.agency_org_id == org_id]
+    pages = {n.id: agency.get(f"/notices/{n.id}").get_data(as_text=True) for n in contracts}
+    assert offers_form(pages, contracts, "awarded", "/notices/{n.id}/sign")
+    assert offers_form(pages, contracts, "contracted", "/notices/{n.id}/deliver")
+    assert offers_form(
+        pages,
+        contracts,
+        "accepted",
+        "/notices/{n.id}/evaluate",
+        lambda n: all(e.by_org_id != org_id for e in n.contract.evaluations),
+    )
+    assert db.session.get(Agency, org_id).rating_count >= 2
 
-    regulator = login(app, "regulator@demo.cn")
-    assert regulator.get("/supervision/audit").status_code == 200
+    for email, codes in (("regulator@demo.cn", {"ZJ009"}), ("regulator-env@demo.cn", {"ZJ012"})):
+        regulator = login(app, email)
+        assert regulator.get("/dashboard").status_code == 200
+        assert regulator.get("/supervision/audit").status_code == 200
+        department = user(db, email).organisation.department
+        open_ = [
+            o
+            for o in db.session.scalars(select(Objection))
+            if o.is_open and o.notice.item.approving_department == department
+        ]
+        assert {o.notice.item.code for o in open_} & codes, email
+        page = regulator.get(f"/notices/{open_[0].notice_id}").get_data(as_text=True)
+        assert f"/objections/{open_[0].id}/decide" in page
+
+    operator = login(app, "operator@demo.cn")
+    assert operator.get("/dashboard").status_code == 200
+    page = operator.get("/operator/rectifications").get_data(as_text=True)
+    answered = db.session.scalar(select(Rectification).where(Rectification.status == "answered"))
+    assert f"/rectifications/{answered.id}/followup" in page
+
+    anonymous = app.test_client()
+    for notice in notices_of(db):
+        paths = [f"/notices/{notice.id}"]
+        if notice.selections:
+            paths += [f"/notices/{notice.id}/draw", f"/notices/{notice.id}/commitments"]
+        for path in paths:
+            assert anonymous.get(path).status_code == (404 if notice.state == "draft" else 200)
 
 
 def test_demo_storefronts_have_qualifications_practitioners_and_past_performance(app, db):

@@ -33,6 +33,7 @@ TABLES = {
     "objection_documents",
     "objections",
     "offerings",
+    "outgoing_mail",
     "organisations",
     "past_performances",
     "practitioners",

@@ -8,12 +8,12 @@ the first break. Writers append one at a time by locking the single AuditChainHe
 import hashlib
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import event as sa_event
 from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from .clock import utcnow
@@ -134,8 +134,13 @@ def _forget_head(session, transaction):
         session.info.pop(HEAD_KEY, None)
 
 
-def _values(event: AuditEvent) -> dict:
-    return {field: getattr(event, field) for field in HASHED_FIELDS}
+@dataclass(frozen=True)
+class RecordedEvent:
+    """What record_event() appended: its id and its place in the chain."""
+
+    id: int
+    hash: str
+    prev_hash: str
 
 
 def record_event(
@@ -149,40 +154,39 @@ def record_event(
     public=True,
     data=None,
     occurred_dt=None,
-):
-    """Append an audit event for `actor` (a User, or None for the system) and flush it."""
+) -> RecordedEvent:
+    """Append an audit event for `actor` (a User, or None for the system) to the chain."""
     org = getattr(actor, "organisation", None) if actor is not None else None
     head = _locked_head()
     now = utcnow()
-    event = AuditEvent(
-        created_dt=now,
-        occurred_dt=occurred_dt or now,
-        actor_user_id=actor.id if actor is not None else None,
-        actor_org_id=org.id if org is not None else None,
-        subject_type=subject_type,
-        subject_id=subject_id,
-        action=action,
-        from_state=from_state,
-        to_state=to_state,
-        public=public,
-        data=_plain(data),
-        prev_hash=head["last_hash"],
-    )
-    db.session.add(event)
-    db.session.flush()  # the id is part of the hash
-    digest = event_hash(_values(event))
-    # Written directly: the ORM refuses any update of a stored event (see below).
+    values = {
+        "created_dt": now,
+        "occurred_dt": occurred_dt or now,
+        "actor_user_id": actor.id if actor is not None else None,
+        "actor_org_id": org.id if org is not None else None,
+        "subject_type": subject_type,
+        "subject_id": subject_id,
+        "action": action,
+        "from_state": from_state,
+        "to_state": to_state,
+        "public": public,
+        "data": _plain(data),
+        "prev_hash": head["last_hash"],
+    }
+    # Core statements, not the ORM: no flush of the whole session for each event (the runner
+    # appends tens of thousands), and nothing the ORM could later update.
     conn = db.session.connection()
     events, heads = AuditEvent.__table__, AuditChainHead.__table__
-    conn.execute(update(events).where(events.c.id == event.id).values(hash=digest))
+    event_id = conn.execute(events.insert().values(**values)).inserted_primary_key[0]
+    digest = event_hash({**values, "id": event_id})  # the id is part of the hash
+    conn.execute(update(events).where(events.c.id == event_id).values(hash=digest))
     conn.execute(
         update(heads)
         .where(heads.c.id == head["id"])
-        .values(last_event_id=event.id, last_hash=digest)
+        .values(last_event_id=event_id, last_hash=digest)
     )
-    set_committed_value(event, "hash", digest)
-    head.update(last_event_id=event.id, last_hash=digest)
-    return event
+    head.update(last_event_id=event_id, last_hash=digest)
+    return RecordedEvent(event_id, digest, values["prev_hash"])
 
 
 @sa_event.listens_for(AuditEvent, "before_update")

@@ -7,13 +7,15 @@ MAIL_BACKEND picks where a message goes; every backend builds the same flask_mai
   MAIL_USERNAME / MAIL_PASSWORD);
 - "memory": kept in outbox() (tests).
 
-Mail about something a transaction does is queued with send_mail_after_commit() and goes out
-when that transaction commits: a rolled-back action mails nobody, and no mail server is waited
-on while the transaction holds its locks.
+Mail about something a transaction does is written to the outbox (OutgoingMail) with
+send_mail_after_commit() in that transaction and sent when it commits: a rolled-back action mails
+nobody, a crash after the commit loses nothing (`flask market send-mail` sends what is left), and
+no mail server is waited on while the transaction holds its locks.
 """
 
 import os
 import secrets
+from contextlib import contextmanager
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -21,14 +23,16 @@ from email.utils import format_datetime, make_msgid
 
 from flask import current_app
 from flask_mail import Mail, Message
-from sqlalchemy import event
+from sqlalchemy import event, inspect, select, update
 from sqlalchemy.orm import Session
 
 from ..extensions import db
 from .clock import utcnow
+from .models import OutgoingMail
 
 OUTBOX_KEY = "market_mail_outbox"
 QUEUE_KEY = "market_mail_queue"
+DEFER_KEY = "market_mail_deferred"
 BACKENDS = ("file", "smtp", "memory")
 
 mail = Mail()
@@ -110,43 +114,129 @@ def outbox() -> list[EmailMessage]:
     return current_app.extensions.setdefault(OUTBOX_KEY, [])
 
 
-def send_mail_after_commit(to: str | list[str], subject: str, body: str) -> None:
-    """Queue a message to send when the session's transaction commits (dropped if it does not)."""
+def send_mail_after_commit(to: str | list[str], subject: str, body: str) -> OutgoingMail:
+    """Write a message to the outbox in the current transaction; it goes out after the commit
+    (or with `flask market send-mail`), and never if the transaction rolls back."""
     session = db.session()
-    if not session.in_transaction():
-        session.begin()  # the queue lives and dies with a transaction: make sure there is one
-    session.info.setdefault(QUEUE_KEY, []).append((to, subject, body))
+    row = OutgoingMail(
+        recipients=[to] if isinstance(to, str) else list(to),
+        subject=subject[:300],
+        body=body,
+        created_dt=utcnow(),
+    )
+    session.add(row)
+    session.info.setdefault(QUEUE_KEY, []).append(row)
+    return row
 
 
 def send_queued_mail(session=None) -> int:
-    """Send what the session queued (the commit does this); returns how many were sent.
-
-    The transaction has committed by now: a failing mail server is logged, never raised."""
+    """Send what this transaction queued and mark it sent, inside the transaction (a caller
+    that commits later, or tests); returns how many were sent."""
     session = session if session is not None else db.session()
-    queued = session.info.pop(QUEUE_KEY, [])
     sent = 0
-    for to, subject, body in queued:
-        try:
-            send_mail(to, subject, body)
+    for row in session.info.pop(QUEUE_KEY, []):
+        if _send_row(row.recipients, row.subject, row.body):
+            row.sent_dt = utcnow()
             sent += 1
-        except Exception:
-            current_app.logger.exception("邮件发送失败：%s → %s", subject, to)
+        else:
+            row.attempts += 1
+    session.flush()
     return sent
+
+
+def _send_row(recipients, subject, body) -> bool:
+    try:
+        send_mail(recipients, subject, body)
+    except Exception:
+        # The transaction that wrote it has committed: a failing mail server is logged and the
+        # message stays in the outbox for `flask market send-mail`.
+        current_app.logger.exception("邮件发送失败：%s → %s", subject, recipients)
+        return False
+    return True
+
+
+def deliver_outbox(limit: int | None = None, batch: int = 200) -> tuple[int, int]:
+    """Send unsent outbox messages, oldest first: (sent, failed). Each batch is claimed in a
+    short transaction of its own (SKIP LOCKED on PostgreSQL), so several processes can drain
+    the outbox together and nothing is sent twice."""
+    table = OutgoingMail.__table__
+    sent = failed = 0
+    last_id = 0
+    while limit is None or sent + failed < limit:
+        size = batch if limit is None else min(batch, limit - sent - failed)
+        with db.engine.begin() as conn:
+            rows = conn.execute(
+                select(table)
+                .where(table.c.sent_dt.is_(None), table.c.id > last_id)
+                .order_by(table.c.id)
+                .limit(size)
+                .with_for_update(skip_locked=True)
+            ).all()
+            if not rows:
+                break
+            done, retry = [], []
+            for row in rows:
+                (done if _send_row(row.recipients, row.subject, row.body) else retry).append(row)
+            if done:
+                ids = [row.id for row in done]
+                conn.execute(update(table).where(table.c.id.in_(ids)).values(sent_dt=utcnow()))
+            for row in retry:
+                conn.execute(
+                    update(table)
+                    .where(table.c.id == row.id)
+                    .values(attempts=row.attempts + 1, last_error="发送失败，详见日志")
+                )
+            sent, failed, last_id = sent + len(done), failed + len(retry), rows[-1].id
+    return sent, failed
+
+
+@contextmanager
+def deferred_mail():
+    """Within this block, commits leave their mail in the outbox (bulk work such as the
+    deadline runner sends it afterwards with deliver_outbox())."""
+    session = db.session()
+    session.info[DEFER_KEY] = True
+    try:
+        yield
+    finally:
+        session.info.pop(DEFER_KEY, None)
 
 
 @event.listens_for(Session, "after_commit")
 def _send_after_commit(session):
-    if session.info.get(QUEUE_KEY):
-        send_queued_mail(session)
+    queued = session.info.pop(QUEUE_KEY, [])
+    if not queued or session.info.get(DEFER_KEY):
+        return
+    # No SQL on this session now: read the ids from the identity map, write on a fresh
+    # connection, and send only rows nobody else has claimed.
+    ids = [inspect(row).identity[0] for row in queued if inspect(row).identity]
+    if ids:
+        _deliver_ids(ids)
+
+
+def _deliver_ids(ids) -> None:
+    table = OutgoingMail.__table__
+    with db.engine.begin() as conn:
+        rows = conn.execute(
+            select(table)
+            .where(table.c.id.in_(ids), table.c.sent_dt.is_(None))
+            .with_for_update(skip_locked=True)
+        ).all()
+        for row in rows:
+            if _send_row(row.recipients, row.subject, row.body):
+                conn.execute(update(table).where(table.c.id == row.id).values(sent_dt=utcnow()))
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _drop_after_rollback(session, transaction):
-    # The outermost transaction ended without a commit (after_commit emptied the queue).
+    # The outermost transaction ended without a commit: its outbox rows are gone with it.
     if transaction.parent is None:
         session.info.pop(QUEUE_KEY, None)
 
 
 def discard_queued_mail() -> int:
     """Drop what this transaction queued (demo data, bulk imports: nobody to tell)."""
-    return len(db.session.info.pop(QUEUE_KEY, []))
+    queued = db.session.info.pop(QUEUE_KEY, [])
+    for row in queued:
+        db.session.delete(row) if inspect(row).persistent else db.session.expunge(row)
+    return len(queued)

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -52,3 +52,19 @@ class CalendarOverride(db.Model):
     day: Mapped[date] = mapped_column(primary_key=True)
     is_working_day: Mapped[bool]
     note: Mapped[str] = mapped_column(String(200), default="")
+
+
+class OutgoingMail(db.Model):
+    """A message written in the same transaction as what it tells about, sent after the commit
+    (or by `flask market send-mail`): a crash between the two loses nothing."""
+
+    __tablename__ = "outgoing_mail"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipients: Mapped[list] = mapped_column(JSON, default=list)
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text, default="")
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_dt: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")

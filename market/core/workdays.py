@@ -8,7 +8,8 @@ from datetime import date, datetime, timedelta
 from functools import cache
 
 import holidays
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from ..extensions import db
 from .clock import SHANGHAI, from_local
@@ -20,13 +21,33 @@ def _cn_calendar():
     return holidays.country_holidays("CN")
 
 
+CACHE_KEY = "market_calendar_overrides"
+
+
 def _overrides(start: date, end: date) -> dict[date, bool]:
-    rows = db.session.execute(
-        select(CalendarOverride.day, CalendarOverride.is_working_day).where(
-            CalendarOverride.day.between(start, end)
-        )
-    )
-    return dict(rows.all())
+    # The table holds a few dozen days: read it once per transaction, not once per deadline
+    # (the runner computes thousands).
+    session = db.session()
+    cached = session.info.get(CACHE_KEY)
+    if cached is None:
+        rows = session.execute(select(CalendarOverride.day, CalendarOverride.is_working_day))
+        cached = session.info[CACHE_KEY] = dict(rows.all())
+    return {day: working for day, working in cached.items() if start <= day <= end}
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_changed_overrides(session, flush_context):
+    if any(
+        isinstance(obj, CalendarOverride)
+        for obj in (*session.new, *session.dirty, *session.deleted)
+    ):
+        session.info.pop(CACHE_KEY, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_overrides(session, transaction):
+    if transaction.parent is None:
+        session.info.pop(CACHE_KEY, None)
 
 
 def is_working_day(day: date, overrides: dict[date, bool] | None = None) -> bool:

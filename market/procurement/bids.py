@@ -16,7 +16,7 @@ from ..core.errors import ServiceError
 from ..core.money import format_fen
 from ..extensions import db
 from .models import Bid, Notice, bid_documents
-from .runner import apply_due
+from .runner import LOCKED_KEY, apply_due
 from .states import SEALED_STATES, party_of
 
 #: 甲级 > 乙级 > 丙级 > 不分级: a qualification meets a minimum grade of at most its own rank
@@ -61,6 +61,8 @@ def commitment_matches(bid: Bid) -> bool:
 def lock_notice(notice: Notice) -> Notice:
     """Re-read the notice and its bids under a row lock (SELECT … FOR UPDATE on PostgreSQL):
     quoting, closing and selecting on one notice then happen one after the other."""
+    if notice.id in db.session.info.get(LOCKED_KEY, ()):
+        return notice  # the runner loaded this batch under the lock, bids included
     lock_chain()
     # Consumed (scalar_one): only fetching the row refreshes the loaded notice and its bids.
     return db.session.execute(

@@ -79,6 +79,7 @@ def end_publicity(notice: Notice, at) -> None:
         amount_fen=contract.amount_fen,
         sign_by=sign_by.isoformat(),
     )
+    db.session.flush()  # listeners read the contract's parties
     contract_awarded.send(contract)
 
 

@@ -1,12 +1,23 @@
 """The due-time runner: applies deadline transitions. Idempotent; safe to call on any read."""
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, selectinload
 
+from ..core.audit import lock_chain
 from ..core.clock import utcnow
 from ..extensions import db
 from .contract_models import Contract
 from .models import Bid, Notice
+
+#: session.info key: ids of notices this transaction holds locked, loaded with their bids
+LOCKED_KEY = "market_locked_notices"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_locks(session, transaction):
+    if transaction.parent is None:
+        session.info.pop(LOCKED_KEY, None)
+
 
 #: notices loaded per round trip by run_due (with what their handlers read)
 BATCH = 500
@@ -76,9 +87,18 @@ def run_due(now=None, limit=None) -> int:
         .limit(limit)
     ).all()
     changed = 0
+    if ids:
+        # The chain's lock first, like every writer that locks notices (see audit.lock_chain):
+        # the runner then never holds the chain while waiting for a notice a request holds.
+        lock_chain()
     # In batches: every due notice is handled, with its related rows loaded in a few queries
     # rather than a few per notice.
     for start in range(0, len(ids), BATCH):
-        notices = db.session.scalars(_loaded(ids[start : start + BATCH])).all()
+        # Locked as they are loaded (FOR UPDATE on PostgreSQL), so the steps need not lock and
+        # re-read each notice again (bids.lock_notice).
+        batch = ids[start : start + BATCH]
+        locked = _loaded(batch).with_for_update(of=Notice)
+        notices = db.session.scalars(locked.execution_options(populate_existing=True)).all()
+        db.session.info.setdefault(LOCKED_KEY, set()).update(batch)
         changed += sum(apply_due(notice, now) for notice in notices)
     return changed

@@ -17,13 +17,16 @@ def live_figures() -> dict[str, int]:
     def count(stmt):
         return db.session.scalar(stmt) or 0
 
+    # A contract counts once both parties have signed it: an award may still lapse unsigned.
+    signed = Contract.purchaser_signed_dt.is_not(None) & Contract.agency_signed_dt.is_not(None)
+
     return {
         "agencies": count(select(func.count()).where(Organisation.kind == "agency")),
         "purchasers": count(select(func.count()).where(Organisation.kind == "purchaser")),
         "items_online": count(select(func.count()).where(ServiceItem.status == "online")),
         "notices_open": count(select(func.count()).where(Notice.state == "published")),
-        "contracts": count(select(func.count(Contract.id))),
-        "contract_total_fen": count(select(func.sum(Contract.amount_fen))),
+        "contracts": count(select(func.count(Contract.id)).where(signed)),
+        "contract_total_fen": count(select(func.sum(Contract.amount_fen)).where(signed)),
     }
 
 
@@ -58,6 +61,7 @@ SUBJECT_LABELS = {
     "practitioner": "从业人员",
     "document": "材料",
     "invitation": "成员邀请",
+    "rectification": "差评整改",
 }
 ACTION_LABELS = {
     "registered": "入驻",
@@ -80,4 +84,21 @@ ACTION_LABELS = {
     "activated": "启用",
     "deactivated": "停用",
     "reactivated": "重新启用",
+    # procurement in full
+    "reconfirmed": "重新确认报价",
+    "revised": "修改已发布公告",
+    "republished": "流标后重新发布",
+    "commitments_published": "公开报价承诺值",
+    "selection": "执行选取",
+    "bid_excluded": "排除原中选报价",
+    "objection_filed": "提出异议",
+    "objection_answered": "答复异议",
+    "objection_decided": "处理异议",
+    "award_suspended": "暂缓确定中选",
+    "contract_signed": "签署合同",
+    "delivery_returned": "退回交付成果",
+    "evaluation_submitted": "提交评价",
+    "opened": "发起整改",
+    "answered": "提交整改说明",
+    "followed_up": "记录回访",
 }

@@ -36,8 +36,6 @@ def dashboard():
         org=org,
         ws=workspace,
         states=NOTICE_STATES,
-        purchaser_actions=workspaces.PURCHASER_ACTIONS,
-        purchaser_waiting=workspaces.PURCHASER_WAITING,
     )
 
 

@@ -125,13 +125,15 @@ def test_a_reordered_pair_is_found_at_the_first_of_them(db):
 
 
 def test_the_code_cannot_change_or_delete_a_stored_event(db):
-    (event,) = _append(1)
+    (appended,) = _append(1)
+    event = db.session.get(AuditEvent, appended.id)
     event.action = "approved"
     with pytest.raises(AppendOnlyError, match="只能追加"):
         db.session.flush()
     db.session.rollback()
 
-    (event,) = _append(1)
+    (appended,) = _append(1)
+    event = db.session.get(AuditEvent, appended.id)
     db.session.delete(event)
     with pytest.raises(AppendOnlyError, match="不能删除"):
         db.session.flush()

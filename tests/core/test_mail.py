@@ -172,9 +172,14 @@ def test_a_real_commit_sends_the_queue(app, tmp_path):
         {**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'commit.sqlite3'}"}
     )
     with other.app_context():
-        from market.core.mail import send_mail_after_commit
+        from flask_migrate import upgrade
+        from sqlalchemy import select
+
+        from market.core.mail import deferred_mail, deliver_outbox, send_mail_after_commit
+        from market.core.models import OutgoingMail
         from market.extensions import db as _db
 
+        upgrade()
         session = _db.session.registry()  # the real session: the test fixture's commit flushes
         try:
             send_mail_after_commit("a@example.cn", "提交后发送", "正文")
@@ -185,5 +190,18 @@ def test_a_real_commit_sends_the_queue(app, tmp_path):
             session.rollback()
             session.commit()
             assert len(outbox()) == 1
+
+            # Bulk work defers sending; what it wrote waits in the outbox until delivered,
+            # as it would after a crash between the commit and the send.
+            with deferred_mail():
+                send_mail_after_commit("c@example.cn", "稍后发送", "正文")
+                session.commit()
+            assert len(outbox()) == 1
+            pending = session.scalars(select(OutgoingMail).where(OutgoingMail.sent_dt.is_(None)))
+            assert [m.subject for m in pending] == ["稍后发送"]
+            result = other.test_cli_runner().invoke(args=["market", "send-mail"])
+            assert result.exit_code == 0 and "发出邮件 1 封" in result.output
+            assert [m["Subject"] for m in outbox()][-1] == "稍后发送"
+            assert deliver_outbox() == (0, 0)  # nothing is sent twice
         finally:
             session.close()

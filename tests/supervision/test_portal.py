@@ -6,6 +6,8 @@ import pytest
 
 from market.accounts.members import set_member_role
 from market.agencies.qualifications import verify_qualification
+from market.notifications.services import mark_all_read
+from market.procurement import services as procurement
 
 
 def figure(page, label):
@@ -52,6 +54,22 @@ def test_home_counts_contracts_and_their_total(client, make, frozen_clock):
     assert figure(page, "报价中公告") == "0"
 
 
+def test_only_contracts_both_parties_signed_are_counted(client, auth, make):
+    notice, buyer, winner = make.awarded_notice(amount_fen=80_000_00)
+    page = home(client)
+    assert figure(page, "已签约项目") == "0" and figure(page, "累计成交金额") == "¥0.00"
+
+    procurement.sign_contract(buyer, notice, make.contract_pdf())
+    assert figure(home(client), "已签约项目") == "0"  # one signature is not a contract yet
+
+    procurement.sign_contract(winner, notice)
+    page = home(client)
+    assert figure(page, "已签约项目") == "1" and figure(page, "累计成交金额") == "¥80,000.00"
+    auth.login(make.staff("operator", "平台运营中心"))
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert figure(page, "已签约项目") == "1" and figure(page, "累计成交金额") == "¥80,000.00"
+
+
 def test_home_applies_a_passed_deadline_before_counting(client, make, frozen_clock):
     notice = make.notice()
     make.bid(make.agency(), notice)
@@ -64,6 +82,55 @@ def test_home_applies_a_passed_deadline_before_counting(client, make, frozen_clo
 def test_the_dashboard_needs_a_login(client):
     response = client.get("/dashboard")
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+# --- navigation ---------------------------------------------------------------------------
+
+
+def nav(client):
+    page = home(client)
+    return re.search(r'<nav class="navbar.*?</nav>', page, re.S).group(0)
+
+
+def test_every_logged_in_user_has_an_inbox_link_with_the_unread_count(client, auth, make):
+    assert 'href="/inbox"' not in nav(client)
+    user = make.agency()
+    make.notice(title="礼嘉智慧公园环评服务采购")  # each tells the matching agency
+    make.notice(title="悦来片区环评服务采购")
+    auth.login(user)
+    assert re.search(
+        r'href="/inbox" id="nav-inbox">消息 <span[^>]*id="nav-unread"[^>]*>2<', nav(client)
+    )
+
+    mark_all_read(user)
+    links = nav(client)
+    assert 'href="/inbox"' in links and "nav-unread" not in links
+    for role in ("purchaser", "regulator", "operator"):
+        auth.logout()
+        auth.login(make.purchaser() if role == "purchaser" else make.staff(role))
+        assert 'href="/inbox"' in nav(client), role
+
+
+def links(client):
+    """The navigation's links as (address, text)."""
+    return [
+        (href, re.sub(r"\s+", "", text))
+        for href, text in re.findall(r'<a [^>]*href="([^"]+)"[^>]*>(.*?)</a>', nav(client), re.S)
+    ]
+
+
+def test_each_supervisor_gets_its_own_links(client, auth, make):
+    auth.login(make.staff("operator", "平台运营中心"))
+    assert {("/operator/rectifications", "整改回访"), ("/supervision/audit", "操作日志")} <= set(
+        links(client)
+    )
+    auth.logout()
+    auth.login(make.staff("regulator", "生态环境部门"))
+    shown = links(client)
+    assert {("/supervision/qualifications", "资质核验"), ("/supervision/audit", "操作日志")} <= set(
+        shown
+    )
+    assert "/operator/rectifications" not in dict(shown)
 
 
 # --- the audit log ------------------------------------------------------------------------
@@ -160,6 +227,37 @@ def test_the_log_shows_chinese_words_not_internal_codes(client, auth, make):
     cells = re.findall(r"<td>([^<]*)</td>", page)
     english = [c for c in cells if re.search(r"[a-z]{3,}", c)]
     assert english == [], english
+
+
+def test_the_full_process_reads_in_chinese_in_the_log(client, auth, make):
+    # Edits and reconfirmed bids, objections, signatures, a returned delivery, evaluations
+    # and a rectification case with its follow-up visit: every action has a Chinese name.
+    edited = make.notice()
+    bidder = make.agency()
+    make.bid(bidder, edited)
+    procurement.update_notice(edited.created_by, edited, make.notice_data(title="已修改"))
+    procurement.reconfirm_bid(bidder, edited, 80_000_00, "方案")
+    notice, buyer, winner, rival = make.publicity_notice()
+    procurement.file_objection(rival, notice, "中选机构业绩造假")
+    procurement.answer_objection(buyer, notice, notice.objections[0].id, "业绩属实")
+    regulator = make.regulator_for(notice)
+    procurement.decide_objection(regulator, notice, notice.objections[0].id, False, "不成立")
+    notice, buyer, winner = make.delivered_notice()
+    procurement.return_delivery(buyer, notice, "缺图")
+    notice, buyer, winner = make.evaluated_notice(agency_scores={**make.GOOD_SCORES, "fees": 1})
+    case = procurement.notice_rectifications(notice)[0]
+    procurement.answer_rectification(winner, case.id, "已退还多收费用")
+    operator = make.staff("operator", "平台运营中心")
+    procurement.record_followup(operator, case.id, "回访属实")
+    auth.login(operator)
+    first = audit(client)
+    pages = int(re.search(r"第 1/(\d+) 页", first).group(1))
+    cells = []
+    for n in range(1, pages + 1):
+        cells += re.findall(r"<td>([^<]*)</td>", audit(client, page=n))
+    english = [c for c in cells if re.search(r"[a-z]{3,}", c)]
+    assert english == [], english
+    assert {"提出异议", "处理异议", "签署合同", "退回交付成果", "记录回访"} <= set(cells)
 
 
 def test_market_participants_cannot_read_the_log(client, auth, make):

@@ -3,60 +3,11 @@
 import re
 from datetime import timedelta
 
-from sqlalchemy import event
-
 from market.agencies.qualifications import verify_qualification
 from market.agencies.services import ensure_profile
-from market.core import clock
 from market.procurement import services as procurement
-from market.procurement.runner import apply_due
 
-
-def dashboard(client):
-    response = client.get("/dashboard")
-    assert response.status_code == 200
-    return response.get_data(as_text=True)
-
-
-def section(page, name):
-    return re.search(rf'id="{name}".*?</section>', page, re.S).group(0)
-
-
-def badge(html):
-    """The count in a section's heading."""
-    return int(re.search(r'<span class="badge[^"]*">(\d+)</span>', html).group(1))
-
-
-def contract_for(make, winner, buyer=None, title="两江新区某项目环评服务"):
-    """A notice `winner` has won and both parties have signed its contract."""
-    buyer = buyer or make.purchaser()
-    notice = make.notice(buyer, title=title)
-    bid = make.bid(winner, notice)
-    make.close_bidding(notice)
-    procurement.select_bid(buyer, notice, bid.id, "报价合理，业绩良好")
-    clock.freeze(notice.publicity_end_dt + timedelta(minutes=1))
-    apply_due(notice)
-    procurement.sign_contract(buyer, notice, make.contract_pdf())
-    procurement.sign_contract(winner, notice)
-    assert notice.state == "contracted"
-    return notice
-
-
-def count_queries(db, client):
-    """Statements one dashboard request sends, with nothing cached from the test's own setup."""
-    statements = []
-
-    def count(*_args, **_kwargs):
-        statements.append(1)
-
-    db.session.expire_all()
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        dashboard(client)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return len(statements)
-
+from .pages import badge, contract_for, count_queries, dashboard, section
 
 # --- agency ------------------------------------------------------------------------------
 
@@ -170,7 +121,7 @@ def test_a_contract_shows_with_its_state_and_a_deliver_action(client, auth, make
     assert notice.contract.number in contracts
     actions = section(page, "actions")
     assert "待交付 1 项" in actions
-    assert f'href="/notices/{notice.id}"' in actions
+    assert f'href="/notices/{notice.id}#deliver-box"' in actions
 
     procurement.mark_delivered(user, notice, "环评报告书一式五份")
     page = dashboard(client)
@@ -293,7 +244,7 @@ def test_a_closed_notice_waits_for_selection_once_its_deadline_is_applied(
     assert notice.state == "bidding_closed"
 
 
-def test_a_delivered_notice_asks_the_purchaser_to_accept_and_evaluate(client, auth, make):
+def test_a_delivered_notice_asks_the_purchaser_to_accept_by_its_deadline(client, auth, make):
     buyer = make.purchaser()
     winner = make.agency()
     notice = contract_for(make, winner, buyer, title="礼嘉智慧公园环评服务采购")
@@ -302,8 +253,9 @@ def test_a_delivered_notice_asks_the_purchaser_to_accept_and_evaluate(client, au
 
     procurement.mark_delivered(winner, notice, "环评报告书一式五份")
     actions = section(dashboard(client), "actions")
-    assert "已交付，待验收和评价（1）" in actions and "验收并为机构评分" in actions
-    assert f'href="/notices/{notice.id}"' in actions
+    assert "已交付，待验收（1）" in actions and "逾期未处理的系统自动验收" in actions
+    assert f'href="/notices/{notice.id}#evaluation-box"' in actions
+    assert "验收期限 2026-12-18 10:02" in actions  # 10 working days after the delivery
 
 
 def test_publicity_is_shown_for_information_only(client, auth, make):

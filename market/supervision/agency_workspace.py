@@ -1,0 +1,216 @@
+"""The agency's workspace: standing, new matching notices, bids, contracts, the objections it
+filed, and what it has to do (reconfirm, sign, deliver, evaluate, rectify, keep papers valid)."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from ..agencies import services as agencies
+from ..agencies.models import Agency, Document, Qualification
+from ..core.clock import local_today
+from ..extensions import db
+from ..procurement.contract_models import Contract, Evaluation, Rectification
+from ..procurement.models import Bid, Notice, Objection
+from ..procurement.services import listed, opportunities_query
+from .lists import LONG_LIST, SHORT_LIST, Due, count_of, due, first_rows, working_days_left
+
+#: the contractor's side of a contract, from award (signing) to the purchaser's evaluation
+CONTRACT_STATES = ("awarded", "contracted", "delivered", "accepted", "evaluated")
+
+
+@dataclass
+class AgencyWorkspace:
+    agency: Agency
+    can_bid: bool
+    standing_reason: str
+    offers_anything: bool
+    has_documents: bool
+    new_count: int
+    new_notices: list[Notice]
+    bids_count: int
+    #: (bid, working days left before its notice's deadline), nearest deadline first
+    bids: list[tuple[Bid, int]]
+    contract_counts: dict[str, int]
+    contracts: list[Notice]
+    #: reconfirm, sign, deliver, evaluate, rectification: in the order the work comes
+    dues: list[Due]
+    expiring: list[Qualification]
+    expired: list[Qualification]
+    objections_count: int
+    objections: list[Objection]
+
+    @property
+    def contracts_count(self) -> int:
+        return sum(self.contract_counts.values())
+
+    @property
+    def actions_count(self) -> int:
+        return (
+            sum(d.count for d in self.dues)
+            + len(self.expiring)
+            + len(self.expired)
+            + (not self.offers_anything)
+            + (not self.has_documents)
+        )
+
+
+def _qualification_warnings(org_id, offered, today):
+    """Qualifications expiring soon, and expired ones of offered items with no usable successor."""
+    rows = db.session.scalars(
+        select(Qualification)
+        .where(
+            Qualification.agency_id == org_id,
+            Qualification.status.in_(("declared", "verified", "expired")),
+        )
+        .options(selectinload(Qualification.item))
+        .order_by(Qualification.valid_until)
+    ).all()
+    usable = {(q.item_id, q.type) for q in rows if q.is_usable_on(today)}
+    expiring = [q for q in rows if q.expires_soon(today)]
+    expired = [
+        q
+        for q in rows
+        if q.state_on(today) == "expired"
+        and q.item_id in offered
+        and (q.item_id, q.type) not in usable
+    ]
+    # An item may have several expired certificates of one type: warn once, for the latest.
+    latest = {(q.item_id, q.type): q for q in expired}
+    return expiring, list(latest.values())
+
+
+def _won(org_id, state):
+    """The agency's contracts in `state`, with the contract and what a list shows loaded."""
+    return (
+        listed(select(Notice))
+        .join(Notice.contract)
+        .where(Contract.agency_org_id == org_id, Notice.state == state)
+        .options(selectinload(Notice.contract).selectinload(Contract.deliveries))
+    )
+
+
+def _dues(org_id) -> list[Due]:
+    reconfirm = (
+        select(Bid)
+        .join(Bid.notice)
+        .where(
+            Bid.agency_org_id == org_id,
+            Bid.status == "invalidated",
+            Notice.state == "published",
+        )
+        .options(selectinload(Bid.notice))
+        .order_by(Notice.deadline_dt, Bid.id)
+    )
+    unrated = ~Contract.evaluations.any(Evaluation.direction == "of_purchaser")
+    cases = (
+        select(Rectification)
+        .where(Rectification.org_id == org_id, Rectification.status == "open")
+        .options(
+            selectinload(Rectification.evaluation)
+            .selectinload(Evaluation.contract)
+            .selectinload(Contract.notice)
+        )
+        .order_by(Rectification.opened_dt, Rectification.id)
+    )
+    return [
+        due(
+            "reconfirm",
+            "待重新确认的报价",
+            "采购人修改了公告，原报价已失效，请在截止前核对公告后重新确认",
+            reconfirm,
+        ),
+        due(
+            "sign",
+            "待签订合同",
+            "逾期未签订的，中选结果作废",
+            _won(org_id, "awarded")
+            .where(Contract.agency_signed_dt.is_(None))
+            .order_by(Notice.sign_deadline_dt, Notice.id),
+        ),
+        due(
+            "deliver",
+            "待交付",
+            "完成服务后在公告页提交交付成果；被退回的请按退回理由修改后重新提交",
+            _won(org_id, "contracted").order_by(Contract.created_dt, Notice.id),
+        ),
+        due(
+            "evaluate",
+            "待评价采购人",
+            "双盲评价：双方都提交后（或评价期结束时）一并公开",
+            _won(org_id, "accepted").where(unrated).order_by(Notice.evaluation_end_dt, Notice.id),
+        ),
+        due(
+            "rectification",
+            "待整改",
+            "采购人的评价中有 2 分及以下的项目，请在公告页说明整改情况",
+            cases,
+        ),
+    ]
+
+
+def agency_workspace(org) -> AgencyWorkspace:
+    """New matching notices, bids in progress, contracts, actions due and credit standing."""
+    agency = agencies.ensure_profile(org)
+    allowed, reason = agencies.can_bid(agency)
+    today = local_today()
+    offered = agencies.offered_item_ids(org.id)
+
+    new = opportunities_query(org.id).where(~Notice.bids.any(Bid.agency_org_id == org.id))
+    in_progress = (
+        select(Bid)
+        .join(Bid.notice)
+        .where(Bid.agency_org_id == org.id, Notice.state == "published")
+        .order_by(Notice.deadline_dt, Bid.id)
+    )
+    bids = db.session.scalars(in_progress.options(selectinload(Bid.notice)).limit(LONG_LIST)).all()
+    days_left = working_days_left([b.notice.deadline_dt for b in bids], today)
+
+    contracted = (
+        listed(select(Notice))
+        .join(Notice.contract)
+        .where(Contract.agency_org_id == org.id, Notice.state.in_(CONTRACT_STATES))
+        .options(selectinload(Notice.contract))
+        .order_by(Contract.created_dt.desc(), Notice.id.desc())
+    )
+    contract_counts = dict(
+        db.session.execute(
+            select(Notice.state, func.count())
+            .join(Notice.contract)
+            .where(Contract.agency_org_id == org.id, Notice.state.in_(CONTRACT_STATES))
+            .group_by(Notice.state)
+        ).all()
+    )
+    objections_count, objections = first_rows(
+        select(Objection)
+        .where(Objection.objector_org_id == org.id)
+        .options(selectinload(Objection.notice))
+        .order_by(Objection.created_dt.desc(), Objection.id.desc()),
+        SHORT_LIST,
+    )
+    expiring, expired = _qualification_warnings(org.id, offered, today)
+    has_documents = bool(
+        db.session.scalar(
+            select(Document.id)
+            .where(Document.org_id == org.id, Document.archived.is_(False))
+            .limit(1)
+        )
+    )
+    return AgencyWorkspace(
+        agency=agency,
+        can_bid=allowed,
+        standing_reason=reason,
+        offers_anything=bool(offered),
+        has_documents=has_documents,
+        new_count=count_of(new),
+        new_notices=list(db.session.scalars(new.limit(SHORT_LIST))),
+        bids_count=count_of(in_progress),
+        bids=list(zip(bids, days_left, strict=True)),
+        contract_counts=contract_counts,
+        contracts=list(db.session.scalars(contracted.limit(LONG_LIST))),
+        dues=_dues(org.id),
+        expiring=expiring,
+        expired=expired,
+        objections_count=objections_count,
+        objections=objections,
+    )

@@ -1,0 +1,51 @@
+"""What the workspaces share: short lists that carry their full count, and days left.
+
+A workspace must cost the same few queries however much data there is: every list is one
+query for its first rows and its total (a window count), with related rows loaded up front."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+
+from ..core.clock import local_today, to_local
+from ..core.workdays import working_days_after
+from ..extensions import db
+
+#: how many rows each short list shows; the counts beside them are always complete
+SHORT_LIST = 5
+LONG_LIST = 10
+
+
+@dataclass
+class Due:
+    """One kind of thing a party has to do (or waits for): how many, and the first few."""
+
+    key: str
+    title: str
+    hint: str
+    count: int = 0
+    items: list = field(default_factory=list)
+
+
+def count_of(stmt) -> int:
+    """The number of rows `stmt` would return, counted by the database."""
+    return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+
+
+def first_rows(stmt, limit: int = SHORT_LIST) -> tuple[int, list]:
+    """(how many rows `stmt` returns in all, its first `limit` rows), in one query: the
+    window count is taken before the limit applies."""
+    rows = db.session.execute(stmt.add_columns(func.count().over()).limit(limit)).all()
+    return (rows[0][-1] if rows else 0), [row[0] for row in rows]
+
+
+def due(key: str, title: str, hint: str, stmt, limit: int = SHORT_LIST) -> Due:
+    """A Due filled from `stmt` (ordered: most urgent first)."""
+    count, items = first_rows(stmt, limit)
+    return Due(key, title, hint, count, items)
+
+
+def working_days_left(deadlines: list[datetime], today: date | None = None) -> list[int]:
+    """For each deadline, the working days after today up to and including its local date."""
+    return working_days_after(today or local_today(), [to_local(d).date() for d in deadlines])

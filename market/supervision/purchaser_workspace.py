@@ -1,0 +1,153 @@
+"""The purchaser's workspace: its notices by state and each step waiting for it, from
+publishing a draft to answering a rectification case."""
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..procurement.contract_models import Contract, Evaluation, Rectification
+from ..procurement.models import Notice, Objection
+from ..procurement.services import listed
+from ..procurement.states import NOTICE_STATES
+from .lists import Due, due
+
+
+@dataclass
+class PurchaserWorkspace:
+    #: notices per state, in the lifecycle's order; states without notices are left out
+    state_counts: dict[str, int]
+    #: what the purchaser has to do, in the order the work comes
+    dues: list[Due] = field(default_factory=list)
+    #: what it only waits through (shown for information)
+    waiting: list[Due] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.state_counts.values())
+
+    @property
+    def actions_count(self) -> int:
+        return sum(d.count for d in self.dues)
+
+
+def _mine(org_id, state):
+    return listed(select(Notice)).where(Notice.purchaser_org_id == org_id, Notice.state == state)
+
+
+def _contracts(org_id, state):
+    """The purchaser's notices in `state` with their contract and its agency loaded."""
+    return (
+        _mine(org_id, state)
+        .join(Notice.contract)
+        .options(selectinload(Notice.contract).selectinload(Contract.agency))
+    )
+
+
+def _selection(org_id, method):
+    return (
+        _mine(org_id, "bidding_closed")
+        .where(Notice.method == method)
+        .options(selectinload(Notice.bids))
+        .order_by(Notice.state_changed_dt, Notice.id)
+    )
+
+
+def _dues(org_id) -> list[Due]:
+    objections = (
+        select(Objection)
+        .join(Objection.notice)
+        .where(Notice.purchaser_org_id == org_id, Objection.status == "open")
+        .options(selectinload(Objection.notice), selectinload(Objection.objector))
+        .order_by(Objection.created_dt, Objection.id)
+    )
+    unrated = ~Contract.evaluations.any(Evaluation.direction == "of_agency")
+    cases = (
+        select(Rectification)
+        .where(Rectification.org_id == org_id, Rectification.status == "open")
+        .options(
+            selectinload(Rectification.evaluation)
+            .selectinload(Evaluation.contract)
+            .selectinload(Contract.notice)
+        )
+        .order_by(Rectification.opened_dt, Rectification.id)
+    )
+    return [
+        due(
+            "draft",
+            "待发布的草稿",
+            "核对内容后点击“发布”，机构即可报价",
+            _mine(org_id, "draft").order_by(Notice.deadline_dt, Notice.id),
+        ),
+        due(
+            "bidding_closed",
+            "报价已截止，待选定中选机构",
+            "查看报价并选定一家机构，结果随即公示",
+            _selection(org_id, "direct"),
+        ),
+        due(
+            "scores",
+            "报价已截止，待录入技术评分",
+            "为每家报价录入技术评分（0–100），系统按公告权重计算总分并选定",
+            _selection(org_id, "scored"),
+        ),
+        due(
+            "objection",
+            "收到异议，待答复",
+            "请在公告页答复；异议处理完毕前不能确定中选",
+            objections,
+        ),
+        due(
+            "awarded",
+            "已确定中选，待签订合同",
+            "上传合同文本并签署，或确认中选机构已上传的文本；逾期未签订的，中选结果作废",
+            _contracts(org_id, "awarded")
+            .where(Contract.purchaser_signed_dt.is_(None))
+            .order_by(Notice.sign_deadline_dt, Notice.id),
+        ),
+        due(
+            "delivered",
+            "已交付，待验收",
+            "核对交付成果，验收通过或写明理由退回；逾期未处理的系统自动验收",
+            _contracts(org_id, "delivered").order_by(Notice.accept_deadline_dt, Notice.id),
+        ),
+        due(
+            "accepted",
+            "已验收，待评价机构",
+            "从五个维度为机构评分；双盲评价，双方都提交后（或评价期结束时）一并公开",
+            _contracts(org_id, "accepted")
+            .where(unrated)
+            .order_by(Notice.evaluation_end_dt, Notice.id),
+        ),
+        due(
+            "rectification",
+            "待整改",
+            "中选机构的评价中有 2 分及以下的项目，请在公告页说明整改情况",
+            cases,
+        ),
+    ]
+
+
+def purchaser_workspace(org) -> PurchaserWorkspace:
+    """The purchaser's notices counted by state, and the ones waiting for it to act."""
+    counts = dict(
+        db.session.execute(
+            select(Notice.state, func.count())
+            .where(Notice.purchaser_org_id == org.id)
+            .group_by(Notice.state)
+        ).all()
+    )
+    publicity = due(
+        "publicity",
+        "结果公示中",
+        "公示期满且无异议待处理时自动确定中选，无需操作",
+        _mine(org.id, "publicity")
+        .options(selectinload(Notice.objections))
+        .order_by(Notice.publicity_end_dt, Notice.id),
+    )
+    return PurchaserWorkspace(
+        {s: counts[s] for s in NOTICE_STATES if counts.get(s)},
+        dues=_dues(org.id),
+        waiting=[publicity],
+    )
