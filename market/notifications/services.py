@@ -68,26 +68,34 @@ def _mail_body(org: Organisation, body: str, link: str) -> str:
 def notify(org_id: int, kind: str, title: str, body: str, link: str, dedupe_key=None):
     """Put a notification in the organisation's inbox and e-mail it (after the commit); with
     a dedupe key, only once ever. Returns the notification, or None if it was a repeat."""
-    if dedupe_key is not None:
-        seen = db.session.scalar(
-            select(Notification.id).where(Notification.dedupe_key == dedupe_key)
+    # Nothing this reads depends on rows still pending: no flush of the whole session for each
+    # notification (the runner writes thousands); the rows go in with the next flush.
+    with db.session.no_autoflush:
+        if dedupe_key is not None:
+            seen = db.session.scalar(
+                select(Notification.id).where(Notification.dedupe_key == dedupe_key)
+            )
+            pending = (
+                o
+                for o in db.session.new
+                if isinstance(o, Notification) and o.dedupe_key == dedupe_key
+            )
+            if seen is not None or next(pending, None) is not None:
+                return None
+        org = db.session.get(Organisation, org_id)
+        notification = Notification(
+            org_id=org_id,
+            kind=kind,
+            title=title,
+            body=body,
+            link=link or "",
+            dedupe_key=dedupe_key,
+            created_dt=utcnow(),
         )
-        if seen is not None:
-            return None
-    org = db.session.get(Organisation, org_id)
-    notification = Notification(
-        org_id=org_id,
-        kind=kind,
-        title=title,
-        body=body,
-        link=link or "",
-        dedupe_key=dedupe_key,
-        created_dt=utcnow(),
-    )
-    db.session.add(notification)
-    to = recipients(org)
-    if to:
-        send_mail_after_commit(to, f"【网上中介超市】{title}", _mail_body(org, body, link))
+        db.session.add(notification)
+        to = recipients(org)
+        if to:
+            send_mail_after_commit(to, f"【网上中介超市】{title}", _mail_body(org, body, link))
     return notification
 
 
