@@ -4,7 +4,7 @@ request, one-button actions, and the notice page, whose panels each module contr
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from ..core.errors import NotAllowed, ServiceError
+from ..core.errors import NotAllowed, ServiceError, apply_to_form
 from ..extensions import db
 from . import services
 from .states import party_of
@@ -61,3 +61,20 @@ def action(notice_id, do, success):
         db.session.commit()
         flash(success, "success")
     return redirect(url_for("procurement.detail", notice_id=notice.id))
+
+
+def form_action(notice, form, form_name, do, success, anchor="", **context):
+    """A notice form's POST: validate → do(form) → one commit → flash → back to the notice; a
+    refusal puts the service's message on the form and shows the page again (422)."""
+    if form.validate_on_submit():
+        try:
+            do(form)
+        except NotAllowed:
+            raise
+        except ServiceError as err:
+            apply_to_form(form, err)
+        else:
+            db.session.commit()
+            flash(success, "success")
+            return redirect(url_for("procurement.detail", notice_id=notice.id) + anchor)
+    return render_detail(notice, **{form_name: form}, **context), 422

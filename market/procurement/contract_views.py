@@ -8,7 +8,7 @@ from ..core.auth import role_required
 from ..core.errors import NotAllowed, ServiceError, apply_to_form
 from ..extensions import db
 from . import services
-from .blueprint import action, bp, detail_panel, notice_or_404, render_detail
+from .blueprint import action, bp, detail_panel, form_action, notice_or_404, render_detail
 from .contract_forms import (
     RATING_FORMS,
     AgencyRatingForm,
@@ -98,20 +98,13 @@ def sign(notice_id):
 def deliver(notice_id):
     notice = notice_or_404(notice_id)
     form = DeliverForm()
-    if form.validate_on_submit():
-        try:
-            services.mark_delivered(
-                current_user, notice, form.note.data or "", uploads_of(form.files, "deliverable")
-            )
-        except NotAllowed:
-            raise
-        except ServiceError as err:
-            apply_to_form(form, err)
-        else:
-            db.session.commit()
-            flash("已提交交付，等待采购人验收", "success")
-            return _back(notice.id)
-    return render_detail(notice, deliver_form=form), 422
+
+    def do(form):
+        services.mark_delivered(
+            current_user, notice, form.note.data or "", uploads_of(form.files, "deliverable")
+        )
+
+    return form_action(notice, form, "deliver_form", do, "已提交交付，等待采购人验收")
 
 
 def _rates():
@@ -131,19 +124,18 @@ def accept(notice_id):
             "已验收。请在评价期内为服务机构评分",
         )
     notice = notice_or_404(notice_id)
-    if form.validate_on_submit():
+
+    def do(form):
         scores = {key: getattr(form, key).data for key in RATING_DIMENSIONS}
-        try:
-            services.accept_and_evaluate(current_user, notice, scores, form.comment.data or "")
-        except NotAllowed:
-            raise
-        except ServiceError as err:
-            apply_to_form(form, err)
-        else:
-            db.session.commit()
-            flash("已验收并提交评价。双方评价均提交后（或评价期结束时）一并公开", "success")
-            return _back(notice.id)
-    return render_detail(notice, accept_form=form), 422
+        services.accept_and_evaluate(current_user, notice, scores, form.comment.data or "")
+
+    return form_action(
+        notice,
+        form,
+        "accept_form",
+        do,
+        "已验收并提交评价。双方评价均提交后（或评价期结束时）一并公开",
+    )
 
 
 @bp.route("/notices/<int:notice_id>/return", methods=["POST"])
@@ -151,18 +143,11 @@ def accept(notice_id):
 def return_delivery(notice_id):
     notice = notice_or_404(notice_id)
     form = ReturnForm()
-    if form.validate_on_submit():
-        try:
-            services.return_delivery(current_user, notice, form.reason.data or "")
-        except NotAllowed:
-            raise
-        except ServiceError as err:
-            apply_to_form(form, err)
-        else:
-            db.session.commit()
-            flash("已退回成果，等待机构修改后重新交付", "success")
-            return _back(notice.id)
-    return render_detail(notice, return_form=form), 422
+
+    def do(form):
+        services.return_delivery(current_user, notice, form.reason.data or "")
+
+    return form_action(notice, form, "return_form", do, "已退回成果，等待机构修改后重新交付")
 
 
 @bp.route("/notices/<int:notice_id>/evaluate", methods=["POST"])
@@ -173,19 +158,18 @@ def evaluate(notice_id):
     if form_class is None:
         raise NotAllowed("只有合同双方可以评价")
     form = form_class()
-    if form.validate_on_submit():
+
+    def do(form):
         scores = {key: getattr(form, key).data for key in RATING_DIMENSIONS}
-        try:
-            services.evaluate(current_user, notice, scores, form.comment.data or "")
-        except NotAllowed:
-            raise
-        except ServiceError as err:
-            apply_to_form(form, err)
-        else:
-            db.session.commit()
-            flash("评价已提交。双方评价均提交后（或评价期结束时）一并公开", "success")
-            return _back(notice.id)
-    return render_detail(notice, evaluation_form=form), 422
+        services.evaluate(current_user, notice, scores, form.comment.data or "")
+
+    return form_action(
+        notice,
+        form,
+        "evaluation_form",
+        do,
+        "评价已提交。双方评价均提交后（或评价期结束时）一并公开",
+    )
 
 
 @bp.route("/notices/<int:notice_id>/terminate", methods=["POST"])
@@ -193,15 +177,8 @@ def evaluate(notice_id):
 def terminate(notice_id):
     notice = notice_or_404(notice_id)
     form = TerminateForm()
-    if form.validate_on_submit():
-        try:
-            services.terminate_contract(current_user, notice, form.reason.data or "")
-        except NotAllowed:
-            raise
-        except ServiceError as err:
-            apply_to_form(form, err)
-        else:
-            db.session.commit()
-            flash("已中止服务，中止原因已公开", "success")
-            return _back(notice.id)
-    return render_detail(notice, terminate_form=form), 422
+
+    def do(form):
+        services.terminate_contract(current_user, notice, form.reason.data or "")
+
+    return form_action(notice, form, "terminate_form", do, "已中止服务，中止原因已公开")
