@@ -247,7 +247,9 @@ def _run(app, url, total, profile=False):
         ran = time.perf_counter() - started
         if profiler:
             profiler.disable()
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+            pstats.Stats(profiler).sort_stats(
+                os.environ.get("PROFILE_SORT", "cumulative")
+            ).print_stats(40)
         mail_started = time.perf_counter()
         sent, _ = deliver_outbox()
         delivered = time.perf_counter() - mail_started

@@ -10,9 +10,10 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cache
 
+from sqlalchemy import bindparam, inspect, select, update
 from sqlalchemy import event as sa_event
-from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session
 
 from ..extensions import db
@@ -134,6 +135,18 @@ def _forget_head(session, transaction):
         session.info.pop(HEAD_KEY, None)
 
 
+@cache
+def _statements():
+    events, heads = AuditEvent.__table__, AuditChainHead.__table__
+    return (
+        events.insert(),
+        update(events).where(events.c.id == bindparam("event_id")).values(hash=bindparam("digest")),
+        update(heads)
+        .where(heads.c.id == bindparam("head_id"))
+        .values(last_event_id=bindparam("event_id"), last_hash=bindparam("digest")),
+    )
+
+
 @dataclass(frozen=True)
 class RecordedEvent:
     """What record_event() appended: its id and its place in the chain."""
@@ -174,17 +187,14 @@ def record_event(
         "prev_hash": head["last_hash"],
     }
     # Core statements, not the ORM: no flush of the whole session for each event (the runner
-    # appends tens of thousands), and nothing the ORM could later update.
+    # appends tens of thousands), and nothing the ORM could later update. Built once and run
+    # with parameters: building a statement per event costs more than running it.
+    insert_event, set_hash, move_head = _statements()
     conn = db.session.connection()
-    events, heads = AuditEvent.__table__, AuditChainHead.__table__
-    event_id = conn.execute(events.insert().values(**values)).inserted_primary_key[0]
+    event_id = conn.execute(insert_event, values).inserted_primary_key[0]
     digest = event_hash({**values, "id": event_id})  # the id is part of the hash
-    conn.execute(update(events).where(events.c.id == event_id).values(hash=digest))
-    conn.execute(
-        update(heads)
-        .where(heads.c.id == head["id"])
-        .values(last_event_id=event_id, last_hash=digest)
-    )
+    conn.execute(set_hash, {"event_id": event_id, "digest": digest})
+    conn.execute(move_head, {"head_id": head["id"], "event_id": event_id, "digest": digest})
     head.update(last_event_id=event_id, last_hash=digest)
     return RecordedEvent(event_id, digest, values["prev_hash"])
 
