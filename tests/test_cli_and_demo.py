@@ -237,7 +237,9 @@ def test_demo_logins_have_something_to_do_and_their_pages_render(app, db):
         if notice.selections:
             paths += [f"/notices/{notice.id}/draw", f"/notices/{notice.id}/commitments"]
         for path in paths:
-            assert anonymous.get(path).status_code == (404 if notice.state == "draft" else 200)
+            # Never published (drafts, and drafts cancelled): never public.
+            expected = 404 if notice.published_dt is None else 200
+            assert anonymous.get(path).status_code == expected
 
 
 def test_demo_storefronts_have_qualifications_practitioners_and_past_performance(app, db):

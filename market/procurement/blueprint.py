@@ -27,11 +27,12 @@ def paginate(stmt):
 
 
 def notice_or_404(notice_id):
-    """The notice, brought up to date; drafts exist only for their purchaser."""
+    """The notice, brought up to date; one never published (a draft, or a draft cancelled)
+    exists only for its purchaser."""
     notice = services.load_notice(notice_id)
     if notice is None:
         abort(404)
-    if notice.state == "draft" and party_of(notice, current_user) != "purchaser":
+    if notice.published_dt is None and party_of(notice, current_user) != "purchaser":
         abort(404)
     # A deadline applied while loading is committed with the request's one commit; if the
     # request fails instead, the next read applies it again (apply_due is idempotent).

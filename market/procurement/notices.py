@@ -319,7 +319,8 @@ def listed(stmt):
 def public_notices_query(state=None, item_id=None):
     stmt = listed(
         select(Notice)
-        .where(Notice.state != "draft")
+        # Never-published notices (drafts, and drafts cancelled) were never public.
+        .where(Notice.published_dt.is_not(None))
         .order_by(Notice.published_dt.desc(), Notice.id.desc())
     )
     if state:

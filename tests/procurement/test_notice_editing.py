@@ -397,3 +397,13 @@ def test_republishing_rechecks_the_invitation(app, make, db):
     response = owner.post(f"/notices/{failed.id}/republish", follow_redirects=True)
     assert "不能直接邀请「重庆受邀环评有限公司」" in response.get_data(as_text=True)
     assert services.republished_as(failed) is None
+
+
+def test_a_draft_cancelled_before_publication_never_becomes_public(client, auth, make):
+    buyer = make.purchaser()
+    draft = make.notice(buyer, publish=False, title="从未发布的采购草稿")
+    services.cancel_notice(buyer, draft, "项目取消")
+    assert client.get(f"/notices/{draft.id}").status_code == 404
+    assert "从未发布的采购草稿" not in client.get("/notices/").get_data(as_text=True)
+    auth.login(buyer)
+    assert client.get(f"/notices/{draft.id}").status_code == 200  # its purchaser still sees it
