@@ -10,10 +10,19 @@ from ..agencies import services as agencies
 from ..agencies.models import Agency, Document, Qualification
 from ..core.clock import local_today
 from ..extensions import db
-from ..procurement.contract_models import Contract, Evaluation, Rectification
+from ..procurement.contract_models import Contract, Evaluation
 from ..procurement.models import Bid, Notice, Objection
 from ..procurement.services import listed, opportunities_query
-from .lists import LONG_LIST, SHORT_LIST, Due, count_of, due, first_rows, working_days_left
+from .lists import (
+    LONG_LIST,
+    SHORT_LIST,
+    Due,
+    count_of,
+    due,
+    first_rows,
+    open_rectifications,
+    working_days_left,
+)
 
 #: the contractor's side of a contract, from award (signing) to the purchaser's evaluation
 CONTRACT_STATES = ("awarded", "contracted", "delivered", "accepted", "evaluated")
@@ -103,16 +112,7 @@ def _dues(org_id) -> list[Due]:
         .order_by(Notice.deadline_dt, Bid.id)
     )
     unrated = ~Contract.evaluations.any(Evaluation.direction == "of_purchaser")
-    cases = (
-        select(Rectification)
-        .where(Rectification.org_id == org_id, Rectification.status == "open")
-        .options(
-            selectinload(Rectification.evaluation)
-            .selectinload(Evaluation.contract)
-            .selectinload(Contract.notice)
-        )
-        .order_by(Rectification.opened_dt, Rectification.id)
-    )
+    cases = open_rectifications(org_id)
     return [
         due(
             "reconfirm",

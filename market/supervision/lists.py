@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from ..core.clock import local_today, to_local
 from ..core.workdays import working_days_after
 from ..extensions import db
+from ..procurement.contract_models import Contract, Evaluation, Rectification
 
 #: how many rows each short list shows; the counts beside them are always complete
 SHORT_LIST = 5
@@ -49,3 +51,17 @@ def due(key: str, title: str, hint: str, stmt, limit: int = SHORT_LIST) -> Due:
 def working_days_left(deadlines: list[datetime], today: date | None = None) -> list[int]:
     """For each deadline, the working days after today up to and including its local date."""
     return working_days_after(today or local_today(), [to_local(d).date() for d in deadlines])
+
+
+def open_rectifications(org_id: int):
+    """The organisation's rectification cases still waiting for its answer, oldest first."""
+    return (
+        select(Rectification)
+        .where(Rectification.org_id == org_id, Rectification.status == "open")
+        .options(
+            selectinload(Rectification.evaluation)
+            .selectinload(Evaluation.contract)
+            .selectinload(Contract.notice)
+        )
+        .order_by(Rectification.opened_dt, Rectification.id)
+    )

@@ -7,11 +7,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..procurement.contract_models import Contract, Evaluation, Rectification
+from ..procurement.contract_models import Contract, Evaluation
 from ..procurement.models import Notice, Objection
 from ..procurement.services import listed
 from ..procurement.states import NOTICE_STATES
-from .lists import Due, due
+from .lists import Due, due, open_rectifications
 
 
 @dataclass
@@ -63,16 +63,7 @@ def _dues(org_id) -> list[Due]:
         .order_by(Objection.created_dt, Objection.id)
     )
     unrated = ~Contract.evaluations.any(Evaluation.direction == "of_agency")
-    cases = (
-        select(Rectification)
-        .where(Rectification.org_id == org_id, Rectification.status == "open")
-        .options(
-            selectinload(Rectification.evaluation)
-            .selectinload(Evaluation.contract)
-            .selectinload(Contract.notice)
-        )
-        .order_by(Rectification.opened_dt, Rectification.id)
-    )
+    cases = open_rectifications(org_id)
     return [
         due(
             "draft",
