@@ -1,6 +1,7 @@
 """网上中介超市: the application factory."""
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import load_config
 from .extensions import bootstrap, csrf, db, login_manager, migrate
@@ -15,6 +16,10 @@ def create_app(test_config=None):
         static_folder="../static",
     )
     load_config(app, test_config)
+    if app.config["PROXY_COUNT"]:
+        # Behind a reverse proxy, the client's address (recorded with each quote and compared
+        # by the risk alerts) is in X-Forwarded-For, set by that many trusted proxies.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=1)
 
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True)
@@ -22,9 +27,19 @@ def create_app(test_config=None):
     bootstrap.init_app(app)
     login_manager.init_app(app)
 
-    from . import accounts, agencies, catalogue, core, notifications, procurement, supervision
+    from . import (
+        accounts,
+        agencies,
+        catalogue,
+        core,
+        credit,
+        notifications,
+        procurement,
+        supervision,
+    )
 
-    for module in (core, accounts, catalogue, agencies, procurement, notifications, supervision):
+    modules = (core, accounts, catalogue, agencies, procurement, credit, notifications, supervision)
+    for module in modules:
         module.init_app(app)
 
     from .cli import market_cli

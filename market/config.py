@@ -13,6 +13,7 @@ class DefaultConfig:
     BOOTSTRAP_BTN_STYLE = "primary"
     TIMEZONE = "Asia/Shanghai"
     PER_PAGE = 20
+    PROXY_COUNT = 0  # trusted reverse proxies in front (X-Forwarded-For); 0 = none
     BID_MIN_WORKING_DAYS = 3
     PUBLICITY_WORKING_DAYS = 3
     PASSWORD_MIN_LENGTH = 8
@@ -34,6 +35,21 @@ class DefaultConfig:
     ACCEPTANCE_WORKING_DAYS = 10  # then the deliverable is accepted automatically
     EVALUATION_WORKING_DAYS = 3  # double-blind: both shown when both are in or this ends
     DEADLINE_REMINDER_WORKING_DAYS = 1
+    # Credit (DESIGN §2.6)
+    CREDIT_RESPONSE_WORKING_DAYS = 3  # the party's statement (陈述申辩) after a report
+    CREDIT_PUBLISH_WORKING_DAYS = 7  # a confirmed record is disclosed (双公示) within this
+    CREDIT_APPEAL_WORKING_DAYS = 15  # appeal (复核) after the decision
+    # Minimum publication before a repair (信用修复) may be asked for, by severity, in months
+    # (2025 NDRC credit-repair measures: general 3 months, serious 1 year); capped at the
+    # criterion's publication period.
+    CREDIT_MIN_PUBLICATION_MONTHS = {"general": 3, "major": 3, "serious": 12}
+    CREDIT_EVALUATION_MONTHS = 12  # evaluations counted in the score
+    CREDIT_RED_LIST_BONUS = 5
+    CREDIT_POOR_EVALUATION = 60  # an evaluation below this (of 100) is reported (A13)
+    INSPECTION_RATES = {"A": 0.05, "B": 0.10, "C": 0.20, "D": 1.00}
+    # Risk alerts: two quotes on one notice within this many basis points (1/100 %) of the
+    # lower one are "near-identical" (50 = 0.5%)
+    RISK_NEAR_QUOTE_BP = 50
 
 
 def load_config(app, test_config=None):

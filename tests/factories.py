@@ -59,11 +59,12 @@ def registration(kind="agency", **overrides):
         kind=kind,
         org_name=f"测试{'机构' if kind == 'agency' else '采购单位'}{n}有限公司",
         uscc=uscc(n),
-        legal_representative="张三",
+        # distinct people and phones: shared ones are what risk alerts look for
+        legal_representative=f"法人{n}",
         region="重庆市渝北区",
         address="重庆市渝北区金开大道1号",
         contact_name=f"联系人{n}",
-        contact_phone="13800138000",
+        contact_phone=f"138{n:08d}",
         email=f"user{n}@example.cn",
         password=PASSWORD,
         commitment_signed=True,
@@ -335,3 +336,39 @@ def evaluated_notice(agency_scores=None, purchaser_scores=None):
     procurement.evaluate(buyer, n, agency_scores or GOOD_SCORES, "成果扎实")
     procurement.evaluate(winner, n, purchaser_scores or GOOD_SCORES, "配合顺畅")
     return n, buyer, winner
+
+
+# --- credit: conduct records ------------------------------------------------------------------
+
+
+def credit_regulator(department="生态环境部门"):
+    """A regulator of the department that approves ZJ012 (by default)."""
+    return staff("regulator", department)
+
+
+def conduct_report(agency_user=None, code="A05", regulator=None, facts="中选后未按期签订合同"):
+    """A record a regulator reported against an agency (its department: 生态环境部门):
+    (record, regulator, agency user)."""
+    from market.credit.records import ReportData, report
+
+    agency_user = agency_user or agency()
+    regulator = regulator or credit_regulator()
+    record = report(
+        regulator,
+        ReportData(subject_org_id=agency_user.organisation.id, code=code, facts=facts),
+    )
+    return record, regulator, agency_user
+
+
+def confirmed_record(code="A05", agency_user=None, number="生环信决〔2026〕1号", publish=True):
+    """A record confirmed (and disclosed) after the response window passed:
+    (record, regulator, agency user). The clock is left just after the response window."""
+    from market.core import clock
+    from market.credit import records
+
+    record, regulator, agency_user = conduct_report(agency_user, code)
+    clock.freeze(record.response_due_dt + timedelta(minutes=1))
+    records.decide(regulator, record.id, "confirmed", number, "事实清楚")
+    if publish:
+        records.publish(regulator, record.id)
+    return record, regulator, agency_user

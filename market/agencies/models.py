@@ -37,6 +37,10 @@ class Agency(db.Model):
     credit_grade: Mapped[str] = mapped_column(String(1), default="A")
     suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     blacklisted: Mapped[bool] = mapped_column(default=False)
+    #: when the blacklisting ends (its publication period); None with blacklisted: indefinite
+    blacklisted_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: why the agency is suspended or blacklisted (criterion, decision number), shown to it
+    standing_reason: Mapped[str] = mapped_column(String(300), default="")
     # Running totals of evaluations, kept by the contract_evaluated listener.
     rating_count: Mapped[int] = mapped_column(default=0)
     rating_quality: Mapped[int] = mapped_column(default=0)
@@ -212,6 +216,7 @@ DOCUMENT_KINDS = {
     "objection": "异议材料",
     "contract": "合同文本",
     "deliverable": "成果文件",
+    "evidence": "信用记录材料",
     "other": "其他材料",
 }
 

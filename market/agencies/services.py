@@ -35,19 +35,30 @@ def agency_of(user) -> Agency:
 
 
 def can_bid(agency: Agency, now=None) -> tuple[bool, str]:
-    """Whether the agency may respond to notices now, and if not, why and until when."""
+    """Whether the agency may respond to notices now, and if not, why and until when.
+
+    The measures lift by themselves: a blacklisting or suspension whose end has passed no
+    longer blocks, even before the nightly recompute clears it."""
     now = now or utcnow()
-    if agency.blacklisted:
-        return False, "该机构已被列入严重失信名单，不能参与投标"
+    reason = f"（{agency.standing_reason}）" if agency.standing_reason else ""
+    if agency.blacklisted and (agency.blacklisted_until is None or agency.blacklisted_until > now):
+        until = (
+            f"，至 {to_local(agency.blacklisted_until):%Y-%m-%d} 止"
+            if agency.blacklisted_until
+            else ""
+        )
+        return False, f"该机构已被列入严重失信名单，不能参与投标{reason}{until}"
     if agency.suspended_until and agency.suspended_until > now:
         until = to_local(agency.suspended_until).strftime("%Y-%m-%d")
-        return False, f"该机构被暂停参与投标，至 {until} 止"
+        return False, f"该机构被暂停参与投标{reason}，至 {until} 止"
     return True, ""
 
 
-def credit_factor(agency: Agency) -> float:
-    """Credit as a ranking multiplier in [0.5, 1.0]: 0.5 + score/200."""
-    return 0.5 + agency.credit_score / 200
+def credit_factor(standing: "Agency | int") -> float:
+    """The one credit factor search ranking and selection use, in [0.5, 1.0]:
+    0.5 + score / 200 (an agency, or a score). See docs/credit.md."""
+    score = standing if isinstance(standing, int) else standing.credit_score
+    return 0.5 + score / 200
 
 
 @dataclass

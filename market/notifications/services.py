@@ -23,6 +23,7 @@ KIND_LABELS = {
     "evaluate": "评价",
     "ended": "项目终止",
     "due_soon": "期限提醒",
+    "credit": "信用记录",
 }
 
 

@@ -1,7 +1,7 @@
 """Quoting on a notice (with its receipt), choosing the winner, technical scores, and the
 public pages of the opening (commitments) and of the selection (draw and its re-run)."""
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..agencies.documents import library
@@ -93,7 +93,9 @@ def bid(notice_id):
     form = BidForm()
     if form.validate_on_submit():
         try:
-            services.submit_bid(current_user, notice, *_bid_arguments(form))
+            services.submit_bid(
+                current_user, notice, *_bid_arguments(form), ip=request.remote_addr or ""
+            )
         except ServiceError as err:
             apply_to_form(form, err)
         else:
@@ -110,7 +112,9 @@ def reconfirm(notice_id):
     form = BidForm()
     if form.validate_on_submit():
         try:
-            services.reconfirm_bid(current_user, notice, *_bid_arguments(form))
+            services.reconfirm_bid(
+                current_user, notice, *_bid_arguments(form), ip=request.remote_addr or ""
+            )
         except ServiceError as err:
             apply_to_form(form, err)
         else:

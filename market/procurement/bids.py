@@ -164,6 +164,11 @@ def _check_open(user, notice: Notice):
     return agency
 
 
+def _address(ip: str | None) -> str:
+    """The quoting address as stored (an IPv6 address is at most 45 characters)."""
+    return (ip or "").strip()[:45]
+
+
 def _seal(bid: Bid) -> None:
     """A fresh nonce and the commitment over the bid as stored."""
     bid.nonce = secrets.token_hex(16)
@@ -172,11 +177,19 @@ def _seal(bid: Bid) -> None:
 
 
 def submit_bid(
-    user, notice: Notice, amount_fen: int | None, plan: str, qualification_ids=(), document_ids=()
+    user,
+    notice: Notice,
+    amount_fen: int | None,
+    plan: str,
+    qualification_ids=(),
+    document_ids=(),
+    *,
+    ip: str = "",
 ) -> Bid:
     """Submit a sealed quote (or a registration, for fixed-price methods) before the
     deadline, within [floor, ceiling], one per agency, citing the agency's own usable
-    qualifications for the item and documents from its library; returns it with its receipt."""
+    qualifications for the item and documents from its library; returns it with its receipt.
+    `ip` is the address the quote came from (risk alerts compare it across bidders)."""
     agency = _check_open(user, notice)
     own = next((b for b in notice.bids if b.agency_org_id == agency.org_id), None)
     if own is not None and own.status == "invalidated":
@@ -195,6 +208,7 @@ def submit_bid(
         notice_revision=notice.revision,
         qualifications=qualifications,
         documents=documents,
+        submitted_ip=_address(ip),
     )
     db.session.add(bid)
     _seal(bid)
@@ -206,10 +220,17 @@ def submit_bid(
 
 
 def reconfirm_bid(
-    user, notice: Notice, amount_fen: int | None, plan: str, qualification_ids=(), document_ids=()
+    user,
+    notice: Notice,
+    amount_fen: int | None,
+    plan: str,
+    qualification_ids=(),
+    document_ids=(),
+    *,
+    ip: str = "",
 ) -> Bid:
     """Confirm a bid invalidated by an edit of the notice, for the current revision: same
-    checks as a new bid, a new nonce and commitment."""
+    checks as a new bid, a new nonce and commitment, and the address it came from now."""
     agency = _check_open(user, notice)
     bid = next((b for b in notice.bids if b.agency_org_id == agency.org_id), None)
     if bid is None:
@@ -226,6 +247,7 @@ def reconfirm_bid(
     bid.status = "submitted"
     bid.submitted_by_id = user.id
     bid.submitted_dt = utcnow()
+    bid.submitted_ip = _address(ip)
     _seal(bid)
     record_event(
         "bid",

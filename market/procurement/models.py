@@ -233,6 +233,8 @@ class Bid(db.Model):
     commitment: Mapped[str] = mapped_column(String(64), default="")
     #: the purchaser's technical score 0–100 (scored evaluation only)
     technical_score: Mapped[int | None]
+    #: the address the quote came from (risk alerts compare bidders of one notice)
+    submitted_ip: Mapped[str] = mapped_column(String(45), default="")
 
     notice: Mapped[Notice] = relationship(back_populates="bids")
     agency: Mapped[Organisation] = relationship()

@@ -127,4 +127,11 @@ def transition(notice, to_state, actor=None, at=None, **data):
         data=data,
         occurred_dt=notice.state_changed_dt,
     )
-    notice_transitioned.send(notice, from_state=from_state, to_state=to_state, actor=actor)
+    notice_transitioned.send(
+        notice,
+        from_state=from_state,
+        to_state=to_state,
+        actor=actor,
+        at=notice.state_changed_dt,
+        data=data,
+    )

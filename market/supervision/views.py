@@ -3,6 +3,7 @@ from flask_login import current_user, login_required
 
 from ..agencies.models import QUALIFICATION_STATES
 from ..core.auth import role_required
+from ..core.clock import utcnow
 from ..extensions import db
 from ..procurement.runner import run_due
 from ..procurement.states import NOTICE_STATES
@@ -36,6 +37,7 @@ def dashboard():
         org=org,
         ws=workspace,
         states=NOTICE_STATES,
+        now=utcnow(),
     )
 
 

@@ -12,6 +12,9 @@ from sqlalchemy.orm import selectinload
 from ..agencies.models import Agency, Qualification
 from ..agencies.qualifications import pending_for_department
 from ..catalogue.models import ServiceItem
+from ..credit.inspection_models import Inspection, InspectionPlan
+from ..credit.lists import awaiting
+from ..credit.risk_models import RiskAlert
 from ..extensions import db
 from ..procurement.models import Notice, Objection
 from ..procurement.services import lottery_share, rectification_rates
@@ -30,6 +33,10 @@ class RegulatorWorkspace:
     pending: list[Qualification] = field(default_factory=list)
     objections_count: int = 0
     objections: list[Objection] = field(default_factory=list)
+    #: conduct records to act on, by kind (credit.lists.awaiting)
+    credit: dict = field(default_factory=dict)
+    open_alerts: int = 0
+    pending_inspections: int = 0
 
 
 def regulator_workspace(org) -> RegulatorWorkspace:
@@ -62,6 +69,15 @@ def regulator_workspace(org) -> RegulatorWorkspace:
         .options(selectinload(Objection.notice), selectinload(Objection.objector))
         .order_by(Objection.created_dt, Objection.id),
         LONG_LIST,
+    )
+    workspace.credit = awaiting(department)
+    workspace.open_alerts = count_of(
+        select(RiskAlert).where(RiskAlert.department == department, RiskAlert.status == "open")
+    )
+    workspace.pending_inspections = count_of(
+        select(Inspection)
+        .join(InspectionPlan)
+        .where(InspectionPlan.department == department, Inspection.result == "pending")
     )
     return workspace
 

@@ -1,0 +1,66 @@
+"""An agency's credit page (信用档案): its score explained line by line, its measures, its
+history as a chart and its disclosed records; and the panel its storefront shows."""
+
+from flask import abort, render_template
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
+
+from ..agencies.models import Agency
+from ..core.clock import utcnow
+from ..extensions import db
+from .blueprint import bp
+from .chart import score_chart
+from .disclosure import disclosed_condition
+from .models import ConductRecord
+from .standing import history_of, standing_of
+
+
+def _sees_everything(org_id: int) -> bool:
+    org = getattr(current_user, "organisation", None) if current_user.is_authenticated else None
+    return org is not None and (org.id == org_id or org.kind in ("regulator", "operator"))
+
+
+def disclosed_ids(org_id: int, now) -> set[int]:
+    """The agency's records the public may see: confirmed, disclosed, publication running."""
+    return set(
+        db.session.scalars(
+            select(ConductRecord.id).where(
+                ConductRecord.subject_org_id == org_id, disclosed_condition(now)
+            )
+        )
+    )
+
+
+@bp.route("/agencies/<int:org_id>")
+def agency(org_id):
+    agency = db.session.get(Agency, org_id)
+    if agency is None:
+        abort(404)
+    now = utcnow()
+    standing = standing_of(org_id, now)
+    history = history_of(org_id)
+    return render_template(
+        "credit/agency.html",
+        agency=agency,
+        standing=standing,
+        now=now,
+        full=_sees_everything(org_id),
+        disclosed=disclosed_ids(org_id, now),
+        chart=score_chart(history, agency.organisation.created_dt, standing.score, now),
+        history=history,
+    )
+
+
+def profile_panel(org_id: int) -> Markup:
+    """The credit block on an agency's storefront: warnings in force and a link to the page."""
+    now = utcnow()
+    standing = standing_of(org_id, now)
+    return Markup(
+        render_template(
+            "credit/_profile_panel.html",
+            org_id=org_id,
+            standing=standing,
+            disclosed=disclosed_ids(org_id, now),
+        )
+    )

@@ -1,0 +1,193 @@
+"""Violation criteria: the versions in force, revisions by regulators, loading a revised list."""
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from ..core.audit import record_event
+from ..core.clock import utcnow
+from ..core.errors import NotAllowed, ServiceError
+from ..extensions import db
+from .models import MEASURES, PARTIES, SEVERITIES, ViolationCriterion
+
+DEFAULT_CSV = Path(__file__).parent / "data" / "violation_criteria.csv"
+FIELDS = (
+    "party",
+    "behaviour",
+    "severity",
+    "deduction",
+    "measure",
+    "suspend_months",
+    "publish_months",
+)
+
+
+@dataclass
+class CriterionData:
+    code: str
+    party: str
+    behaviour: str
+    severity: str
+    deduction: int
+    measure: str
+    suspend_months: int
+    publish_months: int
+    change_note: str = ""
+
+
+def in_force(party: str | None = None) -> list[ViolationCriterion]:
+    """The criteria in force (one version per code), by code."""
+    query = select(ViolationCriterion).where(ViolationCriterion.retired_dt.is_(None))
+    if party:
+        query = query.where(ViolationCriterion.party == party)
+    return db.session.scalars(query.order_by(ViolationCriterion.code)).all()
+
+
+def current(code: str) -> ViolationCriterion:
+    """The version of `code` in force, or a ServiceError."""
+    criterion = db.session.scalar(
+        select(ViolationCriterion).where(
+            ViolationCriterion.code == code.strip().upper(),
+            ViolationCriterion.retired_dt.is_(None),
+        )
+    )
+    if criterion is None:
+        raise ServiceError(f"认定标准「{code}」不存在或已废止", "criterion")
+    return criterion
+
+
+def history(code: str) -> list[ViolationCriterion]:
+    """Every version of a criterion, newest first."""
+    return db.session.scalars(
+        select(ViolationCriterion)
+        .where(ViolationCriterion.code == code)
+        .order_by(ViolationCriterion.version.desc())
+    ).all()
+
+
+def check_criterion(data: CriterionData) -> None:
+    """Refuse an inconsistent criterion with a message for the field at fault."""
+    if not data.code.strip() or len(data.code.strip()) > 10:
+        raise ServiceError("请填写 10 个字符以内的标准编号", "code")
+    if data.party not in PARTIES:
+        raise ServiceError("请选择适用对象", "party")
+    if not data.behaviour.strip():
+        raise ServiceError("请填写行为描述", "behaviour")
+    if data.severity not in SEVERITIES:
+        raise ServiceError("请选择严重程度", "severity")
+    if not 0 <= data.deduction <= 100:
+        raise ServiceError("扣分应为 0–100", "deduction")
+    if data.measure not in MEASURES:
+        raise ServiceError("请选择处理措施", "measure")
+    if data.measure == "suspend" and not 1 <= data.suspend_months <= 60:
+        raise ServiceError("暂停参与投标的期限应为 1–60 个月", "suspend_months")
+    if data.measure != "suspend" and data.suspend_months:
+        raise ServiceError("只有「暂停参与投标」需要填写暂停期限", "suspend_months")
+    if data.party == "purchaser" and data.measure != "warning":
+        raise ServiceError("对采购人的处理措施只能是警示", "measure")
+    if not 1 <= data.publish_months <= 60:
+        raise ServiceError("公示期限应为 1–60 个月", "publish_months")
+
+
+def _require_keeper(user) -> None:
+    org = getattr(user, "organisation", None) if user is not None else None
+    if user is not None and (org is None or org.kind not in ("regulator", "operator")):
+        raise NotAllowed("只有监管部门可以维护认定标准")
+
+
+def save_criterion(user, data: CriterionData) -> ViolationCriterion:
+    """Add a criterion, or revise one: the revision becomes a new version and the old one is
+    retired (records keep the version they were judged under). Unchanged: nothing happens."""
+    _require_keeper(user)
+    data.code = data.code.strip().upper()
+    data.behaviour = data.behaviour.strip()
+    check_criterion(data)
+    now = utcnow()
+    old = db.session.scalar(
+        select(ViolationCriterion).where(
+            ViolationCriterion.code == data.code, ViolationCriterion.retired_dt.is_(None)
+        )
+    )
+    if old is not None:
+        if all(getattr(old, f) == getattr(data, f) for f in FIELDS):
+            return old
+        if old.party != data.party:
+            raise ServiceError("修订不能改变标准的适用对象，请另设新编号", "party")
+        if not data.change_note.strip():
+            raise ServiceError("请说明修订原因", "change_note")
+        old.retired_dt = now
+    latest = db.session.scalar(
+        select(db.func.max(ViolationCriterion.version)).where(ViolationCriterion.code == data.code)
+    )
+    if latest and old is None and not data.change_note.strip():
+        raise ServiceError("该编号曾经废止，重新启用请说明原因", "change_note")
+    criterion = ViolationCriterion(
+        code=data.code,
+        version=(latest or 0) + 1,
+        **{f: getattr(data, f) for f in FIELDS},
+        effective_dt=now,
+        change_note=data.change_note.strip() or "首次发布",
+        created_by_id=user.id if user is not None else None,
+    )
+    db.session.add(criterion)
+    db.session.flush()
+    record_event(
+        "criterion",
+        criterion.id,
+        "criterion_revised" if old is not None else "created",
+        actor=user,
+        data={"code": criterion.code, "version": criterion.version, "note": criterion.change_note},
+    )
+    return criterion
+
+
+def retire_criterion(user, code: str, note: str) -> ViolationCriterion:
+    """Withdraw a criterion (废止): no new record may cite it; old records keep it."""
+    _require_keeper(user)
+    if not note.strip():
+        raise ServiceError("请说明废止原因", "change_note")
+    criterion = current(code)
+    criterion.retired_dt = utcnow()
+    record_event(
+        "criterion", criterion.id, "retired", actor=user, data={"code": code, "note": note}
+    )
+    return criterion
+
+
+def load_criteria(path: Path = DEFAULT_CSV, user=None) -> tuple[int, int]:
+    """Load a criteria CSV: new codes are added, changed ones become new versions.
+    Returns (added, revised)."""
+    added = revised = 0
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        for line, row in enumerate(csv.DictReader(handle), start=2):
+            try:
+                data = CriterionData(
+                    code=row["code"],
+                    party=row["party"],
+                    behaviour=row["behaviour"],
+                    severity=row["severity"],
+                    deduction=int(row["deduction"]),
+                    measure=row["measure"],
+                    suspend_months=int(row["suspend_months"] or 0),
+                    publish_months=int(row["publish_months"]),
+                    change_note=row.get("change_note") or f"按 {Path(path).name} 修订",
+                )
+            except (KeyError, ValueError) as error:
+                raise ServiceError(f"第 {line} 行格式有误：{error}") from error
+            before = db.session.scalar(
+                select(ViolationCriterion.id).where(
+                    ViolationCriterion.code == data.code.strip().upper(),
+                    ViolationCriterion.retired_dt.is_(None),
+                )
+            )
+            try:
+                criterion = save_criterion(user, data)
+            except ServiceError as error:
+                raise ServiceError(f"第 {line} 行：{error.message}") from error
+            if before is None:
+                added += 1
+            elif criterion.id != before:
+                revised += 1
+    return added, revised

@@ -1,0 +1,231 @@
+"""Violation criteria (versioned), conduct records with their due process, red list entries
+and score history. Inspection plans: inspection_models.py; risk alerts: risk_models.py."""
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import Organisation, User
+from ..agencies.models import Document
+from ..core.clock import utcnow
+from ..core.types import UTCDateTime
+from ..extensions import db
+
+PARTIES = {"agency": "中介机构", "purchaser": "采购人"}
+SEVERITIES = {"general": "一般", "major": "较重", "serious": "严重"}
+MEASURES = {"warning": "警示", "suspend": "暂停参与投标", "blacklist": "清出并列入黑名单"}
+
+
+class ViolationCriterion(db.Model):
+    """One version of a criterion (违法违规行为认定标准). A change makes a new version and
+    retires the old one; a record keeps the version it was judged under."""
+
+    __tablename__ = "violation_criteria"
+    __table_args__ = (
+        UniqueConstraint("code", "version", name="uq_criterion_code_version"),
+        CheckConstraint(f"party IN {tuple(PARTIES)}", name="party"),
+        CheckConstraint(f"severity IN {tuple(SEVERITIES)}", name="severity"),
+        CheckConstraint(f"measure IN {tuple(MEASURES)}", name="measure"),
+        CheckConstraint("deduction BETWEEN 0 AND 100", name="deduction"),
+        CheckConstraint("suspend_months >= 0", name="suspend_months"),
+        CheckConstraint("publish_months > 0", name="publish_months"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(10), index=True)
+    version: Mapped[int] = mapped_column(default=1)
+    party: Mapped[str] = mapped_column(String(10))
+    behaviour: Mapped[str] = mapped_column(String(200))
+    severity: Mapped[str] = mapped_column(String(10))
+    deduction: Mapped[int]
+    measure: Mapped[str] = mapped_column(String(10))
+    suspend_months: Mapped[int] = mapped_column(default=0)
+    publish_months: Mapped[int]
+    effective_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: set when a newer version replaces this one (or the criterion is withdrawn)
+    retired_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    change_note: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    @property
+    def in_force(self) -> bool:
+        return self.retired_dt is None
+
+    @property
+    def party_label(self):
+        return PARTIES[self.party]
+
+    @property
+    def severity_label(self):
+        return SEVERITIES[self.severity]
+
+    @property
+    def measure_label(self):
+        if self.measure == "suspend":
+            return f"暂停参与投标 {self.suspend_months} 个月"
+        return MEASURES[self.measure]
+
+
+#: the due process (DESIGN §2.6); states.py holds the transition table
+RECORD_STATES = {
+    "reported": "待认定",
+    "confirmed": "已认定",
+    "dismissed_none": "不予认定（无违规）",
+    "dismissed_evidence": "不予认定（证据不足）",
+    "appealed": "复核中",
+    "revoked": "复核撤销",
+    "repair_requested": "信用修复申请中",
+    "repaired": "已修复",
+}
+SOURCES = {
+    "purchaser": "采购人投诉",
+    "regulator": "监管部门发现",
+    "system": "系统自动识别",
+    "inspection": "双随机抽查",
+    "risk_alert": "风险预警",
+}
+
+record_documents = Table(
+    "conduct_record_documents",
+    db.metadata,
+    Column("record_id", ForeignKey("conduct_records.id"), primary_key=True),
+    Column("document_id", ForeignKey("documents.id"), primary_key=True),
+    #: report (evidence), response (申辩), appeal (复核), repair (修复证明)
+    Column("stage", String(10), primary_key=True),
+)
+
+
+class ConductRecord(db.Model):
+    """A reported conduct (不良行为记录) and everything that happened to it."""
+
+    __tablename__ = "conduct_records"
+    __table_args__ = (
+        CheckConstraint(f"status IN {tuple(RECORD_STATES)}", name="status"),
+        CheckConstraint(f"source IN {tuple(SOURCES)}", name="source"),
+        CheckConstraint(f"party IN {tuple(PARTIES)}", name="party"),
+        # one system report per fact: detection may run again (runner, CLI) without repeats
+        UniqueConstraint("dedupe_key", name="uq_conduct_record_dedupe"),
+        Index("ix_conduct_records_subject_status", "subject_org_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    party: Mapped[str] = mapped_column(String(10))
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("violation_criteria.id"))
+    #: the department answerable for the record (the item's approving department)
+    department: Mapped[str] = mapped_column(String(100), index=True)
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id"), index=True)
+    source: Mapped[str] = mapped_column(String(12))
+    facts: Mapped[str] = mapped_column(Text)
+    #: objective facts the system or an alert attached (dates, event ids, amounts)
+    evidence: Mapped[dict] = mapped_column(JSON, default=dict)
+    dedupe_key: Mapped[str | None] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(20), default="reported", index=True)
+    reported_by_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reported_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    response_due_dt: Mapped[datetime] = mapped_column(UTCDateTime)
+    response_text: Mapped[str] = mapped_column(Text, default="")
+    responded_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_number: Mapped[str] = mapped_column(String(60), default="")
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    decided_dt: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: confirmed: disclosure due by (7 working days), disclosed when, shown until
+    publish_due_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    publication_end_dt: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    #: the measure's end (suspension; a blacklisting lasts the publication period)
+    measure_end_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    appeal_due_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    appeal_text: Mapped[str] = mapped_column(Text, default="")
+    appealed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: upheld or revoked
+    appeal_result: Mapped[str] = mapped_column(String(10), default="")
+    appeal_decision_number: Mapped[str] = mapped_column(String(60), default="")
+    appeal_reason: Mapped[str] = mapped_column(Text, default="")
+    appeal_decided_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the earliest a repair may be asked for (the minimum publication period)
+    repair_from_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    repair_text: Mapped[str] = mapped_column(Text, default="")
+    repair_requested_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    repair_reason: Mapped[str] = mapped_column(Text, default="")
+    repaired_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column()
+
+    __mapper_args__ = {"version_id_col": version}
+
+    subject: Mapped[Organisation] = relationship(foreign_keys=[subject_org_id])
+    criterion: Mapped[ViolationCriterion] = relationship()
+    reported_by_org: Mapped[Organisation | None] = relationship(foreign_keys=[reported_by_org_id])
+    reported_by: Mapped[User | None] = relationship(foreign_keys=[reported_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    @property
+    def status_label(self):
+        return RECORD_STATES[self.status]
+
+    @property
+    def source_label(self):
+        return SOURCES[self.source]
+
+    @property
+    def number(self):
+        return f"XY{self.reported_dt:%Y%m%d}{self.id:05d}"
+
+    def documents_at(self, stage: str) -> list[Document]:
+        return db.session.scalars(
+            db.select(Document)
+            .join(record_documents, record_documents.c.document_id == Document.id)
+            .where(record_documents.c.record_id == self.id, record_documents.c.stage == stage)
+            .order_by(Document.id)
+        ).all()
+
+
+class RedListEntry(db.Model):
+    """An agency on the red list (守信激励名单) for a period, with the bonus it earns."""
+
+    __tablename__ = "red_list_entries"
+    __table_args__ = (CheckConstraint("bonus BETWEEN 1 AND 10", name="bonus"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    decision_number: Mapped[str] = mapped_column(String(60))
+    bonus: Mapped[int] = mapped_column(default=5)
+    start_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    end_dt: Mapped[datetime] = mapped_column(UTCDateTime)
+    department: Mapped[str] = mapped_column(String(100))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: removed early (a confirmed violation, or the regulator's decision)
+    removed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removed_reason: Mapped[str] = mapped_column(Text, default="")
+
+    agency: Mapped[Organisation] = relationship()
+
+
+class ScoreSnapshot(db.Model):
+    """An agency's score and grade from a moment on (written only when they change): the
+    history the agency's credit page charts."""
+
+    __tablename__ = "credit_score_history"
+    __table_args__ = (Index("ix_score_history_agency_dt", "agency_org_id", "computed_dt"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    computed_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    score: Mapped[int]
+    grade: Mapped[str] = mapped_column(String(1))
+    #: what changed it: a record id, "expiry", "evaluation", "nightly"
+    cause: Mapped[str] = mapped_column(String(60), default="")

@@ -1,0 +1,323 @@
+"""Conduct records: reporting, the record page with each step of the due process, the lists
+(the regulator's queue with bulk confirmation and late disclosures; a party's own records)."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..accounts.models import Organisation
+from ..core.auth import role_required
+from ..core.clock import utcnow
+from ..core.errors import NotAllowed, ServiceError, apply_to_form
+from ..core.forms import BaseForm
+from ..core.models import AuditEvent
+from ..extensions import db
+from ..procurement.contract_forms import uploads_of
+from ..procurement.models import Notice
+from . import criteria, records
+from .blueprint import bp, paginate
+from .forms import (
+    AppealDecisionForm,
+    BulkConfirmForm,
+    DecideForm,
+    RepairDecisionForm,
+    RepairForm,
+    ReportForm,
+    StatementForm,
+)
+from .lists import late_disclosures, records_query
+from .models import RECORD_STATES, ConductRecord
+
+STAGES = {
+    "report": "证据材料",
+    "response": "陈述申辩材料",
+    "appeal": "复核申请材料",
+    "repair": "整改证明材料",
+}
+EVENT_LABELS = {
+    "reported": "报告不良行为",
+    "responded": "提交陈述申辩",
+    "confirmed": "认定违规",
+    "dismissed": "不予认定",
+    "published": "公示",
+    "appealed": "申请复核",
+    "appeal_upheld": "复核维持",
+    "appeal_revoked": "复核撤销",
+    "repair_requested": "申请信用修复",
+    "repair_refused": "不予修复",
+    "repaired": "信用修复",
+}
+
+
+def _record_or_404(record_id) -> ConductRecord:
+    record = db.session.get(ConductRecord, record_id)
+    if record is None or not records.can_view(record, current_user):
+        abort(404)
+    return record
+
+
+def _may_decide(record) -> bool:
+    try:
+        records.check_department(current_user, record.department)
+    except NotAllowed:
+        return False
+    return True
+
+
+def _criteria_choices(party=None):
+    return [
+        (c.code, f"{c.code} {c.behaviour}（{c.measure_label}）") for c in criteria.in_force(party)
+    ]
+
+
+def render_record(record, status=200, **forms):
+    org = current_user.organisation
+    decide_form = forms.get("decide_form") or DecideForm(code=record.criterion.code)
+    decide_form.code.choices = _criteria_choices(record.party)
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.subject_type == "conduct_record", AuditEvent.subject_id == record.id)
+        .order_by(AuditEvent.id)
+    ).all()
+    return render_template(
+        "credit/record.html",
+        record=record,
+        now=utcnow(),
+        is_subject=org is not None and org.id == record.subject_org_id,
+        may_decide=_may_decide(record),
+        documents={stage: record.documents_at(stage) for stage in STAGES},
+        stages=STAGES,
+        events=events,
+        event_labels=EVENT_LABELS,
+        respond_form=forms.get("respond_form") or StatementForm(),
+        appeal_form=forms.get("appeal_form") or StatementForm(),
+        repair_form=forms.get("repair_form") or RepairForm(),
+        decide_form=decide_form,
+        appeal_decision_form=forms.get("appeal_decision_form") or AppealDecisionForm(),
+        repair_decision_form=forms.get("repair_decision_form") or RepairDecisionForm(),
+    ), status
+
+
+@bp.route("/records/<int:record_id>")
+@login_required
+def record(record_id):
+    return render_record(_record_or_404(record_id))
+
+
+def _action(record_id, form_cls, form_name, do, success):
+    """A record form's POST: validate → do → one commit → back to the record; a refusal shows
+    the page again with the service's message on the form (422)."""
+    record = _record_or_404(record_id)
+    form = form_cls()
+    if form_name == "decide_form":
+        form.code.choices = _criteria_choices(record.party)
+    if form.validate_on_submit():
+        try:
+            do(record, form)
+        except NotAllowed:
+            raise
+        except ServiceError as err:
+            apply_to_form(form, err)
+        else:
+            db.session.commit()
+            flash(success, "success")
+            return redirect(url_for("credit.record", record_id=record.id))
+    return render_record(record, 422, **{form_name: form})
+
+
+@bp.route("/records/<int:record_id>/respond", methods=["POST"])
+@login_required
+def respond(record_id):
+    def do(record, form):
+        records.respond(current_user, record.id, form.text.data, uploads_of(form.files, "evidence"))
+
+    return _action(
+        record_id, StatementForm, "respond_form", do, "陈述申辩已提交，监管部门将据此作出决定"
+    )
+
+
+@bp.route("/records/<int:record_id>/decide", methods=["POST"])
+@role_required("regulator")
+def decide(record_id):
+    def do(record, form):
+        records.decide(
+            current_user,
+            record.id,
+            form.outcome.data or "",
+            form.decision_number.data,
+            form.reason.data,
+            code=form.code.data or None,
+        )
+
+    return _action(record_id, DecideForm, "decide_form", do, "已作出决定")
+
+
+@bp.route("/records/<int:record_id>/publish", methods=["POST"])
+@role_required("regulator")
+def publish(record_id):
+    def do(record, form):
+        records.publish(current_user, record.id)
+
+    return _action(record_id, BaseForm, "publish_form", do, "已公示")
+
+
+@bp.route("/records/<int:record_id>/appeal", methods=["POST"])
+@login_required
+def appeal(record_id):
+    def do(record, form):
+        records.appeal(current_user, record.id, form.text.data, uploads_of(form.files, "evidence"))
+
+    return _action(record_id, StatementForm, "appeal_form", do, "复核申请已提交")
+
+
+@bp.route("/records/<int:record_id>/appeal-decision", methods=["POST"])
+@role_required("regulator")
+def decide_appeal(record_id):
+    def do(record, form):
+        records.decide_appeal(
+            current_user,
+            record.id,
+            form.outcome.data or "",
+            form.decision_number.data,
+            form.reason.data,
+        )
+
+    return _action(record_id, AppealDecisionForm, "appeal_decision_form", do, "已作出复核决定")
+
+
+@bp.route("/records/<int:record_id>/repair", methods=["POST"])
+@login_required
+def request_repair(record_id):
+    def do(record, form):
+        records.request_repair(
+            current_user, record.id, form.text.data, uploads_of(form.files, "evidence")
+        )
+
+    return _action(record_id, RepairForm, "repair_form", do, "信用修复申请已提交")
+
+
+@bp.route("/records/<int:record_id>/repair-decision", methods=["POST"])
+@role_required("regulator")
+def decide_repair(record_id):
+    def do(record, form):
+        if form.outcome.data not in ("approve", "refuse"):
+            raise ServiceError("请选择修复结论", "outcome")
+        records.decide_repair(
+            current_user, record.id, form.outcome.data == "approve", form.reason.data
+        )
+
+    return _action(record_id, RepairDecisionForm, "repair_decision_form", do, "已办理信用修复申请")
+
+
+# --- lists ----------------------------------------------------------------------------------
+
+
+@bp.route("/records/")
+@login_required
+def record_list():
+    org = current_user.organisation
+    if org is None or org.kind not in ("agency", "purchaser", "regulator", "operator"):
+        abort(403)
+    status = request.args.get("status") or None
+    if status not in RECORD_STATES:
+        status = None
+    page = paginate(records_query(org, status))
+    return render_template(
+        "credit/records.html",
+        page=page,
+        status=status,
+        states=RECORD_STATES,
+        org=org,
+        late=late_disclosures(org.department) if org.kind == "regulator" else [],
+        bulk_form=BulkConfirmForm(),
+        now=utcnow(),
+    )
+
+
+@bp.route("/records/bulk-confirm", methods=["POST"])
+@role_required("regulator")
+def bulk_confirm():
+    form = BulkConfirmForm()
+    ids = [int(i) for i in request.form.getlist("record_ids") if i.isdigit()]
+    if form.validate_on_submit():
+        try:
+            confirmed, skipped = records.bulk_confirm(
+                current_user, ids, form.decision_number.data, form.reason.data
+            )
+        except ServiceError as err:
+            flash(err.message, "danger")
+        else:
+            db.session.commit()
+            if confirmed:
+                flash(
+                    f"已认定 {len(confirmed)} 条记录（{form.decision_number.data.strip()}）",
+                    "success",
+                )
+            for record_id, message in skipped:
+                flash(f"记录 {record_id} 未认定：{message}", "warning")
+    else:
+        flash("请求无效，请刷新页面后重试", "danger")
+    return redirect(url_for("credit.record_list", status="reported"))
+
+
+# --- reporting ------------------------------------------------------------------------------
+
+
+def _report_subjects(notice, org):
+    """Who can be reported on this notice: its bidders (and, by a regulator, its purchaser)."""
+    seen = {}
+    for bid in notice.bids:
+        seen.setdefault(bid.agency_org_id, bid.agency.name)
+    if org.kind == "regulator":
+        seen[notice.purchaser_org_id] = f"{notice.purchaser.name}（采购人）"
+    return [(str(k), v) for k, v in seen.items()]
+
+
+@bp.route("/report", methods=["GET", "POST"])
+@role_required("purchaser", "regulator")
+def report():
+    org = current_user.organisation
+    notice_id = request.values.get("notice_id", type=int)
+    notice = db.session.get(Notice, notice_id) if notice_id else None
+    if notice_id and notice is None:
+        abort(404)
+    if org.kind == "purchaser" and (notice is None or notice.purchaser_org_id != org.id):
+        flash("请从本单位的采购项目页面报告中选或参与机构的不良行为", "warning")
+        return redirect(url_for("procurement.my_notices"))
+    form = ReportForm(notice_id=notice_id or "")
+    form.subject_org_id.choices = [("", "请选择")] + (
+        _report_subjects(notice, org) if notice else []
+    )
+    form.code.choices = _criteria_choices("agency" if org.kind == "purchaser" else None)
+    if form.validate_on_submit():
+        try:
+            record = records.report(current_user, _report_data(form, notice))
+        except NotAllowed:
+            raise
+        except ServiceError as err:
+            apply_to_form(form, err)
+        else:
+            db.session.commit()
+            flash("已报告，被报告单位将收到通知并可在 3 个工作日内陈述申辩", "success")
+            return redirect(url_for("credit.record", record_id=record.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("credit/report.html", form=form, notice=notice), status
+
+
+def _report_data(form, notice) -> records.ReportData:
+    subject_id = form.subject_org_id.data
+    if not subject_id and (form.subject_uscc.data or "").strip():
+        uscc = form.subject_uscc.data.strip().upper()
+        subject = db.session.scalar(select(Organisation).where(Organisation.uscc == uscc))
+        if subject is None:
+            raise ServiceError("未找到该统一社会信用代码对应的入驻单位", "subject_uscc")
+        subject_id = subject.id
+    if not subject_id or not str(subject_id).isdigit():
+        raise ServiceError("请选择被报告单位", "subject_org_id")
+    return records.ReportData(
+        subject_org_id=int(subject_id),
+        code=form.code.data or "",
+        facts=form.facts.data or "",
+        notice_id=notice.id if notice else None,
+        uploads=uploads_of(form.files, "evidence"),
+    )

@@ -1,0 +1,462 @@
+"""Conduct records and their due process (DESIGN §2.6): report → statement (3 working days)
+→ decision with a number → disclosure (7 working days) → appeal (15 working days) → repair
+after the minimum publication period. Every service checks everything before it changes
+anything, so a refusal leaves the record as it was."""
+
+from dataclasses import dataclass, field
+
+from dateutil.relativedelta import relativedelta
+from flask import current_app
+from sqlalchemy import insert, select
+
+from ..accounts.models import Organisation
+from ..agencies.documents import Upload
+from ..core.audit import record_event
+from ..core.clock import to_local, utcnow
+from ..core.errors import NotAllowed, ServiceError
+from ..core.signals import conduct_record_changed, violation_confirmed
+from ..core.workdays import add_working_days
+from ..extensions import db
+from ..procurement.models import Notice
+from ..procurement.parties import check_uploads, store_uploads
+from . import criteria
+from .models import ConductRecord, RedListEntry, record_documents
+from .states import CONFIRMED_STATES, transition
+
+DECISIONS = {
+    "confirmed": "认定违规",
+    "dismissed_none": "不予认定：无违规事实",
+    "dismissed_evidence": "不予认定：证据不足",
+}
+APPEAL_OUTCOMES = {"upheld": "维持原认定", "revoked": "撤销原认定"}
+
+
+def add_months(moment, months: int):
+    """The same local clock time `months` calendar months later (end of month clamps)."""
+    return moment + relativedelta(months=months)
+
+
+def _working_days(at, key: str):
+    return add_working_days(at, current_app.config[key])
+
+
+def _org_of(user):
+    return getattr(user, "organisation", None) if user is not None else None
+
+
+def check_department(user, department: str) -> None:
+    """Only a regulator of `department` may decide on its records."""
+    org = _org_of(user)
+    if org is None or org.kind != "regulator":
+        raise NotAllowed("只有监管部门可以办理不良行为记录")
+    if (org.department or "").strip() != department:
+        raise NotAllowed(f"该记录由「{department}」办理，您所在部门无权处理")
+
+
+def _check_subject(record: ConductRecord, user) -> None:
+    org = _org_of(user)
+    if org is None or org.id != record.subject_org_id:
+        raise NotAllowed("只有被记录单位可以办理此事项")
+
+
+def _decision_number(number: str, field_name: str = "decision_number") -> str:
+    number = (number or "").strip()
+    if not number:
+        raise ServiceError("请填写决定书文号（如：规资信决〔2026〕12号）", field_name)
+    if len(number) > 60:
+        raise ServiceError("决定书文号不超过 60 个字符", field_name)
+    return number
+
+
+def _attach(record: ConductRecord, stage: str, documents) -> None:
+    if documents:
+        db.session.execute(
+            insert(record_documents),
+            [{"record_id": record.id, "document_id": d.id, "stage": stage} for d in documents],
+        )
+
+
+def record_readers(document) -> set[int]:
+    """Files of a record are shared with the recorded party and the reporter (regulators read
+    everything anyway)."""
+    rows = db.session.execute(
+        select(ConductRecord.subject_org_id, ConductRecord.reported_by_org_id)
+        .join(record_documents, record_documents.c.record_id == ConductRecord.id)
+        .where(record_documents.c.document_id == document.id)
+    )
+    return {org_id for row in rows for org_id in row if org_id is not None}
+
+
+def get_record(record_id: int) -> ConductRecord:
+    record = db.session.get(ConductRecord, record_id)
+    if record is None:
+        raise ServiceError("不良行为记录不存在")
+    return record
+
+
+def can_view(record: ConductRecord, user) -> bool:
+    """The recorded party, the reporter, regulators and operators see a record in full."""
+    org = _org_of(user)
+    if org is None:
+        return False
+    return org.kind in ("regulator", "operator") or org.id in (
+        record.subject_org_id,
+        record.reported_by_org_id,
+    )
+
+
+# --- reporting ------------------------------------------------------------------------------
+
+
+@dataclass
+class ReportData:
+    subject_org_id: int
+    code: str
+    facts: str
+    notice_id: int | None = None
+    uploads: list[Upload] = field(default_factory=list)
+
+
+def _source_for(user, source: str | None) -> str:
+    if source:
+        return source
+    org = _org_of(user)
+    if user is None:
+        return "system"
+    if org is not None and org.kind in ("purchaser", "regulator"):
+        return org.kind
+    raise NotAllowed("只有采购人、监管部门或系统可以报告不良行为")
+
+
+def _department_for(user, source: str, notice: Notice | None, department: str | None) -> str:
+    org = _org_of(user)
+    if org is not None and org.kind == "regulator":
+        mine = (org.department or "").strip()
+        if notice is not None and notice.item.approving_department != mine:
+            raise NotAllowed(
+                f"该项目的审批部门为「{notice.item.approving_department}」，您所在部门无权记录"
+            )
+        return mine
+    if notice is not None:
+        return notice.item.approving_department
+    if department:
+        return department
+    raise ServiceError("请选择相关的采购项目", "notice_id")
+
+
+def _check_purchaser_report(user, notice: Notice | None, subject_org_id: int) -> None:
+    org = _org_of(user)
+    if notice is None:
+        raise ServiceError("请选择本单位的采购项目", "notice_id")
+    if notice.purchaser_org_id != org.id:
+        raise NotAllowed("只能就本单位发布的采购项目报告不良行为")
+    if not any(b.agency_org_id == subject_org_id for b in notice.bids):
+        raise ServiceError("所选机构未参与该项目，不能就该项目报告其不良行为", "subject_org_id")
+
+
+def report(
+    user,
+    data: ReportData,
+    *,
+    source: str | None = None,
+    department: str | None = None,
+    evidence: dict | None = None,
+    dedupe_key: str | None = None,
+    at=None,
+) -> ConductRecord:
+    """Report a conduct against a criterion in force: a purchaser about an agency on its own
+    notice, a regulator within its department, the system (user None) with the evidence.
+    The recorded party is notified and has 3 working days for its statement. With a dedupe
+    key a fact is reported once: a repeat returns the first record."""
+    if dedupe_key is not None:
+        existing = db.session.scalar(
+            select(ConductRecord).where(ConductRecord.dedupe_key == dedupe_key)
+        )
+        if existing is not None:
+            return existing
+    source = _source_for(user, source)
+    criterion = criteria.current(data.code)
+    subject = db.session.get(Organisation, data.subject_org_id)
+    if subject is None or subject.kind not in ("agency", "purchaser"):
+        raise ServiceError("请选择被记录的机构或采购人", "subject_org_id")
+    if subject.kind != criterion.party:
+        raise ServiceError(
+            f"标准 {criterion.code} 适用于{criterion.party_label}，"
+            f"「{subject.name}」是{'中介机构' if subject.kind == 'agency' else '采购人'}",
+            "subject_org_id",
+        )
+    notice = db.session.get(Notice, data.notice_id) if data.notice_id else None
+    if data.notice_id and notice is None:
+        raise ServiceError("所选采购项目不存在", "notice_id")
+    if source == "purchaser":
+        _check_purchaser_report(user, notice, subject.id)
+    department = _department_for(user, source, notice, department)
+    facts = (data.facts or "").strip()
+    if not facts:
+        raise ServiceError("请写明违规事实", "facts")
+    check_uploads(data.uploads)
+    at = at or utcnow()
+    org = _org_of(user)
+    record = ConductRecord(
+        subject_org_id=subject.id,
+        party=subject.kind,
+        criterion=criterion,
+        department=department,
+        notice_id=notice.id if notice is not None else None,
+        source=source,
+        facts=facts,
+        evidence=evidence or {},
+        dedupe_key=dedupe_key,
+        reported_by_org_id=org.id if org is not None else None,
+        reported_by_id=user.id if user is not None else None,
+        reported_dt=at,
+        response_due_dt=_working_days(at, "CREDIT_RESPONSE_WORKING_DAYS"),
+    )
+    db.session.add(record)
+    db.session.flush()
+    _attach(record, "report", store_uploads(user, "evidence", data.uploads))
+    record_event(
+        "conduct_record",
+        record.id,
+        "reported",
+        actor=user,
+        to_state="reported",
+        public=False,
+        data={"subject_org_id": subject.id, "code": criterion.code, "source": source},
+        occurred_dt=at,
+    )
+    conduct_record_changed.send(record, from_state=None, to_state="reported")
+    return record
+
+
+# --- the party's statement ------------------------------------------------------------------
+
+
+def respond(user, record_id: int, text: str, uploads: list[Upload] = ()) -> ConductRecord:
+    """The recorded party's statement (陈述申辩) with files, within the response window."""
+    record = get_record(record_id)
+    _check_subject(record, user)
+    if record.status != "reported":
+        raise ServiceError("该记录已作出决定，不能再提交陈述申辩")
+    if record.responded_dt is not None:
+        raise ServiceError("已提交过陈述申辩")
+    if utcnow() > record.response_due_dt:
+        raise ServiceError(
+            f"陈述申辩期限已于 {to_local(record.response_due_dt):%Y-%m-%d %H:%M} 届满"
+        )
+    text = (text or "").strip()
+    if not text:
+        raise ServiceError("请填写陈述申辩内容", "text")
+    check_uploads(list(uploads))
+    record.response_text = text
+    record.responded_dt = utcnow()
+    _attach(record, "response", store_uploads(user, "evidence", list(uploads)))
+    record_event(
+        "conduct_record",
+        record.id,
+        "responded",
+        actor=user,
+        public=False,
+        data={"subject_org_id": record.subject_org_id},
+    )
+    conduct_record_changed.send(record, from_state="reported", to_state="reported")
+    return record
+
+
+# --- decisions ------------------------------------------------------------------------------
+
+
+def _check_decidable(user, record: ConductRecord, now) -> None:
+    check_department(user, record.department)
+    if record.status != "reported":
+        raise ServiceError(f"该记录当前为「{record.status_label}」，不能再作认定")
+    if record.responded_dt is None and now <= record.response_due_dt:
+        raise ServiceError(
+            f"被记录单位的陈述申辩期至 {to_local(record.response_due_dt):%Y-%m-%d %H:%M}，"
+            "收到申辩或期满后方可作出决定"
+        )
+
+
+def decide(user, record_id: int, outcome: str, decision_number: str, reason: str = "", code=None):
+    """A regulator of the record's department confirms or dismisses it with a decision
+    number. A confirmed record is judged under the criterion version in force now (or the
+    criterion `code` the regulator finds instead), and its measures start."""
+    record = get_record(record_id)
+    now = utcnow()
+    _check_decidable(user, record, now)
+    if outcome not in DECISIONS:
+        raise ServiceError("请选择认定结论", "outcome")
+    number = _decision_number(decision_number)
+    reason = (reason or "").strip()
+    if outcome != "confirmed" and not reason:
+        raise ServiceError("不予认定时请说明理由", "reason")
+    criterion = criteria.current(code or record.criterion.code)
+    if criterion.party != record.party:
+        raise ServiceError(f"标准 {criterion.code} 适用于{criterion.party_label}", "code")
+    record.decision_number = number
+    record.decision_reason = reason
+    record.decided_dt = now
+    record.decided_by_id = user.id
+    if outcome == "confirmed":
+        record.criterion = criterion
+        _start_measures(record, now)
+    transition(record, outcome, user, at=now, decision_number=number, code=record.criterion.code)
+    if outcome == "confirmed":
+        _end_red_list(record, user, now)
+        violation_confirmed.send(record, subject_org_id=record.subject_org_id)
+    return record
+
+
+def _start_measures(record: ConductRecord, now) -> None:
+    criterion = record.criterion
+    minimum = current_app.config["CREDIT_MIN_PUBLICATION_MONTHS"][criterion.severity]
+    record.publish_due_dt = _working_days(now, "CREDIT_PUBLISH_WORKING_DAYS")
+    record.publication_end_dt = add_months(now, criterion.publish_months)
+    record.appeal_due_dt = _working_days(now, "CREDIT_APPEAL_WORKING_DAYS")
+    record.repair_from_dt = add_months(now, min(minimum, criterion.publish_months))
+    if criterion.measure == "suspend":
+        record.measure_end_dt = add_months(now, criterion.suspend_months)
+    elif criterion.measure == "blacklist":
+        record.measure_end_dt = record.publication_end_dt
+
+
+def _end_red_list(record: ConductRecord, user, now) -> None:
+    entries = db.session.scalars(
+        select(RedListEntry).where(
+            RedListEntry.agency_org_id == record.subject_org_id,
+            RedListEntry.removed_dt.is_(None),
+            RedListEntry.end_dt > now,
+        )
+    )
+    for entry in entries:
+        entry.removed_dt = now
+        entry.removed_reason = f"存在经认定的不良行为（{record.decision_number}）"
+        record_event("red_list", entry.id, "removed", actor=user, data={"record_id": record.id})
+
+
+def bulk_confirm(user, record_ids: list[int], decision_number: str, reason: str = ""):
+    """Confirm a list of reported records under one decision number. Returns (confirmed,
+    skipped) where skipped pairs a record id with why it was left as it was."""
+    _decision_number(decision_number)
+    if not record_ids:
+        raise ServiceError("请选择要认定的记录", "record_ids")
+    confirmed, skipped = [], []
+    for record_id in record_ids:
+        # decide() checks everything before it changes anything: a refusal leaves that
+        # record untouched and the others go on
+        try:
+            confirmed.append(decide(user, record_id, "confirmed", decision_number, reason))
+        except ServiceError as error:
+            skipped.append((record_id, error.message))
+    return confirmed, skipped
+
+
+def publish(user, record_id: int) -> ConductRecord:
+    """Disclose a confirmed record (双公示); due within 7 working days of the decision."""
+    record = get_record(record_id)
+    check_department(user, record.department)
+    if record.status not in CONFIRMED_STATES:
+        raise ServiceError("只有已认定的记录可以公示")
+    if record.published_dt is not None:
+        raise ServiceError("该记录已公示")
+    record.published_dt = utcnow()
+    record_event(
+        "conduct_record",
+        record.id,
+        "published",
+        actor=user,
+        data={"late": record.published_dt > record.publish_due_dt},
+    )
+    conduct_record_changed.send(record, from_state=record.status, to_state=record.status)
+    return record
+
+
+# --- appeal (复核) ---------------------------------------------------------------------------
+
+
+def appeal(user, record_id: int, text: str, uploads: list[Upload] = ()) -> ConductRecord:
+    """The recorded party asks for review within 15 working days of the decision."""
+    record = get_record(record_id)
+    _check_subject(record, user)
+    if record.status != "confirmed" or record.appealed_dt is not None:
+        raise ServiceError("只能对已认定且未申请过复核的记录申请复核")
+    if utcnow() > record.appeal_due_dt:
+        raise ServiceError(f"复核申请期限已于 {to_local(record.appeal_due_dt):%Y-%m-%d %H:%M} 届满")
+    text = (text or "").strip()
+    if not text:
+        raise ServiceError("请填写复核理由", "text")
+    check_uploads(list(uploads))
+    record.appeal_text = text
+    record.appealed_dt = utcnow()
+    _attach(record, "appeal", store_uploads(user, "evidence", list(uploads)))
+    transition(record, "appealed", user)
+    return record
+
+
+def decide_appeal(user, record_id: int, outcome: str, decision_number: str, reason: str):
+    """The regulator upholds (the record stands) or revokes it (it leaves the score, the
+    public lists and lifts its measures)."""
+    record = get_record(record_id)
+    check_department(user, record.department)
+    if record.status != "appealed":
+        raise ServiceError("该记录没有待办理的复核申请")
+    if outcome not in APPEAL_OUTCOMES:
+        raise ServiceError("请选择复核结论", "outcome")
+    number = _decision_number(decision_number)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("请说明复核理由", "reason")
+    record.appeal_result = outcome
+    record.appeal_decision_number = number
+    record.appeal_reason = reason
+    record.appeal_decided_dt = utcnow()
+    transition(record, "confirmed" if outcome == "upheld" else "revoked", user, decision=number)
+    return record
+
+
+# --- repair (信用修复) -----------------------------------------------------------------------
+
+
+def request_repair(user, record_id: int, text: str, uploads: list[Upload]) -> ConductRecord:
+    """After the minimum publication period the party asks for repair with proof that it
+    put the matter right."""
+    record = get_record(record_id)
+    _check_subject(record, user)
+    if record.status != "confirmed":
+        raise ServiceError(f"该记录当前为「{record.status_label}」，不能申请信用修复")
+    now = utcnow()
+    if now >= record.publication_end_dt:
+        raise ServiceError("该记录公示期已满，已不再公示和计分，无需修复")
+    if now < record.repair_from_dt:
+        raise ServiceError(
+            f"最短公示期至 {to_local(record.repair_from_dt):%Y-%m-%d} 届满，届满后方可申请信用修复"
+        )
+    text = (text or "").strip()
+    if not text:
+        raise ServiceError("请说明整改情况", "text")
+    if not uploads:
+        raise ServiceError("请上传整改证明材料", "files")
+    check_uploads(list(uploads))
+    record.repair_text = text
+    record.repair_requested_dt = now
+    record.repair_reason = ""
+    _attach(record, "repair", store_uploads(user, "evidence", list(uploads)))
+    transition(record, "repair_requested", user)
+    return record
+
+
+def decide_repair(user, record_id: int, approve: bool, reason: str = "") -> ConductRecord:
+    """The regulator repairs the record (it leaves the public list and the score) or
+    refuses with a reason (it stands as before)."""
+    record = get_record(record_id)
+    check_department(user, record.department)
+    if record.status != "repair_requested":
+        raise ServiceError("该记录没有待办理的信用修复申请")
+    reason = (reason or "").strip()
+    if not approve and not reason:
+        raise ServiceError("不予修复时请说明理由", "reason")
+    record.repair_reason = reason
+    if approve:
+        record.repaired_dt = utcnow()
+    transition(record, "repaired" if approve else "confirmed", user, reason=reason)
+    return record

@@ -1,0 +1,45 @@
+"""Risk alerts (风险预警): a detector's finding, its evidence, and what a regulator did."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.clock import utcnow
+from ..core.types import UTCDateTime
+from ..extensions import db
+
+ALERT_STATES = {"open": "待处理", "reported": "已转为不良行为记录", "dismissed": "已排除"}
+
+
+class RiskAlert(db.Model):
+    """One firing of a detector rule; the fingerprint keeps re-runs from repeating it."""
+
+    __tablename__ = "risk_alerts"
+    __table_args__ = (
+        CheckConstraint(f"status IN {tuple(ALERT_STATES)}", name="status"),
+        UniqueConstraint("fingerprint", name="uq_risk_alert_fingerprint"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule: Mapped[str] = mapped_column(String(30), index=True)
+    fingerprint: Mapped[str] = mapped_column(String(120))
+    department: Mapped[str] = mapped_column(String(100), index=True)
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id"), index=True)
+    purchaser_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    #: the agencies the evidence points at
+    org_ids: Mapped[list] = mapped_column(JSON, default=list)
+    summary: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(10), default="open", index=True)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    handled_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dismiss_reason: Mapped[str] = mapped_column(Text, default="")
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("conduct_records.id"))
+
+    record = relationship("ConductRecord")
+
+    @property
+    def status_label(self):
+        return ALERT_STATES[self.status]

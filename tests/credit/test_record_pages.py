@@ -1,0 +1,143 @@
+"""The record pages: reporting, each step's form, the lists, the agency's credit page."""
+
+import io
+
+from market.agencies.services import agency_of
+from market.credit.models import ConductRecord
+from tests.factories import PDF_BYTES
+
+
+def count(db):
+    return db.session.scalar(db.select(db.func.count(ConductRecord.id)))
+
+
+def test_a_purchaser_reports_a_bidder_from_its_notice(make, db, client, auth):
+    notice = make.notice()
+    bidder = make.agency()
+    make.bid(bidder, notice)
+    auth.login(notice.created_by)
+    page = client.get(f"/credit/report?notice_id={notice.id}").get_data(as_text=True)
+    assert bidder.organisation.name in page and "A02" in page
+
+    response = client.post(
+        "/credit/report",
+        data={
+            "notice_id": notice.id,
+            "subject_org_id": bidder.organisation.id,
+            "code": "A11",
+            "facts": "",
+        },
+    )
+    assert response.status_code == 422 and "请写明违规事实" in response.get_data(as_text=True)
+    assert count(db) == 0
+
+    response = client.post(
+        "/credit/report",
+        data={
+            "notice_id": notice.id,
+            "subject_org_id": bidder.organisation.id,
+            "code": "A11",
+            "facts": "报价明显低于成本且无法说明",
+            "files": (io.BytesIO(PDF_BYTES), "cost.pdf"),
+        },
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    text = response.get_data(as_text=True)
+    assert "已报告" in text and "A11" in text and "证据材料：" in text and "cost.pdf" in text
+    record = db.session.scalar(db.select(ConductRecord))
+    assert (record.source, record.subject_org_id) == ("purchaser", bidder.organisation.id)
+    assert len(record.documents_at("report")) == 1
+
+
+def test_a_purchaser_cannot_report_an_agency_that_did_not_bid(make, db, client, auth):
+    notice = make.notice()
+    make.bid(make.agency(), notice)
+    stranger = make.agency()
+    auth.login(notice.created_by)
+    response = client.post(
+        "/credit/report",
+        data={
+            "notice_id": notice.id,
+            "subject_org_id": stranger.organisation.id,
+            "code": "A11",
+            "facts": "x",
+        },
+    )
+    assert response.status_code == 422 and "未参与该项目" in response.get_data(as_text=True)
+    assert count(db) == 0
+
+
+def test_the_agency_responds_and_the_regulator_decides_on_the_page(
+    make, db, client, auth, frozen_clock
+):
+    record, regulator, agency_user = make.conduct_report(code="A05")
+    auth.login(agency_user)
+    page = client.get(f"/credit/records/{record.id}").get_data(as_text=True)
+    assert "陈述申辩（2026-11-27 10:00 前）" in page
+    response = client.post(f"/credit/records/{record.id}/respond", data={"text": ""})
+    assert response.status_code == 422 and "请填写陈述申辩内容" in response.get_data(as_text=True)
+    client.post(f"/credit/records/{record.id}/respond", data={"text": "对方迟迟未提供合同文本"})
+    assert record.responded_dt is not None
+    auth.logout()
+
+    auth.login(regulator)
+    response = client.post(
+        f"/credit/records/{record.id}/decide",
+        data={"outcome": "confirmed", "code": "A05", "decision_number": "", "reason": ""},
+    )
+    assert response.status_code == 422 and "请填写决定书文号" in response.get_data(as_text=True)
+    assert record.status == "reported"
+    response = client.post(
+        f"/credit/records/{record.id}/decide",
+        data={"outcome": "confirmed", "code": "A05", "decision_number": "生环信决〔2026〕3号"},
+        follow_redirects=True,
+    )
+    assert "已作出决定" in response.get_data(as_text=True) and record.status == "confirmed"
+    assert agency_of(agency_user).credit_score == 95
+    client.post(f"/credit/records/{record.id}/publish")
+    assert record.published_dt is not None
+
+
+def test_others_cannot_see_a_record_and_other_departments_cannot_decide(
+    make, client, auth, frozen_clock
+):
+    record, regulator, agency_user = make.conduct_report()
+    auth.login(make.agency())
+    assert client.get(f"/credit/records/{record.id}").status_code == 404
+    auth.logout()
+    frozen_clock.advance(days=4)
+    auth.login(make.credit_regulator("气象部门"))
+    response = client.post(
+        f"/credit/records/{record.id}/decide",
+        data={"outcome": "confirmed", "code": "A05", "decision_number": "气信决1号"},
+    )
+    assert response.status_code == 403 and record.status == "reported"
+
+
+def test_the_regulators_list_shows_late_disclosures_and_bulk_confirms(
+    make, db, client, auth, frozen_clock
+):
+    late, regulator, _ = make.confirmed_record(publish=False)
+    ready, *_ = make.conduct_report(regulator=regulator)
+    frozen_clock.advance(days=12)
+    auth.login(regulator)
+    page = client.get("/credit/records/").get_data(as_text=True)
+    assert "1 条认定结果逾期未公示" in page and late.number in page
+    response = client.post(
+        "/credit/records/bulk-confirm",
+        data={"record_ids": [ready.id], "decision_number": "生环信决〔2026〕30号"},
+        follow_redirects=True,
+    )
+    assert "已认定 1 条记录" in response.get_data(as_text=True)
+    assert ready.status == "confirmed"
+
+
+def test_the_agency_page_explains_the_score_and_charts_its_history(make, db, client, frozen_clock):
+    record, regulator, agency_user = make.confirmed_record(code="A07")
+    db.session.commit()
+    page = client.get(f"/credit/agencies/{agency_user.organisation.id}").get_data(as_text=True)
+    assert 'id="score-chart"' in page and "<path" in page
+    assert "A07" in page and "-10" in page and "基础分" in page
+    assert "暂停参与投标" in page  # A07: 3 months
+    assert "90 分（A）" in page
