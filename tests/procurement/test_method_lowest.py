@@ -57,7 +57,7 @@ def test_lowest_price_through_the_web_across_the_national_day_week(app, make, fr
     assert to_local(notice.publicity_end_dt).date().isoformat() == "2026-10-12"
 
     draw = verified_draw(app, notice)
-    assert "lowest-price-v1/sha256-counter-v1" in draw and "¥86,000.00" in draw
+    assert "lowest-price-v2/sha256-counter-v1" in draw and "¥86,000.00" in draw
     commitments = text(winner_client, f"/notices/{notice.id}/commitments")
     assert commitments.count("一致") == 1 and winning_bid.commitment in commitments
 

@@ -38,9 +38,12 @@ def test_parts_are_rounded_half_up_to_two_decimals():
     assert scores == {"price": "35.56", "credit": "15.40", "technical": "13.20", "total": "64.16"}
 
 
-def test_equal_totals_are_drawn():
+def test_equal_totals_go_to_the_better_credit_then_the_draw():
     outcome = scored.select([_c(1, 80_000_00, 90, 80), _c(2, 100_000_00, 100, 95)], "s", WEIGHTS)
     assert outcome.parameters["scores"]["2"]["total"] == "90.00"
+    assert outcome.winner_bid_id == 2 and "draw" not in outcome.parameters
+    # Equal totals with equal credit: drawn.
+    outcome = scored.select([_c(1, 80_000_00, 90, 80), _c(2, 80_000_00, 90, 80)], "s", WEIGHTS)
     assert outcome.parameters["draw"]["among"] == [1, 2]
 
 

@@ -34,6 +34,15 @@ class SelectionMethod:
     automatic: bool
     select: Callable[[list, str, dict], Outcome]
     settings: Callable[[object, Mapping], dict] = lambda notice, config: {}
+    #: earlier versions of the rule by algorithm string, kept so that selections stored
+    #: under them still re-run (verify.py) after the rule changed
+    previous: Mapping[str, Callable[[list, str, dict], Outcome]] = field(default_factory=dict)
+
+    def rule_for(self, algorithm: str) -> Callable[[list, str, dict], Outcome] | None:
+        """The select function of the given algorithm version (None if unknown)."""
+        if algorithm == self.algorithm:
+            return self.select
+        return self.previous.get(algorithm)
 
 
 _REGISTRY: dict[str, SelectionMethod] = {}

@@ -1,24 +1,44 @@
-"""竞价选取: the lowest sealed quote wins; a tie is broken by the verifiable draw."""
+"""竞价选取: the lowest sealed quote wins.
+
+v2: among equal lowest quotes the highest credit factor wins and only a tie on credit is
+drawn (ties.by_credit_then_draw); v1, kept to re-run selections stored under it, drew among
+all equal lowest quotes.
+"""
+
+from functools import partial
 
 from ...core.money import format_fen
 from .base import Outcome, SelectionMethod, no_candidates, register
-from .draw import DRAW_ALGORITHM, draw_among
+from .draw import DRAW_ALGORITHM
+from .ties import by_credit_then_draw, by_draw
 
-ALGORITHM = f"lowest-price-v1/{DRAW_ALGORITHM}"
+ALGORITHM = f"lowest-price-v2/{DRAW_ALGORITHM}"
+ALGORITHM_V1 = f"lowest-price-v1/{DRAW_ALGORITHM}"
 
 
-def select(candidates, seed, settings) -> Outcome:
-    """Lowest amount_fen; among equal lowest quotes, one is drawn."""
+def _select(candidates, seed, settings, tie_break) -> Outcome:
     if not candidates:
         return no_candidates()
     lowest = min(c["amount_fen"] for c in candidates)
-    tied = [c["bid_id"] for c in candidates if c["amount_fen"] == lowest]
+    tied = [c for c in candidates if c["amount_fen"] == lowest]
     parameters = {"lowest_fen": lowest}
     summary = f"报价最低（{format_fen(lowest)}）"
     if len(tied) == 1:
-        return Outcome(tied[0], parameters, summary=summary)
-    winner, parameters["draw"] = draw_among(seed, tied)
-    return Outcome(winner, parameters, summary=f"{summary}，{len(tied)} 家并列，经可验证抽签确定")
+        return Outcome(tied[0]["bid_id"], parameters, summary=summary)
+    winner, extra, tail = tie_break(seed, tied, "报价")
+    return Outcome(winner, parameters | extra, summary=f"{summary}，{tail}")
 
 
-METHOD = register(SelectionMethod("lowest", ALGORITHM, automatic=True, select=select))
+def select(candidates, seed, settings) -> Outcome:
+    """Lowest amount_fen; among equal lowest quotes the best credit, then the draw."""
+    return _select(candidates, seed, settings, by_credit_then_draw)
+
+
+#: v1: lowest amount_fen; among equal lowest quotes, one is drawn
+select_v1 = partial(_select, tie_break=by_draw)
+
+METHOD = register(
+    SelectionMethod(
+        "lowest", ALGORITHM, automatic=True, select=select, previous={ALGORITHM_V1: select_v1}
+    )
+)

@@ -1,5 +1,6 @@
 """均价优选: base price = mean quote × K, K drawn verifiably in a range; the quote closest
-to the base price wins; a tie is broken by the verifiable draw.
+to the base price wins. v2: among equally close quotes the highest credit factor wins and only
+a tie on credit is drawn; v1 (kept to re-run selections stored under it) drew among them all.
 
 With at least `min_quotes` quotes the single highest and single lowest (by amount, then bid
 id) are left out of the mean, so a dumping quote cannot drag the base down. With fewer
@@ -7,12 +8,15 @@ quotes the plain mean of all quotes is used. Every quote competes for closeness.
 """
 
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 
 from ...core.money import format_fen
 from .base import Outcome, SelectionMethod, no_candidates, register
-from .draw import DRAW_ALGORITHM, draw_among, draw_decimal
+from .draw import DRAW_ALGORITHM, draw_decimal
+from .ties import by_credit_then_draw, by_draw
 
-ALGORITHM = f"mean-price-v1/{DRAW_ALGORITHM}"
+ALGORITHM = f"mean-price-v2/{DRAW_ALGORITHM}"
+ALGORITHM_V1 = f"mean-price-v1/{DRAW_ALGORITHM}"
 
 
 def settings(notice, config) -> dict:
@@ -20,8 +24,7 @@ def settings(notice, config) -> dict:
     return {"min_quotes": config["MEAN_PRICE_MIN_QUOTES"], "k_range": [str(low), str(high)]}
 
 
-def select(candidates, seed, settings) -> Outcome:
-    """K = a 4-decimal value in k_range from SHA-256(seed + ":k"); base = round(mean × K)."""
+def _select(candidates, seed, settings, tie_break) -> Outcome:
     if not candidates:
         return no_candidates()
     ordered = sorted(candidates, key=lambda c: (c["amount_fen"], c["bid_id"]))
@@ -38,7 +41,7 @@ def select(candidates, seed, settings) -> Outcome:
     base = int((mean * k).quantize(Decimal(1), rounding=ROUND_HALF_UP))
     distances = {str(c["bid_id"]): abs(c["amount_fen"] - base) for c in candidates}
     closest = min(distances.values())
-    tied = sorted(int(i) for i, d in distances.items() if d == closest)
+    tied = [c for c in candidates if distances[str(c["bid_id"])] == closest]
     parameters = {
         "rule": rule,
         "dropped_bid_ids": dropped,
@@ -49,11 +52,27 @@ def select(candidates, seed, settings) -> Outcome:
     }
     summary = f"报价最接近基准价 {format_fen(base)}（K = {k}）"
     if len(tied) == 1:
-        return Outcome(tied[0], parameters, summary=summary)
-    winner, parameters["draw"] = draw_among(seed, tied)
-    return Outcome(winner, parameters, summary=f"{summary}，{len(tied)} 家并列，经可验证抽签确定")
+        return Outcome(tied[0]["bid_id"], parameters, summary=summary)
+    winner, extra, tail = tie_break(seed, tied, "报价与基准价差距")
+    return Outcome(winner, parameters | extra, summary=f"{summary}，{tail}")
 
+
+def select(candidates, seed, settings) -> Outcome:
+    """K = a 4-decimal value in k_range from SHA-256(seed + ":k"); base = round(mean × K);
+    the closest quote wins, a tie by credit, then the draw."""
+    return _select(candidates, seed, settings, by_credit_then_draw)
+
+
+#: v1: as v2, but a tie on closeness is drawn among all the tied quotes
+select_v1 = partial(_select, tie_break=by_draw)
 
 METHOD = register(
-    SelectionMethod("mean", ALGORITHM, automatic=True, select=select, settings=settings)
+    SelectionMethod(
+        "mean",
+        ALGORITHM,
+        automatic=True,
+        select=select,
+        settings=settings,
+        previous={ALGORITHM_V1: select_v1},
+    )
 )

@@ -41,7 +41,13 @@ def verify_selection(selection: Selection) -> Verification:
         if stored != (c["agency_org_id"], c["amount_fen"], c["commitment"]):
             problems.append(f"候选机构「{c['agency']}」的报价记录与选取时不一致")
     settings = selection.parameters.get("settings", {})
-    rerun = method_for(selection.method).select(selection.candidates, seed, settings)
+    # The rule of the version the selection was made with: a later version (e.g. credit
+    # breaking ties) must not turn an honest earlier selection into a mismatch.
+    rule = method_for(selection.method).rule_for(selection.algorithm)
+    if rule is None:
+        problems.append(f"无法识别公布的选取算法版本「{selection.algorithm}」")
+        return Verification(selection, seed, Outcome(None, {}, "算法版本未知"), problems)
+    rerun = rule(selection.candidates, seed, settings)
     published = {k: v for k, v in selection.parameters.items() if k != "settings"}
     if (rerun.winner_bid_id, rerun.failure) != (selection.winner_bid_id, selection.failure):
         problems.append("重新运行得到的结果与公布的结果不同")
