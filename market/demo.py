@@ -22,6 +22,7 @@ from .catalogue.models import ServiceItem
 from .catalogue.services import load_items, seed_rows
 from .core.clock import SHANGHAI, travel, utcnow
 from .core.mail import discard_queued_mail
+from .demo_credit import play_credit
 from .demo_procurement import LASTING, MANUAL, days_ago, play
 from .demo_storefronts import demo_pdf, fee_standard, furnish, verify_some
 from .extensions import db
@@ -387,6 +388,7 @@ def load_demo() -> bool:
     play(b, cast, stories(b.rng, len(purchasers)))
     run_due()
     expire_due()
+    play_credit(b, cast)
     # Nobody is waiting for the demo's e-mail: what it queued must not go out on the commit.
     discard_queued_mail()
     return True
