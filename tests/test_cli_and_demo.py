@@ -153,6 +153,45 @@ def test_demo_data_tells_each_story_of_the_procurement_process(app, db):
     )
 
 
+def test_demo_data_tells_the_credit_stories(app, db):
+    from market.credit.inspection_models import Inspection
+    from market.credit.models import ConductRecord, RedListEntry
+    from market.credit.risk_models import RiskAlert
+
+    assert market(app, "demo-data").exit_code == 0
+    records = db.session.scalars(select(ConductRecord)).all()
+    assert {r.status for r in records} >= {
+        "reported",
+        "confirmed",
+        "appealed",
+        "revoked",
+        "repaired",
+        "dismissed_evidence",
+    }
+    assert {r.source for r in records} >= {"regulator", "system", "inspection"}
+    agencies = db.session.scalars(select(Agency)).all()
+    blacklisted = [a for a in agencies if a.blacklisted]
+    assert len(blacklisted) == 1 and blacklisted[0].credit_grade == "B"
+    assert any(a.suspended_until for a in agencies)
+    star = user(db, "agency01@demo.cn").organisation.id
+    assert any(r.subject_org_id == star and r.status == "appealed" for r in records)
+    assert db.session.scalar(select(func.count(RedListEntry.id))) == 2
+    assert {i.result for i in db.session.scalars(select(Inspection))} >= {"passed", "failed"}
+    assert db.session.scalar(select(func.count(RiskAlert.id))) > 0
+
+    public = app.test_client()
+    disclosures = public.get("/credit/disclosures").get_data(as_text=True)
+    assert "渝规资信决〔2026〕5号" in disclosures and "复核中" in disclosures
+    assert "渝环信决〔2026〕11号" not in disclosures  # repaired
+    page = public.get(f"/credit/agencies/{blacklisted[0].org_id}").get_data(as_text=True)
+    assert "严重失信名单" in page and "A02" in page
+    regulator = login(app, "regulator-env@demo.cn")
+    workspace = regulator.get("/dashboard").get_data(as_text=True)
+    assert "信用监管" in workspace and "逾期未公示" in workspace
+    for path in ("/credit/records/?status=reported", "/credit/risks", "/credit/inspections"):
+        assert regulator.get(path).status_code == 200, path
+
+
 def test_demo_logins_have_something_to_do_and_their_pages_render(app, db):
     assert market(app, "demo-data").exit_code == 0
 
