@@ -249,7 +249,7 @@ def _run(app, url, total, profile=False):
             profiler.disable()
             pstats.Stats(profiler).sort_stats(
                 os.environ.get("PROFILE_SORT", "cumulative")
-            ).print_stats(40)
+            ).print_stats(int(os.environ.get("PROFILE_LINES", "40")))
         mail_started = time.perf_counter()
         sent, _ = deliver_outbox()
         delivered = time.perf_counter() - mail_started

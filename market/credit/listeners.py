@@ -7,13 +7,14 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from ..core.batching import defer
 from ..core.clock import to_local, utcnow
 from ..extensions import db
 from ..notifications.services import link_to, notify
 from ..procurement.contract_models import Contract
 from ..procurement.models import Notice
 from .models import ConductRecord
-from .records import ReportData, report
+from .records import SystemFact, report_facts
 
 #: (from, to) → what the recorded party is told
 STATE_NOTES = {
@@ -32,13 +33,18 @@ STATE_NOTES = {
 
 
 def _system_report(subject_org_id, code, notice: Notice, facts, evidence, key, at=None):
-    return report(
-        None,
-        ReportData(subject_org_id=subject_org_id, code=code, facts=facts, notice_id=notice.id),
-        evidence={"notice_id": notice.id, "notice_title": notice.title, **evidence},
+    """Report a fact now, or with the others at the end of the runner's batch."""
+    fact = SystemFact(
+        subject_org_id=subject_org_id,
+        code=code,
+        facts=facts,
         dedupe_key=key,
+        evidence={"notice_id": notice.id, "notice_title": notice.title, **evidence},
+        notice_id=notice.id,
         at=at,
     )
+    if not defer(report_facts, fact):
+        report_facts([fact])
 
 
 def _day(moment) -> str:
@@ -159,16 +165,17 @@ def on_contract_evaluated(evaluation, contract_id=None, agency_org_id=None, scor
 
 
 def on_qualification_rejected(qualification, actor=None, reason="", **_):
-    report(
-        None,
-        ReportData(
-            subject_org_id=qualification.agency_id,
-            code="A01",
-            facts=f"申报的「{qualification.item.name}」资质经核验不通过：{reason}",
-        ),
-        department=qualification.item.approving_department,
-        evidence={"fact": "qualification_rejected", "qualification_id": qualification.id},
-        dedupe_key=f"A01:qualification:{qualification.id}",
+    report_facts(
+        [
+            SystemFact(
+                subject_org_id=qualification.agency_id,
+                code="A01",
+                facts=f"申报的「{qualification.item.name}」资质经核验不通过：{reason}",
+                dedupe_key=f"A01:qualification:{qualification.id}",
+                evidence={"fact": "qualification_rejected", "qualification_id": qualification.id},
+                department=qualification.item.approving_department,
+            )
+        ]
     )
 
 
@@ -186,7 +193,8 @@ def on_payment_overdue(contract, purchaser_org_id=None, due_dt=None, **_):
 def on_record_changed(record, from_state=None, to_state=None, **_):
     from .standing import recompute_agency
 
-    if record.party == "agency":
+    # A report weighs nothing until it is decided: only decisions and later steps move it.
+    if record.party == "agency" and to_state != "reported":
         recompute_agency(record.subject_org_id, cause=f"record:{record.id}")
     note = STATE_NOTES.get((from_state, to_state))
     if note is None:

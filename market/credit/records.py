@@ -168,14 +168,78 @@ def report(
     notice, a regulator within its department, the system (user None) with the evidence.
     The recorded party is notified and has 3 working days for its statement. With a dedupe
     key a fact is reported once: a repeat returns the first record."""
-    if dedupe_key is not None:
-        existing = db.session.scalar(
-            select(ConductRecord).where(ConductRecord.dedupe_key == dedupe_key)
+    with db.session.no_autoflush:  # the record's own flush below writes what is pending
+        if dedupe_key is not None:
+            existing = db.session.scalar(
+                select(ConductRecord).where(ConductRecord.dedupe_key == dedupe_key)
+            )
+            if existing is not None:
+                return existing
+        record = _new_record(user, data, source, department, evidence, dedupe_key, at)
+    db.session.add(record)
+    db.session.flush()
+    _announce(record, user, data.uploads)
+    return record
+
+
+@dataclass
+class SystemFact:
+    """An objective fact the system reports (listeners.py), with its evidence."""
+
+    subject_org_id: int
+    code: str
+    facts: str
+    dedupe_key: str
+    evidence: dict
+    notice_id: int | None = None
+    department: str | None = None
+    at: object = None
+
+
+def report_facts(facts: list[SystemFact]) -> list[ConductRecord]:
+    """System reports of many facts at once (the runner's batch): one query for those
+    already reported, one flush. Each is reported as `report` would."""
+    with db.session.no_autoflush:
+        known = set(
+            db.session.scalars(
+                select(ConductRecord.dedupe_key).where(
+                    ConductRecord.dedupe_key.in_([f.dedupe_key for f in facts])
+                )
+            )
         )
-        if existing is not None:
-            return existing
+        in_force = {c.code: c for c in criteria.in_force()}
+        records = []
+        for fact in facts:
+            if fact.dedupe_key in known:
+                continue
+            known.add(fact.dedupe_key)
+            data = ReportData(fact.subject_org_id, fact.code, fact.facts, fact.notice_id)
+            records.append(
+                _new_record(
+                    None,
+                    data,
+                    "system",
+                    fact.department,
+                    fact.evidence,
+                    fact.dedupe_key,
+                    fact.at,
+                    in_force.get(fact.code),
+                )
+            )
+    db.session.add_all(records)
+    db.session.flush()
+    for record in records:
+        _announce(record, None, [])
+    return records
+
+
+def _new_record(
+    user, data, source, department, evidence, dedupe_key, at, criterion=None
+) -> ConductRecord:
+    """The checked, unsaved record of a report (`criterion`: the code's version in force,
+    when the caller has it already)."""
     source = _source_for(user, source)
-    criterion = criteria.current(data.code)
+    criterion = criterion or criteria.current(data.code)
     subject = db.session.get(Organisation, data.subject_org_id)
     if subject is None or subject.kind not in ("agency", "purchaser"):
         raise ServiceError("请选择被记录的机构或采购人", "subject_org_id")
@@ -197,7 +261,7 @@ def report(
     check_uploads(data.uploads)
     at = at or utcnow()
     org = _org_of(user)
-    record = ConductRecord(
+    return ConductRecord(
         subject_org_id=subject.id,
         party=subject.kind,
         criterion=criterion,
@@ -212,9 +276,11 @@ def report(
         reported_dt=at,
         response_due_dt=_working_days(at, "CREDIT_RESPONSE_WORKING_DAYS"),
     )
-    db.session.add(record)
-    db.session.flush()
-    _attach(record, "report", store_uploads(user, "evidence", data.uploads))
+
+
+def _announce(record: ConductRecord, user, uploads) -> None:
+    """A saved report's files, audit event and announcement (the party is notified)."""
+    _attach(record, "report", store_uploads(user, "evidence", uploads))
     record_event(
         "conduct_record",
         record.id,
@@ -222,11 +288,14 @@ def report(
         actor=user,
         to_state="reported",
         public=False,
-        data={"subject_org_id": subject.id, "code": criterion.code, "source": source},
-        occurred_dt=at,
+        data={
+            "subject_org_id": record.subject_org_id,
+            "code": record.criterion.code,
+            "source": record.source,
+        },
+        occurred_dt=record.reported_dt,
     )
     conduct_record_changed.send(record, from_state=None, to_state="reported")
-    return record
 
 
 # --- the party's statement ------------------------------------------------------------------

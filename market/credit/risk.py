@@ -9,17 +9,16 @@ from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from ..accounts.models import Organisation
 from ..core.audit import lock_chain
+from ..core.batching import defer
 from ..core.clock import to_local, utcnow
 from ..core.money import format_bp, format_fen
 from ..extensions import db
 from ..procurement.bids import opened_bids
 from ..procurement.contract_models import Contract
 from ..procurement.models import Bid, Notice
-from .records import add_months
 from .risk_models import RiskAlert
 
 
@@ -121,8 +120,12 @@ def _names(names) -> str:
 
 def _raise(rule, fingerprint, notice, org_ids, summary, evidence) -> RiskAlert | None:
     """Store an alert unless its fingerprint is known: a re-run never repeats one."""
-    if db.session.scalar(select(RiskAlert.id).where(RiskAlert.fingerprint == fingerprint)):
-        return None
+    # No flush of the whole session for each alert (the runner closes thousands of notices
+    # in one transaction). A fingerprint names one notice's closing, which one transaction
+    # never detects twice; the unique constraint stands behind this check.
+    with db.session.no_autoflush:
+        if db.session.scalar(select(RiskAlert.id).where(RiskAlert.fingerprint == fingerprint)):
+            return None
     alert = RiskAlert(
         rule=rule,
         fingerprint=fingerprint,
@@ -135,7 +138,6 @@ def _raise(rule, fingerprint, notice, org_ids, summary, evidence) -> RiskAlert |
         created_dt=utcnow(),
     )
     db.session.add(alert)
-    db.session.flush()
     return alert
 
 
@@ -276,145 +278,24 @@ def detect_notice(notice: Notice) -> list[RiskAlert]:
     return [alert for alert in found if alert is not None]
 
 
-# --- over a purchaser's awards, when a notice is awarded -------------------------------------
+def _detect_closed(notices: list[Notice]) -> None:
+    for notice in notices:
+        detect_notice(notice)
 
 
-def _awards(purchaser_org_id: int, at) -> list[Contract]:
-    """The purchaser's awards (a contract is created at the award) in the window up to `at`."""
-    return db.session.scalars(
-        select(Contract)
-        .where(
-            Contract.purchaser_org_id == purchaser_org_id,
-            Contract.created_dt > add_months(at, -WINDOW_MONTHS),
-            Contract.created_dt <= at,
-        )
-        .options(
-            selectinload(Contract.agency),
-            selectinload(Contract.notice).selectinload(Notice.bids).selectinload(Bid.agency),
-            selectinload(Contract.notice).selectinload(Notice.item),
-        )
-        .order_by(Contract.created_dt, Contract.id)
-    ).all()
+def _detect_awarded(awards: list[tuple[Notice, object]]) -> None:
+    from .risk_awards import detect_award
 
-
-def _award_row(contract: Contract) -> dict:
-    return {
-        "id": contract.notice_id,
-        "title": contract.notice.title,
-        "item": f"{contract.notice.item.code} {contract.notice.item.name}",
-        "awarded": _day(contract.created_dt),
-        "winner": _org(contract.agency),
-        "amount_fen": contract.amount_fen,
-    }
-
-
-def _episode(rule, prefix, notice, org_ids, summary, evidence) -> RiskAlert | None:
-    """One alert per continuing pattern: while the pattern's notices overlap an earlier
-    alert's, that alert is brought up to date (if still open) instead of repeated."""
-    earlier = db.session.scalars(
-        select(RiskAlert)
-        .where(RiskAlert.rule == rule, RiskAlert.fingerprint.startswith(prefix, autoescape=True))
-        .order_by(RiskAlert.id.desc())
-    ).first()
-    ids = evidence["notice_ids"]
-    if earlier is not None and set(earlier.evidence.get("notice_ids", ())) & set(ids):
-        if earlier.status == "open" and earlier.evidence != evidence:
-            earlier.summary, earlier.evidence = summary, evidence
-            earlier.org_ids = sorted(set(org_ids))
-        return None
-    return _raise(rule, f"{prefix}{ids[0]}", notice, org_ids, summary, evidence)
-
-
-def _period(at) -> dict:
-    return {"from": _day(add_months(at, -WINDOW_MONTHS)), "to": _day(at)}
-
-
-def _repeat_winner(notice: Notice, awards: list[Contract], at):
-    winner = notice.contract.agency
-    wins = [c for c in awards if c.agency_org_id == winner.id]
-    share = len(wins) * 100 // len(awards)
-    if len(wins) < REPEAT_MIN_WINS or len(wins) * 100 < REPEAT_MIN_SHARE_PCT * len(awards):
-        return None
-    purchaser = notice.purchaser
-    return _episode(
-        "repeat_winner",
-        f"repeat_winner:{purchaser.id}:{winner.id}:",
-        notice,
-        [winner.id],
-        f"「{winner.name}」近 {WINDOW_MONTHS} 个月中选采购人「{purchaser.name}」"
-        f"{len(wins)} 个项目，占其同期 {len(awards)} 个中选项目的 {share}%。",
-        {
-            "purchaser": _org(purchaser),
-            "agency": _org(winner),
-            "period": _period(at),
-            "wins": len(wins),
-            "awards": len(awards),
-            "share_pct": share,
-            "notice_ids": [c.notice_id for c in wins],
-            "notices": [_award_row(c) for c in awards],
-        },
-    )
-
-
-def _bidders(notice: Notice) -> frozenset[int]:
-    return frozenset(b.agency_org_id for b in opened_bids(notice))
-
-
-def _rotation(notice: Notice, awards: list[Contract], at):
-    group = _bidders(notice)
-    if len(group) not in ROTATION_GROUP_SIZES:
-        return None
-    same = [c for c in awards if c.notice.item_id == notice.item_id and _bidders(c.notice) == group]
-    winners = list(dict.fromkeys(c.agency.name for c in same))
-    if len(same) < ROTATION_MIN_NOTICES or len(winners) < 2:
-        return None
-    members = sorted(
-        {b.agency_org_id: b.agency for b in opened_bids(notice)}.values(), key=lambda o: o.id
-    )
-    rows = []
-    for contract in same:
-        amounts = {b.agency_org_id: b.amount_fen for b in opened_bids(contract.notice)}
-        rows.append({**_award_row(contract), "amounts": [amounts.get(m.id) for m in members]})
-    purchaser, item = notice.purchaser, notice.item
-    return _episode(
-        "rotation",
-        f"rotation:{purchaser.id}:{item.id}:{'-'.join(str(m.id) for m in members)}:",
-        notice,
-        [m.id for m in members],
-        f"采购人「{purchaser.name}」的「{item.name}」近 {WINDOW_MONTHS} 个月有 {len(same)} 个项目"
-        f"均由{_names(m.name for m in members)}报价，中选机构在其中轮换（{_names(winners)}）。",
-        {
-            "purchaser": _org(purchaser),
-            "item": {"id": item.id, "code": item.code, "name": item.name},
-            "period": _period(at),
-            "group": [_org(m) for m in members],
-            "notice_ids": [c.notice_id for c in same],
-            "notices": rows,
-        },
-    )
-
-
-def detect_award(notice: Notice, at=None) -> list[RiskAlert]:
-    """Run the winner rules over the purchaser's awards up to this notice's award."""
-    contract = notice.contract
-    if contract is None:
-        return []
-    lock_chain()
-    db.session.flush()  # the award's contract is read back with the purchaser's others
-    awards = _awards(notice.purchaser_org_id, at or contract.created_dt)
-    if not any(c.id == contract.id for c in awards):
-        return []
-    found = (
-        rule(notice, awards, at or contract.created_dt) for rule in (_repeat_winner, _rotation)
-    )
-    return [alert for alert in found if alert is not None]
+    for notice, at in awards:
+        detect_award(notice, at)
 
 
 def on_notice_transitioned(notice, from_state=None, to_state=None, at=None, data=None, **_):
-    if to_state == "bidding_closed":
-        detect_notice(notice)
-    elif to_state == "awarded":
-        detect_award(notice, at)
+    # In the runner's batch the checks run once its transitions are all written.
+    if to_state == "bidding_closed" and not defer(_detect_closed, notice):
+        _detect_closed([notice])
+    elif to_state == "awarded" and not defer(_detect_awarded, (notice, at)):
+        _detect_awarded([(notice, at)])
 
 
 def connect(signals) -> None:
@@ -425,6 +306,7 @@ def detect_history(since=None) -> dict[str, int]:
     """Run every rule over past closings and awards (from `since`, aware UTC), oldest first;
     returns the new alerts by rule. Idempotent: known alerts are not repeated."""
     from ..core.models import AuditEvent
+    from .risk_awards import detect_award
 
     counts = dict.fromkeys(RULES, 0)
     closed = (

@@ -4,6 +4,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..core.audit import lock_chain
+from ..core.batching import batch as deferred_batch
 from ..core.clock import utcnow
 from ..extensions import db
 from .contract_models import Contract
@@ -100,5 +101,7 @@ def run_due(now=None, limit=None) -> int:
         locked = _loaded(batch).with_for_update(of=Notice)
         notices = db.session.scalars(locked.execution_options(populate_existing=True)).all()
         db.session.info.setdefault(LOCKED_KEY, set()).update(batch)
-        changed += sum(apply_due(notice, now) for notice in notices)
+        # Listeners' per-transition writes (credit's reports, risk checks) run once per batch.
+        with deferred_batch():
+            changed += sum(apply_due(notice, now) for notice in notices)
     return changed
