@@ -34,6 +34,29 @@ STAGES = {
     "appeal": "复核申请材料",
     "repair": "整改证明材料",
 }
+#: how the evidence the system attaches is labelled on the record page
+EVIDENCE_LABELS = {
+    "fact": "事实",
+    "notice_id": "公告编号",
+    "notice_title": "项目",
+    "sign_deadline": "签约期限",
+    "due": "应完成日期",
+    "delivered": "实际交付日期",
+    "accept_deadline": "验收期限",
+    "score": "评价综合得分",
+    "scores": "各项评分（1–5）",
+    "reason": "采购人所述原因",
+    "qualification_id": "资质编号",
+}
+FACT_LABELS = {
+    "contract_not_signed": "未在期限内签订合同",
+    "selection_abandoned": "报价截止后放弃选取",
+    "delivery_late": "逾期交付",
+    "acceptance_late": "逾期未验收（系统自动验收）",
+    "payment_late": "逾期未付款",
+    "poor_evaluation": "服务评价低于 60 分",
+    "qualification_rejected": "资质核验不通过",
+}
 EVENT_LABELS = {
     "reported": "报告不良行为",
     "responded": "提交陈述申辩",
@@ -89,6 +112,8 @@ def render_record(record, status=200, **forms):
         stages=STAGES,
         events=events,
         event_labels=EVENT_LABELS,
+        evidence_labels=EVIDENCE_LABELS,
+        fact_labels=FACT_LABELS,
         respond_form=forms.get("respond_form") or StatementForm(),
         appeal_form=forms.get("appeal_form") or StatementForm(),
         repair_form=forms.get("repair_form") or RepairForm(),

@@ -141,3 +141,17 @@ def test_the_agency_page_explains_the_score_and_charts_its_history(make, db, cli
     assert "A07" in page and "-10" in page and "基础分" in page
     assert "暂停参与投标" in page  # A07: 3 months
     assert "90 分（A）" in page
+
+
+def test_a_system_report_shows_its_evidence_in_words(make, db, client, auth, frozen_clock):
+    from market.procurement import services as procurement
+    from market.procurement.runner import run_due
+
+    notice, buyer, winner = make.awarded_notice()
+    procurement.sign_contract(buyer, notice, make.contract_pdf())
+    frozen_clock.set(notice.sign_deadline_dt)
+    run_due()
+    record = db.session.scalar(db.select(ConductRecord))
+    auth.login(winner)
+    page = client.get(f"/credit/records/{record.id}").get_data(as_text=True)
+    assert "系统自动识别" in page and "未在期限内签订合同" in page and "签约期限" in page

@@ -350,6 +350,13 @@ def test_reporting_makes_a_record_per_involved_agency(make, client, auth, two_de
     assert record.evidence["risk_alert_id"] == env.id
     assert (env.status, env.record_id, env.handled_by_id) == ("reported", record.id, regulator.id)
     assert record.number in page
+    # The reported agency sees the alert's evidence on its record, for its statement.
+    auth.logout()
+    auth.login(a)
+    own = client.get(f"/credit/records/{record.id}").get_data(as_text=True)
+    assert "预警证据" in own and 'id="evidence-main"' in own
+    auth.logout()
+    auth.login(regulator)
 
     response = client.post(
         f"/credit/risks/{env.id}/report", data={"code": "A02", "org_id": org(b).id, "facts": "同上"}
