@@ -5,7 +5,7 @@ window), a red list, an inspection plan with results, then the nightly recompute
 
 from .agencies.documents import Upload
 from .core.clock import travel
-from .credit import inspections, records
+from .credit import appeals, inspections, records
 from .credit.redlist import RedListData, add_to_red_list
 from .credit.standing import recompute_all
 from .demo_procurement import days_ago
@@ -80,14 +80,14 @@ def play_credit(b, cast) -> None:
             (117, _publish(env)),
             (
                 8,
-                lambda r: records.request_repair(
+                lambda r: appeals.request_repair(
                     a[0],
                     r.id,
                     "已向委托人退还超收费用，并完善收费公示制度",
                     _proof("退费凭证及整改报告"),
                 ),
             ),
-            (5, lambda r: records.decide_repair(env, r.id, True)),
+            (5, lambda r: appeals.decide_repair(env, r.id, True)),
         ],
     )
     # Suspended for 3 months: it cannot bid until the suspension ends.
@@ -135,7 +135,7 @@ def play_credit(b, cast) -> None:
             (16, _publish(env)),
             (
                 10,
-                lambda r: records.appeal(
+                lambda r: appeals.appeal(
                     star,
                     r.id,
                     "补充提交双方往来邮件，证明延误系采购人修改合同所致",
@@ -157,13 +157,13 @@ def play_credit(b, cast) -> None:
             (20, _publish(env)),
             (
                 15,
-                lambda r: records.appeal(
+                lambda r: appeals.appeal(
                     a[2], r.id, "提交成本测算，报价依据充分", _proof("成本测算表")
                 ),
             ),
             (
                 9,
-                lambda r: records.decide_appeal(
+                lambda r: appeals.decide_appeal(
                     env, r.id, "revoked", "渝环复〔2026〕3号", "成本测算合理，原认定撤销"
                 ),
             ),

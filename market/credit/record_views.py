@@ -14,7 +14,7 @@ from ..core.models import AuditEvent
 from ..extensions import db
 from ..procurement.contract_forms import uploads_of
 from ..procurement.models import Notice
-from . import criteria, records
+from . import appeals, criteria, records
 from .blueprint import bp, paginate
 from .forms import (
     AppealDecisionForm,
@@ -190,7 +190,7 @@ def publish(record_id):
 @login_required
 def appeal(record_id):
     def do(record, form):
-        records.appeal(current_user, record.id, form.text.data, uploads_of(form.files, "evidence"))
+        appeals.appeal(current_user, record.id, form.text.data, uploads_of(form.files, "evidence"))
 
     return _action(record_id, StatementForm, "appeal_form", do, "复核申请已提交")
 
@@ -199,7 +199,7 @@ def appeal(record_id):
 @role_required("regulator")
 def decide_appeal(record_id):
     def do(record, form):
-        records.decide_appeal(
+        appeals.decide_appeal(
             current_user,
             record.id,
             form.outcome.data or "",
@@ -214,7 +214,7 @@ def decide_appeal(record_id):
 @login_required
 def request_repair(record_id):
     def do(record, form):
-        records.request_repair(
+        appeals.request_repair(
             current_user, record.id, form.text.data, uploads_of(form.files, "evidence")
         )
 
@@ -227,7 +227,7 @@ def decide_repair(record_id):
     def do(record, form):
         if form.outcome.data not in ("approve", "refuse"):
             raise ServiceError("请选择修复结论", "outcome")
-        records.decide_repair(
+        appeals.decide_repair(
             current_user, record.id, form.outcome.data == "approve", form.reason.data
         )
 

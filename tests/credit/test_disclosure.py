@@ -12,7 +12,7 @@ import pytest
 
 from market.agencies.documents import Upload
 from market.core.clock import SHANGHAI
-from market.credit import records
+from market.credit import appeals, records
 from market.credit.records import ReportData
 from market.credit.standing import recompute_all
 
@@ -74,14 +74,14 @@ def test_records_not_yet_decided_dismissed_or_published_are_not_listed(client, m
 
 def test_an_appealed_record_stays_listed_marked_under_review(client, disclosed):
     record, _, agency = disclosed
-    records.appeal(agency, record.id, "签约逾期系采购人原因")
+    appeals.appeal(agency, record.id, "签约逾期系采购人原因")
     assert "复核中" in row(listed(client), f"record-{record.id}")
 
 
 def test_a_revoked_record_leaves_the_list(client, disclosed):
     record, regulator, agency = disclosed
-    records.appeal(agency, record.id, "签约逾期系采购人原因")
-    records.decide_appeal(regulator, record.id, "revoked", "生环复决〔2026〕1号", "理由成立")
+    appeals.appeal(agency, record.id, "签约逾期系采购人原因")
+    appeals.decide_appeal(regulator, record.id, "revoked", "生环复决〔2026〕1号", "理由成立")
     assert f'id="record-{record.id}"' not in listed(client)
 
 
@@ -89,9 +89,9 @@ def test_a_repaired_record_leaves_the_list(client, disclosed, frozen_clock, make
     record, regulator, agency = disclosed
     frozen_clock.set(record.repair_from_dt + timedelta(days=1))
     proof = Upload("other", "整改报告", "fix.pdf", make.PDF_BYTES)
-    records.request_repair(agency, record.id, "已建立签约时限提醒制度", [proof])
+    appeals.request_repair(agency, record.id, "已建立签约时限提醒制度", [proof])
     assert f'id="record-{record.id}"' in listed(client)
-    records.decide_repair(regulator, record.id, True)
+    appeals.decide_repair(regulator, record.id, True)
     assert f'id="record-{record.id}"' not in listed(client)
 
 

@@ -8,7 +8,7 @@ import pytest
 from market.agencies.services import agency_of, can_bid
 from market.core.errors import NotAllowed, ServiceError
 from market.core.models import AuditEvent
-from market.credit import records
+from market.credit import appeals, records
 from market.credit.models import ConductRecord
 from market.notifications.models import Notification
 from tests.factories import PDF_BYTES, Upload
@@ -155,24 +155,24 @@ def test_blacklist_for_the_publication_period(make, db, frozen_clock):
 
 def test_appeal_upheld_keeps_the_record(make, db, client, frozen_clock):
     record, regulator, agency_user = make.confirmed_record(code="A05", number=NUMBER)
-    records.appeal(agency_user, record.id, "情况说明：对方未提供合同文本", proof())
+    appeals.appeal(agency_user, record.id, "情况说明：对方未提供合同文本", proof())
     assert record.status == "appealed"
     assert agency_of(agency_user).credit_score == 95  # an appeal does not suspend it
     assert "复核中" in disclosures(client)
     with pytest.raises(ServiceError, match="请填写复核决定书文号|请填写决定书文号"):
-        records.decide_appeal(regulator, record.id, "upheld", "", "理由")
-    records.decide_appeal(regulator, record.id, "upheld", "生环复〔2026〕1号", "维持")
+        appeals.decide_appeal(regulator, record.id, "upheld", "", "理由")
+    appeals.decide_appeal(regulator, record.id, "upheld", "生环复〔2026〕1号", "维持")
     db.session.commit()
     assert record.status == "confirmed" and record.appeal_result == "upheld"
     assert agency_of(agency_user).credit_score == 95
     with pytest.raises(ServiceError, match="未申请过复核"):
-        records.appeal(agency_user, record.id, "再次申请")
+        appeals.appeal(agency_user, record.id, "再次申请")
 
 
 def test_appeal_revoked_restores_score_and_leaves_the_public_list(make, db, client, frozen_clock):
     record, regulator, agency_user = make.confirmed_record(code="A04", number=NUMBER)
-    records.appeal(agency_user, record.id, "放弃系因不可抗力")
-    records.decide_appeal(regulator, record.id, "revoked", "生环复〔2026〕2号", "属不可抗力")
+    appeals.appeal(agency_user, record.id, "放弃系因不可抗力")
+    appeals.decide_appeal(regulator, record.id, "revoked", "生环复〔2026〕2号", "属不可抗力")
     db.session.commit()
     agency = agency_of(agency_user)
     assert record.status == "revoked"
@@ -185,7 +185,7 @@ def test_appeal_out_of_time(make, frozen_clock):
     record, regulator, agency_user = make.confirmed_record()
     frozen_clock.advance(days=30)
     with pytest.raises(ServiceError, match="复核申请期限已于 .* 届满"):
-        records.appeal(agency_user, record.id, "逾期的复核申请")
+        appeals.appeal(agency_user, record.id, "逾期的复核申请")
     assert record.status == "confirmed" and record.appealed_dt is None
 
 
@@ -194,21 +194,21 @@ def test_repair_only_after_the_minimum_period_then_out_of_score_and_list(
 ):
     record, regulator, agency_user = make.confirmed_record(code="A05", number=NUMBER)
     with pytest.raises(ServiceError, match="最短公示期至 .* 届满，届满后方可申请信用修复"):
-        records.request_repair(agency_user, record.id, "已整改", proof())
+        appeals.request_repair(agency_user, record.id, "已整改", proof())
     assert record.status == "confirmed"
 
     frozen_clock.set(record.repair_from_dt + timedelta(hours=1))  # 3 months for a general one
     with pytest.raises(ServiceError, match="请上传整改证明材料"):
-        records.request_repair(agency_user, record.id, "已整改", [])
-    records.request_repair(agency_user, record.id, "已签订合同并完成服务", proof())
+        appeals.request_repair(agency_user, record.id, "已整改", [])
+    appeals.request_repair(agency_user, record.id, "已签订合同并完成服务", proof())
     assert record.status == "repair_requested"
     with pytest.raises(ServiceError, match="不予修复时请说明理由"):
-        records.decide_repair(regulator, record.id, False, "")
-    records.decide_repair(regulator, record.id, False, "证明材料不完整")
+        appeals.decide_repair(regulator, record.id, False, "")
+    appeals.decide_repair(regulator, record.id, False, "证明材料不完整")
     assert record.status == "confirmed"
 
-    records.request_repair(agency_user, record.id, "补充了证明材料", proof())
-    records.decide_repair(regulator, record.id, True)
+    appeals.request_repair(agency_user, record.id, "补充了证明材料", proof())
+    appeals.decide_repair(regulator, record.id, True)
     db.session.commit()
     assert record.status == "repaired"
     assert agency_of(agency_user).credit_score == 100

@@ -1,0 +1,107 @@
+"""Appeal (复核) within 15 working days of a decision, and repair (信用修复) after the minimum
+publication period, with proof; each decided by a regulator of the record's department."""
+
+from ..agencies.documents import Upload
+from ..core.clock import to_local, utcnow
+from ..core.errors import ServiceError
+from ..procurement.parties import check_uploads, store_uploads
+from .models import ConductRecord
+from .records import (
+    APPEAL_OUTCOMES,
+    _attach,
+    _check_subject,
+    _decision_number,
+    check_department,
+    get_record,
+)
+from .states import transition
+
+# --- appeal (复核) ---------------------------------------------------------------------------
+
+
+def appeal(user, record_id: int, text: str, uploads: list[Upload] = ()) -> ConductRecord:
+    """The recorded party asks for review within 15 working days of the decision."""
+    record = get_record(record_id)
+    _check_subject(record, user)
+    if record.status != "confirmed" or record.appealed_dt is not None:
+        raise ServiceError("只能对已认定且未申请过复核的记录申请复核")
+    if utcnow() > record.appeal_due_dt:
+        raise ServiceError(f"复核申请期限已于 {to_local(record.appeal_due_dt):%Y-%m-%d %H:%M} 届满")
+    text = (text or "").strip()
+    if not text:
+        raise ServiceError("请填写复核理由", "text")
+    check_uploads(list(uploads))
+    record.appeal_text = text
+    record.appealed_dt = utcnow()
+    _attach(record, "appeal", store_uploads(user, "evidence", list(uploads)))
+    transition(record, "appealed", user)
+    return record
+
+
+def decide_appeal(user, record_id: int, outcome: str, decision_number: str, reason: str):
+    """The regulator upholds (the record stands) or revokes it (it leaves the score, the
+    public lists and lifts its measures)."""
+    record = get_record(record_id)
+    check_department(user, record.department)
+    if record.status != "appealed":
+        raise ServiceError("该记录没有待办理的复核申请")
+    if outcome not in APPEAL_OUTCOMES:
+        raise ServiceError("请选择复核结论", "outcome")
+    number = _decision_number(decision_number)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("请说明复核理由", "reason")
+    record.appeal_result = outcome
+    record.appeal_decision_number = number
+    record.appeal_reason = reason
+    record.appeal_decided_dt = utcnow()
+    transition(record, "confirmed" if outcome == "upheld" else "revoked", user, decision=number)
+    return record
+
+
+# --- repair (信用修复) -----------------------------------------------------------------------
+
+
+def request_repair(user, record_id: int, text: str, uploads: list[Upload]) -> ConductRecord:
+    """After the minimum publication period the party asks for repair with proof that it
+    put the matter right."""
+    record = get_record(record_id)
+    _check_subject(record, user)
+    if record.status != "confirmed":
+        raise ServiceError(f"该记录当前为「{record.status_label}」，不能申请信用修复")
+    now = utcnow()
+    if now >= record.publication_end_dt:
+        raise ServiceError("该记录公示期已满，已不再公示和计分，无需修复")
+    if now < record.repair_from_dt:
+        raise ServiceError(
+            f"最短公示期至 {to_local(record.repair_from_dt):%Y-%m-%d} 届满，届满后方可申请信用修复"
+        )
+    text = (text or "").strip()
+    if not text:
+        raise ServiceError("请说明整改情况", "text")
+    if not uploads:
+        raise ServiceError("请上传整改证明材料", "files")
+    check_uploads(list(uploads))
+    record.repair_text = text
+    record.repair_requested_dt = now
+    record.repair_reason = ""
+    _attach(record, "repair", store_uploads(user, "evidence", list(uploads)))
+    transition(record, "repair_requested", user)
+    return record
+
+
+def decide_repair(user, record_id: int, approve: bool, reason: str = "") -> ConductRecord:
+    """The regulator repairs the record (it leaves the public list and the score) or
+    refuses with a reason (it stands as before)."""
+    record = get_record(record_id)
+    check_department(user, record.department)
+    if record.status != "repair_requested":
+        raise ServiceError("该记录没有待办理的信用修复申请")
+    reason = (reason or "").strip()
+    if not approve and not reason:
+        raise ServiceError("不予修复时请说明理由", "reason")
+    record.repair_reason = reason
+    if approve:
+        record.repaired_dt = utcnow()
+    transition(record, "repaired" if approve else "confirmed", user, reason=reason)
+    return record
