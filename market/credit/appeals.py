@@ -10,7 +10,7 @@ from .records import (
     APPEAL_OUTCOMES,
     _attach,
     _check_subject,
-    _decision_number,
+    check_decision_number,
     check_department,
     get_record,
 )
@@ -47,12 +47,12 @@ def decide_appeal(user, record_id: int, outcome: str, decision_number: str, reas
         raise ServiceError("该记录没有待办理的复核申请")
     if outcome not in APPEAL_OUTCOMES:
         raise ServiceError("请选择复核结论", "outcome")
-    number = _decision_number(decision_number)
+    number = check_decision_number(decision_number)
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError("请说明复核理由", "reason")
     record.appeal_result = outcome
-    record.appeal_decision_number = number
+    record.appealdecision_number = number
     record.appeal_reason = reason
     record.appeal_decided_dt = utcnow()
     transition(record, "confirmed" if outcome == "upheld" else "revoked", user, decision=number)

@@ -176,16 +176,6 @@ def _check_seed(seed: str | None) -> str:
     return seed
 
 
-def _regulator_department(user) -> str:
-    org = getattr(user, "organisation", None)
-    if org is None or org.kind != "regulator":
-        raise NotAllowed("只有监管部门可以组织双随机抽查")
-    department = (org.department or "").strip()
-    if not department:
-        raise NotAllowed("本单位尚未设置对应的审批部门，无法确定抽查范围，请联系平台运营方")
-    return department
-
-
 def create_plan(
     user, rates_bp: dict, title: str = "", department: str | None = None, seed: str | None = None
 ) -> InspectionPlan:
@@ -193,7 +183,7 @@ def create_plan(
     the CLI) over one department or all agencies. Stores the population snapshot, the rates,
     the seed and the algorithm, and one pending inspection per sampled agency."""
     if user is not None:
-        department = _regulator_department(user)
+        department = records.regulator_department(user, "组织双随机抽查")
     else:
         department = (department or "").strip() or None
         if department is not None and department not in departments():
@@ -323,7 +313,7 @@ def may_record(plan: InspectionPlan, user) -> bool:
 
 def check_recorder(plan: InspectionPlan, user) -> None:
     """The plan's department records its results; a platform-wide plan, any department."""
-    department = _regulator_department(user)
+    department = records.regulator_department(user, "组织双随机抽查")
     if plan.department and plan.department != department:
         raise NotAllowed(f"该抽查计划由「{plan.department}」组织，您所在部门无权登记检查结果")
 

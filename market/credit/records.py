@@ -44,12 +44,30 @@ def _org_of(user):
     return getattr(user, "organisation", None) if user is not None else None
 
 
-def check_department(user, department: str) -> None:
-    """Only a regulator of `department` may decide on its records."""
+def department_of(user) -> str | None:
+    """The approving department a regulator user acts for; None for anyone else."""
     org = _org_of(user)
     if org is None or org.kind != "regulator":
+        return None
+    return (org.department or "").strip()
+
+
+def regulator_department(user, what: str) -> str:
+    """The user's department, or NotAllowed saying who may do `what` (e.g. "办理红名单")."""
+    department = department_of(user)
+    if department is None:
+        raise NotAllowed(f"只有监管部门可以{what}")
+    if not department:
+        raise NotAllowed(f"本单位尚未设置对应的审批部门，不能{what}，请联系平台运营方")
+    return department
+
+
+def check_department(user, department: str) -> None:
+    """Only a regulator of `department` may decide on its records."""
+    mine = department_of(user)
+    if mine is None:
         raise NotAllowed("只有监管部门可以办理不良行为记录")
-    if (org.department or "").strip() != department:
+    if mine != department:
         raise NotAllowed(f"该记录由「{department}」办理，您所在部门无权处理")
 
 
@@ -59,7 +77,8 @@ def _check_subject(record: ConductRecord, user) -> None:
         raise NotAllowed("只有被记录单位可以办理此事项")
 
 
-def _decision_number(number: str, field_name: str = "decision_number") -> str:
+def check_decision_number(number: str, field_name: str = "decision_number") -> str:
+    """A decision number (决定书文号) as typed, or a ServiceError for the field."""
     number = (number or "").strip()
     if not number:
         raise ServiceError("请填写决定书文号（如：规资信决〔2026〕12号）", field_name)
@@ -355,7 +374,7 @@ def decide(user, record_id: int, outcome: str, decision_number: str, reason: str
     _check_decidable(user, record, now)
     if outcome not in DECISIONS:
         raise ServiceError("请选择认定结论", "outcome")
-    number = _decision_number(decision_number)
+    number = check_decision_number(decision_number)
     reason = (reason or "").strip()
     if outcome != "confirmed" and not reason:
         raise ServiceError("不予认定时请说明理由", "reason")
@@ -406,7 +425,7 @@ def _end_red_list(record: ConductRecord, user, now) -> None:
 def bulk_confirm(user, record_ids: list[int], decision_number: str, reason: str = ""):
     """Confirm a list of reported records under one decision number. Returns (confirmed,
     skipped) where skipped pairs a record id with why it was left as it was."""
-    _decision_number(decision_number)
+    check_decision_number(decision_number)
     if not record_ids:
         raise ServiceError("请选择要认定的记录", "record_ids")
     confirmed, skipped = [], []

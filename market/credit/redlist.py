@@ -13,7 +13,7 @@ from ..core.clock import to_local, utcnow
 from ..core.errors import NotAllowed, ServiceError
 from ..extensions import db
 from .models import ConductRecord, RedListEntry
-from .records import add_months
+from .records import add_months, check_decision_number, regulator_department
 from .standing import recompute_agency
 from .states import CONFIRMED_STATES
 
@@ -92,35 +92,16 @@ def current_entry(org_id: int, now=None) -> RedListEntry | None:
     )
 
 
-def _regulator_department(user) -> str:
-    org = getattr(user, "organisation", None) if user is not None else None
-    if org is None or org.kind != "regulator":
-        raise NotAllowed("只有监管部门可以办理红名单")
-    department = (org.department or "").strip()
-    if not department:
-        raise NotAllowed("您的账号未设置所属部门，不能办理红名单")
-    return department
-
-
-def _decision_number(number: str) -> str:
-    number = (number or "").strip()
-    if not number:
-        raise ServiceError("请填写决定书文号（如：生态环境信激〔2026〕3号）", "decision_number")
-    if len(number) > 60:
-        raise ServiceError("决定书文号不超过 60 个字符", "decision_number")
-    return number
-
-
 def add_to_red_list(user, data: RedListData) -> RedListEntry:
     """A regulator puts an agency on the red list for 1–36 months with a bonus of 1–10 points
     (default CREDIT_RED_LIST_BONUS). Refused while the agency has a confirmed record in its
     publication period, or is on the list already. Its score takes the bonus at once."""
-    department = _regulator_department(user)
+    department = regulator_department(user, "办理红名单")
     agency = find_agency(data.agency)
     reason = (data.reason or "").strip()
     if not reason:
         raise ServiceError("请填写列入红名单的事由", "reason")
-    number = _decision_number(data.decision_number)
+    number = check_decision_number(data.decision_number)
     bonus = current_app.config["CREDIT_RED_LIST_BONUS"] if data.bonus is None else data.bonus
     if not 1 <= bonus <= MAX_BONUS:
         raise ServiceError(f"加分应为 1–{MAX_BONUS} 分", "bonus")
@@ -172,7 +153,7 @@ def add_to_red_list(user, data: RedListData) -> RedListEntry:
 def remove_from_red_list(user, entry_id: int, reason: str) -> RedListEntry:
     """A regulator of the department that listed the agency ends the entry early, saying why;
     the bonus leaves the score at once."""
-    department = _regulator_department(user)
+    department = regulator_department(user, "办理红名单")
     entry = db.session.get(RedListEntry, entry_id)
     if entry is None:
         raise ServiceError("红名单记录不存在")

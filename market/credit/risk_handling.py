@@ -10,7 +10,7 @@ from ..core.errors import NotAllowed, ServiceError
 from ..extensions import db
 from . import criteria
 from .models import ConductRecord
-from .records import ReportData, report
+from .records import ReportData, department_of, report
 from .risk import RULES
 from .risk_models import ALERT_STATES, RiskAlert
 
@@ -18,24 +18,17 @@ from .risk_models import ALERT_STATES, RiskAlert
 DEFAULT_CODE = "A02"
 
 
-def _regulator_department(user) -> str | None:
-    org = getattr(user, "organisation", None) if user is not None else None
-    if org is None or org.kind != "regulator":
-        return None
-    return (org.department or "").strip()
-
-
 def can_view(alert: RiskAlert, user) -> bool:
     """Operators see every alert (read-only); a regulator sees its department's."""
     org = getattr(user, "organisation", None) if user is not None else None
     if org is not None and org.kind == "operator":
         return True
-    return _regulator_department(user) == alert.department
+    return department_of(user) == alert.department
 
 
 def check_handler(user, alert: RiskAlert) -> None:
     """Only a regulator of the alert's department may act on it."""
-    department = _regulator_department(user)
+    department = department_of(user)
     if department is None:
         raise NotAllowed("只有监管部门可以处理风险预警")
     if department != alert.department:
