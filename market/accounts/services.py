@@ -169,3 +169,13 @@ def create_staff_user(
     db.session.flush()
     record_event("user", user.id, "created", data={"role": role, "organisation": org.name})
     return user
+
+
+def organisation_names(ids) -> dict[int, str]:
+    """Organisation id → name for `ids`, in one query."""
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))
+    )
+    return dict(rows.all())

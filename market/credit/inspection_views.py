@@ -6,6 +6,7 @@ from flask_login import current_user
 from wtforms import RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
+from ..accounts.services import organisation_names
 from ..core.auth import role_required
 from ..core.errors import NotAllowed, ServiceError, apply_to_form
 from ..core.forms import BaseForm
@@ -112,7 +113,7 @@ def inspection_plan(plan_id):
     plan = _plan_or_404(plan_id)
     user = current_user if current_user.is_authenticated else None
     sampled = {i.agency_org_id for i in plan.inspections}
-    names = plans.names_of({org_id for org_id, _ in plan.population})
+    names = organisation_names({org_id for org_id, _ in plan.population})
     return render_template(
         "credit/inspection_plan.html",
         plan=plan,

@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import exists, select
 
 from ..accounts.models import Organisation
+from ..accounts.services import organisation_names
 from ..agencies.models import Agency, Offering
 from ..catalogue.models import ServiceItem
 from ..core.audit import record_event
@@ -270,7 +271,7 @@ def verify_plan(plan: InspectionPlan) -> Verification:
     sample = draw_sample(plan.seed, population, plan.rates_bp)
     grades = dict(population)
     stored = {i.agency_org_id: i for i in plan.inspections}
-    names = names_of(set(sample) | set(stored))
+    names = organisation_names(set(sample) | set(stored))
 
     def label(org_id):
         return f"{names.get(org_id, '')}（机构编号 {org_id}）"
@@ -289,15 +290,6 @@ def verify_plan(plan: InspectionPlan) -> Verification:
                 f"抽取名单中为 {grades[org_id]}"
             )
     return Verification(not problems, sample, problems)
-
-
-def names_of(org_ids) -> dict[int, str]:
-    if not org_ids:
-        return {}
-    rows = db.session.execute(
-        select(Organisation.id, Organisation.name).where(Organisation.id.in_(org_ids))
-    )
-    return dict(rows.all())
 
 
 # --- results --------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from .forms import (
 )
 from .lists import late_disclosures, records_query
 from .models import RECORD_STATES, ConductRecord
+from .states import ACTION_LABELS
 
 STAGES = {
     "report": "证据材料",
@@ -56,19 +57,6 @@ FACT_LABELS = {
     "payment_late": "逾期未付款",
     "poor_evaluation": "服务评价低于 60 分",
     "qualification_rejected": "资质核验不通过",
-}
-EVENT_LABELS = {
-    "reported": "报告不良行为",
-    "responded": "提交陈述申辩",
-    "confirmed": "认定违规",
-    "dismissed": "不予认定",
-    "published": "公示",
-    "appealed": "申请复核",
-    "appeal_upheld": "复核维持",
-    "appeal_revoked": "复核撤销",
-    "repair_requested": "申请信用修复",
-    "repair_refused": "不予修复",
-    "repaired": "信用修复",
 }
 
 
@@ -111,7 +99,7 @@ def render_record(record, status=200, **forms):
         documents={stage: record.documents_at(stage) for stage in STAGES},
         stages=STAGES,
         events=events,
-        event_labels=EVENT_LABELS,
+        event_labels=ACTION_LABELS,
         evidence_labels=EVIDENCE_LABELS,
         fact_labels=FACT_LABELS,
         respond_form=forms.get("respond_form") or StatementForm(),

@@ -18,6 +18,26 @@ TRANSITIONS = {
     ("repair_requested", "confirmed"): "repair_refused",
     ("repair_requested", "repaired"): "repaired",
 }
+#: how the audit log names credit's actions (a record's steps; criteria, lists, inspections)
+ACTION_LABELS = {
+    "reported": "报告不良行为",
+    "responded": "提交陈述申辩",
+    "confirmed": "认定违规",
+    "dismissed": "不予认定 / 排除",
+    "published": "公示",
+    "appealed": "申请复核",
+    "appeal_upheld": "复核维持",
+    "appeal_revoked": "复核撤销",
+    "repair_requested": "申请信用修复",
+    "repair_refused": "不予修复",
+    "repaired": "信用修复",
+    "criterion_revised": "修订认定标准",
+    "retired": "废止认定标准",
+    "added": "列入名单",
+    "removed": "移出名单",
+    "drawn": "抽取抽查对象",
+    "result_recorded": "登记检查结果",
+}
 #: the decided records that are, or once were, violations (public once disclosed)
 CONFIRMED_STATES = ("confirmed", "appealed", "repair_requested")
 

@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 from ..accounts.models import Organisation
 from ..catalogue.models import ServiceItem
 from ..core.models import AuditEvent
+from ..credit.states import ACTION_LABELS as CREDIT_ACTION_LABELS
 from ..extensions import db
 from ..procurement.contract_models import Contract
 from ..procurement.models import Notice
@@ -39,15 +40,6 @@ def audit_query(subject_type=None):
     if subject_type:
         stmt = stmt.where(AuditEvent.subject_type == subject_type)
     return stmt
-
-
-def organisation_names(ids) -> dict[int, str]:
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))
-    )
-    return dict(rows.all())
 
 
 SUBJECT_LABELS = {
@@ -106,22 +98,5 @@ ACTION_LABELS = {
     "opened": "发起整改",
     "answered": "提交整改说明",
     "followed_up": "记录回访",
-    # credit
-    "reported": "报告不良行为",
-    "responded": "陈述申辩",
-    "confirmed": "认定违规",
-    "dismissed": "不予认定 / 排除",
-    "published": "公示",
-    "appealed": "申请复核",
-    "appeal_upheld": "复核维持",
-    "appeal_revoked": "复核撤销",
-    "repair_requested": "申请信用修复",
-    "repair_refused": "不予修复",
-    "repaired": "信用修复",
-    "criterion_revised": "修订认定标准",
-    "retired": "废止认定标准",
-    "added": "列入名单",
-    "removed": "移出名单",
-    "drawn": "抽取抽查对象",
-    "result_recorded": "登记检查结果",
+    **CREDIT_ACTION_LABELS,
 }

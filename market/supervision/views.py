@@ -1,6 +1,7 @@
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ..accounts.services import organisation_names
 from ..agencies.models import QUALIFICATION_STATES
 from ..core.auth import role_required
 from ..core.clock import utcnow
@@ -48,7 +49,7 @@ def audit_log():
     page = db.paginate(
         services.audit_query(subject_type), per_page=current_app.config["PER_PAGE"], error_out=False
     )
-    names = services.organisation_names({e.actor_org_id for e in page.items if e.actor_org_id})
+    names = organisation_names({e.actor_org_id for e in page.items if e.actor_org_id})
     return render_template(
         "supervision/audit.html",
         page=page,
