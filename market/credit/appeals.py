@@ -19,6 +19,31 @@ from .states import transition
 # --- appeal (复核) ---------------------------------------------------------------------------
 
 
+def _is_subject(record: ConductRecord, user) -> bool:
+    org = getattr(user, "organisation", None) if user is not None else None
+    return org is not None and org.id == record.subject_org_id
+
+
+def may_appeal(record: ConductRecord, user, now) -> bool:
+    """Whether the appeal form applies to `user` now (appeal() has the full rules)."""
+    return (
+        _is_subject(record, user)
+        and record.status == "confirmed"
+        and record.appealed_dt is None
+        and now <= record.appeal_due_dt
+    )
+
+
+def may_request_repair(record: ConductRecord, user, now) -> bool:
+    """Whether the repair form applies to `user` now: a confirmed record still published
+    (before the minimum period the form says from when; request_repair() refuses)."""
+    return (
+        _is_subject(record, user)
+        and record.status == "confirmed"
+        and now < (record.publication_end_dt)
+    )
+
+
 def appeal(user, record_id: int, text: str, uploads: list[Upload] = ()) -> ConductRecord:
     """The recorded party asks for review within 15 working days of the decision."""
     record = get_record(record_id)

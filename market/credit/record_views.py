@@ -82,7 +82,6 @@ def _criteria_choices(party=None):
 
 
 def render_record(record, status=200, **forms):
-    org = current_user.organisation
     decide_form = forms.get("decide_form") or DecideForm(code=record.criterion.code)
     decide_form.code.choices = _criteria_choices(record.party)
     events = db.session.scalars(
@@ -90,11 +89,14 @@ def render_record(record, status=200, **forms):
         .where(AuditEvent.subject_type == "conduct_record", AuditEvent.subject_id == record.id)
         .order_by(AuditEvent.id)
     ).all()
+    now = utcnow()
     return render_template(
         "credit/record.html",
         record=record,
-        now=utcnow(),
-        is_subject=org is not None and org.id == record.subject_org_id,
+        now=now,
+        may_respond=records.may_respond(record, current_user, now),
+        may_appeal=appeals.may_appeal(record, current_user, now),
+        may_request_repair=appeals.may_request_repair(record, current_user, now),
         may_decide=_may_decide(record),
         documents={stage: record.documents_at(stage) for stage in STAGES},
         stages=STAGES,

@@ -320,6 +320,18 @@ def _announce(record: ConductRecord, user, uploads) -> None:
 # --- the party's statement ------------------------------------------------------------------
 
 
+def may_respond(record: ConductRecord, user, now) -> bool:
+    """Whether the statement form applies to `user` now (respond() has the full rules)."""
+    org = _org_of(user)
+    return (
+        org is not None
+        and org.id == record.subject_org_id
+        and record.status == "reported"
+        and record.responded_dt is None
+        and now <= record.response_due_dt
+    )
+
+
 def respond(user, record_id: int, text: str, uploads: list[Upload] = ()) -> ConductRecord:
     """The recorded party's statement (陈述申辩) with files, within the response window."""
     record = get_record(record_id)
