@@ -6,6 +6,7 @@ window), a red list, an inspection plan with results, then the nightly recompute
 from .agencies.documents import Upload
 from .core.clock import travel
 from .credit import appeals, inspections, records
+from .credit.listeners import report_overdue_deliveries
 from .credit.redlist import RedListData, add_to_red_list
 from .credit.standing import recompute_all
 from .demo_procurement import days_ago
@@ -235,4 +236,6 @@ def play_credit(b, cast) -> None:
         ):
             findings = "抽查报告书 3 份，1 份监测数据来源无法追溯" if result == "failed" else ""
             inspections.record_result(env, inspection, result, findings)
+    # What the nightly run adds: deliveries overdue, then every agency's standing.
+    report_overdue_deliveries(b.now)
     recompute_all(b.now, cause="demo")
