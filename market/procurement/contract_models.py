@@ -2,7 +2,16 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Organisation
@@ -18,7 +27,18 @@ class Contract(db.Model):
     file) within the deadline, then deliveries and evaluations hang off it."""
 
     __tablename__ = "contracts"
-    __table_args__ = (CheckConstraint("amount_fen > 0", name="amount_positive"),)
+    __table_args__ = (
+        CheckConstraint("amount_fen > 0", name="amount_positive"),
+        # a purchaser's awards over a period, and one agency's among them (risk alerts count
+        # them at every award)
+        Index("ix_contracts_purchaser_created", "purchaser_org_id", "created_dt"),
+        Index(
+            "ix_contracts_purchaser_agency_created",
+            "purchaser_org_id",
+            "agency_org_id",
+            "created_dt",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id"), unique=True)
