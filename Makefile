@@ -20,6 +20,7 @@ run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask market load-catalogue
 	$(BIN)/flask market demo-data
+	$(BIN)/flask search rebuild
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: install

@@ -35,10 +35,21 @@ def create_app(test_config=None):
         credit,
         notifications,
         procurement,
+        search,
         supervision,
     )
 
-    modules = (core, accounts, catalogue, agencies, procurement, credit, notifications, supervision)
+    modules = (
+        core,
+        accounts,
+        catalogue,
+        agencies,
+        procurement,
+        credit,
+        search,
+        notifications,
+        supervision,
+    )
     for module in modules:
         module.init_app(app)
 

@@ -47,6 +47,7 @@ class DefaultConfig:
     CREDIT_RED_LIST_BONUS = 5
     CREDIT_POOR_EVALUATION = 60  # an evaluation below this (of 100) is reported (A13)
     INSPECTION_RATES = {"A": 0.05, "B": 0.10, "C": 0.20, "D": 1.00}
+    SEARCH_INDEX_DIR = None  # instance/search unless configured
     # Risk alerts: two quotes on one notice within this many basis points (1/100 %) of the
     # lower one are "near-identical" (50 = 0.5%)
     RISK_NEAR_QUOTE_BP = 50

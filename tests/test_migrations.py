@@ -46,6 +46,7 @@ TABLES = {
     "rectifications",
     "red_list_entries",
     "risk_alerts",
+    "search_outbox",
     "selections",
     "service_items",
     "users",

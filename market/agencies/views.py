@@ -18,15 +18,19 @@ bp = Blueprint("agencies", __name__)
 def directory():
     q = request.args.get("q", "").strip()
     item_id = request.args.get("item", type=int)
+    if q:
+        # Searching by words is the search page's job (credit-aware ranking, synonyms, facets);
+        # old links with ?q= land there. The endpoint is named, not imported: search depends
+        # on agencies, not the reverse.
+        return redirect(url_for("search.results", type="agencies", q=q))
     page = db.paginate(
-        services.directory_query(q, item_id),
+        services.directory_query(item_id=item_id),
         per_page=current_app.config["PER_PAGE"],
         error_out=False,
     )
     return render_template(
         "agencies/directory.html",
         page=page,
-        q=q,
         item_id=item_id,
         items=db.session.scalars(item_query()).all(),
     )

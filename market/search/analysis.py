@@ -1,0 +1,130 @@
+"""Chinese analysis for the index: jieba's search-mode segmentation with real positions and
+character offsets (so phrase queries and highlighting work), lowercasing, stop words; the
+domain dictionary and the abbreviations people type (环评 → 环境影响评价), kept as data files;
+pinyin initials (hp → 环评).
+
+Whoosh pickles the analyzer into the index schema: this module's path must stay stable."""
+
+import os
+import threading
+from functools import cache
+from pathlib import Path
+
+from whoosh.analysis import LowercaseFilter, StopFilter, Token, Tokenizer
+
+DATA = Path(__file__).parent / "data"
+_lock = threading.Lock()
+_ready = False
+
+
+def _lines(name: str):
+    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            yield line
+
+
+def setup(cache_dir: str | None = None) -> None:
+    """Load jieba and the domain dictionary once per process; its cache goes to `cache_dir`
+    (the instance folder) rather than the system temp folder."""
+    global _ready
+    if _ready:
+        return
+    with _lock:
+        if _ready:
+            return
+        import jieba
+
+        if cache_dir:
+            os.makedirs(cache_dir, exist_ok=True)
+            jieba.dt.tmp_dir = cache_dir
+        jieba.setLogLevel(60)
+        jieba.initialize()
+        with open(DATA / "dictionary.txt", "rb") as handle:
+            jieba.load_userdict(handle)
+        _ready = True
+
+
+@cache
+def stop_words() -> frozenset[str]:
+    return frozenset(_lines("stopwords.txt"))
+
+
+@cache
+def synonyms() -> dict[str, tuple[str, ...]]:
+    """Each abbreviation and each full name → the whole group (without itself)."""
+    groups = {}
+    for line in _lines("synonyms.txt"):
+        short, _, names = line.partition("=")
+        group = [short.strip(), *(n.strip() for n in names.split("|") if n.strip())]
+        for term in group:
+            others = [t for t in group if t != term]
+            groups[term] = tuple(dict.fromkeys([*groups.get(term, ()), *others]))
+    return groups
+
+
+class ChineseTokenizer(Tokenizer):
+    """jieba.tokenize(mode="search") as Whoosh tokens: sequential positions, the characters'
+    start and end offsets, whitespace and punctuation dropped."""
+
+    def __eq__(self, other):
+        return other is not None and other.__class__ is self.__class__
+
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        mode="",
+        **kwargs,
+    ):
+        import jieba
+
+        setup()
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        position = start_pos
+        for word, start, end in jieba.tokenize(value, mode="search"):
+            word = word.strip()
+            if not word or not any(ch.isalnum() for ch in word):
+                continue
+            token.text = token.original = word
+            token.boost = 1.0
+            token.stopped = False
+            if positions:
+                token.pos = position
+                position += 1
+            if chars:
+                token.startchar = start_char + start
+                token.endchar = start_char + end
+            yield token
+
+
+def chinese_analyzer():
+    """The analyzer every text field uses."""
+    return ChineseTokenizer() | LowercaseFilter() | StopFilter(stoplist=stop_words(), minsize=1)
+
+
+def initials(text: str) -> str:
+    """Pinyin initials of the Chinese words in `text` (环境影响评价 → hjyxpj), space-separated,
+    with those of its known abbreviations, so `hp` finds 环评."""
+    import jieba
+    from pypinyin import Style, lazy_pinyin
+
+    setup()
+    words = set()
+    for word in jieba.cut_for_search(text):
+        if any("\u4e00" <= ch <= "\u9fff" for ch in word) and len(word) >= 2:
+            words.add(word)
+            words.update(t for t in synonyms().get(word, ()) if len(t) <= 4)
+    return " ".join(
+        sorted({"".join(lazy_pinyin(w, style=Style.FIRST_LETTER)).lower() for w in words})
+    )
+
+
+def expand(words: list[str]) -> list[list[str]]:
+    """For each query word, the word and its synonyms (an OR group)."""
+    return [[w, *synonyms().get(w, ())] for w in words]
