@@ -7,7 +7,7 @@ Whoosh pickles the analyzer into the index schema: this module's path must stay 
 
 import os
 import threading
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from whoosh.analysis import LowercaseFilter, StopFilter, Token, Tokenizer
@@ -108,21 +108,26 @@ def chinese_analyzer():
     return ChineseTokenizer() | LowercaseFilter() | StopFilter(stoplist=stop_words(), minsize=1)
 
 
+@lru_cache(maxsize=200_000)
+def _word_initials(word: str) -> str:
+    from pypinyin import Style, lazy_pinyin
+
+    return "".join(lazy_pinyin(word, style=Style.FIRST_LETTER)).lower()
+
+
 def initials(text: str) -> str:
     """Pinyin initials of the Chinese words in `text` (环境影响评价 → hjyxpj), space-separated,
-    with those of its known abbreviations, so `hp` finds 环评."""
+    with those of its known abbreviations, so `hp` finds 环评. Words repeat across documents
+    (company names, items): each word's initials are worked out once per process."""
     import jieba
-    from pypinyin import Style, lazy_pinyin
 
     setup()
     words = set()
     for word in jieba.cut_for_search(text):
-        if any("\u4e00" <= ch <= "\u9fff" for ch in word) and len(word) >= 2:
+        if len(word) >= 2 and any("\u4e00" <= ch <= "\u9fff" for ch in word):
             words.add(word)
             words.update(t for t in synonyms().get(word, ()) if len(t) <= 4)
-    return " ".join(
-        sorted({"".join(lazy_pinyin(w, style=Style.FIRST_LETTER)).lower() for w in words})
-    )
+    return " ".join(sorted({_word_initials(w) for w in words}))
 
 
 def expand(words: list[str]) -> list[list[str]]:

@@ -12,7 +12,7 @@ from flask import current_app
 from markupsafe import Markup
 from whoosh import index, sorting
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
-from whoosh.highlight import ContextFragmenter, HtmlFormatter
+from whoosh.highlight import HtmlFormatter, PinpointFragmenter
 from whoosh.query import And, Every, NumericRange, Or, Term
 
 from ..core.clock import utcnow
@@ -38,7 +38,7 @@ FACETS = {
 }
 SORTS = {"relevance": None, "credit": "score", "rating": "rating", "newest": "created"}
 #: how many best-by-relevance hits are re-ranked by the blend (pages beyond it keep order)
-RERANK = 500
+RERANK = 200
 
 
 def _text(stored=False):
@@ -286,21 +286,32 @@ def _filters(kind: str, filters: dict | None, can_bid_only: bool):
     return And(parts) if parts else None
 
 
-def _facet_counts(s, query, filter_q, kind) -> dict[str, list[tuple[str, int]]]:
+def _grouping(kind: str) -> dict:
+    """The facets, counted in the same pass as the search (no extra searches)."""
+    return {
+        name: sorting.FieldFacet(
+            "region_facet" if name == "region" else name, maptype=sorting.Count
+        )
+        for name in FACETS[kind]
+    }
+
+
+#: a facet every document has exactly one value of: its counts add up to the exact total
+TOTAL_FACET = {"agencies": "grade", "notices": "state", "items": "category"}
+
+
+def _facet_counts(results, kind) -> dict[str, list[tuple[str, int]]]:
     facets = {}
     for name in FACETS[kind]:
-        key = "region_facet" if name == "region" else name
-        results = s.search(
-            query,
-            filter=filter_q,
-            limit=1,
-            groupedby={name: sorting.FieldFacet(key, maptype=sorting.Count)},
-        )
         counts = results.groups(name)
         facets[name] = sorted(
             ((v, n) for v, n in counts.items() if v), key=lambda pair: (-pair[1], pair[0])
         )
     return facets
+
+
+def _total(results, kind) -> int:
+    return sum(results.groups(TOTAL_FACET[kind]).values())
 
 
 def search(
@@ -320,12 +331,12 @@ def search(
     filter_q = _filters(kind, filters, can_bid_only)
     sort = sort if sort in SORTS else "relevance"
     page = max(page, 1)
+    grouping = _grouping(kind)
     if sort == "relevance" and text.strip():
-        results = s.search(query, filter=filter_q, limit=RERANK, terms=True)
+        results = s.search(query, filter=filter_q, limit=RERANK, groupedby=grouping)
         _style(results)
         hits = [_hit(kind, r) for r in results]
         hits.sort(key=lambda h: (-h.blended, -h.fields.get("credit_factor", 0), h.id))
-        total = results.estimated_length() if len(hits) >= RERANK else len(hits)
         start = (page - 1) * per_page
         shown = hits[start : start + per_page]
         by_id = {int(r["id"]): r for r in results}
@@ -333,21 +344,28 @@ def search(
             hit.highlights = _highlights(kind, by_id[hit.id])
     else:
         facet = SORTS[sort] or "created"
-        results = s.search_page(
-            query, page, pagelen=per_page, filter=filter_q, sortedby=facet, reverse=True, terms=True
+        found = s.search_page(
+            query,
+            page,
+            pagelen=per_page,
+            filter=filter_q,
+            sortedby=facet,
+            reverse=True,
+            groupedby=grouping,
         )
-        _style(results.results)
-        total = results.total
-        shown = [_hit(kind, r, relevance=False) for r in results]
-        for hit, r in zip(shown, results, strict=True):
+        results = found.results
+        _style(results)
+        shown = [_hit(kind, r, relevance=False) for r in found]
+        for hit, r in zip(shown, found, strict=True):
             hit.highlights = _highlights(kind, r) if text.strip() else {}
+    total = _total(results, kind)
     suggestion = _suggest(s, kind, words) if total == 0 and words else None
     return SearchResults(
         hits=shown,
         total=total,
         page=page,
         pages=max(1, math.ceil(total / per_page)),
-        facets=_facet_counts(s, query, filter_q, kind),
+        facets=_facet_counts(results, kind),
         suggestion=suggestion,
         words=words,
     )
@@ -406,6 +424,7 @@ def _suggest(s, kind, words) -> str | None:
 
 
 def _style(results) -> None:
-    """Snippets of about 80 characters, matches in <mark class="hl">."""
-    results.fragmenter = ContextFragmenter(maxchars=80, surround=20)
+    """Snippets of about 80 characters around the matches, found from the character offsets
+    the index stored (no second analysis of the text), matches in <mark class="hl">."""
+    results.fragmenter = PinpointFragmenter(maxchars=80, surround=20)
     results.formatter = _FORMATTER
