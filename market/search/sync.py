@@ -9,49 +9,73 @@ from collections import defaultdict
 
 from flask import current_app
 from sqlalchemy import delete, event, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from ..accounts.models import Organisation
 from ..agencies.models import Agency, Offering, Qualification
 from ..catalogue.models import ServiceItem
+from ..core.batching import defer
 from ..extensions import db
 from ..procurement.models import Notice
 from . import engine
 from .models import SearchOutbox
 
 WRITTEN, COMMITTED = "search_outbox_written", "search_outbox_committed"
+#: (kind, id) changed by the flush in progress; and those already in the outbox this transaction
+CHANGED, QUEUED = "search_changed", "search_queued"
+
+#: model → (index kind, the document id a changed row touches, or None)
+TRACKED = {
+    Agency: ("agencies", lambda row: row.org_id),
+    Organisation: ("agencies", lambda row: row.id if row.kind == "agency" else None),
+    Offering: ("agencies", lambda row: row.agency_id),
+    Qualification: ("agencies", lambda row: row.agency_id),
+    Notice: ("notices", lambda row: row.id if row.published_dt is not None else None),
+    ServiceItem: ("items", lambda row: row.id),
+}
 
 
-def _changes(session) -> set[tuple[str, int]]:
-    """(kind, id) of the indexed documents the objects being flushed touch."""
-    found = set()
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, Agency):
-            found.add(("agencies", obj.org_id))
-        elif isinstance(obj, Organisation) and obj.kind == "agency" and obj.id:
-            found.add(("agencies", obj.id))
-        elif isinstance(obj, (Offering, Qualification)) and obj.agency_id:
-            found.add(("agencies", obj.agency_id))
-        elif isinstance(obj, Notice) and obj.id and obj.published_dt is not None:
-            found.add(("notices", obj.id))
-        elif isinstance(obj, ServiceItem) and obj.id:
-            found.add(("items", obj.id))
-    return found
+def _row_changed(mapper, connection, row):
+    # Mapper events name exactly the rows written: no scan of the session for each flush
+    # (the due-time runner flushes thousands of times in one transaction).
+    kind, doc_id_of = TRACKED[mapper.class_]
+    doc_id = doc_id_of(row)
+    session = object_session(row)
+    if doc_id is not None and session is not None:
+        session.info.setdefault(CHANGED, set()).add((kind, doc_id))
+
+
+for _model in TRACKED:
+    for _name in ("after_insert", "after_update", "after_delete"):
+        event.listen(_model, _name, _row_changed)
 
 
 @event.listens_for(Session, "after_flush")
 def _write_outbox(session, flush_context):
-    changes = _changes(session)
-    if changes:
+    changed = session.info.pop(CHANGED, None)
+    # In the runner's batch, one insert at its end rather than one per flush.
+    if changed and not defer(_write_batch, changed):
+        _write(session, changed)
+
+
+def _write(session, changed) -> None:
+    queued = session.info.setdefault(QUEUED, set())
+    new = sorted(changed - queued)  # once per document and transaction is enough
+    if new:
         session.connection().execute(
-            insert(SearchOutbox.__table__),
-            [{"kind": kind, "doc_id": doc_id} for kind, doc_id in sorted(changes)],
+            insert(SearchOutbox.__table__), [{"kind": k, "doc_id": i} for k, i in new]
         )
+        queued.update(new)
         session.info[WRITTEN] = True
+
+
+def _write_batch(changes: list[set]) -> None:
+    _write(db.session(), set().union(*changes))
 
 
 @event.listens_for(Session, "after_commit")
 def _committed(session):
+    session.info.pop(QUEUED, None)
     if session.info.pop(WRITTEN, False):
         session.info[COMMITTED] = True
 
@@ -59,6 +83,8 @@ def _committed(session):
 @event.listens_for(Session, "after_soft_rollback")
 def _rolled_back(session, previous_transaction):
     session.info.pop(WRITTEN, None)
+    session.info.pop(QUEUED, None)
+    session.info.pop(CHANGED, None)
 
 
 def enqueue(kind: str, doc_id: int) -> None:
@@ -92,6 +118,7 @@ def drain(limit: int = 2000) -> int:
         for kind, ids in by_kind.items():
             engine.write_many(kind, ids)
         db.session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in rows])))
+        db.session.info.pop(QUEUED, None)  # their rows are gone: a later change queues again
         db.session.commit()
         db.session.info.pop(COMMITTED, None)
         handled += len(rows)
