@@ -24,10 +24,8 @@ import os
 import pstats
 import random
 import secrets
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -37,8 +35,8 @@ from dateutil.relativedelta import relativedelta  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import func, inspect, select  # noqa: E402
 from stdnum.cn.uscc import calc_check_digit  # noqa: E402
+from workspace import benchmark_app  # noqa: E402
 
-from market import create_app  # noqa: E402
 from market.accounts.models import Organisation  # noqa: E402
 from market.accounts.services import Registration, register_organisation  # noqa: E402
 from market.agencies.models import Agency  # noqa: E402
@@ -372,21 +370,8 @@ def main():
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--profile", action="store_true", help="print where the time goes")
     args = parser.parse_args()
-    workdir = tempfile.mkdtemp(prefix="market-credit-bench-")
-    url = args.database_url or f"sqlite:///{os.path.join(workdir, 'bench.sqlite3')}"
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": "benchmark",
-            "UPLOAD_FOLDER": os.path.join(workdir, "uploads"),
-            "MAIL_BACKEND": "memory",
-            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-        }
-    )
-    try:
+    with benchmark_app("market-credit-bench-", args.database_url) as (app, url, _):
         return _run(app, url, args)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)  # the temporary database
 
 
 def _profiled(profile, label, call):

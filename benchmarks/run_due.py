@@ -16,9 +16,7 @@ import os
 import pstats
 import random
 import secrets
-import shutil
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -27,8 +25,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import inspect  # noqa: E402
 from stdnum.cn.uscc import calc_check_digit  # noqa: E402
+from workspace import benchmark_app  # noqa: E402
 
-from market import create_app  # noqa: E402
 from market.accounts.services import Registration, register_organisation  # noqa: E402
 from market.catalogue.models import ServiceItem  # noqa: E402
 from market.catalogue.services import load_items, seed_rows  # noqa: E402
@@ -194,21 +192,8 @@ def main():
     parser.add_argument("--notices", type=int, default=10_000)
     parser.add_argument("--profile", action="store_true", help="print where run_due spends time")
     args = parser.parse_args()
-    workdir = tempfile.mkdtemp(prefix="market-run-due-")
-    url = args.database_url or f"sqlite:///{os.path.join(workdir, 'bench.sqlite3')}"
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": "benchmark",
-            "UPLOAD_FOLDER": os.path.join(workdir, "uploads"),
-            "MAIL_BACKEND": "memory",
-            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-        }
-    )
-    try:
+    with benchmark_app("market-run-due-", args.database_url) as (app, url, _):
         return _run(app, url, args.notices, args.profile)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)  # the temporary database and uploads
 
 
 def _run(app, url, total, profile=False):

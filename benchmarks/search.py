@@ -22,10 +22,8 @@ import cProfile
 import os
 import pstats
 import random
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -35,8 +33,8 @@ from flask_migrate import upgrade  # noqa: E402
 from search_corpus import build_corpus, make_queries  # noqa: E402
 from search_peer import Peer  # noqa: E402
 from sqlalchemy import delete, func, select  # noqa: E402
+from workspace import benchmark_app  # noqa: E402
 
-from market import create_app  # noqa: E402
 from market.accounts.models import Organisation  # noqa: E402
 from market.agencies.models import Agency  # noqa: E402
 from market.catalogue.services import load_items, seed_rows  # noqa: E402
@@ -128,22 +126,11 @@ def commit_to_searchable(engine, sync, agency_ids, rounds=5, seed=7):
 
 
 def run_scale(scale, count, profile):
-    workdir = tempfile.mkdtemp(prefix=f"market-search-{scale}-")
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{os.path.join(workdir, 'bench.sqlite3')}",
-            "SECRET_KEY": "benchmark",
-            "UPLOAD_FOLDER": os.path.join(workdir, "uploads"),
-            "MAIL_BACKEND": "memory",
-            "SEARCH_INDEX_DIR": os.path.join(workdir, "search"),
-        }
-    )
-    app.instance_path = workdir  # jieba's cache too
-    try:
+    with benchmark_app(f"market-search-{scale}-") as (app, _, workdir):
+        app.config["SEARCH_INDEX_DIR"] = os.path.join(workdir, "search")
+        app.instance_path = workdir  # jieba's cache too
         with app.app_context():
             return _run_scale(scale, count, profile, workdir)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _run_scale(scale, count, profile, workdir):

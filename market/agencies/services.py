@@ -192,16 +192,15 @@ def offers_item(org_id: int, item_id: int) -> bool:
     return item_id in offered_item_ids(org_id)
 
 
-def directory_query(q=None, item_id=None):
-    """Agencies for the public directory, best credit first."""
+def directory_query(item_id=None):
+    """Agencies for the public directory (browsing; word search is the search page), best
+    credit first."""
     stmt = (
         select(Agency)
         .join(Agency.organisation)
         .options(selectinload(Agency.organisation), selectinload(Agency.offerings))
         .order_by(Agency.credit_score.desc(), Organisation.name)
     )
-    if q:
-        stmt = stmt.where(Organisation.name.ilike(f"%{q.strip()}%"))
     if item_id:
         stmt = stmt.where(Agency.offerings.any(Offering.item_id == item_id))
     return stmt

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..core.batching import defer
 from ..core.clock import to_local, utcnow
@@ -139,6 +140,7 @@ def report_overdue_deliveries(now=None) -> int:
         select(Contract)
         .join(Notice, Notice.id == Contract.notice_id)
         .where(Notice.state == "contracted", Contract.delivered_dt.is_(None))
+        .options(selectinload(Contract.deliveries), selectinload(Contract.notice))
     )
     count = 0
     for contract in contracts:

@@ -13,6 +13,7 @@ from ..accounts.models import Organisation
 from ..agencies.models import Agency, Offering, Qualification
 from ..agencies.services import credit_factor
 from ..catalogue.models import ServiceItem
+from ..extensions import db
 from ..procurement.models import Notice
 from . import analysis
 
@@ -153,8 +154,6 @@ ID_QUERIES = {
 
 
 def db_scalars(stmt):
-    from ..extensions import db
-
     return db.session.scalars(stmt).all()
 
 

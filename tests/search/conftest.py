@@ -1,7 +1,7 @@
 import pytest
 from sqlalchemy import delete
 
-from market.search import engine, sync
+from market.search import sync
 from market.search.models import SearchOutbox
 
 
@@ -22,6 +22,3 @@ def indexed():
         return sync.drain()
 
     return run
-
-
-__all__ = ["engine"]
