@@ -48,6 +48,7 @@ def app(tmp_path_factory):
             **TEST_CONFIG,
             "SQLALCHEMY_DATABASE_URI": database_url(tmp_path_factory),
             "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
+            "SEARCH_INDEX_DIR": str(tmp_path_factory.mktemp("search")),
         }
     )
 
@@ -94,6 +95,20 @@ class FrozenClock:
 def frozen_clock():
     yield FrozenClock(FROZEN_NOW)
     clock.freeze(None)
+
+
+@pytest.fixture
+def committed(app, db, monkeypatch):
+    """Real commits for this test (threads cannot see a rolled-back transaction), and a
+    freshly built database afterwards so that no other test sees what was committed."""
+    monkeypatch.delattr(_db.session, "commit")
+    monkeypatch.delattr(_db.session, "remove")
+    yield
+    _db.session.rollback()
+    _db.session.close()
+    reset_schema()
+    load_items(seed_rows())
+    _db.session.commit()
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ pinyin initials (hp → 环评).
 Whoosh pickles the analyzer into the index schema: this module's path must stay stable."""
 
 import os
+import re
 import threading
 from functools import cache, lru_cache
 from pathlib import Path
@@ -82,15 +83,10 @@ class ChineseTokenizer(Tokenizer):
         mode="",
         **kwargs,
     ):
-        import jieba
-
         setup()
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         position = start_pos
-        for word, start, end in jieba.tokenize(value, mode="search"):
-            word = word.strip()
-            if not word or not any(ch.isalnum() for ch in word):
-                continue
+        for word, start, end in words_of(value):
             token.text = token.original = word
             token.boost = 1.0
             token.stopped = False
@@ -101,6 +97,31 @@ class ChineseTokenizer(Tokenizer):
                 token.startchar = start_char + start
                 token.endchar = start_char + end
             yield token
+
+
+@lru_cache(maxsize=200_000)
+def _chunk_words(chunk: str) -> tuple[tuple[str, int, int], ...]:
+    import jieba
+
+    return tuple(
+        (word, start, end)
+        for word, start, end in jieba.tokenize(chunk, mode="search")
+        if any(ch.isalnum() for ch in word)
+    )
+
+
+def words_of(text: str):
+    """jieba's search-mode words of `text` with their character offsets, punctuation dropped.
+    jieba never joins across whitespace, so each whitespace-separated chunk is segmented
+    once per process: item names, regions and qualifications recur in thousands of
+    documents."""
+    for match in _CHUNKS.finditer(text):
+        offset = match.start()
+        for word, start, end in _chunk_words(match.group()):
+            yield word, offset + start, offset + end
+
+
+_CHUNKS = re.compile(r"\S+")
 
 
 def chinese_analyzer():
@@ -119,11 +140,9 @@ def initials(text: str) -> str:
     """Pinyin initials of the Chinese words in `text` (环境影响评价 → hjyxpj), space-separated,
     with those of its known abbreviations, so `hp` finds 环评. Words repeat across documents
     (company names, items): each word's initials are worked out once per process."""
-    import jieba
-
     setup()
     words = set()
-    for word in jieba.cut_for_search(text):
+    for word, _, _ in words_of(text):
         if len(word) >= 2 and any("\u4e00" <= ch <= "\u9fff" for ch in word):
             words.add(word)
             words.update(t for t in synonyms().get(word, ()) if len(t) <= 4)
@@ -133,3 +152,37 @@ def initials(text: str) -> str:
 def expand(words: list[str]) -> list[list[str]]:
     """For each query word, the word and its synonyms (an OR group)."""
     return [[w, *synonyms().get(w, ())] for w in words]
+
+
+def snippets(text: str, words, width: int = 80, before: int = 20, top: int = 2):
+    """Up to `top` passages of about `width` characters of `text` around the tokens that are
+    among `words`, those tokens in <mark class="hl">, passages joined by "…"; None if none.
+    The tokens' own character offsets place the marks (overlapping search-mode tokens such as
+    环境 / 环境影响评价 merge into one mark)."""
+    from markupsafe import Markup, escape
+
+    spans = []
+    for start, end in sorted(
+        (t.startchar, t.endchar)
+        for t in chinese_analyzer()(text, chars=True, removestops=False)
+        if t.text in words
+    ):
+        if spans and start <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], end)
+        else:
+            spans.append([start, end])
+    passages = []
+    while spans and len(passages) < top:
+        begin = max(0, spans[0][0] - before)
+        finish = min(len(text), begin + width)
+        inside = [s for s in spans if s[0] < finish]
+        spans = spans[len(inside) :]
+        finish = max(finish, inside[-1][1])
+        out, at = [], begin
+        for start, end in inside:
+            out += [escape(text[at:start]), Markup('<mark class="hl">'), escape(text[start:end])]
+            out.append(Markup("</mark>"))
+            at = end
+        out.append(escape(text[at:finish]))
+        passages.append(Markup("").join(out))
+    return Markup("…").join(passages) if passages else None

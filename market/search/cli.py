@@ -40,7 +40,12 @@ def rebuild(kind):
 
 @search_cli.command("sync")
 def sync_command():
-    """Index the changes waiting in the outbox (cron, and after an indexing failure)."""
+    """Index the changes waiting in the outbox (cron, and after an indexing failure); an index
+    left by an older version is rebuilt first."""
+    kinds = engine.outdated()
+    if kinds:
+        click.echo(f"索引结构已更新，重建：{'、'.join(kinds)}")
+        engine.rebuild(kinds)
     click.echo(f"已同步 {sync.drain()} 条变更")
 
 
@@ -50,6 +55,9 @@ def check():
     report = engine.check()
     problems = 0
     for kind, found in report.items():
+        if found.get("outdated"):
+            problems += 1
+            click.echo(f"{kind}：索引结构已过时，需要重建")
         for what, label in (("missing", "缺失"), ("stale", "过期"), ("extra", "多余")):
             if found[what]:
                 problems += len(found[what])

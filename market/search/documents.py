@@ -36,6 +36,7 @@ def _digest(doc: dict) -> str:
 
 
 def _finish(doc: dict) -> dict:
+    doc["number"] = int(doc["id"])
     doc["digest"] = _digest(doc)
     return doc
 

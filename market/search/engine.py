@@ -8,15 +8,14 @@ import os
 import threading
 from dataclasses import dataclass, field
 
+import numpy as np
 from flask import current_app
-from markupsafe import Markup
-from whoosh import index, sorting
+from whoosh import index
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
-from whoosh.highlight import HtmlFormatter, PinpointFragmenter
-from whoosh.query import And, Every, NumericRange, Or, Term
+from whoosh.query import And, Every, Or, Term
 
 from ..core.clock import utcnow
-from . import analysis, documents
+from . import analysis, documents, vector
 
 KINDS = ("agencies", "notices", "items")
 #: the text fields searched, with their weights
@@ -36,24 +35,44 @@ FACETS = {
     "notices": ("category", "region", "state"),
     "items": ("category",),
 }
+#: from how many documents a rebuild analyses in several processes
+PARALLEL_FROM = 5000
 SORTS = {"relevance": None, "credit": "score", "rating": "rating", "newest": "created"}
-#: how many best-by-relevance hits are re-ranked by the blend (pages beyond it keep order)
-RERANK = 200
 
 
 def _text(stored=False):
-    return TEXT(analyzer=analysis.chinese_analyzer(), stored=stored, chars=stored)
+    # Term frequencies only: queries are words, not phrases, and the few snippets shown are
+    # cut from the stored text (positions and offsets would double the index and its build).
+    return TEXT(analyzer=analysis.chinese_analyzer(), stored=stored, phrase=False)
+
+
+class NumberColumn(NUMERIC):
+    """A number kept only as a column, for sorting, filtering and blending (vector.py); not
+    indexed as terms, which would cost a dozen postings per number and document."""
+
+    indexed = False
+
+
+class DateColumn(DATETIME):
+    """A moment kept only as a column (microseconds), for sorting by newest."""
+
+    indexed = False
+
+
+def _number(kind=int, **options):
+    return NumberColumn(kind, sortable=True, default=0, **options)
 
 
 def schema(kind: str) -> Schema:
     common = dict(
         id=ID(stored=True, unique=True),
+        number=_number(bits=64),  # the id again, as a column: the last sort key
         digest=STORED(),
         initials=KEYWORD(lowercase=True, scorable=True),
         category=KEYWORD(stored=True, commas=True),
         region=_text(stored=True),
         region_facet=ID(stored=True),
-        created=DATETIME(stored=True, sortable=True),
+        created=DateColumn(stored=True, sortable=True),
     )
     if kind == "agencies":
         return Schema(
@@ -63,10 +82,10 @@ def schema(kind: str) -> Schema:
             qualifications=_text(),
             description=_text(stored=True),
             grade=ID(stored=True),
-            score=NUMERIC(int, stored=True, sortable=True, default=0),
-            credit_factor=NUMERIC(float, stored=True, default=0),
-            rating=NUMERIC(float, stored=True, sortable=True, default=0),
-            blocked_until=NUMERIC(int, stored=True, default=0),
+            score=_number(stored=True),
+            credit_factor=_number(float, stored=True),
+            rating=_number(float, stored=True),
+            blocked_until=_number(bits=64, stored=True),
         )
     if kind == "notices":
         return Schema(
@@ -77,8 +96,8 @@ def schema(kind: str) -> Schema:
             purchaser=_text(stored=True),
             state=ID(stored=True),
             state_label=STORED(),
-            score=NUMERIC(int, sortable=True, default=0),
-            rating=NUMERIC(float, sortable=True, default=0),
+            score=_number(),
+            rating=_number(float),
         )
     return Schema(
         **common,
@@ -86,8 +105,8 @@ def schema(kind: str) -> Schema:
         name=_text(stored=True),
         licensing=_text(stored=True),
         legal_basis=_text(),
-        score=NUMERIC(int, sortable=True, default=0),
-        rating=NUMERIC(float, sortable=True, default=0),
+        score=_number(),
+        rating=_number(float),
     )
 
 
@@ -95,6 +114,7 @@ def schema(kind: str) -> Schema:
 
 _indexes: dict[str, index.Index] = {}
 _searchers: dict[str, object] = {}
+_views: dict[str, vector.View] = {}
 _open_lock = threading.Lock()
 
 
@@ -109,8 +129,25 @@ def _setup():
     analysis.setup(os.path.join(current_app.instance_path, "jieba"))
 
 
+class IndexOutdated(Exception):
+    """The index on disk was built with other fields than this version's: it must be rebuilt
+    (`flask search sync` does so, as does `flask search rebuild`)."""
+
+    def __init__(self, kind: str):
+        super().__init__(f"{kind} 索引的结构已过时，需要重建")
+        self.kind = kind
+
+
+def _signature(fields: Schema):
+    return sorted(
+        (name, type(f).__name__, type(f.format).__name__, bool(f.column_type))
+        for name, f in fields.items()
+    )
+
+
 def open_index(kind: str, fresh: bool = False) -> index.Index:
-    """The kind's index, created on first use (or emptied, `fresh`)."""
+    """The kind's index, created on first use (or emptied, `fresh`). IndexOutdated if the one
+    on disk has other fields."""
     _setup()
     path = index_dir(kind)
     key = path
@@ -120,8 +157,23 @@ def open_index(kind: str, fresh: bool = False) -> index.Index:
             _indexes[key] = index.create_in(path, schema(kind))
             _searchers.pop(key, None)
         elif key not in _indexes:
-            _indexes[key] = index.open_dir(path)
+            opened = index.open_dir(path)
+            if _signature(opened.schema) != _signature(schema(kind)):
+                opened.close()
+                raise IndexOutdated(kind)
+            _indexes[key] = opened
         return _indexes[key]
+
+
+def outdated(kinds=None) -> list[str]:
+    """The kinds whose index on disk must be rebuilt before use."""
+    found = []
+    for kind in kinds or KINDS:
+        try:
+            open_index(kind)
+        except IndexOutdated:
+            found.append(kind)
+    return found
 
 
 def searcher(kind: str):
@@ -135,6 +187,15 @@ def searcher(kind: str):
             current.close()
         current = _searchers[key] = ix.searcher()
     return current
+
+
+def _view(kind: str, s) -> vector.View:
+    """The searcher's documents as arrays (vector.py), made once per opened searcher."""
+    key = index_dir(kind)
+    view = _views.get(key)
+    if view is None or view.searcher is not s:
+        view = _views[key] = vector.View(s, key)
+    return view
 
 
 def writer(kind: str, fresh: bool = False):
@@ -180,11 +241,17 @@ def write_many(kind: str, ids) -> int:
 
 def rebuild(kinds=None, progress=None, batch: int = 2000) -> dict[str, int]:
     """Index every document again from the database, into an emptied index. `progress(kind,
-    done, total)` is called after each batch."""
+    done, total)` is called after each batch. Large indexes are analysed by one process per
+    CPU (Whoosh's MpWriter) while this one reads the database."""
     counts = {}
     for kind in kinds or KINDS:
         ids = documents.all_ids(kind)
-        w = writer(kind, fresh=True)
+        ix = open_index(kind, fresh=True)
+        procs = min(os.cpu_count() or 1, 4)
+        if len(ids) >= PARALLEL_FROM and procs > 1:
+            w = ix.writer(procs=procs, multisegment=True, limitmb=128)
+        else:
+            w = ix.writer(limitmb=128)
         try:
             for start in range(0, len(ids), batch):
                 chunk = ids[start : start + batch]
@@ -202,9 +269,13 @@ def rebuild(kinds=None, progress=None, batch: int = 2000) -> dict[str, int]:
 
 def check(kinds=None) -> dict[str, dict[str, list[int]]]:
     """Documents missing from the index, stale in it (its digest differs from the
-    database's), or left over in it; by kind."""
+    database's), or left over in it; by kind. An outdated index is reported as such."""
     report = {}
+    stale_indexes = outdated(kinds)
     for kind in kinds or KINDS:
+        if kind in stale_indexes:
+            report[kind] = {"outdated": True, "missing": [], "stale": [], "extra": []}
+            continue
         stored = {int(f["id"]): f.get("digest") for f in searcher(kind).all_stored_fields()}
         expected = documents.digests(kind)
         report[kind] = {
@@ -253,65 +324,52 @@ def query_words(text: str) -> list[str]:
     return list(dict.fromkeys(word for word, _, _ in finest))
 
 
-def _word_query(kind: str, group: list[str]):
-    fields = FIELDS[kind]
-    terms = [Term(name, word, boost=weight) for word in group for name, weight in fields.items()]
-    return Or(terms)
+def query_terms(kind: str, text: str):
+    """Every query word (or one of its synonyms) in some field, as groups of (field, word,
+    boost) terms; and the alternative: ASCII letters also match the pinyin initials
+    (hp → 环评)."""
+    _setup()
+    text = (text or "").strip()
+    words = query_words(text) if text else []
+    groups = [
+        [(name, word, weight) for word in group for name, weight in FIELDS[kind].items()]
+        for group in analysis.expand(words)
+    ]
+    alternative = None
+    if text.isascii() and text.replace(" ", "").isalpha():
+        alternative = ("initials", text.replace(" ", "").lower(), 2.0)
+    return groups, alternative, words
 
 
 def build_query(kind: str, text: str):
-    """Every query word (or one of its synonyms) in some field; ASCII letters also match the
-    pinyin initials (hp → 环评)."""
-    _setup()
-    text = (text or "").strip()
-    if not text:
-        return Every(), []
-    words = query_words(text)
-    groups = analysis.expand(words)
-    parts = [_word_query(kind, group) for group in groups]
-    query = And(parts) if parts else None
-    if text.isascii() and text.replace(" ", "").isalpha():
-        initials = Term("initials", text.replace(" ", "").lower(), boost=2.0)
-        query = Or([query, initials]) if query is not None else initials
-    return query or Every(), words
+    """The same query as a Whoosh query object (And of Or groups, or the initials)."""
+    groups, alternative, _ = query_terms(kind, text)
+    query = And([Or([Term(f, w, boost=b) for f, w, b in group]) for group in groups])
+    if alternative:
+        query = Or([query, Term(alternative[0], alternative[1], boost=alternative[2])])
+    return query if groups or alternative else Every()
 
 
-def _filters(kind: str, filters: dict | None, can_bid_only: bool):
-    parts = []
+def _filter_mask(view, kind: str, filters: dict | None, can_bid_only: bool):
+    mask = view.live().copy()
     for name, value in (filters or {}).items():
         if name in FACETS[kind] and value:
-            parts.append(Term("region_facet" if name == "region" else name, value))
+            mask &= vector.term_mask(view, "region_facet" if name == "region" else name, value)
     if can_bid_only and kind == "agencies":
-        parts.append(NumericRange("blocked_until", None, int(utcnow().timestamp())))
-    return And(parts) if parts else None
+        mask &= view.number("blocked_until") <= int(utcnow().timestamp())
+    return mask
 
 
-def _grouping(kind: str) -> dict:
-    """The facets, counted in the same pass as the search (no extra searches)."""
-    return {
-        name: sorting.FieldFacet(
-            "region_facet" if name == "region" else name, maptype=sorting.Count
-        )
-        for name in FACETS[kind]
-    }
-
-
-#: a facet every document has exactly one value of: its counts add up to the exact total
-TOTAL_FACET = {"agencies": "grade", "notices": "state", "items": "category"}
-
-
-def _facet_counts(results, kind) -> dict[str, list[tuple[str, int]]]:
+def _facet_counts(view, kind: str, mask) -> dict[str, list[tuple[str, int]]]:
     facets = {}
     for name in FACETS[kind]:
-        counts = results.groups(name)
+        counted = vector.counts(
+            view, "region_facet" if name == "region" else name, mask, multi=name == "category"
+        )
         facets[name] = sorted(
-            ((v, n) for v, n in counts.items() if v), key=lambda pair: (-pair[1], pair[0])
+            ((v, n) for v, n in counted.items() if v and n), key=lambda pair: (-pair[1], pair[0])
         )
     return facets
-
-
-def _total(results, kind) -> int:
-    return sum(results.groups(TOTAL_FACET[kind]).values())
 
 
 def search(
@@ -323,50 +381,41 @@ def search(
     per_page: int = 20,
     can_bid_only: bool = False,
 ) -> SearchResults:
-    """Search one kind. Relevance is blended with the credit factor for agencies (exactly,
-    over the best RERANK hits); equal blends go to the higher credit. Facets count the
-    matching documents under the other filters."""
+    """Search one kind. Relevance is blended with the credit factor for agencies, exactly over
+    every match; equal blends go to the higher credit. Facets count the matching documents
+    under every filter chosen."""
+    text = (text or "").strip()
     s = searcher(kind)
-    query, words = build_query(kind, text)
-    filter_q = _filters(kind, filters, can_bid_only)
-    sort = sort if sort in SORTS else "relevance"
-    page = max(page, 1)
-    grouping = _grouping(kind)
-    if sort == "relevance" and text.strip():
-        results = s.search(query, filter=filter_q, limit=RERANK, groupedby=grouping)
-        _style(results)
-        hits = [_hit(kind, r) for r in results]
-        hits.sort(key=lambda h: (-h.blended, -h.fields.get("credit_factor", 0), h.id))
-        start = (page - 1) * per_page
-        shown = hits[start : start + per_page]
-        by_id = {int(r["id"]): r for r in results}
-        for hit in shown:
-            hit.highlights = _highlights(kind, by_id[hit.id])
+    view = _view(kind, s)
+    groups, alternative, words = query_terms(kind, text)
+    if groups or alternative:
+        match, relevance = vector.evaluate(view, groups, alternative)
     else:
-        facet = SORTS[sort] or "created"
-        found = s.search_page(
-            query,
-            page,
-            pagelen=per_page,
-            filter=filter_q,
-            sortedby=facet,
-            reverse=True,
-            groupedby=grouping,
-        )
-        results = found.results
-        _style(results)
-        shown = [_hit(kind, r, relevance=False) for r in found]
-        for hit, r in zip(shown, found, strict=True):
-            hit.highlights = _highlights(kind, r) if text.strip() else {}
-    total = _total(results, kind)
-    suggestion = _suggest(s, kind, words) if total == 0 and words else None
+        match, relevance = np.ones(view.count, dtype=bool), np.zeros(view.count)
+    mask = match & _filter_mask(view, kind, filters, can_bid_only)
+    factor = view.number("credit_factor") if kind == "agencies" else np.ones(view.count)
+    blended = blend(relevance, factor)
+    sort = sort if sort in SORTS else "relevance"
+    if sort == "relevance" and not text:
+        sort = "newest"
+    keys = [blended, factor] if sort == "relevance" else [view.number(SORTS[sort]), blended]
+    page = max(page, 1)
+    docnums = vector.ranked(mask, [*keys, view.number("number")], page * per_page)
+    hits = [
+        _hit(s, int(n), float(relevance[n]), float(blended[n]))
+        for n in docnums[(page - 1) * per_page :]
+    ]
+    terms = {word for group in groups for _, word, _ in group}
+    for hit in hits:
+        hit.highlights = _highlights(kind, hit.fields, terms)
+    total = int(mask.sum())
     return SearchResults(
-        hits=shown,
+        hits=hits,
         total=total,
         page=page,
         pages=max(1, math.ceil(total / per_page)),
-        facets=_facet_counts(results, kind),
-        suggestion=suggestion,
+        facets=_facet_counts(view, kind, mask),
+        suggestion=_suggest(s, kind, words) if total == 0 and words else None,
         words=words,
     )
 
@@ -376,25 +425,21 @@ def blend(relevance: float, credit_factor: float) -> float:
     return relevance * credit_factor
 
 
-def _hit(kind, r, relevance: bool = True) -> Hit:
-    fields = r.fields()
-    factor = fields.get("credit_factor", 1.0) if kind == "agencies" else 1.0
-    score = (r.score or 0.0) if relevance else 0.0  # sorted by a field: no relevance
-    return Hit(int(fields["id"]), score, blend(score, factor), fields)
+def _hit(s, docnum: int, relevance: float, blended: float) -> Hit:
+    with vector.read_lock:
+        fields = s.stored_fields(docnum)
+    return Hit(int(fields["id"]), relevance, blended, fields)
 
 
-_FORMATTER = HtmlFormatter(tagname="mark", classname="hl", termclass="hl", between="…")
-
-
-def _highlights(kind, r) -> dict:
+def _highlights(kind, fields: dict, terms: set[str]) -> dict:
+    """Snippets of the shown hit's stored text fields around the query's words (and their
+    synonyms), cut from the stored text."""
     out = {}
     for name in FIELDS[kind]:
-        try:
-            text = r.highlights(name, top=2)
-        except KeyError:
-            continue
-        if text:
-            out[name] = Markup(text)
+        text = fields.get(name)
+        snippet = analysis.snippets(text, terms) if text and terms else None
+        if snippet:
+            out[name] = snippet
     return out
 
 
@@ -421,10 +466,3 @@ def _suggest(s, kind, words) -> str | None:
         else:
             out.append(word)
     return "".join(out) if changed else None
-
-
-def _style(results) -> None:
-    """Snippets of about 80 characters around the matches, found from the character offsets
-    the index stored (no second analysis of the text), matches in <mark class="hl">."""
-    results.fragmenter = PinpointFragmenter(maxchars=80, surround=20)
-    results.formatter = _FORMATTER

@@ -205,7 +205,13 @@ def _facet_value_label(name: str, value: str) -> str:
 @bp.route("/search")
 def results():
     p = parse_params(request.args)
-    found = _run(p)
+    status = 200
+    try:
+        found = _run(p)
+    except engine.IndexOutdated:  # until `flask search sync` (cron) has rebuilt it
+        current_app.logger.exception("search index outdated")
+        p.notes.append("搜索索引正在更新，请稍后再试。")
+        found, status = engine.SearchResults([], 0, 1, 1, {}), 503
     is_purchaser = current_user.is_authenticated and current_user.role == "purchaser"
     invitations = _invitations(found.hits) if is_purchaser and p.kind == "agencies" else {}
     return render_template(
@@ -220,4 +226,4 @@ def results():
         now_epoch=int(utcnow().timestamp()),
         is_purchaser=is_purchaser,
         invitations=invitations,
-    )
+    ), status

@@ -57,6 +57,7 @@ def browser_app(tmp_path):
             "WTF_CSRF_ENABLED": True,
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'browser.sqlite3'}",
+            "SEARCH_INDEX_DIR": str(tmp_path / "search"),
         }
     )
     with app.app_context():

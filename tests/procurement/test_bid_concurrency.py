@@ -15,7 +15,6 @@ import pytest
 from sqlalchemy import select, text
 
 from market.accounts.models import User
-from market.catalogue.services import load_items, seed_rows
 from market.core.audit import events_for
 from market.core.errors import ServiceError
 from market.extensions import db as _db
@@ -23,28 +22,12 @@ from market.procurement import services
 from market.procurement.models import Bid, Notice
 from market.procurement.runner import run_due
 
-from ..conftest import reset_schema
-
 pytestmark = pytest.mark.skipif(
     "postgresql" not in os.environ.get("MARKET_TEST_DATABASE_URL", ""),
     reason="row locks and concurrent connections need PostgreSQL (scripts/with-postgres.sh)",
 )
 #: no step of these tests should take anywhere near this long
 PATIENCE = 30
-
-
-@pytest.fixture
-def committed(app, db, monkeypatch):
-    """Real commits for this test (threads cannot see a rolled-back transaction), and a
-    freshly built database afterwards so that no other test sees what was committed."""
-    monkeypatch.delattr(_db.session, "commit")
-    monkeypatch.delattr(_db.session, "remove")
-    yield
-    _db.session.rollback()
-    _db.session.close()
-    reset_schema()
-    load_items(seed_rows())
-    _db.session.commit()
 
 
 class Party(threading.Thread):

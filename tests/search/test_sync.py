@@ -1,8 +1,12 @@
 """The durable sync: outbox rows in the change's transaction, removed only after the index
 commit; a crash loses nothing; `check` finds stale documents; rebuild equals incremental."""
 
+import os
+
 import pytest
 from sqlalchemy import update
+from whoosh import index
+from whoosh.fields import ID, TEXT, Schema
 
 from market.accounts.models import Organisation
 from market.agencies.services import agency_of
@@ -145,3 +149,20 @@ def test_a_failed_drain_keeps_the_rows_for_the_next(app, make, db, monkeypatch):
         response = sync.drain_after_request(app.response_class("ok"))
     assert response.status_code == 200 and sync.pending() > 0
     assert logged == ["search index sync failed; the outbox keeps the rows"]
+
+
+def test_an_index_left_by_an_older_version_is_rebuilt_by_sync(app, make, db, client):
+    user = make.agency(items=("ZJ012",), org_name="重庆绿源环境科技有限公司")
+    db.session.commit()
+    old = Schema(id=ID(stored=True, unique=True), name=TEXT(stored=True))
+    os.makedirs(engine.index_dir("agencies"))
+    index.create_in(engine.index_dir("agencies"), old)
+    response = client.get("/search?q=环评")
+    assert response.status_code == 503 and "搜索索引正在更新" in response.text
+    runner = app.test_cli_runner()
+    checked = runner.invoke(args=["search", "check"])
+    assert checked.exit_code == 1 and "agencies：索引结构已过时" in checked.output
+    synced = runner.invoke(args=["search", "sync"])
+    assert "索引结构已更新，重建：agencies" in synced.output
+    assert [h.id for h in engine.search("agencies", "环评").hits] == [user.organisation.id]
+    assert client.get("/search?q=环评").status_code == 200
