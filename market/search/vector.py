@@ -24,7 +24,7 @@ from whoosh.util.numeric import byte_to_length
 B, K1 = 0.75, 1.2
 _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
 _EMPTY = (np.zeros(0, np.int64), np.zeros(0, np.float32))
-#: postings kept per searcher before its cache starts over (a bound on memory)
+#: postings kept per searcher, and per segment, before its cache starts over (bounds memory)
 MAX_CACHED_POSTINGS = 20_000_000
 
 
@@ -90,6 +90,7 @@ class Segment:
     def __init__(self, count: int):
         self.count = count
         self.arrays: dict = {}
+        self.postings_held = 0
 
     def get(self, key, load):
         value = self.arrays.get(key)
@@ -97,8 +98,18 @@ class Segment:
             with read_lock:  # a reader's files seek then read: one thread at a time
                 value = self.arrays.get(key)
                 if value is None:
-                    value = self.arrays[key] = load()
+                    value = load()
+                    if key[0] == "postings":
+                        self._hold(len(value[0]))
+                    self.arrays[key] = value
         return value
+
+    def _hold(self, count: int) -> None:
+        """Start the postings over when too many are held (rarely searched words pile up)."""
+        self.postings_held += count
+        if self.postings_held > MAX_CACHED_POSTINGS:
+            self.arrays = {k: v for k, v in self.arrays.items() if k[0] != "postings"}
+            self.postings_held = count
 
 
 _segments: dict[tuple, Segment] = {}
@@ -200,10 +211,12 @@ class View:
         key = ("labels", field)
         if key not in self._cache:
             values = set()
-            for _, reader, _ in self.leaves:
-                values.update(
-                    t.decode("utf-8") if isinstance(t, bytes) else t for t in reader.lexicon(field)
-                )
+            with read_lock:
+                for _, reader, _ in self.leaves:
+                    values.update(
+                        t.decode("utf-8") if isinstance(t, bytes) else t
+                        for t in reader.lexicon(field)
+                    )
             self._cache[key] = sorted(values)
         return self._cache[key]
 
@@ -226,8 +239,10 @@ class View:
         if not len(ids):
             return ids, tf
         searcher = self.searcher
-        idf = math.log(searcher.doc_count_all() / (searcher.doc_frequency(field, word) + 1)) + 1
-        avg = searcher.avg_field_length(field) or 1
+        with read_lock:
+            frequency = searcher.doc_frequency(field, word)
+            avg = searcher.avg_field_length(field) or 1
+        idf = math.log(searcher.doc_count_all() / (frequency + 1)) + 1
         length = self.lengths(field)[ids]
         length = np.where(length > 0, length, 1)
         scores = idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * length / avg))

@@ -126,3 +126,19 @@ def test_a_parallel_rebuild_equals_the_incremental_index(app, make, db, indexed,
     assert [h.id for h in after.hits] == [h.id for h in before.hits]
     assert after.facets == before.facets and after.total == before.total == 3
     assert engine.check(["agencies"])["agencies"] == {"missing": [], "stale": [], "extra": []}
+
+
+def test_the_postings_held_stay_bounded_and_answers_stay_right(app, make, db, indexed, monkeypatch):
+    for n in range(3):
+        agency(make, f"重庆{'甲乙丙'[n]}环境科技有限公司", items=("ZJ012", "ZJ018"))
+    indexed()
+    words = ("环评", "测绘", "重庆", "环境", "科技")
+    expected = {w: engine.search("agencies", w).total for w in words}
+    monkeypatch.setattr(vector, "MAX_CACHED_POSTINGS", 4)
+    engine._views.clear()
+    vector._segments.clear()
+    for _ in range(2):
+        assert {w: engine.search("agencies", w).total for w in words} == expected
+    for segment in vector._segments.values():
+        held = [len(v[0]) for k, v in segment.arrays.items() if k[0] == "postings"]
+        assert sum(held) <= 4 or len(held) == 1
