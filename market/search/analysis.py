@@ -156,7 +156,8 @@ def expand(words: list[str]) -> list[list[str]]:
 
 def snippets(text: str, words, width: int = 80, before: int = 20, top: int = 2):
     """Up to `top` passages of about `width` characters of `text` around the tokens that are
-    among `words`, those tokens in <mark class="hl">, passages joined by "…"; None if none.
+    among `words`, those tokens in <mark class="hl">, cut at spaces where there are any, "…"
+    where the text goes on; None if none.
     The tokens' own character offsets place the marks (overlapping search-mode tokens such as
     环境 / 环境影响评价 merge into one mark)."""
     from markupsafe import Markup, escape
@@ -174,15 +175,20 @@ def snippets(text: str, words, width: int = 80, before: int = 20, top: int = 2):
     passages = []
     while spans and len(passages) < top:
         begin = max(0, spans[0][0] - before)
+        space = text.find(" ", begin, spans[0][0])
+        begin = space + 1 if begin and space >= 0 else begin  # not in the middle of a word
         finish = min(len(text), begin + width)
         inside = [s for s in spans if s[0] < finish]
         spans = spans[len(inside) :]
         finish = max(finish, inside[-1][1])
-        out, at = [], begin
+        space = text.rfind(" ", inside[-1][1], finish)
+        finish = space if finish < len(text) and space >= 0 else finish
+        out, at = [Markup("…") if begin else Markup("")], begin
         for start, end in inside:
             out += [escape(text[at:start]), Markup('<mark class="hl">'), escape(text[start:end])]
             out.append(Markup("</mark>"))
             at = end
         out.append(escape(text[at:finish]))
+        out.append(Markup("…") if finish < len(text) else Markup(""))
         passages.append(Markup("").join(out))
-    return Markup("…").join(passages) if passages else None
+    return Markup(" ").join(passages) if passages else None

@@ -298,3 +298,12 @@ def test_the_shelf_searches_within_its_category(client, make):
     form = re.search(r'<form[^>]*id="shelf-search">(.*?)</form>', html, re.S)
     assert 'action="/search"' in form[0]
     assert f'name="category" value="{item.category}"' in form[1]
+
+
+def test_a_hit_without_snippets_shows_its_offered_items_as_they_are(client, make, db, indexed):
+    user = agency(make, "重庆绿源环境科技有限公司", items=("ZJ012",))
+    indexed()
+    html = page(client, q="hp")  # pinyin initials: no word of the text to mark
+    card = cards(html)[user.organisation.id]
+    assert "提供服务：ZJ012 环境影响评价报告书" in card
+    assert "built-in method" not in html and "<mark" not in card
