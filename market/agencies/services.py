@@ -219,7 +219,6 @@ def record_past_performance(
         completed_dt=accepted_dt,
     )
     db.session.add(performance)
-    db.session.flush()
     return performance
 
 
@@ -251,4 +250,3 @@ def add_rating(agency_org_id: int, contract_id: int, scores: dict[str, int]) -> 
             f"rating_{dimension}",
             getattr(agency, f"rating_{dimension}") + scores[dimension],
         )
-    db.session.flush()

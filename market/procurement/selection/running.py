@@ -84,11 +84,14 @@ def close_bidding(notice: Notice, at) -> None:
 def _credit_scores(bids) -> dict[int, int]:
     """The bidders' credit scores in one query (the runner selects for many notices)."""
     ids = {b.agency_org_id for b in bids}
-    scores = dict(
-        db.session.execute(
-            select(Agency.org_id, Agency.credit_score).where(Agency.org_id.in_(ids))
-        ).all()
-    )
+    # Nothing pending changes a credit score here: the step's rows are flushed with the
+    # selection instead of once more for this read.
+    with db.session.no_autoflush:
+        scores = dict(
+            db.session.execute(
+                select(Agency.org_id, Agency.credit_score).where(Agency.org_id.in_(ids))
+            ).all()
+        )
     for bid in bids:
         if bid.agency_org_id not in scores:  # an agency whose profile was never created
             scores[bid.agency_org_id] = agencies.ensure_profile(bid.agency).credit_score
