@@ -7,15 +7,7 @@ from datetime import timedelta
 
 from market.agencies.services import agency_of
 
-
-def agency(make, name, items=("ZJ012",), score=100, region="重庆市渝北区"):
-    user = make.agency(items=items, org_name=name, region=region)
-    profile = agency_of(user)
-    profile.credit_score = score
-    profile.credit_grade = (
-        "A" if score >= 90 else "B" if score >= 80 else "C" if score >= 60 else "D"
-    )
-    return user
+from .test_engine import agency
 
 
 def page(client, **params):
