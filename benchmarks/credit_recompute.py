@@ -34,11 +34,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from dateutil.relativedelta import relativedelta  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import func, inspect, select  # noqa: E402
-from stdnum.cn.uscc import calc_check_digit  # noqa: E402
-from workspace import benchmark_app  # noqa: E402
+from workspace import benchmark_app, register  # noqa: E402
 
 from market.accounts.models import Organisation  # noqa: E402
-from market.accounts.services import Registration, register_organisation  # noqa: E402
 from market.agencies.models import Agency  # noqa: E402
 from market.catalogue.models import ServiceItem  # noqa: E402
 from market.catalogue.services import load_items, seed_rows  # noqa: E402
@@ -74,31 +72,6 @@ STATUSES = {
 #: how often a criterion of each severity is the one reported
 SEVERITY_WEIGHT = {"general": 6, "major": 3, "serious": 1}
 SOURCES = ("purchaser", "regulator", "system", "inspection")
-
-
-def _ids(user):
-    return user.id, user.organisation.id
-
-
-def _register(kind, n):
-    body = f"91500112{n:09d}"
-    return _ids(
-        register_organisation(
-            Registration(
-                kind=kind,
-                org_name=f"信用基准{'机构' if kind == 'agency' else '采购单位'}{n}",
-                uscc=body + calc_check_digit(body),
-                legal_representative="张三",
-                region="重庆市渝北区",
-                address="重庆市渝北区金开大道1号",
-                contact_name=f"联系人{n}",
-                contact_phone="13800138000",
-                email=f"credit-bench{n}@example.cn",
-                password="bench-pass-1",
-                commitment_signed=True,
-            )
-        )
-    )
 
 
 def _insert(table, rows):
@@ -339,8 +312,8 @@ def build(args, config):
     """Everything in bulk; returns what was built, for the printout."""
     rng = random.Random(args.seed)
     load_criteria()
-    buyer = _register("purchaser", 1)
-    bidder = _register("agency", 2)  # submits the benchmark bids (a foreign key only)
+    buyer = register("purchaser", 1)
+    bidder = register("agency", 2)  # submits the benchmark bids (a foreign key only)
     db.session.commit()
     agency_ids = _agencies(args.agencies)
     rows = _records(agency_ids, args.records, rng, config["CREDIT_MIN_PUBLICATION_MONTHS"])

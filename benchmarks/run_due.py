@@ -24,10 +24,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import inspect  # noqa: E402
-from stdnum.cn.uscc import calc_check_digit  # noqa: E402
-from workspace import benchmark_app  # noqa: E402
+from workspace import benchmark_app, register  # noqa: E402
 
-from market.accounts.services import Registration, register_organisation  # noqa: E402
 from market.catalogue.models import ServiceItem  # noqa: E402
 from market.catalogue.services import load_items, seed_rows  # noqa: E402
 from market.core import clock  # noqa: E402
@@ -48,29 +46,6 @@ MIX = {
     "accepted": 0.15,
 }
 AGENCIES = 12
-
-
-def _organisation(kind, n):
-    body = f"91500112{n:09d}"
-    return register_organisation(
-        Registration(
-            kind=kind,
-            org_name=f"基准测试{'机构' if kind == 'agency' else '采购单位'}{n}",
-            uscc=body + calc_check_digit(body),
-            legal_representative="张三",
-            region="重庆市渝北区",
-            address="重庆市渝北区金开大道1号",
-            contact_name=f"联系人{n}",
-            contact_phone="13800138000",
-            email=f"bench{n}@example.cn",
-            password="bench-pass-1",
-            commitment_signed=True,
-        )
-    )
-
-
-def _ids(user):
-    return user.id, user.organisation.id
 
 
 def _notice(kind, i, buyer, item, due, rng):
@@ -121,8 +96,8 @@ def build(total, seed=2026):
     rng = random.Random(seed)
     item = db.session.query(ServiceItem).filter_by(code="ZJ012").one()
     # (user id, organisation id): reading user.organisation later would flush half-built rows.
-    buyer = _ids(_organisation("purchaser", 1))
-    agencies = [_ids(_organisation("agency", n)) for n in range(2, AGENCIES + 2)]
+    buyer = register("purchaser", 1)
+    agencies = [register("agency", n) for n in range(2, AGENCIES + 2)]
     kinds = [k for k, share in MIX.items() for _ in range(round(total * share))][:total]
     rng.shuffle(kinds)
     for start in range(0, len(kinds), 1000):
