@@ -349,7 +349,7 @@ def credit_regulator(department="生态环境部门"):
 def conduct_report(agency_user=None, code="A05", regulator=None, facts="中选后未按期签订合同"):
     """A record a regulator reported against an agency (its department: 生态环境部门):
     (record, regulator, agency user)."""
-    from market.credit.records import ReportData, report
+    from market.credit.records.services import ReportData, report
 
     agency_user = agency_user or agency()
     regulator = regulator or credit_regulator()
@@ -364,7 +364,7 @@ def confirmed_record(code="A05", agency_user=None, number="生环信决〔2026�
     """A record confirmed (and disclosed) after the response window passed:
     (record, regulator, agency user). The clock is left just after the response window."""
     from market.core import clock
-    from market.credit import records
+    from market.credit.records import services as records
 
     record, regulator, agency_user = conduct_report(agency_user, code)
     clock.freeze(record.response_due_dt + timedelta(minutes=1))

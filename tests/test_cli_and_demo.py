@@ -154,9 +154,9 @@ def test_demo_data_tells_each_story_of_the_procurement_process(app, db):
 
 
 def test_demo_data_tells_the_credit_stories(app, db):
-    from market.credit.inspection_models import Inspection
+    from market.credit.inspections.models import Inspection
     from market.credit.models import ConductRecord, RedListEntry
-    from market.credit.risk_models import RiskAlert
+    from market.credit.risk.models import RiskAlert
 
     assert market(app, "demo-data").exit_code == 0
     records = db.session.scalars(select(ConductRecord)).all()

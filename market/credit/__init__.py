@@ -6,23 +6,18 @@ writes each agency's standing onto it; procurement and search never import this 
 def init_app(app):
     from ..agencies.documents import register_sharer
     from ..core import signals
-    from . import (  # noqa: F401 (models, commands and the view modules adding routes to bp)
-        agency_views,
-        commands,
-        criteria_views,
-        disclosure_views,
-        inspection_models,
-        inspection_views,
-        listeners,
-        models,
-        record_views,
-        risk,
-        risk_models,
-        risk_views,
-    )
+    from . import agency_views, commands, criteria_views, models  # noqa: F401 (routes, commands)
     from .blueprint import bp
     from .cli import credit_cli
-    from .records import record_readers
+    from .disclosure import views as disclosure_views  # noqa: F401 (routes)
+    from .inspections import models as inspection_models  # noqa: F401 (tables)
+    from .inspections import views as inspection_views  # noqa: F401 (routes)
+    from .records import listeners
+    from .records import views as record_views  # noqa: F401 (routes)
+    from .records.services import record_readers
+    from .risk import listeners as risk
+    from .risk import models as risk_models  # noqa: F401 (tables)
+    from .risk import views as risk_views  # noqa: F401 (routes)
 
     listeners.connect(signals)
     risk.connect(signals)

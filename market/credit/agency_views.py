@@ -11,7 +11,7 @@ from ..core.clock import utcnow
 from ..extensions import db
 from .blueprint import bp
 from .chart import score_chart
-from .disclosure import disclosed_condition
+from .disclosure.services import disclosed_condition
 from .models import ConductRecord
 from .standing import history_of, standing_of
 

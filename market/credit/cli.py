@@ -30,7 +30,7 @@ def fail(err: ServiceError):
 def inspection_plan(rate_by_grade, department, seed, title):
     """Draw a random inspection plan by credit grade and print it."""
     from ..extensions import db
-    from . import inspections
+    from .inspections import services as inspections
 
     try:
         rates = inspections.parse_rates(rate_by_grade)
@@ -56,7 +56,7 @@ def inspection_plan(rate_by_grade, department, seed, title):
 @click.argument("plan_id", type=int)
 def verify_inspection(plan_id):
     """Re-draw PLAN_ID from its seed, population and rates; exit 1 on a mismatch."""
-    from . import inspections
+    from .inspections import services as inspections
 
     plan = inspections.get_plan(plan_id)
     if plan is None:
@@ -87,7 +87,7 @@ def detect_risks(since):
     """Run the risk-alert rules over past notices; known alerts are not repeated."""
     from ..core.clock import from_local
     from ..extensions import db
-    from . import risk
+    from .risk import listeners as risk
 
     counts = risk.detect_history(from_local(since) if since else None)
     db.session.commit()

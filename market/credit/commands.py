@@ -10,7 +10,7 @@ from ..core.errors import ServiceError
 from ..extensions import db
 from .cli import credit_cli, fail
 from .criteria import DEFAULT_CSV, load_criteria
-from .listeners import report_overdue_deliveries
+from .records.listeners import report_overdue_deliveries
 from .standing import recompute_all
 
 

@@ -6,7 +6,7 @@ from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringFi
 from wtforms.validators import Length, Optional
 
 from ..core.forms import BaseForm
-from .records import APPEAL_OUTCOMES, DECISIONS
+from .records.services import APPEAL_OUTCOMES, DECISIONS
 
 FILES_HELP = "PDF、JPG 或 PNG，可多选"
 NUMBER_HELP = "如：生环信决〔2026〕12号"

@@ -1,5 +1,5 @@
 """Violation criteria (versioned), conduct records with their due process, red list entries
-and score history. Inspection plans: inspection_models.py; risk alerts: risk_models.py."""
+and score history. Inspection plans: inspections/models.py; risk alerts: risk/models.py."""
 
 from datetime import datetime
 

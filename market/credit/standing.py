@@ -10,7 +10,7 @@ from ..extensions import db
 from ..procurement.contract_models import Contract, Evaluation
 from ..procurement.models import Notice
 from .models import ConductRecord, RedListEntry, ScoreSnapshot, ViolationCriterion
-from .records import add_months
+from .records.services import add_months
 from .score import WEIGHING_STATES, RecordFact, RedListFact, Standing, compute
 
 _RECORD_COLUMNS = (

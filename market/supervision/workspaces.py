@@ -12,9 +12,9 @@ from sqlalchemy.orm import selectinload
 from ..agencies.models import Agency, Qualification
 from ..agencies.qualifications import pending_for_department
 from ..catalogue.models import ServiceItem
-from ..credit.inspection_models import Inspection, InspectionPlan
-from ..credit.lists import awaiting
-from ..credit.risk_models import RiskAlert
+from ..credit.inspections.models import Inspection, InspectionPlan
+from ..credit.records.lists import awaiting
+from ..credit.risk.models import RiskAlert
 from ..extensions import db
 from ..procurement.models import Notice, Objection
 from ..procurement.services import lottery_share, rectification_rates

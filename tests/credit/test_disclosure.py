@@ -12,8 +12,9 @@ import pytest
 
 from market.agencies.documents import Upload
 from market.core.clock import SHANGHAI
-from market.credit import appeals, records
-from market.credit.records import ReportData
+from market.credit.records import appeals
+from market.credit.records import services as records
+from market.credit.records.services import ReportData
 from market.credit.standing import recompute_all
 
 

@@ -8,8 +8,9 @@ import pytest
 from market.agencies.services import agency_of, can_bid
 from market.core.errors import NotAllowed, ServiceError
 from market.core.models import AuditEvent
-from market.credit import appeals, records
 from market.credit.models import ConductRecord
+from market.credit.records import appeals
+from market.credit.records import services as records
 from market.notifications.models import Notification
 from tests.factories import PDF_BYTES, Upload
 

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from market.agencies.services import agency_of
-from market.credit.inspection_models import Inspection, InspectionPlan
-from market.credit.inspections import ALGORITHM, create_plan, draw_sample, sample_size
+from market.credit.inspections.models import Inspection, InspectionPlan
+from market.credit.inspections.services import ALGORITHM, create_plan, draw_sample, sample_size
 from market.credit.models import ConductRecord
 from market.extensions import db
 

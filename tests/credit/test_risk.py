@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 
 from market.core.clock import utcnow
 from market.core.models import AuditEvent
-from market.credit import risk
 from market.credit.models import ConductRecord
-from market.credit.risk_handling import dismiss_alert
-from market.credit.risk_models import RiskAlert
+from market.credit.risk import listeners as risk
+from market.credit.risk.handling import dismiss_alert
+from market.credit.risk.models import RiskAlert
 from market.extensions import db
 from market.procurement import services as procurement
 from market.procurement.models import Bid

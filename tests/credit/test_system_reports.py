@@ -5,9 +5,9 @@ from datetime import timedelta
 
 from market.agencies.qualifications import reject_qualification
 from market.core.signals import payment_overdue
-from market.credit import records
-from market.credit.listeners import report_overdue_deliveries
 from market.credit.models import ConductRecord
+from market.credit.records import services as records
+from market.credit.records.listeners import report_overdue_deliveries
 from market.procurement import services as procurement
 from market.procurement.runner import run_due
 

@@ -6,16 +6,17 @@ from flask_login import current_user
 from wtforms import RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
-from ..accounts.services import organisation_names
-from ..core.auth import role_required
-from ..core.errors import NotAllowed, ServiceError, apply_to_form
-from ..core.forms import BaseForm
-from ..extensions import db
-from . import criteria, records
-from . import inspections as plans
-from .blueprint import bp, paginate
-from .inspection_models import INSPECTION_RESULTS
-from .models import ConductRecord
+from ...accounts.services import organisation_names
+from ...core.auth import role_required
+from ...core.errors import NotAllowed, ServiceError, apply_to_form
+from ...core.forms import BaseForm
+from ...extensions import db
+from .. import criteria
+from ..blueprint import bp, paginate
+from ..models import ConductRecord
+from ..records import services as records
+from . import services as plans
+from .models import INSPECTION_RESULTS
 
 
 class PlanForm(BaseForm):

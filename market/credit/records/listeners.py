@@ -8,14 +8,14 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..core.batching import defer
-from ..core.clock import to_local, utcnow
-from ..extensions import db
-from ..notifications.services import link_to, notify
-from ..procurement.contract_models import Contract
-from ..procurement.models import Notice
-from .models import ConductRecord
-from .records import SystemFact, report_facts
+from ...core.batching import defer
+from ...core.clock import to_local, utcnow
+from ...extensions import db
+from ...notifications.services import link_to, notify
+from ...procurement.contract_models import Contract
+from ...procurement.models import Notice
+from ..models import ConductRecord
+from .services import SystemFact, report_facts
 
 #: (from, to) → what the recorded party is told
 STATE_NOTES = {
@@ -193,7 +193,7 @@ def on_payment_overdue(contract, purchaser_org_id=None, due_dt=None, **_):
 
 
 def on_record_changed(record, from_state=None, to_state=None, **_):
-    from .standing import recompute_agency
+    from ..standing import recompute_agency
 
     # A report weighs nothing until it is decided: only decisions and later steps move it.
     if record.party == "agency" and to_state != "reported":

@@ -3,14 +3,16 @@ their due process (one repaired, one suspended, one blacklisted, the demo agency
 under appeal, one revoked, one dismissed, disclosures due and late, a report in its statement
 window), a red list, an inspection plan with results, then the nightly recompute."""
 
-from .agencies.documents import Upload
-from .core.clock import travel
-from .credit import appeals, inspections, records
-from .credit.listeners import report_overdue_deliveries
-from .credit.redlist import RedListData, add_to_red_list
-from .credit.standing import recompute_all
-from .demo_procurement import days_ago
-from .demo_storefronts import demo_pdf
+from ..agencies.documents import Upload
+from ..core.clock import travel
+from ..credit.disclosure.redlist import RedListData, add_to_red_list
+from ..credit.inspections import services as inspections
+from ..credit.records import appeals
+from ..credit.records import services as records
+from ..credit.records.listeners import report_overdue_deliveries
+from ..credit.standing import recompute_all
+from .procurement_stories import days_ago
+from .storefronts import demo_pdf
 
 ENV, PLANNING = "生态环境部门", "规划自然资源部门"
 

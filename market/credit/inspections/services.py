@@ -11,16 +11,17 @@ from decimal import Decimal, InvalidOperation
 from flask import current_app
 from sqlalchemy import exists, select
 
-from ..accounts.models import Organisation
-from ..accounts.services import organisation_names
-from ..agencies.models import Agency, Offering
-from ..catalogue.models import ServiceItem
-from ..core.audit import record_event
-from ..core.clock import local_today, utcnow
-from ..core.errors import NotAllowed, ServiceError
-from ..extensions import db
-from . import criteria, records
-from .inspection_models import INSPECTION_RESULTS, Inspection, InspectionPlan
+from ...accounts.models import Organisation
+from ...accounts.services import organisation_names
+from ...agencies.models import Agency, Offering
+from ...catalogue.models import ServiceItem
+from ...core.audit import record_event
+from ...core.clock import local_today, utcnow
+from ...core.errors import NotAllowed, ServiceError
+from ...extensions import db
+from .. import criteria
+from ..records import services as records
+from .models import INSPECTION_RESULTS, Inspection, InspectionPlan
 
 ALGORITHM = "grade-stratified-sha256-v1"
 GRADES = ("A", "B", "C", "D")

@@ -1,10 +1,10 @@
 """The conduct record's due process as one table and one transition function."""
 
-from ..core.audit import record_event
-from ..core.clock import utcnow
-from ..core.errors import ServiceError
-from ..core.signals import conduct_record_changed
-from .models import RECORD_STATES
+from ...core.audit import record_event
+from ...core.clock import utcnow
+from ...core.errors import ServiceError
+from ...core.signals import conduct_record_changed
+from ..models import RECORD_STATES
 
 #: (from, to) → the action's name in the audit log
 TRANSITIONS = {

@@ -3,16 +3,16 @@ an alert into a conduct record against an involved agency, or dismiss it with a 
 
 from sqlalchemy import func, select
 
-from ..accounts.models import Organisation
-from ..core.audit import record_event
-from ..core.clock import utcnow
-from ..core.errors import NotAllowed, ServiceError
-from ..extensions import db
-from . import criteria
-from .models import ConductRecord
-from .records import ReportData, department_of, report
-from .risk import RULES
-from .risk_models import ALERT_STATES, RiskAlert
+from ...accounts.models import Organisation
+from ...core.audit import record_event
+from ...core.clock import utcnow
+from ...core.errors import NotAllowed, ServiceError
+from ...extensions import db
+from .. import criteria
+from ..models import ConductRecord
+from ..records.services import ReportData, department_of, report
+from .models import ALERT_STATES, RiskAlert
+from .rules import RULES
 
 #: the criterion a regulator most often finds behind these patterns
 DEFAULT_CODE = "A02"

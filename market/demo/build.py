@@ -2,7 +2,8 @@
 
 Everything goes through the real services, with the clock moved back in time, so the demo
 holds exactly what users would have produced (audit trail included). This module makes the
-organisations and the notices' content and lists the stories; demo_procurement.py walks them.
+organisations and the notices' content and lists the stories; procurement_stories.py walks
+them, credit_stories.py adds the credit cases and storefronts.py the agencies' libraries.
 """
 
 import itertools
@@ -13,22 +14,22 @@ from faker import Faker
 from sqlalchemy import select
 from stdnum.cn.uscc import calc_check_digit
 
-from .accounts.models import User
-from .accounts.services import Registration, create_staff_user, register_organisation
-from .agencies.documents import Upload
-from .agencies.qualifications import expire_due, pending_for_department
-from .agencies.services import OfferingData, declare_offering, offered_item_ids
-from .catalogue.models import ServiceItem
-from .catalogue.services import load_items, seed_rows
-from .core.clock import SHANGHAI, travel, utcnow
-from .core.mail import discard_queued_mail
-from .demo_credit import play_credit
-from .demo_procurement import LASTING, MANUAL, days_ago, play
-from .demo_storefronts import demo_pdf, fee_standard, furnish, verify_some
-from .extensions import db
-from .procurement import services as procurement
-from .procurement.models import METHODS
-from .procurement.runner import run_due
+from ..accounts.models import User
+from ..accounts.services import Registration, create_staff_user, register_organisation
+from ..agencies.documents import Upload
+from ..agencies.qualifications import expire_due, pending_for_department
+from ..agencies.services import OfferingData, declare_offering, offered_item_ids
+from ..catalogue.models import ServiceItem
+from ..catalogue.services import load_items, seed_rows
+from ..core.clock import SHANGHAI, travel, utcnow
+from ..core.mail import discard_queued_mail
+from ..extensions import db
+from ..procurement import services as procurement
+from ..procurement.models import METHODS
+from ..procurement.runner import run_due
+from .credit_stories import play_credit
+from .procurement_stories import LASTING, MANUAL, days_ago, play
+from .storefronts import demo_pdf, fee_standard, furnish, verify_some
 
 DEMO_PASSWORD = "demo1234"
 #: (login, name, organisation, approving department it supervises)

@@ -6,16 +6,16 @@ from flask_login import current_user
 from wtforms import StringField, TextAreaField
 from wtforms.validators import Length
 
-from ..core.auth import role_required
-from ..core.clock import local_today, to_local, utcnow
-from ..core.errors import NotAllowed, ServiceError, apply_to_form
-from ..core.forms import BaseForm
-from ..extensions import db
-from . import disclosure
+from ...core.auth import role_required
+from ...core.clock import local_today, to_local, utcnow
+from ...core.errors import NotAllowed, ServiceError, apply_to_form
+from ...core.forms import BaseForm
+from ...extensions import db
+from ..blueprint import bp, paginate
+from ..criteria_views import whole_number
+from ..models import PARTIES
 from . import redlist as red_list
-from .blueprint import bp, paginate
-from .criteria_views import whole_number
-from .models import PARTIES
+from . import services as disclosure
 
 
 class RedListForm(BaseForm):

@@ -9,19 +9,12 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager
 
-from ..accounts.models import Organisation
-from ..agencies.models import Agency
-from ..core.clock import to_local, utcnow
-from ..extensions import db
-from .models import (
-    MEASURES,
-    PARTIES,
-    RECORD_STATES,
-    SEVERITIES,
-    ConductRecord,
-    ViolationCriterion,
-)
-from .states import CONFIRMED_STATES
+from ...accounts.models import Organisation
+from ...agencies.models import Agency
+from ...core.clock import to_local, utcnow
+from ...extensions import db
+from ..models import MEASURES, PARTIES, RECORD_STATES, SEVERITIES, ConductRecord, ViolationCriterion
+from ..records.states import CONFIRMED_STATES
 
 
 @dataclass

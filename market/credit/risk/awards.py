@@ -1,30 +1,27 @@
 """Risk alerts over a purchaser's awards (repeat winner, rotation in a closed group), run
 when a notice is awarded. Screening counts in the database without flushing; only a rule that
-may fire reads its evidence. Per-notice rules, the rule texts and helpers: risk.py."""
+may fire reads its evidence. The rule texts: rules.py; the evidence helpers: evidence.py."""
 
 from dataclasses import dataclass
 
 from sqlalchemy import and_, case, distinct, func, select
 from sqlalchemy.orm import selectinload
 
-from ..core.audit import lock_chain
-from ..extensions import db
-from ..procurement.bids import OPENED_STATUSES, opened_bids
-from ..procurement.contract_models import Contract
-from ..procurement.models import Bid, Notice
-from .records import add_months
-from .risk import (
+from ...core.audit import lock_chain
+from ...extensions import db
+from ...procurement.bids import OPENED_STATUSES, opened_bids
+from ...procurement.contract_models import Contract
+from ...procurement.models import Bid, Notice
+from ..records.services import add_months
+from .evidence import day, names, org_ref, raise_alert
+from .models import RiskAlert
+from .rules import (
     REPEAT_MIN_SHARE_PCT,
     REPEAT_MIN_WINS,
     ROTATION_GROUP_SIZES,
     ROTATION_MIN_NOTICES,
     WINDOW_MONTHS,
-    _day,
-    _names,
-    _org,
-    _raise,
 )
-from .risk_models import RiskAlert
 
 
 @dataclass(frozen=True)
@@ -123,8 +120,8 @@ def _award_row(contract: Contract) -> dict:
         "id": contract.notice_id,
         "title": contract.notice.title,
         "item": f"{contract.notice.item.code} {contract.notice.item.name}",
-        "awarded": _day(contract.created_dt),
-        "winner": _org(contract.agency),
+        "awarded": day(contract.created_dt),
+        "winner": org_ref(contract.agency),
         "amount_fen": contract.amount_fen,
     }
 
@@ -143,11 +140,11 @@ def _episode(rule, prefix, notice, org_ids, summary, evidence) -> RiskAlert | No
             earlier.summary, earlier.evidence = summary, evidence
             earlier.org_ids = sorted(set(org_ids))
         return None
-    return _raise(rule, f"{prefix}{ids[0]}", notice, org_ids, summary, evidence)
+    return raise_alert(rule, f"{prefix}{ids[0]}", notice, org_ids, summary, evidence)
 
 
 def _period(at) -> dict:
-    return {"from": _day(add_months(at, -WINDOW_MONTHS)), "to": _day(at)}
+    return {"from": day(add_months(at, -WINDOW_MONTHS)), "to": day(at)}
 
 
 def _repeat_winner_may_fire(notice: Notice, at) -> bool:
@@ -169,8 +166,8 @@ def _repeat_winner(notice: Notice, at):
         f"「{winner.name}」近 {WINDOW_MONTHS} 个月中选采购人「{purchaser.name}」"
         f"{len(wins)} 个项目，占其同期 {len(awards)} 个中选项目的 {share}%。",
         {
-            "purchaser": _org(purchaser),
-            "agency": _org(winner),
+            "purchaser": org_ref(purchaser),
+            "agency": org_ref(winner),
             "period": _period(at),
             "wins": len(wins),
             "awards": len(awards),
@@ -215,12 +212,12 @@ def _rotation(notice: Notice, at):
         notice,
         [m.id for m in members],
         f"采购人「{purchaser.name}」的「{item.name}」近 {WINDOW_MONTHS} 个月有 {len(same)} 个项目"
-        f"均由{_names(m.name for m in members)}报价，中选机构在其中轮换（{_names(winners)}）。",
+        f"均由{names(m.name for m in members)}报价，中选机构在其中轮换（{names(winners)}）。",
         {
-            "purchaser": _org(purchaser),
+            "purchaser": org_ref(purchaser),
             "item": {"id": item.id, "code": item.code, "name": item.name},
             "period": _period(at),
-            "group": [_org(m) for m in members],
+            "group": [org_ref(m) for m in members],
             "notice_ids": [c.notice_id for c in contracts],
             "notices": rows,
         },

@@ -8,14 +8,14 @@ the draws, the notifications and the deadlines are what users would have produce
 from dataclasses import replace
 from datetime import timedelta
 
-from .agencies.documents import Upload, library
-from .agencies.models import RATING_DIMENSIONS
-from .agencies.qualifications import usable_qualifications
-from .core.clock import SHANGHAI, travel
-from .core.workdays import add_working_days
-from .demo_storefronts import demo_pdf
-from .procurement import services as procurement
-from .procurement.states import NOTICE_STATES
+from ..agencies.documents import Upload, library
+from ..agencies.models import RATING_DIMENSIONS
+from ..agencies.qualifications import usable_qualifications
+from ..core.clock import SHANGHAI, travel
+from ..core.workdays import add_working_days
+from ..procurement import services as procurement
+from ..procurement.states import NOTICE_STATES
+from .storefronts import demo_pdf
 
 #: where a notice rests (`selected` lasts an instant); bidding_closed only for MANUAL methods
 LASTING = tuple(state for state in NOTICE_STATES if state != "selected")

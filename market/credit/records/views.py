@@ -5,18 +5,18 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..accounts.models import Organisation
-from ..core.auth import role_required
-from ..core.clock import utcnow
-from ..core.errors import NotAllowed, ServiceError, apply_to_form
-from ..core.forms import BaseForm
-from ..core.models import AuditEvent
-from ..extensions import db
-from ..procurement.contract_forms import uploads_of
-from ..procurement.models import Notice
-from . import appeals, criteria, records
-from .blueprint import bp, paginate
-from .forms import (
+from ...accounts.models import Organisation
+from ...core.auth import role_required
+from ...core.clock import utcnow
+from ...core.errors import NotAllowed, ServiceError, apply_to_form
+from ...core.forms import BaseForm
+from ...core.models import AuditEvent
+from ...extensions import db
+from ...procurement.contract_forms import uploads_of
+from ...procurement.models import Notice
+from .. import criteria
+from ..blueprint import bp, paginate
+from ..forms import (
     AppealDecisionForm,
     BulkConfirmForm,
     DecideForm,
@@ -25,8 +25,10 @@ from .forms import (
     ReportForm,
     StatementForm,
 )
+from ..models import RECORD_STATES, ConductRecord
+from . import appeals
+from . import services as records
 from .lists import late_disclosures, records_query
-from .models import RECORD_STATES, ConductRecord
 from .states import ACTION_LABELS
 
 STAGES = {

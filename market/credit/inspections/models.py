@@ -5,10 +5,10 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..accounts.models import Organisation
-from ..core.clock import utcnow
-from ..core.types import UTCDateTime
-from ..extensions import db
+from ...accounts.models import Organisation
+from ...core.clock import utcnow
+from ...core.types import UTCDateTime
+from ...extensions import db
 
 INSPECTION_RESULTS = {"pending": "待检查", "passed": "合格", "failed": "不合格"}
 

@@ -2,9 +2,9 @@
 
 from sqlalchemy import or_, select
 
-from ..core.clock import utcnow
-from ..extensions import db
-from .models import ConductRecord
+from ...core.clock import utcnow
+from ...extensions import db
+from ..models import ConductRecord
 from .states import CONFIRMED_STATES
 
 

@@ -5,9 +5,9 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..core.clock import utcnow
-from ..core.types import UTCDateTime
-from ..extensions import db
+from ...core.clock import utcnow
+from ...core.types import UTCDateTime
+from ...extensions import db
 
 ALERT_STATES = {"open": "待处理", "reported": "已转为不良行为记录", "dismissed": "已排除"}
 

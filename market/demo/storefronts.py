@@ -9,18 +9,18 @@ from datetime import timedelta
 
 from stdnum.cn import ric
 
-from .agencies.documents import Upload, store_document
-from .agencies.practitioners import PractitionerData, add_practitioner
-from .agencies.qualifications import (
+from ..agencies.documents import Upload, store_document
+from ..agencies.practitioners import PractitionerData, add_practitioner
+from ..agencies.qualifications import (
     QualificationData,
     declare_qualification,
     reject_qualification,
     verify_qualification,
 )
-from .agencies.services import offered_item_ids
-from .catalogue.models import ServiceItem
-from .core.clock import local_today
-from .extensions import db
+from ..agencies.services import offered_item_ids
+from ..catalogue.models import ServiceItem
+from ..core.clock import local_today
+from ..extensions import db
 
 #: the certificate a practitioner of each trade holds (by catalogue category)
 CERTIFICATES = {

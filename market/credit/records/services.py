@@ -9,18 +9,18 @@ from dateutil.relativedelta import relativedelta
 from flask import current_app
 from sqlalchemy import insert, select
 
-from ..accounts.models import Organisation
-from ..agencies.documents import Upload
-from ..core.audit import record_event
-from ..core.clock import to_local, utcnow
-from ..core.errors import NotAllowed, ServiceError
-from ..core.signals import conduct_record_changed, violation_confirmed
-from ..core.workdays import add_working_days
-from ..extensions import db
-from ..procurement.models import Notice
-from ..procurement.parties import check_uploads, store_uploads
-from . import criteria
-from .models import ConductRecord, RedListEntry, record_documents
+from ...accounts.models import Organisation
+from ...agencies.documents import Upload
+from ...core.audit import record_event
+from ...core.clock import to_local, utcnow
+from ...core.errors import NotAllowed, ServiceError
+from ...core.signals import conduct_record_changed, violation_confirmed
+from ...core.workdays import add_working_days
+from ...extensions import db
+from ...procurement.models import Notice
+from ...procurement.parties import check_uploads, store_uploads
+from .. import criteria
+from ..models import ConductRecord, RedListEntry, record_documents
 from .states import CONFIRMED_STATES, transition
 
 DECISIONS = {

@@ -6,16 +6,17 @@ from flask_login import current_user
 from wtforms import SelectChoice, SelectField, TextAreaField
 from wtforms.validators import Length
 
-from ..accounts.models import User
-from ..core.auth import role_required
-from ..core.clock import to_local
-from ..core.errors import NotAllowed, ServiceError, apply_to_form
-from ..core.forms import BaseForm
-from ..extensions import db
-from . import criteria, risk
-from . import risk_handling as handling
-from .blueprint import bp, paginate
-from .risk_models import ALERT_STATES
+from ...accounts.models import User
+from ...core.auth import role_required
+from ...core.clock import to_local
+from ...core.errors import NotAllowed, ServiceError, apply_to_form
+from ...core.forms import BaseForm
+from ...extensions import db
+from .. import criteria
+from ..blueprint import bp, paginate
+from . import handling
+from . import rules as risk
+from .models import ALERT_STATES
 
 
 def _optional_int(value):

@@ -1,12 +1,12 @@
 """Appeal (复核) within 15 working days of a decision, and repair (信用修复) after the minimum
 publication period, with proof; each decided by a regulator of the record's department."""
 
-from ..agencies.documents import Upload
-from ..core.clock import to_local, utcnow
-from ..core.errors import ServiceError
-from ..procurement.parties import check_uploads, store_uploads
-from .models import ConductRecord
-from .records import (
+from ...agencies.documents import Upload
+from ...core.clock import to_local, utcnow
+from ...core.errors import ServiceError
+from ...procurement.parties import check_uploads, store_uploads
+from ..models import ConductRecord
+from .services import (
     APPEAL_OUTCOMES,
     _attach,
     _check_subject,
