@@ -1,13 +1,31 @@
 """The `flask market` command group."""
 
+import csv
+import signal
 import sys
 from datetime import date
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
+from .accounts.services import create_staff_user
+from .agencies.qualifications import expire_due
+from .catalogue.services import load_items, seed_rows
+from .core import worker
+from .core.audit import verify_chain
+from .core.clock import to_local
 from .core.errors import ServiceError
+from .core.hashing import canonical_json
+from .core.mail import deliver_outbox
+from .core.models import CalendarOverride
+from .core.money import format_fen
+from .demo import DEMO_PASSWORD, load_demo
 from .extensions import db
+from .procurement.models import Notice
+from .procurement.reminders import remind_due
+from .procurement.runner import run_due
+from .procurement.selection.verify import verify_selection
 
 
 @click.group("market")
@@ -34,8 +52,6 @@ def _fail(err: ServiceError):
 @with_appcontext
 def create_user(role, email, name, org_name, department, password):
     """Create a regulator or operator account."""
-    from .accounts.services import create_staff_user
-
     try:
         user = create_staff_user(role, email, name, password, org_name, department)
     except ServiceError as err:
@@ -49,10 +65,6 @@ def create_user(role, email, name, org_name, department, password):
 @with_appcontext
 def load_catalogue(csv_path):
     """Load catalogue items (the shipped list, or CSV_PATH); existing codes are updated."""
-    import csv
-
-    from .catalogue.services import load_items, seed_rows
-
     if csv_path:
         with open(csv_path, encoding="utf-8") as fh:
             rows = list(csv.DictReader(fh))
@@ -70,8 +82,6 @@ def load_catalogue(csv_path):
 @with_appcontext
 def demo_data():
     """Load demo organisations, users and notices in every state (idempotent)."""
-    from .demo import DEMO_PASSWORD, load_demo
-
     created = load_demo()
     db.session.commit()
     click.echo("演示数据已加载" if created else "演示数据已存在，未重复加载")
@@ -90,28 +100,44 @@ def demo_data():
 @market_cli.command("run-due")
 @with_appcontext
 def run_due_command():
-    """Apply every deadline transition that is due (run from cron or a systemd timer)."""
-    from .agencies.qualifications import expire_due
-    from .core.mail import deferred_mail, deliver_outbox
-    from .notifications.services import remind_due
-    from .procurement.runner import run_due
-
+    """Apply every deadline transition that is due, expire qualifications, send reminders and
+    the mail waiting (for cron; the worker does all of this continuously)."""
     # Committed in rounds: each transaction holds the audit chain's lock, so keep them short.
-    # The mail the steps write waits in the outbox and goes out once the steps are done.
     changed = 0
-    with deferred_mail():
-        while True:
-            done = run_due(limit=500)
-            db.session.commit()
-            changed += done
-            if done < 500:
-                break
-        expired = expire_due()
-        reminded = remind_due()
+    while True:
+        done = run_due(limit=500)
         db.session.commit()
+        changed += done
+        if done < 500:
+            break
+    expired = expire_due()
+    reminded = remind_due()
+    db.session.commit()
     sent, failed = deliver_outbox()
     click.echo(f"已处理到期公告 {changed} 个，到期资质 {expired} 项，发送期限提醒 {reminded} 条")
     click.echo(f"发出邮件 {sent} 封" + (f"，{failed} 封发送失败，留待重试" if failed else ""))
+
+
+@market_cli.command("worker")
+@click.option(
+    "--once", is_flag=True, help="每项任务做完当前积压后退出（供 cron、测试和基准测试使用）"
+)
+@with_appcontext
+def worker_command(once):
+    """Run the background worker: deadlines, reminders, expiries, the mail and search
+    outboxes (several may run at once, on several hosts)."""
+    app = current_app._get_current_object()
+    names = "、".join(t.name for t in worker.tasks(app))
+    if once:
+        done = worker.run_once(app)
+        click.echo("；".join(f"{name} {count}" for name, count in done.items()))
+        return
+    stopping = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.append(True))
+    click.echo(f"后台任务已启动：{names}（Ctrl+C 停止）")
+    worker.run_forever(app, stop=lambda: bool(stopping))
+    click.echo("后台任务已停止")
 
 
 @market_cli.command("calendar-override")
@@ -121,8 +147,6 @@ def run_due_command():
 @with_appcontext
 def calendar_override(day, working, note):
     """Record that DAY is a working day or a holiday, overriding the holidays package."""
-    from .core.models import CalendarOverride
-
     the_day: date = day.date()
     row = db.session.get(CalendarOverride, the_day) or CalendarOverride(day=the_day)
     row.is_working_day = working
@@ -136,8 +160,6 @@ def calendar_override(day, working, note):
 @with_appcontext
 def verify_audit():
     """Check the audit log's hash chain; exit 1 at the first event that breaks it."""
-    from .core.audit import verify_chain
-
     ok, bad_id, checked = verify_chain()
     if ok:
         click.echo(f"审计链完整：共 {checked} 条")
@@ -155,12 +177,6 @@ def verify_audit():
 @with_appcontext
 def verify_draw(notice_id):
     """Re-run every selection round of NOTICE_ID from its published data; exit 1 on a mismatch."""
-    from .core.clock import to_local
-    from .core.money import format_fen
-    from .procurement.bids import canonical_json
-    from .procurement.models import Notice
-    from .procurement.selection import verify_selection
-
     notice = db.session.get(Notice, notice_id)
     if notice is None:
         click.echo(f"错误：公告 {notice_id} 不存在", err=True)
@@ -209,8 +225,6 @@ def verify_draw(notice_id):
 @with_appcontext
 def send_mail_command():
     """Send the messages waiting in the outbox (after a mail-server outage, or from cron)."""
-    from .core.mail import deliver_outbox
-
     sent, failed = deliver_outbox()
     click.echo(f"发出邮件 {sent} 封" + (f"，{failed} 封发送失败，留待重试" if failed else ""))
     sys.exit(1 if failed else 0)

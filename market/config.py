@@ -35,6 +35,9 @@ class DefaultConfig:
     ACCEPTANCE_WORKING_DAYS = 10  # then the deliverable is accepted automatically
     EVALUATION_WORKING_DAYS = 3  # double-blind: both shown when both are in or this ends
     DEADLINE_REMINDER_WORKING_DAYS = 1
+    # A page applies the deadlines of at most this many of the notices it shows (the worker
+    # applies the rest within seconds; a page never catches up on the whole system's work).
+    DUE_ON_READ_LIMIT = 20
     # Credit (DESIGN §2.6)
     CREDIT_RESPONSE_WORKING_DAYS = 3  # the party's statement (陈述申辩) after a report
     CREDIT_PUBLISH_WORKING_DAYS = 7  # a confirmed record is disclosed (双公示) within this
@@ -48,6 +51,18 @@ class DefaultConfig:
     CREDIT_POOR_EVALUATION = 60  # an evaluation below this (of 100) is reported (A13)
     INSPECTION_RATES = {"A": 0.05, "B": 0.10, "C": 0.20, "D": 1.00}
     SEARCH_INDEX_DIR = None  # instance/search unless configured
+    # The background worker (`flask market worker`): seconds between two rounds of each task;
+    # a round that finds work is followed by another at once.
+    WORKER_INTERVALS = {
+        "search": 0.5,  # index committed changes (searchable within about a second)
+        "mail": 1,  # send the mail outbox
+        "deadlines": 2,  # apply due notice deadlines
+        "reminders": 60,  # remind parties of deadlines within a working day
+        "qualifications": 60,  # expire qualifications past their valid-until date
+        "credit-expiries": 60,  # recompute agencies whose records or entries expired
+        "credit-nightly": 300,  # looks whether the nightly credit run is due
+    }
+    CREDIT_NIGHTLY_AT = "01:30"  # local time after which the nightly credit run starts
     # Risk alerts: two quotes on one notice within this many basis points (1/100 %) of the
     # lower one are "near-identical" (50 = 0.5%)
     RISK_NEAR_QUOTE_BP = 50

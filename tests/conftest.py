@@ -11,6 +11,7 @@ from sqlalchemy import text
 from market import create_app
 from market.catalogue.services import load_items, seed_rows
 from market.core import clock
+from market.core.failures import SEEN_KEY
 from market.extensions import db as _db
 
 from . import factories
@@ -74,6 +75,24 @@ def db(app, monkeypatch):
     yield _db
     _db.session.rollback()
     _db.session.expunge_all()
+
+
+@pytest.fixture(autouse=True)
+def _no_listener_failure(app, request):
+    """A failing listener is recorded and left undone, never raised (core.listeners): so that
+    no test passes over one, a test fails if any was recorded, unless it asks for
+    `listener_failures` (the failures it expects)."""
+    seen = app.extensions.setdefault(SEEN_KEY, [])
+    seen.clear()
+    yield
+    if "listener_failures" not in request.fixturenames:
+        assert not seen, [f"{f.event} {f.listener}: {f.message}" for f in seen]
+
+
+@pytest.fixture
+def listener_failures(app):
+    """The listener failures this test records (it expects some)."""
+    return app.extensions.setdefault(SEEN_KEY, [])
 
 
 class FrozenClock:

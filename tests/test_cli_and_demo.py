@@ -209,8 +209,8 @@ def test_demo_logins_have_something_to_do_and_their_pages_render(app, db):
 
     # Something to do in every state that waits for the purchaser.
     for state, action, when in (
-        ("bidding_closed", "/notices/{n.id}/select", lambda n: n.method == "direct"),
-        ("bidding_closed", "/notices/{n.id}/scores", lambda n: n.method == "scored"),
+        ("bidding_closed", "/notices/{n.id}/selection", lambda n: n.method == "direct"),
+        ("bidding_closed", "/notices/{n.id}/selection", lambda n: n.method == "scored"),
         ("awarded", "/notices/{n.id}/sign", lambda n: not n.contract.purchaser_signed_dt),
         ("delivered", "/notices/{n.id}/accept", lambda n: True),
         ("accepted", "/notices/{n.id}/evaluate", lambda n: not n.contract.evaluations),

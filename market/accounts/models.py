@@ -86,6 +86,21 @@ class User(UserMixin, db.Model):
         return org.kind if org else None
 
     @property
+    def procures(self) -> bool:
+        """A purchaser's member: may start notices and invite agencies."""
+        return self.role == "purchaser"
+
+    @property
+    def quotes(self) -> bool:
+        """An agency's member: may quote on notices."""
+        return self.role == "agency"
+
+    @property
+    def supervises(self) -> bool:
+        """A regulator's member: records conduct and decides within its department."""
+        return self.role == "regulator"
+
+    @property
     def is_org_admin(self) -> bool:
         return bool(self.membership and self.membership.role == "admin")
 

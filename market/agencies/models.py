@@ -1,5 +1,6 @@
 """Agency profiles (with the standing credit writes onto them) and their offerings."""
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, String, Text, UniqueConstraint
@@ -8,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import Organisation
 from ..catalogue.models import ServiceItem
 from ..core.clock import utcnow
+from ..core.lifecycle import Lifecycle, Move, State
 from ..core.types import UTCDateTime
 from ..extensions import db
 
@@ -123,12 +125,34 @@ class Offering(db.Model):
         return (0, self.fee_min_fen)
 
 
-QUALIFICATION_STATES = {
-    "declared": "已声明",
-    "verified": "已核验",
-    "rejected": "核验不通过",
-    "expired": "已过期",
-}
+@dataclass(frozen=True)
+class QualificationState(State):
+    #: may be cited in bids (until its valid-until date)
+    usable: bool = False
+
+
+#: a declared qualification's life; "system" is the expiry run
+QUALIFICATION = Lifecycle(
+    "qualification",
+    [
+        QualificationState("declared", "已声明", "info", usable=True),
+        QualificationState("verified", "已核验", "success", usable=True),
+        QualificationState("rejected", "核验不通过", "danger"),
+        QualificationState("expired", "已过期", "secondary"),
+    ],
+    [
+        Move("declared", "verified", {"regulator"}),
+        Move("declared", "rejected", {"regulator"}),
+        Move("verified", "rejected", {"regulator"}),  # a verified fact later found false
+        Move("declared", "expired", {"system"}),
+        Move("verified", "expired", {"system"}),
+    ],
+    column="status",
+    subject="该资质",
+    refusal="您无权核验该资质",
+)
+#: status → label, in the lifecycle's order
+QUALIFICATION_STATES = QUALIFICATION.labels()
 QUALIFICATION_GRADES = ("甲级", "乙级", "丙级", "不分级")
 #: warn this many days before a qualification's valid-until date
 EXPIRY_WARNING_DAYS = 30
@@ -139,7 +163,7 @@ class Qualification(db.Model):
 
     __tablename__ = "qualifications"
     __table_args__ = (
-        CheckConstraint(f"status IN {tuple(QUALIFICATION_STATES)}", name="status"),
+        QUALIFICATION.check(),
         CheckConstraint(f"grade IN {QUALIFICATION_GRADES}", name="grade"),
     )
 
@@ -165,20 +189,34 @@ class Qualification(db.Model):
 
     @property
     def status_label(self):
-        return QUALIFICATION_STATES[self.status]
+        return QUALIFICATION.label(self.status)
+
+    @property
+    def status_badge(self):
+        return QUALIFICATION[self.status].badge
 
     def state_on(self, today: date) -> str:
         """The status as of `today`: past its valid-until date it is expired even before the
         runner has recorded it."""
-        if self.status in ("declared", "verified") and self.valid_until < today:
+        if QUALIFICATION[self.status].usable and self.valid_until < today:
             return "expired"
         return self.status
 
     def state_label_on(self, today: date) -> str:
-        return QUALIFICATION_STATES[self.state_on(today)]
+        return QUALIFICATION.label(self.state_on(today))
+
+    def badge_on(self, today: date) -> str:
+        return QUALIFICATION[self.state_on(today)].badge
+
+    def verified_on(self, today: date) -> bool:
+        return self.state_on(today) == "verified"
+
+    @property
+    def rejected(self) -> bool:
+        return self.status == "rejected"
 
     def is_usable_on(self, today: date) -> bool:
-        return self.state_on(today) in ("declared", "verified")
+        return QUALIFICATION[self.state_on(today)].usable
 
     def expires_soon(self, today: date) -> bool:
         return self.is_usable_on(today) and self.valid_until <= today + timedelta(

@@ -17,20 +17,11 @@ from ..extensions import db
 from .documents import own_document
 from .models import (
     EXPIRY_WARNING_DAYS,
+    QUALIFICATION,
     QUALIFICATION_GRADES,
-    QUALIFICATION_STATES,
     Qualification,
 )
 from .services import agency_of
-
-#: (from, to) → who may make the move; "system" is the expiry runner
-TRANSITIONS = {
-    ("declared", "verified"): {"regulator"},
-    ("declared", "rejected"): {"regulator"},
-    ("verified", "rejected"): {"regulator"},  # a verified fact later found false
-    ("declared", "expired"): {"system"},
-    ("verified", "expired"): {"system"},
-}
 
 
 @dataclass
@@ -64,7 +55,7 @@ def declare_qualification(user, data: QualificationData) -> Qualification:
             Qualification.agency_id == agency.org_id,
             Qualification.number == number,
             Qualification.item_id == item.id,
-            Qualification.status.in_(("declared", "verified")),
+            Qualification.status.in_(QUALIFICATION.where(usable=True)),
         )
     )
     if duplicate:
@@ -99,18 +90,11 @@ def declare_qualification(user, data: QualificationData) -> Qualification:
 
 
 def transition(qualification, to_state, actor=None, note="", at=None) -> None:
-    """Move a qualification along TRANSITIONS if the actor may; audit it."""
+    """Move a qualification along its lifecycle (models.QUALIFICATION) if the actor may;
+    audit it."""
     from_state = qualification.status
-    allowed = TRANSITIONS.get((from_state, to_state))
-    if allowed is None:
-        raise ServiceError(
-            f"该资质当前为「{QUALIFICATION_STATES[from_state]}」，"
-            f"不能变为「{QUALIFICATION_STATES[to_state]}」"
-        )
     party = "system" if actor is None else getattr(actor.organisation, "kind", None)
-    if party not in allowed:
-        raise NotAllowed("您无权核验该资质")
-    qualification.status = to_state
+    QUALIFICATION.change(qualification, to_state, party)
     qualification.decided_dt = at or utcnow()
     if actor is not None:
         qualification.decided_by_id = actor.id
@@ -169,7 +153,8 @@ def expire_due(now: datetime | None = None) -> int:
     today = local_today(now)
     due = db.session.scalars(
         select(Qualification).where(
-            Qualification.status.in_(("declared", "verified")), Qualification.valid_until < today
+            Qualification.status.in_(QUALIFICATION.where(usable=True)),
+            Qualification.valid_until < today,
         )
     ).all()
     for qualification in due:
@@ -184,7 +169,7 @@ def usable_qualifications(agency_id: int, item_id: int | None = None, now=None):
         select(Qualification)
         .where(
             Qualification.agency_id == agency_id,
-            Qualification.status.in_(("declared", "verified")),
+            Qualification.status.in_(QUALIFICATION.where(usable=True)),
             Qualification.valid_until >= local_today(now),
         )
         .order_by(Qualification.id)

@@ -10,13 +10,20 @@ from ..accounts.models import Organisation
 from ..catalogue.models import ServiceItem
 from ..core.clock import local_today
 from ..extensions import db
-from .models import QUALIFICATION_GRADES, RATING_DIMENSIONS, Agency, Offering, Qualification
+from .models import (
+    QUALIFICATION,
+    QUALIFICATION_GRADES,
+    RATING_DIMENSIONS,
+    Agency,
+    Offering,
+    Qualification,
+)
 from .services import can_bid
 
 SORTS = {"credit": "信用分", "rating": "服务评价", "days": "承诺时限", "fee": "收费"}
 #: 甲级 is the best grade; an ungraded qualification ranks after every graded one
 GRADE_RANK = {grade: rank for rank, grade in enumerate(QUALIFICATION_GRADES)}
-USABLE = ("declared", "verified")
+USABLE = tuple(QUALIFICATION.where(usable=True))
 
 
 def shelves() -> list[tuple[ServiceItem, int]]:

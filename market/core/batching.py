@@ -4,11 +4,15 @@ The due-time runner applies thousands of transitions in one transaction; a liste
 writes rows for each (credit's system reports, risk detectors) would flush the session each
 time. Inside `batch()`, such a listener hands its item to `defer(handler, item)` instead, and
 each handler runs once with all its items when the batch ends (after one flush). Outside a
-batch `defer` returns False and the listener does the work at once."""
+batch `defer` returns False and the listener does the work at once.
+
+Each handler runs in a SAVEPOINT: if it fails with all its items, it runs again item by item,
+and only the items that fail alone are left undone (recorded as listener failures)."""
 
 from contextlib import contextmanager
 
 from ..extensions import db
+from .failures import record_failure
 
 KEY = "market_deferred"
 
@@ -27,9 +31,33 @@ def batch():
             db.session.flush()
             handler, items = next(iter(pending.items()))
             del pending[handler]
-            handler(items)  # may defer more: handled in a later turn of the loop
+            _run(handler, items)  # may defer more: handled in a later turn of the loop
     finally:
         info.pop(KEY, None)
+
+
+def _run(handler, items) -> None:
+    """handler(items) in a savepoint; if that fails, each item alone in its own."""
+    session = db.session()
+    try:
+        with session.begin_nested():
+            handler(items)
+        return
+    except Exception as error:  # retried item by item, or recorded
+        if len(items) == 1:
+            record_failure(f"batch:{handler.__name__}", handler, items[0], error)
+            return
+    for item in items:
+        try:
+            with session.begin_nested():
+                handler([item])
+        except Exception as error:
+            record_failure(f"batch:{handler.__name__}", handler, item, error)
+
+
+def active() -> bool:
+    """Whether a batch is collecting deferred work now."""
+    return KEY in db.session().info
 
 
 def defer(handler, item) -> bool:

@@ -8,14 +8,14 @@ MAIL_BACKEND picks where a message goes; every backend builds the same flask_mai
 - "memory": kept in outbox() (tests).
 
 Mail about something a transaction does is written to the outbox (OutgoingMail) with
-send_mail_after_commit() in that transaction and sent when it commits: a rolled-back action mails
-nobody, a crash after the commit loses nothing (`flask market send-mail` sends what is left), and
-no mail server is waited on while the transaction holds its locks.
+send_mail_after_commit() in that transaction; the worker sends it once committed
+(`deliver_outbox`, every WORKER_INTERVALS["mail"] seconds; `flask market send-mail` too): a
+rolled-back action mails nobody, a crash after the commit loses nothing, and no request waits
+for a mail server.
 """
 
 import os
 import secrets
-from contextlib import contextmanager
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -32,7 +32,6 @@ from .models import OutgoingMail
 
 OUTBOX_KEY = "market_mail_outbox"
 QUEUE_KEY = "market_mail_queue"
-DEFER_KEY = "market_mail_deferred"
 BACKENDS = ("file", "smtp", "memory")
 
 mail = Mail()
@@ -115,8 +114,9 @@ def outbox() -> list[EmailMessage]:
 
 
 def send_mail_after_commit(to: str | list[str], subject: str, body: str) -> OutgoingMail:
-    """Write a message to the outbox in the current transaction; it goes out after the commit
-    (or with `flask market send-mail`), and never if the transaction rolls back."""
+    """Write a message to the outbox in the current transaction; the worker sends it once
+    committed (or `flask market send-mail`), and nobody gets it if the transaction rolls
+    back."""
     session = db.session()
     row = OutgoingMail(
         recipients=[to] if isinstance(to, str) else list(to),
@@ -130,8 +130,9 @@ def send_mail_after_commit(to: str | list[str], subject: str, body: str) -> Outg
 
 
 def send_queued_mail(session=None) -> int:
-    """Send what this transaction queued and mark it sent, inside the transaction (a caller
-    that commits later, or tests); returns how many were sent."""
+    """Send what this transaction queued and mark it sent, inside the transaction: what the
+    worker does after a commit, for a test whose transaction never commits. Returns how many
+    were sent."""
     session = session if session is not None else db.session()
     sent = 0
     for row in session.info.pop(QUEUE_KEY, []):
@@ -190,41 +191,11 @@ def deliver_outbox(limit: int | None = None, batch: int = 200) -> tuple[int, int
     return sent, failed
 
 
-@contextmanager
-def deferred_mail():
-    """Within this block, commits leave their mail in the outbox (bulk work such as the
-    deadline runner sends it afterwards with deliver_outbox())."""
-    session = db.session()
-    session.info[DEFER_KEY] = True
-    try:
-        yield
-    finally:
-        session.info.pop(DEFER_KEY, None)
-
-
-@event.listens_for(Session, "after_commit")
-def _send_after_commit(session):
-    queued = session.info.pop(QUEUE_KEY, [])
-    if not queued or session.info.get(DEFER_KEY):
-        return
-    # No SQL on this session now: read the ids from the identity map, write on a fresh
-    # connection, and send only rows nobody else has claimed.
-    ids = [inspect(row).identity[0] for row in queued if inspect(row).identity]
-    if ids:
-        _deliver_ids(ids)
-
-
-def _deliver_ids(ids) -> None:
-    table = OutgoingMail.__table__
-    with db.engine.begin() as conn:
-        rows = conn.execute(
-            select(table)
-            .where(table.c.id.in_(ids), table.c.sent_dt.is_(None))
-            .with_for_update(skip_locked=True)
-        ).all()
-        for row in rows:
-            if _send_row(row.recipients, row.subject, row.body):
-                conn.execute(update(table).where(table.c.id == row.id).values(sent_dt=utcnow()))
+def send_outbox() -> int:
+    """The worker's round: send what the outbox holds; returns how many went out (failures
+    stay for a later round)."""
+    sent, _failed = deliver_outbox()
+    return sent
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -1,4 +1,5 @@
-"""Cross-domain tables: the audit log and the working-day calendar overrides."""
+"""Cross-domain tables: the audit log, the working-day calendar overrides, the mail outbox,
+failed listener work and the worker's marks."""
 
 from datetime import date, datetime
 
@@ -68,3 +69,34 @@ class OutgoingMail(db.Model):
     sent_dt: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class ListenerFailure(db.Model):
+    """Work done on another domain's behalf that failed (a listener, an arrival hook, a batch's
+    deferred step) and was left undone so the action it followed could stand. Regulators and
+    operators see these on their workspaces until someone marks them handled."""
+
+    __tablename__ = "listener_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    #: what was being announced ("notice:awarded", "contract-evaluated", …)
+    event: Mapped[str] = mapped_column(String(80))
+    #: the function that failed, as module.name
+    listener: Mapped[str] = mapped_column(String(200))
+    #: what it was about ("notice 12", "conduct_record 4")
+    subject_type: Mapped[str] = mapped_column(String(40), default="")
+    subject_id: Mapped[int | None]
+    message: Mapped[str] = mapped_column(Text, default="")
+    handled_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class WorkerMark(db.Model):
+    """When a periodic worker task last covered time up to (credit expiries, the nightly run):
+    the next run starts there, so nothing between two runs is missed or done twice."""
+
+    __tablename__ = "worker_marks"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    done_until: Mapped[datetime] = mapped_column(UTCDateTime)

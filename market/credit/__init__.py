@@ -6,6 +6,7 @@ writes each agency's standing onto it; procurement and search never import this 
 def init_app(app):
     from ..agencies.documents import register_sharer
     from ..core import signals
+    from ..core.worker import register_task
     from . import agency_views, commands, criteria_views, models  # noqa: F401 (routes, commands)
     from .blueprint import bp
     from .cli import credit_cli
@@ -18,7 +19,11 @@ def init_app(app):
     from .risk import listeners as risk
     from .risk import models as risk_models  # noqa: F401 (tables)
     from .risk import views as risk_views  # noqa: F401 (routes)
+    from .tasks import nightly, recompute_expired
 
+    every = app.config["WORKER_INTERVALS"]
+    register_task(app, "credit-expiries", recompute_expired, every["credit-expiries"])
+    register_task(app, "credit-nightly", nightly, every["credit-nightly"])
     listeners.connect(signals)
     risk.connect(signals)
     register_sharer(app, record_readers)

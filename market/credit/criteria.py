@@ -1,4 +1,5 @@
-"""Violation criteria: the versions in force, revisions by regulators, loading a revised list."""
+"""Violation criteria: the versions in force, revisions by regulators, loading a revised list,
+and which criterion each fact the system reports by itself is reported under (facts.py)."""
 
 import csv
 from dataclasses import dataclass
@@ -10,7 +11,8 @@ from ..core.audit import record_event
 from ..core.clock import utcnow
 from ..core.errors import NotAllowed, ServiceError
 from ..extensions import db
-from .models import MEASURES, PARTIES, SEVERITIES, ViolationCriterion
+from . import facts
+from .models import MEASURES, PARTIES, SEVERITIES, FactCriterion, ViolationCriterion
 
 DEFAULT_CSV = Path(__file__).parent / "data" / "violation_criteria.csv"
 FIELDS = (
@@ -91,7 +93,7 @@ def check_criterion(data: CriterionData) -> None:
         raise ServiceError("公示期限应为 1–60 个月", "publish_months")
 
 
-def _require_keeper(user) -> None:
+def require_keeper(user) -> None:
     org = getattr(user, "organisation", None) if user is not None else None
     if user is not None and (org is None or org.kind not in ("regulator", "operator")):
         raise NotAllowed("只有监管部门可以维护认定标准")
@@ -100,7 +102,7 @@ def _require_keeper(user) -> None:
 def save_criterion(user, data: CriterionData) -> ViolationCriterion:
     """Add a criterion, or revise one: the revision becomes a new version and the old one is
     retired (records keep the version they were judged under). Unchanged: nothing happens."""
-    _require_keeper(user)
+    require_keeper(user)
     data.code = data.code.strip().upper()
     data.behaviour = data.behaviour.strip()
     check_criterion(data)
@@ -145,10 +147,18 @@ def save_criterion(user, data: CriterionData) -> ViolationCriterion:
 
 def retire_criterion(user, code: str, note: str) -> ViolationCriterion:
     """Withdraw a criterion (废止): no new record may cite it; old records keep it."""
-    _require_keeper(user)
+    require_keeper(user)
     if not note.strip():
         raise ServiceError("请说明废止原因", "change_note")
     criterion = current(code)
+    used = facts.facts_using(criterion.code)
+    if used:
+        names = "、".join(f"「{f.label}」" for f in used)
+        raise ServiceError(
+            f"系统自动报告{names}时使用标准 {criterion.code}，"
+            "请先在「系统自动报告」中改用其他标准，再废止本标准",
+            "change_note",
+        )
     criterion.retired_dt = utcnow()
     record_event(
         "criterion", criterion.id, "retired", actor=user, data={"code": code, "note": note}
@@ -191,3 +201,37 @@ def load_criteria(path: Path = DEFAULT_CSV, user=None) -> tuple[int, int]:
             elif criterion.id != before:
                 revised += 1
     return added, revised
+
+
+def remap_fact(user, fact_key: str, code: str, note: str) -> FactCriterion:
+    """Report a fact under another criterion in force, for the same party, with a reason."""
+    require_keeper(user)
+    fact = facts.FACTS.get(fact_key)
+    if fact is None:
+        raise ServiceError("没有这项系统自动报告的事实", "fact")
+    criterion = current(code or "")
+    if criterion.party != fact.party:
+        raise ServiceError(
+            f"「{fact.label}」是{PARTIES[fact.party]}的行为，"
+            f"标准 {criterion.code} 适用于{criterion.party_label}",
+            "code",
+        )
+    note = (note or "").strip()
+    if not note:
+        raise ServiceError("请说明调整原因", "note")
+    row = db.session.get(FactCriterion, fact.key) or FactCriterion(fact=fact.key)
+    before = row.code or fact.default_code
+    row.code = criterion.code
+    row.changed_dt = utcnow()
+    row.changed_by_id = user.id if user is not None else None
+    row.change_note = note
+    db.session.add(row)
+    db.session.flush()
+    record_event(
+        "criterion",
+        criterion.id,
+        "fact_remapped",
+        actor=user,
+        data={"fact": fact.key, "from": before, "to": criterion.code, "note": note},
+    )
+    return row

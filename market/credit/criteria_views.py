@@ -10,7 +10,7 @@ from ..core.auth import role_required
 from ..core.errors import NotAllowed, ServiceError, apply_to_form
 from ..core.forms import BaseForm
 from ..extensions import db
-from . import criteria
+from . import criteria, facts
 from .blueprint import bp
 from .models import MEASURES, PARTIES, SEVERITIES
 
@@ -59,6 +59,11 @@ class RetireForm(BaseForm):
     note = TextAreaField("废止原因", validators=[Length(max=1000)])
 
 
+class FactForm(BaseForm):
+    code = StringField("认定标准编号", validators=[Length(max=20)])
+    note = TextAreaField("调整原因", validators=[Length(max=1000)])
+
+
 def _data(form, code: str, party: str) -> criteria.CriterionData:
     return criteria.CriterionData(
         code=code,
@@ -77,13 +82,52 @@ def _may_keep() -> bool:
     return current_user.is_authenticated and current_user.role in KEEPERS
 
 
-@bp.route("/criteria")
-def criteria_index():
+def _index(fact_form=None, fact_key=None, status=200):
     in_force = criteria.in_force()
     groups = [
         (label, [c for c in in_force if c.party == party]) for party, label in PARTIES.items()
     ]
-    return render_template("credit/criteria.html", groups=groups, may_keep=_may_keep())
+    by_code = {c.code: c for c in in_force}
+    codes = facts.mapping()
+    system_facts = [(fact, by_code.get(codes[key])) for key, fact in facts.FACTS.items()]
+    return (
+        render_template(
+            "credit/criteria.html",
+            groups=groups,
+            system_facts=system_facts,
+            in_force=in_force,
+            may_keep=_may_keep(),
+            fact_form=fact_form,
+            fact_key=fact_key,
+        ),
+        status,
+    )
+
+
+@bp.route("/criteria")
+def criteria_index():
+    return _index()
+
+
+@bp.route("/criteria/facts/<fact_key>", methods=["POST"])
+@role_required(*KEEPERS)
+def remap_fact(fact_key):
+    """Report one of the system's own facts under another criterion."""
+    if fact_key not in facts.FACTS:
+        abort(404)
+    form = FactForm()
+    if form.validate_on_submit():
+        try:
+            row = criteria.remap_fact(
+                current_user, fact_key, (form.code.data or "").strip(), form.note.data or ""
+            )
+        except ServiceError as err:
+            apply_to_form(form, err)
+            return _index(form, fact_key, _status(err))
+        db.session.commit()
+        flash(f"「{facts.FACTS[fact_key].label}」此后按 {row.code} 报告", "success")
+        return redirect(url_for(".criteria_index", _anchor="system-facts"))
+    return _index(form, fact_key, 400)
 
 
 def _history_or_404(code: str):

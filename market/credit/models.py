@@ -21,6 +21,7 @@ from ..agencies.models import Document
 from ..core.clock import utcnow
 from ..core.types import UTCDateTime
 from ..extensions import db
+from .records.states import RECORD
 
 PARTIES = {"agency": "中介机构", "purchaser": "采购人"}
 SEVERITIES = {"general": "一般", "major": "较重", "serious": "严重"}
@@ -77,17 +78,6 @@ class ViolationCriterion(db.Model):
         return MEASURES[self.measure]
 
 
-#: the due process (DESIGN §2.6); states.py holds the transition table
-RECORD_STATES = {
-    "reported": "待认定",
-    "confirmed": "已认定",
-    "dismissed_none": "不予认定（无违规）",
-    "dismissed_evidence": "不予认定（证据不足）",
-    "appealed": "复核中",
-    "revoked": "复核撤销",
-    "repair_requested": "信用修复申请中",
-    "repaired": "已修复",
-}
 SOURCES = {
     "purchaser": "采购人投诉",
     "regulator": "监管部门发现",
@@ -111,7 +101,7 @@ class ConductRecord(db.Model):
 
     __tablename__ = "conduct_records"
     __table_args__ = (
-        CheckConstraint(f"status IN {tuple(RECORD_STATES)}", name="status"),
+        RECORD.check(),
         CheckConstraint(f"source IN {tuple(SOURCES)}", name="source"),
         CheckConstraint(f"party IN {tuple(PARTIES)}", name="party"),
         # one system report per fact: detection may run again (runner, CLI) without repeats
@@ -174,7 +164,25 @@ class ConductRecord(db.Model):
 
     @property
     def status_label(self):
-        return RECORD_STATES[self.status]
+        return RECORD.label(self.status)
+
+    @property
+    def status_badge(self):
+        return RECORD[self.status].badge
+
+    @property
+    def awaiting_decision(self) -> bool:
+        """Reported, not decided yet (the statement window may still be open)."""
+        return self.status == "reported"
+
+    @property
+    def under_appeal(self) -> bool:
+        return self.status == "appealed"
+
+    @property
+    def disclosure_pending(self) -> bool:
+        """A confirmed violation not yet disclosed (双公示 is due)."""
+        return RECORD[self.status].confirmed and self.published_dt is None
 
     @property
     def source_label(self):
@@ -229,3 +237,16 @@ class ScoreSnapshot(db.Model):
     grade: Mapped[str] = mapped_column(String(1))
     #: what changed it: a record id, "expiry", "evaluation", "nightly"
     cause: Mapped[str] = mapped_column(String(60), default="")
+
+
+class FactCriterion(db.Model):
+    """Which criterion a fact the system reports by itself is reported under (facts.py): data a
+    regulator keeps, so retiring or renumbering criteria never breaks the system's reports."""
+
+    __tablename__ = "system_fact_criteria"
+
+    fact: Mapped[str] = mapped_column(String(40), primary_key=True)
+    code: Mapped[str] = mapped_column(String(10))
+    changed_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    change_note: Mapped[str] = mapped_column(Text, default="")

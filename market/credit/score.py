@@ -1,4 +1,4 @@
-"""The score engine (DESIGN §2.6), pure functions over plain values: no database, no clock.
+"""The score engine (docs/design.md §7.4), pure functions over plain values: no database, no clock.
 
 score = clip(100 − active deductions + evaluation component + red-list bonus, 0, 100)
 grade = A ≥ 90, B ≥ 80, C ≥ 60, D < 60
@@ -12,13 +12,15 @@ among the agency's current red-list entries.
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from .records.states import CONFIRMED_STATES
+
 BASE = 100
 GRADES = (("A", 90), ("B", 80), ("C", 60), ("D", 0))
 EVALUATION_NEUTRAL = 4.0
 EVALUATION_WEIGHT = 5
 EVALUATION_LIMIT = 5
 #: states in which a decided record weighs (an appeal or repair request does not suspend it)
-WEIGHING_STATES = ("confirmed", "appealed", "repair_requested")
+WEIGHING_STATES = CONFIRMED_STATES
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,8 @@ from ..core.clock import SHANGHAI, travel, utcnow
 from ..core.mail import discard_queued_mail
 from ..extensions import db
 from ..procurement import services as procurement
-from ..procurement.models import METHODS
 from ..procurement.runner import run_due
+from ..procurement.selection import method_keys
 from .credit_stories import play_credit
 from .procurement_stories import LASTING, MANUAL, days_ago, play
 from .storefronts import demo_pdf, fee_standard, furnish, verify_some
@@ -326,7 +326,7 @@ def stories(rng, purchasers: int) -> list[Spec]:
             # Bids made before an edit nobody reconfirmed: nothing valid at the deadline.
             edited="lapsed" if _ending(method, state) == "unconfirmed" else "",
         )
-        for method in METHODS
+        for method in method_keys()
         for state in LASTING
         if (method, state) not in covered and (state != "bidding_closed" or method in MANUAL)
     ]
@@ -335,7 +335,7 @@ def stories(rng, purchasers: int) -> list[Spec]:
         for n in range(1, purchasers)
         for state, methods in (
             ("evaluated", ("direct", "lowest", "mean")),
-            ("published", tuple(METHODS)),
+            ("published", tuple(method_keys())),
         )
     ]
     return [*STORIES, *rest, *market]

@@ -1,12 +1,12 @@
-"""In-app inbox and e-mail for the events a party must act on; listens to domain signals."""
+"""The in-app inbox and its e-mail: any domain notifies an organisation through
+`services.notify`; procurement and credit decide who is told what."""
 
 
 def init_app(app):
-    from ..core import mail, signals
-    from . import listeners, models  # noqa: F401
+    from ..core import mail
+    from . import models  # noqa: F401 (tables)
     from .views import bp, unread_notifications
 
     mail.init_app(app)
-    listeners.connect(signals)
     app.register_blueprint(bp)
     app.context_processor(unread_notifications)

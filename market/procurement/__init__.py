@@ -1,12 +1,20 @@
-"""Notices, sealed bids, selection, contracts, delivery and evaluation."""
+"""Notices, sealed bids, selection, contracts, delivery and evaluation.
+
+Other domains use `procurement.services` (the public interface) and the models; the rest of
+the package is its own business.
+"""
 
 
 def init_app(app):
     from ..agencies.documents import register_sharer
-    from . import (  # noqa: F401 (routes)
+    from ..core.worker import register_task
+    from . import (  # noqa: F401 (routes; deadline handlers and arrival hooks register)
         bid_views,
         contract_models,
         contract_views,
+        contracts,
+        evaluations,
+        messages,
         models,
         notice_views,
         objection_views,
@@ -15,8 +23,15 @@ def init_app(app):
     )
     from .blueprint import bp
     from .parties import party_document_readers
+    from .selection import running  # noqa: F401 (close_bidding registers)
     from .services import bid_document_readers, notice_attachment_readers
+    from .states import NOTICE
+    from .tasks import apply_deadlines, send_reminders
 
+    NOTICE.check_complete()
+    every = app.config["WORKER_INTERVALS"]
+    register_task(app, "deadlines", apply_deadlines, every["deadlines"])
+    register_task(app, "reminders", send_reminders, every["reminders"])
     # A purchaser may read the files a bid cites once that bid is open, never while sealed.
     register_sharer(app, bid_document_readers)
     # A published notice's attachments are public (documents.PUBLIC); a draft's stay private.

@@ -1,36 +1,24 @@
-"""Quoting on a notice (with its receipt), choosing the winner, technical scores, and the
-public pages of the opening (commitments) and of the selection (draw and its re-run)."""
+"""Quoting on a notice (with its receipt), the purchaser's selection step, and the public pages
+of the opening (commitments) and of the selection (draw and its re-run)."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..agencies.documents import library
 from ..agencies.qualifications import usable_qualifications
 from ..core.auth import role_required
 from ..core.errors import ServiceError, apply_to_form
+from ..core.hashing import canonical_json
 from ..extensions import db
 from . import services
-from .bid_forms import BidForm, SelectBidForm, scores_form
-from .bids import canonical_json
-from .blueprint import action, bp, detail_panel, notice_or_404, render_detail
-from .models import METHODS
-from .states import SEALED_STATES, party_of
-
-#: who sees every opened bid (and may check every commitment) once bidding has closed
-SUPERVISING = ("purchaser", "regulator", "operator")
+from .bid_forms import BidForm
+from .blueprint import bp, detail_panel, notice_or_404, render_detail
+from .selection import registered
+from .states import party_of
 
 
 def _user():
     return current_user if current_user.is_authenticated else None
-
-
-def _attachable(notice, user):
-    """What the bid form offers an agency: its usable qualifications for the item and its
-    library, or nothing when it cannot quote here."""
-    org = getattr(user, "organisation", None)
-    if org is None or org.kind != "agency" or notice.state != "published":
-        return [], []
-    return usable_qualifications(org.id, notice.item_id), library(org.id)
 
 
 def _reconfirm_form(own):
@@ -44,31 +32,30 @@ def _reconfirm_form(own):
     return form
 
 
-def _awaits_scores(notice, user):
-    return (
-        notice.method == "scored"
-        and notice.state == "bidding_closed"
-        and party_of(notice, user) == "purchaser"
-    )
+def _step_form(notice, eligible, **kwargs):
+    """The form of the purchaser's selection step of the notice's method."""
+    return notice.selection_method.step.form(eligible)(**kwargs)
 
 
 @detail_panel
-def _bids(notice, user, forms):
-    qualifications, documents = _attachable(notice, user)
+def _bids(notice, user, forms, access):
     own = services.own_bid(notice, user)
     eligible = services.eligible_bids(notice)
+    attachable = access.may_quote or access.may_reconfirm
+    org_id = user.organisation.id if attachable else None
     return {
         "bids": services.visible_bids(notice, user),
         "bid_count": services.visible_bid_count(notice),
         "own_bid": own,
         "receipt": canonical_json(services.commitment_payload(own)) if own else "",
         "bid_form": BidForm(),
-        "reconfirm_form": _reconfirm_form(own if own and own.status == "invalidated" else None),
-        "select_form": SelectBidForm(),
-        "scores_form": scores_form(eligible) if _awaits_scores(notice, user) else None,
+        "reconfirm_form": _reconfirm_form(own if access.may_reconfirm else None),
+        "step_form": _step_form(notice, eligible) if access.may_take_step else None,
         "eligible_ids": {b.id for b in eligible},
-        "attachable_qualifications": qualifications,
-        "attachable_documents": documents,
+        "attachable_qualifications": usable_qualifications(org_id, notice.item_id)
+        if attachable
+        else [],
+        "attachable_documents": library(org_id) if attachable else [],
     }
 
 
@@ -124,48 +111,31 @@ def reconfirm(notice_id):
     return render_detail(notice, reconfirm_form=form), 422
 
 
-@bp.route("/notices/<int:notice_id>/select", methods=["POST"])
+@bp.route("/notices/<int:notice_id>/selection", methods=["POST"])
 @role_required("purchaser")
-def select(notice_id):
-    form = SelectBidForm()
-    if not form.validate_on_submit():
-        flash("请选择一家报价机构并填写选取理由", "danger")
-        return redirect(url_for(".detail", notice_id=notice_id))
-    try:
-        bid_id = int(form.bid_id.data)
-    except ValueError:
-        abort(400)
-    return action(
-        notice_id,
-        lambda n: services.select_bid(current_user, n, bid_id, form.reason.data),
-        "已选定中选机构，结果进入公示期",
-    )
-
-
-@bp.route("/notices/<int:notice_id>/scores", methods=["POST"])
-@role_required("purchaser")
-def scores(notice_id):
+def take_step(notice_id):
+    """The purchaser's step of the notice's method (a direct choice, technical scores)."""
     notice = notice_or_404(notice_id)
     services.own_notice(current_user, notice)
-    form = scores_form(services.eligible_bids(notice))
+    step = notice.selection_method.step
+    if step is None:
+        flash(f"本项目采用「{notice.method_label}」，由系统自动选取", "danger")
+        return redirect(url_for(".detail", notice_id=notice.id))
+    form = _step_form(notice, services.eligible_bids(notice))
     if form.validate_on_submit():
-        values = {
-            int(name.removeprefix("score_")): field.data
-            for name, field in form._fields.items()
-            if name.startswith("score_")
-        }
         try:
-            selection = services.score_bids(current_user, notice, values)
+            values = step.read(form)
+            selection = services.take_step(current_user, notice, values)
         except ServiceError as err:
             apply_to_form(form, err)
         else:
             db.session.commit()
             if selection.winner_bid_id:
-                flash("技术评分已录入，系统已计算综合得分并选定中选机构，结果进入公示期", "success")
+                flash(step.done, "success")
             else:
-                flash(f"技术评分已录入，本次选取未能产生结果：{selection.failure}", "warning")
+                flash(f"本次选取未能产生结果：{selection.failure}", "warning")
             return redirect(url_for(".detail", notice_id=notice.id))
-    return render_detail(notice, scores_form=form), 422
+    return render_detail(notice, step_form=form), 422
 
 
 @bp.route("/notices/<int:notice_id>/commitments")
@@ -175,11 +145,12 @@ def commitments(notice_id):
     notice = notice_or_404(notice_id)
     db.session.commit()
     user = _user()
-    sealed = notice.state in SEALED_STATES
+    sealed = services.visible_bid_count(notice) is None
     own = services.own_bid(notice, user)
+    supervising = party_of(notice, user) in services.SUPERVISING
     rows = []
     for b in [] if sealed else services.opened_bids(notice):
-        checks = (own is not None and b is own) or party_of(notice, user) in SUPERVISING
+        checks = (own is not None and b is own) or supervising
         rows.append((b, services.commitment_matches(b) if checks else None))
     return render_template(
         "procurement/commitments.html",
@@ -197,4 +168,6 @@ def draw(notice_id):
     notice = notice_or_404(notice_id)
     db.session.commit()
     rounds = [(sel, services.verify_selection(sel)) for sel in notice.selections]
-    return render_template("procurement/draw.html", notice=notice, rounds=rounds, methods=METHODS)
+    return render_template(
+        "procurement/draw.html", notice=notice, rounds=rounds, methods=registered()
+    )

@@ -1,8 +1,6 @@
 """Sealed bids: submitting and reconfirming them with a commitment receipt, and who may see
 them when."""
 
-import hashlib
-import json
 import secrets
 
 from sqlalchemy import select
@@ -13,25 +11,19 @@ from ..agencies.models import QUALIFICATION_GRADES, Document, Qualification
 from ..core.audit import lock_chain, record_event
 from ..core.clock import local_today, utcnow
 from ..core.errors import ServiceError
+from ..core.hashing import canonical_json, sha256_hex
 from ..core.money import format_fen
 from ..extensions import db
 from .models import Bid, Notice, bid_documents
 from .runner import LOCKED_KEY, apply_due
-from .states import SEALED_STATES, party_of
+from .states import NOTICE, party_of, sealed_states
 
 #: 甲级 > 乙级 > 丙级 > 不分级: a qualification meets a minimum grade of at most its own rank
 GRADE_RANK = {grade: len(QUALIFICATION_GRADES) - i for i, grade in enumerate(QUALIFICATION_GRADES)}
+#: who sees every opened bid once bidding has closed
+SUPERVISING = frozenset({"purchaser", "regulator", "operator"})
 #: bids that were opened and stay on the record (counted, selected, or excluded later)
 OPENED_STATUSES = ("submitted", "selected", "excluded")
-
-
-def canonical_json(value) -> str:
-    """Sorted keys, no spaces, UTF-8 text: the same value always gives the same bytes."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def sha256_hex(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def commitment_payload(bid: Bid) -> dict:
@@ -149,7 +141,7 @@ def _check_open(user, notice: Notice):
     lock_notice(notice)
     apply_due(notice)
     # One comparison decides the deadline instant for every caller: at it, bidding is over.
-    if notice.state != "published" or utcnow() >= notice.deadline_dt:
+    if not NOTICE[notice.state].takes_bids or utcnow() >= notice.deadline_dt:
         raise ServiceError("该公告已截止报价，不能再提交报价")
     if notice.invited_org_id is not None and notice.invited_org_id != agency.org_id:
         raise ServiceError("本项目为直接邀请，仅受邀机构可报价")
@@ -282,9 +274,9 @@ def visible_bids(notice: Notice, user) -> list[Bid]:
     and supervisors once bidding has closed; the winning bid to everyone once selected."""
     own = own_bid(notice, user)
     own_list = [own] if own is not None else []
-    if notice.state in SEALED_STATES or notice.state == "failed":
+    if NOTICE[notice.state].sealed or notice.state == "failed":
         return own_list
-    if party_of(notice, user) in ("purchaser", "regulator", "operator"):
+    if party_of(notice, user) in SUPERVISING:
         return opened_bids(notice)
     winner = notice.selected_bid
     return own_list + ([winner] if winner is not None and winner is not own else [])
@@ -292,7 +284,7 @@ def visible_bids(notice: Notice, user) -> list[Bid]:
 
 def visible_bid_count(notice: Notice) -> int | None:
     """How many responses counted at the deadline, or None while that is still sealed."""
-    if notice.state in SEALED_STATES:
+    if NOTICE[notice.state].sealed:
         return None
     return len(opened_bids(notice))
 
@@ -305,7 +297,7 @@ def bid_document_readers(document: Document) -> set[int]:
             select(Notice.purchaser_org_id)
             .join(Bid, Bid.notice_id == Notice.id)
             .join(bid_documents, bid_documents.c.bid_id == Bid.id)
-            .where(bid_documents.c.document_id == document.id, Notice.state.not_in(SEALED_STATES))
+            .where(bid_documents.c.document_id == document.id, Notice.state.not_in(sealed_states()))
         )
     )
 

@@ -7,12 +7,13 @@ from flask_login import current_user
 from ..core.errors import NotAllowed, ServiceError, apply_to_form
 from ..extensions import db
 from . import services
+from .access import notice_access
 from .states import party_of
 
 bp = Blueprint("procurement", __name__)
 
-#: functions (notice, user, forms) -> dict adding to the notice page's template context;
-#: each view module registers the panels it owns (see detail_panel)
+#: functions (notice, user, forms, access) -> dict adding to the notice page's template
+#: context; each view module registers the panels it owns (see detail_panel)
 _PANELS = []
 
 
@@ -40,11 +41,13 @@ def notice_or_404(notice_id):
 
 
 def render_detail(notice, **forms):
-    """The notice page; `forms` carries a re-displayed form with its errors."""
+    """The notice page; `forms` carries a re-displayed form with its errors. The templates
+    read what the user may see and do from `access` (access.py)."""
     user = current_user if current_user.is_authenticated else None
-    context = {"notice": notice, "party": party_of(notice, user)}
+    access = notice_access(notice, user)
+    context = {"notice": notice, "access": access, "method": notice.selection_method}
     for provider in _PANELS:
-        context.update(provider(notice, user, forms))
+        context.update(provider(notice, user, forms, access))
     context.update(forms)
     return render_template("procurement/detail.html", **context)
 

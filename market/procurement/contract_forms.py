@@ -76,7 +76,7 @@ class FollowupForm(BaseForm):
 SCORE_CHOICES = [SelectChoice(n, str(n)) for n in range(5, 0, -1)]
 
 
-def _rating_form(name: str, dimensions: dict[str, str]) -> type:
+def _rating_form(name: str, heading: str, dimensions: dict[str, str]) -> type:
     fields = {
         key: RadioField(
             label,
@@ -87,11 +87,12 @@ def _rating_form(name: str, dimensions: dict[str, str]) -> type:
         for key, label in dimensions.items()
     }
     fields["comment"] = TextAreaField("评价意见", validators=[Length(max=2000)])
+    fields["heading"] = heading
     return type(name, (BaseForm,), fields)
 
 
 #: the purchaser rating the agency (also the "验收并评价" form)
-AgencyRatingForm = _rating_form("AgencyRatingForm", RATING_DIMENSIONS)
+AgencyRatingForm = _rating_form("AgencyRatingForm", "评价服务机构", RATING_DIMENSIONS)
 #: the agency rating the purchaser
-PurchaserRatingForm = _rating_form("PurchaserRatingForm", PURCHASER_DIMENSIONS)
+PurchaserRatingForm = _rating_form("PurchaserRatingForm", "评价采购人", PURCHASER_DIMENSIONS)
 RATING_FORMS = {"purchaser": AgencyRatingForm, "agency": PurchaserRatingForm}

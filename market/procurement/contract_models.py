@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import Organisation
 from ..agencies.models import RATING_DIMENSIONS, Document
 from ..core.clock import utcnow
+from ..core.lifecycle import Lifecycle, State
 from ..core.types import UTCDateTime
 from ..extensions import db
 from .models import Bid, Notice
@@ -83,7 +84,17 @@ class Contract(db.Model):
         return f"HT{self.created_dt:%Y%m%d}{self.id:05d}"
 
 
-DELIVERY_STATES = {"submitted": "待验收", "accepted": "已验收", "returned": "已退回"}
+#: a delivery's status (contracts.py sets it)
+DELIVERY_STATUS = Lifecycle(
+    "delivery",
+    [
+        State("submitted", "待验收", "info"),
+        State("accepted", "已验收", "success"),
+        State("returned", "已退回", "danger"),
+    ],
+    [],
+    column="status",
+)
 
 delivery_documents = Table(
     "delivery_documents",
@@ -97,7 +108,7 @@ class Delivery(db.Model):
     """One submission of the deliverable; a returned one is followed by another."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (CheckConstraint(f"status IN {tuple(DELIVERY_STATES)}", name="status"),)
+    __table_args__ = (DELIVERY_STATUS.check(),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
@@ -113,7 +124,11 @@ class Delivery(db.Model):
 
     @property
     def status_label(self):
-        return DELIVERY_STATES[self.status]
+        return DELIVERY_STATUS.label(self.status)
+
+    @property
+    def status_badge(self):
+        return DELIVERY_STATUS[self.status].badge
 
 
 #: who rates whom; the five columns hold RATING_DIMENSIONS (of an agency) or
@@ -167,11 +182,18 @@ class Evaluation(db.Model):
         return min(self.scores.values()) <= 2
 
 
-RECTIFICATION_STATES = {
-    "open": "待整改",
-    "answered": "已整改待回访",
-    "followed_up": "已回访",
-}
+#: a rectification case's status (evaluations.py moves it)
+RECTIFICATION_STATUS = Lifecycle(
+    "rectification",
+    [
+        State("open", "待整改", "warning"),
+        State("answered", "已整改待回访", "warning"),
+        State("followed_up", "已回访", "success"),
+    ],
+    [],
+    column="status",
+)
+RECTIFICATION_STATES = RECTIFICATION_STATUS.labels()
 
 
 class Rectification(db.Model):
@@ -179,7 +201,7 @@ class Rectification(db.Model):
     corrected; an operator records a follow-up visit (回访)."""
 
     __tablename__ = "rectifications"
-    __table_args__ = (CheckConstraint(f"status IN {tuple(RECTIFICATION_STATES)}", name="status"),)
+    __table_args__ = (RECTIFICATION_STATUS.check(),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"), unique=True)
@@ -197,4 +219,13 @@ class Rectification(db.Model):
 
     @property
     def status_label(self):
-        return RECTIFICATION_STATES[self.status]
+        return RECTIFICATION_STATUS.label(self.status)
+
+    @property
+    def status_badge(self):
+        return RECTIFICATION_STATUS[self.status].badge
+
+    @property
+    def awaiting_followup(self) -> bool:
+        """Answered, and the operator's follow-up visit is not recorded yet."""
+        return self.status == "answered"

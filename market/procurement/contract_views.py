@@ -20,34 +20,12 @@ from .contract_forms import (
     uploads_of,
 )
 from .contract_models import EVALUATION_DIRECTIONS
-from .parties import check_regulator
 from .states import party_of
 
 
-def _may_terminate(notice, user, party):
-    if notice.state not in ("awarded", "contracted"):
-        return False
-    if party == "purchaser":
-        return True
-    if party == "regulator" and notice.state == "contracted":
-        try:
-            check_regulator(user, notice)
-        except NotAllowed:
-            return False
-        return True
-    return False
-
-
 @detail_panel
-def _contract(notice, user, forms):
-    party = party_of(notice, user)
-    org = getattr(user, "organisation", None) if user is not None else None
-    rectifications = [
-        case
-        for case in services.notice_rectifications(notice)
-        if org is not None and (org.id == case.org_id or org.kind in ("regulator", "operator"))
-    ]
-    rating_form = RATING_FORMS.get(party)
+def _contract(notice, user, forms, access):
+    rating_form = RATING_FORMS.get(access.party)
     return {
         "sign_form": SignForm(),
         "deliver_form": DeliverForm(),
@@ -57,11 +35,9 @@ def _contract(notice, user, forms):
         "terminate_form": TerminateForm(),
         "rectification_form": RectificationAnswerForm(),
         "evaluations": services.visible_evaluations(notice, user),
-        "rectifications": rectifications,
-        "may_terminate": _may_terminate(notice, user, party),
+        "rectifications": services.readable_rectifications(notice, user),
         "dimensions_for": services.dimensions_for,
         "directions": EVALUATION_DIRECTIONS,
-        "own_org_id": org.id if org is not None else None,
     }
 
 

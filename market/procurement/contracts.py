@@ -11,11 +11,12 @@ from ..core.signals import contract_awarded, contract_completed
 from ..core.workdays import add_working_days
 from ..extensions import db
 from .contract_models import Contract, Delivery
+from .evaluations import check_scores, evaluate
 from .models import Notice
 from .objections import blocking_objections
 from .parties import check_regulator, check_uploads, store_uploads
 from .runner import apply_due
-from .states import NOTICE_STATES, party_of, transition
+from .states import NOTICE, party_of, transition
 
 PARTY_LABELS = {"purchaser": "采购人", "agency": "中选机构"}
 UNSIGNED_REASON = "合同未在规定期限内签订"
@@ -35,12 +36,13 @@ def _contract_party(user, notice: Notice) -> str:
 
 def _require_state(notice: Notice, state: str, doing: str) -> None:
     if notice.state != state:
-        raise ServiceError(f"公告当前为「{NOTICE_STATES[notice.state]}」，不能{doing}")
+        raise ServiceError(f"公告当前为「{notice.state_label}」，不能{doing}")
 
 
 # --- award and signing ----------------------------------------------------------------------
 
 
+@NOTICE.when_due("publicity")
 def end_publicity(notice: Notice, at) -> None:
     """Publicity is over (runner): award the winner with an unsigned contract and a signing
     deadline, unless objections are still open — then the award waits for their decision."""
@@ -121,6 +123,7 @@ def sign_contract(user, notice: Notice, upload: Upload | None = None) -> Contrac
     return contract
 
 
+@NOTICE.when_due("awarded")
 def sign_deadline_missed(notice: Notice, at) -> None:
     """The signing deadline passed (runner): the award lapses; the event names who had not
     signed, which credit reads as a possible violation."""
@@ -148,8 +151,8 @@ def terminate_contract(user, notice: Notice, reason: str) -> None:
         check_regulator(user, notice)
     elif party != "purchaser":
         raise NotAllowed("只有采购人或主管监管部门可以中止服务")
-    if notice.state not in ("awarded", "contracted"):
-        raise ServiceError(f"公告当前为「{NOTICE_STATES[notice.state]}」，不能中止服务")
+    if NOTICE.move(notice.state, "terminated") is None:
+        raise ServiceError(f"公告当前为「{notice.state_label}」，不能中止服务")
     if not reason.strip():
         raise ServiceError("请填写中止原因", "reason")
     notice.outcome_note = reason.strip()
@@ -262,6 +265,7 @@ def accept_delivery(user, notice: Notice) -> None:
     _accept(notice, user, utcnow(), auto=False)
 
 
+@NOTICE.when_due("delivered")
 def auto_accept(notice: Notice, at) -> None:
     """No decision within the acceptance deadline (runner): accepted automatically."""
     _accept(notice, None, at, auto=True)
@@ -269,8 +273,6 @@ def auto_accept(notice: Notice, at) -> None:
 
 def accept_and_evaluate(user, notice: Notice, scores: dict[str, int], comment: str):
     """Accept and rate the agency in one step (the rating stays hidden until both are in)."""
-    from .evaluations import check_scores, evaluate
-
     check_scores(scores)
     accept_delivery(user, notice)
     return evaluate(user, notice, scores, comment)

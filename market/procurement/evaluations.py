@@ -19,7 +19,7 @@ from .contract_models import (
 )
 from .models import Notice
 from .runner import apply_due
-from .states import NOTICE_STATES, party_of, transition
+from .states import NOTICE, party_of, transition
 
 #: the direction of the rating each party gives
 DIRECTION_OF_PARTY = {"purchaser": "of_agency", "agency": "of_purchaser"}
@@ -49,7 +49,7 @@ def evaluate(user, notice: Notice, scores: dict[str, int], comment: str) -> Eval
     if notice.state == "evaluated":
         raise ServiceError("评价已结束，不能再提交评价")
     if notice.state != "accepted":
-        raise ServiceError(f"公告当前为「{NOTICE_STATES[notice.state]}」，验收后才能评价")
+        raise ServiceError(f"公告当前为「{notice.state_label}」，验收后才能评价")
     contract = notice.contract
     if any(e.direction == direction for e in contract.evaluations):
         raise ServiceError("本单位已提交评价，不能重复评价")
@@ -72,6 +72,7 @@ def evaluate(user, notice: Notice, scores: dict[str, int], comment: str) -> Eval
     return evaluation
 
 
+@NOTICE.when_due("accepted")
 def end_evaluation(notice: Notice, at) -> None:
     """The evaluation window closed (runner): show what was given; a missing side is missing."""
     _reveal(notice, None, at)
@@ -94,12 +95,17 @@ def _reveal(notice: Notice, actor, at) -> None:
             _open_rectification(evaluation, at)
 
 
+def revealed(notice: Notice) -> bool:
+    """Whether the evaluations are public: both are in, or the window closed (evaluated)."""
+    return notice.state == "evaluated"
+
+
 def visible_evaluations(notice: Notice, user) -> list[Evaluation]:
     """Both ratings once evaluation is over (for everyone); before, only one's own."""
     contract = notice.contract
     if contract is None:
         return []
-    if notice.state == "evaluated":
+    if revealed(notice):
         return list(contract.evaluations)
     org = getattr(user, "organisation", None) if user is not None else None
     return [e for e in contract.evaluations if org is not None and e.by_org_id == org.id]
@@ -225,3 +231,13 @@ def notice_rectifications(notice: Notice) -> list[Rectification]:
             .order_by(Rectification.id)
         )
     )
+
+
+def readable_rectifications(notice: Notice, user) -> list[Rectification]:
+    """The notice's rectification cases `user` may read: the rated organisation's own, and
+    every case for regulators and operators."""
+    org = getattr(user, "organisation", None) if user is not None else None
+    if org is None:
+        return []
+    supervisor = org.kind in ("regulator", "operator")
+    return [c for c in notice_rectifications(notice) if supervisor or c.org_id == org.id]

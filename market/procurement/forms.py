@@ -19,8 +19,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import HiddenInput
 
 from ..core.forms import BaseForm, YuanField
-from .models import METHODS
 from .notice_rules import MIN_GRADES, PROJECT_CODE_HELP
+from .selection import method_labels
 
 REQUIRED = DataRequired(message="请填写此项")
 WEIGHT = [Optional(), NumberRange(min=0, max=100, message="应为 0–100 的整数")]
@@ -73,7 +73,8 @@ class NoticeForm(BaseForm):
     )
     method = SelectField(
         "选取方式",
-        choices=[SelectChoice(key, label) for key, label in METHODS.items()],
+        # Read per form: every registered method (selection/) is offered.
+        choices=lambda: [SelectChoice(key, label) for key, label in method_labels().items()],
         default="direct",
         validate_choice=False,
     )
@@ -86,7 +87,7 @@ class NoticeForm(BaseForm):
         "最高限价（元）", validators=[REQUIRED], description="报价不得高于此价格；精确到分"
     )
     floor = YuanField(
-        "最低限价（元，可选）", description="报价不得低于此价格；随机选取、信用择优不设"
+        "最低限价（元，可选）", description="报价不得低于此价格；按固定价格报名的方式不设"
     )
     weight_price = IntegerField("价格权重", validators=WEIGHT)
     weight_credit = IntegerField("信用权重", validators=WEIGHT)

@@ -20,21 +20,13 @@ from ..accounts.models import Organisation, User
 from ..agencies.models import Document, Qualification
 from ..catalogue.models import ServiceItem
 from ..core.clock import utcnow
+from ..core.lifecycle import AllowedValues, Lifecycle, State
 from ..core.types import UTCDateTime
 from ..extensions import db
-from .states import NOTICE_STATES
+from .selection import method_for, method_keys
+from .states import NOTICE
 
 FUNDING_TYPES = {"fiscal": "财政资金", "social": "社会资金"}
-METHODS = {
-    "direct": "直接选取",
-    "random": "随机选取",
-    "lowest": "竞价选取",
-    "mean": "均价优选",
-    "scored": "综合评审",
-    "credit": "信用择优",
-}
-#: methods where the purchaser fixes the price and agencies register rather than quote
-FIXED_PRICE_METHODS = ("random", "credit")
 
 
 class Notice(db.Model):
@@ -42,13 +34,14 @@ class Notice(db.Model):
 
     __tablename__ = "notices"
     __table_args__ = (
-        CheckConstraint(f"state IN {tuple(NOTICE_STATES)}", name="state"),
+        NOTICE.check(),
         CheckConstraint("ceiling_fen > 0", name="ceiling_positive"),
         CheckConstraint("service_days > 0", name="service_days_positive"),
         CheckConstraint(
             "state IN ('draft', 'cancelled') OR published_dt IS NOT NULL", name="published_has_date"
         ),
-        CheckConstraint(f"method IN {tuple(METHODS)}", name="method"),
+        # The registered selection methods (selection/), read when DDL is compiled.
+        CheckConstraint(AllowedValues("method", method_keys), name="method"),
         CheckConstraint("fiscal_share_pct BETWEEN 0 AND 100", name="fiscal_share"),
         CheckConstraint(
             "floor_fen IS NULL OR (floor_fen > 0 AND floor_fen < ceiling_fen)", name="floor"
@@ -130,11 +123,20 @@ class Notice(db.Model):
 
     @property
     def state_label(self):
-        return NOTICE_STATES[self.state]
+        return NOTICE.label(self.state)
+
+    @property
+    def state_badge(self):
+        return NOTICE[self.state].badge
+
+    @property
+    def selection_method(self):
+        """The registered selection method this notice uses."""
+        return method_for(self.method)
 
     @property
     def method_label(self):
-        return METHODS[self.method]
+        return self.selection_method.label
 
     @property
     def funding_type(self):
@@ -146,7 +148,7 @@ class Notice(db.Model):
 
     @property
     def is_fixed_price(self):
-        return self.method in FIXED_PRICE_METHODS
+        return self.selection_method.fixed_price
 
     @property
     def active_bids(self):
@@ -193,12 +195,18 @@ bid_qualifications = Table(
 )
 
 
-BID_STATUSES = {
-    "submitted": "已提交",
-    "selected": "中选",
-    "invalidated": "待重新确认",  # the notice was edited after it was submitted
-    "excluded": "已排除",  # an upheld objection removed it from selection
-}
+#: a bid's status (set by the bid, selection and objection services)
+BID_STATUS = Lifecycle(
+    "bid",
+    [
+        State("submitted", "已提交", "info"),
+        State("selected", "中选", "success"),
+        State("invalidated", "待重新确认", "warning"),  # the notice was edited since
+        State("excluded", "已排除", "secondary"),  # an upheld objection removed it
+    ],
+    [],
+    column="status",
+)
 
 
 class Bid(db.Model):
@@ -208,7 +216,7 @@ class Bid(db.Model):
     __table_args__ = (
         UniqueConstraint("notice_id", "agency_org_id", name="uq_bids_notice_agency"),
         CheckConstraint("amount_fen > 0", name="amount_positive"),
-        CheckConstraint(f"status IN {tuple(BID_STATUSES)}", name="status"),
+        BID_STATUS.check(),
         Index(
             "uq_bids_one_selected",
             "notice_id",
@@ -248,7 +256,20 @@ class Bid(db.Model):
 
     @property
     def status_label(self):
-        return BID_STATUSES[self.status]
+        return BID_STATUS.label(self.status)
+
+    @property
+    def status_badge(self):
+        return BID_STATUS[self.status].badge
+
+    @property
+    def is_selected(self) -> bool:
+        return self.status == "selected"
+
+    @property
+    def status_noteworthy(self) -> bool:
+        """Anything but a plain submitted bid is worth a badge in bid lists."""
+        return self.status != "submitted"
 
 
 class Selection(db.Model):
@@ -281,12 +302,18 @@ class Selection(db.Model):
     winner: Mapped["Bid | None"] = relationship()
 
 
-OBJECTION_STATES = {
-    "open": "待采购人答复",
-    "answered": "待监管部门处理",
-    "upheld": "异议成立",
-    "rejected": "异议不成立",
-}
+#: an objection's status (objections.py moves it)
+OBJECTION_STATUS = Lifecycle(
+    "objection",
+    [
+        State("open", "待采购人答复", "warning"),
+        State("answered", "待监管部门处理", "warning"),
+        State("upheld", "异议成立", "primary"),
+        State("rejected", "异议不成立", "secondary"),
+    ],
+    [],
+    column="status",
+)
 
 objection_documents = Table(
     "objection_documents",
@@ -301,7 +328,7 @@ class Objection(db.Model):
     decided by the regulator; an open one blocks the contract."""
 
     __tablename__ = "objections"
-    __table_args__ = (CheckConstraint(f"status IN {tuple(OBJECTION_STATES)}", name="status"),)
+    __table_args__ = (OBJECTION_STATUS.check(),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id"), index=True)
@@ -326,7 +353,11 @@ class Objection(db.Model):
 
     @property
     def status_label(self):
-        return OBJECTION_STATES[self.status]
+        return OBJECTION_STATUS.label(self.status)
+
+    @property
+    def status_badge(self):
+        return OBJECTION_STATUS[self.status].badge
 
     @property
     def is_open(self):

@@ -16,7 +16,7 @@ from ..core.errors import ServiceError, format_size
 from ..core.money import format_fen
 from ..core.workdays import add_working_days
 from ..extensions import db
-from .models import FIXED_PRICE_METHODS, METHODS
+from .selection import method_for, registered
 
 #: 投资项目统一代码: 赋码年月 YYMM, 行政区划 6 digits, 行业 2, 项目类型 2, 流水号 6
 PROJECT_CODE_RE = re.compile(r"^\d{2}(0[1-9]|1[0-2])-\d{6}-\d{2}-\d{2}-\d{6}$")
@@ -148,16 +148,15 @@ def _check_project(data: NoticeData) -> None:
         )
 
 
-def _check_price(data: NoticeData) -> None:
-    method = METHODS[data.method]
-    fixed = data.method in FIXED_PRICE_METHODS
+def _check_price(data: NoticeData, method) -> None:
+    fixed = method.fixed_price
     if data.ceiling_fen <= 0:
         raise ServiceError("固定价格必须大于 0" if fixed else "最高限价必须大于 0", "ceiling")
     if data.floor_fen is None:
         return
     if fixed:
         raise ServiceError(
-            f"「{method}」按采购人确定的固定价格报名，不设最低限价，请清空最低限价", "floor"
+            f"「{method.label}」按采购人确定的固定价格报名，不设最低限价，请清空最低限价", "floor"
         )
     if data.floor_fen <= 0:
         raise ServiceError("最低限价必须大于 0", "floor")
@@ -170,32 +169,15 @@ def _check_price(data: NoticeData) -> None:
 
 
 def _check_method(data: NoticeData) -> None:
-    if data.method not in METHODS:
+    """The price rules every method shares, then the method's own (selection/<method>.py)."""
+    if data.method not in registered():
         raise ServiceError("请选择选取方式", "method")
-    _check_price(data)
-    if data.method == "random" and not data.method_reason.strip():
-        raise ServiceError(
-            "选择随机选取须填写理由：公平竞争审查要求说明为何以随机抽取方式确定中介机构",
-            "method_reason",
-        )
-    if data.method == "scored":
-        weights = (data.weight_price, data.weight_credit, data.weight_technical)
-        if any(w is None or not 0 <= w <= 100 for w in weights):
-            raise ServiceError("价格、信用、技术权重均应为 0–100 的整数", "weight_price")
-        if sum(weights) != 100:
-            raise ServiceError(
-                f"综合评审的价格、信用、技术权重之和须为 100，当前为 {sum(weights)}",
-                "weight_price",
-            )
-    limit = current_app.config["DIRECT_SELECTION_MAX_FEN"]
-    if data.method == "direct" and data.fiscal_share_pct > 0 and data.ceiling_fen >= limit:
-        raise ServiceError(
-            f"财政资金项目直接选取仅适用于最高限价低于 {format_fen(limit)} 的项目，"
-            "请改用其他选取方式",
-            "method",
-        )
-    if data.invited_org_id is not None and data.method != "direct":
-        raise ServiceError("直接邀请只能采用「直接选取」方式", "method")
+    method = method_for(data.method)
+    _check_price(data, method)
+    method.check(data, current_app.config)
+    if data.invited_org_id is not None and not method.invitation:
+        allowed = "、".join(f"「{m.label}」" for m in registered().values() if m.invitation)
+        raise ServiceError(f"直接邀请只能采用{allowed}方式", "method")
 
 
 def _check_qualification(data: NoticeData, item: ServiceItem) -> None:

@@ -16,17 +16,20 @@ from ..extensions import db
 from . import services
 from .blueprint import action, bp, detail_panel, notice_or_404
 from .forms import NoticeForm, ReasonForm
-from .models import FIXED_PRICE_METHODS, Notice
+from .models import Notice
 from .notices import avoidance_candidates
+from .selection import registered
+from .states import NOTICE
 
 
 @detail_panel
-def _notice_forms(notice, user, forms):
+def _notice_forms(notice, user, forms, access):
     origin_id = notice.republished_from_id
     origin = db.session.get(Notice, origin_id) if origin_id else None
+    republishable = NOTICE[notice.state].republishable
     return {
         "cancel_form": ReasonForm(),
-        "republished_as": services.republished_as(notice) if notice.state == "failed" else None,
+        "republished_as": services.republished_as(notice) if republishable else None,
         "republished_from": origin,
     }
 
@@ -95,9 +98,12 @@ def _prepare(form, notice=None):
     form.attachment_ids.choices = [
         SelectChoice(d.id, f"{d.title}（{d.kind_label}，{d.filename}）") for d in documents
     ]
-    if form.method.data in FIXED_PRICE_METHODS:
+    fixed = [m.label for m in registered().values() if m.fixed_price]
+    form.floor.description = f"报价不得低于此价格；{'、'.join(fixed)}不设"
+    chosen = registered().get(form.method.data)
+    if chosen is not None and chosen.fixed_price:
         form.ceiling.label.text = "固定价格（元）"
-        form.ceiling.description = "随机选取、信用择优按此价格报名，机构不另行报价"
+        form.ceiling.description = f"{'、'.join(fixed)}按此价格报名，机构不另行报价"
     return item
 
 
@@ -113,6 +119,9 @@ def _render_form(form, notice, item):
         form=form,
         notice=notice,
         item=item,
+        methods=registered(),
+        # editing a published notice makes a new revision (the bids must be reconfirmed)
+        revising=notice is not None and NOTICE[notice.state].takes_bids,
         invited=invited if invited is not None and invited.kind == "agency" else None,
     )
 
@@ -161,7 +170,7 @@ def _edited_message(notice, changed):
 def edit(notice_id):
     notice = notice_or_404(notice_id)
     services.own_notice(current_user, notice)
-    if notice.state not in ("draft", "published"):
+    if not NOTICE[notice.state].before_closing:
         db.session.commit()  # a deadline applied while loading
         flash(f"公告当前为「{notice.state_label}」，不能修改", "warning")
         return redirect(url_for(".detail", notice_id=notice.id))

@@ -12,8 +12,9 @@ from ..agencies.models import Document, Offering
 from ..core.audit import lock_chain, record_event
 from ..core.clock import utcnow
 from ..core.errors import NotAllowed, ServiceError
-from ..core.signals import bids_invalidated
+from ..core.listeners import call_listener
 from ..extensions import db
+from . import messages
 from .models import Avoidance, Bid, Notice, notice_attachments
 from .notice_rules import (  # noqa: F401 (NoticeData: part of this module's API)
     Checked,
@@ -24,7 +25,8 @@ from .notice_rules import (  # noqa: F401 (NoticeData: part of this module's API
     earliest_deadline_after,
 )
 from .runner import apply_due
-from .states import party_of, transition
+from .selection import method_for, notice_defaults
+from .states import NOTICE, party_of, transition
 
 #: the notice's own fields a purchaser fills in (copied on re-publication, compared on edit)
 FIELDS = (
@@ -48,9 +50,6 @@ FIELDS = (
     "contact_phone",
     "invited_org_id",
 )
-#: states from which the purchaser may withdraw the notice; from bidding_closed it abandons
-#: a selection the agencies already competed for (credit reads `abandoned`)
-CANCELLABLE = ("draft", "published", "bidding_closed")
 STALE_FORM = "公告已被他人修改，请刷新后重新编辑"
 
 
@@ -85,23 +84,19 @@ def _lock(notice: Notice) -> None:
 
 
 def _values(data: NoticeData) -> dict:
-    """The notice's field values from the form data, normalised."""
-    fixed = data.method in ("random", "credit")
-    scored = data.method == "scored"
-    return {
+    """The notice's field values from the form data, normalised: a fixed-price method has no
+    floor, and only the method's own fields keep their values (selection/<method>.py)."""
+    method = method_for(data.method)
+    values = {
         "title": data.title.strip(),
         "project_name": data.project_name.strip() or data.title.strip(),
         "project_code": data.project_code.strip(),
         "fiscal_share_pct": data.fiscal_share_pct,
         "scope": data.scope.strip(),
         "ceiling_fen": data.ceiling_fen,
-        "floor_fen": None if fixed else data.floor_fen,
+        "floor_fen": None if method.fixed_price else data.floor_fen,
         "method": data.method,
         "method_reason": data.method_reason.strip(),
-        # Weights mean something only to a scored evaluation.
-        "weight_price": data.weight_price if scored else 0,
-        "weight_credit": data.weight_credit if scored else 0,
-        "weight_technical": data.weight_technical if scored else 0,
         "requires_qualification": data.requires_qualification,
         "min_grade": (data.min_grade or None) if data.requires_qualification else None,
         "service_days": data.service_days,
@@ -110,6 +105,9 @@ def _values(data: NoticeData) -> dict:
         "contact_phone": data.contact_phone.strip(),
         "invited_org_id": data.invited_org_id,
     }
+    for name, default in notice_defaults().items():
+        values[name] = getattr(data, name) if name in method.notice_defaults else default
+    return values
 
 
 def _snapshot(notice: Notice) -> dict:
@@ -162,11 +160,11 @@ def update_notice(user, notice: Notice, data: NoticeData, revision: int | None =
     apply_due(notice)
     if revision is not None and revision != notice.revision:
         raise ServiceError(STALE_FORM)
-    if notice.state not in ("draft", "published"):
+    if not NOTICE[notice.state].before_closing:
         raise ServiceError(
             f"公告当前为「{notice.state_label}」，只有草稿或报价截止前的公告可以修改"
         )
-    published = notice.state == "published"
+    published = notice.published_dt is not None
     if published and data.item_id != notice.item_id:
         raise ServiceError("已发布的公告不能更换服务事项；如需更换，请撤销后重新发布", "item_id")
     checked = check_notice_data(notice.purchaser_org_id, data, utcnow(), notice)
@@ -206,7 +204,9 @@ def _revise(user, notice: Notice, changed: list[str]) -> None:
         },
     )
     if to_reconfirm:
-        bids_invalidated.send(notice, agency_org_ids=to_reconfirm)
+        call_listener(
+            messages.bids_invalidated, notice, event="notice:revised", agency_org_ids=to_reconfirm
+        )
 
 
 def _publish(user, notice: Notice, **data) -> None:
@@ -219,7 +219,7 @@ def _publish(user, notice: Notice, **data) -> None:
 def publish_notice(user, notice: Notice) -> None:
     """Publish a draft: its item must still be online and its deadline far enough ahead."""
     own_notice(user, notice)
-    if notice.state != "draft":
+    if not NOTICE.allows(notice.state, "published", "purchaser"):
         raise ServiceError(f"公告当前为「{notice.state_label}」，不能发布")
     if not notice.item.is_online:
         raise ServiceError(f"「{notice.item.name}」尚未上线，不能发布")
@@ -235,13 +235,15 @@ def cancel_notice(user, notice: Notice, reason: str) -> None:
     selection), with a public reason."""
     own_notice(user, notice)
     apply_due(notice)
-    if notice.state not in CANCELLABLE:
+    if not NOTICE.allows(notice.state, "cancelled", "purchaser"):
         raise ServiceError(f"公告当前为「{notice.state_label}」，不能撤销")
     reason = reason.strip()
     if not reason:
         raise ServiceError("请填写撤销原因", "reason")
     data = {"reason": reason}
-    if notice.state == "bidding_closed":
+    if not NOTICE[notice.state].sealed:
+        # The bids were opened: the purchaser abandons a selection agencies competed for
+        # (credit reads `abandoned`).
         data["abandoned"] = True
     notice.outcome_note = reason
     transition(notice, "cancelled", user, **data)
@@ -268,7 +270,7 @@ def republish_notice(user, notice: Notice) -> Notice:
     and attachments, with the earliest allowed deadline, published at once."""
     own_notice(user, notice)
     _lock(notice)  # two clicks at once must not make two copies
-    if notice.state != "failed":
+    if not NOTICE[notice.state].republishable:
         raise ServiceError(f"公告当前为「{notice.state_label}」，只有流标的公告可以重新发布")
     existing = republished_as(notice)
     if existing is not None:
@@ -346,7 +348,7 @@ def opportunities_query(org_id):
     open_to_all = and_(Notice.invited_org_id.is_(None), offered)
     return (
         listed(select(Notice))
-        .where(Notice.state == "published", Notice.deadline_dt > utcnow())
+        .where(Notice.state.in_(NOTICE.where(takes_bids=True)), Notice.deadline_dt > utcnow())
         .where(or_(open_to_all, Notice.invited_org_id == org_id))
         .order_by(Notice.deadline_dt)
     )

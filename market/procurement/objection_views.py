@@ -4,31 +4,17 @@ regulator of the item's department)."""
 from flask_login import current_user
 
 from ..core.auth import role_required
-from ..core.errors import NotAllowed
 from . import services
 from .blueprint import bp, detail_panel, form_action, notice_or_404
 from .contract_forms import AnswerForm, DecisionForm, ObjectionForm, uploads_of
-from .parties import check_regulator
-
-
-def _may_decide(notice, user):
-    if user is None or not notice.objections:
-        return False
-    try:
-        check_regulator(user, notice)
-    except NotAllowed:
-        return False
-    return True
 
 
 @detail_panel
-def _objections(notice, user, forms):
+def _objections(notice, user, forms, access):
     return {
         "objection_form": ObjectionForm(),
         "answer_form": AnswerForm(),
         "decision_form": DecisionForm(),
-        "may_object": services.may_object(notice, user),
-        "may_decide": _may_decide(notice, user),
         "readable_objections": {
             o.id for o in notice.objections if services.can_read_objection(o, user)
         },

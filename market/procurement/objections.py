@@ -6,16 +6,24 @@ from ..agencies.documents import Upload
 from ..core.audit import record_event
 from ..core.clock import to_local, utcnow
 from ..core.errors import NotAllowed, ServiceError
-from ..core.signals import objection_changed
+from ..core.listeners import call_listener
 from ..extensions import db
+from . import messages
 from .models import Notice, Objection
 from .notices import own_notice
 from .parties import check_regulator, check_uploads, store_uploads
 from .runner import apply_due
+from .selection.running import reselect
+from .states import transition
 
 #: states a notice reaches only after its publicity: objecting then is too late
 _AFTER_PUBLICITY = {"awarded", "contracted", "delivered", "accepted", "evaluated", "terminated"}
 SUPERSEDED_DECISION = "同一中选结果的其他异议已成立，原结果已撤销，本异议一并办结"
+
+
+def _announce(objection: Objection, action: str) -> None:
+    """Tell the parties (and the regulators) what happened to an objection."""
+    call_listener(messages.objection_changed, objection, event=f"objection:{action}", action=action)
 
 
 def blocking_objections(notice: Notice) -> list[Objection]:
@@ -93,7 +101,7 @@ def file_objection(user, notice: Notice, reasons: str, uploads: list[Upload] = (
     record_event(
         "notice", notice.id, "objection_filed", actor=user, data={"objection_id": objection.id}
     )
-    objection_changed.send(objection, action="filed")
+    _announce(objection, "filed")
     return objection
 
 
@@ -123,7 +131,7 @@ def answer_objection(user, notice: Notice, objection_id: int, answer: str) -> Ob
     record_event(
         "notice", notice.id, "objection_answered", actor=user, data={"objection_id": objection.id}
     )
-    objection_changed.send(objection, action="answered")
+    _announce(objection, "answered")
     return objection
 
 
@@ -160,7 +168,7 @@ def decide_objection(
         # Due again: at the publicity end, or now if it has passed while the award waited.
         notice.due_dt = max(notice.publicity_end_dt, now)
     db.session.flush()
-    objection_changed.send(objection, action="decided")
+    _announce(objection, "decided")
     return objection
 
 
@@ -172,9 +180,6 @@ def _decide(objection, user, now, status, decision):
 
 
 def _reopen_selection(user, notice: Notice, objection: Objection, now) -> None:
-    from .selection import reselect
-    from .states import transition
-
     winner = notice.selected_bid
     # The result they object to no longer stands: the other objections to it end with it.
     for other in blocking_objections(notice):
@@ -186,7 +191,7 @@ def _reopen_selection(user, notice: Notice, objection: Objection, now) -> None:
             actor=user,
             data={"objection_id": other.id, "outcome": "upheld", "superseded": True},
         )
-        objection_changed.send(other, action="decided")
+        _announce(other, "decided")
     transition(notice, "bidding_closed", user, objection_id=objection.id)
     excluded = winner.id if objection.exclude_winner and winner is not None else None
     reselect(notice, user, exclude_bid_id=excluded)

@@ -1,4 +1,9 @@
-"""The due-time runner: applies deadline transitions. Idempotent; safe to call on any read."""
+"""The due-time runner: applies the deadlines the notice lifecycle declares, with the handlers
+registered for them (`@NOTICE.when_due`). Idempotent; imports none of the handlers' modules.
+
+`apply_due(notice)` brings one notice up to date (pages call it for what they show);
+`run_due(limit)` applies what is due across all notices in batches (the worker, the CLI).
+"""
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, selectinload
@@ -6,9 +11,11 @@ from sqlalchemy.orm import Session, selectinload
 from ..core.audit import lock_chain
 from ..core.batching import batch as deferred_batch
 from ..core.clock import utcnow
+from ..core.failures import record_failure
 from ..extensions import db
 from .contract_models import Contract
 from .models import Bid, Notice
+from .states import NOTICE
 
 #: session.info key: ids of notices this transaction holds locked, loaded with their bids
 LOCKED_KEY = "market_locked_notices"
@@ -24,36 +31,20 @@ def _forget_locks(session, transaction):
 BATCH = 500
 
 
-def _handlers():
-    """state → the function applying that state's deadline, called as handler(notice, at)."""
-    # Imported here: those modules use apply_due() from this one.
-    from .contracts import auto_accept, end_publicity, sign_deadline_missed
-    from .evaluations import end_evaluation
-    from .selection import close_bidding
-
-    return {
-        "published": close_bidding,
-        "publicity": end_publicity,
-        "awarded": sign_deadline_missed,
-        "delivered": auto_accept,
-        "accepted": end_evaluation,
-    }
-
-
 def apply_due(notice, now=None) -> bool:
     """Apply every transition of `notice` that is due at `now`; True if anything changed."""
     now = now or utcnow()
     changed = False
-    handlers = None
     while notice.due_dt is not None and notice.due_dt <= now:
-        handlers = handlers or _handlers()
-        handler = handlers.get(notice.state)
+        handler = NOTICE.due_handler(notice.state)
+        if handler is None and NOTICE[notice.state].due is not None:
+            raise RuntimeError(f"no deadline handler registered for {notice.state!r}")
         before = (notice.state, notice.due_dt)
         if handler is not None:
             handler(notice, notice.due_dt)
         if (notice.state, notice.due_dt) == before:
-            # No handler, or one that left things as they were: never look at it again by
-            # itself (a later action sets a new due time), and never loop on it.
+            # No deadline in this state, or a handler that left things as they were: never
+            # look at it again by itself (a later action sets a new due time), never loop.
             notice.due_dt = None
         changed = True
     return changed
@@ -72,36 +63,90 @@ def _loaded(ids):
             selectinload(Notice.selections),
             selectinload(Notice.item),
             selectinload(Notice.purchaser),
+            selectinload(Notice.avoidances),
         )
         .order_by(Notice.due_dt, Notice.id)
     )
 
 
-def run_due(now=None, limit=None) -> int:
+def due_ids(now, limit=None, among=None, skip=()) -> list[int]:
+    """Ids of the notices due at `now`, most overdue first (`among`: only those ids)."""
+    stmt = select(Notice.id).where(Notice.due_dt <= now)
+    if among is not None:
+        stmt = stmt.where(Notice.id.in_(list(among)))
+    if skip:
+        stmt = stmt.where(Notice.id.not_in(list(skip)))
+    return db.session.scalars(stmt.order_by(Notice.due_dt, Notice.id).limit(limit)).all()
+
+
+def apply_batch(ids, now, failed: list | None = None) -> int:
+    """Apply what is due on these notices, loaded and locked together (FOR UPDATE on
+    PostgreSQL), their listeners' writes done once at the end. If the batch fails, it is
+    redone notice by notice, each in a savepoint: a notice that fails alone is recorded for
+    supervisors, left due and added to `failed`, and the others go on. Returns how many
+    changed."""
+    if not ids:
+        return 0
+    # The chain's lock first, like every writer that locks notices (see audit.lock_chain):
+    # the runner then never holds the chain while waiting for a notice a request holds.
+    lock_chain()
+    session = db.session()
+    try:
+        with session.begin_nested():
+            return _apply_locked(ids, now)
+    except Exception:  # redone one by one below, where a notice failing alone is recorded
+        session.expire_all()
+    changed = 0
+    for notice_id in ids:
+        try:
+            with session.begin_nested():
+                changed += _apply_locked([notice_id], now)
+        except Exception as error:
+            session.expire_all()
+            record_failure("runner:due", apply_due, db.session.get(Notice, notice_id), error)
+            if failed is not None:
+                failed.append(notice_id)
+    return changed
+
+
+def _apply_locked(ids, now) -> int:
+    locked = _loaded(ids).with_for_update(of=Notice)
+    notices = db.session.scalars(locked.execution_options(populate_existing=True)).all()
+    # Locked as they are loaded, so the steps need not lock and re-read them (bids.lock_notice).
+    db.session.info.setdefault(LOCKED_KEY, set()).update(ids)
+    # Listeners' per-transition writes (credit's reports, risk checks) run once per batch.
+    with deferred_batch():
+        return sum(apply_due(notice, now) for notice in notices)
+
+
+def run_due(now=None, limit=None, skip=(), failed: list | None = None) -> int:
     """Apply due transitions on all notices (or on the `limit` most overdue: a caller may
-    commit between rounds to keep each transaction short); returns how many changed."""
+    commit between rounds to keep each transaction short), leaving out the ids in `skip`
+    (notices that failed lately); returns how many changed, adds those failing to `failed`."""
     now = now or utcnow()
+    ids = due_ids(now, limit, skip=skip)
+    batches = (ids[i : i + BATCH] for i in range(0, len(ids), BATCH))
+    return sum(apply_batch(batch, now, failed) for batch in batches)
+
+
+def apply_due_shown(notices, now=None, limit: int = 20) -> int:
+    """Bring the notices a page shows up to date: those due among them (at most `limit`),
+    applied as one batch. Pages never apply anything they do not show."""
+    now = now or utcnow()
+    due = [n.id for n in notices if n.due_dt is not None and n.due_dt <= now]
+    return apply_batch(due[:limit], now)
+
+
+def apply_due_of(org_id: int, now=None, limit: int = 20) -> int:
+    """Bring an organisation's own notices up to date before its workspace counts them: those
+    it published or quoted on that are due (at most `limit`, most overdue first)."""
+    now = now or utcnow()
+    quoted = select(Bid.notice_id).where(Bid.agency_org_id == org_id)
+    mine = (Notice.purchaser_org_id == org_id) | Notice.id.in_(quoted)
     ids = db.session.scalars(
         select(Notice.id)
-        .where(Notice.due_dt <= now)
+        .where(Notice.due_dt <= now, mine)
         .order_by(Notice.due_dt, Notice.id)
         .limit(limit)
     ).all()
-    changed = 0
-    if ids:
-        # The chain's lock first, like every writer that locks notices (see audit.lock_chain):
-        # the runner then never holds the chain while waiting for a notice a request holds.
-        lock_chain()
-    # In batches: every due notice is handled, with its related rows loaded in a few queries
-    # rather than a few per notice.
-    for start in range(0, len(ids), BATCH):
-        # Locked as they are loaded (FOR UPDATE on PostgreSQL), so the steps need not lock and
-        # re-read each notice again (bids.lock_notice).
-        batch = ids[start : start + BATCH]
-        locked = _loaded(batch).with_for_update(of=Notice)
-        notices = db.session.scalars(locked.execution_options(populate_existing=True)).all()
-        db.session.info.setdefault(LOCKED_KEY, set()).update(batch)
-        # Listeners' per-transition writes (credit's reports, risk checks) run once per batch.
-        with deferred_batch():
-            changed += sum(apply_due(notice, now) for notice in notices)
-    return changed
+    return apply_batch(ids, now)

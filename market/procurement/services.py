@@ -4,6 +4,7 @@ The rules live in notices.py, bids.py, selection/, objections.py and contracts.p
 """
 
 from .bids import (  # noqa: F401
+    SUPERVISING,
     agency_bids_query,
     bid_document_readers,
     commitment_matches,
@@ -30,10 +31,12 @@ from .evaluations import (  # noqa: F401
     dimensions_for,
     evaluate,
     notice_rectifications,
+    readable_rectifications,
     record_followup,
     rectification_counts,
     rectification_rates,
     rectifications_query,
+    revealed,
     visible_evaluations,
 )
 from .notices import (  # noqa: F401
@@ -62,13 +65,15 @@ from .objections import (  # noqa: F401
     may_object,
 )
 from .parties import party_document_readers  # noqa: F401
-from .selection import (  # noqa: F401
+from .runner import apply_due_of, apply_due_shown  # noqa: F401
+from .selection.running import (  # noqa: F401
     close_bidding,
-    lottery_share,
     reselect,
     score_bids,
     select_bid,
     start_publicity,
-    verify_selection,
+    take_step,
 )
+from .selection.verify import lottery_share, verify_selection  # noqa: F401
+from .states import party_of, state_labels  # noqa: F401
 from .timeline import public_timeline  # noqa: F401

@@ -1,74 +1,110 @@
-"""The notice state machine (DESIGN §2.4): one table, one transition function."""
+"""The notice's lifecycle (docs/design.md §4.1), declared once: each state with its label,
+badge, how the public timeline names arriving in it, whether bids are sealed in it and the
+deadline it waits for; the moves between states and the parties who may make each.
+
+Everything else reads NOTICE: `transition()` below (the only code changing Notice.state),
+the due-time runner (handlers register with `@NOTICE.when_due(state)` where they live), the
+timeline, badges, sealed checks, arrival messages (`@NOTICE.on_arrival(state)`) and the
+database CHECK constraint. Adding a state is one `NoticeState` here, its moves, its handlers
+where they belong, and a migration (tests/test_migrations.py fails without one).
+"""
+
+from dataclasses import dataclass
 
 from ..core.audit import record_event
 from ..core.clock import utcnow
-from ..core.errors import NotAllowed, ServiceError
+from ..core.lifecycle import Lifecycle, Move, State
+from ..core.listeners import call_listener
 from ..core.signals import notice_transitioned
 
-NOTICE_STATES = {
-    "draft": "草稿",
-    "published": "报价中",
-    "bidding_closed": "报价已截止",
-    "selected": "已选定",
-    "publicity": "结果公示中",
-    "awarded": "已中选",
-    "contracted": "服务中",
-    "delivered": "已交付待验收",
-    "accepted": "已验收",
-    "evaluated": "已评价（办结）",
-    "failed": "流标",
-    "cancelled": "已撤销",
-    "terminated": "服务中止",
-}
 
-#: How the public timeline names arriving in each state.
-TIMELINE_LABELS = {
-    "published": "公告发布",
-    "bidding_closed": "报价截止",
-    "failed": "流标",
-    "cancelled": "公告撤销",
-    "selected": "选定中选机构",
-    "publicity": "结果公示",
-    "awarded": "确定中选",
-    "contracted": "生成合同",
-    "delivered": "机构交付成果",
-    "accepted": "采购人验收",
-    "evaluated": "完成评价",
-    "terminated": "服务中止",
-}
-#: How the timeline names moves that return to an earlier state.
-RETURN_LABELS = {
-    ("publicity", "bidding_closed"): "异议成立，重新选取",
-    ("delivered", "contracted"): "成果退回修改",
-}
+@dataclass(frozen=True)
+class NoticeState(State):
+    #: quotes are sealed: nobody but the bidder sees them, nor how many there are
+    sealed: bool = False
+    #: bidding has not closed yet: the purchaser may still edit the notice
+    before_closing: bool = False
+    #: agencies may quote (until the deadline instant)
+    takes_bids: bool = False
+    #: the purchaser may publish a copy in one step (流标)
+    republishable: bool = False
 
-#: (from, to) → the parties allowed to make that move. "system" is the due-time runner (or a
-#: service acting on the platform's behalf, e.g. an automatic selection method).
-TRANSITIONS = {
-    ("draft", "published"): {"purchaser"},
-    ("draft", "cancelled"): {"purchaser"},
-    ("published", "cancelled"): {"purchaser"},
-    ("published", "bidding_closed"): {"system"},
-    ("published", "failed"): {"system"},
-    # Selection: the purchaser picks (direct, scored) or the method runs (the others).
-    ("bidding_closed", "selected"): {"purchaser", "system"},
-    ("bidding_closed", "failed"): {"purchaser", "system"},
-    ("bidding_closed", "cancelled"): {"purchaser"},  # selection abandoned
-    ("selected", "publicity"): {"system"},
-    ("publicity", "bidding_closed"): {"regulator"},  # an upheld objection: select again
-    ("publicity", "awarded"): {"system"},
-    # Both parties sign within the deadline, or the award lapses.
-    ("awarded", "contracted"): {"purchaser", "agency"},
-    ("awarded", "terminated"): {"system", "purchaser"},
-    ("contracted", "delivered"): {"agency"},
-    ("contracted", "terminated"): {"purchaser", "regulator"},
-    ("delivered", "contracted"): {"purchaser"},  # returned with reasons
-    ("delivered", "accepted"): {"purchaser", "system"},  # system: accepted automatically
-    ("accepted", "evaluated"): {"purchaser", "agency", "system"},
-}
 
-#: States in which quotes are sealed: nobody but the bidder sees them, nor how many there are.
-SEALED_STATES = {"draft", "published", "cancelled"}
+#: "system" is the due-time runner, or a service acting on the platform's behalf (an automatic
+#: selection method); the other parties are what `party_of` names.
+NOTICE = Lifecycle(
+    "notice",
+    [
+        NoticeState("draft", "草稿", "secondary", sealed=True, before_closing=True),
+        NoticeState(
+            "published",
+            "报价中",
+            "success",
+            "公告发布",
+            due="deadline_dt",
+            sealed=True,
+            before_closing=True,
+            takes_bids=True,
+        ),
+        NoticeState("bidding_closed", "报价已截止", "warning", "报价截止，开启报价"),
+        NoticeState("selected", "已选定", "light", "选定中选机构"),
+        NoticeState("publicity", "结果公示中", "info", "中选结果公示", due="publicity_end_dt"),
+        NoticeState("awarded", "已中选", "light", "公示期满，确定中选", due="sign_deadline_dt"),
+        NoticeState("contracted", "服务中", "primary", "双方签订合同"),
+        NoticeState(
+            "delivered",
+            "已交付待验收",
+            "primary",
+            "中选机构提交交付成果",
+            due="accept_deadline_dt",
+        ),
+        NoticeState("accepted", "已验收", "light", "采购人验收通过", due="evaluation_end_dt"),
+        NoticeState("evaluated", "已评价（办结）", "dark", "评价公开，项目办结"),
+        NoticeState("failed", "流标", "danger", "流标", republishable=True),
+        NoticeState("cancelled", "已撤销", "secondary", "公告撤销", sealed=True),
+        NoticeState("terminated", "服务中止", "danger", "服务中止"),
+    ],
+    [
+        Move("draft", "published", {"purchaser"}),
+        Move("draft", "cancelled", {"purchaser"}),
+        Move("published", "cancelled", {"purchaser"}),
+        Move("published", "bidding_closed", {"system"}),
+        Move("published", "failed", {"system"}),
+        # Selection: the purchaser acts (direct, scored) or the method runs (the others).
+        Move("bidding_closed", "selected", {"purchaser", "system"}),
+        Move("bidding_closed", "failed", {"purchaser", "system"}),
+        Move("bidding_closed", "cancelled", {"purchaser"}),  # selection abandoned
+        Move("selected", "publicity", {"system"}),
+        # An upheld objection: select again.
+        Move("publicity", "bidding_closed", {"regulator"}, label="异议成立，重新选取"),
+        Move("publicity", "awarded", {"system"}),
+        # Both parties sign within the deadline, or the award lapses.
+        Move("awarded", "contracted", {"purchaser", "agency"}),
+        Move("awarded", "terminated", {"system", "purchaser"}),
+        Move("contracted", "delivered", {"agency"}),
+        Move("contracted", "terminated", {"purchaser", "regulator"}),
+        Move(
+            "delivered",
+            "contracted",
+            {"purchaser"},
+            label="采购人退回交付成果，待修改后重新提交",
+        ),
+        Move("delivered", "accepted", {"purchaser", "system"}),  # system: automatically
+        Move("accepted", "evaluated", {"purchaser", "agency", "system"}),
+    ],
+    subject="公告",
+    refusal="您无权对该公告执行此操作",
+)
+
+
+def state_labels(include_drafts: bool = True) -> dict[str, str]:
+    """State → label in lifecycle order (public lists leave drafts out: never public)."""
+    return {k: v for k, v in NOTICE.labels().items() if include_drafts or k != "draft"}
+
+
+def sealed_states() -> set[str]:
+    """States in which quotes are sealed."""
+    return NOTICE.where(sealed=True)
 
 
 def party_of(notice, user) -> str | None:
@@ -87,36 +123,15 @@ def party_of(notice, user) -> str | None:
     return None
 
 
-#: the deadline each lasting state waits for (the runner acts on it, see runner.py)
-DUE_FIELDS = {
-    "published": "deadline_dt",
-    "publicity": "publicity_end_dt",
-    "awarded": "sign_deadline_dt",
-    "delivered": "accept_deadline_dt",
-    "accepted": "evaluation_end_dt",
-}
-
-
-def _due_dt(notice):
-    field = DUE_FIELDS.get(notice.state)
-    return getattr(notice, field) if field else None
-
-
 def transition(notice, to_state, actor=None, at=None, **data):
-    """Move `notice` to `to_state` if the table and the actor's part allow it; audit it.
+    """Move `notice` to `to_state` if the table and the actor's part allow it; audit it, run
+    the state's arrival hooks and tell other domains (notice_transitioned).
 
     `at` is when the move takes effect, for deadlines the runner applies after the fact."""
     from_state = notice.state
-    allowed = TRANSITIONS.get((from_state, to_state))
-    if allowed is None:
-        raise ServiceError(
-            f"公告当前为「{NOTICE_STATES[from_state]}」，不能变为「{NOTICE_STATES[to_state]}」"
-        )
-    if party_of(notice, actor) not in allowed:
-        raise NotAllowed("您无权对该公告执行此操作")
-    notice.state = to_state
+    NOTICE.change(notice, to_state, party_of(notice, actor))
     notice.state_changed_dt = at or utcnow()
-    notice.due_dt = _due_dt(notice)
+    notice.due_dt = NOTICE.due_of(notice)
     record_event(
         "notice",
         notice.id,
@@ -127,11 +142,7 @@ def transition(notice, to_state, actor=None, at=None, **data):
         data=data,
         occurred_dt=notice.state_changed_dt,
     )
-    notice_transitioned.send(
-        notice,
-        from_state=from_state,
-        to_state=to_state,
-        actor=actor,
-        at=notice.state_changed_dt,
-        data=data,
-    )
+    context = {"from_state": from_state, "actor": actor, "at": notice.state_changed_dt}
+    for hook in NOTICE.arrival_hooks(to_state):
+        call_listener(hook, notice, event=f"notice:{to_state}", data=data, **context)
+    notice_transitioned.send(notice, to_state=to_state, data=data, **context)

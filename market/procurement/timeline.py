@@ -1,8 +1,10 @@
 """The notice's public timeline (公开记录), built from the public audit events of the notice
 and of its bids, selections, objections and contract.
 
-Every label lives here. An entry says what happened (in Chinese), when, and which organisation
-did it; never a private detail, and never an amount before the bids were opened.
+The states' own labels come from the lifecycle (states.py: how arriving in each is named, and
+the moves that return to an earlier state); the other events' labels live here. An entry says
+what happened (in Chinese), when, and which organisation did it; never a private detail, and
+never an amount before the bids were opened.
 """
 
 import re
@@ -17,27 +19,10 @@ from ..core.clock import to_local
 from ..core.models import AuditEvent
 from ..core.money import format_fen
 from ..extensions import db
-from .models import METHODS, Notice
+from .models import Notice
+from .selection import method_labels
+from .states import NOTICE
 
-#: arriving in a state, by the state (moves back to an earlier state: RETURN_LABELS)
-STATE_LABELS = {
-    "published": "公告发布",
-    "bidding_closed": "报价截止，开启报价",
-    "selected": "选定中选机构",
-    "publicity": "中选结果公示",
-    "awarded": "公示期满，确定中选",
-    "contracted": "双方签订合同",
-    "delivered": "中选机构提交交付成果",
-    "accepted": "采购人验收通过",
-    "evaluated": "评价公开，项目办结",
-    "failed": "流标",
-    "cancelled": "公告撤销",
-    "terminated": "服务中止",
-}
-RETURN_LABELS = {
-    ("publicity", "bidding_closed"): "异议成立，重新选取",
-    ("delivered", "contracted"): "采购人退回交付成果，待修改后重新提交",
-}
 #: other public events, by action
 ACTION_LABELS = {
     "revised": "公告修改",
@@ -130,9 +115,9 @@ def _events(notice: Notice) -> list[AuditEvent]:
 def _transition(event: AuditEvent, notice: Notice, opened: bool) -> Entry:
     data = event.data or {}
     to_state = event.to_state
-    label = RETURN_LABELS.get((event.from_state, to_state)) or STATE_LABELS.get(
-        to_state, GENERIC_LABEL
-    )
+    move = NOTICE.move(event.from_state, to_state)
+    arrival = NOTICE[to_state].arrival if to_state in NOTICE else ""
+    label = (move.label if move is not None else "") or arrival or GENERIC_LABEL
     entry = Entry(event.occurred_dt, label, "")
     if to_state == "published" and data.get("republished_from"):
         entry.label = "重新发布"
@@ -189,7 +174,8 @@ def _action(event: AuditEvent, notice: Notice) -> Entry:
     elif action == "selection":
         if data.get("round"):
             entry.label = f"执行选取（第 {data['round']} 轮）"
-        parts = [f"选取方式：{METHODS[data['method']]}"] if data.get("method") in METHODS else []
+        labels = method_labels()
+        parts = [f"选取方式：{labels[data['method']]}"] if data.get("method") in labels else []
         if data.get("failure"):
             parts.append(f"未能产生结果：{_reason(data['failure'])}")
         elif data.get("drawn"):

@@ -1,34 +1,45 @@
-"""Public notice lists and the notice page; the purchaser's and agency's own lists."""
+"""Public notice lists and the notice page; the purchaser's and agency's own lists.
 
-from flask import render_template, request
+A list applies the deadlines of the rows it shows, and nothing else: the worker applies the
+rest (`flask market worker`)."""
+
+from flask import current_app, render_template, request
 from flask_login import current_user
 
 from ..core.auth import role_required
 from ..extensions import db
 from . import services
 from .blueprint import bp, detail_panel, notice_or_404, paginate, render_detail
-from .runner import run_due
-from .states import NOTICE_STATES
+from .runner import apply_due_shown
+from .states import state_labels
 from .timeline import public_timeline
 
 
 @detail_panel
-def _timeline(notice, user, forms):
+def _timeline(notice, user, forms, access):
     return {"timeline": public_timeline(notice)}
+
+
+def shown(page, notices_of=lambda items: items):
+    """Bring the notices a page shows up to date (at most DUE_ON_READ_LIMIT of them) and commit
+    what that changed."""
+    limit = current_app.config["DUE_ON_READ_LIMIT"]
+    if apply_due_shown(notices_of(page.items), limit=limit):
+        db.session.commit()
+    return page
+
+
+def _state_filter(states):
+    state = request.args.get("state")
+    return state if state in states else None
 
 
 @bp.route("/notices/")
 def index():
-    run_due()
-    db.session.commit()
-    state = request.args.get("state") if request.args.get("state") in NOTICE_STATES else None
-    page = paginate(services.public_notices_query(state))
-    return render_template(
-        "procurement/index.html",
-        page=page,
-        state=state,
-        states={k: v for k, v in NOTICE_STATES.items() if k != "draft"},
-    )
+    states = state_labels(include_drafts=False)
+    state = _state_filter(states)
+    page = shown(paginate(services.public_notices_query(state)))
+    return render_template("procurement/index.html", page=page, state=state, states=states)
 
 
 @bp.route("/notices/<int:notice_id>")
@@ -41,28 +52,22 @@ def detail(notice_id):
 @bp.route("/purchaser/notices")
 @role_required("purchaser")
 def my_notices():
-    run_due()
-    db.session.commit()
-    state = request.args.get("state") if request.args.get("state") in NOTICE_STATES else None
-    page = paginate(services.purchaser_notices_query(current_user.organisation.id, state))
-    return render_template(
-        "procurement/my_notices.html", page=page, state=state, states=NOTICE_STATES
-    )
+    states = state_labels()
+    state = _state_filter(states)
+    page = shown(paginate(services.purchaser_notices_query(current_user.organisation.id, state)))
+    return render_template("procurement/my_notices.html", page=page, state=state, states=states)
 
 
 @bp.route("/agency/opportunities")
 @role_required("agency")
 def opportunities():
-    run_due()
-    db.session.commit()
-    page = paginate(services.opportunities_query(current_user.organisation.id))
+    page = shown(paginate(services.opportunities_query(current_user.organisation.id)))
     return render_template("procurement/opportunities.html", page=page)
 
 
 @bp.route("/agency/bids")
 @role_required("agency")
 def my_bids():
-    run_due()
-    db.session.commit()
     page = paginate(services.agency_bids_query(current_user.organisation.id))
+    shown(page, lambda bids: [b.notice for b in bids])
     return render_template("procurement/my_bids.html", page=page)

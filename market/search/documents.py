@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import Organisation
-from ..agencies.models import Agency, Offering, Qualification
+from ..agencies.models import QUALIFICATION, Agency, Offering, Qualification
 from ..agencies.services import credit_factor
 from ..catalogue.models import ServiceItem
 from ..extensions import db
@@ -66,9 +66,7 @@ def agency_docs(ids) -> dict[int, dict]:
         items = [o.item for o in agency.offerings]
         item_text = " ".join(f"{i.code} {i.name}" for i in items)
         qualifications = " ".join(
-            f"{q.type} {q.grade}"
-            for q in agency.qualifications
-            if q.status in ("declared", "verified")
+            f"{q.type} {q.grade}" for q in agency.qualifications if QUALIFICATION[q.status].usable
         )
         docs[agency.org_id] = _finish(
             {

@@ -1,13 +1,12 @@
 """Durable index sync. A change to an indexed model writes an outbox row in the same
-transaction (after_flush); after the request's commit, `drain` indexes the rows' documents,
-commits the index, and only then deletes the rows. A crash between the two leaves the rows,
-and the next drain indexes them again (indexing is idempotent). Several processes may drain
-at once: rows are claimed with SKIP LOCKED on PostgreSQL, and the index's own lock orders the
-writers."""
+transaction (after_flush); the worker's `drain` (or `flask search sync`) indexes the rows'
+documents, commits the index, and only then deletes the rows. A crash between the two leaves
+the rows, and the next drain indexes them again (indexing is idempotent). Several processes
+may drain at once: rows are claimed with SKIP LOCKED on PostgreSQL, and the index's own lock
+orders the writers."""
 
 from collections import defaultdict
 
-from flask import current_app
 from sqlalchemy import delete, event, insert, select
 from sqlalchemy.orm import Session, object_session
 
@@ -20,7 +19,6 @@ from ..procurement.models import Notice
 from . import engine
 from .models import SearchOutbox
 
-WRITTEN, COMMITTED = "search_outbox_written", "search_outbox_committed"
 #: (kind, id) changed by the flush in progress; and those already in the outbox this transaction
 CHANGED, QUEUED = "search_changed", "search_queued"
 
@@ -66,7 +64,6 @@ def _write(session, changed) -> None:
             insert(SearchOutbox.__table__), [{"kind": k, "doc_id": i} for k, i in new]
         )
         queued.update(new)
-        session.info[WRITTEN] = True
 
 
 def _write_batch(changes: list[set]) -> None:
@@ -76,13 +73,10 @@ def _write_batch(changes: list[set]) -> None:
 @event.listens_for(Session, "after_commit")
 def _committed(session):
     session.info.pop(QUEUED, None)
-    if session.info.pop(WRITTEN, False):
-        session.info[COMMITTED] = True
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _rolled_back(session, previous_transaction):
-    session.info.pop(WRITTEN, None)
     session.info.pop(QUEUED, None)
     session.info.pop(CHANGED, None)
 
@@ -91,7 +85,6 @@ def enqueue(kind: str, doc_id: int) -> None:
     """Mark one document for re-indexing (for changes made without the ORM, e.g. the nightly
     credit recompute's bulk update)."""
     db.session.execute(insert(SearchOutbox.__table__), {"kind": kind, "doc_id": doc_id})
-    db.session.info[WRITTEN] = True
 
 
 def pending() -> int:
@@ -120,22 +113,9 @@ def drain(limit: int = 2000) -> int:
         db.session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in rows])))
         db.session.info.pop(QUEUED, None)  # their rows are gone: a later change queues again
         db.session.commit()
-        db.session.info.pop(COMMITTED, None)
         handled += len(rows)
         if len(rows) < limit:
             return handled
-
-
-def drain_after_request(response):
-    """After a request that committed outbox rows: index them now, so the change is
-    searchable at once. A failure leaves the rows for the next drain (`flask search sync`)."""
-    if db.session.info.pop(COMMITTED, False):
-        try:
-            drain()
-        except Exception:  # the rows stay; the next drain indexes them
-            db.session.rollback()
-            current_app.logger.exception("search index sync failed; the outbox keeps the rows")
-    return response
 
 
 def on_standing_changed(org_id, **_):

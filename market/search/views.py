@@ -16,7 +16,7 @@ from ..agencies.models import Offering
 from ..catalogue.models import ServiceItem
 from ..core.clock import utcnow
 from ..extensions import db
-from ..procurement.states import NOTICE_STATES
+from ..procurement.services import state_labels
 from . import engine
 
 bp = Blueprint("search", __name__)
@@ -66,7 +66,7 @@ def _facet_ok(name: str, value: str) -> bool:
     if name == "grade":
         return value in GRADES
     if name == "state":
-        return value in NOTICE_STATES
+        return value in state_labels()
     if name == "category":
         return value in _categories()
     return len(value) <= MAX_FACET_VALUE  # region: any name the index may hold
@@ -196,7 +196,7 @@ def _invitations(hits) -> dict[int, list[ServiceItem]]:
 
 def _facet_value_label(name: str, value: str) -> str:
     if name == "state":
-        return NOTICE_STATES.get(value, value)
+        return state_labels().get(value, value)
     if name == "grade":
         return f"{value} 级"
     return value

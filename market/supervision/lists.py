@@ -28,6 +28,15 @@ class Due:
     hint: str
     count: int = 0
     items: list = field(default_factory=list)
+    #: how its rows are shown (several dues may share one: each method's selection step)
+    kind: str = ""
+    #: the purchaser's notice list filtered to these rows' state, if one state holds them all
+    state: str | None = None
+    #: where on each row's page the step is (an element id)
+    anchor: str = ""
+
+    def __post_init__(self):
+        self.kind = self.kind or self.key
 
 
 def count_of(stmt) -> int:
@@ -42,10 +51,10 @@ def first_rows(stmt, limit: int = SHORT_LIST) -> tuple[int, list]:
     return (rows[0][-1] if rows else 0), [row[0] for row in rows]
 
 
-def due(key: str, title: str, hint: str, stmt, limit: int = SHORT_LIST) -> Due:
+def due(key: str, title: str, hint: str, stmt, limit: int = SHORT_LIST, **shown) -> Due:
     """A Due filled from `stmt` (ordered: most urgent first)."""
     count, items = first_rows(stmt, limit)
-    return Due(key, title, hint, count, items)
+    return Due(key, title, hint, count, items, **shown)
 
 
 def working_days_left(deadlines: list[datetime], today: date | None = None) -> list[int]:

@@ -9,8 +9,8 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..procurement.contract_models import Contract, Evaluation
 from ..procurement.models import Notice, Objection
-from ..procurement.services import listed
-from ..procurement.states import NOTICE_STATES
+from ..procurement.selection import registered
+from ..procurement.services import listed, state_labels
 from .lists import Due, due, open_rectifications
 
 
@@ -45,13 +45,23 @@ def _contracts(org_id, state):
     )
 
 
-def _selection(org_id, method):
-    return (
-        _mine(org_id, "bidding_closed")
-        .where(Notice.method == method)
-        .options(selectinload(Notice.bids))
-        .order_by(Notice.state_changed_dt, Notice.id)
-    )
+def _selection_steps(org_id) -> list[Due]:
+    """Per selection method that waits for the purchaser: its notices whose bidding closed."""
+    return [
+        due(
+            f"step-{method.key}",
+            *method.step.todo,
+            _mine(org_id, "bidding_closed")
+            .where(Notice.method == method.key)
+            .options(selectinload(Notice.bids))
+            .order_by(Notice.state_changed_dt, Notice.id),
+            kind="selection",
+            state="bidding_closed",
+            anchor=method.step.anchor,
+        )
+        for method in registered().values()
+        if method.step is not None
+    ]
 
 
 def _dues(org_id) -> list[Due]:
@@ -70,19 +80,9 @@ def _dues(org_id) -> list[Due]:
             "待发布的草稿",
             "核对内容后点击“发布”，机构即可报价",
             _mine(org_id, "draft").order_by(Notice.deadline_dt, Notice.id),
+            state="draft",
         ),
-        due(
-            "bidding_closed",
-            "报价已截止，待选定中选机构",
-            "查看报价并选定一家机构，结果随即公示",
-            _selection(org_id, "direct"),
-        ),
-        due(
-            "scores",
-            "报价已截止，待录入技术评分",
-            "为每家报价录入技术评分（0–100），系统按公告权重计算总分并选定",
-            _selection(org_id, "scored"),
-        ),
+        *_selection_steps(org_id),
         due(
             "objection",
             "收到异议，待答复",
@@ -96,12 +96,14 @@ def _dues(org_id) -> list[Due]:
             _contracts(org_id, "awarded")
             .where(Contract.purchaser_signed_dt.is_(None))
             .order_by(Notice.sign_deadline_dt, Notice.id),
+            state="awarded",
         ),
         due(
             "delivered",
             "已交付，待验收",
             "核对交付成果，验收通过或写明理由退回；逾期未处理的系统自动验收",
             _contracts(org_id, "delivered").order_by(Notice.accept_deadline_dt, Notice.id),
+            state="delivered",
         ),
         due(
             "accepted",
@@ -110,6 +112,7 @@ def _dues(org_id) -> list[Due]:
             _contracts(org_id, "accepted")
             .where(unrated)
             .order_by(Notice.evaluation_end_dt, Notice.id),
+            state="accepted",
         ),
         due(
             "rectification",
@@ -138,7 +141,7 @@ def purchaser_workspace(org) -> PurchaserWorkspace:
         .order_by(Notice.publicity_end_dt, Notice.id),
     )
     return PurchaserWorkspace(
-        {s: counts[s] for s in NOTICE_STATES if counts.get(s)},
+        {s: counts[s] for s in state_labels() if counts.get(s)},
         dues=_dues(org.id),
         waiting=[publicity],
     )

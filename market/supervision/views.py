@@ -6,8 +6,7 @@ from ..agencies.models import QUALIFICATION_STATES
 from ..core.auth import role_required
 from ..core.clock import utcnow
 from ..extensions import db
-from ..procurement.runner import run_due
-from ..procurement.states import NOTICE_STATES
+from ..procurement import services as procurement
 from . import services, workspaces
 
 bp = Blueprint("portal", __name__)
@@ -15,11 +14,10 @@ bp = Blueprint("portal", __name__)
 
 @bp.route("/")
 def home():
-    run_due()
-    db.session.commit()
-    return render_template(
-        "home.html", figures=services.live_figures(), notices=services.latest_notices()
-    )
+    notices = services.latest_notices()
+    if procurement.apply_due_shown(notices, limit=current_app.config["DUE_ON_READ_LIMIT"]):
+        db.session.commit()
+    return render_template("home.html", figures=services.live_figures(), notices=notices)
 
 
 @bp.route("/dashboard")
@@ -28,8 +26,10 @@ def dashboard():
     build = workspaces.WORKSPACES.get(current_user.role)
     if build is None:
         return redirect(url_for("portal.home"))
-    run_due()
     org = current_user.organisation
+    # The organisation's own due notices first (bounded): its counts then see them as they
+    # are. Supervisors' workspaces span every notice: the worker keeps those up to date.
+    procurement.apply_due_of(org.id, limit=current_app.config["DUE_ON_READ_LIMIT"])
     workspace = build(org)
     # One commit for the deadlines just applied and an agency profile created on first visit.
     db.session.commit()
@@ -37,7 +37,7 @@ def dashboard():
         f"supervision/workspace_{current_user.role}.html",
         org=org,
         ws=workspace,
-        states=NOTICE_STATES,
+        states=procurement.state_labels(),
         now=utcnow(),
     )
 
@@ -57,5 +57,5 @@ def audit_log():
         subject_type=subject_type,
         subjects=services.SUBJECT_LABELS,
         actions=services.ACTION_LABELS,
-        states={**NOTICE_STATES, **QUALIFICATION_STATES},
+        states={**procurement.state_labels(), **QUALIFICATION_STATES},
     )

@@ -64,7 +64,7 @@ def test_forms_carry_a_csrf_token_when_protection_is_on(app, client, monkeypatch
 
 def test_a_lost_optimistic_lock_race_shows_the_chinese_409_page(app):
     # Any view whose flush loses a version_id_col race ends in this handler.
-    with app.test_request_context("/notices/1/select", method="POST"):
+    with app.test_request_context("/notices/1/selection", method="POST"):
         response = app.make_response(
             app.handle_user_exception(StaleDataError("UPDATE matched 0 rows"))
         )

@@ -4,8 +4,8 @@ day; a second run adds none; `flask market run-due` sends them too."""
 from datetime import datetime, timedelta
 
 from market.core.clock import from_local, to_local
-from market.notifications.services import remind_due
 from market.procurement import services
+from market.procurement.reminders import remind_due
 
 from .helpers import inbox, mailed_to, rows
 

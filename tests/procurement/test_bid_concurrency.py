@@ -178,7 +178,7 @@ def test_two_simultaneous_selections_give_one_winner_and_a_message(app, make, co
         client = app.test_client()
         client.post("/login", data={"email": people[who], "password": make.PASSWORD})
         response = client.post(
-            f"/notices/{notice_id}/select",
+            f"/notices/{notice_id}/selection",
             data={"bid_id": bid_id, "reason": reason},
             follow_redirects=True,
         )

@@ -22,7 +22,7 @@ def test_direct_selection_through_the_web(app, make, frozen_clock):
     assert "等待采购人从有效报价中选定" in page and "¥76,000.00" in page
     chosen = people[1][1]
     response = buyer.post(
-        f"/notices/{notice.id}/select", data={"bid_id": chosen.id, "reason": "同类项目业绩更多"}
+        f"/notices/{notice.id}/selection", data={"bid_id": chosen.id, "reason": "同类项目业绩更多"}
     )
     assert response.status_code == 302
     page = text(app.test_client(), f"/notices/{notice.id}")
@@ -35,12 +35,12 @@ def test_direct_selection_through_the_web(app, make, frozen_clock):
 def test_a_second_simultaneous_choice_gets_a_message_not_an_error(app, make):
     notice, (low, high) = make.opened_notice("direct", (70_000_00, 76_000_00))
     buyer = login(app, notice.created_by)
-    buyer.post(f"/notices/{notice.id}/select", data={"bid_id": low.id, "reason": "报价低"})
+    buyer.post(f"/notices/{notice.id}/selection", data={"bid_id": low.id, "reason": "报价低"})
     late = buyer.post(
-        f"/notices/{notice.id}/select",
+        f"/notices/{notice.id}/selection",
         data={"bid_id": high.id, "reason": "另一位同事的选择"},
         follow_redirects=True,
     )
-    assert late.status_code == 200
+    assert late.status_code == 422
     assert "该公告已选定中选机构，不能再次选取" in late.get_data(as_text=True)
     assert notice.selected_bid is low and len(notice.selections) == 1

@@ -83,11 +83,11 @@ def test_scored_evaluation_through_the_web(app, make, frozen_clock):
     page = text(buyer, f"/notices/{notice.id}")
     assert "录入技术评分" in page and "等待采购人录入技术评分" in page
     (_, a), (_, b) = people
-    bad = buyer.post(f"/notices/{notice.id}/scores", data={f"score_{a.id}": "80"})
+    bad = buyer.post(f"/notices/{notice.id}/selection", data={f"score_{a.id}": "80"})
     assert bad.status_code == 422 and "请录入技术评分" in bad.get_data(as_text=True)
     assert notice.selections == []
     response = buyer.post(
-        f"/notices/{notice.id}/scores", data={f"score_{a.id}": "80", f"score_{b.id}": "96"}
+        f"/notices/{notice.id}/selection", data={f"score_{a.id}": "80", f"score_{b.id}": "96"}
     )
     assert response.status_code == 302
     page = text(app.test_client(), f"/notices/{notice.id}")
@@ -102,10 +102,11 @@ def test_other_people_cannot_post_scores(app, make, closed):
     notice, (a, b) = closed
     data = {f"score_{a.id}": "80", f"score_{b.id}": "90"}
     assert (
-        login(app, make.purchaser()).post(f"/notices/{notice.id}/scores", data=data).status_code
+        login(app, make.purchaser()).post(f"/notices/{notice.id}/selection", data=data).status_code
         == 403
     )
     assert (
-        login(app, make.agency()).post(f"/notices/{notice.id}/scores", data=data).status_code == 403
+        login(app, make.agency()).post(f"/notices/{notice.id}/selection", data=data).status_code
+        == 403
     )
     assert notice.selections == []

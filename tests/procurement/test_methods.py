@@ -8,8 +8,9 @@ from market.accounts.models import User
 from market.core.audit import events_for
 from market.core.errors import NotAllowed, ServiceError
 from market.procurement import services
-from market.procurement.models import METHODS, Selection
-from market.procurement.selection import minimum_responses, registered
+from market.procurement.models import Selection
+from market.procurement.selection import registered
+from market.procurement.selection.running import minimum_responses
 from market.procurement.states import transition
 
 
@@ -25,7 +26,16 @@ def _public_actions(notice):
 
 
 def test_every_method_of_the_notice_form_is_registered_with_a_versioned_algorithm():
-    assert set(registered()) == set(METHODS)
+    labels = {key: method.label for key, method in registered().items()}
+    assert labels == {
+        "direct": "直接选取",
+        "random": "随机选取",
+        "lowest": "竞价选取",
+        "mean": "均价优选",
+        "scored": "综合评审",
+        "credit": "信用择优",
+    }
+    assert list(labels) == ["direct", "random", "lowest", "mean", "scored", "credit"]
     for key, method in registered().items():
         assert method.key == key and re.search(r"-v\d+(/|$)", method.algorithm)
     automatic = {k for k, m in registered().items() if m.automatic}

@@ -12,8 +12,7 @@ from market.core.audit import events_for
 from market.core.clock import to_local
 from market.core.errors import NotAllowed, ServiceError
 from market.core.models import AuditEvent
-from market.core.signals import bids_invalidated
-from market.procurement import services
+from market.procurement import messages, services
 from market.procurement.models import Avoidance, Notice
 from market.procurement.notices import FIELDS
 from market.procurement.runner import apply_due
@@ -38,14 +37,14 @@ def later(notice, days=2):
 
 
 @pytest.fixture
-def receiver():
-    calls = []  # every bids_invalidated signal sent
+def receiver(monkeypatch):
+    calls = []  # every message sent to the bidders of an edited notice
 
     def record(sender, **kwargs):
         calls.append((sender, kwargs))
 
-    with bids_invalidated.connected_to(record):
-        yield calls
+    monkeypatch.setattr(messages, "bids_invalidated", record)
+    return calls
 
 
 # --- publishing --------------------------------------------------------------------------------

@@ -8,8 +8,7 @@ import pytest
 from market.agencies.documents import Upload, can_read, library
 from market.core.audit import events_for
 from market.core.errors import NotAllowed, ServiceError
-from market.core.signals import objection_changed
-from market.procurement import services
+from market.procurement import messages, services
 from market.procurement.runner import run_due
 
 REASONS = "中选机构报价明显低于成本，且未提供合理说明"
@@ -30,19 +29,16 @@ def publicity(make):
     return make.publicity_notice()
 
 
-def test_a_bidder_objects_during_publicity_and_the_fact_is_public(publicity, make):
+def test_a_bidder_objects_during_publicity_and_the_fact_is_public(publicity, make, monkeypatch):
     notice, buyer, winner, rival = publicity
     received = []
 
     def listener(objection, action, **_):
         received.append((objection, action))
 
-    objection_changed.connect(listener)
-    try:
-        scan = Upload("objection", "成本测算表", "cost.pdf", make.PDF_BYTES)
-        objection = services.file_objection(rival, notice, REASONS, [scan])
-    finally:
-        objection_changed.disconnect(listener)
+    monkeypatch.setattr(messages, "objection_changed", listener)
+    scan = Upload("objection", "成本测算表", "cost.pdf", make.PDF_BYTES)
+    objection = services.file_objection(rival, notice, REASONS, [scan])
     assert objection.status == "open" and objection.reasons == REASONS
     assert objection.selection is notice.selections[-1]
     assert received == [(objection, "filed")]

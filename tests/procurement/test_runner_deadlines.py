@@ -4,12 +4,20 @@ from datetime import timedelta
 
 from market.core.audit import events_for
 from market.procurement import services
-from market.procurement.runner import _handlers, apply_due, run_due
-from market.procurement.states import DUE_FIELDS
+from market.procurement.runner import apply_due, run_due
+from market.procurement.states import NOTICE
 
 
 def test_every_lasting_state_with_a_deadline_has_a_handler():
-    assert set(_handlers()) == set(DUE_FIELDS)
+    due = {s.key: s.due for s in NOTICE if s.due}
+    assert due == {
+        "published": "deadline_dt",
+        "publicity": "publicity_end_dt",
+        "awarded": "sign_deadline_dt",
+        "delivered": "accept_deadline_dt",
+        "accepted": "evaluation_end_dt",
+    }
+    assert all(NOTICE.due_handler(state) is not None for state in due)
 
 
 def test_one_pass_applies_every_kind_of_deadline_and_a_second_changes_nothing(make, frozen_clock):

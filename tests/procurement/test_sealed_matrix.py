@@ -8,9 +8,11 @@ is selected everyone sees the winning quote.
 import pytest
 
 from market.procurement import services
-from market.procurement.states import NOTICE_STATES
+from market.procurement.states import state_labels
 
 from .selection_web import login
+
+NOTICE_STATES = state_labels()
 
 ROLES = ("anonymous", "purchaser", "bidder_a", "bidder_b", "other_agency", "regulator", "operator")
 A, B = 70_000_00, 75_000_00

@@ -4,12 +4,14 @@ import pytest
 
 from market.core.audit import events_for
 from market.core.errors import NotAllowed, ServiceError
-from market.procurement.states import NOTICE_STATES, TRANSITIONS, party_of, transition
+from market.procurement.states import NOTICE, party_of, transition
+
+TRANSITIONS = {(m.source, m.target) for m in NOTICE.moves()}
 
 
 def test_every_state_in_the_table_is_a_known_state():
     for from_state, to_state in TRANSITIONS:
-        assert from_state in NOTICE_STATES and to_state in NOTICE_STATES
+        assert from_state in NOTICE and to_state in NOTICE
 
 
 def test_lifecycle_is_reachable_from_draft_to_evaluated():

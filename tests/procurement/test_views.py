@@ -153,22 +153,24 @@ def test_selecting_on_someone_elses_notice_is_403_and_changes_nothing(app, make)
     make.close_bidding(notice)
     intruder = _login(app, make.purchaser(), make)
     response = intruder.post(
-        f"/notices/{notice.id}/select", data={"bid_id": bid.id, "reason": "抢先"}
+        f"/notices/{notice.id}/selection", data={"bid_id": bid.id, "reason": "抢先"}
     )
     assert response.status_code == 403
     assert "只能操作本单位发布的采购公告" in response.get_data(as_text=True)
     assert notice.state == "bidding_closed" and bid.status == "submitted"
 
 
-def test_select_without_reason_flashes_a_message(app, make):
+def test_select_without_reason_says_what_is_missing_beside_the_choice(app, make):
     notice = make.notice()
     bid = make.bid(make.agency(), notice)
     make.close_bidding(notice)
     client = _login(app, notice.created_by, make)
-    page = client.post(
-        f"/notices/{notice.id}/select", data={"bid_id": bid.id, "reason": ""}, follow_redirects=True
-    ).get_data(as_text=True)
-    assert "请选择一家报价机构并填写选取理由" in page
+    response = client.post(f"/notices/{notice.id}/selection", data={"bid_id": bid.id, "reason": ""})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "请填写选取理由" in page
+    # the choice stays open on the refused bid, with the message under its reason field
+    assert f'class="collapse show" id="select-{bid.id}"' in page
     assert notice.state == "bidding_closed"
 
 

@@ -73,7 +73,7 @@ def test_whole_lifecycle_through_the_browser_layer(app, make, frozen_clock):
     notice = db.session.get(Notice, notice_id)
     winning = next(b for b in notice.bids if b.amount_fen == 98_000_00)
     r = buyer_client.post(
-        f"/notices/{notice_id}/select", data={"bid_id": winning.id, "reason": "报价最低"}
+        f"/notices/{notice_id}/selection", data={"bid_id": winning.id, "reason": "报价最低"}
     )
     assert r.status_code == 302
     assert "结果公示中" in buyer_client.get(f"/notices/{notice_id}").get_data(as_text=True)

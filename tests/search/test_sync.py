@@ -10,6 +10,7 @@ from whoosh.fields import ID, TEXT, Schema
 
 from market.accounts.models import Organisation
 from market.agencies.services import agency_of
+from market.core import worker
 from market.search import documents, engine, sync
 from market.search.models import SearchOutbox
 
@@ -124,31 +125,27 @@ def test_the_cli_rebuilds_with_progress_checks_and_syncs(app, make, db):
     assert "已同步 1 条变更" in runner.invoke(args=["search", "sync"]).output
 
 
-def test_a_committed_change_is_searchable_when_the_request_ends(app, make, db):
-    """The after-request drain: a request that committed outbox rows indexes them before it
-    answers (the test transaction only flushes, so the commit event is played here)."""
+def test_the_worker_indexes_what_was_committed_within_half_a_second(app, make, db):
     make.agency(org_name="重庆绿源环境科技有限公司")
-    sync._committed(db.session())
-    response = app.response_class("ok")
-    assert sync.drain_after_request(response) is response
+    (task,) = [t for t in worker.tasks(app) if t.name == "search"]
+    assert task.every == 0.5
+    assert worker.run_task(task) > 0
     assert names() == ["重庆绿源环境科技有限公司"] and sync.pending() == 0
-    # Nothing committed since: the next request does not drain.
-    make.agency(org_name="重庆青山环境科技有限公司")
-    sync.drain_after_request(response)
-    assert names() == ["重庆绿源环境科技有限公司"]
+    assert worker.run_task(task) == 0  # nothing waits: the next round does nothing
 
 
-def test_a_failed_drain_keeps_the_rows_for_the_next(app, make, db, monkeypatch):
+def test_a_failed_round_keeps_the_rows_for_the_next(app, make, db, monkeypatch):
     make.agency(org_name="重庆绿源环境科技有限公司")
-    sync._committed(db.session())
+    (task,) = [t for t in worker.tasks(app) if t.name == "search"]
     logged = []
     with monkeypatch.context() as patch:
         patch.setattr(engine, "write_many", lambda kind, ids: (_ for _ in ()).throw(OSError()))
         patch.setattr(db.session, "rollback", lambda: None)  # keep the test's transaction
-        patch.setattr(app.logger, "exception", logged.append)
-        response = sync.drain_after_request(app.response_class("ok"))
-    assert response.status_code == 200 and sync.pending() > 0
-    assert logged == ["search index sync failed; the outbox keeps the rows"]
+        patch.setattr(app.logger, "exception", lambda *args: logged.append(args))
+        assert worker.run_task(task) == 0
+    assert sync.pending() > 0
+    assert logged == [("worker task %s failed; retrying next round", "search")]
+    assert worker.run_task(task) > 0 and sync.pending() == 0
 
 
 def test_an_index_left_by_an_older_version_is_rebuilt_by_sync(app, make, db, client):

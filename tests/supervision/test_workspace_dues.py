@@ -30,7 +30,7 @@ def test_a_scored_notice_waits_for_the_purchasers_technical_scores(client, auth,
     )
     auth.login(buyer)
     page = actions(client)
-    scores = block(page, "scores")
+    scores = block(page, "step-scored")
     assert "报价已截止，待录入技术评分（1）" in scores
     assert f'href="/notices/{notice.id}#scores"' in scores and "2 家机构报价" in scores
     assert "待选定中选机构" not in page  # direct selection is another step
@@ -144,7 +144,8 @@ def test_the_purchaser_workspace_costs_the_same_queries_with_every_action(
         frozen_clock.set(start)
         plant()
     page = dashboard(client)
-    keys = ("draft", "bidding_closed", "scores", "objection", "awarded", "delivered", "accepted")
+    keys = ("draft", "step-direct", "step-scored", "objection", "awarded", "delivered")
+    keys += ("accepted",)
     for key in (*keys, "rectification"):
         assert "（7）" in block(page, key), key
     assert count_queries(db, client) == few

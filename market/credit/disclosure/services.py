@@ -13,8 +13,8 @@ from ...accounts.models import Organisation
 from ...agencies.models import Agency
 from ...core.clock import to_local, utcnow
 from ...extensions import db
-from ..models import MEASURES, PARTIES, RECORD_STATES, SEVERITIES, ConductRecord, ViolationCriterion
-from ..records.states import CONFIRMED_STATES
+from ..models import MEASURES, PARTIES, SEVERITIES, ConductRecord, ViolationCriterion
+from ..records.states import CONFIRMED_STATES, RECORD
 
 
 @dataclass
@@ -167,7 +167,7 @@ _LABELS = {
     "party": PARTIES,
     "severity": SEVERITIES,
     "measure": MEASURES,
-    "status": {state: RECORD_STATES[state] for state in CONFIRMED_STATES},
+    "status": {state: RECORD.label(state) for state in CONFIRMED_STATES},
 }
 
 

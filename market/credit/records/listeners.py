@@ -33,11 +33,11 @@ STATE_NOTES = {
 }
 
 
-def _system_report(subject_org_id, code, notice: Notice, facts, evidence, key, at=None):
-    """Report a fact now, or with the others at the end of the runner's batch."""
+def _system_report(subject_org_id, fact_key, notice: Notice, facts, evidence, key, at=None):
+    """Report a fact (facts.FACTS) now, or with the others at the end of the runner's batch."""
     fact = SystemFact(
         subject_org_id=subject_org_id,
-        code=code,
+        fact=fact_key,
         facts=facts,
         dedupe_key=key,
         evidence={"notice_id": notice.id, "notice_title": notice.title, **evidence},
@@ -58,10 +58,12 @@ def on_notice_transitioned(notice, from_state=None, to_state=None, at=None, data
     if to_state == "terminated" and data.get("unsigned_org_ids"):
         for org_id in data["unsigned_org_ids"]:
             is_agency = org_id != notice.purchaser_org_id
+            # The dedupe keys keep the codes the facts were first reported under: a fact already
+            # reported stays reported whatever criterion it is mapped to since.
             code = "A05" if is_agency else "P02"
             _system_report(
                 org_id,
-                code,
+                "contract_unsigned_agency" if is_agency else "contract_unsigned_purchaser",
                 notice,
                 f"项目「{notice.title}」中选结果确定后，未在签约期限"
                 f"（{_day(notice.sign_deadline_dt)}）内签订合同，中选结果失效。",
@@ -72,7 +74,7 @@ def on_notice_transitioned(notice, from_state=None, to_state=None, at=None, data
     elif to_state == "cancelled" and data.get("abandoned"):
         _system_report(
             notice.purchaser_org_id,
-            "P04",
+            "selection_abandoned",
             notice,
             f"项目「{notice.title}」报价截止、机构已响应后，采购人放弃选取并撤销公告，"
             f"所述原因：{data.get('reason', '')}",
@@ -85,7 +87,7 @@ def on_notice_transitioned(notice, from_state=None, to_state=None, at=None, data
     elif to_state == "accepted" and data.get("auto"):
         _system_report(
             notice.purchaser_org_id,
-            "P03",
+            "acceptance_late",
             notice,
             f"项目「{notice.title}」成果提交后，采购人未在验收期限"
             f"（{_day(notice.accept_deadline_dt)}）内验收或退回，系统已自动验收。",
@@ -119,7 +121,7 @@ def _late_delivery_report(contract: Contract, due, at):
     )
     return _system_report(
         contract.agency_org_id,
-        "A06",
+        "delivery_late",
         notice,
         facts,
         {"fact": "delivery_late", "due": _day(due), "delivered": delivered and _day(delivered)},
@@ -158,7 +160,7 @@ def on_contract_evaluated(evaluation, contract_id=None, agency_org_id=None, scor
     contract = db.session.get(Contract, contract_id)
     _system_report(
         agency_org_id,
-        "A13",
+        "poor_evaluation",
         contract.notice,
         f"项目「{contract.notice.title}」采购人评价综合得分 {overall:.0f} 分，低于 60 分。",
         {"fact": "poor_evaluation", "score": round(overall), "scores": scores},
@@ -171,7 +173,7 @@ def on_qualification_rejected(qualification, actor=None, reason="", **_):
         [
             SystemFact(
                 subject_org_id=qualification.agency_id,
-                code="A01",
+                fact="qualification_rejected",
                 facts=f"申报的「{qualification.item.name}」资质经核验不通过：{reason}",
                 dedupe_key=f"A01:qualification:{qualification.id}",
                 evidence={"fact": "qualification_rejected", "qualification_id": qualification.id},
@@ -184,7 +186,7 @@ def on_qualification_rejected(qualification, actor=None, reason="", **_):
 def on_payment_overdue(contract, purchaser_org_id=None, due_dt=None, **_):
     _system_report(
         purchaser_org_id or contract.purchaser_org_id,
-        "P03",
+        "payment_late",
         contract.notice,
         f"项目「{contract.notice.title}」服务费应于 {_day(due_dt)} 前支付，采购人逾期未付。",
         {"fact": "payment_late", "due": _day(due_dt)},

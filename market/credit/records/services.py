@@ -20,6 +20,7 @@ from ...extensions import db
 from ...procurement.models import Notice
 from ...procurement.parties import check_uploads, store_uploads
 from .. import criteria
+from ..facts import criteria_for as fact_criteria
 from ..models import ConductRecord, RedListEntry, record_documents
 from .states import CONFIRMED_STATES, transition
 
@@ -203,10 +204,11 @@ def report(
 
 @dataclass
 class SystemFact:
-    """An objective fact the system reports (listeners.py), with its evidence."""
+    """An objective fact the system reports (listeners.py), with its evidence; `fact` names it
+    in facts.FACTS, which says the criterion it is reported under."""
 
     subject_org_id: int
-    code: str
+    fact: str
     facts: str
     dedupe_key: str
     evidence: dict
@@ -226,13 +228,14 @@ def report_facts(facts: list[SystemFact]) -> list[ConductRecord]:
                 )
             )
         )
-        in_force = {c.code: c for c in criteria.in_force()}
+        under = fact_criteria([f.fact for f in facts])
         records = []
         for fact in facts:
             if fact.dedupe_key in known:
                 continue
             known.add(fact.dedupe_key)
-            data = ReportData(fact.subject_org_id, fact.code, fact.facts, fact.notice_id)
+            criterion = under[fact.fact]
+            data = ReportData(fact.subject_org_id, criterion.code, fact.facts, fact.notice_id)
             records.append(
                 _new_record(
                     None,
@@ -242,7 +245,7 @@ def report_facts(facts: list[SystemFact]) -> list[ConductRecord]:
                     fact.evidence,
                     fact.dedupe_key,
                     fact.at,
-                    in_force.get(fact.code),
+                    criterion,
                 )
             )
     db.session.add_all(records)
@@ -364,6 +367,18 @@ def respond(user, record_id: int, text: str, uploads: list[Upload] = ()) -> Cond
 
 
 # --- decisions ------------------------------------------------------------------------------
+
+
+def decisions_open(record: ConductRecord, user) -> dict[str, bool]:
+    """Which of a regulator's decisions the record page offers `user` now: decide the report,
+    disclose it, decide an appeal, decide a repair request (the services check in full)."""
+    regulates = department_of(user) == record.department
+    return {
+        "decide": regulates and record.status == "reported",
+        "publish": regulates and record.disclosure_pending,
+        "appeal": regulates and record.status == "appealed",
+        "repair": regulates and record.status == "repair_requested",
+    }
 
 
 def _check_decidable(user, record: ConductRecord, now) -> None:

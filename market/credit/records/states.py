@@ -1,23 +1,51 @@
-"""The conduct record's due process as one table and one transition function."""
+"""The conduct record's due process (docs/design.md §7.2), declared once: its states with
+their labels and badges, which of them are confirmed violations, and the moves between them
+with the audit action each records; one transition function."""
+
+from dataclasses import dataclass
 
 from ...core.audit import record_event
 from ...core.clock import utcnow
-from ...core.errors import ServiceError
+from ...core.lifecycle import Lifecycle, Move, State
 from ...core.signals import conduct_record_changed
-from ..models import RECORD_STATES
 
-#: (from, to) → the action's name in the audit log
-TRANSITIONS = {
-    ("reported", "confirmed"): "confirmed",
-    ("reported", "dismissed_none"): "dismissed",
-    ("reported", "dismissed_evidence"): "dismissed",
-    ("confirmed", "appealed"): "appealed",
-    ("appealed", "confirmed"): "appeal_upheld",
-    ("appealed", "revoked"): "appeal_revoked",
-    ("confirmed", "repair_requested"): "repair_requested",
-    ("repair_requested", "confirmed"): "repair_refused",
-    ("repair_requested", "repaired"): "repaired",
-}
+
+@dataclass(frozen=True)
+class RecordState(State):
+    #: a decided violation, now or once (appeal and repair requests do not suspend it):
+    #: it weighs in the score and is public once disclosed
+    confirmed: bool = False
+
+
+RECORD = Lifecycle(
+    "conduct_record",
+    [
+        RecordState("reported", "待认定", "warning"),
+        RecordState("confirmed", "已认定", "danger", confirmed=True),
+        RecordState("dismissed_none", "不予认定（无违规）", "secondary"),
+        RecordState("dismissed_evidence", "不予认定（证据不足）", "secondary"),
+        RecordState("appealed", "复核中", "info", confirmed=True),
+        RecordState("revoked", "复核撤销", "secondary"),
+        RecordState("repair_requested", "信用修复申请中", "info", confirmed=True),
+        RecordState("repaired", "已修复", "secondary"),
+    ],
+    [
+        Move("reported", "confirmed", action="confirmed"),
+        Move("reported", "dismissed_none", action="dismissed"),
+        Move("reported", "dismissed_evidence", action="dismissed"),
+        Move("confirmed", "appealed", action="appealed"),
+        Move("appealed", "confirmed", action="appeal_upheld"),
+        Move("appealed", "revoked", action="appeal_revoked"),
+        Move("confirmed", "repair_requested", action="repair_requested"),
+        Move("repair_requested", "confirmed", action="repair_refused"),
+        Move("repair_requested", "repaired", action="repaired"),
+    ],
+    column="status",
+    subject="该记录",
+)
+#: the decided records that are, or once were, violations (public once disclosed)
+CONFIRMED_STATES = tuple(s.key for s in RECORD if s.confirmed)
+
 #: how the audit log names credit's actions (a record's steps; criteria, lists, inspections)
 ACTION_LABELS = {
     "reported": "报告不良行为",
@@ -33,28 +61,22 @@ ACTION_LABELS = {
     "repaired": "信用修复",
     "criterion_revised": "修订认定标准",
     "retired": "废止认定标准",
+    "fact_remapped": "调整系统自动报告所用标准",
     "added": "列入名单",
     "removed": "移出名单",
     "drawn": "抽取抽查对象",
     "result_recorded": "登记检查结果",
 }
-#: the decided records that are, or once were, violations (public once disclosed)
-CONFIRMED_STATES = ("confirmed", "appealed", "repair_requested")
 
 
 def transition(record, to_state: str, actor, at=None, **data) -> None:
     """Move the record along the table, audit it and announce it."""
     from_state = record.status
-    action = TRANSITIONS.get((from_state, to_state))
-    if action is None:
-        raise ServiceError(
-            f"该记录当前为「{RECORD_STATES[from_state]}」，不能变为「{RECORD_STATES[to_state]}」"
-        )
-    record.status = to_state
+    move = RECORD.change(record, to_state)
     record_event(
         "conduct_record",
         record.id,
-        action,
+        move.action,
         actor=actor,
         from_state=from_state,
         to_state=to_state,

@@ -25,11 +25,11 @@ from ..forms import (
     ReportForm,
     StatementForm,
 )
-from ..models import RECORD_STATES, ConductRecord
+from ..models import ConductRecord
 from . import appeals
 from . import services as records
 from .lists import late_disclosures, records_query
-from .states import ACTION_LABELS
+from .states import ACTION_LABELS, RECORD
 
 STAGES = {
     "report": "证据材料",
@@ -69,14 +69,6 @@ def _record_or_404(record_id) -> ConductRecord:
     return record
 
 
-def _may_decide(record) -> bool:
-    try:
-        records.check_department(current_user, record.department)
-    except NotAllowed:
-        return False
-    return True
-
-
 def _criteria_choices(party=None):
     return [
         (c.code, f"{c.code} {c.behaviour}（{c.measure_label}）") for c in criteria.in_force(party)
@@ -99,7 +91,7 @@ def render_record(record, status=200, **forms):
         may_respond=records.may_respond(record, current_user, now),
         may_appeal=appeals.may_appeal(record, current_user, now),
         may_request_repair=appeals.may_request_repair(record, current_user, now),
-        may_decide=_may_decide(record),
+        may_decide=records.decisions_open(record, current_user),
         documents={stage: record.documents_at(stage) for stage in STAGES},
         stages=STAGES,
         events=events,
@@ -236,16 +228,21 @@ def record_list():
     if org is None or org.kind not in ("agency", "purchaser", "regulator", "operator"):
         abort(403)
     status = request.args.get("status") or None
-    if status not in RECORD_STATES:
+    if status not in RECORD:
         status = None
     page = paginate(records_query(org, status))
+    deciding = org.kind == "regulator"
+    headings = {"regulator": f"{org.department} · 不良行为记录", "operator": "不良行为记录（全部）"}
     return render_template(
         "credit/records.html",
         page=page,
         status=status,
-        states=RECORD_STATES,
+        states=RECORD.labels(),
         org=org,
-        late=late_disclosures(org.department) if org.kind == "regulator" else [],
+        heading=headings.get(org.kind, "本单位的信用记录"),
+        # regulators record conduct and confirm the reports of their department in bulk
+        deciding=deciding,
+        late=late_disclosures(org.department) if deciding else [],
         bulk_form=BulkConfirmForm(),
         now=utcnow(),
     )

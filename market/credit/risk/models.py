@@ -2,14 +2,26 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ...core.clock import utcnow
+from ...core.lifecycle import Lifecycle, State
 from ...core.types import UTCDateTime
 from ...extensions import db
 
-ALERT_STATES = {"open": "待处理", "reported": "已转为不良行为记录", "dismissed": "已排除"}
+#: an alert's status (handling.py moves it)
+ALERT_STATUS = Lifecycle(
+    "risk_alert",
+    [
+        State("open", "待处理", "warning"),
+        State("reported", "已转为不良行为记录", "danger"),
+        State("dismissed", "已排除", "secondary"),
+    ],
+    [],
+    column="status",
+)
+ALERT_STATES = ALERT_STATUS.labels()
 
 
 class RiskAlert(db.Model):
@@ -17,7 +29,7 @@ class RiskAlert(db.Model):
 
     __tablename__ = "risk_alerts"
     __table_args__ = (
-        CheckConstraint(f"status IN {tuple(ALERT_STATES)}", name="status"),
+        ALERT_STATUS.check(),
         UniqueConstraint("fingerprint", name="uq_risk_alert_fingerprint"),
     )
 
@@ -42,4 +54,16 @@ class RiskAlert(db.Model):
 
     @property
     def status_label(self):
-        return ALERT_STATES[self.status]
+        return ALERT_STATUS.label(self.status)
+
+    @property
+    def status_badge(self):
+        return ALERT_STATUS[self.status].badge
+
+    @property
+    def dismissed(self) -> bool:
+        return self.status == "dismissed"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"

@@ -1,19 +1,16 @@
-"""Selection: closing the bidding and choosing the winner by the notice's method.
-
-base.py holds the common interface and registry, draw.py the verifiable seeded draw, one
-module per method (direct, random_draw, lowest, mean_price, scored, credit) the rules,
-running.py the services and verify.py the re-run.
+"""Selection: the methods and their registry (base.py), the verifiable seeded draw (draw.py),
+ties (ties.py) and one module per method (direct, random_draw, lowest, mean_price, scored,
+credit). Closing the bidding and running a method are running.py's; re-running a stored
+selection is verify.py's. Importing this package registers every method.
 """
 
 from . import credit, direct, lowest, mean_price, random_draw, scored  # noqa: F401 (register)
-from .base import Outcome, method_for, registered  # noqa: F401
-from .running import (  # noqa: F401
-    close_bidding,
-    minimum_responses,
-    reselect,
-    run_selection,
-    score_bids,
-    select_bid,
-    start_publicity,
+from .base import (  # noqa: F401
+    Outcome,
+    SelectionMethod,
+    method_for,
+    method_keys,
+    method_labels,
+    notice_defaults,
+    registered,
 )
-from .verify import Verification, lottery_share, verify_selection  # noqa: F401

@@ -29,5 +29,16 @@ def select(candidates, seed, settings) -> Outcome:
 
 
 METHOD = register(
-    SelectionMethod("credit", ALGORITHM, automatic=True, select=select, settings=settings)
+    SelectionMethod(
+        "credit",
+        "信用择优",
+        ALGORITHM,
+        select,
+        order=60,
+        description="采购人确定固定价格，符合条件的机构报名，信用分最高者中选（并列时可验证抽签）；"
+        "至少需 2 家报名。",
+        fixed_price=True,
+        minimum=lambda config: config["CREDIT_MIN_REGISTRANTS"],
+        settings=settings,
+    )
 )

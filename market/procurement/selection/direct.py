@@ -1,6 +1,12 @@
 """直接选取: the purchaser picks one responding agency, with a public reason."""
 
-from .base import Outcome, SelectionMethod, register
+from wtforms import HiddenField, TextAreaField
+from wtforms.validators import DataRequired
+
+from ...core.errors import ServiceError
+from ...core.forms import BaseForm
+from ...core.money import format_fen
+from .base import Outcome, PurchaserStep, SelectionMethod, register
 
 ALGORITHM = "direct-choice-v1"
 
@@ -13,4 +19,66 @@ def select(candidates, seed, settings) -> Outcome:
     return Outcome(chosen, {}, summary=settings.get("reason", ""))
 
 
-METHOD = register(SelectionMethod("direct", ALGORITHM, automatic=False, select=select))
+def check(data, config) -> None:
+    """Fiscal money may be spent by direct choice only below the direct-selection ceiling."""
+    limit = config["DIRECT_SELECTION_MAX_FEN"]
+    if data.fiscal_share_pct > 0 and data.ceiling_fen >= limit:
+        raise ServiceError(
+            f"财政资金项目直接选取仅适用于最高限价低于 {format_fen(limit)} 的项目，"
+            "请改用其他选取方式",
+            "method",
+        )
+
+
+class ChoiceForm(BaseForm):
+    bid_id = HiddenField(validators=[DataRequired(message="请选择一家报价机构")])
+    reason = TextAreaField("选取理由", validators=[DataRequired(message="请填写选取理由")])
+
+
+def read(form) -> dict:
+    try:
+        bid_id = int(form.bid_id.data)
+    except (TypeError, ValueError):
+        raise ServiceError("所选报价不属于该公告") from None
+    return {"bid_id": bid_id, "reason": form.reason.data or ""}
+
+
+def apply(notice, bids, values) -> tuple[dict, str]:
+    """The chosen bid must be one of this round's eligible responses; the reason is public."""
+    bid_id = values.get("bid_id")
+    if not any(b.id == bid_id for b in bids):
+        if any(b.id == bid_id for b in notice.bids):
+            raise ServiceError("该报价未参与本轮选取（已失效或已被排除）")
+        raise ServiceError("所选报价不属于该公告")
+    reason = (values.get("reason") or "").strip()
+    if not reason:
+        raise ServiceError("请填写选取理由", "reason")
+    return {"chosen_bid_id": bid_id}, reason
+
+
+def _description(config) -> str:
+    limit = format_fen(config["DIRECT_SELECTION_MAX_FEN"])
+    return f"采购人从报价机构中选定一家；财政资金项目仅适用于最高限价低于 {limit} 的项目。"
+
+
+METHOD = register(
+    SelectionMethod(
+        "direct",
+        "直接选取",
+        ALGORITHM,
+        select,
+        order=10,
+        description=_description,
+        invitation=True,
+        check=check,
+        step=PurchaserStep(
+            form=lambda bids: ChoiceForm,
+            read=read,
+            apply=apply,
+            todo=("报价已截止，待选定中选机构", "查看报价并选定一家机构，结果随即公示"),
+            waiting="报价已截止，等待采购人从有效报价中选定中选机构并公开理由。",
+            done="已选定中选机构，结果进入公示期",
+        ),
+        partial="procurement/methods/direct.html",
+    )
+)

@@ -7,7 +7,7 @@ candidate bids. Anyone holding those published values recomputes the seed and ev
 
 from decimal import Decimal
 
-from ..bids import canonical_json, sha256_hex
+from ...core.hashing import canonical_json, sha256_hex
 
 #: how an index is derived from the seed: int(SHA-256(seed + ":" + label)) mod n
 DRAW_ALGORITHM = "sha256-counter-v1"

@@ -39,6 +39,12 @@ select_v1 = partial(_select, tie_break=by_draw)
 
 METHOD = register(
     SelectionMethod(
-        "lowest", ALGORITHM, automatic=True, select=select, previous={ALGORITHM_V1: select_v1}
+        "lowest",
+        "竞价选取",
+        ALGORITHM,
+        select,
+        order=30,
+        description="在最低限价与最高限价之间密封报价，报价最低者中选（并列时信用优先，再抽签）。",
+        previous={ALGORITHM_V1: select_v1},
     )
 )

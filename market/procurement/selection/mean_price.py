@@ -69,10 +69,14 @@ select_v1 = partial(_select, tie_break=by_draw)
 METHOD = register(
     SelectionMethod(
         "mean",
+        "均价优选",
         ALGORITHM,
-        automatic=True,
-        select=select,
+        select,
+        order=40,
+        description="在最低限价与最高限价之间密封报价，以均价乘以可验证抽取的 K 值为基准价，"
+        "最接近者中选。",
         settings=settings,
         previous={ALGORITHM_V1: select_v1},
+        partial="procurement/methods/mean.html",
     )
 )

@@ -1,5 +1,6 @@
 """随机选取: at the purchaser's fixed price, one registrant is drawn verifiably."""
 
+from ...core.errors import ServiceError
 from .base import Outcome, SelectionMethod, no_candidates, register
 from .draw import DRAW_ALGORITHM, draw_among
 
@@ -18,4 +19,25 @@ def select(candidates, seed, settings) -> Outcome:
     )
 
 
-METHOD = register(SelectionMethod("random", ALGORITHM, automatic=True, select=select))
+def check(data, config) -> None:
+    """A lottery must say why (fair-competition reviews ask)."""
+    if not data.method_reason.strip():
+        raise ServiceError(
+            "选择随机选取须填写理由：公平竞争审查要求说明为何以随机抽取方式确定中介机构",
+            "method_reason",
+        )
+
+
+METHOD = register(
+    SelectionMethod(
+        "random",
+        "随机选取",
+        ALGORITHM,
+        select,
+        order=20,
+        description="采购人确定固定价格，符合条件的机构报名，系统可验证地随机抽取一家；须说明理由。",
+        fixed_price=True,
+        check=check,
+        partial="procurement/methods/random.html",
+    )
+)

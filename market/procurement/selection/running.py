@@ -1,5 +1,5 @@
-"""Closing the bidding, running the notice's selection method, the purchaser's part
-(direct choice, technical scores), publicity, and selecting again after an upheld objection."""
+"""Closing the bidding, running the notice's selection method, the purchaser's step for the
+methods that wait for one, publicity, and selecting again after an upheld objection."""
 
 from flask import current_app
 from sqlalchemy import select
@@ -15,37 +15,46 @@ from ..bids import eligible_bids, lock_notice
 from ..models import Bid, Notice, Selection
 from ..notices import own_notice
 from ..runner import apply_due
-from ..states import transition
+from ..states import NOTICE, transition
 from .base import method_for
 from .draw import seed_inputs, seed_of
 
 
 def minimum_responses(notice: Notice) -> int:
-    """Eligible responses needed: fiscal-funded MIN_FISCAL_RESPONSES, social 1, credit
-    preference at least CREDIT_MIN_REGISTRANTS; a direct invitation asks one agency only."""
+    """Eligible responses needed (see _minimum)."""
+    return _minimum(notice)[0]
+
+
+def _minimum(notice: Notice) -> tuple[int, str]:
+    """(responses needed, which rule asks for them): fiscal-funded MIN_FISCAL_RESPONSES,
+    social 1, or the method's own minimum if higher; a direct invitation asks one agency."""
     config = current_app.config
     if notice.invited_org_id is not None:
-        return 1
-    required = config["MIN_FISCAL_RESPONSES"] if notice.funding_type == "fiscal" else 1
-    if notice.method == "credit":
-        required = max(required, config["CREDIT_MIN_REGISTRANTS"])
-    return required
+        return 1, ""
+    required, rule = (
+        (config["MIN_FISCAL_RESPONSES"], "财政资金项目")
+        if notice.funding_type == "fiscal"
+        else (1, "")
+    )
+    method = method_for(notice.method)
+    own = method.minimum(config) if method.minimum is not None else 0
+    if own > required:
+        required, rule = own, f"{method.label}项目"
+    return required, rule
 
 
 def _enough_responses(notice: Notice, bids, at) -> bool:
     """Fail the notice (流标) with a public reason when too few responses count."""
-    required = minimum_responses(notice)
+    required, rule = _minimum(notice)
     if len(bids) >= required:
         return True
-    rule = {"credit": "信用择优项目"}.get(notice.method) or (
-        "财政资金项目" if notice.funding_type == "fiscal" and not notice.invited_org_id else ""
-    )
     reason = f"有效响应不足：{rule}需至少 {required} 家，实际 {len(bids)} 家，流标"
     notice.outcome_note = reason
     transition(notice, "failed", None, at=at, reason=reason, responses=len(bids), required=required)
     return False
 
 
+@NOTICE.when_due("published")
 def close_bidding(notice: Notice, at) -> None:
     """The runner's step at the deadline: open the bids, publish their commitments, fail the
     notice if too few responses count, else let an automatic method select at once."""
@@ -108,8 +117,7 @@ def _candidate(notice: Notice, bid: Bid, credit_score: int) -> dict:
         "credit_score": credit_score,
         "commitment": bid.commitment,
     }
-    if notice.method == "scored":
-        candidate["technical_score"] = bid.technical_score
+    candidate.update(method_for(notice.method).candidate_fields(bid))
     return candidate
 
 
@@ -189,52 +197,38 @@ def start_publicity(notice: Notice, at) -> None:
     transition(notice, "publicity", None, at=at, until=notice.publicity_end_dt.isoformat())
 
 
-def _awaiting_purchaser(user, notice: Notice, method: str, what: str) -> None:
+def take_step(user, notice: Notice, values: dict, method: str | None = None) -> Selection:
+    """The purchaser's step after bidding closes, for a method that waits for one (direct
+    choice, technical scores): the method checks and records `values`, then selects.
+    `method`: the step the caller means (refused if the notice uses another)."""
     own_notice(user, notice)
     lock_notice(notice)
     apply_due(notice)
+    step = method_for(notice.method).step
     if notice.state != "bidding_closed" and notice.selected_bid is not None:
         # Typically a colleague's selection that committed first while this one waited.
         raise ServiceError("该公告已选定中选机构，不能再次选取；请刷新页面查看结果")
     if notice.state != "bidding_closed":
-        raise ServiceError(f"只能在报价截止后、选定前{what}")
-    if notice.method != method:
-        raise ServiceError(f"本项目采用「{notice.method_label}」，不能{what}")
+        raise ServiceError("只能在报价截止后、选定前办理选取")
+    if method is not None and notice.method != method:
+        raise ServiceError(f"本项目采用「{notice.method_label}」，不能办理此项选取")
+    if step is None:
+        raise ServiceError(f"本项目采用「{notice.method_label}」，由系统自动选取")
+    settings, reason = step.apply(notice, eligible_bids(notice), values)
+    return run_selection(notice, user, utcnow(), settings, reason)
 
 
 def select_bid(user, notice: Notice, bid_id: int, reason: str) -> Bid:
     """Direct selection (直接选取): the purchaser picks one eligible response with a public
     reason after bidding closes; the result then goes into publicity."""
-    _awaiting_purchaser(user, notice, "direct", "选取中选机构")
-    bid = next((b for b in eligible_bids(notice) if b.id == bid_id), None)
-    if bid is None:
-        if any(b.id == bid_id for b in notice.bids):
-            raise ServiceError("该报价未参与本轮选取（已失效或已被排除）")
-        raise ServiceError("所选报价不属于该公告")
-    if not reason.strip():
-        raise ServiceError("请填写选取理由", "reason")
-    run_selection(notice, user, utcnow(), {"chosen_bid_id": bid.id}, reason)
-    return bid
+    selection = take_step(user, notice, {"bid_id": bid_id, "reason": reason}, "direct")
+    return selection.winner
 
 
 def score_bids(user, notice: Notice, scores: dict[int, int]) -> Selection:
     """Scored evaluation (综合评审): the purchaser enters a technical score 0–100 for every
     eligible bid; the system then computes the totals and selects."""
-    _awaiting_purchaser(user, notice, "scored", "录入技术评分")
-    bids = eligible_bids(notice)
-    ids = {b.id for b in bids}
-    if set(scores) - ids:
-        raise ServiceError("评分对象不属于本轮参与选取的报价")
-    missing = [b.agency.name for b in bids if scores.get(b.id) is None]
-    if missing:
-        raise ServiceError(f"请为每一家报价录入技术评分（尚缺：{'、'.join(missing)}）")
-    if any(
-        not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= 100 for v in scores.values()
-    ):
-        raise ServiceError("技术评分应为 0–100 的整数")
-    for b in bids:
-        b.technical_score = scores[b.id]
-    return run_selection(notice, user, utcnow())
+    return take_step(user, notice, scores, "scored")
 
 
 def reselect(notice: Notice, actor, exclude_bid_id: int | None = None) -> Selection | None:

@@ -10,7 +10,12 @@ selections stored under it) drew among all equal totals.
 from decimal import Decimal
 from functools import partial
 
-from .base import Outcome, SelectionMethod, no_candidates, register, two_places
+from wtforms import IntegerField
+from wtforms.validators import InputRequired, NumberRange
+
+from ...core.errors import ServiceError
+from ...core.forms import BaseForm
+from .base import Outcome, PurchaserStep, SelectionMethod, no_candidates, register, two_places
 from .draw import DRAW_ALGORITHM
 from .ties import by_credit_then_draw, by_draw
 
@@ -63,13 +68,92 @@ def select(candidates, seed, settings) -> Outcome:
 #: v1: highest total; among equal totals, one is drawn
 select_v1 = partial(_select, tie_break=by_draw)
 
+
+def check(data, config) -> None:
+    """Three weights, each 0–100, summing to 100."""
+    weights = [getattr(data, w) for w in WEIGHTS]
+    if any(w is None or not 0 <= w <= 100 for w in weights):
+        raise ServiceError("价格、信用、技术权重均应为 0–100 的整数", "weight_price")
+    if sum(weights) != 100:
+        raise ServiceError(
+            f"综合评审的价格、信用、技术权重之和须为 100，当前为 {sum(weights)}", "weight_price"
+        )
+
+
+def scores_form(bids) -> type:
+    """A form with one technical-score field (0–100) per bid, named score_<bid id>."""
+
+    class ScoresForm(BaseForm):
+        pass
+
+    for bid in bids:
+        setattr(
+            ScoresForm,
+            f"score_{bid.id}",
+            IntegerField(
+                f"{bid.agency.name} 技术评分",
+                default=bid.technical_score,
+                validators=[
+                    InputRequired(message="请录入技术评分"),
+                    NumberRange(min=0, max=100, message="技术评分应为 0–100 的整数"),
+                ],
+            ),
+        )
+    return ScoresForm
+
+
+def read(form) -> dict:
+    return {
+        int(name.removeprefix("score_")): field.data
+        for name, field in form._fields.items()
+        if name.startswith("score_")
+    }
+
+
+def apply(notice, bids, scores) -> tuple[dict, str]:
+    """A technical score 0–100 for every eligible bid, written on the bids (the rule reads
+    them as candidates' technical_score)."""
+    ids = {b.id for b in bids}
+    if set(scores) - ids:
+        raise ServiceError("评分对象不属于本轮参与选取的报价")
+    missing = [b.agency.name for b in bids if scores.get(b.id) is None]
+    if missing:
+        raise ServiceError(f"请为每一家报价录入技术评分（尚缺：{'、'.join(missing)}）")
+    if any(
+        not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= 100 for v in scores.values()
+    ):
+        raise ServiceError("技术评分应为 0–100 的整数")
+    for bid in bids:
+        bid.technical_score = scores[bid.id]
+    return {}, ""
+
+
 METHOD = register(
     SelectionMethod(
         "scored",
+        "综合评审",
         ALGORITHM,
-        automatic=False,
-        select=select,
+        select,
+        order=50,
+        description="价格、信用、技术三项加权，权重之和为 100；报价截止后采购人录入技术评分，"
+        "系统计算总分。",
         settings=settings,
+        notice_defaults=dict.fromkeys(WEIGHTS, 0),
+        check=check,
+        candidate_fields=lambda bid: {"technical_score": bid.technical_score},
+        step=PurchaserStep(
+            form=scores_form,
+            read=read,
+            apply=apply,
+            todo=(
+                "报价已截止，待录入技术评分",
+                "为每家报价录入技术评分（0–100），系统按公告权重计算总分并选定",
+            ),
+            waiting="报价已截止，等待采购人录入技术评分后由系统计算综合得分。",
+            done="技术评分已录入，系统已计算综合得分并选定中选机构，结果进入公示期",
+            anchor="scores",
+        ),
+        partial="procurement/methods/scored.html",
         previous={ALGORITHM_V1: select_v1},
     )
 )

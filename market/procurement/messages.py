@@ -1,5 +1,6 @@
-"""Who is told what when procurement moves. Module-level functions: blinker holds receivers
-weakly, and a module keeps its functions alive."""
+"""Who is told what as a notice moves (its inbox messages and their mail): hooks on arriving
+in a state of the notice lifecycle, and the messages about bids to reconfirm and objections.
+They run guarded (core.listeners): a message that cannot be written never undoes the step."""
 
 from sqlalchemy import select
 
@@ -8,7 +9,8 @@ from ..agencies.models import Agency, Offering
 from ..agencies.services import can_bid
 from ..core.clock import to_local
 from ..extensions import db
-from .services import link_to, notify
+from ..notifications.services import link_to, notify
+from .states import NOTICE
 
 
 def _when(moment) -> str:
@@ -50,10 +52,11 @@ def matching_agencies(notice) -> list[int]:
     return [a.org_id for a in agencies if a.org_id not in avoided and can_bid(a)[0]]
 
 
-# --- notice_transitioned ---------------------------------------------------------------------
+# --- arriving in a state --------------------------------------------------------------------
 
 
-def _published(notice, actor):
+@NOTICE.on_arrival("published")
+def _published(notice, **_):
     body = (
         f"{notice.purchaser.name}发布了「{notice.item.name}」采购公告，"
         f"选取方式为{notice.method_label}，报价截止时间 {_when(notice.deadline_dt)}。"
@@ -71,7 +74,8 @@ def _published(notice, actor):
     )
 
 
-def _selected(notice, actor):
+@NOTICE.on_arrival("selected")
+def _selected(notice, **_):
     winner = notice.selected_bid
     if winner is None:
         return
@@ -93,7 +97,8 @@ def _selected(notice, actor):
     )
 
 
-def _publicity(notice, actor):
+@NOTICE.on_arrival("publicity")
+def _publicity(notice, **_):
     winner = notice.selected_bid
     objectors = [
         org_id for org_id in _bidders(notice) if winner is None or org_id != winner.agency_org_id
@@ -107,7 +112,8 @@ def _publicity(notice, actor):
     )
 
 
-def _delivered(notice, actor):
+@NOTICE.on_arrival("delivered")
+def _delivered(notice, **_):
     notify(
         notice.purchaser_org_id,
         "accept",
@@ -118,7 +124,8 @@ def _delivered(notice, actor):
     )
 
 
-def _accepted(notice, actor):
+@NOTICE.on_arrival("accepted")
+def _accepted(notice, **_):
     contract = notice.contract
     how = "系统已自动验收" if contract.auto_accepted else "采购人已验收"
     _tell(
@@ -131,9 +138,13 @@ def _accepted(notice, actor):
     )
 
 
-def _ended(notice, actor):
-    labels = {"terminated": "服务中止", "failed": "流标", "cancelled": "公告撤销"}
-    label = labels[notice.state]
+@NOTICE.on_arrival("terminated")
+@NOTICE.on_arrival("failed")
+@NOTICE.on_arrival("cancelled")
+def _ended(notice, from_state=None, actor=None, **_):
+    if from_state == "draft":
+        return  # a draft withdrawn was never public: nobody to tell
+    label = NOTICE[notice.state].arrival
     parties = [notice.purchaser_org_id, *_bidders(notice)]
     if notice.contract is not None:
         parties.append(notice.contract.agency_org_id)
@@ -148,46 +159,29 @@ def _ended(notice, actor):
     )
 
 
-_ON_ARRIVAL = {
-    "published": _published,
-    "selected": _selected,
-    "publicity": _publicity,
-    "delivered": _delivered,
-    "accepted": _accepted,
-    "terminated": _ended,
-    "failed": _ended,
-    "cancelled": _ended,
-}
+@NOTICE.on_arrival("awarded")
+def _awarded(notice, **_):
+    bid = notice.selected_bid
+    _tell(
+        [notice.purchaser_org_id, bid.agency_org_id],
+        "sign",
+        f"「{notice.title}」已确定中选，请签订合同",
+        f"公示期满，中选机构为{bid.agency.name}。请在 {_when(notice.sign_deadline_dt)} "
+        "前签订合同，逾期未签订的将终止本次采购。",
+        _link(notice),
+    )
 
 
-def on_notice_transitioned(notice, from_state=None, to_state=None, actor=None, **_):
-    handler = _ON_ARRIVAL.get(to_state)
-    if handler is not None and not (to_state == "cancelled" and from_state == "draft"):
-        handler(notice, actor)
+# --- bids to reconfirm, objections ------------------------------------------------------------
 
 
-# --- other procurement signals ---------------------------------------------------------------
-
-
-def on_bids_invalidated(notice, agency_org_ids=(), **_):
+def bids_invalidated(notice, agency_org_ids=(), **_):
     _tell(
         agency_org_ids,
         "bid_invalidated",
         f"「{notice.title}」公告已修改，请重新确认报价",
         f"公告已修改（第 {notice.revision} 版），贵机构的报价需在 {_when(notice.deadline_dt)} "
         "前重新确认，否则不参加选取。",
-        _link(notice),
-    )
-
-
-def on_contract_awarded(contract, **_):
-    notice = contract.notice
-    _tell(
-        [contract.purchaser_org_id, contract.agency_org_id],
-        "sign",
-        f"「{notice.title}」已确定中选，请签订合同",
-        f"公示期满，中选机构为{contract.agency.name}。请在 {_when(notice.sign_deadline_dt)} "
-        "前签订合同，逾期未签订的将终止本次采购。",
         _link(notice),
     )
 
@@ -203,7 +197,7 @@ def _regulators(notice) -> list[int]:
     )
 
 
-def on_objection_changed(objection, action=None, **_):
+def objection_changed(objection, action=None, **_):
     notice = objection.notice
     link = _link(notice)
     winner = objection.selection.winner if objection.selection is not None else None
@@ -255,10 +249,3 @@ def on_objection_changed(objection, action=None, **_):
             f"监管部门对{objector}的异议作出决定：{outcome}。{objection.decision}",
             link,
         )
-
-
-def connect(signals) -> None:
-    signals.notice_transitioned.connect(on_notice_transitioned)
-    signals.bids_invalidated.connect(on_bids_invalidated)
-    signals.contract_awarded.connect(on_contract_awarded)
-    signals.objection_changed.connect(on_objection_changed)
