@@ -23,9 +23,7 @@ from .core.money import format_fen
 from .demo import DEMO_PASSWORD, load_demo
 from .extensions import db
 from .procurement.models import Notice
-from .procurement.reminders import remind_due
-from .procurement.runner import run_due
-from .procurement.selection.verify import verify_selection
+from .procurement.services import remind_due, run_due, verify_selection
 
 
 @click.group("market")

@@ -106,6 +106,37 @@ def store_document(user, upload: Upload) -> Document:
     return document
 
 
+def check_uploads(uploads: list[Upload], field: str = "files", pdf_only: bool = False) -> None:
+    """Refuse a bad file before anything is stored, so a refusal leaves nothing behind (the
+    library's own check would only catch it after the files before it were written)."""
+    limit = current_app.config["UPLOAD_MAX_BYTES"]
+    for upload in uploads:
+        name = upload.filename or "所选文件"
+        if not upload.content:
+            raise ServiceError(f"文件「{name}」为空，请重新选择", field)
+        if len(upload.content) > limit:
+            raise ServiceError(
+                f"文件「{name}」大小 {format_size(len(upload.content))}，超过上限 "
+                f"{format_size(limit)}",
+                field,
+            )
+        content_type = sniff_content_type(upload.content)
+        if pdf_only and content_type != "application/pdf":
+            raise ServiceError(f"文件「{name}」不是 PDF 文件：合同文本只接受 PDF", field)
+        if content_type is None:
+            raise ServiceError(f"文件「{name}」类型不支持：只接受 PDF、JPG 或 PNG 文件", field)
+
+
+def store_uploads(user, kind: str, uploads: list[Upload]) -> list[Document]:
+    """Store checked uploads in the user's organisation library as documents of `kind`."""
+    return [
+        store_document(
+            user, Upload(kind, u.title.strip() or u.filename or "附件", u.filename, u.content)
+        )
+        for u in uploads
+    ]
+
+
 def archive_document(user, document_id: int) -> Document:
     """Take a file out of the library; bids that cited it still show it."""
     org = _organisation_of(user)

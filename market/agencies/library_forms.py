@@ -8,8 +8,15 @@ from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from ..core.forms import BaseForm
+from .documents import Upload
 from .forms import CommitmentMixin
 from .models import DOCUMENT_KINDS, QUALIFICATION_GRADES
+
+
+def uploads_of(field, kind: str) -> list[Upload]:
+    """The files chosen in a file field as uploads (an empty file input sends a nameless one)."""
+    files = field.data if isinstance(field.data, list) else [field.data]
+    return [Upload(kind, f.filename, f.filename, f.read()) for f in files if f and f.filename]
 
 
 def optional_id(value):

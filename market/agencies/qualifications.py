@@ -15,12 +15,7 @@ from ..core.errors import NotAllowed, ServiceError
 from ..core.signals import qualification_rejected
 from ..extensions import db
 from .documents import own_document
-from .models import (
-    EXPIRY_WARNING_DAYS,
-    QUALIFICATION,
-    QUALIFICATION_GRADES,
-    Qualification,
-)
+from .models import EXPIRY_WARNING_DAYS, QUALIFICATION, QUALIFICATION_GRADES, Qualification
 from .services import agency_of
 
 

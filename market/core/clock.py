@@ -4,6 +4,8 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from dateutil.relativedelta import relativedelta
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _frozen: datetime | None = None
 
@@ -46,3 +48,8 @@ def travel(moment: datetime):
 def local_today(now: datetime | None = None) -> date:
     """Today's calendar date in Shanghai (validity dates are local calendar days)."""
     return to_local(now or utcnow()).date()
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same clock time `months` calendar months later (the end of a month clamps)."""
+    return moment + relativedelta(months=months)

@@ -5,7 +5,11 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from ..core.clock import from_local
 from ..core.errors import ServiceError
+from ..extensions import db
+from .inspections import services as inspections
+from .risk import listeners as risk
 
 credit_cli = AppGroup("credit", help="信用管理命令：重算信用分、认定标准、双随机抽查、风险预警。")
 
@@ -29,9 +33,6 @@ def fail(err: ServiceError):
 @click.option("--title", default="", help="计划名称；不填则自动命名")
 def inspection_plan(rate_by_grade, department, seed, title):
     """Draw a random inspection plan by credit grade and print it."""
-    from ..extensions import db
-    from .inspections import services as inspections
-
     try:
         rates = inspections.parse_rates(rate_by_grade)
         plan = inspections.create_plan(None, rates, title, department=department, seed=seed)
@@ -56,8 +57,6 @@ def inspection_plan(rate_by_grade, department, seed, title):
 @click.argument("plan_id", type=int)
 def verify_inspection(plan_id):
     """Re-draw PLAN_ID from its seed, population and rates; exit 1 on a mismatch."""
-    from .inspections import services as inspections
-
     plan = inspections.get_plan(plan_id)
     if plan is None:
         fail(ServiceError(f"抽查计划 {plan_id} 不存在"))
@@ -85,10 +84,6 @@ def verify_inspection(plan_id):
 )
 def detect_risks(since):
     """Run the risk-alert rules over past notices; known alerts are not repeated."""
-    from ..core.clock import from_local
-    from ..extensions import db
-    from .risk import listeners as risk
-
     counts = risk.detect_history(from_local(since) if since else None)
     db.session.commit()
     click.echo(f"新增风险预警 {sum(counts.values())} 条：")

@@ -21,7 +21,7 @@ from ..agencies.models import Document
 from ..core.clock import utcnow
 from ..core.types import UTCDateTime
 from ..extensions import db
-from .records.states import RECORD
+from .states import RECORD
 
 PARTIES = {"agency": "中介机构", "purchaser": "采购人"}
 SEVERITIES = {"general": "一般", "major": "较重", "serious": "严重"}

@@ -12,7 +12,7 @@ among the agency's current red-list entries.
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .records.states import CONFIRMED_STATES
+from .states import CONFIRMED_STATES
 
 BASE = 100
 GRADES = (("A", 90), ("B", 80), ("C", 60), ("D", 0))

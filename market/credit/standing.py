@@ -1,16 +1,16 @@
 """Reading the facts the score engine needs and writing the result onto agencies: one agency
 after each change, every agency nightly (expiries). History rows only when something moved."""
 
+from flask import current_app
 from sqlalchemy import bindparam, func, select, update
 
 from ..agencies.models import Agency
-from ..core.clock import utcnow
+from ..core.clock import add_months, utcnow
 from ..core.signals import standing_changed
 from ..extensions import db
 from ..procurement.contract_models import Contract, Evaluation
 from ..procurement.models import Notice
 from .models import ConductRecord, RedListEntry, ScoreSnapshot, ViolationCriterion
-from .records.services import add_months
 from .score import WEIGHING_STATES, RecordFact, RedListFact, Standing, compute
 
 _RECORD_COLUMNS = (
@@ -95,8 +95,6 @@ _ONE_RED_LIST = _red_list_query(bindparam("now")).where(
 
 
 def _months():
-    from flask import current_app
-
     return current_app.config["CREDIT_EVALUATION_MONTHS"]
 
 

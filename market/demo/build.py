@@ -25,8 +25,6 @@ from ..core.clock import SHANGHAI, travel, utcnow
 from ..core.mail import discard_queued_mail
 from ..extensions import db
 from ..procurement import services as procurement
-from ..procurement.runner import run_due
-from ..procurement.selection import method_keys
 from .credit_stories import play_credit
 from .procurement_stories import LASTING, MANUAL, days_ago, play
 from .storefronts import demo_pdf, fee_standard, furnish, verify_some
@@ -326,7 +324,7 @@ def stories(rng, purchasers: int) -> list[Spec]:
             # Bids made before an edit nobody reconfirmed: nothing valid at the deadline.
             edited="lapsed" if _ending(method, state) == "unconfirmed" else "",
         )
-        for method in method_keys()
+        for method in procurement.method_keys()
         for state in LASTING
         if (method, state) not in covered and (state != "bidding_closed" or method in MANUAL)
     ]
@@ -335,7 +333,7 @@ def stories(rng, purchasers: int) -> list[Spec]:
         for n in range(1, purchasers)
         for state, methods in (
             ("evaluated", ("direct", "lowest", "mean")),
-            ("published", tuple(method_keys())),
+            ("published", tuple(procurement.method_keys())),
         )
     ]
     return [*STORIES, *rest, *market]
@@ -387,7 +385,7 @@ def load_demo() -> bool:
         operator=operator,
     )
     play(b, cast, stories(b.rng, len(purchasers)))
-    run_due()
+    procurement.run_due()
     expire_due()
     play_credit(b, cast)
     # Nobody is waiting for the demo's e-mail: what it queued must not go out on the commit.

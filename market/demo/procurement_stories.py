@@ -14,13 +14,12 @@ from ..agencies.qualifications import usable_qualifications
 from ..core.clock import SHANGHAI, travel
 from ..core.workdays import add_working_days
 from ..procurement import services as procurement
-from ..procurement.selection import registered
 from .storefronts import demo_pdf
 
 #: where a notice rests (`selected` lasts an instant); bidding_closed only for MANUAL methods
 LASTING = tuple(state for state in procurement.state_labels() if state != "selected")
 #: the methods that wait for the purchaser's step after bidding closes
-MANUAL = tuple(key for key, method in registered().items() if method.step is not None)
+MANUAL = tuple(key for key, method in procurement.registered().items() if method.step)
 
 
 def days_ago(now, days, hour=10):

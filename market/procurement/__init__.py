@@ -21,9 +21,9 @@ def init_app(app):
         rectification_views,
         views,
     )
+    from . import selecting as running  # noqa: F401 (close_bidding registers)
     from .blueprint import bp
     from .parties import party_document_readers
-    from .selection import running  # noqa: F401 (close_bidding registers)
     from .services import bid_document_readers, notice_attachment_readers
     from .states import NOTICE
     from .tasks import apply_deadlines, send_reminders

@@ -5,19 +5,12 @@ from flask_wtf.file import FileField, MultipleFileField
 from wtforms import BooleanField, RadioField, SelectChoice, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ..agencies.documents import Upload
 from ..agencies.models import RATING_DIMENSIONS
 from ..core.forms import BaseForm
 from .contract_models import PURCHASER_DIMENSIONS
 
 REQUIRED = DataRequired(message="请填写此项")
 FILES_HELP = "PDF、JPG 或 PNG，可多选"
-
-
-def uploads_of(field, kind: str) -> list[Upload]:
-    """The files chosen in a file field as uploads (an empty file input sends a nameless one)."""
-    files = field.data if isinstance(field.data, list) else [field.data]
-    return [Upload(kind, f.filename, f.filename, f.read()) for f in files if f and f.filename]
 
 
 class ObjectionForm(BaseForm):

@@ -3,6 +3,7 @@
 from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
+from ..agencies.library_forms import uploads_of
 from ..agencies.models import RATING_DIMENSIONS
 from ..core.auth import role_required
 from ..core.errors import NotAllowed, ServiceError, apply_to_form
@@ -17,7 +18,6 @@ from .contract_forms import (
     ReturnForm,
     SignForm,
     TerminateForm,
-    uploads_of,
 )
 from .contract_models import EVALUATION_DIRECTIONS
 from .states import party_of

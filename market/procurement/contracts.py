@@ -3,7 +3,7 @@ delivery with its return loop, acceptance (or automatic acceptance) and terminat
 
 from flask import current_app
 
-from ..agencies.documents import Upload, own_document
+from ..agencies.documents import Upload, check_uploads, own_document, store_uploads
 from ..core.audit import record_event
 from ..core.clock import to_local, utcnow
 from ..core.errors import NotAllowed, ServiceError
@@ -14,7 +14,7 @@ from .contract_models import Contract, Delivery
 from .evaluations import check_scores, evaluate
 from .models import Notice
 from .objections import blocking_objections
-from .parties import check_regulator, check_uploads, store_uploads
+from .parties import check_regulator
 from .runner import apply_due
 from .states import NOTICE, party_of, transition
 

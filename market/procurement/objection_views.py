@@ -3,10 +3,11 @@ regulator of the item's department)."""
 
 from flask_login import current_user
 
+from ..agencies.library_forms import uploads_of
 from ..core.auth import role_required
 from . import services
 from .blueprint import bp, detail_panel, form_action, notice_or_404
-from .contract_forms import AnswerForm, DecisionForm, ObjectionForm, uploads_of
+from .contract_forms import AnswerForm, DecisionForm, ObjectionForm
 
 
 @detail_panel

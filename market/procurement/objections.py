@@ -2,7 +2,7 @@
 reasons and files, answered by the purchaser, decided by a regulator of the item's department.
 An open objection holds up the award; an upheld one returns the notice to selection."""
 
-from ..agencies.documents import Upload
+from ..agencies.documents import Upload, check_uploads, store_uploads
 from ..core.audit import record_event
 from ..core.clock import to_local, utcnow
 from ..core.errors import NotAllowed, ServiceError
@@ -11,9 +11,9 @@ from ..extensions import db
 from . import messages
 from .models import Notice, Objection
 from .notices import own_notice
-from .parties import check_regulator, check_uploads, store_uploads
+from .parties import check_regulator
 from .runner import apply_due
-from .selection.running import reselect
+from .selecting import reselect
 from .states import transition
 
 #: states a notice reaches only after its publicity: objecting then is too late

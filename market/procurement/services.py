@@ -1,9 +1,12 @@
-"""The procurement domain's public API for views, the CLI, other domains and tests.
+"""The procurement domain's public interface for views, the CLI, other domains and tests:
+other packages import this module and the models (models.py, contract_models.py), never the
+rest (an import-linter contract in pyproject.toml says so).
 
 The rules live in notices.py, bids.py, selection/, objections.py and contracts.py.
 """
 
 from .bids import (  # noqa: F401
+    OPENED_STATUSES,
     SUPERVISING,
     agency_bids_query,
     bid_document_readers,
@@ -65,15 +68,10 @@ from .objections import (  # noqa: F401
     may_object,
 )
 from .parties import party_document_readers  # noqa: F401
-from .runner import apply_due_of, apply_due_shown  # noqa: F401
-from .selection.running import (  # noqa: F401
-    close_bidding,
-    reselect,
-    score_bids,
-    select_bid,
-    start_publicity,
-    take_step,
-)
-from .selection.verify import lottery_share, verify_selection  # noqa: F401
+from .reminders import remind_due  # noqa: F401
+from .runner import apply_due_of, apply_due_shown, run_due  # noqa: F401
+from .selecting import close_bidding, reselect, score_bids, select_bid, start_publicity, take_step  # noqa: F401
+from .selection import method_keys, registered  # noqa: F401
 from .states import party_of, state_labels  # noqa: F401
 from .timeline import public_timeline  # noqa: F401
+from .verification import lottery_share, verify_selection  # noqa: F401

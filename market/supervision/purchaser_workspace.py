@@ -9,8 +9,7 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..procurement.contract_models import Contract, Evaluation
 from ..procurement.models import Notice, Objection
-from ..procurement.selection import registered
-from ..procurement.services import listed, state_labels
+from ..procurement.services import listed, registered, state_labels
 from .lists import Due, due, open_rectifications
 
 

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from ..accounts.models import Organisation
 from ..catalogue.models import ServiceItem
 from ..core.models import AuditEvent
-from ..credit.records.states import ACTION_LABELS as CREDIT_ACTION_LABELS
+from ..credit.states import ACTION_LABELS as CREDIT_ACTION_LABELS
 from ..extensions import db
 from ..procurement.contract_models import Contract
 from ..procurement.models import Notice

@@ -9,8 +9,8 @@ from market.core.audit import events_for
 from market.core.errors import NotAllowed, ServiceError
 from market.procurement import services
 from market.procurement.models import Selection
+from market.procurement.selecting import minimum_responses
 from market.procurement.selection import registered
-from market.procurement.selection.running import minimum_responses
 from market.procurement.states import transition
 
 

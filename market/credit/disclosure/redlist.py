@@ -9,13 +9,13 @@ from sqlalchemy.orm import contains_eager
 
 from ...accounts.models import Organisation
 from ...core.audit import record_event
-from ...core.clock import to_local, utcnow
+from ...core.clock import add_months, to_local, utcnow
 from ...core.errors import NotAllowed, ServiceError
 from ...extensions import db
 from ..models import ConductRecord, RedListEntry
-from ..records.services import add_months, check_decision_number, regulator_department
-from ..records.states import CONFIRMED_STATES
+from ..records.services import check_decision_number, regulator_department
 from ..standing import recompute_agency
+from ..states import CONFIRMED_STATES
 
 MAX_BONUS = 10
 MAX_MONTHS = 36

@@ -14,7 +14,7 @@ from ...agencies.models import Agency
 from ...core.clock import to_local, utcnow
 from ...extensions import db
 from ..models import MEASURES, PARTIES, SEVERITIES, ConductRecord, ViolationCriterion
-from ..records.states import CONFIRMED_STATES, RECORD
+from ..states import CONFIRMED_STATES, RECORD
 
 
 @dataclass

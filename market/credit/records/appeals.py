@@ -1,11 +1,11 @@
 """Appeal (复核) within 15 working days of a decision, and repair (信用修复) after the minimum
 publication period, with proof; each decided by a regulator of the record's department."""
 
-from ...agencies.documents import Upload
+from ...agencies.documents import Upload, check_uploads, store_uploads
 from ...core.clock import to_local, utcnow
 from ...core.errors import ServiceError
-from ...procurement.parties import check_uploads, store_uploads
 from ..models import ConductRecord
+from ..states import transition
 from .services import (
     APPEAL_OUTCOMES,
     _attach,
@@ -14,7 +14,6 @@ from .services import (
     check_department,
     get_record,
 )
-from .states import transition
 
 # --- appeal (复核) ---------------------------------------------------------------------------
 

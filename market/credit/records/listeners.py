@@ -15,6 +15,7 @@ from ...notifications.services import link_to, notify
 from ...procurement.contract_models import Contract
 from ...procurement.models import Notice
 from ..models import ConductRecord
+from ..standing import recompute_agency
 from .services import SystemFact, report_facts
 
 #: (from, to) → what the recorded party is told
@@ -195,8 +196,6 @@ def on_payment_overdue(contract, purchaser_org_id=None, due_dt=None, **_):
 
 
 def on_record_changed(record, from_state=None, to_state=None, **_):
-    from ..standing import recompute_agency
-
     # A report weighs nothing until it is decided: only decisions and later steps move it.
     if record.party == "agency" and to_state != "reported":
         recompute_agency(record.subject_org_id, cause=f"record:{record.id}")

@@ -5,7 +5,7 @@ from sqlalchemy import or_, select
 from ...core.clock import utcnow
 from ...extensions import db
 from ..models import ConductRecord
-from .states import CONFIRMED_STATES
+from ..states import CONFIRMED_STATES
 
 
 def records_query(org, status: str | None = None):

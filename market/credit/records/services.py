@@ -5,24 +5,22 @@ anything, so a refusal leaves the record as it was."""
 
 from dataclasses import dataclass, field
 
-from dateutil.relativedelta import relativedelta
 from flask import current_app
 from sqlalchemy import insert, select
 
 from ...accounts.models import Organisation
-from ...agencies.documents import Upload
+from ...agencies.documents import Upload, check_uploads, store_uploads
 from ...core.audit import record_event
-from ...core.clock import to_local, utcnow
+from ...core.clock import add_months, to_local, utcnow
 from ...core.errors import NotAllowed, ServiceError
 from ...core.signals import conduct_record_changed, violation_confirmed
 from ...core.workdays import add_working_days
 from ...extensions import db
 from ...procurement.models import Notice
-from ...procurement.parties import check_uploads, store_uploads
 from .. import criteria
 from ..facts import criteria_for as fact_criteria
 from ..models import ConductRecord, RedListEntry, record_documents
-from .states import CONFIRMED_STATES, transition
+from ..states import CONFIRMED_STATES, transition
 
 DECISIONS = {
     "confirmed": "认定违规",
@@ -30,11 +28,6 @@ DECISIONS = {
     "dismissed_evidence": "不予认定：证据不足",
 }
 APPEAL_OUTCOMES = {"upheld": "维持原认定", "revoked": "撤销原认定"}
-
-
-def add_months(moment, months: int):
-    """The same local clock time `months` calendar months later (end of month clamps)."""
-    return moment + relativedelta(months=months)
 
 
 def _working_days(at, key: str):

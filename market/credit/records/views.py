@@ -6,17 +6,21 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ...accounts.models import Organisation
+from ...agencies.library_forms import uploads_of
 from ...core.auth import role_required
 from ...core.clock import utcnow
 from ...core.errors import NotAllowed, ServiceError, apply_to_form
 from ...core.forms import BaseForm
 from ...core.models import AuditEvent
 from ...extensions import db
-from ...procurement.contract_forms import uploads_of
 from ...procurement.models import Notice
 from .. import criteria
 from ..blueprint import bp, paginate
-from ..forms import (
+from ..models import ConductRecord
+from ..states import ACTION_LABELS, RECORD
+from . import appeals
+from . import services as records
+from .forms import (
     AppealDecisionForm,
     BulkConfirmForm,
     DecideForm,
@@ -25,11 +29,7 @@ from ..forms import (
     ReportForm,
     StatementForm,
 )
-from ..models import ConductRecord
-from . import appeals
-from . import services as records
 from .lists import late_disclosures, records_query
-from .states import ACTION_LABELS, RECORD
 
 STAGES = {
     "report": "证据材料",

@@ -8,11 +8,11 @@ from sqlalchemy import and_, case, distinct, func, select
 from sqlalchemy.orm import selectinload
 
 from ...core.audit import lock_chain
+from ...core.clock import add_months
 from ...extensions import db
-from ...procurement.bids import OPENED_STATUSES, opened_bids
 from ...procurement.contract_models import Contract
 from ...procurement.models import Bid, Notice
-from ..records.services import add_months
+from ...procurement.services import OPENED_STATUSES, opened_bids
 from .evidence import day, names, org_ref, raise_alert
 from .models import RiskAlert
 from .rules import (

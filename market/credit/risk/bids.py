@@ -7,8 +7,8 @@ from flask import current_app
 
 from ...core.audit import lock_chain
 from ...core.money import format_bp, format_fen
-from ...procurement.bids import opened_bids
 from ...procurement.models import Bid, Notice
+from ...procurement.services import opened_bids
 from .evidence import bid_row, moment, names, notice_ref, org_ref, raise_alert
 from .models import RiskAlert
 from .rules import CONTACT_FIELDS

@@ -5,8 +5,8 @@ from flask_wtf.file import MultipleFileField
 from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from ..core.forms import BaseForm
-from .records.services import APPEAL_OUTCOMES, DECISIONS
+from ...core.forms import BaseForm
+from .services import APPEAL_OUTCOMES, DECISIONS
 
 FILES_HELP = "PDF、JPG 或 PNG，可多选"
 NUMBER_HELP = "如：生环信决〔2026〕12号"

@@ -4,10 +4,10 @@ with the audit action each records; one transition function."""
 
 from dataclasses import dataclass
 
-from ...core.audit import record_event
-from ...core.clock import utcnow
-from ...core.lifecycle import Lifecycle, Move, State
-from ...core.signals import conduct_record_changed
+from ..core.audit import record_event
+from ..core.clock import utcnow
+from ..core.lifecycle import Lifecycle, Move, State
+from ..core.signals import conduct_record_changed
 
 
 @dataclass(frozen=True)

@@ -4,20 +4,20 @@ methods that wait for one, publicity, and selecting again after an upheld object
 from flask import current_app
 from sqlalchemy import select
 
-from ...agencies import services as agencies
-from ...agencies.models import Agency
-from ...core.audit import record_event
-from ...core.clock import utcnow
-from ...core.errors import ServiceError
-from ...core.workdays import add_working_days
-from ...extensions import db
-from ..bids import eligible_bids, lock_notice
-from ..models import Bid, Notice, Selection
-from ..notices import own_notice
-from ..runner import apply_due
-from ..states import NOTICE, transition
-from .base import method_for
-from .draw import seed_inputs, seed_of
+from ..agencies import services as agencies
+from ..agencies.models import Agency
+from ..core.audit import record_event
+from ..core.clock import utcnow
+from ..core.errors import ServiceError
+from ..core.workdays import add_working_days
+from ..extensions import db
+from .bids import eligible_bids, lock_notice
+from .models import Bid, Notice, Selection
+from .notices import own_notice
+from .runner import apply_due
+from .selection.base import method_for
+from .selection.draw import seed_inputs, seed_of
+from .states import NOTICE, transition
 
 
 def minimum_responses(notice: Notice) -> int:

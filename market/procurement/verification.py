@@ -4,10 +4,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from ...extensions import db
-from ..models import Selection
-from .base import Outcome, method_for
-from .draw import seed_inputs, seed_of
+from ..extensions import db
+from .models import Selection
+from .selection.base import Outcome, method_for
+from .selection.draw import seed_inputs, seed_of
 
 
 @dataclass
