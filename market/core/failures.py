@@ -1,9 +1,12 @@
-"""Recording work that failed on another domain's behalf (see listeners.py)."""
+"""Work that failed on another domain's behalf (see listeners.py): recorded, listed for
+regulators and operators, marked handled once someone has dealt with it."""
 
 from flask import current_app
+from sqlalchemy import select
 
 from ..extensions import db
 from .clock import utcnow
+from .errors import NotAllowed, ServiceError
 from .models import ListenerFailure
 
 #: app.extensions key: failures recorded in this process (tests assert there are none)
@@ -47,3 +50,29 @@ def record_failure(event: str, listener, sender, error: BaseException) -> Listen
     db.session.add(row)
     current_app.extensions.setdefault(SEEN_KEY, []).append(row)
     return row
+
+
+def unhandled_query():
+    """Failures nobody has marked handled yet, newest first."""
+    return (
+        select(ListenerFailure)
+        .where(ListenerFailure.handled_dt.is_(None))
+        .order_by(ListenerFailure.occurred_dt.desc(), ListenerFailure.id.desc())
+    )
+
+
+def mark_handled(user, failure_id: int) -> ListenerFailure:
+    """A supervisor has looked into a failure and dealt with it (the work was redone, or was
+    not needed): it leaves the list of unhandled failures."""
+    org = getattr(user, "organisation", None)
+    if org is None or org.kind not in ("regulator", "operator"):
+        raise NotAllowed("只有监管部门和平台运营方可以处理系统异常")
+    failure = db.session.get(ListenerFailure, failure_id)
+    if failure is None:
+        raise ServiceError("该异常记录不存在")
+    if failure.handled_dt is not None:
+        raise ServiceError("该异常已标记为已处理")
+    failure.handled_dt = utcnow()
+    failure.handled_by_id = user.id
+    db.session.flush()
+    return failure

@@ -70,13 +70,17 @@ def _write_batch(changes: list[set]) -> None:
     _write(db.session(), set().union(*changes))
 
 
-@event.listens_for(Session, "after_commit")
-def _committed(session):
-    session.info.pop(QUEUED, None)
+@event.listens_for(Session, "after_transaction_end")
+def _transaction_ended(session, transaction):
+    # The outermost transaction: its rows are committed or gone; the next one starts afresh.
+    # (after_commit would fire for every savepoint released, forgetting what was queued.)
+    if transaction.parent is None:
+        session.info.pop(QUEUED, None)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _rolled_back(session, previous_transaction):
+    # A savepoint rolled back may take outbox rows with it: queue every change again.
     session.info.pop(QUEUED, None)
     session.info.pop(CHANGED, None)
 

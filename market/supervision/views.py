@@ -1,13 +1,17 @@
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..accounts.services import organisation_names
 from ..agencies.models import QUALIFICATION_STATES
 from ..core.auth import role_required
 from ..core.clock import utcnow
+from ..core.errors import NotAllowed, ServiceError
+from ..core.failures import mark_handled
+from ..core.failures import unhandled_query as unhandled_failures
 from ..extensions import db
 from ..procurement import services as procurement
 from . import services, workspaces
+from .failures import describe, subject_link
 
 bp = Blueprint("portal", __name__)
 
@@ -39,6 +43,7 @@ def dashboard():
         ws=workspace,
         states=procurement.state_labels(),
         now=utcnow(),
+        describe=describe,
     )
 
 
@@ -59,3 +64,30 @@ def audit_log():
         actions=services.ACTION_LABELS,
         states={**procurement.state_labels(), **QUALIFICATION_STATES},
     )
+
+
+@bp.route("/supervision/failures")
+@role_required("regulator", "operator")
+def failures():
+    """The system's follow-up work that failed, for someone to look into."""
+    page = db.paginate(
+        unhandled_failures(), per_page=current_app.config["PER_PAGE"], error_out=False
+    )
+    return render_template(
+        "supervision/failures.html", page=page, describe=describe, subject_link=subject_link
+    )
+
+
+@bp.route("/supervision/failures/<int:failure_id>/handled", methods=["POST"])
+@role_required("regulator", "operator")
+def failure_handled(failure_id):
+    try:
+        mark_handled(current_user, failure_id)
+    except NotAllowed:
+        raise
+    except ServiceError as err:
+        flash(err.message, "danger")
+    else:
+        db.session.commit()
+        flash("已标记为已处理", "success")
+    return redirect(url_for(".failures"))

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from ..agencies.models import Agency, Qualification
 from ..agencies.qualifications import pending_for_department
 from ..catalogue.models import ServiceItem
+from ..core.failures import unhandled_query as unhandled_failures
 from ..credit.inspections.models import Inspection, InspectionPlan
 from ..credit.records.lists import awaiting
 from ..credit.risk.models import RiskAlert
@@ -37,6 +38,9 @@ class RegulatorWorkspace:
     credit: dict = field(default_factory=dict)
     open_alerts: int = 0
     pending_inspections: int = 0
+    #: the system's follow-up work that failed and waits for someone (core.failures)
+    failures_count: int = 0
+    failures: list = field(default_factory=list)
 
 
 def regulator_workspace(org) -> RegulatorWorkspace:
@@ -44,6 +48,7 @@ def regulator_workspace(org) -> RegulatorWorkspace:
     results of its items waiting for a decision; oldest first."""
     department = (org.department or "").strip()
     workspace = RegulatorWorkspace(department)
+    workspace.failures_count, workspace.failures = first_rows(unhandled_failures())
     if not department:
         return workspace
     stmt = pending_for_department(department)
@@ -96,6 +101,8 @@ class OperatorWorkspace:
     cases: int
     answered_share: float | None
     followed_share: float | None
+    failures_count: int = 0
+    failures: list = field(default_factory=list)
 
     @property
     def lottery_share(self) -> float | None:
@@ -107,7 +114,17 @@ def operator_workspace(org) -> OperatorWorkspace:
     rectification and follow-up rates."""
     drawn, selected, _ = lottery_share()
     cases, answered, followed = rectification_rates()
-    return OperatorWorkspace(services.live_figures(), drawn, selected, cases, answered, followed)
+    failures_count, failures = first_rows(unhandled_failures())
+    return OperatorWorkspace(
+        services.live_figures(),
+        drawn,
+        selected,
+        cases,
+        answered,
+        followed,
+        failures_count,
+        failures,
+    )
 
 
 WORKSPACES = {

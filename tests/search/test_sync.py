@@ -4,7 +4,7 @@ commit; a crash loses nothing; `check` finds stale documents; rebuild equals inc
 import os
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 from whoosh import index
 from whoosh.fields import ID, TEXT, Schema
 
@@ -163,3 +163,13 @@ def test_an_index_left_by_an_older_version_is_rebuilt_by_sync(app, make, db, cli
     assert "索引结构已更新，重建：agencies" in synced.output
     assert [h.id for h in engine.search("agencies", "环评").hits] == [user.organisation.id]
     assert client.get("/search?q=环评").status_code == 200
+
+
+def test_a_change_is_queued_once_though_a_listener_ran_in_a_savepoint(make, db):
+    """Registering an agency runs the profile listener in a savepoint; the savepoint's release
+    must not make the outbox forget what this transaction already queued."""
+    user = make.agency(org_name="重庆绿源环境科技有限公司")
+    doc_ids = db.session.scalars(
+        select(SearchOutbox.doc_id).where(SearchOutbox.kind == "agencies")
+    ).all()
+    assert doc_ids == [user.organisation.id]
