@@ -8,7 +8,6 @@ from sqlalchemy import func, select, text
 
 from market.core.models import ListenerFailure
 from market.core.signals import notice_transitioned
-from market.procurement import services
 from market.procurement.runner import run_due
 from market.procurement.states import NOTICE
 
@@ -52,9 +51,7 @@ def test_a_failing_listener_is_recorded_and_the_batch_goes_on(
     assert len(listener_failures) == 1
 
 
-def test_a_failing_arrival_hook_leaves_the_purchasers_action_done(
-    app, make, db, listener_failures
-):
+def test_a_failing_arrival_hook_leaves_the_purchasers_action_done(app, make, db, listener_failures):
     def hook(notice, **_):
         raise ValueError("消息服务不可用")
 
