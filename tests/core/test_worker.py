@@ -1,0 +1,101 @@
+"""The background worker: every domain's periodic work, run in rounds; several workers at
+once share it (on PostgreSQL one worker at a time per task)."""
+
+import os
+import threading
+from datetime import timedelta
+
+import pytest
+
+from market.core import worker
+from market.core.mail import outbox
+from market.core.models import OutgoingMail
+from market.extensions import db as _db
+from market.search.models import SearchOutbox
+
+
+def test_each_domain_registers_its_work_with_how_often_it_runs(app):
+    every = {task.name: task.every for task in worker.tasks(app)}
+    assert every == {
+        "mail": 1,
+        "search": 0.5,
+        "deadlines": 2,
+        "reminders": 60,
+        "qualifications": 60,
+        "credit-expiries": 60,
+        "credit-nightly": 300,
+    }
+
+
+def test_one_pass_applies_every_overdue_deadline(app, make, frozen_clock):
+    notices = [make.notice() for _ in range(3)]
+    make.bid(make.agency(), notices[0])
+    frozen_clock.set(max(n.deadline_dt for n in notices) + timedelta(minutes=1))
+    done = worker.run_once(app)
+    assert done["deadlines"] == 3
+    assert [n.state for n in notices] == ["bidding_closed", "failed", "failed"]
+    assert worker.run_once(app)["deadlines"] == 0  # nothing left
+
+
+def test_the_cli_runs_one_pass_and_says_what_each_task_did(app, make, frozen_clock):
+    notice = make.notice()
+    frozen_clock.set(notice.deadline_dt + timedelta(minutes=1))
+    result = app.test_cli_runner().invoke(args=["market", "worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "deadlines 1" in result.output and notice.state == "failed"
+
+
+def test_the_loop_runs_every_task_until_told_to_stop(app, monkeypatch):
+    rounds = []
+    monkeypatch.setattr(worker, "run_task", lambda task: rounds.append(task.name) or 0)
+    worker.run_forever(app, stop=lambda: len(rounds) >= 7)
+    assert sorted(rounds) == sorted(task.name for task in worker.tasks(app))
+
+
+def test_a_request_neither_sends_mail_nor_indexes(app, make, db):
+    """What a request changes waits in the outboxes for the worker (the test transaction
+    stands for the commit)."""
+    notice = make.notice(publish=False)
+    make.agency(items=("ZJ012",))
+    db.session.execute(SearchOutbox.__table__.delete())
+    outbox().clear()
+    client = app.test_client()
+    client.post("/login", data={"email": notice.created_by.email, "password": make.PASSWORD})
+    assert client.post(f"/notices/{notice.id}/publish").status_code == 302
+    assert outbox() == []
+    unsent = db.session.scalars(db.select(OutgoingMail).where(OutgoingMail.sent_dt.is_(None)))
+    assert [m.subject for m in unsent] == [f"【网上中介超市】新的匹配公告：{notice.title}"]
+    assert db.session.scalar(db.select(db.func.count(SearchOutbox.id))) == 1
+
+
+@pytest.mark.skipif(
+    "postgresql" not in os.environ.get("MARKET_TEST_DATABASE_URL", ""),
+    reason="advisory locks and concurrent connections need PostgreSQL (scripts/with-postgres.sh)",
+)
+def test_two_workers_never_run_the_same_task_at_once(app, committed):
+    started, may_finish = threading.Event(), threading.Event()
+    runs = []
+
+    def slow():
+        runs.append(threading.current_thread().name)
+        started.set()
+        assert may_finish.wait(30)
+        return 1
+
+    task = worker.Task("test-slow", slow, 1)
+    result = {}
+
+    def first():
+        with app.app_context():
+            result["first"] = worker.run_task(task)
+
+    thread = threading.Thread(target=first, name="first")
+    thread.start()
+    assert started.wait(30)
+    # The second worker finds the task taken and skips it this round, without waiting.
+    assert worker.run_task(task) == 0 and runs == ["first"]
+    may_finish.set()
+    thread.join(30)
+    assert result["first"] == 1
+    assert worker.run_task(task) == 1 and runs == ["first", "MainThread"]  # free again
+    _db.session.remove()
