@@ -13,6 +13,9 @@ class DefaultConfig:
     BOOTSTRAP_BTN_STYLE = "primary"
     TIMEZONE = "Asia/Shanghai"
     PER_PAGE = 20
+    # A list counts at most this many rows for its pager (and offers no page beyond): pages
+    # cost what they show, however large the table.
+    COUNT_LIMIT = 2000
     PROXY_COUNT = 0  # trusted reverse proxies in front (X-Forwarded-For); 0 = none
     BID_MIN_WORKING_DAYS = 3
     PUBLICITY_WORKING_DAYS = 3
@@ -38,6 +41,8 @@ class DefaultConfig:
     # A page applies the deadlines of at most this many of the notices it shows (the worker
     # applies the rest within seconds; a page never catches up on the whole system's work).
     DUE_ON_READ_LIMIT = 20
+    # The home page's live figures are counted at most this often per process (seconds).
+    LIVE_FIGURES_SECONDS = 30
     # Credit (DESIGN §2.6)
     CREDIT_RESPONSE_WORKING_DAYS = 3  # the party's statement (陈述申辩) after a report
     CREDIT_PUBLISH_WORKING_DAYS = 7  # a confirmed record is disclosed (双公示) within this

@@ -24,6 +24,7 @@ TEST_CONFIG = {
     "WTF_CSRF_ENABLED": False,
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast hashing: tests create many users
     "MAIL_BACKEND": "memory",
+    "LIVE_FIGURES_SECONDS": 0,  # counted afresh: tests read them right after changing data
 }
 
 

@@ -25,6 +25,7 @@ from ..catalogue.services import item_query
 from ..core.auth import role_required
 from ..core.clock import local_today
 from ..core.errors import NotAllowed, ServiceError, apply_to_form, format_size
+from ..core.paging import paginate
 from ..extensions import db
 from . import documents as library
 from . import practitioners as staff
@@ -264,7 +265,7 @@ def pending():
                 selectinload(Qualification.document),
             )
         )
-        page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
+        page = paginate(stmt)
         recent = _recent_decisions(department)
         ids = {q.decided_by_id for q in recent}
         if ids:

@@ -3,7 +3,16 @@
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Organisation
@@ -29,6 +38,8 @@ class Agency(db.Model):
     __table_args__ = (
         CheckConstraint("credit_score BETWEEN 0 AND 100", name="credit_score"),
         CheckConstraint("credit_grade IN ('A', 'B', 'C', 'D')", name="credit_grade"),
+        # the directory's order (best credit first), read from the index rather than sorted
+        Index("ix_agencies_directory", "credit_score", "org_id"),
     )
 
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)

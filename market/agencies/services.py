@@ -3,9 +3,8 @@
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
-from ..accounts.models import Organisation
 from ..accounts.services import require_commitment, sign_commitment
 from ..catalogue.models import ServiceItem
 from ..core.audit import record_event
@@ -194,12 +193,13 @@ def offers_item(org_id: int, item_id: int) -> bool:
 
 def directory_query(item_id=None):
     """Agencies for the public directory (browsing; word search is the search page), best
-    credit first."""
+    credit first, then the latest registered (the index's order read backwards: nothing is
+    sorted, however many agencies there are)."""
     stmt = (
         select(Agency)
         .join(Agency.organisation)
         .options(selectinload(Agency.organisation), selectinload(Agency.offerings))
-        .order_by(Agency.credit_score.desc(), Organisation.name)
+        .order_by(Agency.credit_score.desc(), Agency.org_id.desc())
     )
     if item_id:
         stmt = stmt.where(Agency.offerings.any(Offering.item_id == item_id))
@@ -228,7 +228,7 @@ def past_performance(agency_id: int, limit: int = 20) -> list[PastPerformance]:
         db.session.scalars(
             select(PastPerformance)
             .where(PastPerformance.agency_id == agency_id)
-            .options(selectinload(PastPerformance.item))
+            .options(joinedload(PastPerformance.item))
             .order_by(PastPerformance.completed_dt.desc())
             .limit(limit)
         )

@@ -164,8 +164,8 @@ def storefront(org_id: int) -> Agency | None:
         .where(Agency.org_id == org_id)
         .options(
             joinedload(Agency.organisation),
-            selectinload(Agency.offerings).selectinload(Offering.item),
-            selectinload(Agency.qualifications).selectinload(Qualification.item),
+            selectinload(Agency.offerings).joinedload(Offering.item),
+            selectinload(Agency.qualifications).joinedload(Qualification.item),
             selectinload(Agency.practitioners),
         )
     )

@@ -1,4 +1,4 @@
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -6,6 +6,7 @@ from ..catalogue.services import get_item_by_code, item_query
 from ..core.auth import role_required
 from ..core.errors import ServiceError, apply_to_form
 from ..core.money import fen_to_yuan, format_bp
+from ..core.paging import paginate
 from ..extensions import db
 from . import services, shelves
 from .forms import OfferingForm
@@ -23,11 +24,7 @@ def directory():
         # old links with ?q= land there. The endpoint is named, not imported: search depends
         # on agencies, not the reverse.
         return redirect(url_for("search.results", type="agencies", q=q))
-    page = db.paginate(
-        services.directory_query(item_id=item_id),
-        per_page=current_app.config["PER_PAGE"],
-        error_out=False,
-    )
+    page = paginate(services.directory_query(item_id=item_id))
     return render_template(
         "agencies/directory.html",
         page=page,
@@ -69,11 +66,7 @@ def shelf(code):
     sort = request.args.get("sort") if request.args.get("sort") in shelves.SORTS else "credit"
     region = request.args.get("region", "").strip()
     grade = request.args.get("grade") if request.args.get("grade") in QUALIFICATION_GRADES else ""
-    page = db.paginate(
-        shelves.shelf_query(item, sort, region, grade),
-        per_page=current_app.config["PER_PAGE"],
-        error_out=False,
-    )
+    page = paginate(shelves.shelf_query(item, sort, region, grade))
     return render_template(
         "agencies/shelf.html",
         item=item,

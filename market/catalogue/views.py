@@ -1,6 +1,6 @@
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, render_template, request
 
-from ..extensions import db
+from ..core.paging import paginate
 from . import services
 from .models import ITEM_LISTS
 
@@ -12,11 +12,7 @@ def index():
     q = request.args.get("q", "").strip()
     category = request.args.get("category") or None
     list_kind = request.args.get("list") if request.args.get("list") in ITEM_LISTS else None
-    page = db.paginate(
-        services.item_query(q, category, list_kind),
-        per_page=current_app.config["PER_PAGE"],
-        error_out=False,
-    )
+    page = paginate(services.item_query(q, category, list_kind))
     return render_template(
         "catalogue/index.html",
         page=page,

@@ -12,7 +12,7 @@ from ..extensions import db
 from .blueprint import bp
 from .chart import score_chart
 from .disclosure.services import disclosed_condition
-from .models import ConductRecord
+from .models import ConductRecord, ViolationCriterion
 from .standing import history_of, standing_of
 
 
@@ -52,15 +52,32 @@ def agency(org_id):
     )
 
 
+def disclosed_warnings(org_id: int, now):
+    """The agency's disclosed warnings in force (code, behaviour, publication end), oldest
+    first: what its storefront shows, in one query."""
+    return db.session.execute(
+        select(
+            ViolationCriterion.code,
+            ViolationCriterion.behaviour,
+            ConductRecord.publication_end_dt,
+        )
+        .join(ViolationCriterion, ViolationCriterion.id == ConductRecord.criterion_id)
+        .where(
+            ConductRecord.subject_org_id == org_id,
+            disclosed_condition(now),
+            ConductRecord.decided_dt <= now,
+            ViolationCriterion.measure == "warning",
+        )
+        .order_by(ConductRecord.decided_dt, ConductRecord.id)
+    ).all()
+
+
 def profile_panel(org_id: int) -> Markup:
     """The credit block on an agency's storefront: warnings in force and a link to the page."""
-    now = utcnow()
-    standing = standing_of(org_id, now)
     return Markup(
         render_template(
             "credit/_profile_panel.html",
             org_id=org_id,
-            standing=standing,
-            disclosed=disclosed_ids(org_id, now),
+            warnings=disclosed_warnings(org_id, utcnow()),
         )
     )

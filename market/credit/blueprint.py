@@ -1,14 +1,10 @@
 """The credit blueprint (`/credit/...`); each view module adds its routes to it."""
 
-from flask import Blueprint, abort, current_app
+from flask import Blueprint, abort
 
-from ..extensions import db
+from ..core.paging import paginate  # noqa: F401 (the views' pager)
 
 bp = Blueprint("credit", __name__, url_prefix="/credit")
-
-
-def paginate(stmt):
-    return db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
 
 
 def regulator_org(user):

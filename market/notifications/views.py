@@ -1,8 +1,9 @@
 """The inbox page: the organisation's notifications, marked read one by one or all at once."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ..core.paging import paginate
 from ..extensions import db
 from . import services
 from .services import KIND_LABELS
@@ -19,11 +20,7 @@ def _member_only():
 @login_required
 def inbox():
     _member_only()
-    page = db.paginate(
-        services.inbox_query(current_user),
-        per_page=current_app.config["PER_PAGE"],
-        error_out=False,
-    )
+    page = paginate(services.inbox_query(current_user))
     return render_template("notifications/inbox.html", page=page, kind_labels=KIND_LABELS)
 
 

@@ -142,8 +142,7 @@ def take_step(notice_id):
 def commitments(notice_id):
     """The commitments published at the deadline; a bidder checks its own (supervisors and
     the purchaser, who see every quote anyway, check all)."""
-    notice = notice_or_404(notice_id)
-    db.session.commit()
+    notice = notice_or_404(notice_id, reading=True)
     user = _user()
     sealed = services.visible_bid_count(notice) is None
     own = services.own_bid(notice, user)
@@ -165,8 +164,7 @@ def commitments(notice_id):
 def draw(notice_id):
     """Every selection round with its candidates, seed, algorithm, parameters and result,
     re-run on the spot."""
-    notice = notice_or_404(notice_id)
-    db.session.commit()
+    notice = notice_or_404(notice_id, reading=True)
     rounds = [(sel, services.verify_selection(sel)) for sel in notice.selections]
     return render_template(
         "procurement/draw.html", notice=notice, rounds=rounds, methods=registered()

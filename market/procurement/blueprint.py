@@ -1,10 +1,11 @@
 """The procurement blueprint and what its view modules share: loading a notice for a
 request, one-button actions, and the notice page, whose panels each module contributes."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from ..core.errors import NotAllowed, ServiceError, apply_to_form
+from ..core.paging import paginate  # noqa: F401 (the views' pager)
 from ..extensions import db
 from . import services
 from .access import notice_access
@@ -23,20 +24,18 @@ def detail_panel(provider):
     return provider
 
 
-def paginate(stmt):
-    return db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
-
-
-def notice_or_404(notice_id):
+def notice_or_404(notice_id, reading=False):
     """The notice, brought up to date; one never published (a draft, or a draft cancelled)
-    exists only for its purchaser."""
-    notice = services.load_notice(notice_id)
+    exists only for its purchaser. A page that only reads (`reading`) commits a deadline it
+    applied; an action commits it with its own change (if it fails, the next read applies it
+    again: apply_due is idempotent)."""
+    notice, applied = services.read_notice(notice_id)
     if notice is None:
         abort(404)
     if notice.published_dt is None and party_of(notice, current_user) != "purchaser":
         abort(404)
-    # A deadline applied while loading is committed with the request's one commit; if the
-    # request fails instead, the next read applies it again (apply_due is idempotent).
+    if reading and applied:
+        db.session.commit()
     return notice
 
 

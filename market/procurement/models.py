@@ -35,6 +35,9 @@ class Notice(db.Model):
     __tablename__ = "notices"
     __table_args__ = (
         NOTICE.check(),
+        # the public lists' order (latest first), all notices or one state's
+        Index("ix_notices_published", "published_dt", "id"),
+        Index("ix_notices_state_published", "state", "published_dt", "id"),
         CheckConstraint("ceiling_fen > 0", name="ceiling_positive"),
         CheckConstraint("service_days > 0", name="service_days_positive"),
         CheckConstraint(

@@ -3,7 +3,7 @@
 import secrets
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import Organisation
 from ..agencies import services as agencies
@@ -15,6 +15,7 @@ from ..core.errors import NotAllowed, ServiceError
 from ..core.listeners import call_listener
 from ..extensions import db
 from . import messages
+from .contract_models import Contract
 from .models import Avoidance, Bid, Notice, notice_attachments
 from .notice_rules import (  # noqa: F401 (NoticeData: part of this module's API)
     Checked,
@@ -301,20 +302,42 @@ def notice_attachment_readers(document: Document) -> set[int]:
     return {PUBLIC} if published is not None else set()
 
 
+#: what the notice page shows, loaded up front: one query per collection, the notice's own
+#: many-to-one rows joined to it
+PAGE_OPTIONS = (
+    joinedload(Notice.item),
+    joinedload(Notice.purchaser),
+    joinedload(Notice.invited),
+    joinedload(Notice.contract).joinedload(Contract.agency),
+    joinedload(Notice.contract).joinedload(Contract.document),
+    selectinload(Notice.bids).joinedload(Bid.agency),
+    selectinload(Notice.bids).selectinload(Bid.qualifications),
+    selectinload(Notice.bids).selectinload(Bid.documents),
+    selectinload(Notice.avoidances).joinedload(Avoidance.agency),
+    selectinload(Notice.attachments),
+    selectinload(Notice.selections),
+    selectinload(Notice.objections),
+    joinedload(Notice.contract).selectinload(Contract.deliveries),
+    joinedload(Notice.contract).selectinload(Contract.evaluations),
+)
+
+
+def read_notice(notice_id: int) -> tuple[Notice | None, bool]:
+    """The notice with what its page shows, any due deadline applied first (reads never show
+    a stale state): (notice, whether a deadline was applied)."""
+    notice = db.session.get(Notice, notice_id, options=PAGE_OPTIONS)
+    return notice, notice is not None and apply_due(notice)
+
+
 def load_notice(notice_id: int) -> Notice | None:
-    """The notice with any due deadline applied first (reads never show a stale state)."""
-    bids = selectinload(Notice.bids)
-    options = [bids.selectinload(Bid.qualifications), bids.selectinload(Bid.documents)]
-    notice = db.session.get(Notice, notice_id, options=options)
-    if notice is not None:
-        apply_due(notice)
-    return notice
+    """The notice with any due deadline applied first."""
+    return read_notice(notice_id)[0]
 
 
 def listed(stmt):
-    """Load what a notice list shows in the same round trips (no per-row queries)."""
+    """Load what a notice list shows in the same query (no per-row queries)."""
     return stmt.options(
-        selectinload(Notice.item), selectinload(Notice.purchaser), selectinload(Notice.invited)
+        joinedload(Notice.item), joinedload(Notice.purchaser), joinedload(Notice.invited)
     )
 
 
@@ -341,6 +364,12 @@ def purchaser_notices_query(org_id, state=None):
     return stmt
 
 
+def taking_bids(now):
+    """SQL for "takes quotes at `now`": published and before its deadline (a notice past its
+    deadline takes none, even before the worker has closed it)."""
+    return Notice.state.in_(NOTICE.where(takes_bids=True)) & (Notice.deadline_dt > now)
+
+
 def opportunities_query(org_id):
     """Notices open for quotes on items this agency offers, and notices inviting it alone;
     never another agency's invitation. Closest deadline first."""
@@ -348,7 +377,7 @@ def opportunities_query(org_id):
     open_to_all = and_(Notice.invited_org_id.is_(None), offered)
     return (
         listed(select(Notice))
-        .where(Notice.state.in_(NOTICE.where(takes_bids=True)), Notice.deadline_dt > utcnow())
+        .where(taking_bids(utcnow()))
         .where(or_(open_to_all, Notice.invited_org_id == org_id))
         .order_by(Notice.deadline_dt)
     )

@@ -55,8 +55,10 @@ from .notices import (  # noqa: F401
     public_notices_query,
     publish_notice,
     purchaser_notices_query,
+    read_notice,
     republish_notice,
     republished_as,
+    taking_bids,
     update_notice,
 )
 from .objections import (  # noqa: F401

@@ -90,8 +90,9 @@ def _local(iso: str | None) -> str:
         return ""
 
 
-def _events(notice: Notice) -> list[AuditEvent]:
-    """The public events of the notice and its related rows, in the order they took effect."""
+def _events(notice: Notice) -> list[tuple[AuditEvent, str | None]]:
+    """The public events of the notice and its related rows, in the order they took effect,
+    each with the name of the organisation that acted (one query)."""
     related = {
         "bid": [b.id for b in notice.bids],
         "selection": [s.id for s in notice.selections],
@@ -105,11 +106,12 @@ def _events(notice: Notice) -> list[AuditEvent]:
         if ids
     ]
     stmt = (
-        select(AuditEvent)
+        select(AuditEvent, Organisation.name)
+        .outerjoin(Organisation, Organisation.id == AuditEvent.actor_org_id)
         .where(AuditEvent.public.is_(True), or_(*subjects))
         .order_by(AuditEvent.occurred_dt, AuditEvent.id)
     )
-    return list(db.session.scalars(stmt))
+    return list(db.session.execute(stmt).all())
 
 
 def _transition(event: AuditEvent, notice: Notice, opened: bool) -> Entry:
@@ -204,25 +206,14 @@ def _action(event: AuditEvent, notice: Notice) -> Entry:
 def public_timeline(notice: Notice) -> list[Entry]:
     """The notice's public history, oldest first, each entry with a Chinese label, the time
     it took effect and the organisation that acted (系统 for the platform)."""
-    events = _events(notice)
-    org_ids = {e.actor_org_id for e in events if e.actor_org_id is not None}
-    names = (
-        dict(
-            db.session.execute(
-                select(Organisation.id, Organisation.name).where(Organisation.id.in_(org_ids))
-            ).all()
-        )
-        if org_ids
-        else {}
-    )
     entries, opened = [], False
-    for event in events:
+    for event, actor_name in _events(notice):
         if event.action == "transition":
             if event.to_state == "bidding_closed":
                 opened = True
             entry = _transition(event, notice, opened)
         else:
             entry = _action(event, notice)
-        entry.who = ANONYMOUS_ACTORS.get(event.action) or names.get(event.actor_org_id, SYSTEM)
+        entry.who = ANONYMOUS_ACTORS.get(event.action) or actor_name or SYSTEM
         entries.append(entry)
     return entries

@@ -44,8 +44,7 @@ def index():
 
 @bp.route("/notices/<int:notice_id>")
 def detail(notice_id):
-    notice = notice_or_404(notice_id)
-    db.session.commit()
+    notice = notice_or_404(notice_id, reading=True)
     return render_detail(notice)
 
 

@@ -1,34 +1,52 @@
 """Figures for the public home page and the supervisors' audit view."""
 
+import time
+
+from flask import current_app
 from sqlalchemy import func, select
 
 from ..accounts.models import Organisation
 from ..catalogue.models import ServiceItem
+from ..core.clock import utcnow
 from ..core.models import AuditEvent
 from ..credit.states import ACTION_LABELS as CREDIT_ACTION_LABELS
 from ..extensions import db
 from ..procurement.contract_models import Contract
-from ..procurement.models import Notice
-from ..procurement.services import public_notices_query
+from ..procurement.services import public_notices_query, taking_bids
+
+FIGURES_KEY = "market_live_figures"
+
+
+def _count_figures(now) -> dict[str, int]:
+    # A contract counts once both parties have signed it: an award may still lapse unsigned.
+    signed = Contract.purchaser_signed_dt.is_not(None) & Contract.agency_signed_dt.is_not(None)
+    figures = {
+        "agencies": select(func.count()).where(Organisation.kind == "agency"),
+        "purchasers": select(func.count()).where(Organisation.kind == "purchaser"),
+        "items_online": select(func.count()).where(ServiceItem.status == "online"),
+        # Taking quotes now: a notice past its deadline is not, even before the worker runs.
+        "notices_open": select(func.count()).where(taking_bids(now)),
+        "contracts": select(func.count(Contract.id)).where(signed),
+        "contract_total_fen": select(func.coalesce(func.sum(Contract.amount_fen), 0)).where(signed),
+    }
+    row = db.session.execute(
+        select(*(stmt.scalar_subquery().label(name) for name, stmt in figures.items()))
+    ).one()
+    return {name: int(value or 0) for name, value in row._mapping.items()}
 
 
 def live_figures() -> dict[str, int]:
-    """Counts shown on the home page."""
-
-    def count(stmt):
-        return db.session.scalar(stmt) or 0
-
-    # A contract counts once both parties have signed it: an award may still lapse unsigned.
-    signed = Contract.purchaser_signed_dt.is_not(None) & Contract.agency_signed_dt.is_not(None)
-
-    return {
-        "agencies": count(select(func.count()).where(Organisation.kind == "agency")),
-        "purchasers": count(select(func.count()).where(Organisation.kind == "purchaser")),
-        "items_online": count(select(func.count()).where(ServiceItem.status == "online")),
-        "notices_open": count(select(func.count()).where(Notice.state == "published")),
-        "contracts": count(select(func.count(Contract.id)).where(signed)),
-        "contract_total_fen": count(select(func.sum(Contract.amount_fen)).where(signed)),
-    }
+    """Counts shown on the home page and the operators' workspace, in one query, computed at
+    most once every LIVE_FIGURES_SECONDS per process: every visitor of the home page must not
+    count the whole platform again."""
+    ttl = current_app.config["LIVE_FIGURES_SECONDS"]
+    now = utcnow()
+    cached = current_app.extensions.get(FIGURES_KEY)
+    if ttl and cached is not None and time.monotonic() - cached[0] < ttl:
+        return cached[1]
+    figures = _count_figures(now)
+    current_app.extensions[FIGURES_KEY] = (time.monotonic(), figures)
+    return figures
 
 
 def latest_notices(limit=8):

@@ -8,6 +8,7 @@ from ..core.clock import utcnow
 from ..core.errors import NotAllowed, ServiceError
 from ..core.failures import mark_handled
 from ..core.failures import unhandled_query as unhandled_failures
+from ..core.paging import paginate
 from ..extensions import db
 from ..procurement import services as procurement
 from . import services, workspaces
@@ -51,9 +52,7 @@ def dashboard():
 @role_required("regulator", "operator")
 def audit_log():
     subject_type = request.args.get("type") or None
-    page = db.paginate(
-        services.audit_query(subject_type), per_page=current_app.config["PER_PAGE"], error_out=False
-    )
+    page = paginate(services.audit_query(subject_type))
     names = organisation_names({e.actor_org_id for e in page.items if e.actor_org_id})
     return render_template(
         "supervision/audit.html",
@@ -70,9 +69,7 @@ def audit_log():
 @role_required("regulator", "operator")
 def failures():
     """The system's follow-up work that failed, for someone to look into."""
-    page = db.paginate(
-        unhandled_failures(), per_page=current_app.config["PER_PAGE"], error_out=False
-    )
+    page = paginate(unhandled_failures())
     return render_template(
         "supervision/failures.html", page=page, describe=describe, subject_link=subject_link
     )
