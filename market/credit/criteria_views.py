@@ -89,13 +89,16 @@ def _index(fact_form=None, fact_key=None, status=200):
     ]
     by_code = {c.code: c for c in in_force}
     codes = facts.mapping()
-    system_facts = [(fact, by_code.get(codes[key])) for key, fact in facts.FACTS.items()]
+    # each fact with the criterion it is reported under and those it may be moved to
+    system_facts = [
+        (fact, by_code.get(codes[key]), [c for c in in_force if c.party == fact.party])
+        for key, fact in facts.FACTS.items()
+    ]
     return (
         render_template(
             "credit/criteria.html",
             groups=groups,
             system_facts=system_facts,
-            in_force=in_force,
             may_keep=_may_keep(),
             fact_form=fact_form,
             fact_key=fact_key,

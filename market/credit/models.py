@@ -176,6 +176,11 @@ class ConductRecord(db.Model):
         return self.status == "reported"
 
     @property
+    def about_agency(self) -> bool:
+        """The recorded party is an agency (with a storefront to link to)."""
+        return self.party == "agency"
+
+    @property
     def under_appeal(self) -> bool:
         return self.status == "appealed"
 

@@ -2,6 +2,8 @@
 
 
 def init_app(app):
+    from .navigation import navigation, search_first
     from .views import bp
 
     app.register_blueprint(bp)
+    app.jinja_env.globals.update(navigation=navigation, search_first=search_first)

@@ -1,0 +1,95 @@
+"""The header's menus, declared per role: what each kind of organisation's members work with.
+The template renders whatever this gives (it never compares roles itself)."""
+
+from dataclasses import dataclass, field
+
+from flask import url_for
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    endpoint: str
+    #: builds the URL's arguments from the user (their organisation's own pages)
+    args: object = None
+
+    def url(self, user) -> str:
+        return url_for(self.endpoint, **(self.args(user) if self.args else {}))
+
+
+@dataclass(frozen=True)
+class Menu:
+    """A dropdown; None in `links` draws a divider."""
+
+    label: str
+    links: tuple = field(default_factory=tuple)
+
+
+def _own_org(user) -> dict:
+    return {"org_id": user.organisation.id}
+
+
+PUBLIC = (
+    Link("采购公告", "procurement.index"),
+    Link("服务超市", "agencies.shelves"),
+    Link("服务事项清单", "catalogue.index"),
+    Link("中介机构", "agencies.directory"),
+    Link("信用公示", "credit.disclosures"),
+)
+BY_ROLE = {
+    "purchaser": (
+        Link("我的采购", "procurement.my_notices"),
+        Link("发布采购", "procurement.create"),
+        Link("信用记录", "credit.record_list"),
+    ),
+    "agency": (
+        Link("可报价公告", "procurement.opportunities"),
+        Link("我的报价", "procurement.my_bids"),
+        Menu(
+            "机构资料",
+            (
+                Link("我的服务", "agencies.offerings"),
+                Link("我的资质", "library.qualifications"),
+                Link("从业人员", "library.practitioners"),
+                Link("资料库", "library.documents"),
+                None,
+                Link("查看本机构店铺", "agencies.profile", _own_org),
+                Link("信用档案", "credit.agency", _own_org),
+                Link("信用记录", "credit.record_list"),
+            ),
+        ),
+    ),
+    "regulator": (
+        Link("资质核验", "library.pending"),
+        Menu(
+            "信用监管",
+            (
+                Link("不良行为记录", "credit.record_list"),
+                Link("风险预警", "credit.risks"),
+                Link("双随机抽查", "credit.inspections"),
+                Link("守信激励名单", "credit.redlist"),
+                Link("认定标准", "credit.criteria_index"),
+            ),
+        ),
+        Link("操作日志", "portal.audit_log"),
+    ),
+    "operator": (
+        Link("整改回访", "procurement.rectifications"),
+        Link("信用记录", "credit.record_list"),
+        Link("操作日志", "portal.audit_log"),
+    ),
+}
+#: what the header's search box looks for first, by role (agencies look for notices)
+SEARCH_FIRST = {"agency": "notices"}
+
+
+def navigation(user) -> tuple:
+    """The header's entries for `user` (None or anonymous: the public ones)."""
+    if user is None or not user.is_authenticated:
+        return PUBLIC
+    return (*PUBLIC, Link("工作台", "portal.dashboard"), *BY_ROLE.get(user.role, ()))
+
+
+def search_first(user) -> str:
+    role = user.role if user is not None and user.is_authenticated else None
+    return SEARCH_FIRST.get(role, "agencies")
