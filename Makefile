@@ -21,6 +21,9 @@ run: install
 	$(BIN)/flask market load-catalogue
 	$(BIN)/flask market demo-data
 	$(BIN)/flask search rebuild
+	@# The background worker beside the server (deadlines, reminders, mail, search), stopped with it.
+	$(BIN)/flask market worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: install

@@ -43,7 +43,7 @@ class DefaultConfig:
     DUE_ON_READ_LIMIT = 20
     # The home page's live figures are counted at most this often per process (seconds).
     LIVE_FIGURES_SECONDS = 30
-    # Credit (DESIGN §2.6)
+    # Credit (docs/design.md §7)
     CREDIT_RESPONSE_WORKING_DAYS = 3  # the party's statement (陈述申辩) after a report
     CREDIT_PUBLISH_WORKING_DAYS = 7  # a confirmed record is disclosed (双公示) within this
     CREDIT_APPEAL_WORKING_DAYS = 15  # appeal (复核) after the decision

@@ -1,4 +1,4 @@
-"""The supermarket (DESIGN §2.2, §2.7): shelves of agencies per catalogue item, compared side by
+"""The supermarket (docs/design.md §2.7): shelves of agencies per catalogue item, compared side by
 side, and each agency's storefront."""
 
 from dataclasses import dataclass

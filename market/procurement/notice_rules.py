@@ -1,4 +1,5 @@
-"""What a notice may say (DESIGN §2.3): every field's rule, checked before anything is written."""
+"""What a notice may say (docs/design.md §3.1): every field's rule, checked before anything is
+written."""
 
 import re
 from dataclasses import dataclass, field

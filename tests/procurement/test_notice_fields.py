@@ -1,5 +1,5 @@
-"""Every field of a notice (DESIGN §2.3), through the service and the form, each refusal with
-its message and nothing written; attachments public once the notice is published."""
+"""Every field of a notice (docs/design.md §3.1), through the service and the form, each refusal
+with its message and nothing written; attachments public once the notice is published."""
 
 import re
 from datetime import timedelta

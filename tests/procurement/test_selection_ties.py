@@ -1,6 +1,6 @@
-"""Ties use credit (DESIGN §2.6): lowest price, mean price and scored evaluation give a tie to
-the higher credit factor and draw only among those still tied on credit; selections stored
-under the v1 rules (draw among all tied) still re-run and verify."""
+"""Ties use credit (docs/design.md §3.4): lowest price, mean price and scored evaluation give a
+tie to the higher credit factor and draw only among those still tied on credit; selections
+stored under the v1 rules (draw among all tied) still re-run and verify."""
 
 import dataclasses
 

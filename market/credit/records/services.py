@@ -1,4 +1,4 @@
-"""Conduct records and their due process (DESIGN §2.6): report → statement (3 working days)
+"""Conduct records and their due process (docs/design.md §7.2): report → statement (3 working days)
 → decision with a number → disclosure (7 working days) → appeal (15 working days) → repair
 after the minimum publication period. Every service checks everything before it changes
 anything, so a refusal leaves the record as it was."""

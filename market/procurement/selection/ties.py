@@ -1,7 +1,7 @@
 """Breaking a tie among equally placed candidates, as the methods' rules publish it.
 
 v1 rules (selections stored before credit took part) draw among all tied candidates.
-v2 rules (DESIGN §2.6: "ties use credit too") first keep the tied candidates with the
+v2 rules (docs/design.md §3.4: ties use credit too) first keep the tied candidates with the
 highest credit factor (`credit_factor(credit_score)`, the same factor search ranking uses);
 only those still tied on credit go to the verifiable draw. Both read nothing but the stored
 candidates and the seed, so a published selection re-runs from its own data.
