@@ -1,12 +1,10 @@
-"""Forms for quoting (or registering), choosing the winner and entering technical scores."""
+"""The form for quoting (or registering); the purchaser's selection step has its form in its
+method's module (selection/)."""
 
-from wtforms import HiddenField, IntegerField, SelectMultipleField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms import SelectMultipleField, TextAreaField
+from wtforms.validators import Length
 
 from ..core.forms import BaseForm, YuanField
-from .forms import ReasonForm
-
-REQUIRED = DataRequired(message="请填写此项")
 
 
 class BidForm(BaseForm):
@@ -20,29 +18,3 @@ class BidForm(BaseForm):
     document_ids = SelectMultipleField(
         "附加材料", coerce=int, validate_choice=False, invalid_value_message="所选材料无效"
     )
-
-
-class SelectBidForm(ReasonForm):
-    bid_id = HiddenField(validators=[REQUIRED])
-
-
-def scores_form(bids, **kwargs) -> BaseForm:
-    """One technical-score field (0–100) per bid, named score_<bid id>."""
-
-    class ScoresForm(BaseForm):
-        pass
-
-    for bid in bids:
-        setattr(
-            ScoresForm,
-            f"score_{bid.id}",
-            IntegerField(
-                f"{bid.agency.name} 技术评分",
-                default=bid.technical_score,
-                validators=[
-                    InputRequired(message="请录入技术评分"),
-                    NumberRange(min=0, max=100, message="技术评分应为 0–100 的整数"),
-                ],
-            ),
-        )
-    return ScoresForm(**kwargs)
