@@ -30,7 +30,8 @@ SHIPPED = {
 
 
 def row(page, row_id):
-    match = re.search(rf'<tr id="{row_id}".*?</tr>', page, flags=re.S)
+    """The list item with that id (empty if none)."""
+    match = re.search(rf'<li [^>]*id="{row_id}".*?</li>', page, flags=re.S)
     return match.group(0) if match else ""
 
 

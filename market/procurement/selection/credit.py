@@ -35,8 +35,10 @@ METHOD = register(
         ALGORITHM,
         select,
         order=60,
-        description="采购人确定固定价格，符合条件的机构报名，信用分最高者中选（并列时可验证抽签）；"
-        "至少需 2 家报名。",
+        description=lambda config: (
+            "采购人确定固定价格，符合条件的机构报名，信用分最高者中选"
+            f"（并列时可验证抽签）；至少需 {config['CREDIT_MIN_REGISTRANTS']} 家报名。"
+        ),
         fixed_price=True,
         minimum=lambda config: config["CREDIT_MIN_REGISTRANTS"],
         settings=settings,
