@@ -10,11 +10,24 @@ savepoints (batching.py) and the runner redoes a failed batch notice by notice (
 """
 
 from flask import has_app_context
+from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from ..extensions import db
 from . import batching
 from .failures import record_failure
+
+#: session.info key: the objects added to the session while a batch's listener runs (so a
+#: failing one's rows can be dropped without copying the whole session for every call)
+ADDED_KEY = "market_listener_added"
+
+
+@event.listens_for(Session, "transient_to_pending")
+def _note_added(session, instance):
+    added = session.info.get(ADDED_KEY)
+    if added is not None:
+        added.append(instance)
 
 
 def call_listener(listener, sender, /, *, event: str, **kwargs) -> bool:
@@ -25,16 +38,22 @@ def call_listener(listener, sender, /, *, event: str, **kwargs) -> bool:
         return True
     session = db.session()
     if batching.active():
-        added = set(session.new)
+        added = session.info.setdefault(ADDED_KEY, [])
+        start = len(added)  # a listener may call another: each drops only its own rows
         try:
             listener(sender, **kwargs)
         except SQLAlchemyError:
             raise  # the transaction itself broke: the runner redoes the batch one by one
         except Exception as error:
-            for row in set(session.new) - added:
-                session.expunge(row)
+            for row in added[start:]:
+                if row in session.new:
+                    session.expunge(row)
             record_failure(event, listener, sender, error)
             return False
+        finally:
+            del added[start:]
+            if not added:
+                session.info.pop(ADDED_KEY, None)
         return True
     savepoint = session.begin_nested()
     try:

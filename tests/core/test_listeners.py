@@ -1,12 +1,12 @@
 """A failure in work done on another domain's behalf never undoes or stops the action it
 followed: it is recorded for regulators and operators, and the runner's batch goes on."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select, text
 
-from market.core.models import ListenerFailure
+from market.core.models import CalendarOverride, ListenerFailure
 from market.core.signals import notice_transitioned
 from market.procurement.runner import run_due
 from market.procurement.states import NOTICE
@@ -17,12 +17,16 @@ def failures(db):
 
 
 @pytest.fixture
-def broken_for():
+def broken_for(db):
     """A listener on notice transitions that fails for the notices named in the set."""
     broken = set()
 
     def listener(notice, **_):
         if notice.id in broken:
+            # a row written before failing must not outlive the failure
+            db.session.add(
+                CalendarOverride(day=date(2030, 1, notice.id % 28 + 1), is_working_day=True)
+            )
             raise RuntimeError(f"无法处理公告 {notice.id}")
 
     notice_transitioned.connect(listener)
@@ -49,6 +53,8 @@ def test_a_failing_listener_is_recorded_and_the_batch_goes_on(
     assert failure.message == f"RuntimeError: 无法处理公告 {notices[1].id}"
     assert failure.listener.endswith("broken_for.<locals>.listener")
     assert len(listener_failures) == 1
+    db.session.flush()
+    assert db.session.scalar(select(func.count()).select_from(CalendarOverride)) == 0
 
 
 def test_a_failing_arrival_hook_leaves_the_purchasers_action_done(app, make, db, listener_failures):
