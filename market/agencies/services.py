@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from ..accounts.services import require_commitment, sign_commitment
 from ..catalogue.models import ServiceItem
@@ -189,21 +189,6 @@ def offered_item_ids(org_id: int) -> set[int]:
 
 def offers_item(org_id: int, item_id: int) -> bool:
     return item_id in offered_item_ids(org_id)
-
-
-def directory_query(item_id=None):
-    """Agencies for the public directory (browsing; word search is the search page), best
-    credit first, then the latest registered (the index's order read backwards: nothing is
-    sorted, however many agencies there are)."""
-    stmt = (
-        select(Agency)
-        .join(Agency.organisation)
-        .options(selectinload(Agency.organisation), selectinload(Agency.offerings))
-        .order_by(Agency.credit_score.desc(), Agency.org_id.desc())
-    )
-    if item_id:
-        stmt = stmt.where(Agency.offerings.any(Offering.item_id == item_id))
-    return stmt
 
 
 def record_past_performance(

@@ -9,6 +9,7 @@ from ..core.money import fen_to_yuan, format_bp
 from ..core.paging import paginate
 from ..extensions import db
 from . import services, shelves
+from .directory import DirectoryRow, browsable_items, directory_query
 from .forms import OfferingForm
 from .models import QUALIFICATION_GRADES, RATING_DIMENSIONS
 
@@ -24,12 +25,12 @@ def directory():
         # old links with ?q= land there. The endpoint is named, not imported: search depends
         # on agencies, not the reverse.
         return redirect(url_for("search.results", type="agencies", q=q))
-    page = paginate(services.directory_query(item_id=item_id))
+    page = paginate(directory_query(item_id=item_id), make=DirectoryRow)
     return render_template(
         "agencies/directory.html",
         page=page,
         item_id=item_id,
-        items=db.session.scalars(item_query()).all(),
+        items=db.session.execute(browsable_items()).all(),
     )
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from math import ceil
 
 from flask import current_app, request
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 
 from ..extensions import db
 
@@ -65,18 +65,32 @@ def requested_page() -> int:
     return number if number and number > 0 else 1
 
 
-def paginate(stmt, page: int | None = None, per_page: int | None = None) -> Page:
-    """One page of `stmt`'s rows (ORM entities), with a count bounded by COUNT_LIMIT."""
+def paginate(stmt, page: int | None = None, per_page: int | None = None, make=None) -> Page:
+    """One page of `stmt`'s rows with a count bounded by COUNT_LIMIT, in one query. The items
+    are the statement's entities, or `make(*row)` for each row of a column select. No DISTINCT
+    or GROUP BY: the count reads the rows without their columns."""
     per_page = per_page or current_app.config["PER_PAGE"]
     limit = current_app.config["COUNT_LIMIT"]
     page = page or requested_page()
-    counted = db.session.scalar(
-        select(func.count()).select_from(stmt.order_by(None).limit(limit + 1).subquery())
-    )
+    rows_only = stmt.order_by(None).with_only_columns(literal(1), maintain_column_froms=True)
+    count = select(func.count()).select_from(rows_only.limit(limit + 1).subquery())
+    if (page - 1) * per_page > limit:  # past any page offered: no rows to read
+        counted = db.session.scalar(count)
+        return Page([], page, per_page, min(counted, limit), counted > limit)
+    # The count rides along each row (an uncorrelated subquery: computed once).
+    shown = stmt.add_columns(count.scalar_subquery()).limit(per_page + 1)
+    result = db.session.execute(shown.offset((page - 1) * per_page))
+    if make is None:
+        rows = result.unique().all()
+        items = [row[0] for row in rows]
+    else:
+        rows = result.all()
+        items = [make(*row[:-1]) for row in rows]
+    if rows:
+        counted = rows[0][-1]
+    elif page == 1:
+        counted = 0
+    else:  # past the last page: how many there are, for the pager
+        counted = db.session.scalar(count)
     total, capped = min(counted, limit), counted > limit
-    last = max(ceil(total / per_page), 1)
-    if page > last:
-        return Page([], page, per_page, total, capped)
-    rows = db.session.scalars(stmt.limit(per_page + 1).offset((page - 1) * per_page))
-    items = rows.unique().all()
     return Page(items[:per_page], page, per_page, total, capped, len(items) > per_page)

@@ -12,7 +12,7 @@ from ..core.hashing import canonical_json
 from ..extensions import db
 from . import services
 from .bid_forms import BidForm
-from .blueprint import bp, detail_panel, notice_or_404, render_detail
+from .blueprint import bp, detail_panel, notice_or_404, offered, render_detail
 from .selection import registered
 from .states import party_of
 
@@ -48,8 +48,8 @@ def _bids(notice, user, forms, access):
         "bid_count": services.visible_bid_count(notice),
         "own_bid": own,
         "receipt": canonical_json(services.commitment_payload(own)) if own else "",
-        "bid_form": BidForm(),
-        "reconfirm_form": _reconfirm_form(own if access.may_reconfirm else None),
+        "bid_form": offered(access.may_quote, BidForm),
+        "reconfirm_form": _reconfirm_form(own) if access.may_reconfirm else None,
         "step_form": _step_form(notice, eligible) if access.may_take_step else None,
         "eligible_ids": {b.id for b in eligible},
         "attachable_qualifications": usable_qualifications(org_id, notice.item_id)

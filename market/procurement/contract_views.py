@@ -9,12 +9,19 @@ from ..core.auth import role_required
 from ..core.errors import NotAllowed, ServiceError, apply_to_form
 from ..extensions import db
 from . import services
-from .blueprint import action, bp, detail_panel, form_action, notice_or_404, render_detail
+from .blueprint import (
+    action,
+    bp,
+    detail_panel,
+    form_action,
+    notice_or_404,
+    offered,
+    render_detail,
+)
 from .contract_forms import (
     RATING_FORMS,
     AgencyRatingForm,
     DeliverForm,
-    RectificationAnswerForm,
     ReturnForm,
     SignForm,
     TerminateForm,
@@ -27,13 +34,12 @@ from .states import party_of
 def _contract(notice, user, forms, access):
     rating_form = RATING_FORMS.get(access.party)
     return {
-        "sign_form": SignForm(),
-        "deliver_form": DeliverForm(),
-        "accept_form": AgencyRatingForm(),
-        "return_form": ReturnForm(),
-        "evaluation_form": rating_form() if rating_form else None,
-        "terminate_form": TerminateForm(),
-        "rectification_form": RectificationAnswerForm(),
+        "sign_form": offered(access.may_sign, SignForm),
+        "deliver_form": offered(access.may_deliver, DeliverForm),
+        "accept_form": offered(access.may_accept, AgencyRatingForm),
+        "return_form": offered(access.may_accept, ReturnForm),
+        "evaluation_form": offered(access.may_evaluate and rating_form, rating_form),
+        "terminate_form": offered(access.may_terminate, TerminateForm),
         "evaluations": services.visible_evaluations(notice, user),
         "rectifications": services.readable_rectifications(notice, user),
         "dimensions_for": services.dimensions_for,

@@ -14,7 +14,7 @@ from ..core.clock import from_local, to_local
 from ..core.errors import NotAllowed, ServiceError, apply_to_form
 from ..extensions import db
 from . import services
-from .blueprint import action, bp, detail_panel, notice_or_404
+from .blueprint import action, bp, detail_panel, notice_or_404, offered
 from .forms import NoticeForm, ReasonForm
 from .models import Notice
 from .notices import avoidance_candidates
@@ -28,7 +28,7 @@ def _notice_forms(notice, user, forms, access):
     origin = db.session.get(Notice, origin_id) if origin_id else None
     republishable = NOTICE[notice.state].republishable
     return {
-        "cancel_form": ReasonForm(),
+        "cancel_form": offered(access.may_cancel, ReasonForm),
         "republished_as": services.republished_as(notice) if republishable else None,
         "republished_from": origin,
     }

@@ -2,11 +2,10 @@
 
 import secrets
 
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import or_, select
+from sqlalchemy.orm import defaultload, joinedload
 
 from ..accounts.models import Organisation
-from ..agencies import services as agencies
 from ..agencies.documents import PUBLIC, Upload, store_document
 from ..agencies.models import Document, Offering
 from ..core.audit import lock_chain, record_event
@@ -302,23 +301,20 @@ def notice_attachment_readers(document: Document) -> set[int]:
     return {PUBLIC} if published is not None else set()
 
 
-#: what the notice page shows, loaded up front: one query per collection, the notice's own
-#: many-to-one rows joined to it
+#: what the notice page shows: the notice's own many-to-one rows joined to it; each collection
+#: loaded when the page first reads it (one query, and none for what the page does not show),
+#: with its own rows per entry in that same round
+_BIDS = defaultload(Notice.bids)
 PAGE_OPTIONS = (
     joinedload(Notice.item),
     joinedload(Notice.purchaser),
     joinedload(Notice.invited),
     joinedload(Notice.contract).joinedload(Contract.agency),
     joinedload(Notice.contract).joinedload(Contract.document),
-    selectinload(Notice.bids).joinedload(Bid.agency),
-    selectinload(Notice.bids).selectinload(Bid.qualifications),
-    selectinload(Notice.bids).selectinload(Bid.documents),
-    selectinload(Notice.avoidances).joinedload(Avoidance.agency),
-    selectinload(Notice.attachments),
-    selectinload(Notice.selections),
-    selectinload(Notice.objections),
-    joinedload(Notice.contract).selectinload(Contract.deliveries),
-    joinedload(Notice.contract).selectinload(Contract.evaluations),
+    _BIDS.joinedload(Bid.agency),
+    _BIDS.selectinload(Bid.qualifications),
+    _BIDS.selectinload(Bid.documents),
+    defaultload(Notice.avoidances).joinedload(Avoidance.agency),
 )
 
 
@@ -332,55 +328,6 @@ def read_notice(notice_id: int) -> tuple[Notice | None, bool]:
 def load_notice(notice_id: int) -> Notice | None:
     """The notice with any due deadline applied first."""
     return read_notice(notice_id)[0]
-
-
-def listed(stmt):
-    """Load what a notice list shows in the same query (no per-row queries)."""
-    return stmt.options(
-        joinedload(Notice.item), joinedload(Notice.purchaser), joinedload(Notice.invited)
-    )
-
-
-def public_notices_query(state=None, item_id=None):
-    stmt = listed(
-        select(Notice)
-        # Never-published notices (drafts, and drafts cancelled) were never public.
-        .where(Notice.published_dt.is_not(None))
-        .order_by(Notice.published_dt.desc(), Notice.id.desc())
-    )
-    if state:
-        stmt = stmt.where(Notice.state == state)
-    if item_id:
-        stmt = stmt.where(Notice.item_id == item_id)
-    return stmt
-
-
-def purchaser_notices_query(org_id, state=None):
-    stmt = listed(select(Notice).where(Notice.purchaser_org_id == org_id)).order_by(
-        Notice.id.desc()
-    )
-    if state:
-        stmt = stmt.where(Notice.state == state)
-    return stmt
-
-
-def taking_bids(now):
-    """SQL for "takes quotes at `now`": published and before its deadline (a notice past its
-    deadline takes none, even before the worker has closed it)."""
-    return Notice.state.in_(NOTICE.where(takes_bids=True)) & (Notice.deadline_dt > now)
-
-
-def opportunities_query(org_id):
-    """Notices open for quotes on items this agency offers, and notices inviting it alone;
-    never another agency's invitation. Closest deadline first."""
-    offered = Notice.item_id.in_(agencies.offered_item_ids(org_id))
-    open_to_all = and_(Notice.invited_org_id.is_(None), offered)
-    return (
-        listed(select(Notice))
-        .where(taking_bids(utcnow()))
-        .where(or_(open_to_all, Notice.invited_org_id == org_id))
-        .order_by(Notice.deadline_dt)
-    )
 
 
 def avoidance_candidates(item_id: int, keep=()) -> list[Organisation]:

@@ -6,16 +6,16 @@ from flask_login import current_user
 from ..agencies.library_forms import uploads_of
 from ..core.auth import role_required
 from . import services
-from .blueprint import bp, detail_panel, form_action, notice_or_404
+from .blueprint import bp, detail_panel, form_action, notice_or_404, offered
 from .contract_forms import AnswerForm, DecisionForm, ObjectionForm
 
 
 @detail_panel
 def _objections(notice, user, forms, access):
     return {
-        "objection_form": ObjectionForm(),
-        "answer_form": AnswerForm(),
-        "decision_form": DecisionForm(),
+        "objection_form": offered(access.may_object, ObjectionForm),
+        "answer_form": offered(bool(access.answerable_objections), AnswerForm),
+        "decision_form": offered(access.may_decide_objections, DecisionForm),
         "readable_objections": {
             o.id for o in notice.objections if services.can_read_objection(o, user)
         },

@@ -42,23 +42,28 @@ from .evaluations import (  # noqa: F401
     revealed,
     visible_evaluations,
 )
+from .listing import (  # noqa: F401
+    NoticeRow,
+    as_rows,
+    listed,
+    notice_rows,
+    opportunities_query,
+    public_notices_query,
+    purchaser_notices_query,
+    taking_bids,
+)
 from .notices import (  # noqa: F401
     NoticeData,
     cancel_notice,
     create_notice,
     earliest_deadline,
-    listed,
     load_notice,
     notice_attachment_readers,
-    opportunities_query,
     own_notice,
-    public_notices_query,
     publish_notice,
-    purchaser_notices_query,
     read_notice,
     republish_notice,
     republished_as,
-    taking_bids,
     update_notice,
 )
 from .objections import (  # noqa: F401

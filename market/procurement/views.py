@@ -10,6 +10,7 @@ from ..core.auth import role_required
 from ..extensions import db
 from . import services
 from .blueprint import bp, detail_panel, notice_or_404, paginate, render_detail
+from .listing import NoticeRow
 from .runner import apply_due_shown
 from .states import state_labels
 from .timeline import public_timeline
@@ -20,12 +21,14 @@ def _timeline(notice, user, forms, access):
     return {"timeline": public_timeline(notice)}
 
 
-def shown(page, notices_of=lambda items: items):
-    """Bring the notices a page shows up to date (at most DUE_ON_READ_LIMIT of them) and commit
-    what that changed."""
+def shown(load, notices_of=lambda items: items):
+    """`load()`'s page, its notices brought up to date first: those due among them (at most
+    DUE_ON_READ_LIMIT) are applied and committed, and the page read again as it now is."""
+    page = load()
     limit = current_app.config["DUE_ON_READ_LIMIT"]
     if apply_due_shown(notices_of(page.items), limit=limit):
         db.session.commit()
+        page = load()
     return page
 
 
@@ -38,7 +41,7 @@ def _state_filter(states):
 def index():
     states = state_labels(include_drafts=False)
     state = _state_filter(states)
-    page = shown(paginate(services.public_notices_query(state)))
+    page = shown(lambda: paginate(services.public_notices_query(state), make=NoticeRow))
     return render_template("procurement/index.html", page=page, state=state, states=states)
 
 
@@ -53,20 +56,22 @@ def detail(notice_id):
 def my_notices():
     states = state_labels()
     state = _state_filter(states)
-    page = shown(paginate(services.purchaser_notices_query(current_user.organisation.id, state)))
+    query = services.purchaser_notices_query(current_user.organisation.id, state)
+    page = shown(lambda: paginate(query, make=NoticeRow))
     return render_template("procurement/my_notices.html", page=page, state=state, states=states)
 
 
 @bp.route("/agency/opportunities")
 @role_required("agency")
 def opportunities():
-    page = shown(paginate(services.opportunities_query(current_user.organisation.id)))
+    query = services.opportunities_query(current_user.organisation.id)
+    page = shown(lambda: paginate(query, make=NoticeRow))
     return render_template("procurement/opportunities.html", page=page)
 
 
 @bp.route("/agency/bids")
 @role_required("agency")
 def my_bids():
-    page = paginate(services.agency_bids_query(current_user.organisation.id))
-    shown(page, lambda bids: [b.notice for b in bids])
+    query = services.agency_bids_query(current_user.organisation.id)
+    page = shown(lambda: paginate(query), lambda bids: [b.notice for b in bids])
     return render_template("procurement/my_bids.html", page=page)

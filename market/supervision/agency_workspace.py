@@ -12,7 +12,7 @@ from ..core.clock import local_today
 from ..extensions import db
 from ..procurement.contract_models import Contract, Evaluation
 from ..procurement.models import Bid, Notice, Objection
-from ..procurement.services import listed, opportunities_query
+from ..procurement.services import NoticeRow, as_rows, listed, opportunities_query
 from .lists import (
     LONG_LIST,
     SHORT_LIST,
@@ -36,7 +36,7 @@ class AgencyWorkspace:
     offers_anything: bool
     has_documents: bool
     new_count: int
-    new_notices: list[Notice]
+    new_notices: list[NoticeRow]
     bids_count: int
     #: (bid, working days left before its notice's deadline), nearest deadline first
     bids: list[tuple[Bid, int]]
@@ -203,7 +203,7 @@ def agency_workspace(org) -> AgencyWorkspace:
         offers_anything=bool(offered),
         has_documents=has_documents,
         new_count=count_of(new),
-        new_notices=list(db.session.scalars(new.limit(SHORT_LIST))),
+        new_notices=as_rows(db.session.execute(new.limit(SHORT_LIST))),
         bids_count=count_of(in_progress),
         bids=list(zip(bids, days_left, strict=True)),
         contract_counts=contract_counts,

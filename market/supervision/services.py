@@ -12,7 +12,7 @@ from ..core.models import AuditEvent
 from ..credit.states import ACTION_LABELS as CREDIT_ACTION_LABELS
 from ..extensions import db
 from ..procurement.contract_models import Contract
-from ..procurement.services import public_notices_query, taking_bids
+from ..procurement.services import NoticeRow, as_rows, public_notices_query, taking_bids
 
 FIGURES_KEY = "market_live_figures"
 
@@ -49,8 +49,9 @@ def live_figures() -> dict[str, int]:
     return figures
 
 
-def latest_notices(limit=8):
-    return list(db.session.scalars(public_notices_query().limit(limit)))
+def latest_notices(limit=8) -> list[NoticeRow]:
+    """The latest published notices, as the home page lists them."""
+    return as_rows(db.session.execute(public_notices_query().limit(limit)))
 
 
 def audit_query(subject_type=None):

@@ -22,6 +22,7 @@ def home():
     notices = services.latest_notices()
     if procurement.apply_due_shown(notices, limit=current_app.config["DUE_ON_READ_LIMIT"]):
         db.session.commit()
+        notices = services.latest_notices()  # as they are now
     return render_template("home.html", figures=services.live_figures(), notices=notices)
 
 
