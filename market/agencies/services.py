@@ -1,8 +1,9 @@
 """Agency profiles, offerings, standing (can_bid, credit_factor) and rating totals."""
 
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from ..accounts.services import require_commitment, sign_commitment
@@ -209,14 +210,17 @@ def record_past_performance(
 
 def past_performance(agency_id: int, limit: int = 20) -> list[PastPerformance]:
     """The agency's completed contracts on the platform, latest first."""
-    return list(
-        db.session.scalars(
-            select(PastPerformance)
-            .where(PastPerformance.agency_id == agency_id)
-            .options(joinedload(PastPerformance.item))
-            .order_by(PastPerformance.completed_dt.desc())
-            .limit(limit)
-        )
+    return list(db.session.scalars(_past_performance(), {"agency_id": agency_id, "limit": limit}))
+
+
+@cache
+def _past_performance():
+    return (
+        select(PastPerformance)
+        .where(PastPerformance.agency_id == bindparam("agency_id"))
+        .options(joinedload(PastPerformance.item))
+        .order_by(PastPerformance.completed_dt.desc())
+        .limit(bindparam("limit"))
     )
 
 

@@ -2,8 +2,9 @@
 side, and each agency's storefront."""
 
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import Float, and_, case, cast, exists, func, select
+from sqlalchemy import Float, and_, bindparam, case, cast, exists, func, select
 from sqlalchemy.orm import contains_eager, defaultload, joinedload
 
 from ..accounts.models import Organisation
@@ -162,9 +163,14 @@ def storefront(org_id: int) -> Agency | None:
     organisation joined to it; each list (offerings and qualifications with their items,
     practitioners) in one query when the page first reads it (for a single row, a plain load
     costs half of a selectinload)."""
-    return db.session.scalar(
+    return db.session.scalar(_storefront(), {"org_id": org_id})
+
+
+@cache
+def _storefront():
+    return (
         select(Agency)
-        .where(Agency.org_id == org_id)
+        .where(Agency.org_id == bindparam("org_id"))
         .options(
             joinedload(Agency.organisation),
             defaultload(Agency.offerings).joinedload(Offering.item),

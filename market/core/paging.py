@@ -4,10 +4,11 @@ whole table on every page view. Pages beyond the limit are not offered: a list t
 narrowed with its filters or the search."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 from math import ceil
 
 from flask import current_app, request
-from sqlalchemy import func, literal, select
+from sqlalchemy import bindparam, func, literal, select
 
 from ..extensions import db
 
@@ -65,6 +66,18 @@ def requested_page() -> int:
     return number if number and number > 0 else 1
 
 
+@lru_cache(maxsize=256)
+def _paged(stmt, count_limit: int):
+    """`stmt` with its bounded count riding along each row (an uncorrelated subquery: computed
+    once), the page's size and offset left as parameters; and the count alone. Built once
+    per statement: a list whose statement is built once (procurement.listing) then costs
+    neither the building nor its cache key again."""
+    rows_only = stmt.order_by(None).with_only_columns(literal(1), maintain_column_froms=True)
+    count = select(func.count()).select_from(rows_only.limit(count_limit + 1).subquery())
+    paged = stmt.add_columns(count.scalar_subquery())
+    return paged.limit(bindparam("page_size")).offset(bindparam("page_offset")), count
+
+
 def paginate(stmt, page: int | None = None, per_page: int | None = None, make=None) -> Page:
     """One page of `stmt`'s rows with a count bounded by COUNT_LIMIT, in one query. The items
     are the statement's entities, or `make(*row)` for each row of a column select. No DISTINCT
@@ -72,14 +85,12 @@ def paginate(stmt, page: int | None = None, per_page: int | None = None, make=No
     per_page = per_page or current_app.config["PER_PAGE"]
     limit = current_app.config["COUNT_LIMIT"]
     page = page or requested_page()
-    rows_only = stmt.order_by(None).with_only_columns(literal(1), maintain_column_froms=True)
-    count = select(func.count()).select_from(rows_only.limit(limit + 1).subquery())
+    paged, count = _paged(stmt, limit)
     if (page - 1) * per_page > limit:  # past any page offered: no rows to read
         counted = db.session.scalar(count)
         return Page([], page, per_page, min(counted, limit), counted > limit)
-    # The count rides along each row (an uncorrelated subquery: computed once).
-    shown = stmt.add_columns(count.scalar_subquery()).limit(per_page + 1)
-    result = db.session.execute(shown.offset((page - 1) * per_page))
+    window = {"page_size": per_page + 1, "page_offset": (page - 1) * per_page}
+    result = db.session.execute(paged, window)
     if make is None:
         rows = result.unique().all()
         items = [row[0] for row in rows]

@@ -20,8 +20,6 @@ from ..core.clock import utcnow
 from .models import Notice
 from .states import NOTICE
 
-_INVITED = aliased(Organisation, name="invited")
-
 
 @dataclass(frozen=True, slots=True)
 class NoticeRow:
@@ -51,6 +49,7 @@ class NoticeRow:
 def notice_rows():
     """SELECT of the NoticeRow columns; filter and order it as a select(Notice). (Built once:
     a statement is immutable, and building it costs a list page a tenth of its time.)"""
+    invited = aliased(Organisation, name="invited")  # here, not at import: it maps the models
     return (
         select(
             Notice.id,
@@ -62,11 +61,11 @@ def notice_rows():
             Notice.invited_org_id,
             ServiceItem.name,
             Organisation.name,
-            _INVITED.name,
+            invited.name,
         )
         .join(ServiceItem, ServiceItem.id == Notice.item_id)
         .join(Organisation, Organisation.id == Notice.purchaser_org_id)
-        .outerjoin(_INVITED, _INVITED.id == Notice.invited_org_id)
+        .outerjoin(invited, invited.id == Notice.invited_org_id)
     )
 
 

@@ -1,8 +1,9 @@
 """Notices: drafting, publishing, editing, cancelling, re-publishing, and the lists."""
 
 import secrets
+from functools import cache
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import defaultload, joinedload
 
 from ..accounts.models import Organisation
@@ -321,8 +322,13 @@ PAGE_OPTIONS = (
 def read_notice(notice_id: int) -> tuple[Notice | None, bool]:
     """The notice with what its page shows, any due deadline applied first (reads never show
     a stale state): (notice, whether a deadline was applied)."""
-    notice = db.session.get(Notice, notice_id, options=PAGE_OPTIONS)
+    notice = db.session.scalars(_page_query(), {"notice_id": notice_id}).first()
     return notice, notice is not None and apply_due(notice)
+
+
+@cache
+def _page_query():
+    return select(Notice).where(Notice.id == bindparam("notice_id")).options(*PAGE_OPTIONS)
 
 
 def load_notice(notice_id: int) -> Notice | None:

@@ -10,16 +10,18 @@ never an amount before the bids were opened.
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from flask import current_app, url_for
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 
 from ..accounts.models import Organisation
 from ..core.clock import to_local
 from ..core.models import AuditEvent
 from ..core.money import format_fen
 from ..extensions import db
-from .models import Notice
+from .contract_models import Contract
+from .models import Bid, Notice, Objection, Selection
 from .selection import method_labels
 from .states import NOTICE
 
@@ -90,28 +92,34 @@ def _local(iso: str | None) -> str:
         return ""
 
 
-def _events(notice: Notice) -> list[tuple[AuditEvent, str | None]]:
-    """The public events of the notice and its related rows, in the order they took effect,
-    each with the name of the organisation that acted (one query)."""
+@cache
+def _events_query():
+    """The public events of a notice (:notice_id) and of its related rows, oldest first, each
+    with the name of the organisation that acted. Built once."""
+    notice_id = bindparam("notice_id")
     related = {
-        "bid": [b.id for b in notice.bids],
-        "selection": [s.id for s in notice.selections],
-        "objection": [o.id for o in notice.objections],
-        "contract": [notice.contract.id] if notice.contract is not None else [],
+        "bid": select(Bid.id).where(Bid.notice_id == notice_id),
+        "selection": select(Selection.id).where(Selection.notice_id == notice_id),
+        "objection": select(Objection.id).where(Objection.notice_id == notice_id),
+        "contract": select(Contract.id).where(Contract.notice_id == notice_id),
     }
-    subjects = [and_(AuditEvent.subject_type == "notice", AuditEvent.subject_id == notice.id)]
+    subjects = [and_(AuditEvent.subject_type == "notice", AuditEvent.subject_id == notice_id)]
     subjects += [
         and_(AuditEvent.subject_type == kind, AuditEvent.subject_id.in_(ids))
         for kind, ids in related.items()
-        if ids
     ]
-    stmt = (
+    return (
         select(AuditEvent, Organisation.name)
         .outerjoin(Organisation, Organisation.id == AuditEvent.actor_org_id)
         .where(AuditEvent.public.is_(True), or_(*subjects))
         .order_by(AuditEvent.occurred_dt, AuditEvent.id)
     )
-    return list(db.session.execute(stmt).all())
+
+
+def _events(notice: Notice) -> list[tuple[AuditEvent, str | None]]:
+    """The public events of the notice and its related rows, in the order they took effect,
+    each with the name of the organisation that acted (one query)."""
+    return list(db.session.execute(_events_query(), {"notice_id": notice.id}).all())
 
 
 def _transition(event: AuditEvent, notice: Notice, opened: bool) -> Entry:
