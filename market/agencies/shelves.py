@@ -5,11 +5,13 @@ from dataclasses import dataclass
 from functools import cache
 
 from sqlalchemy import Float, and_, bindparam, case, cast, exists, func, select
-from sqlalchemy.orm import contains_eager, defaultload, joinedload
+from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..accounts.models import Organisation
 from ..catalogue.models import ServiceItem
 from ..core.clock import local_today
+from ..core.lifecycle import State
 from ..extensions import db
 from .models import (
     QUALIFICATION,
@@ -17,6 +19,7 @@ from .models import (
     RATING_DIMENSIONS,
     Agency,
     Offering,
+    Practitioner,
     Qualification,
 )
 from .services import can_bid
@@ -159,29 +162,42 @@ def shelf_rows(item: ServiceItem, offerings, now=None) -> list[ShelfRow]:
 
 
 def storefront(org_id: int) -> Agency | None:
-    """An agency with everything its public page shows, in a fixed number of queries: its
-    organisation joined to it; each list (offerings and qualifications with their items,
-    practitioners) in one query when the page first reads it (for a single row, a plain load
-    costs half of a selectinload)."""
-    return db.session.scalar(_storefront(), {"org_id": org_id})
+    """An agency with everything its public page shows, in a fixed number of queries built
+    once: the agency with its organisation, then each list (offerings and qualifications with
+    their items, practitioners) in one query of its own (half the cost of loading them through
+    the relationships with loader options)."""
+    values = {"org_id": org_id}
+    agency = db.session.scalar(_storefront()["agency"], values)
+    if agency is not None:
+        for name in ("offerings", "qualifications", "practitioners"):
+            set_committed_value(agency, name, db.session.scalars(_storefront()[name], values).all())
+    return agency
 
 
 @cache
-def _storefront():
-    return (
-        select(Agency)
-        .where(Agency.org_id == bindparam("org_id"))
-        .options(
-            joinedload(Agency.organisation),
-            defaultload(Agency.offerings).joinedload(Offering.item),
-            defaultload(Agency.qualifications).joinedload(Qualification.item),
-        )
-    )
+def _storefront() -> dict:
+    org_id = bindparam("org_id")
+    return {
+        "agency": select(Agency)
+        .where(Agency.org_id == org_id)
+        .options(joinedload(Agency.organisation)),
+        "offerings": select(Offering)
+        .where(Offering.agency_id == org_id)
+        .options(joinedload(Offering.item))
+        .order_by(Offering.id),
+        "qualifications": select(Qualification)
+        .where(Qualification.agency_id == org_id)
+        .options(joinedload(Qualification.item))
+        .order_by(Qualification.id),
+        "practitioners": select(Practitioner)
+        .where(Practitioner.agency_id == org_id)
+        .order_by(Practitioner.id),
+    }
 
 
-def shown_qualifications(agency: Agency, now=None) -> list[tuple[Qualification, str]]:
-    """The qualifications a storefront shows with their state today: rejected ones never;
-    expired ones after the usable ones, so a visitor sees what lapsed."""
+def shown_qualifications(agency: Agency, now=None) -> list[tuple[Qualification, State]]:
+    """The qualifications a storefront shows with their state today (label, badge, usable):
+    rejected ones never; expired ones after the usable ones, so a visitor sees what lapsed."""
     today = local_today(now)
-    shown = [(q, q.state_on(today)) for q in agency.qualifications if q.status != "rejected"]
-    return sorted(shown, key=lambda pair: (pair[1] == "expired", pair[0].item_id, pair[0].id))
+    shown = [(q, QUALIFICATION[q.state_on(today)]) for q in agency.qualifications if not q.rejected]
+    return sorted(shown, key=lambda pair: (not pair[1].usable, pair[0].item_id, pair[0].id))

@@ -7,6 +7,7 @@ from flask import abort, render_template
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from ..agencies.models import Agency
 from ..core.clock import utcnow
@@ -23,20 +24,30 @@ def _sees_everything(org_id: int) -> bool:
     return org is not None and (org.id == org_id or org.kind in ("regulator", "operator"))
 
 
+@cache
+def _disclosed_ids():
+    return select(ConductRecord.id).where(
+        ConductRecord.subject_org_id == bindparam("org_id"), disclosed_condition(bindparam("now"))
+    )
+
+
 def disclosed_ids(org_id: int, now) -> set[int]:
     """The agency's records the public may see: confirmed, disclosed, publication running."""
-    return set(
-        db.session.scalars(
-            select(ConductRecord.id).where(
-                ConductRecord.subject_org_id == org_id, disclosed_condition(now)
-            )
-        )
+    return set(db.session.scalars(_disclosed_ids(), {"org_id": org_id, "now": now}))
+
+
+@cache
+def _agency():
+    return (
+        select(Agency)
+        .where(Agency.org_id == bindparam("org_id"))
+        .options(joinedload(Agency.organisation))
     )
 
 
 @bp.route("/agencies/<int:org_id>")
 def agency(org_id):
-    agency = db.session.get(Agency, org_id)
+    agency = db.session.scalar(_agency(), {"org_id": org_id})
     if agency is None:
         abort(404)
     now = utcnow()

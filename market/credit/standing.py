@@ -223,8 +223,11 @@ def recompute_all(now=None, cause: str = "nightly", batch: int = 5000) -> dict:
 
 def history_of(org_id: int) -> list[ScoreSnapshot]:
     """The agency's score history, oldest first."""
-    return db.session.scalars(
-        select(ScoreSnapshot)
-        .where(ScoreSnapshot.agency_org_id == org_id)
-        .order_by(ScoreSnapshot.computed_dt, ScoreSnapshot.id)
-    ).all()
+    return db.session.scalars(_ONE_HISTORY, {"org_id": org_id}).all()
+
+
+_ONE_HISTORY = (
+    select(ScoreSnapshot)
+    .where(ScoreSnapshot.agency_org_id == bindparam("org_id"))
+    .order_by(ScoreSnapshot.computed_dt, ScoreSnapshot.id)
+)

@@ -162,11 +162,14 @@ def snippets(text: str, words, width: int = 80, before: int = 20, top: int = 2):
     环境 / 环境影响评价 merge into one mark)."""
     from markupsafe import Markup, escape
 
+    lowered = text.lower()
+    if not any(word in lowered for word in words):  # no word of the query in the text at all
+        return None
     spans = []
+    # The analyzer's words as it indexes them (lowercased; stop words cannot be among
+    # `words`), read from the segmentation cache without building its token pipeline.
     for start, end in sorted(
-        (t.startchar, t.endchar)
-        for t in chinese_analyzer()(text, chars=True, removestops=False)
-        if t.text in words
+        (start, end) for word, start, end in words_of(text) if word.lower() in words
     ):
         if spans and start <= spans[-1][1]:
             spans[-1][1] = max(spans[-1][1], end)

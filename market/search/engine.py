@@ -82,6 +82,8 @@ def open_index(kind: str, fresh: bool = False) -> index.Index:
     _setup()
     path = index_dir(kind)
     key = path
+    if not fresh and key in _indexes:  # opened already: no look at the disk on every search
+        return _indexes[key]
     with _open_lock:
         if fresh or not index.exists_in(path):
             os.makedirs(path, exist_ok=True)
