@@ -9,6 +9,7 @@ from ..core.paging import paginate  # noqa: F401 (the views' pager)
 from ..extensions import db
 from . import services
 from .access import notice_access
+from .notice_page import load_page
 from .states import party_of
 
 bp = Blueprint("procurement", __name__)
@@ -49,6 +50,7 @@ def render_detail(notice, **forms):
     """The notice page; `forms` carries a re-displayed form with its errors. The templates
     read what the user may see and do from `access` (access.py)."""
     user = current_user if current_user.is_authenticated else None
+    load_page(notice)
     access = notice_access(notice, user)
     context = {"notice": notice, "access": access, "method": notice.selection_method}
     for provider in _PANELS:

@@ -4,7 +4,7 @@ import secrets
 from functools import cache
 
 from sqlalchemy import bindparam, or_, select
-from sqlalchemy.orm import defaultload, joinedload
+from sqlalchemy.orm import joinedload
 
 from ..accounts.models import Organisation
 from ..agencies.documents import PUBLIC, Upload, store_document
@@ -16,7 +16,7 @@ from ..core.listeners import call_listener
 from ..extensions import db
 from . import messages
 from .contract_models import Contract
-from .models import Avoidance, Bid, Notice, notice_attachments
+from .models import Avoidance, Notice, notice_attachments
 from .notice_rules import (  # noqa: F401 (NoticeData: part of this module's API)
     Checked,
     NoticeData,
@@ -302,20 +302,13 @@ def notice_attachment_readers(document: Document) -> set[int]:
     return {PUBLIC} if published is not None else set()
 
 
-#: what the notice page shows: the notice's own many-to-one rows joined to it; each collection
-#: loaded when the page first reads it (one query, and none for what the page does not show),
-#: with its own rows per entry in that same round
-_BIDS = defaultload(Notice.bids)
+#: the notice's own many-to-one rows, joined to it (its lists: notice_page.load_page)
 PAGE_OPTIONS = (
     joinedload(Notice.item),
     joinedload(Notice.purchaser),
     joinedload(Notice.invited),
     joinedload(Notice.contract).joinedload(Contract.agency),
     joinedload(Notice.contract).joinedload(Contract.document),
-    _BIDS.joinedload(Bid.agency),
-    _BIDS.selectinload(Bid.qualifications),
-    _BIDS.selectinload(Bid.documents),
-    defaultload(Notice.avoidances).joinedload(Avoidance.agency),
 )
 
 
