@@ -43,6 +43,11 @@ class DefaultConfig:
     DUE_ON_READ_LIMIT = 20
     # The home page's live figures are counted at most this often per process (seconds).
     LIVE_FIGURES_SECONDS = 30
+    # A notice's public page is rendered once per version of the notice for visitors not
+    # signed in and kept at most this long (core/pagecache.py; 0 = render every time), at
+    # most PUBLIC_PAGE_ENTRIES pages per process.
+    PUBLIC_PAGE_SECONDS = 60
+    PUBLIC_PAGE_ENTRIES = 1000
     # Credit (docs/design.md §7)
     CREDIT_RESPONSE_WORKING_DAYS = 3  # the party's statement (陈述申辩) after a report
     CREDIT_PUBLISH_WORKING_DAYS = 7  # a confirmed record is disclosed (双公示) within this

@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from market import create_app
 from market.catalogue.services import load_items, seed_rows
-from market.core import clock
+from market.core import clock, pagecache
 from market.core.failures import SEEN_KEY
 from market.extensions import db as _db
 
@@ -88,6 +88,14 @@ def _no_listener_failure(app, request):
     yield
     if "listener_failures" not in request.fixturenames:
         assert not seen, [f"{f.event} {f.listener}: {f.message}" for f in seen]
+
+
+@pytest.fixture(autouse=True)
+def _no_kept_pages(app):
+    """Every test starts with no public page kept (core.pagecache): ids repeat across tests,
+    whose transactions are rolled back."""
+    with app.test_request_context():
+        pagecache.clear()
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ def init_app(app):
         notice_views,
         objection_views,
         rectification_views,
+        versions,
         views,
     )
     from . import selecting as running  # noqa: F401 (close_bidding registers)

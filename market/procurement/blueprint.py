@@ -25,19 +25,24 @@ def detail_panel(provider):
     return provider
 
 
-def notice_or_404(notice_id, reading=False):
-    """The notice, brought up to date; one never published (a draft, or a draft cancelled)
-    exists only for its purchaser. A page that only reads (`reading`) commits a deadline it
-    applied; an action commits it with its own change (if it fails, the next read applies it
-    again: apply_due is idempotent)."""
-    notice, applied = services.read_notice(notice_id)
-    if notice is None:
+def read_or_404(notice_id, reading=False):
+    """The notice read (services.read_notice), brought up to date; one never published (a
+    draft, or a draft cancelled) exists only for its purchaser. A page that only reads
+    (`reading`) commits a deadline it applied; an action commits it with its own change (if
+    it fails, the next read applies it again: apply_due is idempotent)."""
+    read = services.read_notice(notice_id)
+    if read.notice is None:
         abort(404)
-    if notice.published_dt is None and party_of(notice, current_user) != "purchaser":
+    if read.notice.published_dt is None and party_of(read.notice, current_user) != "purchaser":
         abort(404)
-    if reading and applied:
+    if reading and read.applied:
         db.session.commit()
-    return notice
+    return read
+
+
+def notice_or_404(notice_id, reading=False):
+    """The notice, brought up to date (see read_or_404)."""
+    return read_or_404(notice_id, reading).notice
 
 
 def offered(allowed: bool, form_class, **kwargs):

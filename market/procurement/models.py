@@ -81,6 +81,9 @@ class Notice(db.Model):
     draw_salt: Mapped[str] = mapped_column(String(64), default="")
     #: bumped by every edit of a published notice; bids confirmed for an older one are invalid
     revision: Mapped[int] = mapped_column(default=1)
+    #: raised in the transaction of every change to what the notice's public page shows
+    #: (versions.py): a page rendered for one version is never served for another
+    page_version: Mapped[int] = mapped_column(default=0, server_default="0")
     republished_from_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id"))
     service_days: Mapped[int]
     deadline_dt: Mapped[datetime] = mapped_column(UTCDateTime)

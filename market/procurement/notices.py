@@ -2,6 +2,7 @@
 
 import secrets
 from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import joinedload
@@ -312,21 +313,37 @@ PAGE_OPTIONS = (
 )
 
 
-def read_notice(notice_id: int) -> tuple[Notice | None, bool]:
-    """The notice with what its page shows, any due deadline applied first (reads never show
-    a stale state): (notice, whether a deadline was applied)."""
-    notice = db.session.scalars(_page_query(), {"notice_id": notice_id}).first()
-    return notice, notice is not None and apply_due(notice)
+class NoticeRead(NamedTuple):
+    notice: Notice | None
+    #: a due deadline was applied while reading (the caller commits it)
+    applied: bool
+    #: the notice's page version as the database held it when read (not the ORM copy's,
+    #: which a session that lives on may hold from before later changes)
+    page_version: int | None
+
+
+def read_notice(notice_id: int) -> NoticeRead:
+    """The notice with its own many-to-one rows, any due deadline applied first (reads never
+    show a stale state)."""
+    row = db.session.execute(_page_query(), {"notice_id": notice_id}).first()
+    if row is None:
+        return NoticeRead(None, False, None)
+    notice, version = row
+    return NoticeRead(notice, apply_due(notice), version)
 
 
 @cache
 def _page_query():
-    return select(Notice).where(Notice.id == bindparam("notice_id")).options(*PAGE_OPTIONS)
+    return (
+        select(Notice, Notice.page_version)
+        .where(Notice.id == bindparam("notice_id"))
+        .options(*PAGE_OPTIONS)
+    )
 
 
 def load_notice(notice_id: int) -> Notice | None:
     """The notice with any due deadline applied first."""
-    return read_notice(notice_id)[0]
+    return read_notice(notice_id).notice
 
 
 def avoidance_candidates(item_id: int, keep=()) -> list[Organisation]:

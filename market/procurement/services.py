@@ -54,6 +54,7 @@ from .listing import (  # noqa: F401
 )
 from .notices import (  # noqa: F401
     NoticeData,
+    NoticeRead,
     cancel_notice,
     create_notice,
     earliest_deadline,

@@ -7,9 +7,10 @@ from flask import current_app, render_template, request
 from flask_login import current_user
 
 from ..core.auth import role_required
+from ..core.pagecache import public_page
 from ..extensions import db
 from . import services
-from .blueprint import bp, detail_panel, notice_or_404, paginate, render_detail
+from .blueprint import bp, detail_panel, paginate, read_or_404, render_detail
 from .listing import NoticeRow
 from .runner import apply_due_shown
 from .states import state_labels
@@ -47,8 +48,12 @@ def index():
 
 @bp.route("/notices/<int:notice_id>")
 def detail(notice_id):
-    notice = notice_or_404(notice_id, reading=True)
-    return render_detail(notice)
+    read = read_or_404(notice_id, reading=True)
+    if read.applied:  # the version just changed: this page is rendered as it now is
+        return render_detail(read.notice)
+    # Rendered once per version of the notice for visitors who are not signed in.
+    version = ("notice", read.notice.id, read.page_version)
+    return public_page(version, lambda: render_detail(read.notice))
 
 
 @bp.route("/purchaser/notices")
