@@ -177,17 +177,19 @@ def storefront(org_id: int) -> Agency | None:
 @cache
 def _storefront() -> dict:
     org_id = bindparam("org_id")
+    # Of each item, what the storefront shows of it (its text columns are long).
+    item = (ServiceItem.id, ServiceItem.code, ServiceItem.name, ServiceItem.status)
     return {
         "agency": select(Agency)
         .where(Agency.org_id == org_id)
         .options(joinedload(Agency.organisation)),
         "offerings": select(Offering)
         .where(Offering.agency_id == org_id)
-        .options(joinedload(Offering.item))
+        .options(joinedload(Offering.item).load_only(*item))
         .order_by(Offering.id),
         "qualifications": select(Qualification)
         .where(Qualification.agency_id == org_id)
-        .options(joinedload(Qualification.item))
+        .options(joinedload(Qualification.item).load_only(*item))
         .order_by(Qualification.id),
         "practitioners": select(Practitioner)
         .where(Practitioner.agency_id == org_id)

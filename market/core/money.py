@@ -28,7 +28,9 @@ def format_fen(fen: int | None) -> str:
     """12345600 → '¥123,456.00'."""
     if fen is None:
         return "—"
-    return f"¥{fen_to_yuan(fen):,.2f}"
+    # Integer arithmetic, as fen_to_yuan would round it (lists format a column of these).
+    sign, fen = ("-", -fen) if fen < 0 else ("", fen)
+    return f"¥{sign}{fen // 100:,}.{fen % 100:02d}"
 
 
 def percent_to_bp(value) -> int:

@@ -90,12 +90,14 @@ def paginate(stmt, page: int | None = None, per_page: int | None = None, make=No
         counted = db.session.scalar(count)
         return Page([], page, per_page, min(counted, limit), counted > limit)
     window = {"page_size": per_page + 1, "page_offset": (page - 1) * per_page}
-    result = db.session.execute(paged, window)
     if make is None:
-        rows = result.unique().all()
+        rows = db.session.execute(paged, window).unique().all()
         items = [row[0] for row in rows]
     else:
-        rows = result.all()
+        # Plain columns need none of the ORM's work on the result: the session's connection
+        # runs the statement (after writing anything pending, as the session would).
+        db.session.flush()
+        rows = db.session.connection().execute(paged, window).all()
         items = [make(*row[:-1]) for row in rows]
     if rows:
         counted = rows[0][-1]

@@ -3,7 +3,7 @@ history as a chart and its disclosed records; and the panel its storefront shows
 
 from functools import cache
 
-from flask import abort, render_template
+from flask import abort, current_app, render_template
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import bindparam, select
@@ -92,11 +92,8 @@ def disclosed_warnings(org_id: int, now):
 
 
 def profile_panel(org_id: int) -> Markup:
-    """The credit block on an agency's storefront: warnings in force and a link to the page."""
-    return Markup(
-        render_template(
-            "credit/_profile_panel.html",
-            org_id=org_id,
-            warnings=disclosed_warnings(org_id, utcnow()),
-        )
-    )
+    """The credit block on an agency's storefront: warnings in force and a link to the page.
+    (Rendered inside the storefront's template: its own context needs nothing from the
+    request's, so the template is rendered directly.)"""
+    template = current_app.jinja_env.get_template("credit/_profile_panel.html")
+    return Markup(template.render(org_id=org_id, warnings=disclosed_warnings(org_id, utcnow())))

@@ -186,12 +186,12 @@ def snippets(text: str, words, width: int = 80, before: int = 20, top: int = 2):
         finish = max(finish, inside[-1][1])
         space = text.rfind(" ", inside[-1][1], finish)
         finish = space if finish < len(text) and space >= 0 else finish
-        out, at = [Markup("…") if begin else Markup("")], begin
+        # Escaped pieces joined as plain text, made Markup once (a page cuts dozens of these).
+        out, at = ["…" if begin else ""], begin
         for start, end in inside:
-            out += [escape(text[at:start]), Markup('<mark class="hl">'), escape(text[start:end])]
-            out.append(Markup("</mark>"))
+            out += [escape(text[at:start]), '<mark class="hl">', escape(text[start:end]), "</mark>"]
             at = end
         out.append(escape(text[at:finish]))
-        out.append(Markup("…") if finish < len(text) else Markup(""))
-        passages.append(Markup("").join(out))
-    return Markup(" ").join(passages) if passages else None
+        out.append("…" if finish < len(text) else "")
+        passages.append("".join(out))
+    return Markup(" ".join(passages)) if passages else None
