@@ -38,9 +38,11 @@ class DefaultConfig:
     ACCEPTANCE_WORKING_DAYS = 10  # then the deliverable is accepted automatically
     EVALUATION_WORKING_DAYS = 3  # double-blind: both shown when both are in or this ends
     DEADLINE_REMINDER_WORKING_DAYS = 1
-    # A page applies the deadlines of at most this many of the notices it shows (the worker
-    # applies the rest within seconds; a page never catches up on the whole system's work).
-    DUE_ON_READ_LIMIT = 20
+    # A page applies the deadlines of at most this many of the notices it shows, its first rows
+    # (the worker applies the rest within seconds; a page never catches up on the whole
+    # system's work). Each can run a selection (~25 statements): 5 keep the worst list page
+    # under 100 ms on PostgreSQL (benchmarks/request_path.py).
+    DUE_ON_READ_LIMIT = 5
     # The home page's live figures are counted at most this often per process (seconds).
     LIVE_FIGURES_SECONDS = 30
     # A notice's public page is rendered once per version of the notice for visitors not

@@ -44,6 +44,12 @@ class NoticeRow:
     def state_badge(self) -> str:
         return NOTICE[self.state].badge
 
+    @property
+    def awaiting_update(self) -> bool:
+        """Its next step came due and neither this page (it applies only the first
+        DUE_ON_READ_LIMIT rows) nor the worker has applied it yet."""
+        return self.due_dt is not None and self.due_dt <= utcnow()
+
 
 @cache
 def notice_rows():

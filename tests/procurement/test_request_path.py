@@ -1,4 +1,4 @@
-"""A page applies the deadlines of the notices it shows, at most DUE_ON_READ_LIMIT of them,
+"""A page applies the deadlines of the notices it shows, at most DUE_ON_READ_LIMIT (5) of them,
 and nothing else: the rest is the worker's."""
 
 from datetime import timedelta
@@ -24,12 +24,20 @@ def states(notices):
     return [n.state for n in notices]
 
 
-def test_the_notice_list_applies_only_the_rows_it_shows(client, overdue):
+def test_the_notice_list_applies_its_first_five_rows_and_marks_the_rest(client, overdue):
     page = client.get("/notices/").get_data(as_text=True)
-    shown, hidden = overdue[5:], overdue[:5]  # 20 a page, the latest first
-    assert states(shown) == ["failed"] * 20
+    # 20 a page, the latest first: the first 5 applied, 15 more shown, 5 on the next page
+    applied, waiting, hidden = overdue[20:], overdue[5:20], overdue[:5]
+    assert states(applied) == ["failed"] * 5
+    assert states(waiting) == ["published"] * 15
     assert states(hidden) == ["published"] * 5
-    assert page.count("流标") >= 20 and "逾期公告 04" not in page
+    assert "逾期公告 05" in page and "逾期公告 04" not in page
+    assert page.count("状态更新中") == 15
+
+
+def test_no_row_is_marked_once_the_worker_has_run(app, client, overdue):
+    worker.run_once(app)
+    assert "状态更新中" not in client.get("/notices/").get_data(as_text=True)
 
 
 def test_a_page_applies_at_most_due_on_read_limit(app, client, overdue, monkeypatch):
@@ -38,10 +46,11 @@ def test_a_page_applies_at_most_due_on_read_limit(app, client, overdue, monkeypa
     assert states(overdue).count("failed") == 3
 
 
-def test_the_home_page_applies_only_its_eight_latest(client, overdue):
-    assert client.get("/").status_code == 200
-    assert states(overdue).count("failed") == 8
-    assert states(overdue[-8:]) == ["failed"] * 8
+def test_the_home_page_applies_only_the_first_five_of_its_eight_latest(client, overdue):
+    page = client.get("/").get_data(as_text=True)
+    assert states(overdue).count("failed") == 5
+    assert states(overdue[-5:]) == ["failed"] * 5
+    assert page.count("状态更新中") == 3
 
 
 def test_a_notice_page_applies_only_its_own_notice(client, overdue):
@@ -51,7 +60,7 @@ def test_a_notice_page_applies_only_its_own_notice(client, overdue):
 
 def test_the_worker_applies_what_no_page_showed(app, client, overdue):
     client.get("/notices/")
-    assert worker.run_once(app)["deadlines"] == 5
+    assert worker.run_once(app)["deadlines"] == 20
     assert states(overdue) == ["failed"] * 25
 
 
