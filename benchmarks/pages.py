@@ -464,38 +464,41 @@ def under_load(url, workdir, paths, args):
 # --- the run -----------------------------------------------------------------------------------
 
 
-def run_scale(scale, database_url, args):
-    with benchmark_app(f"market-pages-{scale}-", database_url) as (app, url, workdir):
+def run_scale(scale, database_url, args, stack):
+    """Build, measure in-process and under load one scale; its application is kept open (in
+    `stack`) for the growth figures, unless the database is emptied for the next scale."""
+    app, url, workdir = stack.enter_context(benchmark_app(f"market-pages-{scale}-", database_url))
+    with app.app_context():
+        prepare(app, url, workdir)
+        dialect = db.engine.dialect.name
+        load = "、".join(f"{x:.2f}" for x in os.getloadavg())
+        print(
+            f"\n== 规模 {scale}（{dialect}：{redacted(url)}；{os.cpu_count()} 个 CPU，"
+            f"负载 {load}）",
+            flush=True,
+        )
+        print("造数据：" + build_scale(scale), flush=True)
+        counts = table_counts()
+        print("行数：" + "，".join(f"{k} {v:,}" for k, v in counts.items()), flush=True)
+        overdue = db.session.scalar(
+            select(func.count()).select_from(Notice).where(Notice.due_dt <= utcnow())
+        )
+        targets = pick_targets()
+        print(f"到期未处理的公告：{overdue}；页面：公告 {targets}", flush=True)
+        db.session.remove()
+    paths = page_paths(targets)
+    result = {"scale": scale, "dialect": dialect, "counts": counts, "paths": paths, "app": app}
+    result["in_process"] = in_process(app, paths, args.requests, show_sql=args.sql)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()  # no connection of ours left open while gunicorn runs
+    print("压测（wrk）：", flush=True)
+    result["load"] = under_load(url, workdir, paths, args)
+    if args.database_url:
         with app.app_context():
-            prepare(app, url, workdir)
-            dialect = db.engine.dialect.name
-            load = "、".join(f"{x:.2f}" for x in os.getloadavg())
-            print(
-                f"\n== 规模 {scale}（{dialect}：{redacted(url)}；{os.cpu_count()} 个 CPU，"
-                f"负载 {load}）",
-                flush=True,
-            )
-            print("造数据：" + build_scale(scale), flush=True)
-            counts = table_counts()
-            print("行数：" + "，".join(f"{k} {v:,}" for k, v in counts.items()), flush=True)
-            overdue = db.session.scalar(
-                select(func.count()).select_from(Notice).where(Notice.due_dt <= utcnow())
-            )
-            targets = pick_targets()
-            print(f"到期未处理的公告：{overdue}；页面：公告 {targets}", flush=True)
-            db.session.remove()
-        paths = page_paths(targets)
-        result = {"scale": scale, "dialect": dialect, "counts": counts, "paths": paths}
-        result["in_process"] = in_process(app, paths, args.requests, show_sql=args.sql)
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()  # no connection of ours left open while gunicorn runs
-        print("压测（wrk）：", flush=True)
-        result["load"] = under_load(url, workdir, paths, args)
-        if args.database_url:
-            with app.app_context():
-                empty_database()
-                db.engine.dispose()
+            empty_database()
+            db.engine.dispose()
+        result["app"] = None  # its data is gone
     return result
 
 
@@ -527,19 +530,55 @@ def report(result, args):
         )
 
 
-def report_growth(results):
+def alternated(results, args):
+    """In-process p50 (ms) per scale and page, the scales' applications taking turns (each
+    round: every scale `args.requests` requests of a page, then the next page), so that drift
+    in the machine's speed falls on every scale alike. {scale: {key: p50}}."""
+    samples = {r["scale"]: {key: [] for key, _, _ in PAGES} for r in results}
+    for _ in range(args.rounds):
+        for key, _, _ in PAGES:
+            for result in results:
+                app, path = result["app"], result["paths"][key]
+                kept_seconds = app.config["PUBLIC_PAGE_SECONDS"]
+                app.config["PUBLIC_PAGE_SECONDS"] = 0 if key in RENDERED else kept_seconds
+                client = app.test_client()
+                for _ in range(5):  # warm
+                    client.get(path)
+                for _ in range(args.requests):
+                    started = time.perf_counter()
+                    client.get(path)
+                    samples[result["scale"]][key].append(time.perf_counter() - started)
+                app.config["PUBLIC_PAGE_SECONDS"] = kept_seconds
+    return {
+        scale: {key: percentiles(times)[0] for key, times in pages.items()}
+        for scale, pages in samples.items()
+    }
+
+
+def report_growth(results, args):
     demo = next((r for r in results if r["scale"] == "demo"), None)
+    if demo is None or len(results) < 2:
+        return
+    if all(r["app"] is not None for r in results):
+        print(
+            f"\n进程内，各规模交替测量（{args.rounds} 轮 × 每页 {args.requests} 次）……", flush=True
+        )
+        p50 = alternated(results, args)
+        how = f"各规模交替测量，{args.rounds} 轮 × 每页 {args.requests} 次"
+    else:  # the database was emptied between scales: the figures measured one after the other
+        p50 = {r["scale"]: {k: v["p50"] for k, v in r["in_process"].items()} for r in results}
+        how = "各规模依次测得"
     for result in results:
-        if demo is None or result is demo or result["dialect"] != demo["dialect"]:
+        if result is demo or result["dialect"] != demo["dialect"]:
             continue
         print(
             f"\n### 进程内 p50：{scale_label(result['scale'])} ÷ 演示数据"
-            f"（{result['dialect']}，目标 ≤ {GROWTH_TARGET}）\n"
+            f"（{result['dialect']}，{how}；目标 ≤ {GROWTH_TARGET}）\n"
         )
         print("| 页面 | 演示数据 p50 | 本规模 p50 | 倍数 |")
         print("|---|---|---|---|")
         for key, label, _ in PAGES:
-            small, large = demo["in_process"][key]["p50"], result["in_process"][key]["p50"]
+            small, large = p50[demo["scale"]][key], p50[result["scale"]][key]
             factor = large / small
             print(
                 f"| {label} | {small:.1f} ms | {large:.1f} ms "
@@ -572,15 +611,15 @@ def main():
         for scale in scales:
             started = time.perf_counter()
             url = create_database(base, f"market_{scale}") if base else args.database_url
-            result = run_scale(scale, url, args)
+            result = run_scale(scale, url, args, stack)
             print(f"（规模 {scale} 共用时 {time.perf_counter() - started:.0f} 秒）")
             report(result, args)
             results.append(result)
-    if len(results) > 1:
-        print("\n## 汇总")
-        for result in results:
-            report(result, args)
-    report_growth(results)
+        report_growth(results, args)
+        if len(results) > 1:
+            print("\n## 汇总")
+            for result in results:
+                report(result, args)
     return 0
 
 

@@ -8,7 +8,11 @@ from functools import lru_cache
 from math import ceil
 
 from flask import current_app, request
-from sqlalchemy import bindparam, func, literal, select
+from sqlalchemy import Table, bindparam, func, literal, select
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BinaryExpression
+from sqlalchemy.sql.selectable import Join
+from sqlalchemy.sql.util import find_tables
 
 from ..extensions import db
 
@@ -66,14 +70,63 @@ def requested_page() -> int:
     return number if number and number > 0 else 1
 
 
+def _plain(element):
+    """A table, alias or column without the ORM's annotations (those are copies)."""
+    return element._deannotate()
+
+
+def _keeps_rows(join: Join, base: Table) -> bool:
+    """Whether `join` (of `base` to one more table) gives each row of `base` exactly once: it
+    is on one of base's columns equal to the other table's primary key (no row repeated), and
+    it is an outer join, or that column is NOT NULL and a foreign key to that table (no row
+    dropped)."""
+    on, other = join.onclause, _plain(join.right)
+    if not isinstance(on, BinaryExpression) or on.operator is not operators.eq:
+        return False
+    for mine, theirs in ((_plain(on.left), _plain(on.right)), (_plain(on.right), _plain(on.left))):
+        if getattr(mine, "table", None) is base and getattr(theirs, "table", None) is other:
+            if list(other.primary_key) != [theirs]:
+                return False
+            referenced = getattr(other, "element", other)  # an alias's table
+            return join.isouter or (
+                not mine.nullable and any(fk.references(referenced) for fk in mine.foreign_keys)
+            )
+    return False
+
+
+def _counted(stmt):
+    """The rows `stmt` returns, as cheaply as they can be counted: without its columns, and
+    without its joins where none of them can drop or repeat a row and its WHERE reads only the
+    first table (the count of a notice list then reads one index, not three tables)."""
+    rows = stmt.order_by(None).with_only_columns(literal(1), maintain_column_froms=True)
+    froms = stmt.get_final_froms()
+    if len(froms) != 1 or not isinstance(froms[0], Join):
+        return rows
+    joins, at = [], froms[0]
+    while isinstance(at, Join):
+        joins.append(at)
+        at = at.left
+    base = _plain(at)
+    if not isinstance(base, Table) or not all(_keeps_rows(join, base) for join in joins):
+        return rows
+    where = stmt.whereclause
+    if where is None:
+        return select(literal(1)).select_from(base)
+    # Every table its WHERE reads, through its columns too, and any subquery in it (which
+    # could correlate to a joined table): only the first table may remain.
+    read = find_tables(where, check_columns=True, include_aliases=True, include_selects=True)
+    if {_plain(table) for table in read} - {base}:
+        return rows
+    return select(literal(1)).select_from(base).where(where)
+
+
 @lru_cache(maxsize=256)
 def _paged(stmt, count_limit: int):
     """`stmt` with its bounded count riding along each row (an uncorrelated subquery: computed
     once), the page's size and offset left as parameters; and the count alone. Built once
     per statement: a list whose statement is built once (procurement.listing) then costs
     neither the building nor its cache key again."""
-    rows_only = stmt.order_by(None).with_only_columns(literal(1), maintain_column_froms=True)
-    count = select(func.count()).select_from(rows_only.limit(count_limit + 1).subquery())
+    count = select(func.count()).select_from(_counted(stmt).limit(count_limit + 1).subquery())
     paged = stmt.add_columns(count.scalar_subquery())
     return paged.limit(bindparam("page_size")).offset(bindparam("page_offset")), count
 

@@ -34,3 +34,55 @@ def test_a_short_list_counts_exactly(client, make):
     make.notice(title="唯一公告")
     page = client.get("/notices/").get_data(as_text=True)
     assert "唯一公告" in page and "超过" not in page
+
+
+def sql(stmt, db):
+    return str(stmt.compile(db.engine))
+
+
+def test_a_notice_list_counts_its_rows_without_reading_the_joined_tables(app, db):
+    from market.core.paging import _counted
+    from market.procurement.services import public_notices_query
+
+    counted = sql(_counted(public_notices_query("published")), db)
+    assert "JOIN" not in counted and "FROM notices" in counted and "notices.state" in counted
+
+
+def test_a_join_that_can_drop_or_repeat_rows_is_kept_in_the_count(app, db, make):
+    from sqlalchemy import select
+
+    from market.accounts.models import Organisation
+    from market.core.paging import _counted, paginate
+    from market.procurement.models import Bid, Notice
+
+    one, two = make.agency(), make.agency()
+    make.notice(title="定向邀请", ceiling_fen=50_000_00, invited_org_id=one.organisation.id)
+    public = make.notice(title="公开")
+    for user in (one, two):
+        make.bid(user, public)
+    # Inner join on a nullable key drops the uninvited notice; a join to the many side (bids)
+    # repeats the notice once per quote: neither may be left out of the count.
+    dropping = select(Notice).join(Organisation, Organisation.id == Notice.invited_org_id)
+    repeating = select(Notice).join(Bid, Bid.notice_id == Notice.id)
+    for stmt, rows in ((dropping, 1), (repeating, 2)):
+        assert "JOIN" in sql(_counted(stmt), db)
+        assert paginate(stmt, page=1, per_page=20).total == rows
+
+
+def test_a_join_the_where_clause_reads_is_kept_in_the_count(app, db, make):
+    from sqlalchemy import select
+
+    from market.catalogue.models import ServiceItem
+    from market.core.paging import _counted, paginate
+    from market.procurement.models import Notice
+
+    make.notice(code="ZJ012")
+    make.notice(code="ZJ012")
+    item = db.session.get(ServiceItem, make.notice(code="ZJ013").item_id)
+    stmt = (
+        select(Notice)
+        .join(ServiceItem, ServiceItem.id == Notice.item_id)
+        .where(ServiceItem.code == item.code)
+    )
+    assert "JOIN" in sql(_counted(stmt), db)
+    assert paginate(stmt, page=1, per_page=20).total == 1
