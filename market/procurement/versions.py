@@ -4,7 +4,10 @@ avoidances and attachments, its contract and the contract's deliveries and evalu
 the notice a new one was re-published from (its page links the new one).
 
 The raise happens at flush, from the rows the session writes, so no service has to remember
-it; the public page's cache (views.detail, core.pagecache) keys on the version. What the page
+it; the public page's cache (views.detail, core.pagecache) keys on the version. A bid changes
+it only once quotes are no longer sealed: before the deadline the public page is the same
+whatever was quoted, and a version raised by a quote would show, in a page rendered afresh
+where a kept one was expected, that one exists. What the page
 shows from outside the notice (names of organisations, qualifications, document titles)
 changes rarely: a cached page keeps it for at most PUBLIC_PAGE_SECONDS.
 """
@@ -16,38 +19,46 @@ from sqlalchemy.orm import Session
 
 from .contract_models import Contract, Delivery, Evaluation
 from .models import Avoidance, Bid, Notice, Objection, Selection
+from .states import sealed_states
 
-#: rows that name their notice (notice_id)
-OF_NOTICE = (Bid, Selection, Objection, Avoidance, Contract)
+#: rows that name their notice (notice_id); bids apart (only once unsealed)
+OF_NOTICE = (Selection, Objection, Avoidance, Contract)
 #: rows that name their contract (contract_id)
 OF_CONTRACT = (Delivery, Evaluation)
 
 
-def changed_notices(rows) -> tuple[set[int], set[int]]:
-    """The ids of the notices, and of the contracts, whose public page `rows` change."""
-    notices, contracts = set(), set()
+def changed_notices(session, rows) -> tuple[set[int], set[int], set[int]]:
+    """The ids of the notices, of the notices whose bids changed, and of the contracts, whose
+    public page `rows` (written by `session`) may change."""
+    notices, quoted, contracts = set(), set(), set()
     for row in rows:
         if isinstance(row, Notice):
-            notices.update((row.id, row.republished_from_id))
+            # Its own columns, not a collection the ORM appended a new bid to.
+            if row in session.new or session.is_modified(row, include_collections=False):
+                notices.update((row.id, row.republished_from_id))
+        elif isinstance(row, Bid):
+            quoted.add(row.notice_id)
         elif isinstance(row, OF_NOTICE):
             notices.add(row.notice_id)
         elif isinstance(row, OF_CONTRACT):
             contracts.add(row.contract_id)
-    notices.discard(None)
-    contracts.discard(None)
-    return notices, contracts
+    for ids in (notices, quoted, contracts):
+        ids.discard(None)
+    return notices, quoted, contracts
 
 
 @event.listens_for(Session, "after_flush")
 def _raise_versions(session, context):
     # After the flush, new rows have their ids and foreign keys; the sets still hold them.
-    notices, contracts = changed_notices(chain(session.new, session.dirty, session.deleted))
-    if not notices and not contracts:
+    rows = chain(session.new, session.dirty, session.deleted)
+    notices, quoted, contracts = changed_notices(session, rows)
+    if not notices and not quoted and not contracts:
         return
     table = Notice.__table__
     of_contracts = select(Contract.notice_id).where(Contract.id.in_(contracts))
+    unsealed = table.c.id.in_(quoted) & table.c.state.not_in(sealed_states())
     session.connection().execute(
         update(table)
-        .where(table.c.id.in_(notices) | table.c.id.in_(of_contracts))
+        .where(table.c.id.in_(notices) | table.c.id.in_(of_contracts) | unsealed)
         .values(page_version=table.c.page_version + 1)
     )

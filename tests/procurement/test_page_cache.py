@@ -117,6 +117,26 @@ def test_every_change_raises_the_version_in_its_own_transaction(db):
     assert version() > before
 
 
+def test_a_quote_before_the_deadline_leaves_the_version_alone(db, frozen_clock):
+    """Sealed: a page rendered afresh after a quote would tell that one exists."""
+    notice = make.notice()
+
+    def version():
+        return db.session.scalar(select(Notice.page_version).where(Notice.id == notice.id))
+
+    before = version()
+    bids = [make.bid(make.agency(), notice, amount_fen=amount) for amount in (80_000_00, 90_000_00)]
+    db.session.flush()
+    assert version() == before
+    make.close_bidding(notice)  # opened: from now on a bid's change is public
+    db.session.flush()
+    opened = version()
+    assert opened > before
+    bids[0].status = "invalidated"
+    db.session.flush()
+    assert version() > opened
+
+
 def test_signed_in_users_never_get_a_kept_page(client, auth):
     buyer = make.purchaser()
     notice = make.notice(buyer)
