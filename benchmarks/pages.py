@@ -23,7 +23,11 @@ in turn with `wrk -t2 -c16 --latency` (anchor, page; --rounds times, --seconds e
 are the page's req/s (median of rounds), p50 and p99 latency, its ratio to the anchor measured
 in the same alternation, the SQL queries the page issues and its in-process p50 (test client).
 Targets (reported, not asserted): the notice list ≥ 0.5 of the anchor, every other page
-≥ 0.35; ≤ 12 queries per page; in-process p50 at 20,000 notices ≤ 1.5× the demo figure.
+≥ 0.35; ≤ 12 queries per page; in-process p50 at 20,000 notices ≤ 1.5× the demo figure. For
+that last figure the scales' applications are kept open and measured again at the end taking
+turns (--rounds rounds of --requests requests per page and scale), so that drift in the
+machine's speed falls on both alike (with --database-url, emptied between scales, the figures
+measured one after the other are compared instead).
 With --database-url the database is emptied again after each scale.
 """
 
