@@ -34,7 +34,11 @@ def changed_notices(session, rows) -> tuple[set[int], set[int], set[int]]:
     for row in rows:
         if isinstance(row, Notice):
             # Its own columns, not a collection the ORM appended a new bid to.
-            if row in session.new or session.is_modified(row, include_collections=False):
+            if (
+                row in session.new
+                or row in session.deleted
+                or session.is_modified(row, include_collections=False)
+            ):
                 notices.update((row.id, row.republished_from_id))
         elif isinstance(row, Bid):
             quoted.add(row.notice_id)
