@@ -29,6 +29,7 @@ from market.core.audit import event_hash  # noqa: E402
 from market.core.clock import utcnow  # noqa: E402
 from market.core.models import AuditChainHead, AuditEvent  # noqa: E402
 from market.credit.models import ConductRecord, RedListEntry, ViolationCriterion  # noqa: E402
+from market.demo.build import PLACES, PROJECTS  # noqa: E402  (the demo's names, at scale)
 from market.extensions import db  # noqa: E402
 from market.procurement.contract_models import Contract, Delivery, Evaluation  # noqa: E402
 from market.procurement.models import Bid, Notice, Selection  # noqa: E402
@@ -73,16 +74,6 @@ CITIES = (
 BRAND = "信诚恒瑞华博致远和泰正宏新源鼎盛安中科建明德聚丰达"
 SUFFIXES = ("科技有限公司", "咨询有限公司", "技术服务有限公司", "工程咨询有限公司")
 BUYER_KINDS = ("置业有限公司", "建设投资有限公司", "实业集团有限公司", "城市建设发展有限公司")
-PLACES = ("礼嘉", "悦来", "鱼复", "水土", "龙兴", "复盛", "人和", "金山", "大竹林", "照母山")
-PROJECTS = (
-    "年产{n}万吨新材料生产线项目",
-    "{place}产业园一期工程",
-    "{place}安置房建设项目",
-    "{place}综合物流中心项目",
-    "{place}小学扩建工程",
-    "{n}kV变电站新建工程",
-    "{place}片区道路及配套管网工程",
-)
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何罗高林"
 GIVEN = ("伟", "芳", "娜", "敏", "静", "强", "磊", "军", "洋", "勇", "艳", "杰", "涛", "明", "超")
 DEPARTMENTS = ("生态环境部门", "规划自然资源部门", "气象部门", "水利部门", "住房城乡建设部门")

@@ -335,6 +335,18 @@ def in_process(app, paths, requests, warmups=5, show_sql=False):
     return out
 
 
+def app_env(url, workdir):
+    """The environment that configures the application (gunicorn, the worker) on `url`."""
+    return {
+        **os.environ,
+        "MARKET_SQLALCHEMY_DATABASE_URI": url,
+        "MARKET_SECRET_KEY": "benchmark",
+        "MARKET_SEARCH_INDEX_DIR": os.path.join(workdir, "search"),
+        "MARKET_UPLOAD_FOLDER": os.path.join(workdir, "uploads"),
+        "MARKET_MAIL_BACKEND": "memory",
+    }
+
+
 # --- under load --------------------------------------------------------------------------------
 
 
@@ -407,15 +419,7 @@ def under_load(url, workdir, paths, args):
     app_port, rendering_port, anchor_port = free_port(), free_port(), free_port()
     gunicorn = os.path.join(BIN, "gunicorn")
     common = ["-w", "2", "-k", "sync", "--timeout", "300", "--log-level", "warning"]
-    env = {
-        **os.environ,
-        "MARKET_SQLALCHEMY_DATABASE_URI": url,
-        "MARKET_SECRET_KEY": "benchmark",
-        "MARKET_SEARCH_INDEX_DIR": os.path.join(workdir, "search"),
-        "MARKET_UPLOAD_FOLDER": os.path.join(workdir, "uploads"),
-        "MARKET_MAIL_BACKEND": "memory",
-        "ANCHOR_DATABASE_URL": url,
-    }
+    env = {**app_env(url, workdir), "ANCHOR_DATABASE_URL": url}
     app_command = [gunicorn, *common, "-b", f"127.0.0.1:{app_port}", "wsgi:app"]
     rendering_command = [gunicorn, *common, "-b", f"127.0.0.1:{rendering_port}", "wsgi:app"]
     rendering_env = {**env, "MARKET_PUBLIC_PAGE_SECONDS": "0"}

@@ -50,6 +50,7 @@ BIN = os.path.dirname(sys.executable)  # the virtualenv's flask
 from flask import current_app, g  # noqa: E402
 from pages import (  # noqa: E402
     analyze,
+    app_env,
     create_database,
     empty_database,
     load_demo_data,
@@ -309,14 +310,7 @@ def run(url, workdir, app, requests, rounds):
 
 def run_worker(url, workdir):
     """One pass of the background worker over everything pending, as a subprocess."""
-    env = {
-        **os.environ,
-        "MARKET_SQLALCHEMY_DATABASE_URI": url,
-        "MARKET_SECRET_KEY": "benchmark",
-        "MARKET_SEARCH_INDEX_DIR": os.path.join(workdir, "search"),
-        "MARKET_UPLOAD_FOLDER": os.path.join(workdir, "uploads"),
-        "MARKET_MAIL_BACKEND": "memory",
-    }
+    env = app_env(url, workdir)
     command = [os.path.join(BIN, "flask"), "--app", "market", "market", "worker", "--once"]
     started = time.perf_counter()
     done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)

@@ -208,6 +208,20 @@ def record_past_performance(
     return performance
 
 
+def public_agency(org_id: int) -> Agency | None:
+    """An agency with its organisation, as its public pages show it (one query built once)."""
+    return db.session.scalar(_public_agency(), {"org_id": org_id})
+
+
+@cache
+def _public_agency():
+    return (
+        select(Agency)
+        .where(Agency.org_id == bindparam("org_id"))
+        .options(joinedload(Agency.organisation))
+    )
+
+
 def past_performance(agency_id: int, limit: int = 20) -> list[PastPerformance]:
     """The agency's completed contracts on the platform, latest first."""
     return list(db.session.scalars(_past_performance(), {"agency_id": agency_id, "limit": limit}))

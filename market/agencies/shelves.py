@@ -22,7 +22,7 @@ from .models import (
     Practitioner,
     Qualification,
 )
-from .services import can_bid
+from .services import can_bid, public_agency
 
 SORTS = {"credit": "信用分", "rating": "服务评价", "days": "承诺时限", "fee": "收费"}
 #: 甲级 is the best grade; an ungraded qualification ranks after every graded one
@@ -167,7 +167,7 @@ def storefront(org_id: int) -> Agency | None:
     their items, practitioners) in one query of its own (half the cost of loading them through
     the relationships with loader options)."""
     values = {"org_id": org_id}
-    agency = db.session.scalar(_storefront()["agency"], values)
+    agency = public_agency(org_id)
     if agency is not None:
         for name in ("offerings", "qualifications", "practitioners"):
             set_committed_value(agency, name, db.session.scalars(_storefront()[name], values).all())
@@ -180,9 +180,6 @@ def _storefront() -> dict:
     # Of each item, what the storefront shows of it (its text columns are long).
     item = (ServiceItem.id, ServiceItem.code, ServiceItem.name, ServiceItem.status)
     return {
-        "agency": select(Agency)
-        .where(Agency.org_id == org_id)
-        .options(joinedload(Agency.organisation)),
         "offerings": select(Offering)
         .where(Offering.agency_id == org_id)
         .options(joinedload(Offering.item).load_only(*item))

@@ -7,9 +7,8 @@ from flask import abort, current_app, render_template
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
 
-from ..agencies.models import Agency
+from ..agencies.services import public_agency
 from ..core.clock import utcnow
 from ..extensions import db
 from .blueprint import bp
@@ -36,18 +35,9 @@ def disclosed_ids(org_id: int, now) -> set[int]:
     return set(db.session.scalars(_disclosed_ids(), {"org_id": org_id, "now": now}))
 
 
-@cache
-def _agency():
-    return (
-        select(Agency)
-        .where(Agency.org_id == bindparam("org_id"))
-        .options(joinedload(Agency.organisation))
-    )
-
-
 @bp.route("/agencies/<int:org_id>")
 def agency(org_id):
-    agency = db.session.scalar(_agency(), {"org_id": org_id})
+    agency = public_agency(org_id)
     if agency is None:
         abort(404)
     now = utcnow()
