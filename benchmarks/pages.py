@@ -13,9 +13,11 @@ qualifications, practitioners, past performance, some conduct records and red-li
 added in bulk with Core inserts; the credit standings recomputed and the search index rebuilt
 (and on PostgreSQL the tables ANALYZEd). No deadline is due while the benchmark runs.
 
-The notice page is measured twice: as visitors who are not signed in get it (rendered once
-per version of the notice, then kept: core/pagecache.py) and rendered on every request
-(PUBLIC_PAGE_SECONDS=0, a server of its own), the cost of a first visit after each change.
+The pages kept for visitors who are not signed in (the notice page, the agency page and the
+credit page, rendered once per version of the notice or agency; search, once per version of
+the index: core/pagecache.py) are measured twice: as such visitors get them, and rendered on
+every request (PUBLIC_PAGE_SECONDS=0, a server of its own), the cost of a first visit after
+each change.
 
 Per page (anonymous GET): the application under gunicorn (2 sync workers, `wsgi:app`,
 configured by MARKET_* variables) and the anchor (gunicorn, 2 workers, another port) are loaded
@@ -74,11 +76,14 @@ PAGES = (
     ("notice_rendered", "公告详情（每次渲染）", "/notices/{notice}"),
     ("directory", "机构名录", "/agencies/"),
     ("agency", "机构主页", "/agencies/{agency}"),
+    ("agency_rendered", "机构主页（每次渲染）", "/agencies/{agency}"),
     ("credit", "信用档案", "/credit/agencies/{agency}"),
+    ("credit_rendered", "信用档案（每次渲染）", "/credit/agencies/{agency}"),
     ("search", "搜索", "/search?q=环评"),
+    ("search_rendered", "搜索（每次渲染）", "/search?q=环评"),
 )
 #: pages measured with the public page cache off (PUBLIC_PAGE_SECONDS=0)
-RENDERED = {"notice_rendered"}
+RENDERED = {"notice_rendered", "agency_rendered", "credit_rendered", "search_rendered"}
 RATIO_TARGET = {"notices": 0.5}
 DEFAULT_RATIO_TARGET = 0.35
 MAX_QUERIES = 12

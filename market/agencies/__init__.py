@@ -4,7 +4,7 @@
 def init_app(app):
     from ..core import signals
     from ..core.worker import register_task
-    from . import listeners, models  # noqa: F401 (tables)
+    from . import listeners, models, versions  # noqa: F401 (tables; page versions raised)
     from .library_views import bp as library_bp
     from .views import bp
 

@@ -61,6 +61,8 @@ class Agency(db.Model):
     rating_attitude: Mapped[int] = mapped_column(default=0)
     rating_fees: Mapped[int] = mapped_column(default=0)
     rating_conduct: Mapped[int] = mapped_column(default=0)
+    #: raised with every change its public pages show (agencies/versions.py)
+    page_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     organisation: Mapped[Organisation] = relationship()
     offerings: Mapped[list["Offering"]] = relationship(

@@ -208,6 +208,17 @@ def record_past_performance(
     return performance
 
 
+def page_version(org_id: int) -> int | None:
+    """The version of the agency's public pages as the database holds it now (None: no such
+    agency); raised by every change they show (versions.py)."""
+    return db.session.scalar(_page_version(), {"org_id": org_id})
+
+
+@cache
+def _page_version():
+    return select(Agency.page_version).where(Agency.org_id == bindparam("org_id"))
+
+
 def public_agency(org_id: int) -> Agency | None:
     """An agency with its organisation, as its public pages show it (one query built once)."""
     return db.session.scalar(_public_agency(), {"org_id": org_id})

@@ -4,8 +4,10 @@ from wtforms import SelectChoice
 
 from ..catalogue.services import get_item_by_code, item_query
 from ..core.auth import role_required
+from ..core.clock import local_today, utcnow
 from ..core.errors import ServiceError, apply_to_form
 from ..core.money import fen_to_yuan, format_bp
+from ..core.pagecache import changes_at, public_page
 from ..core.paging import paginate
 from ..extensions import db
 from . import services, shelves
@@ -36,10 +38,21 @@ def directory():
 
 @bp.route("/agencies/<int:org_id>")
 def profile(org_id):
-    agency = shelves.storefront(org_id)
-    if agency is None:
+    version = services.page_version(org_id)
+    if version is None:
         abort(404)
-    allowed, reason = services.can_bid(agency)
+    # Rendered once per version of the agency and per day (qualifications lapse by date) for
+    # visitors who are not signed in, and kept no later than a measure on it ends.
+    key = ("agency", org_id, version, local_today())
+    return public_page(key, lambda: _render_profile(org_id))
+
+
+def _render_profile(org_id: int) -> str:
+    agency = shelves.storefront(org_id)
+    now = utcnow()
+    allowed, reason = services.can_bid(agency, now)
+    changes_at(agency.suspended_until)
+    changes_at(agency.blacklisted_until)
     return render_template(
         "agencies/profile.html",
         agency=agency,

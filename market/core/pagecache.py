@@ -3,7 +3,10 @@
 A page whose data has a version (a notice's page_version, raised in the transaction of every
 change to it) is rendered for the first anonymous visitor of that version and served from
 memory to the next ones, for at most PUBLIC_PAGE_SECONDS (what the page shows from outside
-its data, such as an organisation's name, is at most that old). Signed-in users always get a
+its data, such as an organisation's name, is at most that old). A page that reads differently
+from some moment on by time alone (a measure that ends, a publication period that runs out,
+a date that passes) says so while it renders (`changes_at`), and is kept no longer than
+that. Signed-in users always get a
 page rendered for them: what they see and may do depends on who they are. Only pages that
 wrote nothing into the visitor's session (no flashed message, no token) are kept, so a kept
 page holds nothing of any one visitor. Each process keeps at most PUBLIC_PAGE_ENTRIES pages,
@@ -14,8 +17,10 @@ import threading
 import time
 from collections import OrderedDict
 
-from flask import current_app, request, session
+from flask import current_app, g, request, session
 from flask_login import current_user
+
+from .clock import utcnow
 
 KEY = "market_page_cache"
 
@@ -46,6 +51,17 @@ def _cacheable() -> bool:
     )
 
 
+def changes_at(moment) -> None:
+    """Note, while a page renders, that it reads differently from `moment` (UTC) on even if
+    its data do not change (a measure ends, a publication period runs out); a kept page is
+    served no later than that."""
+    if moment is None or moment <= utcnow():  # passed already: changes nothing to come
+        return
+    bound = g.get("page_changes_at")
+    if bound is None or moment < bound:
+        g.page_changes_at = moment
+
+
 def public_page(version: tuple, render):
     """`render()`'s page for an anonymous visitor, kept for the next ones while `version`
     (what the page shows, e.g. ("notice", id, page_version)) is unchanged."""
@@ -55,14 +71,18 @@ def public_page(version: tuple, render):
     pages, now = _pages(), time.monotonic()
     with pages.lock:
         entry = pages.entries.get(key)
-        if entry is not None and entry[0] > now:
+        # Kept while young enough and before the moment it would read differently (that
+        # moment on the application's clock, which tests move).
+        if entry is not None and entry[0] > now and (entry[2] is None or utcnow() < entry[2]):
             pages.entries.move_to_end(key)
             return entry[1]
+    g.pop("page_changes_at", None)
     page = render()
-    if isinstance(page, str) and not session.modified:
-        config = current_app.config
+    changes = g.pop("page_changes_at", None)
+    config = current_app.config
+    if isinstance(page, str) and not session.modified and (changes is None or utcnow() < changes):
         with pages.lock:
-            pages.entries[key] = (now + config["PUBLIC_PAGE_SECONDS"], page)
+            pages.entries[key] = (now + config["PUBLIC_PAGE_SECONDS"], page, changes)
             pages.entries.move_to_end(key)
             while len(pages.entries) > config["PUBLIC_PAGE_ENTRIES"]:
                 pages.entries.popitem(last=False)

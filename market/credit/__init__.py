@@ -5,6 +5,7 @@ writes each agency's standing onto it; procurement and search never import this 
 
 def init_app(app):
     from ..agencies.documents import register_sharer
+    from ..agencies.versions import shown_on_agency_pages
     from ..core import signals
     from ..core.worker import register_task
     from . import agency_views, commands, criteria_views, models  # noqa: F401 (routes, commands)
@@ -21,6 +22,10 @@ def init_app(app):
     from .risk import views as risk_views  # noqa: F401 (routes)
     from .tasks import nightly, recompute_expired
 
+    # An agency's storefront and credit page show its records, red-list entries and history.
+    shown_on_agency_pages(models.ConductRecord, "subject_org_id")
+    shown_on_agency_pages(models.RedListEntry, "agency_org_id")
+    shown_on_agency_pages(models.ScoreSnapshot, "agency_org_id")
     every = app.config["WORKER_INTERVALS"]
     register_task(app, "credit-expiries", recompute_expired, every["credit-expiries"])
     register_task(app, "credit-nightly", nightly, every["credit-nightly"])

@@ -8,8 +8,9 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import bindparam, select
 
-from ..agencies.services import public_agency
-from ..core.clock import utcnow
+from ..agencies.services import page_version, public_agency
+from ..core.clock import local_today, utcnow
+from ..core.pagecache import changes_at, public_page
 from ..extensions import db
 from .blueprint import bp
 from .chart import score_chart
@@ -37,11 +38,20 @@ def disclosed_ids(org_id: int, now) -> set[int]:
 
 @bp.route("/agencies/<int:org_id>")
 def agency(org_id):
-    agency = public_agency(org_id)
-    if agency is None:
+    version = page_version(org_id)
+    if version is None:
         abort(404)
+    # Rendered once per version of the agency (and per day: the chart ends today) for
+    # visitors who are not signed in, and kept no later than the standing changes by itself.
+    key = ("credit", org_id, version, local_today())
+    return public_page(key, lambda: _render(org_id))
+
+
+def _render(org_id: int) -> str:
+    agency = public_agency(org_id)
     now = utcnow()
     standing = standing_of(org_id, now)
+    changes_at(standing.changes_at)
     history = history_of(org_id)
     return render_template(
         "credit/agency.html",
@@ -86,4 +96,7 @@ def profile_panel(org_id: int) -> Markup:
     (Rendered inside the storefront's template: its own context needs nothing from the
     request's, so the template is rendered directly.)"""
     template = current_app.jinja_env.get_template("credit/_profile_panel.html")
-    return Markup(template.render(org_id=org_id, warnings=disclosed_warnings(org_id, utcnow())))
+    warnings = disclosed_warnings(org_id, utcnow())
+    for warning in warnings:  # a page showing it is kept no longer than it is disclosed
+        changes_at(warning.publication_end_dt)
+    return Markup(template.render(org_id=org_id, warnings=warnings))

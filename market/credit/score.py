@@ -68,6 +68,9 @@ class Standing:
     blacklisted_until: datetime | None = None
     reason: str = ""
     warnings: list[RecordFact] = field(default_factory=list)
+    #: the first moment after the one computed for at which the standing reads differently
+    #: with no new fact (see next_change); None: not before something is recorded
+    changes_at: datetime | None = None
 
     @property
     def blacklisted(self) -> bool:
@@ -161,3 +164,20 @@ def compute(
         reason=reason,
         warnings=[r for r in active if r.measure == "warning"],
     )
+
+
+def next_change(
+    records: list[RecordFact],
+    red_list: list[RedListFact],
+    now: datetime,
+    oldest_rating_leaves: datetime | None = None,
+) -> datetime | None:
+    """The first moment after `now` at which the standing from these facts reads differently
+    by time alone: a record taking effect or its publication or measure ending, a red-list
+    entry starting or ending, the oldest evaluation counted leaving the 12-month window."""
+    moments = [oldest_rating_leaves]
+    for record in records:
+        moments += [record.decided_dt, record.publication_end_dt, record.measure_end_dt]
+    for entry in red_list:
+        moments += [entry.start_dt, entry.end_dt]
+    return min((m for m in moments if m is not None and m > now), default=None)

@@ -1,6 +1,8 @@
 """Reading the facts the score engine needs and writing the result onto agencies: one agency
 after each change, every agency nightly (expiries). History rows only when something moved."""
 
+from dataclasses import replace
+
 from flask import current_app
 from sqlalchemy import bindparam, func, select, update
 
@@ -11,7 +13,7 @@ from ..extensions import db
 from ..procurement.contract_models import Contract, Evaluation
 from ..procurement.models import Notice
 from .models import ConductRecord, RedListEntry, ScoreSnapshot, ViolationCriterion
-from .score import WEIGHING_STATES, RecordFact, RedListFact, Standing, compute
+from .score import WEIGHING_STATES, RecordFact, RedListFact, Standing, compute, next_change
 
 _RECORD_COLUMNS = (
     ConductRecord.subject_org_id,
@@ -86,8 +88,10 @@ def _red_list_query(now):
 _ONE_RECORDS = _records_query(bindparam("now")).where(
     ConductRecord.subject_org_id == bindparam("org_id")
 )
-_ONE_RATINGS = _evaluations_between(bindparam("since"), bindparam("now")).where(
-    Contract.agency_org_id == bindparam("org_id")
+_ONE_RATINGS = (
+    _evaluations_between(bindparam("since"), bindparam("now"))
+    .where(Contract.agency_org_id == bindparam("org_id"))
+    .add_columns(func.min(Evaluation.created_dt))  # the first to leave the window
 )
 _ONE_RED_LIST = _red_list_query(bindparam("now")).where(
     RedListEntry.agency_org_id == bindparam("org_id")
@@ -106,9 +110,11 @@ def standing_of(org_id: int, now=None) -> Standing:
     records = [RecordFact(*row[1:]) for row in db.session.execute(_ONE_RECORDS, values)]
     since = add_months(now, -_months())
     ratings = db.session.execute(_ONE_RATINGS, values | {"since": since}).first()
-    count, total = (ratings[1], ratings[2]) if ratings else (0, 0)
+    count, total, oldest = (ratings[1], ratings[2], ratings[3]) if ratings else (0, 0, None)
     red_list = [RedListFact(*row[1:]) for row in db.session.execute(_ONE_RED_LIST, values)]
-    return compute(records, count, (total or 0) / 5, red_list, now)
+    standing = compute(records, count, (total or 0) / 5, red_list, now)
+    leaves = add_months(oldest, _months()) if oldest is not None else None
+    return replace(standing, changes_at=next_change(records, red_list, now, leaves))
 
 
 def _changed(agency_row, standing: Standing) -> bool:

@@ -3,10 +3,12 @@
 (agencies, notices, catalogue items); documents come from documents.py. See docs/search.md
 for the ranking formula."""
 
+import itertools
 import math
 import os
 import threading
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import numpy as np
 from flask import current_app
@@ -46,6 +48,8 @@ SORTS = {"relevance": None, "credit": "score", "rating": "rating", "newest": "cr
 _indexes: dict[str, index.Index] = {}
 _searchers: dict[str, object] = {}
 _views: dict[str, vector.View] = {}
+#: a number for each searcher opened in this process (index.version)
+_serials = itertools.count(1)
 _open_lock = threading.Lock()
 
 
@@ -119,7 +123,15 @@ def searcher(kind: str):
         if current is not None:
             current.close()
         current = _searchers[key] = ix.searcher()
+        current.market_serial = next(_serials)
     return current
+
+
+def version(kind: str) -> int:
+    """What the kind's results are read from, as a number that changes whenever the index
+    has (this process's searcher, reopened on each change; a rebuilt index's generation
+    numbers start again, this does not)."""
+    return searcher(kind).market_serial
 
 
 def _view(kind: str, s) -> vector.View:
@@ -240,6 +252,9 @@ class SearchResults:
     facets: dict[str, list[tuple[str, int]]]
     suggestion: str | None = None
     words: list[str] = field(default_factory=list)
+    #: when the results would read differently with the index unchanged (an agency's
+    #: suspension ends: its badge goes, the "may bid" filter lets it in); None: never
+    changes_at: datetime | None = None
 
 
 def query_words(text: str) -> list[str]:
@@ -350,7 +365,15 @@ def search(
         facets=_facet_counts(view, kind, mask),
         suggestion=_suggest(s, kind, words) if total == 0 and words else None,
         words=words,
+        changes_at=_next_unblocking(view) if kind == "agencies" else None,
     )
+
+
+def _next_unblocking(view) -> datetime | None:
+    """The first moment to come at which a measure on an indexed agency ends."""
+    until = view.number("blocked_until")
+    coming = until[until > int(utcnow().timestamp())]
+    return datetime.fromtimestamp(int(coming.min()), UTC) if coming.size else None
 
 
 def blend(relevance: float, credit_factor: float) -> float:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from ..agencies.models import Offering
 from ..catalogue.models import ServiceItem
 from ..core.clock import utcnow
+from ..core.pagecache import changes_at, public_page
 from ..extensions import db
 from ..procurement.services import state_labels
 from . import engine
@@ -214,6 +215,16 @@ def _facet_value_label(name: str, value: str) -> str:
 @bp.route("/search")
 def results():
     p = parse_params(request.args)
+    try:
+        version = engine.version(p.kind)
+    except engine.IndexOutdated:
+        return _results_page(p)
+    # Rendered once per version of the index for visitors who are not signed in, and kept
+    # no later than an agency's measure ends (its badge, the "may bid" filter).
+    return public_page(("search", p.kind, version), lambda: _results_page(p))
+
+
+def _results_page(p: Params):
     status = 200
     try:
         found = _run(p)
@@ -221,9 +232,10 @@ def results():
         current_app.logger.exception("search index outdated")
         p.notes.append("搜索索引正在更新，请稍后再试。")
         found, status = engine.SearchResults([], 0, 1, 1, {}), 503
+    changes_at(found.changes_at)
     is_purchaser = current_user.is_authenticated and current_user.role == "purchaser"
     invitations = _invitations(found.hits) if is_purchaser and p.kind == "agencies" else {}
-    return render_template(
+    page = render_template(
         "search/results.html",
         p=p,
         found=found,
@@ -235,4 +247,5 @@ def results():
         now_epoch=int(utcnow().timestamp()),
         is_purchaser=is_purchaser,
         invitations=invitations,
-    ), status
+    )
+    return page if status == 200 else (page, status)

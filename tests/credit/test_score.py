@@ -11,6 +11,7 @@ from market.credit.score import (
     evaluation_component,
     grade_of,
     is_active,
+    next_change,
 )
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
@@ -117,3 +118,23 @@ def test_an_ended_suspension_lifts_while_the_record_still_weighs():
     r = record(10, "suspend", measure_end_dt=NOW - timedelta(days=1), months=12)
     standing = compute([r], 0, 0, [], NOW)
     assert standing.score == 90 and standing.suspended_until is None and standing.reason == ""
+
+
+def test_the_next_change_by_time_alone_is_the_earliest_moment_to_come():
+    suspension = record(
+        record_id=2,
+        code="A04",
+        measure="suspend",
+        age_days=10,
+        months=12,
+        measure_end_dt=NOW + timedelta(days=80),
+    )
+    warning = record(age_days=170)  # its 6-month publication ends in 10 days
+    listed = RedListFact(3, 5, NOW + timedelta(days=2), NOW + timedelta(days=180), "守信")
+    assert next_change([suspension, warning], [], NOW) == warning.publication_end_dt
+    assert next_change([suspension], [], NOW) == NOW + timedelta(days=80)  # the measure's end
+    assert next_change([suspension], [listed], NOW) == NOW + timedelta(days=2)  # listing starts
+    # The oldest evaluation counted leaves the 12-month window in 1 day.
+    leaves = NOW + timedelta(days=1)
+    assert next_change([suspension, warning], [listed], NOW, leaves) == leaves
+    assert next_change([], [], NOW) is None  # nothing will change by itself
