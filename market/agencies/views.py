@@ -38,17 +38,21 @@ def directory():
 
 @bp.route("/agencies/<int:org_id>")
 def profile(org_id):
-    version = services.page_version(org_id)
-    if version is None:
-        abort(404)
     # Rendered once per version of the agency and per day (qualifications lapse by date) for
     # visitors who are not signed in, and kept no later than a measure on it ends.
-    key = ("agency", org_id, version, local_today())
-    return public_page(key, lambda: _render_profile(org_id))
+    def version():
+        number = services.page_version(org_id)
+        if number is None:
+            abort(404)
+        return ("agency", org_id, number, local_today())
+
+    return public_page(version, lambda: _render_profile(org_id))
 
 
 def _render_profile(org_id: int) -> str:
     agency = shelves.storefront(org_id)
+    if agency is None:
+        abort(404)
     now = utcnow()
     allowed, reason = services.can_bid(agency, now)
     changes_at(agency.suspended_until)

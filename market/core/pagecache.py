@@ -62,12 +62,13 @@ def changes_at(moment) -> None:
         g.page_changes_at = moment
 
 
-def public_page(version: tuple, render):
+def public_page(version, render):
     """`render()`'s page for an anonymous visitor, kept for the next ones while `version`
-    (what the page shows, e.g. ("notice", id, page_version)) is unchanged."""
+    (what the page shows, e.g. ("notice", id, page_version); or a function giving it, called
+    only when the page may be kept) is unchanged."""
     if not _cacheable():
         return render()
-    key = (request.full_path, *version)
+    key = (request.full_path, *(version() if callable(version) else version))
     pages, now = _pages(), time.monotonic()
     with pages.lock:
         entry = pages.entries.get(key)

@@ -50,18 +50,21 @@ class Page:
         return self.page + 1 if self.has_next else None
 
     def iter_pages(self, left_edge=2, left_current=2, right_current=4, right_edge=2):
-        """Page numbers to link, None where a gap is (as Flask-SQLAlchemy's pager)."""
-        last = 0
-        for number in range(1, self.pages + 1):
-            if (
-                number <= left_edge
-                or self.page - left_current <= number <= self.page + right_current
-                or number > self.pages - right_edge
-            ):
-                if last + 1 != number:
-                    yield None
-                yield number
-                last = number
+        """Page numbers to link, None where a gap is (as Flask-SQLAlchemy's pager); only the
+        numbers shown are visited, however many pages there are."""
+        pages, last = self.pages, 0
+        shown = sorted(
+            {
+                *range(1, min(left_edge, pages) + 1),
+                *range(max(1, self.page - left_current), min(pages, self.page + right_current) + 1),
+                *range(max(1, pages - right_edge + 1), pages + 1),
+            }
+        )
+        for number in shown:
+            if last + 1 != number:
+                yield None
+            yield number
+            last = number
 
 
 def requested_page() -> int:

@@ -38,17 +38,21 @@ def disclosed_ids(org_id: int, now) -> set[int]:
 
 @bp.route("/agencies/<int:org_id>")
 def agency(org_id):
-    version = page_version(org_id)
-    if version is None:
-        abort(404)
     # Rendered once per version of the agency (and per day: the chart ends today) for
     # visitors who are not signed in, and kept no later than the standing changes by itself.
-    key = ("credit", org_id, version, local_today())
-    return public_page(key, lambda: _render(org_id))
+    def version():
+        number = page_version(org_id)
+        if number is None:
+            abort(404)
+        return ("credit", org_id, number, local_today())
+
+    return public_page(version, lambda: _render(org_id))
 
 
 def _render(org_id: int) -> str:
     agency = public_agency(org_id)
+    if agency is None:
+        abort(404)
     now = utcnow()
     standing = standing_of(org_id, now)
     changes_at(standing.changes_at)

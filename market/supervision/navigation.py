@@ -3,7 +3,9 @@ The template renders whatever this gives (it never compares roles itself)."""
 
 from dataclasses import dataclass, field
 
-from flask import url_for
+from flask import current_app, render_template, request, url_for
+from flask_login import current_user
+from markupsafe import Markup
 
 
 @dataclass(frozen=True)
@@ -93,3 +95,17 @@ def navigation(user) -> tuple:
 def search_first(user) -> str:
     role = user.role if user is not None and user.is_authenticated else None
     return SEARCH_FIRST.get(role, "agencies")
+
+
+def site_header() -> Markup:
+    """The header (templates/_header.html). For visitors not signed in it is the same on
+    every page of an endpoint (only the active link depends on the page), so each process
+    renders it once per endpoint; search pages, which echo the query, and signed-in users
+    get it rendered."""
+    if current_user.is_authenticated or request.endpoint == "search.results":
+        return Markup(render_template("_header.html"))
+    kept = current_app.extensions.setdefault("market_public_headers", {})
+    header = kept.get(request.endpoint)
+    if header is None:
+        header = kept[request.endpoint] = Markup(render_template("_header.html"))
+    return header

@@ -69,7 +69,10 @@ def test_a_second_visitor_gets_the_page_kept_for_the_first(client, db, path_of):
     assert second_cost == 1 < first_cost
 
 
-def test_no_such_agency_is_not_found(client):
+def test_no_such_agency_is_not_found(client, auth):
+    assert client.get("/agencies/999999").status_code == 404
+    assert client.get("/credit/agencies/999999").status_code == 404
+    auth.login(make.purchaser())  # pages rendered for the visitor: no version read
     assert client.get("/agencies/999999").status_code == 404
     assert client.get("/credit/agencies/999999").status_code == 404
 

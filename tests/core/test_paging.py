@@ -2,6 +2,8 @@
 
 import pytest
 
+from market.core.paging import Page
+
 
 @pytest.fixture
 def twelve(make, app, monkeypatch):
@@ -86,3 +88,15 @@ def test_a_join_the_where_clause_reads_is_kept_in_the_count(app, db, make):
     )
     assert "JOIN" in sql(_counted(stmt), db)
     assert paginate(stmt, page=1, per_page=20).total == 1
+
+
+def test_the_pager_links_the_edges_and_the_pages_around_the_current_one():
+    def shown(page, total):
+        return list(Page([], page, 20, total).iter_pages())
+
+    # 2,000 rows counted: 100 pages, of which the pager shows 13 links and two gaps.
+    assert shown(10, 2000) == [1, 2, None, 8, 9, 10, 11, 12, 13, 14, None, 99, 100]
+    assert shown(1, 2000) == [1, 2, 3, 4, 5, None, 99, 100]
+    assert shown(100, 2000) == [1, 2, None, 98, 99, 100]
+    assert shown(2, 60) == [1, 2, 3]
+    assert shown(1, 0) == []

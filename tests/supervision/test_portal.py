@@ -111,6 +111,26 @@ def test_every_logged_in_user_has_an_inbox_link_with_the_unread_count(client, au
         assert 'href="/inbox"' in nav(client), role
 
 
+def test_visitors_get_the_header_of_the_page_they_are_on(client, auth, make):
+    """The header is rendered once per page kind for visitors not signed in: each page still
+    marks its own link, and signing in or out changes it at once."""
+
+    def active(path):
+        page = client.get(path).get_data(as_text=True)
+        header = re.search(r'<nav class="navbar.*?</nav>', page, re.S).group(0)
+        return re.findall(r'nav-link active"[^>]*>([^<]+)<', header)
+
+    for _ in range(2):
+        assert active("/notices/") == ["采购公告"]
+        assert active("/agencies/") == ["中介机构"]
+        assert active("/") == []
+    auth.login(make.purchaser())
+    assert any(text == "工作台" for _, text in links(client))
+    auth.logout()
+    assert all(text != "工作台" for _, text in links(client))
+    assert ("/login", "登录") in links(client)
+
+
 def links(client):
     """The navigation's links as (address, text)."""
     return [
