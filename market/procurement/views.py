@@ -43,7 +43,23 @@ def index():
     states = state_labels(include_drafts=False)
     state = _state_filter(states)
     page = shown(lambda: paginate(services.public_notices_query(state), make=NoticeRow))
-    return render_template("procurement/index.html", page=page, state=state, states=states)
+
+    # Rendered once per content for visitors who are not signed in: the key is what the list
+    # shows (its rows' values, whether each awaits its update, the pager's figures), read by
+    # the query that runs anyway, so a kept list is never older than its rows.
+    def content():
+        rows = tuple(page.items)
+        return ("notices", page.total, page.capped, page.more, rows, _awaiting(rows))
+
+    return public_page(
+        content,
+        lambda: render_template("procurement/index.html", page=page, state=state, states=states),
+    )
+
+
+def _awaiting(rows) -> tuple[bool, ...]:
+    """Which rows show 「状态更新中」 now (it changes with time alone)."""
+    return tuple(row.awaiting_update for row in rows)
 
 
 @bp.route("/notices/<int:notice_id>")

@@ -4,6 +4,7 @@ signed in (core.pagecache, procurement.versions), and is never older than what i
 from datetime import timedelta
 
 import pytest
+from flask import template_rendered
 from sqlalchemy import event, select
 
 from market.core import pagecache
@@ -179,3 +180,40 @@ def test_a_process_keeps_at_most_its_number_of_pages(client, app, monkeypatch, d
         client.get(f"/notices/{notice.id}")
     assert queries(client, db, f"/notices/{notices[2].id}")[0] == 1  # kept
     assert queries(client, db, f"/notices/{notices[0].id}")[0] > 1  # the oldest, dropped
+
+
+def test_the_notice_list_is_rendered_once_per_content(client, app, db, monkeypatch, frozen_clock):
+    rendered = []
+
+    def record(sender, template, context, **extra):
+        rendered.append(template.name)
+
+    def visit():
+        """The list a visitor gets now, checked against one rendered afresh."""
+        kept = client.get("/notices/").get_data(as_text=True)
+        monkeypatch.setitem(app.config, "PUBLIC_PAGE_SECONDS", 0)
+        fresh = client.get("/notices/").get_data(as_text=True)
+        monkeypatch.setitem(app.config, "PUBLIC_PAGE_SECONDS", 60)
+        assert kept == fresh, "a kept list differs from the notices as they are"
+        return kept
+
+    buyer = make.purchaser()
+    notice = make.notice(buyer, title="礼嘉智慧公园环评服务采购")
+    assert "礼嘉智慧公园环评服务采购" in visit()
+    template_rendered.connect(record, app)
+    try:
+        client.get("/notices/")
+        assert "procurement/index.html" not in rendered  # the same rows: the kept page
+    finally:
+        template_rendered.disconnect(record, app)
+
+    make.notice(buyer, title="悦来片区水土保持方案编制")
+    assert "悦来片区水土保持方案编制" in visit()
+    buyer.organisation.name = "重庆两江新区更名后的置业有限公司"  # a name the rows show
+    db.session.flush()
+    assert "重庆两江新区更名后的置业有限公司" in visit()
+    # The deadline passes; with no row applied on reading, the row says it awaits its update.
+    monkeypatch.setitem(app.config, "DUE_ON_READ_LIMIT", 0)
+    assert "状态更新中" not in visit()
+    frozen_clock.set(notice.deadline_dt + timedelta(minutes=1))
+    assert "状态更新中" in visit()
