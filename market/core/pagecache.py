@@ -42,6 +42,11 @@ def clear() -> None:
         pages.entries.clear()
 
 
+def may_keep() -> bool:
+    """Whether this request's page may be served from, and kept for, visitors not signed in."""
+    return _cacheable()
+
+
 def _cacheable() -> bool:
     return (
         current_app.config["PUBLIC_PAGE_SECONDS"] > 0

@@ -317,27 +317,48 @@ class NoticeRead(NamedTuple):
     notice: Notice | None
     #: a due deadline was applied while reading (the caller commits it)
     applied: bool
-    #: the notice's page version as the database held it when read (not the ORM copy's,
-    #: which a session that lives on may hold from before later changes)
-    page_version: int | None
 
 
 def read_notice(notice_id: int) -> NoticeRead:
     """The notice with its own many-to-one rows, any due deadline applied first (reads never
     show a stale state)."""
-    row = db.session.execute(_page_query(), {"notice_id": notice_id}).first()
-    if row is None:
-        return NoticeRead(None, False, None)
-    notice, version = row
-    return NoticeRead(notice, apply_due(notice), version)
+    notice = db.session.scalar(_page_query(), {"notice_id": notice_id})
+    if notice is None:
+        return NoticeRead(None, False)
+    return NoticeRead(notice, apply_due(notice))
 
 
 @cache
 def _page_query():
-    return (
-        select(Notice, Notice.page_version)
-        .where(Notice.id == bindparam("notice_id"))
-        .options(*PAGE_OPTIONS)
+    return select(Notice).where(Notice.id == bindparam("notice_id")).options(*PAGE_OPTIONS)
+
+
+class PublicHead(NamedTuple):
+    """What decides whether a visitor not signed in may get a notice's kept page."""
+
+    #: as the database holds it now (not an ORM copy, which a session that lives on may
+    #: hold from before later changes)
+    page_version: int
+    published: bool
+    #: a deadline of it has come and is not applied yet (reading it applies it)
+    due: bool
+
+
+def public_head(notice_id: int, now=None) -> PublicHead | None:
+    """The notice's page version, whether it was published and whether a deadline of it is
+    due, in one small query (None: no such notice)."""
+    row = db.session.execute(_head_query(), {"notice_id": notice_id}).first()
+    if row is None:
+        return None
+    version, published_dt, due_dt = row
+    now = now or utcnow()
+    return PublicHead(version, published_dt is not None, due_dt is not None and due_dt <= now)
+
+
+@cache
+def _head_query():
+    return select(Notice.page_version, Notice.published_dt, Notice.due_dt).where(
+        Notice.id == bindparam("notice_id")
     )
 
 

@@ -61,6 +61,7 @@ from .notices import (  # noqa: F401
     load_notice,
     notice_attachment_readers,
     own_notice,
+    public_head,
     publish_notice,
     read_notice,
     republish_notice,

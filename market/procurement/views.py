@@ -7,7 +7,7 @@ from flask import current_app, render_template, request
 from flask_login import current_user
 
 from ..core.auth import role_required
-from ..core.pagecache import public_page
+from ..core.pagecache import may_keep, public_page
 from ..extensions import db
 from . import services
 from .blueprint import bp, detail_panel, paginate, read_or_404, render_detail
@@ -64,12 +64,18 @@ def _awaiting(rows) -> tuple[bool, ...]:
 
 @bp.route("/notices/<int:notice_id>")
 def detail(notice_id):
-    read = read_or_404(notice_id, reading=True)
-    if read.applied:  # the version just changed: this page is rendered as it now is
-        return render_detail(read.notice)
-    # Rendered once per version of the notice for visitors who are not signed in.
-    version = ("notice", read.notice.id, read.page_version)
-    return public_page(version, lambda: render_detail(read.notice))
+    if may_keep():
+        # Rendered once per version of the notice for visitors who are not signed in: a
+        # published notice with nothing due is served its kept page after one small query.
+        head = services.public_head(notice_id)
+        if head is not None and head.published and not head.due:
+            version = ("notice", notice_id, head.page_version)
+            return public_page(
+                version, lambda: render_detail(read_or_404(notice_id, reading=True).notice)
+            )
+    # Signed in, or a notice that is not public or has a deadline to apply (its version is
+    # about to change): rendered as it now is.
+    return render_detail(read_or_404(notice_id, reading=True).notice)
 
 
 @bp.route("/purchaser/notices")
