@@ -1,16 +1,17 @@
 """Public pages rendered once per version of what they show, for visitors not signed in.
 
-A page whose data has a version (a notice's page_version, raised in the transaction of every
-change to it) is rendered for the first anonymous visitor of that version and served from
-memory to the next ones, for at most PUBLIC_PAGE_SECONDS (what the page shows from outside
-its data, such as an organisation's name, is at most that old). A page that reads differently
-from some moment on by time alone (a measure that ends, a publication period that runs out,
-a date that passes) says so while it renders (`changes_at`), and is kept no longer than
-that. Signed-in users always get a
-page rendered for them: what they see and may do depends on who they are. Only pages that
-wrote nothing into the visitor's session (no flashed message, no token) are kept, so a kept
-page holds nothing of any one visitor. Each process keeps at most PUBLIC_PAGE_ENTRIES pages,
-the least recently served dropped first; PUBLIC_PAGE_SECONDS = 0 turns the cache off.
+A page whose data has a version (a notice's or an agency's page_version, raised in the
+transaction of every change to what its page shows; the search index's version; or, for a
+list, the very rows its query read) is rendered for the first anonymous visitor of that
+version and served from memory to the next ones, for at most PUBLIC_PAGE_SECONDS (what the
+page shows from outside its data, such as an organisation's name on a notice page, is at most
+that old). A page that reads differently from some moment on by time alone (a measure that
+ends, a publication period that runs out) says so while it renders (`changes_at`), and is not
+served from that moment on. Signed-in users always get a page rendered for them: what they
+see and may do depends on who they are. Only pages that wrote nothing into the visitor's
+session (no flashed message, no token) are kept, so a kept page holds nothing of any one
+visitor. Each process keeps at most PUBLIC_PAGE_ENTRIES pages, the least recently served
+dropped first; PUBLIC_PAGE_SECONDS = 0 turns the cache off.
 """
 
 import threading
