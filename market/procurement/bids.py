@@ -260,6 +260,16 @@ def own_bid(notice: Notice, user) -> Bid | None:
     return next((b for b in notice.bids if b.agency_org_id == org.id), None)
 
 
+def sealed_bid_ids():
+    """SELECT of the ids of the bids still sealed (their notice has not opened its quotes):
+    nothing of them, not even that they exist, may show to anyone but their bidder."""
+    return (
+        select(Bid.id)
+        .join(Notice, Notice.id == Bid.notice_id)
+        .where(Notice.state.in_(sealed_states()))
+    )
+
+
 def opened_bids(notice: Notice) -> list[Bid]:
     """The bids opened at the deadline (current revision), by bid id."""
     return [

@@ -16,6 +16,7 @@ from .bids import (  # noqa: F401
     opened_bids,
     own_bid,
     reconfirm_bid,
+    sealed_bid_ids,
     submit_bid,
     visible_bid_count,
     visible_bids,

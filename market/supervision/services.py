@@ -12,7 +12,13 @@ from ..core.models import AuditEvent
 from ..credit.states import ACTION_LABELS as CREDIT_ACTION_LABELS
 from ..extensions import db
 from ..procurement.contract_models import Contract
-from ..procurement.services import NoticeRow, as_rows, public_notices_query, taking_bids
+from ..procurement.services import (
+    NoticeRow,
+    as_rows,
+    public_notices_query,
+    sealed_bid_ids,
+    taking_bids,
+)
 
 FIGURES_KEY = "market_live_figures"
 
@@ -55,7 +61,11 @@ def latest_notices(limit=8) -> list[NoticeRow]:
 
 
 def audit_query(subject_type=None):
-    stmt = select(AuditEvent).order_by(AuditEvent.id.desc())
+    """The audit log, newest first, without the events of bids still sealed: before the
+    deadline no supervisor learns of a quote, its time or its agency, nor that one exists
+    (the rows and their count alike)."""
+    sealed = (AuditEvent.subject_type == "bid") & AuditEvent.subject_id.in_(sealed_bid_ids())
+    stmt = select(AuditEvent).where(~sealed).order_by(AuditEvent.id.desc())
     if subject_type:
         stmt = stmt.where(AuditEvent.subject_type == subject_type)
     return stmt

@@ -298,3 +298,19 @@ def test_the_log_shows_when_a_late_applied_deadline_took_effect(client, auth, ma
     page = client.get("/supervision/audit?type=notice").get_data(as_text=True)
     assert "2026-12-01 10:00:00" in page  # the deadline: Tuesday + 5 working days
     assert "记录于 2026-12-03 10:00" in page
+
+
+@pytest.mark.parametrize("role", ["regulator", "operator"])
+def test_the_log_shows_nothing_of_a_quote_until_the_deadline(client, auth, make, role):
+    """Sealed: not the quote, its time, its agency, nor that one exists, to any supervisor."""
+    notice = make.notice(make.purchaser())
+    bidder = make.agency(org_name="重庆投标人环保科技有限公司")
+    auth.login(make.staff(role))
+    audit(client)  # where the welcome message shows
+    before = audit(client), audit(client, type="bid")
+
+    make.bid(bidder, notice, 80_000_00)
+    assert (audit(client), audit(client, type="bid")) == before
+
+    make.close_bidding(notice)  # opened: the quote's events are part of the record now
+    assert "提交报价" in audit(client, type="bid")
