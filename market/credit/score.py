@@ -37,6 +37,8 @@ class RecordFact:
     publication_end_dt: datetime
     measure_end_dt: datetime | None = None
     decision_number: str = ""
+    #: published (公示): until then its criterion and decision number stay off public pages
+    disclosed: bool = True
 
 
 @dataclass(frozen=True)
@@ -103,9 +105,25 @@ def red_list_bonus(entries: list[RedListFact], now: datetime) -> RedListFact | N
     return max(current, key=lambda e: (e.bonus, e.entry_id), default=None)
 
 
+#: what a measure's reason says of a record decided but not yet published
+UNDISCLOSED = "已认定、待公示的不良行为"
+
+
 def _describe(record: RecordFact) -> str:
     number = f"（{record.decision_number}）" if record.decision_number else ""
     return f"{record.code} {record.behaviour}{number}"
+
+
+def _reason(causes: list[RecordFact]) -> str:
+    """Why a measure applies, as any page may show it: a record not yet published is named
+    only as decided and awaiting publication (its criterion and decision number are not
+    public before 公示)."""
+    parts = []
+    for record in causes:
+        part = _describe(record) if record.disclosed else UNDISCLOSED
+        if part not in parts:
+            parts.append(part)
+    return "；".join(parts)[:300]
 
 
 def compute(
@@ -154,7 +172,7 @@ def compute(
     suspended_until = max((r.measure_end_dt for r in suspensions), default=None)
     blacklisted_until = max((r.publication_end_dt for r in blacklistings), default=None)
     causes = blacklistings or suspensions
-    reason = "；".join(_describe(r) for r in causes)[:300]
+    reason = _reason(causes)
     return Standing(
         score=score,
         grade=grade_of(score),

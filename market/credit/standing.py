@@ -27,6 +27,7 @@ _RECORD_COLUMNS = (
     ConductRecord.publication_end_dt,
     ConductRecord.measure_end_dt,
     ConductRecord.decision_number,
+    ConductRecord.published_dt.is_not(None),  # disclosed: its publication is running
 )
 _EVALUATION_SUM = (
     Evaluation.quality

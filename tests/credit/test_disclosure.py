@@ -253,6 +253,22 @@ def test_a_confirmed_collusion_blacklists_the_agency_until_it_expires(client, ma
     assert json.loads(listed(client, "/credit/blacklist.json"))["count"] == 0
 
 
+def test_the_blacklist_lists_an_agency_only_once_its_record_is_published(
+    client, make, frozen_clock
+):
+    """双公示: before the record is published the public learns nothing of it."""
+    record, regulator, agency = make.confirmed_record(
+        "A02", number="生环信决〔2026〕21号", publish=False
+    )
+    assert name_of(agency) not in listed(client, "/credit/blacklist")
+    assert json.loads(listed(client, "/credit/blacklist.json"))["count"] == 0
+    assert name_of(agency).encode() not in client.get("/credit/blacklist.csv").get_data()
+
+    records.publish(regulator, record.id)
+    assert name_of(agency) in listed(client, "/credit/blacklist")
+    assert json.loads(listed(client, "/credit/blacklist.json"))["count"] == 1
+
+
 def test_a_warning_does_not_blacklist(client, disclosed):
     _, _, agency = disclosed
     assert name_of(agency) not in listed(client, "/credit/blacklist")

@@ -288,3 +288,22 @@ def test_a_record_keeps_the_criterion_version_it_was_judged_under(make, db, froz
     assert agency_of(agency_user).credit_score == 95
     later, *_ = make.confirmed_record(code="A05")
     assert later.criterion.version == 2 and later.criterion.deduction == 8
+
+
+def test_a_measure_shows_its_reason_only_once_the_record_is_published(
+    make, db, client, frozen_clock
+):
+    """Before 公示 the public sees that a measure applies, never its criterion or number."""
+    record, regulator, agency_user = make.confirmed_record(code="A04", number=NUMBER, publish=False)
+    db.session.commit()
+    storefront = client.get(f"/agencies/{agency_user.organisation.id}").get_data(as_text=True)
+    credit = public_page(client, agency_user)
+    for page in (storefront, credit):
+        assert "暂停" in page and "已认定、待公示的不良行为" in page
+        assert NUMBER not in page and "A04" not in page
+
+    records.publish(regulator, record.id)
+    db.session.commit()
+    storefront = client.get(f"/agencies/{agency_user.organisation.id}").get_data(as_text=True)
+    assert "A04" in storefront and NUMBER in storefront
+    assert "A04" in public_page(client, agency_user) and NUMBER in public_page(client, agency_user)

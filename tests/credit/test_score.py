@@ -138,3 +138,18 @@ def test_the_next_change_by_time_alone_is_the_earliest_moment_to_come():
     leaves = NOW + timedelta(days=1)
     assert next_change([suspension, warning], [listed], NOW, leaves) == leaves
     assert next_change([], [], NOW) is None  # nothing will change by itself
+
+
+def test_a_measure_names_a_record_only_once_it_is_published():
+    published = record(code="A04", measure="suspend", measure_end_dt=NOW + timedelta(days=90))
+    pending = record(
+        record_id=2,
+        code="A03",
+        measure="suspend",
+        measure_end_dt=NOW + timedelta(days=60),
+        disclosed=False,
+    )
+    assert compute([pending], 0, 0, [], NOW).reason == "已认定、待公示的不良行为"
+    reason = compute([published, pending], 0, 0, [], NOW).reason
+    assert reason.startswith("A04 ") and "决〔2026〕1号" in reason
+    assert "A03" not in reason and "已认定、待公示的不良行为" in reason

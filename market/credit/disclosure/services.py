@@ -105,9 +105,22 @@ def measure_text(record: ConductRecord) -> str:
 
 
 def blacklisted_agencies(now=None) -> list[Agency]:
-    """Agencies on the blacklist now: blacklisted and not yet past its end (none: indefinite).
-    The end date filters too, so an expiry shows before the nightly recompute writes it."""
+    """Agencies on the blacklist now: blacklisted, not yet past its end (none: indefinite), by
+    a published record. The end date filters too, so an expiry shows before the nightly
+    recompute writes it."""
     now = now or utcnow()
+    # Listed once a record that blacklists it is disclosed (双公示): a decision not yet
+    # published reaches no public page, this list included.
+    published = (
+        select(ConductRecord.id)
+        .join(ViolationCriterion, ViolationCriterion.id == ConductRecord.criterion_id)
+        .where(
+            ConductRecord.subject_org_id == Agency.org_id,
+            ViolationCriterion.measure == "blacklist",
+            disclosed_condition(now),
+        )
+        .exists()
+    )
     return db.session.scalars(
         select(Agency)
         .join(Agency.organisation)
@@ -115,6 +128,7 @@ def blacklisted_agencies(now=None) -> list[Agency]:
         .where(
             Agency.blacklisted.is_(True),
             or_(Agency.blacklisted_until.is_(None), Agency.blacklisted_until > now),
+            published,
         )
         .order_by(Organisation.name, Agency.org_id)
     ).all()
