@@ -4,6 +4,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import load_config
+from .core.converters import register_converters
 from .extensions import bootstrap, csrf, db, login_manager, migrate
 
 
@@ -16,6 +17,7 @@ def create_app(test_config=None):
         static_folder="../static",
     )
     load_config(app, test_config)
+    register_converters(app)
     if app.config["PROXY_COUNT"]:
         # Behind a reverse proxy, the client's address (recorded with each quote and compared
         # by the risk alerts) is in X-Forwarded-For, set by that many trusted proxies.

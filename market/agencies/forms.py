@@ -10,6 +10,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from ..accounts.services import COMMITMENT_TEXT
+from ..core.converters import as_id
 from ..core.forms import BaseForm, YuanField
 from ..core.money import MoneyError, percent_to_bp
 from .models import FEE_KINDS
@@ -36,7 +37,7 @@ class CommitmentMixin:
 
 class OfferingForm(CommitmentMixin, BaseForm):
     item_id = SelectField(
-        "中介服务事项", coerce=int, validators=[DataRequired(message="请选择服务事项")]
+        "中介服务事项", coerce=as_id, validators=[DataRequired(message="请选择服务事项")]
     )
     fee_kind = RadioField(
         "收费方式",

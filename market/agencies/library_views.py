@@ -24,8 +24,9 @@ from ..catalogue.models import ServiceItem
 from ..catalogue.services import item_query
 from ..core.auth import role_required
 from ..core.clock import local_today
+from ..core.converters import id_arg
 from ..core.errors import NotAllowed, ServiceError, apply_to_form, format_size
-from ..core.paging import paginate
+from ..core.paging import paginate, requested_page
 from ..extensions import db
 from . import documents as library
 from . import practitioners as staff
@@ -131,7 +132,7 @@ def qualifications_page():
     ]
     form.document_id.choices = document_choices(library.library(agency.org_id))
     if request.method == "GET":
-        form.item_id.data = request.args.get("item", type=int)
+        form.item_id.data = id_arg("item")
     chosen = next((i for i in items if i.id == form.item_id.data), None)
     if chosen is not None and chosen.implementing_requirement:
         form.type.description = f"该事项的执业要求：{chosen.implementing_requirement}"
@@ -286,7 +287,7 @@ def _first_error(form) -> str:
 
 
 def _back_to_pending():
-    return redirect(url_for(".pending", page=request.args.get("page", type=int)))
+    return redirect(url_for(".pending", page=requested_page()))
 
 
 @bp.route("/supervision/qualifications/<int:qualification_id>/verify", methods=["POST"])

@@ -5,6 +5,7 @@ from wtforms import SelectChoice
 from ..catalogue.services import get_item_by_code, item_query
 from ..core.auth import role_required
 from ..core.clock import local_today, utcnow
+from ..core.converters import id_arg
 from ..core.errors import ServiceError, apply_to_form
 from ..core.money import fen_to_yuan, format_bp
 from ..core.pagecache import changes_at, public_page
@@ -21,7 +22,7 @@ bp = Blueprint("agencies", __name__)
 @bp.route("/agencies/")
 def directory():
     q = request.args.get("q", "").strip()
-    item_id = request.args.get("item", type=int)
+    item_id = id_arg("item")
     if q:
         # Searching by words is the search page's job (credit-aware ranking, synonyms, facets);
         # old links with ?q= land there. The endpoint is named, not imported: search depends

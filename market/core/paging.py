@@ -67,10 +67,14 @@ class Page:
             last = number
 
 
+#: no list pages further (its count stops at COUNT_LIMIT rows long before)
+MAX_PAGE = 100_000
+
+
 def requested_page() -> int:
-    """The page the request asks for (1 when missing or nonsense)."""
+    """The page the request asks for (1 when missing, nonsense or beyond any list)."""
     number = request.args.get("page", 1, type=int)
-    return number if number and number > 0 else 1
+    return number if number and 0 < number <= MAX_PAGE else 1
 
 
 def _plain(element):

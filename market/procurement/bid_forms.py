@@ -4,6 +4,7 @@ method's module (selection/)."""
 from wtforms import SelectMultipleField, TextAreaField
 from wtforms.validators import Length
 
+from ..core.converters import as_id
 from ..core.forms import BaseForm, YuanField
 
 
@@ -13,8 +14,8 @@ class BidForm(BaseForm):
     plan = TextAreaField("服务方案简述", validators=[Length(max=5000)])
     # Choices are the bidder's own; the service explains why any other id is refused.
     qualification_ids = SelectMultipleField(
-        "引用资质", coerce=int, validate_choice=False, invalid_value_message="所选资质无效"
+        "引用资质", coerce=as_id, validate_choice=False, invalid_value_message="所选资质无效"
     )
     document_ids = SelectMultipleField(
-        "附加材料", coerce=int, validate_choice=False, invalid_value_message="所选材料无效"
+        "附加材料", coerce=as_id, validate_choice=False, invalid_value_message="所选材料无效"
     )

@@ -6,6 +6,7 @@ from wtforms import BooleanField, RadioField, SelectChoice, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from ..agencies.models import RATING_DIMENSIONS
+from ..core.converters import as_id
 from ..core.forms import BaseForm
 from .contract_models import PURCHASER_DIMENSIONS
 
@@ -74,7 +75,7 @@ def _rating_form(name: str, heading: str, dimensions: dict[str, str]) -> type:
         key: RadioField(
             label,
             choices=SCORE_CHOICES,
-            coerce=int,
+            coerce=as_id,
             validators=[DataRequired(message=f"请为“{label}”打分")],
         )
         for key, label in dimensions.items()

@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
+from ..core.converters import MAX_ID, as_id
 from ..core.forms import BaseForm, YuanField
 from .notice_rules import MIN_GRADES, PROJECT_CODE_HELP
 from .selection import method_labels
@@ -44,7 +45,7 @@ class NoticeForm(BaseForm):
     # The service explains why an item cannot be procured, so any id gets through the form.
     item_id = SelectField(
         "中介服务事项",
-        coerce=int,
+        coerce=as_id,
         validate_choice=False,
         validators=[DataRequired(message="请选择服务事项")],
     )
@@ -108,15 +109,21 @@ class NoticeForm(BaseForm):
     # Not named "attachments": that is the notice's relationship, which obj= would load here.
     files = MultipleFileField("上传附件", description="PDF、JPG 或 PNG，可多选")
     attachment_ids = SelectMultipleField(
-        "从本单位资料库选择附件", coerce=int, validate_choice=False
+        "从本单位资料库选择附件", coerce=as_id, validate_choice=False
     )
     contact_name = StringField("联系人", validators=[REQUIRED, Length(max=50)])
     contact_phone = StringField("联系电话", validators=[REQUIRED, Length(max=30)])
     # Set from the shelf's "直接邀请" button; the service checks the agency.
-    invited_org_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    invited_org_id = IntegerField(
+        widget=HiddenInput(),
+        validators=[Optional(), NumberRange(1, MAX_ID, message="邀请的机构无效")],
+    )
     remove_invitation = BooleanField("取消直接邀请，改为公开征集报价")
     # The revision the form was opened on: a save over a newer one is refused.
-    revision = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    revision = IntegerField(
+        widget=HiddenInput(),
+        validators=[Optional(), NumberRange(0, 2**31 - 1, message="公告版本无效")],
+    )
 
 
 class ReasonForm(BaseForm):

@@ -11,6 +11,7 @@ from ..agencies.documents import Upload, library
 from ..catalogue.services import online_items
 from ..core.auth import role_required
 from ..core.clock import from_local, to_local
+from ..core.converters import id_arg
 from ..core.errors import NotAllowed, ServiceError, apply_to_form
 from ..extensions import db
 from . import services
@@ -136,8 +137,8 @@ def _refreshing():
 def create():
     form = NoticeForm()
     if request.method == "GET":
-        form.item_id.data = request.args.get("item", type=int)
-        form.invited_org_id.data = request.args.get("invite", type=int)
+        form.item_id.data = id_arg("item")
+        form.invited_org_id.data = id_arg("invite")
         form.contact_name.data = current_user.name
         form.contact_phone.data = current_user.organisation.contact_phone
         form.deadline.data = to_local(services.earliest_deadline()).replace(tzinfo=None)

@@ -1,7 +1,10 @@
 """Error pages are in Chinese, keep the site's navigation and return the right status."""
 
+import re
+
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.routing import IntegerConverter
 
 from market.accounts.models import Organisation
 
@@ -89,3 +92,53 @@ def test_an_unexpected_error_shows_the_chinese_500_page(tmp_path):
     assert response.status_code == 500
     page = response.get_data(as_text=True)
     assert "服务器内部错误" in page and "RuntimeError" not in page
+
+
+def _address(rule, number):
+    """The rule's path with `number` for each integer part and "x" for any other."""
+    path = rule.rule
+    for name, converter in rule._converters.items():
+        value = number if isinstance(converter, IntegerConverter) else "x"
+        path = re.sub(rf"<(?:[a-z]+(?:\([^)]*\))?:)?{name}>", value, path)
+    return path
+
+
+def test_an_id_beyond_64_bits_in_any_address_is_not_found(app, client):
+    """Every <int:…> of every route: a number no row can have is a Chinese 404, never a 500."""
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if not any(isinstance(c, IntegerConverter) for c in rule._converters.values()):
+            continue
+        method = "GET" if "GET" in rule.methods else "POST"
+        for number in ("9223372036854775808", "1" + "0" * 30):
+            response = client.open(_address(rule, number), method=method)
+            assert response.status_code == 404, (rule.rule, number, response.status_code)
+            assert "页面不存在" in _page(response)
+            checked += 1
+    assert checked > 100  # every route that takes an id, two numbers each
+
+
+HUGE = "99999999999999999999"
+
+
+def test_an_id_beyond_64_bits_in_a_query_is_ignored(client, auth, make):
+    for path in (f"/agencies/?item={HUGE}", f"/notices/?page={HUGE}", f"/agencies/?page={HUGE}"):
+        assert client.get(path).status_code == 200, path
+    auth.login(make.purchaser())
+    page = client.get(f"/notices/new?item={HUGE}&invite={HUGE}")
+    assert page.status_code == 200 and "发布采购" in _page(page)
+    assert client.get(f"/credit/report?notice_id={HUGE}").status_code == 302  # to own notices
+
+
+def test_an_id_beyond_64_bits_in_a_form_is_refused_with_its_message(client, auth, make, db):
+    from market.procurement.models import Bid
+
+    notice, agency_user = make.notice(), make.agency()
+    auth.login(agency_user)
+    response = client.post(
+        f"/notices/{notice.id}/bid",
+        data={"amount": "80000", "plan": "方案", "qualification_ids": HUGE},
+        follow_redirects=True,
+    )
+    assert response.status_code == 422 and "所选资质无效" in _page(response)
+    assert db.session.scalar(select(func.count(Bid.id)).where(Bid.notice_id == notice.id)) == 0

@@ -9,6 +9,7 @@ from ...accounts.models import Organisation
 from ...agencies.library_forms import uploads_of
 from ...core.auth import role_required
 from ...core.clock import utcnow
+from ...core.converters import id_arg
 from ...core.errors import NotAllowed, ServiceError, apply_to_form
 from ...core.forms import BaseForm
 from ...core.models import AuditEvent
@@ -291,7 +292,7 @@ def _report_subjects(notice, org):
 @role_required("purchaser", "regulator")
 def report():
     org = current_user.organisation
-    notice_id = request.values.get("notice_id", type=int)
+    notice_id = id_arg("notice_id", request.values)
     notice = db.session.get(Notice, notice_id) if notice_id else None
     if notice_id and notice is None:
         abort(404)

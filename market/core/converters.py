@@ -1,0 +1,38 @@
+"""URL converters: what an address may hold, checked before any view runs."""
+
+from flask import request
+from werkzeug.routing import IntegerConverter
+
+#: the largest id a 64-bit column holds
+MAX_ID = 2**63 - 1
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """`<int:…>` limited to what a 64-bit id column holds: a larger number names no row, so
+    the address is not found (404) instead of failing in the database driver."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def register_converters(app) -> None:
+    """Before any route is added: every `<int:…>` is bounded."""
+    app.url_map.converters["int"] = BoundedIntegerConverter
+
+
+def as_id(value) -> int:
+    """`value` as an id (1 … MAX_ID); ValueError otherwise (a form's choice coercion: an id
+    no row can have is an invalid choice, not a database error)."""
+    number = int(value)
+    if not 1 <= number <= MAX_ID:
+        raise ValueError("out of range")
+    return number
+
+
+def id_arg(name: str, source=None) -> int | None:
+    """The query (or form) argument `name` as an id, None when missing, not a whole number
+    or beyond what an id can be."""
+    try:
+        return as_id((source or request.args)[name])
+    except (KeyError, TypeError, ValueError):
+        return None
