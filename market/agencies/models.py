@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Date,
     Float,
@@ -111,8 +112,8 @@ class Offering(db.Model):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.org_id"), index=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("service_items.id"), index=True)
     fee_kind: Mapped[str] = mapped_column(String(10))
-    fee_min_fen: Mapped[int | None]
-    fee_max_fen: Mapped[int | None]
+    fee_min_fen: Mapped[int | None] = mapped_column(BigInteger)
+    fee_max_fen: Mapped[int | None] = mapped_column(BigInteger)
     #: a rate in basis points (1 bp = 0.01%) of the base the note names (e.g. project cost)
     fee_rate_bp: Mapped[int | None]
     fee_note: Mapped[str] = mapped_column(String(200), default="")
@@ -320,7 +321,7 @@ class PastPerformance(db.Model):
     contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), unique=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("service_items.id"))
     purchaser_name: Mapped[str] = mapped_column(String(200))
-    amount_fen: Mapped[int]
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
     completed_dt: Mapped[datetime] = mapped_column(UTCDateTime)
     #: the purchaser's average over the five dimensions, once evaluated
     rating: Mapped[float | None] = mapped_column(Float)

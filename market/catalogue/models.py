@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core.clock import utcnow
@@ -43,8 +43,8 @@ class ServiceItem(db.Model):
     fee_type: Mapped[str] = mapped_column(String(20), default="market")
     fee_basis: Mapped[str] = mapped_column(String(200), default="")
     #: a government-priced standard: amounts in fen, or rates in basis points (1 bp = 0.01%)
-    fee_min_fen: Mapped[int | None]
-    fee_max_fen: Mapped[int | None]
+    fee_min_fen: Mapped[int | None] = mapped_column(BigInteger)
+    fee_max_fen: Mapped[int | None] = mapped_column(BigInteger)
     fee_rate_min_bp: Mapped[int | None]
     fee_rate_max_bp: Mapped[int | None]
     commissioned_by: Mapped[str] = mapped_column(String(50), default="")

@@ -7,6 +7,11 @@ class MoneyError(ValueError):
     pass
 
 
+#: the largest amount the platform takes anywhere: ¥10,000,000,000.00 (一百亿元), in fen. The
+#: columns are 64-bit; the bound keeps typing slips and nonsense (1e309) out of them.
+MAX_FEN = 10**12
+
+
 def yuan_to_fen(value) -> int:
     """Parse a yuan amount ("12345.6", Decimal) into integer fen; at most two decimals."""
     try:
@@ -15,6 +20,8 @@ def yuan_to_fen(value) -> int:
         raise MoneyError("金额格式不正确，请输入数字，例如 12000 或 12000.50") from exc
     if not amount.is_finite():
         raise MoneyError("金额格式不正确")
+    if abs(amount) * 100 > MAX_FEN:
+        raise MoneyError(f"金额不能超过 {format_fen(MAX_FEN)}")
     if amount != amount.quantize(Decimal("0.01")):
         raise MoneyError("金额最多保留两位小数（精确到分）")
     return int((amount * 100).to_integral_value(rounding=ROUND_HALF_UP))

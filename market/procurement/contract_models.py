@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -46,7 +47,7 @@ class Contract(db.Model):
     bid_id: Mapped[int] = mapped_column(ForeignKey("bids.id"), unique=True)
     purchaser_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     agency_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
-    amount_fen: Mapped[int]
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     purchaser_signed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     agency_signed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)

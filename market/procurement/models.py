@@ -4,6 +4,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -66,8 +67,8 @@ class Notice(db.Model):
     fiscal_share_pct: Mapped[int] = mapped_column(default=0)
     scope: Mapped[str] = mapped_column(Text)
     #: the price ceiling; for fixed-price methods (random, credit) the price itself
-    ceiling_fen: Mapped[int]
-    floor_fen: Mapped[int | None]
+    ceiling_fen: Mapped[int] = mapped_column(BigInteger)
+    floor_fen: Mapped[int | None] = mapped_column(BigInteger)
     method: Mapped[str] = mapped_column(String(10), default="direct")
     #: why this method (required for a random draw: fair-competition reviews ask)
     method_reason: Mapped[str] = mapped_column(Text, default="")
@@ -235,7 +236,7 @@ class Bid(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id"), index=True)
     agency_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
-    amount_fen: Mapped[int]
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
     plan: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default="submitted")
     submitted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

@@ -150,3 +150,25 @@ def test_refusals_are_shown_on_the_form(app, make, frozen_clock, db, overrides, 
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
     assert rows(db) == before
+
+
+@pytest.mark.parametrize("ceiling", ["1e309", "92233720368547758.07"])
+def test_an_amount_beyond_ten_billion_yuan_is_refused_on_its_field(
+    app, make, frozen_clock, db, ceiling
+):
+    client = login(app, make.purchaser(), make)
+    before = rows(db)
+    response = client.post("/notices/new", data=form(make, frozen_clock, ceiling=ceiling))
+    assert response.status_code == 200  # the form again, with the message on its field
+    assert "金额不能超过 ¥10,000,000,000.00" in response.get_data(as_text=True)
+    assert rows(db) == before
+
+
+def test_a_ceiling_beyond_32_bits_of_fen_is_stored_whole(app, make, frozen_clock, db):
+    """¥30,000,000.00 is 3,000,000,000 fen: more than a 32-bit column holds."""
+    client = login(app, make.purchaser(), make)
+    response = client.post("/notices/new", data=form(make, frozen_clock, ceiling="30000000"))
+    assert response.status_code == 302
+    notice = db.session.scalars(select(Notice).order_by(Notice.id.desc())).first()
+    db.session.expire(notice)
+    assert notice.ceiling_fen == 3_000_000_000
