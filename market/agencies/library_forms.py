@@ -7,7 +7,8 @@ from flask_wtf.file import FileField
 from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from ..core.forms import BaseForm
+from ..core.converters import optional_id
+from ..core.forms import BaseForm, within_calendar
 from .documents import Upload
 from .forms import CommitmentMixin
 from .models import DOCUMENT_KINDS, QUALIFICATION_GRADES
@@ -17,13 +18,6 @@ def uploads_of(field, kind: str) -> list[Upload]:
     """The files chosen in a file field as uploads (an empty file input sends a nameless one)."""
     files = field.data if isinstance(field.data, list) else [field.data]
     return [Upload(kind, f.filename, f.filename, f.read()) for f in files if f and f.filename]
-
-
-def optional_id(value):
-    """A select's value as an id, or None for the empty choice."""
-    if value in (None, "", "None"):
-        return None
-    return int(value)
 
 
 def document_choices(documents):
@@ -69,7 +63,7 @@ class QualificationForm(CommitmentMixin, BaseForm):
     # InputRequired, unlike DataRequired, keeps the message for a malformed date.
     valid_until = DateField(
         "有效期至",
-        validators=[InputRequired(message="请填写有效期至")],
+        validators=[InputRequired(message="请填写有效期至"), within_calendar],
         invalid_value_message="有效期至不是有效的日期（年-月-日）",
     )
     # The service tells another agency's file from a missing one, so choices are not enforced.

@@ -29,6 +29,13 @@ def as_id(value) -> int:
     return number
 
 
+def optional_id(value) -> int | None:
+    """A select's value as an id, or None for the empty choice (see as_id)."""
+    if value in (None, "", "None"):
+        return None
+    return as_id(value)
+
+
 def id_arg(name: str, source=None) -> int | None:
     """The query (or form) argument `name` as an id, None when missing, not a whole number
     or beyond what an id can be."""

@@ -27,3 +27,14 @@ class YuanField(StringField):
             raise ValidationError(str(exc)) from exc
         if self.fen <= 0:
             raise ValidationError("金额必须大于 0")
+
+
+#: the years a date typed into any form may fall in: outside them it is a typing slip (and
+#: year 1 or 9999 cannot even be shown in Beijing time)
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+
+
+def within_calendar(form, field) -> None:
+    """A date or time from FIRST_YEAR to LAST_YEAR."""
+    if field.data is not None and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
+        raise ValidationError(f"日期应在 {FIRST_YEAR} 年至 {LAST_YEAR} 年之间")

@@ -18,20 +18,13 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
-from ..core.converters import MAX_ID, as_id
-from ..core.forms import BaseForm, YuanField
+from ..core.converters import MAX_ID, as_id, optional_id
+from ..core.forms import BaseForm, YuanField, within_calendar
 from .notice_rules import MIN_GRADES, PROJECT_CODE_HELP
 from .selection import method_labels
 
 REQUIRED = DataRequired(message="请填写此项")
 WEIGHT = [Optional(), NumberRange(min=0, max=100, message="应为 0–100 的整数")]
-
-
-def optional_id(value):
-    """A select's value as an id, or None for the empty choice."""
-    if value in (None, "", "None"):
-        return None
-    return int(value)
 
 
 class AvoidanceEntry(Form):
@@ -96,7 +89,7 @@ class NoticeForm(BaseForm):
     deadline = DateTimeLocalField(
         "报价截止时间（北京时间）",
         format="%Y-%m-%dT%H:%M",
-        validators=[DataRequired(message="请填写有效的截止时间")],
+        validators=[DataRequired(message="请填写有效的截止时间"), within_calendar],
     )
     # Shown only for an item whose legal basis requires a qualification (label set by the view).
     requires_qualification = BooleanField("要求具备执业资质")

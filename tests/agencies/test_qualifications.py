@@ -128,10 +128,12 @@ def test_a_declared_qualification_is_usable_at_once(client, agency, make, db):
         ({"item_id": ""}, "请选择中介服务事项"),
         ({"commitment": None}, "请阅读并勾选信用承诺书后再提交"),
         ({"number": "号" * 61}, "字段长度"),
+        ({"valid_until": "9999-12-31"}, "日期应在 2000 年至 2099 年之间"),
+        ({"item_id": "99999999999999999999"}, "请选择中介服务事项"),
     ],
     ids=str.split(
         "past today no-date bad-date blank-number no-number no-type no-issuer bad-grade no-item"
-        " no-commitment long-number"
+        " no-commitment long-number year-9999 huge-item"
     ),
 )
 def test_bad_declarations_say_why_and_write_nothing(client, agency, make, db, overrides, message):

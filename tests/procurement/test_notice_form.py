@@ -172,3 +172,15 @@ def test_a_ceiling_beyond_32_bits_of_fen_is_stored_whole(app, make, frozen_clock
     notice = db.session.scalars(select(Notice).order_by(Notice.id.desc())).first()
     db.session.expire(notice)
     assert notice.ceiling_fen == 3_000_000_000
+
+
+@pytest.mark.parametrize("deadline", ["0001-01-01T00:00", "9999-12-31T23:59", "2100-01-01T09:00"])
+def test_a_deadline_outside_the_calendar_is_refused_on_its_field(
+    app, make, frozen_clock, db, deadline
+):
+    client = login(app, make.purchaser(), make)
+    before = rows(db)
+    response = client.post("/notices/new", data=form(make, frozen_clock, deadline=deadline))
+    assert response.status_code == 200
+    assert "日期应在 2000 年至 2099 年之间" in response.get_data(as_text=True)
+    assert rows(db) == before
