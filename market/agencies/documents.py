@@ -12,6 +12,7 @@ from sqlalchemy import select
 from ..core.audit import record_event
 from ..core.clock import utcnow
 from ..core.errors import NotAllowed, ServiceError, format_size
+from ..core.forms import without_hidden_characters
 from ..extensions import db
 from .models import DOCUMENT_KINDS, Document
 
@@ -79,7 +80,8 @@ def store_document(user, upload: Upload) -> Document:
         org_id=org.id,
         kind=upload.kind,
         title=upload.title.strip(),
-        filename=os.path.basename(upload.filename or "")[:200] or f"file{extension}",
+        filename=without_hidden_characters(os.path.basename(upload.filename or ""))[:200]
+        or f"file{extension}",
         content_type=content_type,
         size_bytes=len(upload.content),
         sha256=hashlib.sha256(upload.content).hexdigest(),

@@ -1,15 +1,43 @@
 """The base form (CSRF from Flask-WTF, WTForms' built-in messages in Chinese) and shared fields."""
 
+import re
+
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import ValidationError
 
 from .money import MoneyError, yuan_to_fen
 
+#: characters no one types into a form: control characters other than tab and line breaks,
+#: and the invisible direction overrides that make a name read as something else (U+202E)
+_HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+HIDDEN_MESSAGE = "不能包含控制字符或不可见的文字方向符号"
+
+
+def has_hidden_characters(text: str) -> bool:
+    """Whether `text` holds a control character or an invisible direction override."""
+    return bool(_HIDDEN.search(text))
+
+
+def without_hidden_characters(text: str) -> str:
+    """`text` with those characters removed (a file name from the browser, say)."""
+    return _HIDDEN.sub("", text)
+
 
 class BaseForm(FlaskForm):
     class Meta:
         locales = ["zh"]
+
+    def validate(self, extra_validators=None):
+        """Every field's own checks, and on any text typed: no control characters or
+        direction overrides (a NUL or U+202E in a title would reach pages, files and
+        headers)."""
+        valid = super().validate(extra_validators)
+        for field in self:
+            if isinstance(field.data, str) and has_hidden_characters(field.data):
+                field.errors = [*field.errors, HIDDEN_MESSAGE]
+                valid = False
+        return valid
 
 
 class YuanField(StringField):

@@ -225,3 +225,15 @@ def test_only_agencies_have_a_library(client, auth, make, role):
     auth.login(make.purchaser() if role == "purchaser" else make.staff())
     assert client.get("/agency/documents").status_code == 403
     assert upload(client, PDF_BYTES).status_code == 403
+
+
+def test_hidden_characters_leave_a_file_name_before_it_is_stored_or_served(client, agency, db):
+    response = upload(client, PDF_BYTES, filename="资质\x00证书\u202efdp.exe.pdf")
+    assert response.status_code == 302
+    document = db.session.scalars(
+        select(Document).where(Document.org_id == agency.organisation.id)
+    ).one()
+    assert document.filename == "资质证书fdp.exe.pdf"
+    served = fetch(client, document.id)
+    assert "\x00" not in served.headers["Content-Disposition"]
+    assert "\u202e" not in served.headers["Content-Disposition"]

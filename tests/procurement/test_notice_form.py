@@ -184,3 +184,14 @@ def test_a_deadline_outside_the_calendar_is_refused_on_its_field(
     assert response.status_code == 200
     assert "日期应在 2000 年至 2099 年之间" in response.get_data(as_text=True)
     assert rows(db) == before
+
+
+@pytest.mark.parametrize(
+    "title", ["鱼复工业园\x00环评", "鱼复工业园\u202egpj.exe环评", "环评\x1b[31m"]
+)
+def test_a_title_with_hidden_characters_is_refused_on_its_field(app, make, frozen_clock, db, title):
+    client = login(app, make.purchaser(), make)
+    before = rows(db)
+    response = client.post("/notices/new", data=form(make, frozen_clock, title=title))
+    assert "不能包含控制字符或不可见的文字方向符号" in response.get_data(as_text=True)
+    assert rows(db) == before
