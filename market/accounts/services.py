@@ -4,7 +4,6 @@ import re
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
 from sqlalchemy import func, select
 from stdnum.cn import uscc as uscc_lib
 from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
@@ -15,6 +14,7 @@ from ..core.errors import ServiceError
 from ..core.signals import organisation_registered
 from ..extensions import db
 from .models import COMMITMENT_SUBJECTS, Commitment, Membership, Organisation, User
+from .passwords import check_password
 
 #: the version of the integrity commitment text (告知承诺书) users sign; see COMMITMENT_TEXT
 COMMITMENT_VERSION = "2026-1"
@@ -125,8 +125,7 @@ def check_new_login(email: str, password: str) -> str:
     email = email.lower()
     if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
         raise ServiceError("该邮箱已被注册，请直接登录或使用其他邮箱", "email")
-    if len(password or "") < current_app.config["PASSWORD_MIN_LENGTH"]:
-        raise ServiceError(f"密码至少 {current_app.config['PASSWORD_MIN_LENGTH']} 位", "password")
+    check_password(password, email)
     return email
 
 

@@ -153,6 +153,25 @@ def test_a_short_password_is_refused(client, make, db):
     assert "密码至少 8 位" in page
 
 
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("aaaaaaaa", "密码过于简单，容易被猜中，请换一个"),
+        ("12345678", "密码过于简单，容易被猜中，请换一个"),
+        ("Password1", "密码过于简单，容易被猜中，请换一个"),
+        ("abcdefghij", "密码应包含字母、数字、符号中的至少两类"),
+        ("39571628", "密码应包含字母、数字、符号中的至少两类"),
+        ("zhangwei-2026", "密码不能包含邮箱用户名"),
+    ],
+    ids=["one-letter", "common-digits", "common-word", "letters-only", "digits-only", "email"],
+)
+def test_a_weak_password_is_refused_with_what_to_change(client, make, db, password, message):
+    data = form_data(
+        make, email="zhangwei@example.cn", password=password, password_confirm=password
+    )
+    assert message in refused(client, db, data)
+
+
 def test_missing_fields_are_each_marked_in_chinese(client, make, db):
     page = refused(client, db, form_data(make, org_name="", legal_representative="  "))
     assert page.count("请填写此项") == 2
