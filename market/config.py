@@ -87,19 +87,31 @@ def load_config(app, test_config=None):
     app.config.from_prefixed_env(prefix="MARKET")
     if test_config:
         app.config.update(test_config)
-    os.makedirs(app.instance_path, exist_ok=True)
+    _private_folder(app.instance_path)
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         path = os.path.join(app.instance_path, "market.sqlite3")
+        if os.path.exists(path):
+            os.chmod(path, 0o600)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
 
 
+def _private_folder(path):
+    """The instance folder (secret key, database, uploads, index) readable by its owner only:
+    other accounts on the machine read nothing in it."""
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    os.chmod(path, 0o700)
+
+
 def _instance_secret(instance_path):
-    # A per-installation key, so a fresh checkout is never served with a known key.
+    # A per-installation key, so a fresh checkout is never served with a known key; written
+    # readable by its owner only.
     path = os.path.join(instance_path, "secret_key")
     if not os.path.exists(path):
-        with open(path, "w") as fh:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as fh:
             fh.write(secrets.token_urlsafe(48))
+    os.chmod(path, 0o600)
     with open(path) as fh:
         return fh.read().strip()
