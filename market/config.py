@@ -19,6 +19,15 @@ class DefaultConfig:
     PROXY_COUNT = 0  # trusted reverse proxies in front (X-Forwarded-For); 0 = none
     BID_MIN_WORKING_DAYS = 3
     PUBLICITY_WORKING_DAYS = 3
+    # Cookies: not sent along by other sites' forms (SameSite=Lax), never read by scripts;
+    # Secure (HTTPS only) when the site is served over HTTPS (PREFERRED_URL_SCHEME = "https",
+    # behind a TLS proxy with PROXY_COUNT set), which also turns on HSTS (core/headers.py).
+    PREFERRED_URL_SCHEME = "http"
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    HSTS_SECONDS = 31_536_000  # a year, once served over HTTPS
     PASSWORD_MIN_LENGTH = 8
     PASSWORD_HASH_METHOD = "scrypt"
     UPLOAD_FOLDER = None  # instance/uploads unless configured
@@ -87,6 +96,9 @@ def load_config(app, test_config=None):
     app.config.from_prefixed_env(prefix="MARKET")
     if test_config:
         app.config.update(test_config)
+    if app.config["PREFERRED_URL_SCHEME"] == "https":
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
     _private_folder(app.instance_path)
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         path = os.path.join(app.instance_path, "market.sqlite3")

@@ -4,10 +4,12 @@
 def init_app(app):
     from . import models  # noqa: F401  (tables belong to the metadata)
     from .errors import register_error_handlers
+    from .headers import register_headers
     from .mail import send_outbox
     from .templating import register_templating
     from .worker import register_task
 
     register_error_handlers(app)
+    register_headers(app)
     register_templating(app)
     register_task(app, "mail", send_outbox, app.config["WORKER_INTERVALS"]["mail"])
