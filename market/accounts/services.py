@@ -1,12 +1,16 @@
 """Registration (zero threshold: format checks only, active at once), login, user creation."""
 
 import re
+import secrets
 from dataclasses import dataclass
+from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from sqlalchemy import func, select
 from stdnum.cn import uscc as uscc_lib
 from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..core.audit import record_event
 from ..core.clock import utcnow
@@ -132,12 +136,23 @@ def check_new_login(email: str, password: str) -> str:
 def authenticate(email: str, password: str) -> User:
     """The active user with these credentials, or a ServiceError that reveals nothing more."""
     user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
-    if user is None or not user.check_password(password):
+    if user is None:
+        # The same hash check as for a registered address, so the answer's time does not
+        # tell whether an e-mail has an account.
+        check_password_hash(_unused_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
+        raise ServiceError("邮箱或密码不正确")
+    if not user.check_password(password):
         raise ServiceError("邮箱或密码不正确")
     if not user.active:
         raise ServiceError("该账号已停用，请联系单位管理员")
     user.last_login_dt = utcnow()
     return user
+
+
+@cache
+def _unused_hash(method: str) -> str:
+    """A hash of a random password, made once per process with the accounts' method."""
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
 
 
 def create_staff_user(

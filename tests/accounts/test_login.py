@@ -128,3 +128,25 @@ def test_production_hashes_passwords_with_scrypt():
 
     assert DefaultConfig.PASSWORD_HASH_METHOD == "scrypt"
     assert DefaultConfig.PASSWORD_MIN_LENGTH == 8
+
+
+def test_an_unknown_email_costs_the_same_password_check_as_a_known_one(make, monkeypatch):
+    """The answer's time does not tell whether an address has an account."""
+    import werkzeug.security
+
+    from market.accounts import models, services
+
+    checked = []
+    real = werkzeug.security.check_password_hash
+
+    def counting(stored, password):
+        checked.append(stored.split("$", 1)[0])  # the hash method, e.g. scrypt:32768:8:1
+        return real(stored, password)
+
+    monkeypatch.setattr(models, "check_password_hash", counting)
+    monkeypatch.setattr(services, "check_password_hash", counting)
+    user = make.agency()
+    for email in (user.email, "nobody-here@example.cn"):
+        with pytest.raises(ServiceError, match="^邮箱或密码不正确$"):
+            authenticate(email, "guessing-123")
+    assert len(checked) == 2 and checked[0] == checked[1]
