@@ -23,6 +23,10 @@ class DefaultConfig:
     # Secure (HTTPS only) when the site is served over HTTPS (PREFERRED_URL_SCHEME = "https",
     # behind a TLS proxy with PROXY_COUNT set), which also turns on HSTS (core/headers.py).
     PREFERRED_URL_SCHEME = "http"
+    # The site's public address (e.g. "https://zjcs.example.gov.cn"): links in mail are built
+    # on it, not on the Host header of the request that sent them. None (development): the
+    # request's. Set TRUSTED_HOSTS too, so that requests for any other host are refused.
+    PUBLIC_URL = None
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"

@@ -17,6 +17,7 @@ from flask_login import current_user, login_required, login_user
 
 from ..core.errors import NotAllowed, ServiceError, apply_to_form
 from ..core.mail import send_mail
+from ..core.templating import external_url
 from ..extensions import db
 from . import members
 from .member_forms import AcceptInvitationForm, InviteForm, RoleForm
@@ -95,7 +96,7 @@ def invite():
             apply_to_form(form, err)
         else:
             db.session.commit()
-            link = url_for(".accept", token=token, _external=True)
+            link = external_url("members.accept", token=token)
             _mail_invitation(invitation, link)
             session[INVITE_LINK_KEY] = link
             return redirect(url_for(".index"))

@@ -2,7 +2,8 @@
 
 import math
 
-from flask import current_app, render_template
+from flask import Response, current_app, render_template
+from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -51,6 +52,10 @@ ERROR_TEXT = {
 
 def _render(code, detail=None):
     title, text = ERROR_TEXT[code]
+    if request_ctx.url_adapter is None:
+        # A request for a host not in TRUSTED_HOSTS has no address to build links from: it
+        # gets the message alone, as plain text.
+        return Response(f"{title}：{detail or text}", code, mimetype="text/plain")
     return render_template("errors.html", code=code, title=title, text=detail or text), code
 
 

@@ -2,7 +2,7 @@
 
 from urllib.parse import urlencode
 
-from flask import request, url_for
+from flask import current_app, request, url_for
 
 from .clock import local_today, to_local, utcnow
 from .money import format_bp, format_fen
@@ -32,6 +32,15 @@ def url_pattern(endpoint: str, name: str):
     of one url_for: a list links each of its rows to the same page of another id."""
     prefix, _, suffix = url_for(endpoint, **{name: _MARKER}).rpartition(str(_MARKER))
     return lambda value: f"{prefix}{int(value)}{suffix}"
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute address for a link that leaves the site (a mail): on PUBLIC_URL when it is
+    configured, never on the Host header a request happened to send."""
+    base = current_app.config["PUBLIC_URL"]
+    if base:
+        return base.rstrip("/") + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
 
 
 def register_templating(app):

@@ -405,3 +405,24 @@ def test_a_department_created_from_the_command_line_is_asked_to_name_one(client,
     auth.login(make.staff("regulator", "规划自然资源部门"))
     page = members_page(client)
     assert "本单位尚未指定业务授权人。请在下方成员列表中点击“设为业务授权人”。" in page
+
+
+def test_a_mailed_link_is_built_on_the_public_address_not_the_requests_host(
+    client, app, make, monkeypatch
+):
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "https://zjcs.example.gov.cn/")
+    user = make.agency()
+    elsewhere = "http://attacker.example"  # the Host header a forged request sends
+    login = {"email": user.email, "password": make.PASSWORD}
+    assert client.post("/login", data=login, base_url=elsewhere).status_code == 302
+    data = {"email": "wu.jiu@example.cn", "role": "member"}
+    assert client.post("/org/members/invite", data=data, base_url=elsewhere).status_code == 302
+    body = outbox()[-1].get_content()
+    assert "https://zjcs.example.gov.cn/invite/" in body and "attacker.example" not in body
+
+
+def test_requests_for_an_untrusted_host_are_refused(client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "TRUSTED_HOSTS", ["zjcs.example.gov.cn"])
+    refused = client.get("/", headers={"Host": "attacker.example"})
+    assert refused.status_code == 400 and "请求无效" in refused.get_data(as_text=True)
+    assert client.get("/", headers={"Host": "zjcs.example.gov.cn"}).status_code == 200
