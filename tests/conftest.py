@@ -99,6 +99,22 @@ def _no_kept_pages(app):
 
 
 @pytest.fixture
+def kept_page(client, app, monkeypatch):
+    """The public page a visitor not signed in gets now (kept or not: core.pagecache),
+    checked against the same page rendered afresh."""
+
+    def get(path):
+        kept = client.get(path).get_data(as_text=True)
+        monkeypatch.setitem(app.config, "PUBLIC_PAGE_SECONDS", 0)
+        fresh = client.get(path).get_data(as_text=True)
+        monkeypatch.setitem(app.config, "PUBLIC_PAGE_SECONDS", 60)
+        assert kept == fresh, f"the kept page of {path} differs from what it shows now"
+        return kept
+
+    return get
+
+
+@pytest.fixture
 def listener_failures(app):
     """The listener failures this test records (it expects some)."""
     return app.extensions.setdefault(SEEN_KEY, [])

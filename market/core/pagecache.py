@@ -45,10 +45,6 @@ def clear() -> None:
 
 def may_keep() -> bool:
     """Whether this request's page may be served from, and kept for, visitors not signed in."""
-    return _cacheable()
-
-
-def _cacheable() -> bool:
     return (
         current_app.config["PUBLIC_PAGE_SECONDS"] > 0
         and request.method == "GET"
@@ -72,7 +68,7 @@ def public_page(version, render):
     """`render()`'s page for an anonymous visitor, kept for the next ones while `version`
     (what the page shows, e.g. ("notice", id, page_version); or a function giving it, called
     only when the page may be kept) is unchanged."""
-    if not _cacheable():
+    if not may_keep():
         return render()
     key = (request.full_path, *(version() if callable(version) else version))
     pages, now = _pages(), time.monotonic()

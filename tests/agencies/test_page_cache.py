@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from market.agencies.models import Agency
 from market.agencies.services import agency_of
@@ -14,6 +14,7 @@ from market.credit.models import ConductRecord
 from market.credit.records import services as records
 
 from .. import factories as make
+from ..sql import page_statements
 
 
 def storefront_path(agency_user):
@@ -22,35 +23,6 @@ def storefront_path(agency_user):
 
 def credit_path(agency_user):
     return f"/credit/agencies/{agency_user.organisation.id}"
-
-
-@pytest.fixture
-def page(client, app, monkeypatch):
-    """The page a visitor gets now (kept or not), checked against one rendered afresh."""
-
-    def get(path):
-        kept = client.get(path).get_data(as_text=True)
-        monkeypatch.setitem(app.config, "PUBLIC_PAGE_SECONDS", 0)
-        fresh = client.get(path).get_data(as_text=True)
-        monkeypatch.setitem(app.config, "PUBLIC_PAGE_SECONDS", 60)
-        assert kept == fresh, f"a kept page of {path} differs from the agency as it is"
-        return kept
-
-    return get
-
-
-def queries(client, db, path):
-    statements = []
-
-    def count(*_args, **_kwargs):
-        statements.append(1)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        body = client.get(path).get_data(as_text=True)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return len(statements), body
 
 
 def version(db, agency_user):
@@ -62,8 +34,8 @@ def version(db, agency_user):
 @pytest.mark.parametrize("path_of", [storefront_path, credit_path])
 def test_a_second_visitor_gets_the_page_kept_for_the_first(client, db, path_of):
     agency_user = make.agency()
-    first_cost, first = queries(client, db, path_of(agency_user))
-    second_cost, second = queries(client, db, path_of(agency_user))
+    first_cost, first = page_statements(client, db, path_of(agency_user))
+    second_cost, second = page_statements(client, db, path_of(agency_user))
     assert second == first and agency_user.organisation.name in second
     # Kept: only the agency's version is read.
     assert second_cost == 1 < first_cost
@@ -77,33 +49,33 @@ def test_no_such_agency_is_not_found(client, auth):
     assert client.get("/credit/agencies/999999").status_code == 404
 
 
-def test_every_change_to_an_agency_shows_at_once(page, db, frozen_clock):
+def test_every_change_to_an_agency_shows_at_once(kept_page, db, frozen_clock):
     agency_user = make.agency()
     storefront, credit = storefront_path(agency_user), credit_path(agency_user)
-    assert "尚未声明资质" in page(storefront) and "尚未登记从业人员" in page(storefront)
-    page(credit)
+    assert "尚未声明资质" in kept_page(storefront) and "尚未登记从业人员" in kept_page(storefront)
+    kept_page(credit)
 
     make.qualification(agency_user, number="环评甲字第0042号")
-    assert "环评甲字第0042号" in page(storefront)
+    assert "环评甲字第0042号" in kept_page(storefront)
     make.practitioner(agency_user, name="陈静")
-    assert "陈静" in page(storefront)
+    assert "陈静" in kept_page(storefront)
     agency = agency_of(agency_user)
     agency.description = "专注水土保持方案编制二十年"
     db.session.flush()
-    assert "专注水土保持方案编制二十年" in page(storefront)
+    assert "专注水土保持方案编制二十年" in kept_page(storefront)
     agency_user.organisation.contact_phone = "023-68886666"
     db.session.flush()
-    assert "023-68886666" in page(storefront)
+    assert "023-68886666" in kept_page(storefront)
 
     record, _, _ = make.confirmed_record(code="A05", agency_user=agency_user, publish=False)
-    assert "已认定、待公示的不良行为" in page(credit)
-    assert "警示" not in page(storefront)  # decided, not yet disclosed
+    assert "已认定、待公示的不良行为" in kept_page(credit)
+    assert "警示" not in kept_page(storefront)  # decided, not yet disclosed
     records.publish(make.credit_regulator(), record.id)
-    assert "警示：A05" in page(storefront)
-    assert "A05" in page(credit) and "95" in page(credit)
+    assert "警示：A05" in kept_page(storefront)
+    assert "A05" in kept_page(credit) and "95" in kept_page(credit)
 
 
-def test_a_measure_and_a_publication_ending_show_without_any_write(page, db, frozen_clock):
+def test_a_measure_and_a_publication_ending_show_without_any_write(kept_page, db, frozen_clock):
     agency_user = make.agency()
     storefront, credit = storefront_path(agency_user), credit_path(agency_user)
     make.confirmed_record(code="A05", agency_user=agency_user, number="生环信决〔2026〕5号")
@@ -111,7 +83,7 @@ def test_a_measure_and_a_publication_ending_show_without_any_write(page, db, fro
         code="A04", agency_user=agency_user, number="生环信决〔2026〕6号"
     )
     db.session.commit()
-    assert "暂停投标" in page(storefront) and "警示：A05" in page(storefront)
+    assert "暂停投标" in kept_page(storefront) and "警示：A05" in kept_page(storefront)
     suspended_until = agency_of(agency_user).suspended_until
     warning = db.session.scalar(
         select(ConductRecord).where(ConductRecord.decision_number == "生环信决〔2026〕5号")
@@ -120,17 +92,17 @@ def test_a_measure_and_a_publication_ending_show_without_any_write(page, db, fro
 
     # An hour before the suspension ends (the same day), the pages are kept as they are...
     frozen_clock.set(suspended_until - timedelta(hours=1))
-    assert "暂停投标" in page(storefront) and 'id="measure"' in page(credit)
+    assert "暂停投标" in kept_page(storefront) and 'id="measure"' in kept_page(credit)
     # ...and a minute after it, with nothing written, they are no longer served.
     frozen_clock.set(suspended_until + timedelta(minutes=1))
-    assert "暂停投标" not in page(storefront)
-    assert 'id="measure"' not in page(credit)
+    assert "暂停投标" not in kept_page(storefront)
+    assert 'id="measure"' not in kept_page(credit)
     # A05's publication runs 6 months: then it leaves the storefront and the score.
     frozen_clock.set(warning.publication_end_dt - timedelta(hours=1))
-    assert "警示：A05" in page(storefront) and "生环信决〔2026〕5号" in page(credit)
+    assert "警示：A05" in kept_page(storefront) and "生环信决〔2026〕5号" in kept_page(credit)
     frozen_clock.set(warning.publication_end_dt + timedelta(minutes=1))
-    assert "警示：A05" not in page(storefront)
-    assert "生环信决〔2026〕5号" not in page(credit)
+    assert "警示：A05" not in kept_page(storefront)
+    assert "生环信决〔2026〕5号" not in kept_page(credit)
 
 
 def test_a_quote_leaves_the_agency_version_alone(db, frozen_clock):
@@ -154,14 +126,14 @@ def test_a_page_for_someone_signed_in_is_their_own(client, auth, frozen_clock):
     assert f"/credit/records/{record.id}" in own  # its own record, linked
 
 
-def test_the_credit_page_is_kept_no_longer_than_its_evaluations_count(page, db, frozen_clock):
+def test_the_credit_page_is_kept_no_longer_than_its_evaluations_count(kept_page, db, frozen_clock):
     notice, _, winner = make.evaluated_notice()
     db.session.commit()
     evaluated = next(e for e in notice.contract.evaluations if e.direction == "of_agency")
     credit = credit_path(winner)
-    assert "1 次评价，平均" in page(credit)
+    assert "1 次评价，平均" in kept_page(credit)
     # Twelve months on, the same day: the evaluation no longer counts, nothing written.
     frozen_clock.set(evaluated.created_dt + relativedelta(months=12) - timedelta(hours=1))
-    assert "1 次评价，平均" in page(credit)
+    assert "1 次评价，平均" in kept_page(credit)
     frozen_clock.set(evaluated.created_dt + relativedelta(months=12) + timedelta(minutes=1))
-    assert "1 次评价，平均" not in page(credit)
+    assert "1 次评价，平均" not in kept_page(credit)

@@ -4,13 +4,12 @@ numbers, past performance in amount bands, standing, and a fixed number of queri
 import re
 from datetime import datetime
 
-from sqlalchemy import event
-
 from market.agencies.practitioners import set_practitioner_active
 from market.agencies.qualifications import reject_qualification, verify_qualification
 from market.agencies.services import agency_of, declare_offering, record_past_performance
 from market.core.clock import from_local, to_local
 from market.procurement.services import accept_and_evaluate, evaluate, mark_delivered
+from tests.sql import statements_of
 
 SCORES = {"quality": 5, "timeliness": 4, "attitude": 5, "fees": 3, "conduct": 4}
 
@@ -28,17 +27,7 @@ def section(page, element_id):
 
 
 def count_queries(db, fetch):
-    statements = []
-
-    def count(*_args, **_kwargs):
-        statements.append(1)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        fetch()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return len(statements)
+    return statements_of(db, fetch)[0]
 
 
 def test_offerings_show_item_fee_days_description_and_area(client, make):

@@ -5,50 +5,27 @@ from datetime import timedelta
 
 import pytest
 from flask import template_rendered
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from market.core import pagecache
 from market.procurement import services as procurement
 from market.procurement.models import Notice
 
 from .. import factories as make
+from ..sql import page_statements
 
 
 @pytest.fixture
-def page(client, app, monkeypatch):
-    """The page a visitor gets now (kept or not), checked against one rendered afresh."""
-
-    def get(notice):
-        url = f"/notices/{notice.id}"
-        kept = client.get(url).get_data(as_text=True)
-        monkeypatch.setitem(app.config, "PUBLIC_PAGE_SECONDS", 0)
-        fresh = client.get(url).get_data(as_text=True)
-        monkeypatch.setitem(app.config, "PUBLIC_PAGE_SECONDS", 60)
-        assert kept == fresh, "a kept page differs from the notice as it is"
-        return kept
-
-    return get
-
-
-def queries(client, db, path):
-    statements = []
-
-    def count(*_args, **_kwargs):
-        statements.append(1)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        body = client.get(path).get_data(as_text=True)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return len(statements), body
+def page(kept_page):
+    """A notice's public page as a visitor gets it now, checked against one rendered afresh."""
+    return lambda notice: kept_page(f"/notices/{notice.id}")
 
 
 def test_a_second_visitor_gets_the_page_kept_for_the_first(client, db):
     notice, _, _ = make.evaluated_notice()
     path = f"/notices/{notice.id}"
-    first_cost, first = queries(client, db, path)
-    second_cost, second = queries(client, db, path)
+    first_cost, first = page_statements(client, db, path)
+    second_cost, second = page_statements(client, db, path)
     assert second == first and "已评价" in second
     # Kept: only the notice's row is read (its deadlines, who may see it, its version).
     assert second_cost == 1 < first_cost
@@ -178,24 +155,20 @@ def test_a_process_keeps_at_most_its_number_of_pages(client, app, monkeypatch, d
     notices = [make.notice() for _ in range(3)]
     for notice in notices:
         client.get(f"/notices/{notice.id}")
-    assert queries(client, db, f"/notices/{notices[2].id}")[0] == 1  # kept
-    assert queries(client, db, f"/notices/{notices[0].id}")[0] > 1  # the oldest, dropped
+    assert page_statements(client, db, f"/notices/{notices[2].id}")[0] == 1  # kept
+    assert page_statements(client, db, f"/notices/{notices[0].id}")[0] > 1  # the oldest, dropped
 
 
-def test_the_notice_list_is_rendered_once_per_content(client, app, db, monkeypatch, frozen_clock):
+def test_the_notice_list_is_rendered_once_per_content(
+    client, app, db, monkeypatch, frozen_clock, kept_page
+):
     rendered = []
 
     def record(sender, template, context, **extra):
         rendered.append(template.name)
 
     def visit():
-        """The list a visitor gets now, checked against one rendered afresh."""
-        kept = client.get("/notices/").get_data(as_text=True)
-        monkeypatch.setitem(app.config, "PUBLIC_PAGE_SECONDS", 0)
-        fresh = client.get("/notices/").get_data(as_text=True)
-        monkeypatch.setitem(app.config, "PUBLIC_PAGE_SECONDS", 60)
-        assert kept == fresh, "a kept list differs from the notices as they are"
-        return kept
+        return kept_page("/notices/")
 
     buyer = make.purchaser()
     notice = make.notice(buyer, title="礼嘉智慧公园环评服务采购")
