@@ -5,6 +5,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import load_config
 from .core.converters import register_converters
+from .core.limits import register_limits
 from .extensions import bootstrap, csrf, db, login_manager, migrate
 
 
@@ -54,6 +55,9 @@ def create_app(test_config=None):
     )
     for module in modules:
         module.init_app(app)
+
+    # Last: the limits wrap views the blueprints above registered.
+    register_limits(app)
 
     from .cli import market_cli
 

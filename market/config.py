@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import timedelta
 
 
 class DefaultConfig:
@@ -31,6 +32,32 @@ class DefaultConfig:
     SESSION_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
+    # A login lasts this long (the browser's session cookie; "记住我" keeps it for
+    # REMEMBER_COOKIE_DURATION), ended earlier by logout or a password change everywhere
+    # (accounts/sessions.py).
+    LOGIN_SESSION_HOURS = 12
+    # This many wrong passwords in a row lock an account until the link mailed to it (valid
+    # UNLOCK_LINK_HOURS) unlocks it; per-address attempts are also rate limited (RATELIMITS).
+    LOGIN_LOCK_AFTER = 10
+    UNLOCK_LINK_HOURS = 24
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    # Abuse limits (core/limits.py): endpoint → (methods, limits, counted per "address" or per
+    # "user"). The counts live in RATELIMIT_STORAGE_URI: "memory://" (one process) unless
+    # configured, e.g. MARKET_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0 for several hosts.
+    RATELIMITS = {
+        "accounts.login": (("POST",), "10 per minute;60 per hour", "address"),
+        "accounts.register": (("POST",), "5 per hour;20 per day", "address"),
+        "accounts.unlock": (("GET",), "10 per hour", "address"),
+        "members.accept": (("POST",), "10 per hour", "address"),
+        "procurement.bid": (("POST",), "20 per minute", "user"),
+        "procurement.reconfirm": (("POST",), "20 per minute", "user"),
+        "credit.blacklist_csv": (("GET",), "60 per minute", "address"),
+        "credit.blacklist_json": (("GET",), "60 per minute", "address"),
+        "credit.disclosures_csv": (("GET",), "60 per minute", "address"),
+        "credit.disclosures_json": (("GET",), "60 per minute", "address"),
+        "credit.redlist_csv": (("GET",), "60 per minute", "address"),
+        "credit.redlist_json": (("GET",), "60 per minute", "address"),
+    }
     HSTS_SECONDS = 31_536_000  # a year, once served over HTTPS
     PASSWORD_MIN_LENGTH = 8
     PASSWORD_HASH_METHOD = "scrypt"
@@ -86,6 +113,7 @@ class DefaultConfig:
         "qualifications": 60,  # expire qualifications past their valid-until date
         "credit-expiries": 60,  # recompute agencies whose records or entries expired
         "credit-nightly": 300,  # looks whether the nightly credit run is due
+        "login-sessions": 3600,  # delete login sessions ended or expired a day ago
     }
     CREDIT_NIGHTLY_AT = "01:30"  # local time after which the nightly credit run starts
     # Risk alerts: two quotes on one notice within this many basis points (1/100 %) of the

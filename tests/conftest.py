@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from market import create_app
 from market.catalogue.services import load_items, seed_rows
-from market.core import clock, pagecache
+from market.core import clock, limits, pagecache
 from market.core.failures import SEEN_KEY
 from market.extensions import db as _db
 
@@ -25,6 +25,10 @@ TEST_CONFIG = {
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast hashing: tests create many users
     "MAIL_BACKEND": "memory",
     "LIVE_FIGURES_SECONDS": 0,  # counted afresh: tests read them right after changing data
+    # Tests move the clock by days and months while signed in; tests/accounts/test_sessions.py
+    # puts back the real lifetimes.
+    "LOGIN_SESSION_HOURS": 24 * 3650,
+    "REMEMBER_COOKIE_DURATION": timedelta(days=3650),
 }
 
 
@@ -66,6 +70,17 @@ def app(tmp_path_factory):
         yield app
         _db.session.remove()
         _db.engine.dispose()  # close pooled connections (psycopg warns about unclosed ones)
+
+
+@pytest.fixture(autouse=True)
+def rate_limits(app):
+    """The abuse limits, off unless a test asks for this fixture's limiter and switches it on
+    (`rate_limits.enabled = True`); counts start from zero in every test."""
+    limiter = limits.limiter(app)
+    limiter.reset()
+    limiter.enabled = False
+    yield limiter
+    limiter.enabled = False
 
 
 @pytest.fixture(autouse=True)

@@ -31,6 +31,7 @@ TABLES = {
     "inspections",
     "invitations",
     "listener_failures",
+    "login_sessions",
     "memberships",
     "notice_attachments",
     "notice_avoidances",

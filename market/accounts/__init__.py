@@ -2,20 +2,30 @@
 
 
 def init_app(app):
+    from flask_login import user_loaded_from_cookie
+
+    from ..core.worker import register_task
     from ..extensions import db, login_manager
     from .member_views import bp as members_bp
-    from .models import User
+    from .sessions import purge_sessions, user_for_session
+    from .signin import restored_from_cookie
     from .views import bp
 
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "请先登录"
     login_manager.login_message_category = "warning"
 
-    @login_manager.user_loader
-    def load_user(user_id):
-        user = db.session.get(User, int(user_id))
-        # A deactivated user's live session ends at their next request.
-        return user if user is not None and user.active else None
+    # The cookie names a login session; it counts while that session is live in the database
+    # and the user active (a deactivated user's session ends at their next request).
+    login_manager.user_loader(user_for_session)
+    user_loaded_from_cookie.connect(restored_from_cookie, app)
+
+    def purge():
+        count = purge_sessions()
+        db.session.commit()
+        return count
+
+    register_task(app, "login-sessions", purge, app.config["WORKER_INTERVALS"]["login-sessions"])
 
     app.register_blueprint(bp)
     app.register_blueprint(members_bp)

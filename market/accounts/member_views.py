@@ -13,7 +13,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 
 from ..core.errors import NotAllowed, ServiceError, apply_to_form
 from ..core.mail import send_mail
@@ -23,6 +23,7 @@ from . import members
 from .member_forms import AcceptInvitationForm, InviteForm, RoleForm
 from .members import InvitationUnusable
 from .models import ORG_ROLES
+from .signin import sign_in
 
 bp = Blueprint("members", __name__)
 
@@ -215,8 +216,7 @@ def accept(token):
         except ServiceError as err:
             apply_to_form(form, err)
         else:
-            db.session.commit()
-            login_user(user)
+            sign_in(user)
             flash(f"欢迎加入{user.organisation.name}，您的账号已开通。", "success")
             return redirect(url_for("portal.dashboard"))
     return _invitation_page(invitation=invitation, form=form)

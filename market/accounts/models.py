@@ -62,8 +62,28 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: wrong passwords given since the last successful login (reset by it, or by unlocking)
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: set when too many wrong passwords locked the account; an e-mailed link unlocks it
+    locked_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    #: the token of the login session this object was loaded for (not stored on the user)
+    login_token = None
 
     membership: Mapped["Membership | None"] = relationship(back_populates="user", uselist=False)
+
+    # UserMixin compares get_id(), which now names a login session too: one user is one user.
+    __hash__ = object.__hash__
+
+    def __eq__(self, other):
+        if isinstance(other, User):
+            return self is other or (self.id is not None and self.id == other.id)
+        return NotImplemented
+
+    def get_id(self) -> str:
+        """The session's user id: the user and the login session, so ending the session in the
+        database ends it in every browser holding a copy of the cookie."""
+        return f"{self.id}.{self.login_token}" if self.login_token else ""
 
     def set_password(self, password: str) -> None:
         method = current_app.config["PASSWORD_HASH_METHOD"]
@@ -103,6 +123,22 @@ class User(UserMixin, db.Model):
     @property
     def is_org_admin(self) -> bool:
         return bool(self.membership and self.membership.role == "admin")
+
+
+class LoginSession(db.Model):
+    """One login of a user in one browser: the cookie carries its token, the database decides
+    whether it still counts (ended by logout, a password change, or its expiry)."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: SHA-256 of the token: a copy of the database does not give working cookies
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(default=False)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_dt: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Membership(db.Model):

@@ -3,10 +3,12 @@
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select
 from stdnum.cn import uscc as uscc_lib
 from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
@@ -133,19 +135,80 @@ def check_new_login(email: str, password: str) -> str:
     return email
 
 
+class LoginRefused(ServiceError):
+    """Login refused; `just_locked` is the user whose account this attempt locked (the view
+    mails them the unlock link)."""
+
+    def __init__(self, message, just_locked: User | None = None):
+        super().__init__(message)
+        self.just_locked = just_locked
+
+
+WRONG_CREDENTIALS = "邮箱或密码不正确"
+LOCKED = (
+    "该账号因连续多次密码错误已被锁定。解锁链接已发送到注册邮箱，请打开邮件中的链接解锁后再登录。"
+)
+
+
 def authenticate(email: str, password: str) -> User:
-    """The active user with these credentials, or a ServiceError that reveals nothing more."""
+    """The active user with these credentials, or a LoginRefused that reveals nothing more.
+
+    Each wrong password counts against the account; at LOGIN_LOCK_AFTER in a row it is locked
+    until the link mailed to its address unlocks it. The answer says so only to someone who
+    gave the right password: to anyone else a locked account looks like any other."""
     user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
     if user is None:
         # The same hash check as for a registered address, so the answer's time does not
         # tell whether an e-mail has an account.
         check_password_hash(_unused_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
-        raise ServiceError("邮箱或密码不正确")
-    if not user.check_password(password):
-        raise ServiceError("邮箱或密码不正确")
+        raise LoginRefused(WRONG_CREDENTIALS)
+    right = user.check_password(password)
+    if user.locked_dt is not None:
+        raise LoginRefused(LOCKED if right else WRONG_CREDENTIALS)
+    if not right:
+        # Counted in SQL: simultaneous wrong guesses each count.
+        user.failed_logins = User.failed_logins + 1
+        db.session.flush()
+        db.session.refresh(user, ["failed_logins"])
+        if user.failed_logins >= current_app.config["LOGIN_LOCK_AFTER"]:
+            user.locked_dt = utcnow()
+            record_event("user", user.id, "locked", data={"failed_logins": user.failed_logins})
+            db.session.flush()
+            raise LoginRefused(WRONG_CREDENTIALS, just_locked=user)
+        raise LoginRefused(WRONG_CREDENTIALS)
     if not user.active:
-        raise ServiceError("该账号已停用，请联系单位管理员")
+        raise LoginRefused("该账号已停用，请联系单位管理员")
+    user.failed_logins = 0
     user.last_login_dt = utcnow()
+    return user
+
+
+def _unlock_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="account-unlock")
+
+
+def unlock_token(user: User) -> str:
+    """The token of the link that unlocks `user`'s account from this lock (only this one)."""
+    return _unlock_serializer().dumps([user.id, user.locked_dt.isoformat()])
+
+
+def unlock_account(token: str) -> User:
+    """Unlock the account the link was made for, if it is still locked by that same lock and
+    the lock is at most UNLOCK_LINK_HOURS old; the link works once."""
+    invalid = "解锁链接无效或已过期。请再次登录，账号仍锁定时将发送新的解锁链接。"
+    try:
+        user_id, locked_at = _unlock_serializer().loads(token)
+    except (BadSignature, ValueError, TypeError) as exc:
+        raise ServiceError(invalid) from exc
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or user.locked_dt is None or user.locked_dt.isoformat() != locked_at:
+        raise ServiceError("该解锁链接已使用过或已失效，账号无需再次解锁。")
+    # The link's age is the lock's, read on the application's clock.
+    if utcnow() > user.locked_dt + timedelta(hours=current_app.config["UNLOCK_LINK_HOURS"]):
+        raise ServiceError(invalid)
+    user.locked_dt = None
+    user.failed_logins = 0
+    record_event("user", user.id, "unlocked")
     return user
 
 

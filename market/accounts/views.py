@@ -1,13 +1,16 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
 from ..core.errors import ServiceError, apply_to_form
+from ..core.mail import send_mail_after_commit
+from ..core.templating import external_url
 from ..extensions import db
 from . import services
 from .forms import REGIONS, LoginForm, RegistrationForm
 from .models import ORG_KINDS
+from .signin import sign_in, sign_out
 
 bp = Blueprint("accounts", __name__)
 
@@ -28,20 +31,43 @@ def login():
     if form.validate_on_submit():
         try:
             user = services.authenticate(form.email.data, form.password.data)
-        except ServiceError as err:
+        except services.LoginRefused as err:
+            if err.just_locked is not None:
+                _mail_unlock_link(err.just_locked)
+            db.session.commit()  # the wrong password counts (and a lock holds)
             apply_to_form(form, err)
         else:
-            db.session.commit()
-            login_user(user, remember=form.remember.data)
+            sign_in(user, remember=form.remember.data)
             flash(f"欢迎回来，{user.name}", "success")
             return redirect(_safe_next(request.args.get("next")) or url_for("portal.dashboard"))
     return render_template("accounts/login.html", form=form)
 
 
+def _mail_unlock_link(user):
+    """Queue the mail that tells `user` their account was locked and how to unlock it."""
+    link = external_url("accounts.unlock", token=services.unlock_token(user))
+    body = render_template("mail/unlock.txt", user=user, link=link)
+    send_mail_after_commit(user.email, "网上中介超市：您的账号已被锁定", body)
+
+
+@bp.route("/login/unlock/<token>")
+def unlock(token):
+    try:
+        services.unlock_account(token)
+    except ServiceError as err:
+        flash(err.message, "warning")
+    else:
+        db.session.commit()
+        flash(
+            "账号已解锁，请使用密码登录。如果不是您本人多次尝试登录，建议尽快修改密码。", "success"
+        )
+    return redirect(url_for("accounts.login"))
+
+
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    logout_user()
+    sign_out(current_user)
     flash("您已安全退出", "info")
     return redirect(url_for("portal.home"))
 
@@ -75,8 +101,7 @@ def register(kind):
         except ServiceError as err:
             apply_to_form(form, err)
         else:
-            db.session.commit()
-            login_user(user)
+            sign_in(user)
             flash(f"注册成功，{user.organisation.name} 已入驻平台，无需审核即可使用。", "success")
             return redirect(url_for("portal.dashboard"))
     return render_template(

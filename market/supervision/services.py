@@ -110,6 +110,8 @@ ACTION_LABELS = {
     "activated": "启用",
     "deactivated": "停用",
     "reactivated": "重新启用",
+    "locked": "密码多次错误锁定",
+    "unlocked": "解锁账号",
     # procurement in full
     "reconfirmed": "重新确认报价",
     "revised": "修改已发布公告",

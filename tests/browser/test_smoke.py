@@ -24,6 +24,9 @@ def test_purchaser_publishes_a_notice(
     from playwright.sync_api import expect
 
     email, password = purchaser_user
+    # What the Content-Security-Policy blocked (an inline style or script left in a page).
+    blocked = []
+    page.on("console", lambda m: "Content Security Policy" in m.text and blocked.append(m.text))
 
     page.goto(live_server + "/")
     page.get_by_role("link", name="登录", exact=True).click()
@@ -52,3 +55,4 @@ def test_purchaser_publishes_a_notice(
     expect(page.get_by_role("alert")).to_contain_text("公告已发布，符合条件的中介机构现在可以报价")
     expect(page.get_by_role("heading", level=1)).to_contain_text("礼嘉智慧公园环境影响评价服务采购")
     page.screenshot(path=str(artifacts_dir / "publish-notice.png"), full_page=True)
+    assert blocked == []

@@ -1,8 +1,13 @@
 """Every response carries the site's security headers; cookies stay on this site."""
 
+import re
+from pathlib import Path
+
 import pytest
 
 from market import create_app
+
+TEMPLATES = Path(__file__).parents[2] / "templates"
 
 
 @pytest.mark.parametrize("path", ["/", "/notices/", "/no-such-page", "/login"])
@@ -33,3 +38,37 @@ def test_over_https_cookies_are_secure_and_hsts_is_sent(app, tmp_path):
     assert https.config["SESSION_COOKIE_SECURE"] and https.config["REMEMBER_COOKIE_SECURE"]
     headers = https.test_client().get("/no-such-page", base_url="https://localhost").headers
     assert headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+def test_the_policy_runs_only_the_sites_own_scripts_and_styles(client):
+    policy = dict(
+        part.strip().split(" ", 1)
+        for part in client.get("/").headers["Content-Security-Policy"].split(";")
+    )
+    assert policy["script-src"] == "'self'"
+    assert policy["style-src"] == "'self'"
+    assert policy["object-src"] == "'none'"
+    assert policy["frame-ancestors"] == "'none'"
+    assert "unsafe-inline" not in str(policy) and "unsafe-eval" not in str(policy)
+
+
+INLINE = re.compile(
+    r"""\sstyle\s*=|<style|\son[a-z]+\s*=|javascript:|<script(?![^>]*\ssrc=)""", re.I
+)
+
+
+def test_no_template_carries_an_inline_style_script_or_handler():
+    # The policy would silently drop them: whatever a page needs comes from static files.
+    found = []
+    for path in sorted(TEMPLATES.rglob("*.html")):
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if INLINE.search(line):
+                found.append(f"{path.relative_to(TEMPLATES)}:{number}: {line.strip()}")
+    assert found == []
+
+
+@pytest.mark.parametrize("path", ["/", "/notices/", "/agencies/", "/credit/", "/login"])
+def test_pages_as_served_carry_no_inline_style_or_script(client, auth, make, path):
+    auth.login(make.purchaser())
+    page = client.get(path, follow_redirects=True).get_data(as_text=True)
+    assert INLINE.findall(page) == []
