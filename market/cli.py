@@ -90,6 +90,7 @@ def demo_data():
         ("监管部门", "regulator@demo.cn（规划自然资源部门）"),
         ("监管部门", "regulator-env@demo.cn（生态环境部门）"),
         ("监管部门", "regulator-qx@demo.cn（气象部门）"),
+        ("监管部门", "regulator-credit@demo.cn（发展改革部门，维护认定标准）"),
         ("运营方", "operator@demo.cn"),
     ):
         click.echo(f"  {role:<6} {email}")

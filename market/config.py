@@ -91,6 +91,10 @@ class DefaultConfig:
     PUBLIC_PAGE_SECONDS = 60
     PUBLIC_PAGE_ENTRIES = 1000
     # Credit (docs/design.md §7)
+    # The department that keeps the platform-wide violation criteria (the starting list, and
+    # which criterion the system's own facts are reported under); other departments keep the
+    # criteria they add. Regulators' organisations name their department the same way.
+    CREDIT_CRITERIA_DEPARTMENT = "发展改革部门"
     CREDIT_RESPONSE_WORKING_DAYS = 3  # the party's statement (陈述申辩) after a report
     CREDIT_PUBLISH_WORKING_DAYS = 7  # a confirmed record is disclosed (双公示) within this
     CREDIT_APPEAL_WORKING_DAYS = 15  # appeal (复核) after the decision

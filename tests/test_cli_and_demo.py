@@ -88,7 +88,7 @@ def test_demo_data_holds_every_method_in_every_resting_state_and_verifies(app, d
     assert "密码均为 demo1234" in result.output
     for email in ("purchaser01@demo.cn", "agency01@demo.cn", "regulator@demo.cn"):
         assert email in result.output
-    assert org_counts(db) == {"agency": 50, "purchaser": 20, "regulator": 3, "operator": 1}
+    assert org_counts(db) == {"agency": 50, "purchaser": 20, "regulator": 4, "operator": 1}
 
     found = {tuple(row) for row in db.session.execute(select(Notice.method, Notice.state))}
     assert found == {(m, s) for m, states in DEMO_TABLE.items() for s in states}

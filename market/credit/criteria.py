@@ -5,6 +5,7 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import select
 
 from ..core.audit import record_event
@@ -93,25 +94,72 @@ def check_criterion(data: CriterionData) -> None:
         raise ServiceError("公示期限应为 1–60 个月", "publish_months")
 
 
-def require_keeper(user) -> None:
-    org = getattr(user, "organisation", None) if user is not None else None
-    if user is not None and (org is None or org.kind not in ("regulator", "operator")):
-        raise NotAllowed("只有监管部门可以维护认定标准")
+def platform_department() -> str:
+    """The department that keeps the platform-wide list (the starting criteria and the
+    system's own facts): CREDIT_CRITERIA_DEPARTMENT."""
+    return current_app.config["CREDIT_CRITERIA_DEPARTMENT"]
+
+
+def _department_of(user) -> str | None:
+    org = getattr(user, "organisation", None)
+    return org.department if org is not None and org.kind == "regulator" else None
+
+
+def may_add(user) -> bool:
+    """Whether `user` may publish a new criterion (a regulator, for its own department)."""
+    return bool(_department_of(user))
+
+
+def may_keep(user, criterion: ViolationCriterion) -> bool:
+    """Whether `user` may revise or retire `criterion`: a regulator of its department."""
+    department = _department_of(user)
+    return bool(department) and department == criterion.department
+
+
+def may_remap_facts(user) -> bool:
+    """Whether `user` may move the system's own facts between criteria: a regulator of the
+    department that keeps the platform-wide list."""
+    return _department_of(user) == platform_department()
+
+
+def require_keeper(user, criterion: ViolationCriterion | None = None) -> None:
+    """Refuse anyone but the keepers (None: a command run by the operator of the server)."""
+    if user is None:
+        return
+    if criterion is None and not may_add(user):
+        raise NotAllowed("只有监管部门可以制定认定标准")
+    if criterion is not None and not may_keep(user, criterion):
+        raise NotAllowed(
+            f"认定标准 {criterion.code} 由{criterion.department or '平台'}制定和维护，"
+            "只有该部门的监管人员可以修订或废止"
+        )
 
 
 def save_criterion(user, data: CriterionData) -> ViolationCriterion:
     """Add a criterion, or revise one: the revision becomes a new version and the old one is
-    retired (records keep the version they were judged under). Unchanged: nothing happens."""
-    require_keeper(user)
+    retired (records keep the version they were judged under). Unchanged: nothing happens.
+    A new criterion is kept by its author's department (the platform's for a command)."""
     data.code = data.code.strip().upper()
     data.behaviour = data.behaviour.strip()
-    check_criterion(data)
-    now = utcnow()
     old = db.session.scalar(
         select(ViolationCriterion).where(
             ViolationCriterion.code == data.code, ViolationCriterion.retired_dt.is_(None)
         )
     )
+    require_keeper(user, old)
+    check_criterion(data)
+    now = utcnow()
+    department = old.department if old is not None else _department_of(user)
+    if old is None:
+        # A code used before keeps its department: another cannot take it over.
+        earlier = db.session.scalar(
+            select(ViolationCriterion)
+            .where(ViolationCriterion.code == data.code)
+            .order_by(ViolationCriterion.version.desc())
+        )
+        if earlier is not None:
+            require_keeper(user, earlier)
+            department = earlier.department
     if old is not None:
         if all(getattr(old, f) == getattr(data, f) for f in FIELDS):
             return old
@@ -132,6 +180,7 @@ def save_criterion(user, data: CriterionData) -> ViolationCriterion:
         effective_dt=now,
         change_note=data.change_note.strip() or "首次发布",
         created_by_id=user.id if user is not None else None,
+        department=department or platform_department(),
     )
     db.session.add(criterion)
     db.session.flush()
@@ -147,10 +196,10 @@ def save_criterion(user, data: CriterionData) -> ViolationCriterion:
 
 def retire_criterion(user, code: str, note: str) -> ViolationCriterion:
     """Withdraw a criterion (废止): no new record may cite it; old records keep it."""
-    require_keeper(user)
+    criterion = current(code)
+    require_keeper(user, criterion)
     if not note.strip():
         raise ServiceError("请说明废止原因", "change_note")
-    criterion = current(code)
     used = facts.facts_using(criterion.code)
     if used:
         names = "、".join(f"「{f.label}」" for f in used)
@@ -205,7 +254,8 @@ def load_criteria(path: Path = DEFAULT_CSV, user=None) -> tuple[int, int]:
 
 def remap_fact(user, fact_key: str, code: str, note: str) -> FactCriterion:
     """Report a fact under another criterion in force, for the same party, with a reason."""
-    require_keeper(user)
+    if user is not None and not may_remap_facts(user):
+        raise NotAllowed(f"系统自动报告的事实由{platform_department()}维护")
     fact = facts.FACTS.get(fact_key)
     if fact is None:
         raise ServiceError("没有这项系统自动报告的事实", "fact")

@@ -14,7 +14,8 @@ from . import criteria, facts
 from .blueprint import bp
 from .models import MEASURES, PARTIES, SEVERITIES
 
-KEEPERS = ("regulator", "operator")
+#: criteria are kept by regulators, each department its own (criteria.may_keep)
+KEEPERS = ("regulator",)
 
 
 def whole_number(label: str, required: str | None = None, **kwargs) -> IntegerField:
@@ -78,8 +79,8 @@ def _data(form, code: str, party: str) -> criteria.CriterionData:
     )
 
 
-def _may_keep() -> bool:
-    return current_user.is_authenticated and current_user.role in KEEPERS
+def _may_add() -> bool:
+    return current_user.is_authenticated and criteria.may_add(current_user)
 
 
 def _index(fact_form=None, fact_key=None, status=200):
@@ -99,7 +100,9 @@ def _index(fact_form=None, fact_key=None, status=200):
             "credit/criteria.html",
             groups=groups,
             system_facts=system_facts,
-            may_keep=_may_keep(),
+            may_add=_may_add(),
+            may_remap_facts=current_user.is_authenticated
+            and criteria.may_remap_facts(current_user),
             fact_form=fact_form,
             fact_key=fact_key,
         ),
@@ -153,7 +156,9 @@ def _detail(versions, form=None, retire_form=None, status=200):
             current=current,
             form=form,
             retire_form=retire_form or RetireForm(formdata=None),
-            may_keep=_may_keep(),
+            may_keep=current is not None
+            and current_user.is_authenticated
+            and criteria.may_keep(current_user, current),
         ),
         status,
     )

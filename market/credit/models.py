@@ -58,6 +58,9 @@ class ViolationCriterion(db.Model):
     retired_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     change_note: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: the department (审批/主管部门, as regulators' organisations name it) that keeps this
+    #: criterion: only its regulators revise or retire it
+    department: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
     @property
     def in_force(self) -> bool:

@@ -35,6 +35,8 @@ REGULATORS = [
     ("regulator@demo.cn", "李监管", "重庆市规划和自然资源局", "规划自然资源部门"),
     ("regulator-qx@demo.cn", "赵监管", "重庆市气象局", "气象部门"),
     ("regulator-env@demo.cn", "孙监管", "重庆市生态环境局", "生态环境部门"),
+    # keeps the platform-wide violation criteria (CREDIT_CRITERIA_DEPARTMENT)
+    ("regulator-credit@demo.cn", "钱监管", "重庆市发展和改革委员会", "发展改革部门"),
 ]
 N_AGENCIES = 50
 N_PURCHASERS = 20

@@ -57,7 +57,8 @@ def new_criterion(**overrides):
 
 @pytest.fixture
 def regulator(auth, make):
-    user = make.staff("regulator", "规划自然资源部门")
+    """A regulator of the department that keeps the platform's list (发展改革部门)."""
+    user = make.staff("regulator", "发展改革部门")
     auth.login(user)
     return user
 
@@ -148,17 +149,62 @@ def test_bad_revisions_are_refused_with_a_message_and_change_nothing(
     assert versions(db, "A05") == 1
 
 
-def test_only_regulators_and_operators_keep_the_criteria(client, auth, make, db):
-    auth.login(make.agency())
+@pytest.mark.parametrize(
+    "who",
+    ["agency", "purchaser", "operator", "regulator of another department"],
+)
+def test_only_regulators_of_the_keeping_department_revise_or_retire(client, auth, make, db, who):
+    user = {
+        "agency": make.agency,
+        "purchaser": make.purchaser,
+        "operator": lambda: make.staff("operator", "平台运营中心"),
+        "regulator of another department": lambda: make.staff("regulator", "生态环境部门"),
+    }[who]()
+    auth.login(user)
     assert client.post("/credit/criteria/A05/revise", data=revision()).status_code == 403
-    assert client.get("/credit/criteria/new").status_code == 403
+    assert client.post("/credit/criteria/A05/retire", data={"note": "x"}).status_code == 403
+    page = client.get("/credit/criteria/A05").get_data(as_text=True)
+    assert "修订标准" not in page and "发展改革部门" in page
     assert versions(db, "A05") == 1
+    assert (
+        db.session.scalar(
+            select(ViolationCriterion.retired_dt).where(ViolationCriterion.code == "A05")
+        )
+        is None
+    )
 
 
-def test_an_operator_may_revise_too(client, auth, make, db):
+def test_another_department_keeps_the_criteria_it_adds(client, auth, make, db):
+    environment = make.staff("regulator", "生态环境部门")
+    auth.login(environment)
+    added = client.post(
+        "/credit/criteria/new", data=new_criterion(code="E01", behaviour="环评文件弄虚作假")
+    )
+    assert added.status_code == 302
+    assert "生态环境部门" in row(
+        client.get("/credit/criteria").get_data(as_text=True), "criterion-E01"
+    )
+    assert (
+        client.post("/credit/criteria/E01/revise", data=revision(measure="warning")).status_code
+        == 302
+    )
+    auth.logout()
+    auth.login(make.staff("regulator", "发展改革部门"))
+    assert (
+        client.post("/credit/criteria/E01/revise", data=revision(deduction="9")).status_code == 403
+    )
+    assert client.post("/credit/criteria/E01/retire", data={"note": "x"}).status_code == 403
+    assert versions(db, "E01") == 2
+
+
+def test_the_operator_and_the_public_are_not_offered_a_new_criterion(client, auth, make):
+    assert 'href="/credit/criteria/new"' not in client.get("/credit/criteria").get_data(
+        as_text=True
+    )
     auth.login(make.staff("operator", "平台运营中心"))
-    assert client.post("/credit/criteria/A05/revise", data=revision()).status_code == 302
-    assert versions(db, "A05") == 2
+    assert client.get("/credit/criteria/new").status_code == 403
+    page = client.get("/credit/criteria").get_data(as_text=True)
+    assert 'href="/credit/criteria/new"' not in page
 
 
 # --- adding and withdrawing -----------------------------------------------------------------

@@ -270,7 +270,7 @@ def test_a_record_keeps_the_criterion_version_it_was_judged_under(make, db, froz
 
     record, regulator, agency_user = make.confirmed_record(code="A05")
     save_criterion(
-        regulator,
+        make.staff("regulator", "发展改革部门"),
         CriterionData(
             code="A05",
             party="agency",

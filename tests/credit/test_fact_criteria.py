@@ -37,7 +37,7 @@ def row(page, row_id):
 
 @pytest.fixture
 def regulator(auth, make):
-    user = make.staff("regulator", "规划自然资源部门")
+    user = make.staff("regulator", "发展改革部门")
     auth.login(user)
     return user
 
@@ -108,16 +108,24 @@ def test_a_bad_mapping_is_refused_and_changes_nothing(client, regulator, code, n
     assert 'href="/credit/criteria/A05"' in row(page, "fact-contract_unsigned_agency")
 
 
-def test_only_regulators_and_operators_move_facts(client, auth, make):
-    auth.login(make.agency())
+@pytest.mark.parametrize("who", ["agency", "operator", "regulator of another department"])
+def test_only_regulators_of_the_keeping_department_move_facts(client, auth, make, who):
+    user = {
+        "agency": make.agency,
+        "operator": lambda: make.staff("operator", "平台运营中心"),
+        "regulator of another department": lambda: make.staff("regulator", "生态环境部门"),
+    }[who]()
+    auth.login(user)
     response = client.post(
         "/credit/criteria/facts/contract_unsigned_agency", data={"code": "A13", "note": "x"}
     )
     assert response.status_code == 403
+    page = client.get("/credit/criteria").get_data(as_text=True)
+    assert 'action="/credit/criteria/facts/contract_unsigned_agency"' not in page
 
 
 def test_every_code_the_system_uses_retired_and_the_runner_goes_on(make, db, frozen_clock):
-    keeper = make.staff("regulator", "规划自然资源部门")
+    keeper = make.staff("regulator", "发展改革部门")
     new_codes = {}
     for n, (fact, old) in enumerate(SHIPPED.items(), start=1):
         party = "agency" if old.startswith("A") else "purchaser"
@@ -157,7 +165,7 @@ def test_every_code_the_system_uses_retired_and_the_runner_goes_on(make, db, fro
 
 
 def test_retiring_without_moving_is_refused_in_the_service_too(make):
-    keeper = make.staff("regulator", "规划自然资源部门")
+    keeper = make.staff("regulator", "发展改革部门")
     with pytest.raises(ServiceError, match="请先在「系统自动报告」中改用其他标准"):
         criteria.retire_criterion(keeper, "P03", "不再使用")
     assert criteria.current("P03").in_force
