@@ -12,10 +12,10 @@ from flask.cli import with_appcontext
 from .accounts.services import create_staff_user
 from .agencies.qualifications import expire_due
 from .catalogue.services import load_items, seed_rows
-from .core import worker
+from .core import backup, worker
 from .core.audit import verify_chain
 from .core.clock import to_local
-from .core.errors import ServiceError
+from .core.errors import ServiceError, format_size
 from .core.hashing import canonical_json
 from .core.mail import deliver_outbox
 from .core.models import CalendarOverride
@@ -24,6 +24,7 @@ from .demo import DEMO_PASSWORD, load_demo
 from .extensions import db
 from .procurement.models import Notice
 from .procurement.services import remind_due, run_due, verify_selection
+from .search import engine as search_engine
 
 
 @click.group("market")
@@ -155,20 +156,26 @@ def calendar_override(day, working, note):
     click.echo(f"{the_day} 已设为{'工作日' if working else '休息日'}")
 
 
-@market_cli.command("verify-audit")
-@with_appcontext
-def verify_audit():
-    """Check the audit log's hash chain; exit 1 at the first event that breaks it."""
+def _check_audit() -> bool:
+    """Check the audit log's hash chain and say what was found; True if it is whole."""
     ok, bad_id, checked = verify_chain()
     if ok:
         click.echo(f"审计链完整：共 {checked} 条")
-        return
+        return True
     click.echo(
         f"审计链断裂：第一条不符的审计记录编号为 {bad_id}（已核对 {checked} 条），"
         "该记录或其之前的记录被修改、删除或调换了顺序",
         err=True,
     )
-    sys.exit(1)
+    return False
+
+
+@market_cli.command("verify-audit")
+@with_appcontext
+def verify_audit():
+    """Check the audit log's hash chain; exit 1 at the first event that breaks it."""
+    if not _check_audit():
+        sys.exit(1)
 
 
 @market_cli.command("verify-draw")
@@ -227,3 +234,82 @@ def send_mail_command():
     sent, failed = deliver_outbox()
     click.echo(f"发出邮件 {sent} 封" + (f"，{failed} 封发送失败，留待重试" if failed else ""))
     sys.exit(1 if failed else 0)
+
+
+@market_cli.command("backup")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="备份文件路径（缺省为 instance/backups/market-YYYYMMDD-HHMMSS.tar.gz）",
+)
+@with_appcontext
+def backup_command(output):
+    """Write the database, the uploaded files and a manifest into one .tar.gz archive (the
+    site may keep running)."""
+    try:
+        result = backup.create_backup(output)
+    except backup.BackupError as err:
+        _fail(err)
+    manifest = result.manifest
+    rows = sum(manifest["row_counts"].values())
+    files = sum(1 for name in manifest["members"] if name.startswith(f"{backup.UPLOADS}/"))
+    click.echo(f"备份已写入 {result.path}（{format_size(result.size)}）")
+    click.echo(
+        f"数据库 {backup.KIND_LABELS[manifest['database']]}，结构版本 "
+        f"{manifest['alembic_revision']}，{len(manifest['row_counts'])} 张表共 {rows} 行；"
+        f"上传文件 {files} 个"
+    )
+
+
+@market_cli.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="目标数据库已有数据时，确认用备份覆盖")
+@with_appcontext
+def restore_command(path, yes):
+    """Restore a backup archive into this instance (stop the site and the worker first), then
+    rebuild the search index and check the audit chain and the row counts."""
+    try:
+        result = backup.restore_backup(path, overwrite=yes, say=click.echo)
+    except backup.BackupError as err:
+        _fail(err)
+    click.echo(f"数据库和 {result.uploads} 个上传文件已恢复")
+    # The index is not in the archive: built again from the restored database.
+    click.echo("正在重建搜索索引……")
+    try:
+        indexed = search_engine.rebuild()
+    except Exception as err:  # the data is restored; only the index is missing
+        click.echo(f"错误：搜索索引重建失败：{err}；请运行 flask search rebuild", err=True)
+        sys.exit(1)
+    click.echo("搜索索引已重建：" + "，".join(f"{k} {n} 条" for k, n in indexed.items()))
+    audit_ok = _check_audit()
+    counts_ok = _report_counts(result)
+    if not (audit_ok and counts_ok):
+        sys.exit(1)
+    click.echo("恢复完成")
+
+
+def _report_counts(result) -> bool:
+    """Print each table's rows in the manifest and now; True if they agree (a schema upgraded
+    after the restore may change them: then differences are reported, not failed)."""
+    differ = 0
+    click.echo("各表行数（备份清单 → 恢复后）：")
+    for name, expected, now in backup.compare_counts(result.manifest, result.counts):
+        if expected == now:
+            mark = "一致"
+        else:
+            differ += 1
+            mark = "不一致"
+        click.echo(f"  {name:<28} {_rows(expected):>8} → {_rows(now):<8} {mark}")
+    if not differ:
+        click.echo(f"{len(result.counts)} 张表的行数与备份清单一致")
+        return True
+    if result.upgraded_from:
+        click.echo(f"{differ} 张表的行数与备份清单不同：数据库结构已从 {result.upgraded_from} 升级")
+        return True
+    click.echo(f"错误：{differ} 张表的行数与备份清单不一致", err=True)
+    return False
+
+
+def _rows(n: int | None) -> str:
+    """A row count, or a dash for a table absent on that side."""
+    return "—" if n is None else str(n)
