@@ -53,6 +53,7 @@ TABLES = {
     "system_fact_criteria",
     "users",
     "violation_criteria",
+    "worker_heartbeats",
     "worker_marks",
 }
 
