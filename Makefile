@@ -26,11 +26,14 @@ run: install
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
+# System packages first (installed if missing and allowed; otherwise their tests are skipped).
 test: install
+	scripts/system-packages.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The same suite on a throwaway PostgreSQL 15 server (apt-get install -y postgresql).
 test-postgres: install
+	scripts/system-packages.sh
 	scripts/with-postgres.sh $(MAKE) test
 
 lint: install

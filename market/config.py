@@ -120,6 +120,14 @@ class DefaultConfig:
         "login-sessions": 3600,  # delete login sessions ended or expired a day ago
     }
     CREDIT_NIGHTLY_AT = "01:30"  # local time after which the nightly credit run starts
+    # Each worker process records a heartbeat after a round, at most this often (seconds);
+    # /healthz answers 503 when no worker has been seen for HEALTH_WORKER_STALE_SECONDS.
+    WORKER_HEARTBEAT_SECONDS = 5
+    HEALTH_WORKER_STALE_SECONDS = 120
+    # Logs: one JSON object per line on stderr, at LOG_LEVEL and above (core/logs.py); not
+    # set up when TESTING (pytest's capture keeps the records).
+    LOG_JSON = True
+    LOG_LEVEL = "INFO"
     # Risk alerts: two quotes on one notice within this many basis points (1/100 %) of the
     # lower one are "near-identical" (50 = 0.5%)
     RISK_NEAR_QUOTE_BP = 50

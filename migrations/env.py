@@ -10,8 +10,9 @@ from sqlalchemy.types import TypeDecorator
 config = context.config
 
 # Interpret the config file for Python logging.
-# This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# This line sets up loggers basically. The application's loggers (its access line, its errors)
+# stay enabled when migrations run inside the application's process (the test suite).
+fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 

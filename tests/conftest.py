@@ -1,6 +1,11 @@
-"""Session-scoped app and schema, per-test rollback, a frozen clock, factories, auth helper."""
+"""Session-scoped app and schema, per-test rollback, a frozen clock, factories, auth helper,
+and a real Redis server for the tests that need one."""
 
 import os
+import shutil
+import socket
+import subprocess
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -196,3 +201,64 @@ def auth(client):
 @pytest.fixture
 def make():
     return factories
+
+
+def install_command(*packages: str) -> str:
+    """The command installing Debian packages a skipped test needs (scripts/system-packages.sh
+    runs it when it may)."""
+    return f"sudo apt-get install -y --no-install-recommends {' '.join(packages)}"
+
+
+def _free_port() -> int:
+    """A loopback TCP port nobody listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """A real redis-server on a free loopback port for the session, keeping nothing on disk;
+    yields its URL (redis://127.0.0.1:PORT/0). Skipped where redis-server is not installed."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip(f"redis-server not found; install it with: {install_command('redis-server')}")
+    folder = tmp_path_factory.mktemp("redis")
+    for _ in range(5):  # another process may take the port between the probe and the start
+        port = _free_port()
+        server = subprocess.Popen(
+            [binary, "--port", str(port), "--bind", "127.0.0.1"]
+            + ["--save", "", "--appendonly", "no"],  # nothing written to disk
+            cwd=folder,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        if _answers_ping(port, server):
+            break
+        server.kill()
+        server.wait()
+    else:
+        pytest.fail("redis-server did not start on a free loopback port")
+    try:
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def _answers_ping(port: int, server: subprocess.Popen, timeout: float = 10.0) -> bool:
+    """Whether the server started on `port` answers PING before `timeout` (and did not exit)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+                conn.sendall(b"PING\r\n")
+                if conn.recv(16).startswith(b"+PONG"):
+                    return True
+        except OSError:
+            time.sleep(0.05)
+    return False

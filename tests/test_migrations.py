@@ -54,6 +54,7 @@ TABLES = {
     "system_fact_criteria",
     "users",
     "violation_criteria",
+    "worker_heartbeats",
     "worker_marks",
 }
 

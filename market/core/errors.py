@@ -7,6 +7,8 @@ from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 
+from .logs import request_id
+
 
 class ServiceError(Exception):
     """A rule was broken: `message` is shown to the user, `field` names the form field if any."""
@@ -53,11 +55,17 @@ ERROR_TEXT = {
 
 def _render(code, detail=None):
     title, text = ERROR_TEXT[code]
+    # A server error names the request, so support can find its log lines.
+    reference = request_id() if code == 500 else None
     if request_ctx.url_adapter is None:
         # A request for a host not in TRUSTED_HOSTS has no address to build links from: it
         # gets the message alone, as plain text.
-        return Response(f"{title}：{detail or text}", code, mimetype="text/plain")
-    return render_template("errors.html", code=code, title=title, text=detail or text), code
+        note = f"（错误编号：{reference}）" if reference else ""
+        return Response(f"{title}：{detail or text}{note}", code, mimetype="text/plain")
+    page = render_template(
+        "errors.html", code=code, title=title, text=detail or text, request_id=reference
+    )
+    return page, code
 
 
 def _too_large(error):

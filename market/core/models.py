@@ -1,5 +1,5 @@
 """Cross-domain tables: the audit log, the working-day calendar overrides, the mail outbox,
-failed listener work and the worker's marks."""
+failed listener work, the worker's marks and its heartbeats."""
 
 from datetime import date, datetime
 
@@ -100,3 +100,14 @@ class WorkerMark(db.Model):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     done_until: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WorkerHeartbeat(db.Model):
+    """When a worker process (host and process id) last completed a round: /healthz on any host
+    sharing the database reads the latest. Written every WORKER_HEARTBEAT_SECONDS at most."""
+
+    __tablename__ = "worker_heartbeats"
+
+    hostname: Mapped[str] = mapped_column(String(255), primary_key=True)
+    pid: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_seen_dt: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -7,19 +7,30 @@ Several workers may run at once, on one host or several: on PostgreSQL each task
 an advisory lock, so one worker at a time does a given task (the others skip it that turn),
 and the outboxes are claimed row by row with SKIP LOCKED besides. SQLite serialises writers
 itself (one host only).
+
+Each worker process records when it last completed a round (`record_heartbeat`: one row per
+host and process id, at most every WORKER_HEARTBEAT_SECONDS): /healthz says whether any worker
+has been seen lately.
 """
 
+import os
+import socket
 import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from ..extensions import db
+from .clock import utcnow
+from .models import WorkerHeartbeat
 
 TASKS_KEY = "market_worker_tasks"
+#: heartbeats of workers not seen for this long are deleted when a new process first writes one
+FORGET_HEARTBEATS_AFTER = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -71,6 +82,32 @@ def run_task(task: Task) -> int:
         db.session.remove()
 
 
+def record_heartbeat() -> None:
+    """Record that this process (host, pid) completed a round now. A failure is logged and
+    never stops the worker: the next heartbeat tries again."""
+    key = (socket.gethostname()[:255], os.getpid())
+    now = utcnow()
+    try:
+        row = db.session.get(WorkerHeartbeat, key)
+        if row is None:
+            # A process's first heartbeat: rows of workers long gone are dropped, so the table
+            # (read whole by /healthz) holds about as many rows as processes running.
+            db.session.execute(
+                delete(WorkerHeartbeat).where(
+                    WorkerHeartbeat.last_seen_dt < now - FORGET_HEARTBEATS_AFTER
+                )
+            )
+            row = WorkerHeartbeat(hostname=key[0], pid=key[1], last_seen_dt=now)
+            db.session.add(row)
+        row.last_seen_dt = now
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("worker heartbeat not recorded; retrying next round")
+    finally:
+        db.session.remove()
+
+
 def run_once(app=None, max_rounds: int = 1000) -> dict[str, int]:
     """Run every task until it reports nothing left to do; returns what each did."""
     done = {}
@@ -82,13 +119,17 @@ def run_once(app=None, max_rounds: int = 1000) -> dict[str, int]:
             if not count:
                 break
         done[task.name] = total
+    # A cron job running `worker --once` counts as a worker seen (/healthz).
+    record_heartbeat()
     return done
 
 
 def run_forever(app=None, stop: Callable[[], bool] = lambda: False, tick: float = 0.1) -> None:
     """Run each task every `task.every` seconds (at once again while it finds work) until
-    `stop()` says so."""
+    `stop()` says so; a heartbeat after a round, at most every WORKER_HEARTBEAT_SECONDS."""
+    beat_every = (app or current_app).config["WORKER_HEARTBEAT_SECONDS"]
     next_at = dict.fromkeys((t.name for t in tasks(app)), 0.0)
+    next_beat = 0.0
     while not stop():
         now = time.monotonic()
         for task in tasks(app):
@@ -96,5 +137,8 @@ def run_forever(app=None, stop: Callable[[], bool] = lambda: False, tick: float 
                 busy = run_task(task)
                 # More may be waiting: come back at once rather than after the interval.
                 next_at[task.name] = time.monotonic() + (0 if busy else task.every)
+        if time.monotonic() >= next_beat:
+            record_heartbeat()
+            next_beat = time.monotonic() + beat_every
         wait = min(next_at.values(), default=time.monotonic() + tick) - time.monotonic()
         time.sleep(min(max(wait, 0.0), tick))

@@ -17,6 +17,7 @@ from whoosh.fields import Schema
 from whoosh.query import And, Every, Or, Term
 
 from ..core.clock import utcnow
+from ..core.health import Unhealthy
 from . import analysis, documents, vector
 from .fields import schema
 
@@ -132,6 +133,20 @@ def version(kind: str) -> int:
     has (this process's searcher, reopened on each change; a rebuilt index's generation
     numbers start again, this does not)."""
     return searcher(kind).market_serial
+
+
+def health() -> dict:
+    """Each kind's index opens, with its document count (a /healthz check)."""
+    counts, outdated = {}, []
+    for kind in KINDS:
+        try:
+            counts[kind] = searcher(kind).doc_count()
+        except IndexOutdated:
+            outdated.append(kind)
+    if outdated:
+        # Search pages say so meanwhile, until `flask search sync` (or rebuild) rebuilds them.
+        raise Unhealthy(reason="outdated", outdated=outdated, documents=counts)
+    return {"documents": counts}
 
 
 def _view(kind: str, s) -> vector.View:

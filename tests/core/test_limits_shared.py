@@ -59,37 +59,3 @@ def test_two_hosts_with_memory_storage_count_each_alone(database):
     assert downloads(first, 60) == [200] * 60
     assert downloads(first, 1) == [429]
     assert downloads(second, 1) == [200]
-
-
-# Replaced by the suite-wide fixture once tests/conftest.py provides one.
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory):
-    import shutil
-    import socket
-    import subprocess
-
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed (apt-get install -y redis-server)")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    folder = tmp_path_factory.mktemp("redis")
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(folder)],
-        stdout=subprocess.DEVNULL,
-    )
-    import redis
-
-    client = redis.Redis(port=port)
-    for _ in range(200):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            import time
-
-            time.sleep(0.02)
-    yield f"redis://127.0.0.1:{port}/0"
-    process.terminate()
-    process.wait()

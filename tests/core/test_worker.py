@@ -2,16 +2,20 @@
 once share it (on PostgreSQL one worker at a time per task)."""
 
 import os
+import socket
 import threading
 from datetime import timedelta
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from market.core import worker
 from market.core.mail import outbox
-from market.core.models import OutgoingMail
+from market.core.models import OutgoingMail, WorkerHeartbeat
 from market.extensions import db as _db
 from market.search.models import SearchOutbox
+
+from ..conftest import FROZEN_NOW
 
 
 def test_each_domain_registers_its_work_with_how_often_it_runs(app):
@@ -51,6 +55,53 @@ def test_the_loop_runs_every_task_until_told_to_stop(app, monkeypatch):
     monkeypatch.setattr(worker, "run_task", lambda task: rounds.append(task.name) or 0)
     worker.run_forever(app, stop=lambda: len(rounds) >= 7)
     assert sorted(rounds) == sorted(task.name for task in worker.tasks(app))
+
+
+def _heartbeats(db):
+    """Every worker heartbeat row, as (hostname, pid, last seen)."""
+    rows = db.session.scalars(db.select(WorkerHeartbeat))
+    return [(row.hostname, row.pid, row.last_seen_dt) for row in rows]
+
+
+def test_the_loop_records_a_heartbeat_at_most_every_few_seconds(app, db, monkeypatch):
+    db.session.execute(db.delete(WorkerHeartbeat))
+    monkeypatch.setattr(worker, "run_task", lambda task: 0)
+    beats, loops = [], []
+    real = worker.record_heartbeat
+    monkeypatch.setattr(worker, "record_heartbeat", lambda: beats.append(1) or real())
+    worker.run_forever(app, stop=lambda: loops.append(1) or len(loops) > 5, tick=0.01)
+    assert len(beats) == 1  # five rounds well within WORKER_HEARTBEAT_SECONDS
+    assert _heartbeats(db) == [(socket.gethostname(), os.getpid(), FROZEN_NOW)]
+
+
+def test_a_heartbeat_updates_its_row_and_forgets_workers_gone_for_a_day(app, db, frozen_clock):
+    db.session.execute(db.delete(WorkerHeartbeat))
+    now = frozen_clock.now
+    db.session.add_all(
+        [
+            WorkerHeartbeat(
+                hostname="gone", pid=1, last_seen_dt=now - timedelta(days=1, seconds=1)
+            ),
+            WorkerHeartbeat(hostname="stopped", pid=2, last_seen_dt=now - timedelta(hours=23)),
+        ]
+    )
+    worker.run_once(app)  # a cron job's `worker --once` is a worker seen too
+    frozen_clock.advance(seconds=30)
+    worker.record_heartbeat()
+    assert set(_heartbeats(db)) == {
+        (socket.gethostname(), os.getpid(), now + timedelta(seconds=30)),
+        ("stopped", 2, now - timedelta(hours=23)),
+    }
+
+
+def test_a_failed_heartbeat_never_stops_the_worker(app, db, monkeypatch, caplog):
+    def broken(*args, **kwargs):
+        """The database is gone for a moment."""
+        raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(db.session, "get", broken)
+    worker.record_heartbeat()
+    assert "worker heartbeat not recorded" in caplog.text
 
 
 def test_a_request_neither_sends_mail_nor_indexes(app, make, db):
