@@ -299,7 +299,7 @@ def test_a_database_with_data_is_replaced_only_when_confirmed(source, restored):
     target, _ = restored
     refused = target.market("restore", str(archive))
     assert refused.exit_code == 1
-    assert "目标数据库已有数据（单位 74 个、用户 74 个）" in refused.output
+    assert "目标数据库已有数据（单位 75 个、用户 75 个）" in refused.output
     assert "请加 --yes" in refused.output
 
     confirmed = target.market("restore", str(archive), "--yes")
