@@ -4,6 +4,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import load_config
+from .core.arrival import ArrivalStamp
 from .core.converters import register_converters
 from .core.limits import register_limits
 from .extensions import bootstrap, csrf, db, login_manager, migrate
@@ -23,6 +24,12 @@ def create_app(test_config=None):
         # Behind a reverse proxy, the client's address (recorded with each quote and compared
         # by the risk alerts) is in X-Forwarded-For, set by that many trusted proxies.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=1)
+    # Outermost: the moment each request arrived, before anything else is done for it.
+    app.wsgi_app = ArrivalStamp(
+        app.wsgi_app,
+        trust_proxy=bool(app.config["PROXY_COUNT"]),
+        skew_seconds=app.config["ARRIVAL_SKEW_SECONDS"],
+    )
 
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True)

@@ -19,6 +19,15 @@ class DefaultConfig:
     COUNT_LIMIT = 2000
     PROXY_COUNT = 0  # trusted reverse proxies in front (X-Forwarded-For); 0 = none
     BID_MIN_WORKING_DAYS = 3
+    # A quote counts by when the platform received it (core/arrival.py), not when it was
+    # processed: the bidding closes this many seconds after the deadline, so that the quotes
+    # received before it and still being processed are stored first.
+    QUOTE_GRACE_SECONDS = 10
+    # A quote whose database connection drops (PostgreSQL restarted) is tried again, with the
+    # moment it arrived, for up to this many seconds (core/retry.py).
+    DB_RETRY_SECONDS = 20
+    # A trusted proxy's X-Request-Start further than this from the local clock is ignored.
+    ARRIVAL_SKEW_SECONDS = 5
     PUBLICITY_WORKING_DAYS = 3
     # Cookies: not sent along by other sites' forms (SameSite=Lax), never read by scripts;
     # Secure (HTTPS only) when the site is served over HTTPS (PREFERRED_URL_SCHEME = "https",

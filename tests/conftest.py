@@ -33,6 +33,9 @@ TEST_CONFIG = {
     # Tests move the clock by days and months while signed in; tests/accounts/test_sessions.py
     # puts back the real lifetimes.
     "LOGIN_SESSION_HOURS": 24 * 3650,
+    # Tests set the clock to a deadline and expect the bidding closed there;
+    # tests/procurement/test_arrival.py puts back the real grace.
+    "QUOTE_GRACE_SECONDS": 0,
     "REMEMBER_COOKIE_DURATION": timedelta(days=3650),
 }
 

@@ -6,6 +6,7 @@ full rule; the services check again when the action comes."""
 from dataclasses import dataclass
 from datetime import datetime
 
+from ..core.clock import utcnow
 from ..core.errors import NotAllowed
 from .bids import SUPERVISING, own_bid
 from .evaluations import DIRECTION_OF_PARTY, readable_rectifications, revealed
@@ -109,6 +110,9 @@ def notice_access(notice: Notice, user) -> NoticeAccess:
     own_direction = DIRECTION_OF_PARTY.get(party)
     rated = contract is not None and any(e.direction == own_direction for e in contract.evaluations)
     publicity = notice.publicity_end_dt if notice.state == "publicity" else None
+    # Past the deadline the bidding is over, though it closes formally a few seconds later
+    # (the quotes received before it are stored first): no quoting box any more.
+    taking_bids = state.takes_bids and utcnow() < notice.deadline_dt
     open_objections = [o for o in notice.objections if o.is_open]
     cases = readable_rectifications(notice, user) if contract is not None else []
     return NoticeAccess(
@@ -133,15 +137,12 @@ def notice_access(notice: Notice, user) -> NoticeAccess:
         may_report_conduct=party in ("purchaser", "regulator")
         and not state.before_closing
         and bool(notice.bids),
-        quoting=is_agency and state.takes_bids,
+        quoting=is_agency and taking_bids,
         may_quote=is_agency
-        and state.takes_bids
+        and taking_bids
         and own is None
         and notice.invited_org_id in (None, org_id),
-        may_reconfirm=is_agency
-        and state.takes_bids
-        and own is not None
-        and own.status == "invalidated",
+        may_reconfirm=is_agency and taking_bids and own is not None and own.status == "invalidated",
         invitation_only=is_agency
         and notice.invited_org_id is not None
         and notice.invited_org_id != org_id,

@@ -6,8 +6,10 @@ from flask_login import current_user
 
 from ..agencies.documents import library
 from ..agencies.qualifications import usable_qualifications
+from ..core.arrival import received_at
 from ..core.auth import role_required
 from ..core.errors import ServiceError, apply_to_form
+from ..core.retry import retrying
 from ..core.hashing import canonical_json
 from ..extensions import db
 from . import services
@@ -73,6 +75,26 @@ def _received(notice):
     return f"{word}已密封提交。截止前任何人（包括采购人）都看不到；请保存下方的承诺值回执。"
 
 
+def _quote(notice_id, service, form):
+    """Run the quoting `service` for the form and commit, as one unit that is tried again if
+    the database connection drops; the quote keeps the moment it arrived."""
+    received = received_at()
+
+    def work():
+        notice = notice_or_404(notice_id)
+        service(
+            current_user,
+            notice,
+            *_bid_arguments(form),
+            ip=request.remote_addr or "",
+            received=received,
+        )
+        db.session.commit()
+        return notice
+
+    return retrying(work)
+
+
 @bp.route("/notices/<int:notice_id>/bid", methods=["POST"])
 @role_required("agency")
 def bid(notice_id):
@@ -80,13 +102,10 @@ def bid(notice_id):
     form = BidForm()
     if form.validate_on_submit():
         try:
-            services.submit_bid(
-                current_user, notice, *_bid_arguments(form), ip=request.remote_addr or ""
-            )
+            notice = _quote(notice_id, services.submit_bid, form)
         except ServiceError as err:
             apply_to_form(form, err)
         else:
-            db.session.commit()
             flash(_received(notice), "success")
             return redirect(url_for(".detail", notice_id=notice.id, _anchor="receipt"))
     return render_detail(notice, bid_form=form), 422
@@ -99,13 +118,10 @@ def reconfirm(notice_id):
     form = BidForm()
     if form.validate_on_submit():
         try:
-            services.reconfirm_bid(
-                current_user, notice, *_bid_arguments(form), ip=request.remote_addr or ""
-            )
+            notice = _quote(notice_id, services.reconfirm_bid, form)
         except ServiceError as err:
             apply_to_form(form, err)
         else:
-            db.session.commit()
             flash("已按修改后的公告重新确认，新的承诺值回执见下方。", "success")
             return redirect(url_for(".detail", notice_id=notice.id, _anchor="receipt"))
     return render_detail(notice, reconfirm_form=form), 422

@@ -2,6 +2,7 @@
 them when."""
 
 import secrets
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -9,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from ..agencies import services as agencies
 from ..agencies.models import QUALIFICATION_GRADES, Document, Qualification
 from ..core.audit import lock_chain, record_event
-from ..core.clock import local_today, utcnow
+from ..core.clock import local_today, to_local, utcnow
 from ..core.errors import ServiceError
 from ..core.hashing import canonical_json, sha256_hex
 from ..core.money import format_fen
@@ -135,14 +136,9 @@ def _amount(notice: Notice, amount_fen: int | None) -> int:
     return amount_fen
 
 
-def _check_open(user, notice: Notice):
-    """The agency may respond to this notice now; returns the agency."""
-    agency = agencies.agency_of(user)
-    lock_notice(notice)
-    apply_due(notice)
-    # One comparison decides the deadline instant for every caller: at it, bidding is over.
-    if not NOTICE[notice.state].takes_bids or utcnow() >= notice.deadline_dt:
-        raise ServiceError("该公告已截止报价，不能再提交报价")
+def _check_bidder(agency, notice: Notice) -> None:
+    """The agency may respond to this notice at all (checked before the notice is locked:
+    nothing here changes at the deadline, and the lock is held by one quote at a time)."""
     if notice.invited_org_id is not None and notice.invited_org_id != agency.org_id:
         raise ServiceError("本项目为直接邀请，仅受邀机构可报价")
     avoided = next((a for a in notice.avoidances if a.agency_org_id == agency.org_id), None)
@@ -153,7 +149,50 @@ def _check_open(user, notice: Notice):
         raise ServiceError(reason)
     if not agencies.offers_item(agency.org_id, notice.item_id):
         raise ServiceError(f"本机构未声明提供「{notice.item.name}」服务，请先在“我的服务”中添加")
-    return agency
+
+
+def _check_open(notice: Notice, received: datetime) -> None:
+    """The notice took quotes when this one was `received` (the caller holds its lock)."""
+    # The notice as it stood when the quote arrived: a deadline that passed while the quote
+    # waited its turn does not close the bidding for it (the runner closes it only
+    # QUOTE_GRACE_SECONDS after the deadline, once such quotes are in).
+    apply_due(notice, now=received)
+    # One comparison decides the deadline instant for every caller: at it, bidding is over.
+    if not NOTICE[notice.state].takes_bids or received >= notice.deadline_dt:
+        raise ServiceError(
+            f"该公告已截止报价（截止时间 {_local(notice.deadline_dt)}，平台收到本次提交的时间 "
+            f"{_local(received)}，以平台服务器接收时间为准），本次报价未被接受"
+        )
+
+
+def _local(moment: datetime) -> str:
+    return to_local(moment).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _lock_for_quote(notice: Notice, agency_id: int) -> Bid | None:
+    """Lock the notice (its state and deadline re-read) and return the agency's bid on it, if
+    any. Unlike lock_notice, the notice's other bids are not loaded: the lock is held by one
+    quote at a time, so it is held for as little as possible."""
+    if notice.id not in db.session.info.get(LOCKED_KEY, ()):
+        lock_chain()
+        db.session.execute(
+            select(Notice)
+            .where(Notice.id == notice.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalar_one()
+    return db.session.scalar(
+        select(Bid).where(Bid.notice_id == notice.id, Bid.agency_org_id == agency_id)
+    )
+
+
+def _standing(own: Bid | None) -> None:
+    """A bid already standing is answered at once, whenever the retry comes: it counts."""
+    if own is not None and own.status != "invalidated":
+        raise ServiceError(
+            f"本机构已对该公告提交过报价（平台于 {_local(own.submitted_dt)} 收到，报价有效），"
+            "不能重复提交"
+        )
 
 
 def _address(ip: str | None) -> str:
@@ -177,26 +216,30 @@ def submit_bid(
     document_ids=(),
     *,
     ip: str = "",
+    received: datetime | None = None,
 ) -> Bid:
-    """Submit a sealed quote (or a registration, for fixed-price methods) before the
+    """Submit a sealed quote (or a registration, for fixed-price methods) received before the
     deadline, within [floor, ceiling], one per agency, citing the agency's own usable
     qualifications for the item and documents from its library; returns it with its receipt.
-    `ip` is the address the quote came from (risk alerts compare it across bidders)."""
-    agency = _check_open(user, notice)
-    own = next((b for b in notice.bids if b.agency_org_id == agency.org_id), None)
-    if own is not None and own.status == "invalidated":
-        raise ServiceError("公告已修改，本机构原报价已失效，请重新确认报价")
-    if own is not None:
-        raise ServiceError("本机构已对该公告提交过报价，不能重复提交")
-    amount = _amount(notice, amount_fen)
+    `ip` is the address the quote came from (risk alerts compare it across bidders);
+    `received` when the platform received it (its official time; now by default)."""
+    received = received or utcnow()
+    agency = agencies.agency_of(user)
+    _check_bidder(agency, notice)
     qualifications, documents = _attachments(agency.org_id, notice, qualification_ids, document_ids)
+    own = _lock_for_quote(notice, agency.org_id)
+    _standing(own)
+    _check_open(notice, received)
+    if own is not None:
+        raise ServiceError("公告已修改，本机构原报价已失效，请重新确认报价")
+    amount = _amount(notice, amount_fen)
     bid = Bid(
         notice=notice,
         agency_org_id=agency.org_id,
         amount_fen=amount,
         plan=plan.strip(),
         submitted_by_id=user.id,
-        submitted_dt=utcnow(),
+        submitted_dt=received,
         notice_revision=notice.revision,
         qualifications=qualifications,
         documents=documents,
@@ -220,17 +263,22 @@ def reconfirm_bid(
     document_ids=(),
     *,
     ip: str = "",
+    received: datetime | None = None,
 ) -> Bid:
     """Confirm a bid invalidated by an edit of the notice, for the current revision: same
-    checks as a new bid, a new nonce and commitment, and the address it came from now."""
-    agency = _check_open(user, notice)
-    bid = next((b for b in notice.bids if b.agency_org_id == agency.org_id), None)
+    checks as a new bid, a new nonce and commitment, and the address and time it came
+    from now."""
+    received = received or utcnow()
+    agency = agencies.agency_of(user)
+    _check_bidder(agency, notice)
+    qualifications, documents = _attachments(agency.org_id, notice, qualification_ids, document_ids)
+    bid = _lock_for_quote(notice, agency.org_id)
+    if bid is not None and bid.status != "invalidated":
+        raise ServiceError("本机构的报价仍然有效，无需重新确认")
+    _check_open(notice, received)
     if bid is None:
         raise ServiceError("本机构尚未对该公告报价，请直接提交报价")
-    if bid.status != "invalidated":
-        raise ServiceError("本机构的报价仍然有效，无需重新确认")
     amount = _amount(notice, amount_fen)
-    qualifications, documents = _attachments(agency.org_id, notice, qualification_ids, document_ids)
     bid.amount_fen = amount
     bid.plan = plan.strip()
     bid.qualifications = qualifications
@@ -238,7 +286,7 @@ def reconfirm_bid(
     bid.notice_revision = notice.revision
     bid.status = "submitted"
     bid.submitted_by_id = user.id
-    bid.submitted_dt = utcnow()
+    bid.submitted_dt = received
     bid.submitted_ip = _address(ip)
     _seal(bid)
     record_event(

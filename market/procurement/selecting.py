@@ -1,6 +1,8 @@
 """Closing the bidding, running the notice's selection method, the purchaser's step for the
 methods that wait for one, publicity, and selecting again after an upheld objection."""
 
+from datetime import timedelta
+
 from flask import current_app
 from sqlalchemy import select
 
@@ -64,6 +66,14 @@ def close_bidding(notice: Notice, at) -> None:
     if notice.deadline_dt > at:
         notice.due_dt = notice.deadline_dt  # the deadline moved since this became due
         return
+    closes = notice.deadline_dt + timedelta(seconds=current_app.config["QUOTE_GRACE_SECONDS"])
+    if at < closes:
+        # Quotes received before the deadline may still be waiting their turn: they are
+        # stored first (bids.submit_bid judges each by when it arrived). The runner comes
+        # back at `closes` (at once, if its "now" is already past it).
+        notice.due_dt = closes
+        return
+    at = notice.deadline_dt  # the bidding closed at the deadline, whenever this runs
     bids = eligible_bids(notice)
     if not bids:
         notice.outcome_note = (

@@ -1,0 +1,35 @@
+"""Trying a unit of work again when the database connection drops under it (PostgreSQL
+restarted, a failover): the work is rolled back and run again, with the same inputs, for a
+bounded time. A quote keeps the moment it arrived however many tries it takes."""
+
+import time
+
+from flask import current_app
+from sqlalchemy.exc import DBAPIError
+
+from ..extensions import db
+
+
+def _disconnected(error: DBAPIError) -> bool:
+    # SQLAlchemy marks errors that mean "the connection is gone" (pool_pre_ping replaces it).
+    return bool(getattr(error, "connection_invalidated", False))
+
+
+def retrying(work):
+    """Run `work()` (which ends with its commit); on a dropped connection roll back and run it
+    again, pausing a little longer each time, for at most DB_RETRY_SECONDS."""
+    give_up = time.monotonic() + current_app.config["DB_RETRY_SECONDS"]
+    pause = 0.1
+    while True:
+        try:
+            return work()
+        except DBAPIError as error:
+            if not _disconnected(error) or time.monotonic() + pause > give_up:
+                raise
+            current_app.logger.warning("database connection lost; trying again: %s", error)
+            try:
+                db.session.rollback()
+            except DBAPIError:
+                db.session.close()
+            time.sleep(pause)  # a back-off before reconnecting, not an ordering
+            pause = min(pause * 2, 1.0)

@@ -1,0 +1,233 @@
+"""A quote counts by when the platform received it (以平台服务器接收时间为准), not by when a
+busy platform got round to processing it; the bidding closes 10 seconds after the deadline,
+once such quotes are stored."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from market import create_app
+from market.core import clock
+from market.core.arrival import ENVIRON_KEY, SERVER_STAMP_KEY, ArrivalStamp
+from market.core.errors import ServiceError
+from market.procurement import services
+from market.procurement.runner import apply_due
+
+
+@pytest.fixture(autouse=True)
+def real_grace(app, monkeypatch):
+    """The site's grace (the suite's own is 0: its tests set the clock to a deadline)."""
+    monkeypatch.setitem(app.config, "QUOTE_GRACE_SECONDS", 10)
+
+
+def test_the_site_closes_the_bidding_10_seconds_after_the_deadline(tmp_path):
+    site = create_app(
+        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite3'}", "SECRET_KEY": "x"}
+    )
+    assert site.config["QUOTE_GRACE_SECONDS"] == 10
+
+
+def test_a_quote_received_just_before_the_deadline_counts_though_processed_after(
+    make, frozen_clock
+):
+    notice = make.notice()
+    agency = make.agency()
+    received = notice.deadline_dt - timedelta(milliseconds=1)
+    frozen_clock.set(notice.deadline_dt + timedelta(seconds=3))  # the platform was busy
+    bid = services.submit_bid(agency, notice, 80_000_00, "方案", received=received)
+    assert bid.status == "submitted"
+    assert bid.submitted_dt == received
+    assert notice.state == "published"
+
+
+def test_a_quote_received_at_the_deadline_is_refused_naming_both_times(make, frozen_clock, db):
+    notice = make.notice()
+    frozen_clock.set(notice.deadline_dt + timedelta(seconds=1))
+    deadline = clock.to_local(notice.deadline_dt).strftime("%Y-%m-%d %H:%M:%S")
+    with pytest.raises(ServiceError) as refused:
+        services.submit_bid(make.agency(), notice, 80_000_00, "方案", received=notice.deadline_dt)
+    assert refused.value.message == (
+        f"该公告已截止报价（截止时间 {deadline}，平台收到本次提交的时间 {deadline}，"
+        "以平台服务器接收时间为准），本次报价未被接受"
+    )
+    assert notice.bids == []
+
+
+def test_the_bidding_closes_10_seconds_after_the_deadline_and_at_the_deadline(make, frozen_clock):
+    notice = make.notice()
+    make.bid(make.agency(), notice)
+    make.bid(make.agency(), notice, 70_000_00)
+    make.bid(make.agency(), notice, 75_000_00)
+    frozen_clock.set(notice.deadline_dt + timedelta(seconds=9))
+    apply_due(notice)
+    assert notice.state == "published"
+    late = notice.deadline_dt - timedelta(milliseconds=500)
+    services.submit_bid(make.agency(), notice, 72_000_00, "方案", received=late)
+    frozen_clock.set(notice.deadline_dt + timedelta(seconds=10))
+    apply_due(notice)
+    assert notice.state not in ("published",)
+    assert len(notice.bids) == 4
+    assert notice.state_changed_dt == notice.deadline_dt
+
+
+def test_a_retry_of_a_stored_quote_after_the_deadline_is_told_it_counts(make, frozen_clock):
+    notice = make.notice()
+    agency = make.agency()
+    received = notice.deadline_dt - timedelta(seconds=2)
+    services.submit_bid(agency, notice, 80_000_00, "方案", received=received)
+    frozen_clock.set(notice.deadline_dt + timedelta(seconds=1))
+    with pytest.raises(ServiceError) as retried:
+        services.submit_bid(agency, notice, 80_000_00, "方案")
+    shown = clock.to_local(received).strftime("%Y-%m-%d %H:%M:%S")
+    assert f"平台于 {shown} 收到，报价有效" in retried.value.message
+    assert len(notice.bids) == 1
+
+
+def test_the_quoting_box_goes_at_the_deadline_though_the_bidding_closes_later(
+    client, auth, make, frozen_clock
+):
+    notice = make.notice()
+    agency = make.agency()
+    auth.login(agency)
+    form = f'action="/notices/{notice.id}/bid"'
+    frozen_clock.set(notice.deadline_dt - timedelta(seconds=1))
+    assert form in client.get(f"/notices/{notice.id}").get_data(as_text=True)
+    frozen_clock.set(notice.deadline_dt + timedelta(seconds=1))
+    assert form not in client.get(f"/notices/{notice.id}").get_data(as_text=True)
+
+
+def test_a_quote_through_the_site_is_stamped_as_it_arrives(client, auth, make, db):
+    notice = make.notice()
+    agency = make.agency()
+    auth.login(agency)
+    response = client.post(f"/notices/{notice.id}/bid", data={"amount": "80000", "plan": "方案"})
+    assert response.status_code == 302
+    (bid,) = notice.bids
+    assert bid.submitted_dt == clock.utcnow()
+
+
+# --- the stamp ------------------------------------------------------------------------------
+
+
+def stamp(headers=None, trust_proxy=False, server=None):
+    """What the middleware stamps on a request with these headers (and the moment the server
+    says it could first read the request)."""
+    seen = {}
+
+    def inner(environ, start_response):
+        seen["at"] = environ[ENVIRON_KEY]
+        return []
+
+    environ = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in (headers or {}).items()}
+    if server is not None:
+        environ[SERVER_STAMP_KEY] = server
+    ArrivalStamp(inner, trust_proxy=trust_proxy, skew_seconds=5)(environ, lambda *a: None)
+    return seen["at"]
+
+
+def test_the_stamp_is_the_clock_at_arrival(frozen_clock):
+    assert stamp() == frozen_clock.now
+
+
+def test_the_servers_earlier_moment_is_used_when_the_request_waited_for_a_thread(frozen_clock):
+    waited = frozen_clock.now - timedelta(milliseconds=800)
+    assert stamp(server=waited) == waited
+    # A moment after now cannot be the arrival.
+    assert stamp(server=frozen_clock.now + timedelta(seconds=1)) == frozen_clock.now
+
+
+def test_the_gunicorn_worker_hands_the_readable_moment_to_the_application(frozen_clock):
+    from market.core import serving
+
+    seen = {}
+
+    def app(environ, start_response):
+        seen.update(environ)
+        return []
+
+    worker = serving.ArrivalThreadWorker.__new__(serving.ArrivalThreadWorker)
+    worker.wsgi = app
+    worker.app = type("Loaded", (), {"wsgi": lambda self: app})()
+    worker.load_wsgi()
+    readable = frozen_clock.now - timedelta(seconds=2)
+    serving._handling.readable_at = readable
+    try:
+        worker.wsgi({}, lambda *a: None)
+    finally:
+        serving._handling.readable_at = None
+    assert seen[SERVER_STAMP_KEY] == readable
+
+
+def test_a_trusted_proxys_request_start_is_used_and_an_untrusted_one_ignored(frozen_clock):
+    two_seconds_ago = frozen_clock.now - timedelta(seconds=2)
+    header = {"X-Request-Start": f"t={two_seconds_ago.timestamp():.3f}"}
+    assert stamp(header, trust_proxy=True) == two_seconds_ago
+    assert stamp(header, trust_proxy=False) == frozen_clock.now
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["t=1", "1797000000", "t=abc", "t=1797000000.1234567", "t=99999999999", ""],
+)
+def test_a_malformed_or_far_off_proxy_time_is_ignored(frozen_clock, value):
+    assert stamp({"X-Request-Start": value}, trust_proxy=True) == frozen_clock.now
+
+
+def test_a_proxy_time_a_minute_off_is_ignored(frozen_clock):
+    for offset in (-60, 60):
+        moment = frozen_clock.now + timedelta(seconds=offset)
+        assert stamp({"X-Request-Start": f"t={moment.timestamp()}"}, True) == frozen_clock.now
+    assert datetime(2026, 11, 24, 2, 0, tzinfo=UTC) == frozen_clock.now
+
+
+# --- the database drops the connection --------------------------------------------------------
+
+
+def test_a_quote_whose_connection_drops_is_stored_once_with_its_arrival_time(
+    client, auth, make, db, monkeypatch, committed
+):
+    from sqlalchemy.exc import OperationalError
+
+    from market.procurement import bid_views
+    from market.procurement.models import Bid
+
+    notice = make.notice()
+    agency = make.agency()
+    db.session.commit()
+    notice_id = notice.id
+    auth.login(agency)
+    real, calls = services.submit_bid, []
+
+    def dropping(*args, **kwargs):
+        calls.append(kwargs["received"])
+        if len(calls) == 1:
+            raise OperationalError(
+                "INSERT", {}, Exception("server closed the connection"), connection_invalidated=True
+            )
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(bid_views.services, "submit_bid", dropping)
+    response = client.post(f"/notices/{notice_id}/bid", data={"amount": "80000", "plan": "方案"})
+    assert response.status_code == 302
+    assert len(calls) == 2 and calls[0] == calls[1] == clock.utcnow()
+    db.session.expire_all()
+    assert db.session.query(Bid).filter_by(notice_id=notice_id).count() == 1
+
+
+def test_another_database_error_is_not_tried_again(client, auth, make, monkeypatch):
+    from sqlalchemy.exc import IntegrityError
+
+    from market.procurement import bid_views
+
+    notice = make.notice()
+    auth.login(make.agency())
+    calls = []
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        raise IntegrityError("INSERT", {}, Exception("duplicate key"))
+
+    monkeypatch.setattr(bid_views.services, "submit_bid", failing)
+    with pytest.raises(IntegrityError):  # a server error, once (the suite propagates it)
+        client.post(f"/notices/{notice.id}/bid", data={"amount": "80000", "plan": "方案"})
+    assert calls == [1]
