@@ -4,7 +4,9 @@ A WSGI middleware, outside everything else the application does, stamps each req
 clock's time as it arrives, before the session, the user and the database are touched: a quote
 sent before the deadline counts even when the platform, busy at the deadline, processes it a
 moment after. Under gunicorn with core/serving.py's worker the stamp is earlier still: when
-the request's bytes could first be read, before it waited for a free thread. Behind a trusted reverse proxy (PROXY_COUNT > 0) that sets `X-Request-Start:
+the request's bytes could first be read, before it waited for a free thread.
+
+Behind a trusted reverse proxy (PROXY_COUNT > 0) that sets `X-Request-Start:
 t=<epoch seconds>` (nginx: `proxy_set_header X-Request-Start "t=${msec}";`), the proxy's time
 is used: it is earlier still, before the request waited for a free worker. A proxy time that
 is off the local clock by more than ARRIVAL_SKEW_SECONDS is ignored.

@@ -9,8 +9,8 @@ from ..agencies.qualifications import usable_qualifications
 from ..core.arrival import received_at
 from ..core.auth import role_required
 from ..core.errors import ServiceError, apply_to_form
-from ..core.retry import retrying
 from ..core.hashing import canonical_json
+from ..core.retry import retrying
 from ..extensions import db
 from . import services
 from .bid_forms import BidForm
