@@ -67,6 +67,8 @@ def answer_objection(notice_id, objection_id):
 @role_required("regulator")
 def decide_objection(notice_id, objection_id):
     notice = notice_or_404(notice_id)
+    # Another department is refused before its form is read, whatever it sent.
+    services.check_regulator(current_user, notice)
     form = DecisionForm()
     upheld = form.outcome.data == "upheld"
 

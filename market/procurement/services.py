@@ -77,7 +77,7 @@ from .objections import (  # noqa: F401
     file_objection,
     may_object,
 )
-from .parties import party_document_readers  # noqa: F401
+from .parties import check_regulator, party_document_readers  # noqa: F401
 from .reminders import remind_due  # noqa: F401
 from .runner import apply_due_of, apply_due_shown, run_due  # noqa: F401
 from .selecting import close_bidding, reselect, score_bids, select_bid, start_publicity, take_step  # noqa: F401
