@@ -1,9 +1,12 @@
 """The record pages: reporting, each step's form, the lists, the agency's credit page."""
 
 import io
+from datetime import timedelta
 
+from market.agencies.documents import Upload
 from market.agencies.services import agency_of
 from market.credit.models import ConductRecord
+from market.credit.records import appeals
 from tests.factories import PDF_BYTES
 
 
@@ -113,6 +116,24 @@ def test_others_cannot_see_a_record_and_other_departments_cannot_decide(
         data={"outcome": "confirmed", "code": "A05", "decision_number": "气信决1号"},
     )
     assert response.status_code == 403 and record.status == "reported"
+
+
+def test_another_department_gets_403_on_a_repair_request_whatever_it_sends(
+    make, client, auth, frozen_clock
+):
+    record, regulator, agency_user = make.confirmed_record()
+    frozen_clock.set(record.repair_from_dt + timedelta(hours=1))
+    proof = Upload("evidence", "整改证明", "proof.pdf", PDF_BYTES)
+    appeals.request_repair(agency_user, record.id, "已签订合同并完成服务", [proof])
+    url = f"/credit/records/{record.id}/repair-decision"
+    auth.login(make.credit_regulator("气象部门"))
+    for data in ({}, {"reason": "材料不全"}, {"outcome": "approve"}):
+        assert client.post(url, data=data).status_code == 403, data
+    auth.logout()
+    auth.login(regulator)
+    response = client.post(url, data={})
+    assert response.status_code == 422 and "请选择修复结论" in response.get_data(as_text=True)
+    assert record.status == "repair_requested"
 
 
 def test_the_regulators_list_shows_late_disclosures_and_bulk_confirms(

@@ -114,13 +114,15 @@ def request_repair(user, record_id: int, text: str, uploads: list[Upload]) -> Co
     return record
 
 
-def decide_repair(user, record_id: int, approve: bool, reason: str = "") -> ConductRecord:
+def decide_repair(user, record_id: int, approve: bool | None, reason: str = "") -> ConductRecord:
     """The regulator repairs the record (it leaves the public list and the score) or
-    refuses with a reason (it stands as before)."""
+    refuses with a reason (it stands as before); `approve` None: no outcome was chosen."""
     record = get_record(record_id)
     check_department(user, record.department)
     if record.status != "repair_requested":
         raise ServiceError("该记录没有待办理的信用修复申请")
+    if approve is None:
+        raise ServiceError("请选择修复结论", "outcome")
     reason = (reason or "").strip()
     if not approve and not reason:
         raise ServiceError("不予修复时请说明理由", "reason")

@@ -210,11 +210,10 @@ def request_repair(record_id):
 @role_required("regulator")
 def decide_repair(record_id):
     def do(record, form):
-        if form.outcome.data not in ("approve", "refuse"):
-            raise ServiceError("请选择修复结论", "outcome")
-        appeals.decide_repair(
-            current_user, record.id, form.outcome.data == "approve", form.reason.data
-        )
+        # The service checks the department before the outcome: another department's form,
+        # however empty, gets the 403 page.
+        approve = {"approve": True, "refuse": False}.get(form.outcome.data)
+        appeals.decide_repair(current_user, record.id, approve, form.reason.data)
 
     return _action(record_id, RepairDecisionForm, "repair_decision_form", do, "已办理信用修复申请")
 
