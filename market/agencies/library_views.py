@@ -218,6 +218,8 @@ def practitioners_page():
 @bp.route("/agency/practitioners/<int:practitioner_id>/active", methods=["POST"])
 @role_required("agency")
 def set_practitioner_active(practitioner_id):
+    # Another agency's practitioner: the 403 page, whatever the form holds.
+    staff.own_practitioner(current_user, practitioner_id)
     value = request.form.get("active")
     if value not in ("0", "1"):
         abort(400)
