@@ -118,6 +118,35 @@ def test_others_cannot_see_a_record_and_other_departments_cannot_decide(
     assert response.status_code == 403 and record.status == "reported"
 
 
+TOO_LONG = "理" * 5001
+
+
+def test_only_the_recorded_party_gets_past_403_on_its_forms_whatever_they_hold(make, client, auth):
+    record, regulator, agency_user = make.confirmed_record()
+    for who in (regulator, make.staff("operator", "平台运营中心")):
+        auth.login(who)
+        for step in ("respond", "appeal", "repair"):
+            url = f"/credit/records/{record.id}/{step}"
+            assert client.post(url, data={"text": TOO_LONG}).status_code == 403, step
+        auth.logout()
+    auth.login(agency_user)
+    response = client.post(f"/credit/records/{record.id}/appeal", data={"text": TOO_LONG})
+    assert response.status_code == 422 and record.appealed_dt is None
+
+
+def test_another_department_gets_403_on_a_decision_whatever_it_sends(make, client, auth):
+    appealed, _, agency_user = make.confirmed_record()
+    appeals.appeal(agency_user, appealed.id, "已按期签约，系统记录有误")
+    record, _, _ = make.conduct_report(agency_user)
+    auth.login(make.credit_regulator("气象部门"))
+    for url in (
+        f"/credit/records/{record.id}/decide",
+        f"/credit/records/{appealed.id}/appeal-decision",
+    ):
+        assert client.post(url, data={"reason": TOO_LONG}).status_code == 403, url
+    assert record.status == "reported" and appealed.status == "appealed"
+
+
 def test_another_department_gets_403_on_a_repair_request_whatever_it_sends(
     make, client, auth, frozen_clock
 ):
