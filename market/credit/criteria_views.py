@@ -121,6 +121,8 @@ def remap_fact(fact_key):
     """Report one of the system's own facts under another criterion."""
     if fact_key not in facts.FACTS:
         abort(404)
+    # Anyone but the keepers: the 403 page, whatever the form holds.
+    criteria.require_fact_keeper(current_user)
     form = FactForm()
     if form.validate_on_submit():
         try:
