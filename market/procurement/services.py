@@ -24,6 +24,8 @@ from .bids import (  # noqa: F401
 from .contracts import (  # noqa: F401
     accept_and_evaluate,
     accept_delivery,
+    check_deliverer,
+    check_terminator,
     current_delivery,
     mark_delivered,
     return_delivery,
