@@ -75,6 +75,7 @@ from .objections import (  # noqa: F401
     answer_objection,
     blocking_objections,
     can_read_objection,
+    check_bidder,
     decide_objection,
     file_objection,
     may_object,
