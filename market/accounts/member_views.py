@@ -154,6 +154,8 @@ def revoke(invitation_id):
 @bp.route("/org/members/<int:user_id>/role", methods=["POST"])
 @admin_required
 def change_role(user_id):
+    # Someone outside the organisation: the 403 page, whatever the form holds.
+    members.own_member(current_user, user_id)
     form = RoleForm()
     if not form.validate_on_submit():
         flash("请选择成员角色（管理员或成员）", "danger")

@@ -49,6 +49,11 @@ def _membership(org: Organisation, user_id: int) -> Membership:
     return membership
 
 
+def own_member(admin, user_id: int) -> Membership:
+    """The membership of `user_id` in the admin's organisation; NotAllowed otherwise."""
+    return _membership(_require_admin(admin), user_id)
+
+
 def _check_role(role: str) -> None:
     if role not in ORG_ROLES:
         raise ServiceError("请选择成员角色（管理员或成员）", "role")

@@ -218,6 +218,8 @@ def practitioners_page():
 @bp.route("/agency/practitioners/<int:practitioner_id>/active", methods=["POST"])
 @role_required("agency")
 def set_practitioner_active(practitioner_id):
+    # Another agency's practitioner: the 403 page, whatever the form holds.
+    staff.own_practitioner(current_user, practitioner_id)
     value = request.form.get("active")
     if value not in ("0", "1"):
         abort(400)
@@ -293,6 +295,8 @@ def _back_to_pending():
 @bp.route("/supervision/qualifications/<int:qualification_id>/verify", methods=["POST"])
 @role_required("regulator")
 def verify_qualification(qualification_id):
+    # Another department: the 403 page, whatever the form holds.
+    quals.check_decider(current_user, qualification_id)
     form = VerifyForm()
     if not form.validate_on_submit():
         flash(_first_error(form), "danger")
@@ -318,6 +322,8 @@ def verify_qualification(qualification_id):
 @bp.route("/supervision/qualifications/<int:qualification_id>/reject", methods=["POST"])
 @role_required("regulator")
 def reject_qualification(qualification_id):
+    # Another department: the 403 page, whatever the form holds.
+    quals.check_decider(current_user, qualification_id)
     form = RejectForm()
     if not form.validate_on_submit():
         flash(_first_error(form), "danger")

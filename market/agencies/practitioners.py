@@ -84,12 +84,18 @@ def add_practitioner(user, data: PractitionerData) -> Practitioner:
     return practitioner
 
 
-def set_practitioner_active(user, practitioner_id: int, active: bool) -> Practitioner:
-    """Mark a practitioner as having left (or returned to) the agency."""
+def own_practitioner(user, practitioner_id: int) -> Practitioner:
+    """One of the user's agency's practitioners; NotAllowed for anyone else's (or none)."""
     agency = agency_of(user)
     practitioner = db.session.get(Practitioner, practitioner_id)
     if practitioner is None or practitioner.agency_id != agency.org_id:
         raise NotAllowed("只能管理本机构的从业人员")
+    return practitioner
+
+
+def set_practitioner_active(user, practitioner_id: int, active: bool) -> Practitioner:
+    """Mark a practitioner as having left (or returned to) the agency."""
+    practitioner = own_practitioner(user, practitioner_id)
     practitioner.active = active
     db.session.flush()
     record_event(

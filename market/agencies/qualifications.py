@@ -117,12 +117,19 @@ def supervises(user, qualification: Qualification) -> bool:
     )
 
 
-def _decidable(user, qualification_id: int) -> Qualification:
+def check_decider(user, qualification_id: int) -> Qualification | None:
+    """The qualification (None if there is none) when the user's department decides on it;
+    NotAllowed for anyone else."""
     qualification = db.session.get(Qualification, qualification_id)
+    if qualification is not None and not supervises(user, qualification):
+        raise NotAllowed(f"只有{qualification.item.approving_department}的监管人员可以核验该资质")
+    return qualification
+
+
+def _decidable(user, qualification_id: int) -> Qualification:
+    qualification = check_decider(user, qualification_id)
     if qualification is None:
         raise ServiceError("该资质不存在")
-    if not supervises(user, qualification):
-        raise NotAllowed(f"只有{qualification.item.approving_department}的监管人员可以核验该资质")
     return qualification
 
 

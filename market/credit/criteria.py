@@ -122,6 +122,12 @@ def may_remap_facts(user) -> bool:
     return _department_of(user) == platform_department()
 
 
+def require_fact_keeper(user) -> None:
+    """Refuse anyone but the keepers of the system's facts (None: a command on the server)."""
+    if user is not None and not may_remap_facts(user):
+        raise NotAllowed(f"系统自动报告的事实由{platform_department()}维护")
+
+
 def require_keeper(user, criterion: ViolationCriterion | None = None) -> None:
     """Refuse anyone but the keepers (None: a command run by the operator of the server)."""
     if user is None:
@@ -254,8 +260,7 @@ def load_criteria(path: Path = DEFAULT_CSV, user=None) -> tuple[int, int]:
 
 def remap_fact(user, fact_key: str, code: str, note: str) -> FactCriterion:
     """Report a fact under another criterion in force, for the same party, with a reason."""
-    if user is not None and not may_remap_facts(user):
-        raise NotAllowed(f"系统自动报告的事实由{platform_department()}维护")
+    require_fact_keeper(user)
     fact = facts.FACTS.get(fact_key)
     if fact is None:
         raise ServiceError("没有这项系统自动报告的事实", "fact")

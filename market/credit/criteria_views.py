@@ -121,6 +121,8 @@ def remap_fact(fact_key):
     """Report one of the system's own facts under another criterion."""
     if fact_key not in facts.FACTS:
         abort(404)
+    # Anyone but the keepers: the 403 page, whatever the form holds.
+    criteria.require_fact_keeper(current_user)
     form = FactForm()
     if form.validate_on_submit():
         try:
@@ -180,6 +182,8 @@ def revise_criterion(code):
     current = next((v for v in versions if v.in_force), None)
     if current is None:
         abort(404)
+    # Anyone but its keepers is refused before the form is read, whatever it holds.
+    criteria.require_keeper(current_user, current)
     form = RevisionForm()
     if form.validate_on_submit():
         try:
@@ -202,6 +206,9 @@ def revise_criterion(code):
 @role_required(*KEEPERS)
 def retire_criterion(code):
     versions = _history_or_404(code)
+    current = next((v for v in versions if v.in_force), None)
+    if current is not None:
+        criteria.require_keeper(current_user, current)
     form = RetireForm()
     if form.validate_on_submit():
         try:

@@ -79,6 +79,7 @@ def sign(notice_id):
 @role_required("agency")
 def deliver(notice_id):
     notice = notice_or_404(notice_id)
+    services.check_deliverer(current_user, notice)  # before the form: 403 whatever it holds
     form = DeliverForm()
 
     def do(form):
@@ -98,6 +99,8 @@ def _rates():
 @role_required("purchaser")
 def accept(notice_id):
     """Accept only, or accept and rate the agency in one go when scores are sent."""
+    notice = notice_or_404(notice_id)
+    services.own_notice(current_user, notice)  # before the form: 403 whatever it holds
     form = AgencyRatingForm()
     if not _rates():
         return action(
@@ -105,7 +108,6 @@ def accept(notice_id):
             lambda n: services.accept_delivery(current_user, n),
             "已验收。请在评价期内为服务机构评分",
         )
-    notice = notice_or_404(notice_id)
 
     def do(form):
         scores = {key: getattr(form, key).data for key in RATING_DIMENSIONS}
@@ -124,6 +126,7 @@ def accept(notice_id):
 @role_required("purchaser")
 def return_delivery(notice_id):
     notice = notice_or_404(notice_id)
+    services.own_notice(current_user, notice)  # before the form: 403 whatever it holds
     form = ReturnForm()
 
     def do(form):
@@ -158,6 +161,7 @@ def evaluate(notice_id):
 @role_required("purchaser", "regulator")
 def terminate(notice_id):
     notice = notice_or_404(notice_id)
+    services.check_terminator(current_user, notice)  # before the form: 403 whatever it holds
     form = TerminateForm()
 
     def do(form):

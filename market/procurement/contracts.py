@@ -142,15 +142,22 @@ def sign_deadline_missed(notice: Notice, at) -> None:
     )
 
 
-def terminate_contract(user, notice: Notice, reason: str) -> None:
-    """The purchaser, or a regulator of the item's department, ends the contract with a public
-    reason (服务中止)."""
-    apply_due(notice)
+def check_terminator(user, notice: Notice) -> str:
+    """The user's part if it may end the contract (the purchaser, a regulator of the item's
+    department); NotAllowed for anyone else."""
     party = party_of(notice, user)
     if party == "regulator":
         check_regulator(user, notice)
     elif party != "purchaser":
         raise NotAllowed("只有采购人或主管监管部门可以中止服务")
+    return party
+
+
+def terminate_contract(user, notice: Notice, reason: str) -> None:
+    """The purchaser, or a regulator of the item's department, ends the contract with a public
+    reason (服务中止)."""
+    apply_due(notice)
+    party = check_terminator(user, notice)
     if NOTICE.move(notice.state, "terminated") is None:
         raise ServiceError(f"公告当前为「{notice.state_label}」，不能中止服务")
     if not reason.strip():
@@ -168,14 +175,19 @@ def current_delivery(notice: Notice) -> Delivery | None:
     return contract.deliveries[-1] if contract is not None and contract.deliveries else None
 
 
+def check_deliverer(user, notice: Notice) -> None:
+    """Only the contracted agency delivers."""
+    if party_of(notice, user) != "agency":
+        raise NotAllowed("只有中选机构可以提交交付成果")
+
+
 def mark_delivered(
     user, notice: Notice, note: str, uploads: list[Upload] = (), document_ids=()
 ) -> Delivery:
     """The contracted agency delivers (files and a note); the purchaser then has
     ACCEPTANCE_WORKING_DAYS working days to accept or return it."""
     apply_due(notice)
-    if party_of(notice, user) != "agency":
-        raise NotAllowed("只有中选机构可以提交交付成果")
+    check_deliverer(user, notice)
     _require_state(notice, "contracted", "提交交付")
     if not note.strip():
         raise ServiceError("请填写交付说明（交付成果、份数等）", "note")

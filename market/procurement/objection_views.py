@@ -26,6 +26,7 @@ def _objections(notice, user, forms, access):
 @role_required("agency")
 def object_to_result(notice_id):
     notice = notice_or_404(notice_id)
+    services.check_bidder(current_user, notice)  # before the form: 403 whatever it holds
     form = ObjectionForm()
 
     def do(form):
@@ -47,6 +48,7 @@ def object_to_result(notice_id):
 @role_required("purchaser")
 def answer_objection(notice_id, objection_id):
     notice = notice_or_404(notice_id)
+    services.own_notice(current_user, notice)  # before the form: 403 whatever it holds
     form = AnswerForm()
 
     def do(form):
@@ -67,6 +69,7 @@ def answer_objection(notice_id, objection_id):
 @role_required("regulator")
 def decide_objection(notice_id, objection_id):
     notice = notice_or_404(notice_id)
+    services.check_regulator(current_user, notice)  # before the form: 403 whatever it holds
     form = DecisionForm()
     upheld = form.outcome.data == "upheld"
 

@@ -68,12 +68,19 @@ def _check_window(notice: Notice) -> None:
     raise ServiceError("当前没有处于公示期的中选结果，不能提出异议")
 
 
-def file_objection(user, notice: Notice, reasons: str, uploads: list[Upload] = ()) -> Objection:
-    """A bidder other than the winner objects to the result during publicity."""
-    apply_due(notice)
+def check_bidder(user, notice: Notice):
+    """The user's organisation if it quoted on the notice (only a bidder objects);
+    NotAllowed for anyone else."""
     org = getattr(user, "organisation", None)
     if org is None or not any(b.agency_org_id == org.id for b in notice.bids):
         raise NotAllowed("只有参与本项目报价的机构可以提出异议")
+    return org
+
+
+def file_objection(user, notice: Notice, reasons: str, uploads: list[Upload] = ()) -> Objection:
+    """A bidder other than the winner objects to the result during publicity."""
+    apply_due(notice)
+    org = check_bidder(user, notice)
     _check_window(notice)
     winner = notice.selected_bid
     if winner is not None and winner.agency_org_id == org.id:

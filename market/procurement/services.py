@@ -24,6 +24,8 @@ from .bids import (  # noqa: F401
 from .contracts import (  # noqa: F401
     accept_and_evaluate,
     accept_delivery,
+    check_deliverer,
+    check_terminator,
     current_delivery,
     mark_delivered,
     return_delivery,
@@ -73,11 +75,12 @@ from .objections import (  # noqa: F401
     answer_objection,
     blocking_objections,
     can_read_objection,
+    check_bidder,
     decide_objection,
     file_objection,
     may_object,
 )
-from .parties import party_document_readers  # noqa: F401
+from .parties import check_regulator, party_document_readers  # noqa: F401
 from .reminders import remind_due  # noqa: F401
 from .runner import apply_due_of, apply_due_shown, run_due  # noqa: F401
 from .selecting import close_bidding, reselect, score_bids, select_bid, start_publicity, take_step  # noqa: F401

@@ -300,6 +300,17 @@ def test_members_of_another_organisation_cannot_be_managed(client, admin, make, 
     assert admin.organisation.authorised_user_id == admin.id
 
 
+@pytest.mark.parametrize("data", [{}, {"role": "owner"}])
+def test_a_role_form_for_another_organisations_member_is_403_whatever_it_holds(
+    client, admin, make, data
+):
+    stranger = make.purchaser()
+    response = client.post(f"/org/members/{stranger.id}/role", data=data)
+    assert response.status_code == 403
+    assert "该用户不是本单位成员" in response.get_data(as_text=True)
+    assert stranger.membership.role == "admin"
+
+
 # --- roles, the authorised person, deactivation -------------------------------------------
 
 

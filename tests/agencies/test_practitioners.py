@@ -149,9 +149,10 @@ def test_the_active_flag_must_be_0_or_1(client, agency, make):
     assert person.active is True
 
 
-def test_another_agencys_practitioner_cannot_be_changed(client, agency, make):
+@pytest.mark.parametrize("data", [{"active": "0"}, {}, {"active": "yes"}])
+def test_another_agencys_practitioner_cannot_be_changed(client, agency, make, data):
     person = make.practitioner(make.agency())
-    response = client.post(f"/agency/practitioners/{person.id}/active", data={"active": "0"})
+    response = client.post(f"/agency/practitioners/{person.id}/active", data=data)
     assert response.status_code == 403
     assert "只能管理本机构的从业人员" in response.get_data(as_text=True)
     assert person.active is True

@@ -348,7 +348,13 @@ def test_a_regulator_of_another_department_may_not_decide(client, auth, make, db
     auth.login(make.staff("regulator", "规划自然资源部门"))
     page = client.get("/supervision/qualifications").get_data(as_text=True)
     assert q.number not in page and "暂无待核验的资质声明" in page
-    for action, data in (("verify", {}), ("reject", {"reason": "不通过"})):
+    too_long = "理" * 1001  # refused on the form, were it read
+    for action, data in (
+        ("verify", {}),
+        ("reject", {"reason": "不通过"}),
+        ("verify", {"note": too_long}),
+        ("reject", {"reason": too_long}),
+    ):
         response = client.post(f"/supervision/qualifications/{q.id}/{action}", data=data)
         assert response.status_code == 403
         assert "只有生态环境部门的监管人员可以核验该资质" in response.get_data(as_text=True)

@@ -174,6 +174,21 @@ def test_only_regulators_of_the_keeping_department_revise_or_retire(client, auth
     )
 
 
+@pytest.mark.parametrize(
+    "action, data",
+    [
+        ("revise", {}),
+        ("revise", revision(deduction="")),
+        ("retire", {"note": "x" * 1001}),
+    ],
+)
+def test_another_department_gets_403_whatever_its_form_holds(client, auth, make, db, action, data):
+    auth.login(make.staff("regulator", "生态环境部门"))
+    response = client.post(f"/credit/criteria/A05/{action}", data=data)
+    assert response.status_code == 403 and "发展改革部门" in response.get_data(as_text=True)
+    assert versions(db, "A05") == 1
+
+
 def test_another_department_keeps_the_criteria_it_adds(client, auth, make, db):
     environment = make.staff("regulator", "生态环境部门")
     auth.login(environment)

@@ -116,10 +116,9 @@ def test_only_regulators_of_the_keeping_department_move_facts(client, auth, make
         "regulator of another department": lambda: make.staff("regulator", "生态环境部门"),
     }[who]()
     auth.login(user)
-    response = client.post(
-        "/credit/criteria/facts/contract_unsigned_agency", data={"code": "A13", "note": "x"}
-    )
-    assert response.status_code == 403
+    for data in ({"code": "A13", "note": "x"}, {"code": "A" * 21, "note": ""}):
+        response = client.post("/credit/criteria/facts/contract_unsigned_agency", data=data)
+        assert response.status_code == 403, data
     page = client.get("/credit/criteria").get_data(as_text=True)
     assert 'action="/credit/criteria/facts/contract_unsigned_agency"' not in page
 

@@ -1,9 +1,12 @@
 """The record pages: reporting, each step's form, the lists, the agency's credit page."""
 
 import io
+from datetime import timedelta
 
+from market.agencies.documents import Upload
 from market.agencies.services import agency_of
 from market.credit.models import ConductRecord
+from market.credit.records import appeals
 from tests.factories import PDF_BYTES
 
 
@@ -113,6 +116,53 @@ def test_others_cannot_see_a_record_and_other_departments_cannot_decide(
         data={"outcome": "confirmed", "code": "A05", "decision_number": "气信决1号"},
     )
     assert response.status_code == 403 and record.status == "reported"
+
+
+TOO_LONG = "理" * 5001
+
+
+def test_only_the_recorded_party_gets_past_403_on_its_forms_whatever_they_hold(make, client, auth):
+    record, regulator, agency_user = make.confirmed_record()
+    for who in (regulator, make.staff("operator", "平台运营中心")):
+        auth.login(who)
+        for step in ("respond", "appeal", "repair"):
+            url = f"/credit/records/{record.id}/{step}"
+            assert client.post(url, data={"text": TOO_LONG}).status_code == 403, step
+        auth.logout()
+    auth.login(agency_user)
+    response = client.post(f"/credit/records/{record.id}/appeal", data={"text": TOO_LONG})
+    assert response.status_code == 422 and record.appealed_dt is None
+
+
+def test_another_department_gets_403_on_a_decision_whatever_it_sends(make, client, auth):
+    appealed, _, agency_user = make.confirmed_record()
+    appeals.appeal(agency_user, appealed.id, "已按期签约，系统记录有误")
+    record, _, _ = make.conduct_report(agency_user)
+    auth.login(make.credit_regulator("气象部门"))
+    for url in (
+        f"/credit/records/{record.id}/decide",
+        f"/credit/records/{appealed.id}/appeal-decision",
+    ):
+        assert client.post(url, data={"reason": TOO_LONG}).status_code == 403, url
+    assert record.status == "reported" and appealed.status == "appealed"
+
+
+def test_another_department_gets_403_on_a_repair_request_whatever_it_sends(
+    make, client, auth, frozen_clock
+):
+    record, regulator, agency_user = make.confirmed_record()
+    frozen_clock.set(record.repair_from_dt + timedelta(hours=1))
+    proof = Upload("evidence", "整改证明", "proof.pdf", PDF_BYTES)
+    appeals.request_repair(agency_user, record.id, "已签订合同并完成服务", [proof])
+    url = f"/credit/records/{record.id}/repair-decision"
+    auth.login(make.credit_regulator("气象部门"))
+    for data in ({}, {"reason": "材料不全"}, {"outcome": "approve"}):
+        assert client.post(url, data=data).status_code == 403, data
+    auth.logout()
+    auth.login(regulator)
+    response = client.post(url, data={})
+    assert response.status_code == 422 and "请选择修复结论" in response.get_data(as_text=True)
+    assert record.status == "repair_requested"
 
 
 def test_the_regulators_list_shows_late_disclosures_and_bulk_confirms(

@@ -267,6 +267,23 @@ def test_termination_through_the_page(app, make):
     assert "已中止服务" in page and "项目取消" in page and notice.state == "terminated"
 
 
+def test_outsiders_get_403_on_the_contract_forms_whatever_they_hold(app, make):
+    notice, buyer, winner = make.delivered_notice()
+    too_long = "理" * 5001  # refused on every one of these forms, were it read
+    sent = {"note": too_long, "reason": too_long, "quality": "9", "comment": too_long}
+    for user, actions in (
+        (make.purchaser(), ("accept", "return", "terminate")),
+        (make.agency(), ("deliver",)),
+        (make.staff("regulator", "规划自然资源部门"), ("terminate",)),
+    ):
+        client = app.test_client()
+        client.post("/login", data={"email": user.email, "password": make.PASSWORD})
+        for action in actions:
+            response = client.post(f"/notices/{notice.id}/{action}", data=sent)
+            assert response.status_code == 403, (user.email, action)
+    assert notice.state == "delivered" and len(notice.contract.deliveries) == 1
+
+
 def test_the_notice_page_renders_in_every_contract_state_for_every_role(app, make, frozen_clock):
     poor = {**make.GOOD_SCORES, "quality": 1}
     lapsed = make.awarded_notice()

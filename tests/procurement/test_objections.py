@@ -257,6 +257,31 @@ def test_objection_walk_through_the_notice_page(app, make):
     assert "异议不成立" in public and "经核查，报价合理" in public and REASONS not in public
 
 
+def test_another_department_gets_403_on_the_decision_form_whatever_it_sends(app, make):
+    notice, buyer, winner, rival = make.publicity_notice()
+    objection = services.file_objection(rival, notice, REASONS)
+    other = _client(app, make.staff("regulator", "住房城乡建设部门"), make)
+    url = f"/notices/{notice.id}/objections/{objection.id}/decide"
+    for data in ({}, {"outcome": "rejected", "decision": ""}, {"decision": "不成立"}):
+        page = other.post(url, data=data)
+        assert page.status_code == 403, data
+        assert "生态环境部门" in page.get_data(as_text=True)
+    assert objection.is_open
+
+
+def test_outsiders_get_403_on_objecting_and_answering_whatever_they_send(app, make):
+    notice, buyer, winner, rival = make.publicity_notice()
+    objection = services.file_objection(rival, notice, REASONS)
+    too_long = "理" * 5001  # refused on the forms, were they read
+    url = f"/notices/{notice.id}/objections"
+    stranger = _client(app, make.agency(), make)
+    assert stranger.post(url, data={"reasons": too_long}).status_code == 403
+    other_buyer = _client(app, make.purchaser(), make)
+    answer = other_buyer.post(f"{url}/{objection.id}/answer", data={"answer": too_long})
+    assert answer.status_code == 403
+    assert notice.objections == [objection] and objection.status == "open"
+
+
 def test_a_late_objection_through_the_page_says_why(app, make, frozen_clock):
     notice, buyer, winner, rival = make.publicity_notice()
     frozen_clock.set(notice.publicity_end_dt + timedelta(minutes=1))

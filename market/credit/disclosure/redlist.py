@@ -150,18 +150,25 @@ def add_to_red_list(user, data: RedListData) -> RedListEntry:
     return entry
 
 
+def check_remover(user, entry_id: int) -> RedListEntry | None:
+    """The entry (None if there is none) when the user is a regulator of the department that
+    listed it; NotAllowed for anyone else."""
+    department = regulator_department(user, "办理红名单")
+    entry = db.session.get(RedListEntry, entry_id)
+    if entry is not None and entry.department != department:
+        raise NotAllowed(f"该机构由「{entry.department}」列入红名单，您所在部门无权移出")
+    return entry
+
+
 def remove_from_red_list(user, entry_id: int, reason: str) -> RedListEntry:
     """A regulator of the department that listed the agency ends the entry early, saying why;
     the bonus leaves the score at once."""
-    department = regulator_department(user, "办理红名单")
-    entry = db.session.get(RedListEntry, entry_id)
+    entry = check_remover(user, entry_id)
     if entry is None:
         raise ServiceError("红名单记录不存在")
     now = utcnow()
     if entry.removed_dt is not None or entry.end_dt <= now:
         raise ServiceError("该机构已不在红名单中")
-    if entry.department != department:
-        raise NotAllowed(f"该机构由「{entry.department}」列入红名单，您所在部门无权移出")
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError("请填写移出红名单的原因", "reason")

@@ -181,6 +181,8 @@ def add_to_red_list():
 @bp.route("/redlist/<int:entry_id>/remove", methods=["POST"])
 @role_required("regulator")
 def remove_from_red_list(entry_id):
+    # Another department: the 403 page, whatever the form holds.
+    red_list.check_remover(current_user, entry_id)
     form = RemoveForm()
     if not form.validate_on_submit():
         return _red_list_page(remove_form=form, removing_id=entry_id, status=400)

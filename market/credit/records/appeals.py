@@ -9,9 +9,9 @@ from ..states import transition
 from .services import (
     APPEAL_OUTCOMES,
     _attach,
-    _check_subject,
     check_decision_number,
     check_department,
+    check_subject,
     get_record,
 )
 
@@ -46,7 +46,7 @@ def may_request_repair(record: ConductRecord, user, now) -> bool:
 def appeal(user, record_id: int, text: str, uploads: list[Upload] = ()) -> ConductRecord:
     """The recorded party asks for review within 15 working days of the decision."""
     record = get_record(record_id)
-    _check_subject(record, user)
+    check_subject(record, user)
     if record.status != "confirmed" or record.appealed_dt is not None:
         raise ServiceError("只能对已认定且未申请过复核的记录申请复核")
     if utcnow() > record.appeal_due_dt:
@@ -90,7 +90,7 @@ def request_repair(user, record_id: int, text: str, uploads: list[Upload]) -> Co
     """After the minimum publication period the party asks for repair with proof that it
     put the matter right."""
     record = get_record(record_id)
-    _check_subject(record, user)
+    check_subject(record, user)
     if record.status != "confirmed":
         raise ServiceError(f"该记录当前为「{record.status_label}」，不能申请信用修复")
     now = utcnow()
@@ -114,13 +114,15 @@ def request_repair(user, record_id: int, text: str, uploads: list[Upload]) -> Co
     return record
 
 
-def decide_repair(user, record_id: int, approve: bool, reason: str = "") -> ConductRecord:
+def decide_repair(user, record_id: int, approve: bool | None, reason: str = "") -> ConductRecord:
     """The regulator repairs the record (it leaves the public list and the score) or
-    refuses with a reason (it stands as before)."""
+    refuses with a reason (it stands as before); `approve` None: no outcome was chosen."""
     record = get_record(record_id)
     check_department(user, record.department)
     if record.status != "repair_requested":
         raise ServiceError("该记录没有待办理的信用修复申请")
+    if approve is None:
+        raise ServiceError("请选择修复结论", "outcome")
     reason = (reason or "").strip()
     if not approve and not reason:
         raise ServiceError("不予修复时请说明理由", "reason")

@@ -65,7 +65,8 @@ def check_department(user, department: str) -> None:
         raise NotAllowed(f"该记录由「{department}」办理，您所在部门无权处理")
 
 
-def _check_subject(record: ConductRecord, user) -> None:
+def check_subject(record: ConductRecord, user) -> None:
+    """Only the recorded party states its case, appeals or asks for repair."""
     org = _org_of(user)
     if org is None or org.id != record.subject_org_id:
         raise NotAllowed("只有被记录单位可以办理此事项")
@@ -331,7 +332,7 @@ def may_respond(record: ConductRecord, user, now) -> bool:
 def respond(user, record_id: int, text: str, uploads: list[Upload] = ()) -> ConductRecord:
     """The recorded party's statement (陈述申辩) with files, within the response window."""
     record = get_record(record_id)
-    _check_subject(record, user)
+    check_subject(record, user)
     if record.status != "reported":
         raise ServiceError("该记录已作出决定，不能再提交陈述申辩")
     if record.responded_dt is not None:

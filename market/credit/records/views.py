@@ -114,10 +114,20 @@ def record(record_id):
     return render_record(_record_or_404(record_id))
 
 
-def _action(record_id, form_cls, form_name, do, success):
-    """A record form's POST: validate → do → one commit → back to the record; a refusal shows
-    the page again with the service's message on the form (422)."""
+def _subject(record):
+    records.check_subject(record, current_user)
+
+
+def _department(record):
+    records.check_department(current_user, record.department)
+
+
+def _action(record_id, check, form_cls, form_name, do, success):
+    """A record form's POST: `check(record)` says who may act (NotAllowed: the 403 page,
+    whatever the form holds) → validate → do → one commit → back to the record; a refusal
+    shows the page again with the service's message on the form (422)."""
     record = _record_or_404(record_id)
+    check(record)
     form = form_cls()
     if form_name == "decide_form":
         form.code.choices = _criteria_choices(record.party)
@@ -142,7 +152,12 @@ def respond(record_id):
         records.respond(current_user, record.id, form.text.data, uploads_of(form.files, "evidence"))
 
     return _action(
-        record_id, StatementForm, "respond_form", do, "陈述申辩已提交，监管部门将据此作出决定"
+        record_id,
+        _subject,
+        StatementForm,
+        "respond_form",
+        do,
+        "陈述申辩已提交，监管部门将据此作出决定",
     )
 
 
@@ -159,7 +174,7 @@ def decide(record_id):
             code=form.code.data or None,
         )
 
-    return _action(record_id, DecideForm, "decide_form", do, "已作出决定")
+    return _action(record_id, _department, DecideForm, "decide_form", do, "已作出决定")
 
 
 @bp.route("/records/<int:record_id>/publish", methods=["POST"])
@@ -168,7 +183,7 @@ def publish(record_id):
     def do(record, form):
         records.publish(current_user, record.id)
 
-    return _action(record_id, BaseForm, "publish_form", do, "已公示")
+    return _action(record_id, _department, BaseForm, "publish_form", do, "已公示")
 
 
 @bp.route("/records/<int:record_id>/appeal", methods=["POST"])
@@ -177,7 +192,7 @@ def appeal(record_id):
     def do(record, form):
         appeals.appeal(current_user, record.id, form.text.data, uploads_of(form.files, "evidence"))
 
-    return _action(record_id, StatementForm, "appeal_form", do, "复核申请已提交")
+    return _action(record_id, _subject, StatementForm, "appeal_form", do, "复核申请已提交")
 
 
 @bp.route("/records/<int:record_id>/appeal-decision", methods=["POST"])
@@ -192,7 +207,9 @@ def decide_appeal(record_id):
             form.reason.data,
         )
 
-    return _action(record_id, AppealDecisionForm, "appeal_decision_form", do, "已作出复核决定")
+    return _action(
+        record_id, _department, AppealDecisionForm, "appeal_decision_form", do, "已作出复核决定"
+    )
 
 
 @bp.route("/records/<int:record_id>/repair", methods=["POST"])
@@ -203,20 +220,26 @@ def request_repair(record_id):
             current_user, record.id, form.text.data, uploads_of(form.files, "evidence")
         )
 
-    return _action(record_id, RepairForm, "repair_form", do, "信用修复申请已提交")
+    return _action(record_id, _subject, RepairForm, "repair_form", do, "信用修复申请已提交")
 
 
 @bp.route("/records/<int:record_id>/repair-decision", methods=["POST"])
 @role_required("regulator")
 def decide_repair(record_id):
     def do(record, form):
-        if form.outcome.data not in ("approve", "refuse"):
-            raise ServiceError("请选择修复结论", "outcome")
-        appeals.decide_repair(
-            current_user, record.id, form.outcome.data == "approve", form.reason.data
-        )
+        # The service checks the department before the outcome: another department's form,
+        # however empty, gets the 403 page.
+        approve = {"approve": True, "refuse": False}.get(form.outcome.data)
+        appeals.decide_repair(current_user, record.id, approve, form.reason.data)
 
-    return _action(record_id, RepairDecisionForm, "repair_decision_form", do, "已办理信用修复申请")
+    return _action(
+        record_id,
+        _department,
+        RepairDecisionForm,
+        "repair_decision_form",
+        do,
+        "已办理信用修复申请",
+    )
 
 
 # --- lists ----------------------------------------------------------------------------------
