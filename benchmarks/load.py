@@ -310,7 +310,9 @@ def burst(bidders, notice_id, deadline, retry=False, faults=()):
         while True:
             attempts += 1
             try:
-                status, location, page = user.request("POST", f"/notices/{notice_id}/bid", body)
+                status, location, page = user.request(
+                    "POST", f"/notices/{notice_id}/bid", body, timeout=30 if retry else 60
+                )
             except OSError:
                 status, location, page = 0, "", ""
             if not retry or status in (302, 422) or attempts >= 20:

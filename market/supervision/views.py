@@ -9,6 +9,7 @@ from ..core.errors import NotAllowed, ServiceError
 from ..core.failures import mark_handled
 from ..core.failures import unhandled_query as unhandled_failures
 from ..core.paging import paginate
+from ..core.transactions import commit_if_written
 from ..extensions import db
 from ..procurement import services as procurement
 from . import services, workspaces
@@ -37,8 +38,9 @@ def dashboard():
     # are. Supervisors' workspaces span every notice: the worker keeps those up to date.
     procurement.apply_due_of(org.id, limit=current_app.config["DUE_ON_READ_LIMIT"])
     workspace = build(org)
-    # One commit for the deadlines just applied and an agency profile created on first visit.
-    db.session.commit()
+    # One commit for the deadlines just applied and an agency profile created on first visit;
+    # none when nothing was written (a commit would expire every object the page shows).
+    commit_if_written()
     return render_template(
         f"supervision/workspace_{current_user.role}.html",
         org=org,
