@@ -57,6 +57,7 @@ class DefaultConfig:
         "accounts.login": (("POST",), "10 per minute;60 per hour", "address"),
         "accounts.register": (("POST",), "5 per hour;20 per day", "address"),
         "accounts.unlock": (("GET",), "10 per hour", "address"),
+        "accounts.confirm_registration": (("GET",), "10 per hour", "address"),
         "members.accept": (("POST",), "10 per hour", "address"),
         "procurement.bid": (("POST",), "20 per minute", "user"),
         "procurement.reconfirm": (("POST",), "20 per minute", "user"),
@@ -75,6 +76,9 @@ class DefaultConfig:
     # A request may carry one file at the limit plus its form fields.
     MAX_CONTENT_LENGTH = 11 * 1024 * 1024
     INVITATION_VALID_DAYS = 7
+    # A registration is confirmed by a link mailed to its address, valid this many days; the
+    # same page answers whether or not the address had an account (nothing to enumerate).
+    REGISTRATION_CONFIRM_DAYS = 3
     MAIL_BACKEND = "file"  # "file" writes .eml files to MAIL_FOLDER; "memory" keeps them (tests)
     MAIL_FOLDER = None  # instance/mail unless configured
     MAIL_SENDER = "网上中介超市 <noreply@market.local>"

@@ -66,6 +66,9 @@ class User(UserMixin, db.Model):
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
     #: set when too many wrong passwords locked the account; an e-mailed link unlocks it
     locked_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: set while a registration waits for its e-mail to be confirmed (when the link was sent);
+    #: None for a confirmed address
+    confirmation_sent_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     #: the token of the login session this object was loaded for (not stored on the user)
     login_token = None

@@ -123,16 +123,59 @@ def require_commitment(signed: bool) -> None:
         raise ServiceError("请阅读并勾选信用承诺书后再提交", "commitment")
 
 
+class EmailAlreadyRegistered(ServiceError):
+    """The e-mail has an account already (`user`): a registration form answers as for a new
+    one and mails that address instead, so the answer tells nobody which addresses exist."""
+
+    def __init__(self, user: User):
+        super().__init__("该邮箱已被注册，请直接登录或使用其他邮箱", "email")
+        self.user = user
+
+
 def check_new_login(email: str, password: str) -> str:
+    """The normalised e-mail for a new account, its password checked first (so an address in
+    use is the last thing a form learns); EmailAlreadyRegistered if it has an account."""
     try:
         email = validate_email((email or "").strip(), check_deliverability=False).normalized
     except EmailNotValidError as exc:
         raise ServiceError("邮箱格式不正确", "email") from exc
     email = email.lower()
-    if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
-        raise ServiceError("该邮箱已被注册，请直接登录或使用其他邮箱", "email")
     check_password(password, email)
+    existing = db.session.scalar(select(User).where(func.lower(User.email) == email))
+    if existing is not None:
+        raise EmailAlreadyRegistered(existing)
     return email
+
+
+def _confirmation_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="confirm-registration")
+
+
+def await_confirmation(user: User) -> str:
+    """Hold a new registration until its e-mail is confirmed; returns the link's token (a new
+    one each time it is sent, valid REGISTRATION_CONFIRM_DAYS)."""
+    user.confirmation_sent_dt = utcnow()
+    return _confirmation_serializer().dumps([user.id, user.confirmation_sent_dt.isoformat()])
+
+
+def confirm_registration(token: str) -> User:
+    """Confirm the e-mail of a registration from its link; the user may then log in."""
+    invalid = "确认链接无效或已过期。请用同一邮箱重新提交注册，系统将发送新的确认邮件。"
+    try:
+        user_id, sent_at = _confirmation_serializer().loads(token)
+    except (BadSignature, ValueError, TypeError) as exc:
+        raise ServiceError(invalid) from exc
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or user.confirmation_sent_dt is None:
+        raise ServiceError("该邮箱已确认，请直接登录。")
+    if user.confirmation_sent_dt.isoformat() != sent_at:
+        raise ServiceError(invalid)  # a newer link was sent since
+    days = current_app.config["REGISTRATION_CONFIRM_DAYS"]
+    if utcnow() > user.confirmation_sent_dt + timedelta(days=days):
+        raise ServiceError(invalid)
+    user.confirmation_sent_dt = None
+    record_event("user", user.id, "email_confirmed", actor=user)
+    return user
 
 
 class LoginRefused(ServiceError):
@@ -165,6 +208,11 @@ def authenticate(email: str, password: str) -> User:
     right = user.check_password(password)
     if user.locked_dt is not None:
         raise LoginRefused(LOCKED if right else WRONG_CREDENTIALS)
+    if right and user.confirmation_sent_dt is not None:
+        raise LoginRefused(
+            "请先打开确认邮件中的链接完成注册。没有收到邮件的，请用同一邮箱重新提交注册，"
+            "系统将重新发送。"
+        )
     if not right:
         # Counted in SQL: simultaneous wrong guesses each count.
         user.failed_logins = User.failed_logins + 1

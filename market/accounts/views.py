@@ -98,12 +98,15 @@ def register(kind):
         )
         try:
             user = services.register_organisation(reg)
+        except services.EmailAlreadyRegistered as taken:
+            # The same answer as for a new address; the address's owner is told by mail.
+            _mail_attempt(taken.user, kind)
+            return _check_your_mail(reg.email)
         except ServiceError as err:
             apply_to_form(form, err)
         else:
-            sign_in(user)
-            flash(f"注册成功，{user.organisation.name} 已入驻平台，无需审核即可使用。", "success")
-            return redirect(url_for("portal.dashboard"))
+            _mail_confirmation(user)
+            return _check_your_mail(user.email)
     return render_template(
         "accounts/register.html",
         form=form,
@@ -111,6 +114,40 @@ def register(kind):
         kind_label=ORG_KINDS[kind],
         regions=REGIONS,
     )
+
+
+def _check_your_mail(email):
+    db.session.commit()  # the registration (if new) and the queued mail
+    return render_template("accounts/register_sent.html", email=email.strip())
+
+
+def _mail_confirmation(user):
+    """Queue the mail with the link that completes `user`'s registration."""
+    link = external_url("accounts.confirm_registration", token=services.await_confirmation(user))
+    body = render_template("mail/confirm_registration.txt", user=user, link=link)
+    send_mail_after_commit(user.email, "网上中介超市：请确认您的注册邮箱", body)
+
+
+def _mail_attempt(user, kind):
+    """Someone registered with `user`'s address: tell its owner (and resend the link if the
+    address still waits for confirmation)."""
+    if user.confirmation_sent_dt is not None:
+        _mail_confirmation(user)
+        return
+    body = render_template("mail/registration_attempt.txt", user=user, kind_label=ORG_KINDS[kind])
+    send_mail_after_commit(user.email, "网上中介超市：有人尝试用您的邮箱注册", body)
+
+
+@bp.route("/register/confirm/<token>")
+def confirm_registration(token):
+    try:
+        user = services.confirm_registration(token)
+    except ServiceError as err:
+        flash(err.message, "warning")
+        return redirect(url_for("accounts.login"))
+    sign_in(user)
+    flash(f"注册成功，{user.organisation.name} 已入驻平台，无需审核即可使用。", "success")
+    return redirect(url_for("portal.dashboard"))
 
 
 @bp.route("/account")

@@ -112,6 +112,7 @@ ACTION_LABELS = {
     "reactivated": "重新启用",
     "locked": "密码多次错误锁定",
     "unlocked": "解锁账号",
+    "email_confirmed": "确认注册邮箱",
     # procurement in full
     "reconfirmed": "重新确认报价",
     "revised": "修改已发布公告",

@@ -1,4 +1,8 @@
-"""Zero-threshold registration through the web form: format checks only, active at once."""
+"""Zero-threshold registration through the web form: format checks only, active once the
+e-mail is confirmed; the answer never tells whether an address already has an account."""
+
+import re
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import func, select
@@ -6,7 +10,7 @@ from stdnum.cn.uscc import calc_check_digit
 
 from market.accounts.models import Membership, Organisation, User
 from market.agencies.models import Agency
-from market.core.models import AuditEvent
+from market.core.models import AuditEvent, OutgoingMail
 
 USCC_WITH_LETTERS = "91500112MA5U7G8Q0" + calc_check_digit("91500112MA5U7G8Q0")
 
@@ -21,6 +25,23 @@ def counts(db):
         db.session.scalar(select(func.count(User.id))),
         db.session.scalar(select(func.count(Membership.id))),
     )
+
+
+def mails_to(db, address):
+    rows = db.session.scalars(select(OutgoingMail).order_by(OutgoingMail.id)).all()
+    return [m for m in rows if address in m.recipients]
+
+
+def confirm_path(mail):
+    return urlsplit(re.search(r"https?://\S+/register/confirm/\S+", mail.body).group(0)).path
+
+
+def register_and_confirm(client, db, data, kind="agency"):
+    """Post the form, open the link mailed to the address; returns the page it lands on."""
+    sent = client.post(f"/register/{kind}", data=data)
+    assert sent.status_code == 200 and "请查收确认邮件" in sent.get_data(as_text=True)
+    (mail,) = mails_to(db, data["email"].strip().lower())
+    return client.get(confirm_path(mail), follow_redirects=True)
 
 
 def refused(client, db, data, kind="agency"):
@@ -40,9 +61,11 @@ def test_the_choice_page_offers_both_kinds_free_of_charge(client):
     assert "不收任何费用" in page and "无需审核" in page
 
 
-def test_an_agency_registers_and_is_active_at_once(client, make, db, frozen_clock):
+def test_an_agency_registers_and_is_active_once_its_email_is_confirmed(
+    client, make, db, frozen_clock
+):
     data = form_data(make, org_name="重庆两江环保科技有限公司", email="Boss@Example.cn")
-    response = client.post("/register/agency", data=data, follow_redirects=True)
+    response = register_and_confirm(client, db, data)
 
     assert response.request.path == "/dashboard"  # its workspace, logged in
     page = response.get_data(as_text=True)
@@ -71,7 +94,7 @@ def test_an_agency_registers_and_is_active_at_once(client, make, db, frozen_cloc
 
 def test_a_purchaser_registers_and_lands_on_its_notices(client, make, db):
     data = form_data(make, "purchaser", org_name="重庆礼嘉置业有限公司")
-    response = client.post("/register/purchaser", data=data, follow_redirects=True)
+    response = register_and_confirm(client, db, data, "purchaser")
 
     assert response.request.path == "/dashboard"
     assert "还没有发布过采购公告" in response.get_data(as_text=True)
@@ -83,12 +106,12 @@ def test_a_purchaser_registers_and_lands_on_its_notices(client, make, db):
 
 def test_out_of_town_agencies_register_like_local_ones(client, make, db):
     data = form_data(make, region="陕西省西安市", address="西安市雁塔区科技路1号")
-    assert client.post("/register/agency", data=data).status_code == 302
+    assert client.post("/register/agency", data=data).status_code == 200
 
 
 def test_a_uscc_typed_in_lower_case_with_spaces_is_stored_compact(client, make, db):
     typed = "9150 0112 " + USCC_WITH_LETTERS[8:].lower()
-    assert client.post("/register/agency", data=form_data(make, uscc=typed)).status_code == 302
+    assert client.post("/register/agency", data=form_data(make, uscc=typed)).status_code == 200
     assert db.session.scalar(select(Organisation).where(Organisation.uscc == USCC_WITH_LETTERS))
 
 
@@ -119,10 +142,63 @@ def test_an_already_registered_uscc_is_refused(client, make, db):
     assert "该统一社会信用代码已注册，如需加入该单位请联系单位管理员" in page
 
 
-def test_an_email_already_used_is_refused_whatever_its_case(client, make, db):
+def test_an_email_already_used_gets_the_same_answer_and_its_owner_a_mail(client, make, db):
     make.purchaser(email="zhang.san@example.cn")
-    page = refused(client, db, form_data(make, email="Zhang.San@EXAMPLE.cn"))
-    assert "该邮箱已被注册，请直接登录或使用其他邮箱" in page
+    before = counts(db)
+    taken = client.post("/register/agency", data=form_data(make, email="Zhang.San@EXAMPLE.cn"))
+    new = client.post("/register/agency", data=form_data(make, email="li.si@example.cn"))
+    assert taken.status_code == new.status_code == 200
+    strip = lambda r: (
+        r.get_data(as_text=True)
+        .replace("Zhang.San@EXAMPLE.cn", "X")
+        .replace(  # noqa: E731
+            "li.si@example.cn", "X"
+        )
+    )
+    assert strip(taken) == strip(new)
+    assert counts(db) == (before[0] + 1, before[1] + 1, before[2] + 1)  # only the new one
+    (warning,) = mails_to(db, "zhang.san@example.cn")
+    assert "有人尝试用您的邮箱注册" in warning.subject and "没有开通新账号" in warning.body
+
+
+def test_registered_but_unconfirmed_cannot_log_in_and_only_the_right_password_learns_why(
+    client, make, db
+):
+    data = form_data(make, email="wang.wu@example.cn")
+    client.post("/register/agency", data=data)
+    right = client.post(
+        "/login", data={"email": "wang.wu@example.cn", "password": data["password"]}
+    )
+    assert "请先打开确认邮件中的链接完成注册" in right.get_data(as_text=True)
+    wrong = client.post("/login", data={"email": "wang.wu@example.cn", "password": "Wrong-pass-9"})
+    assert "邮箱或密码不正确" in wrong.get_data(as_text=True)
+
+
+def test_registering_again_resends_the_link_and_only_the_newest_works(
+    client, make, db, frozen_clock
+):
+    data = form_data(make, email="zhao.liu@example.cn")
+    client.post("/register/agency", data=data)
+    frozen_clock.advance(minutes=5)
+    again = form_data(make, email="zhao.liu@example.cn")
+    client.post("/register/agency", data=again)
+    first, second = mails_to(db, "zhao.liu@example.cn")
+    stale = client.get(confirm_path(first), follow_redirects=True).get_data(as_text=True)
+    assert "确认链接无效或已过期" in stale
+    page = client.get(confirm_path(second), follow_redirects=True)
+    assert page.request.path == "/dashboard"
+    reused = client.get(confirm_path(second), follow_redirects=True).get_data(as_text=True)
+    assert "该邮箱已确认，请直接登录" in reused
+
+
+def test_a_confirmation_link_lasts_3_days(client, make, db, frozen_clock):
+    data = form_data(make, email="qian.qi@example.cn")
+    client.post("/register/agency", data=data)
+    (mail,) = mails_to(db, "qian.qi@example.cn")
+    assert "3 天内" in mail.body
+    frozen_clock.advance(days=3, minutes=1)
+    late = client.get(confirm_path(mail), follow_redirects=True).get_data(as_text=True)
+    assert "确认链接无效或已过期" in late
 
 
 @pytest.mark.parametrize("phone", ["12345", "138001380001", "23-67001234", "电话"])
@@ -134,7 +210,7 @@ def test_a_bad_phone_number_is_refused(client, make, db, phone):
 @pytest.mark.parametrize("phone", ["13800138000", "023-67001234", "02367001234", "0851-1234567"])
 def test_mobile_and_landline_numbers_are_accepted(client, make, db, phone):
     response = client.post("/register/agency", data=form_data(make, contact_phone=phone))
-    assert response.status_code == 302
+    assert "请查收确认邮件" in response.get_data(as_text=True)
     assert db.session.scalar(select(Organisation).where(Organisation.contact_phone == phone))
 
 
