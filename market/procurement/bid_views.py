@@ -121,7 +121,10 @@ def take_step(notice_id):
     if step is None:
         flash(f"本项目采用「{notice.method_label}」，由系统自动选取", "danger")
         return redirect(url_for(".detail", notice_id=notice.id))
-    form = _step_form(notice, services.eligible_bids(notice))
+    # Before the deadline the form has no bid to read (a technical score's field per bid
+    # would tell, by how the form answers, that quotes exist); the service then refuses.
+    bids = [] if services.bids_sealed(notice) else services.eligible_bids(notice)
+    form = _step_form(notice, bids)
     if form.validate_on_submit():
         try:
             values = step.read(form)
