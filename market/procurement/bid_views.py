@@ -9,6 +9,7 @@ from ..agencies.qualifications import usable_qualifications
 from ..core.auth import role_required
 from ..core.errors import ServiceError, apply_to_form
 from ..core.hashing import canonical_json
+from ..core.logs import logged_as_route
 from ..extensions import db
 from . import services
 from .bid_forms import BidForm
@@ -74,6 +75,7 @@ def _received(notice):
 
 
 @bp.route("/notices/<int:notice_id>/bid", methods=["POST"])
+@logged_as_route  # the access line must not tell which notice was quoted on
 @role_required("agency")
 def bid(notice_id):
     notice = notice_or_404(notice_id)
@@ -93,6 +95,7 @@ def bid(notice_id):
 
 
 @bp.route("/notices/<int:notice_id>/bid/reconfirm", methods=["POST"])
+@logged_as_route
 @role_required("agency")
 def reconfirm(notice_id):
     notice = notice_or_404(notice_id)
