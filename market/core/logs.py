@@ -9,7 +9,8 @@ status, duration in milliseconds.
 
 Outside tests (`LOG_JSON`, not TESTING) every record goes to stderr as one JSON object per line.
 Nothing a request carries beyond its method and path is logged: no body, query string, cookie
-or header; a path holding a secret (an invitation token) is logged as its route pattern.
+or header; a path holding a secret (an invitation token), or one that tells what must stay
+sealed (which notice an agency quoted on: `logged_as_route`), is logged as its route pattern.
 """
 
 import json
@@ -45,10 +46,21 @@ def request_id() -> str | None:
     return found
 
 
+def logged_as_route(view):
+    """Mark a view whose path itself must not be logged (a quote names the notice, and before
+    the deadline nobody may learn that one exists): its log lines name the route pattern."""
+    view.market_logged_as_route = True
+    return view
+
+
 def loggable_path() -> str:
-    """The request's path without its query string; its route pattern when it holds a secret."""
+    """The request's path without its query string; its route pattern when it holds a secret
+    or its view is `logged_as_route`."""
     rule, args = request.url_rule, request.view_args or {}
-    if rule is not None and SECRET_VIEW_ARGS.intersection(args):
+    if rule is None:
+        return request.path
+    view = current_app.view_functions.get(rule.endpoint)
+    if SECRET_VIEW_ARGS.intersection(args) or getattr(view, "market_logged_as_route", False):
         return rule.rule
     return request.path
 

@@ -134,8 +134,9 @@ def notice_access(notice: Notice, user) -> NoticeAccess:
         may_cancel=allows("cancelled"),
         cancel_abandons=allows("cancelled") and not state.sealed,
         may_republish=party == "purchaser" and state.republishable,
+        # Only once the quotes are opened: the link would tell that someone quoted.
         may_report_conduct=party in ("purchaser", "regulator")
-        and not state.before_closing
+        and not state.sealed
         and bool(notice.bids),
         quoting=is_agency and taking_bids,
         may_quote=is_agency

@@ -10,6 +10,7 @@ from ..core.arrival import received_at
 from ..core.auth import role_required
 from ..core.errors import ServiceError, apply_to_form
 from ..core.hashing import canonical_json
+from ..core.logs import logged_as_route
 from ..core.retry import retrying
 from ..extensions import db
 from . import services
@@ -96,6 +97,7 @@ def _quote(notice_id, service, form):
 
 
 @bp.route("/notices/<int:notice_id>/bid", methods=["POST"])
+@logged_as_route  # the access line must not tell which notice was quoted on
 @role_required("agency")
 def bid(notice_id):
     notice = notice_or_404(notice_id)
@@ -112,6 +114,7 @@ def bid(notice_id):
 
 
 @bp.route("/notices/<int:notice_id>/bid/reconfirm", methods=["POST"])
+@logged_as_route
 @role_required("agency")
 def reconfirm(notice_id):
     notice = notice_or_404(notice_id)
@@ -137,7 +140,10 @@ def take_step(notice_id):
     if step is None:
         flash(f"本项目采用「{notice.method_label}」，由系统自动选取", "danger")
         return redirect(url_for(".detail", notice_id=notice.id))
-    form = _step_form(notice, services.eligible_bids(notice))
+    # Before the deadline the form has no bid to read (a technical score's field per bid
+    # would tell, by how the form answers, that quotes exist); the service then refuses.
+    bids = [] if services.bids_sealed(notice) else services.eligible_bids(notice)
+    form = _step_form(notice, bids)
     if form.validate_on_submit():
         try:
             values = step.read(form)

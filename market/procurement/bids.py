@@ -340,9 +340,15 @@ def visible_bids(notice: Notice, user) -> list[Bid]:
     return own_list + ([winner] if winner is not None and winner is not own else [])
 
 
+def bids_sealed(notice: Notice) -> bool:
+    """Whether the notice's quotes are sealed now: nothing of them, not even that one exists
+    or who quoted, may show to anyone but each bidder."""
+    return NOTICE[notice.state].sealed
+
+
 def visible_bid_count(notice: Notice) -> int | None:
     """How many responses counted at the deadline, or None while that is still sealed."""
-    if NOTICE[notice.state].sealed:
+    if bids_sealed(notice):
         return None
     return len(opened_bids(notice))
 

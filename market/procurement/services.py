@@ -10,6 +10,7 @@ from .bids import (  # noqa: F401
     SUPERVISING,
     agency_bids_query,
     bid_document_readers,
+    bids_sealed,
     commitment_matches,
     commitment_payload,
     eligible_bids,

@@ -7,6 +7,7 @@ from market.agencies.documents import Upload
 from market.agencies.services import agency_of
 from market.credit.models import ConductRecord
 from market.credit.records import appeals
+from market.procurement import services as procurement
 from tests.factories import PDF_BYTES
 
 
@@ -18,6 +19,7 @@ def test_a_purchaser_reports_a_bidder_from_its_notice(make, db, client, auth):
     notice = make.notice()
     bidder = make.agency()
     make.bid(bidder, notice)
+    make.close_bidding(notice)
     auth.login(notice.created_by)
     page = client.get(f"/credit/report?notice_id={notice.id}").get_data(as_text=True)
     assert bidder.organisation.name in page and "A02" in page
@@ -56,6 +58,7 @@ def test_a_purchaser_reports_a_bidder_from_its_notice(make, db, client, auth):
 def test_a_purchaser_cannot_report_an_agency_that_did_not_bid(make, db, client, auth):
     notice = make.notice()
     make.bid(make.agency(), notice)
+    make.close_bidding(notice)
     stranger = make.agency()
     auth.login(notice.created_by)
     response = client.post(
@@ -69,6 +72,48 @@ def test_a_purchaser_cannot_report_an_agency_that_did_not_bid(make, db, client, 
     )
     assert response.status_code == 422 and "未参与该项目" in response.get_data(as_text=True)
     assert count(db) == 0
+
+
+def test_before_the_deadline_reporting_on_a_notice_names_no_bidder(make, db, client, auth):
+    """Who quoted is sealed until the deadline: the report form lists no bidder (the
+    regulator's, only the purchaser), and a report is refused with one message whether the
+    agency named quoted or not, so that neither tells who did."""
+    notice = make.notice()
+    bidder, stranger = make.agency(), make.agency()
+    make.bid(bidder, notice)
+    regulator = make.credit_regulator()
+    for user in (notice.created_by, regulator):
+        auth.login(user)
+        page = client.get(f"/credit/report?notice_id={notice.id}").get_data(as_text=True)
+        assert bidder.organisation.name not in page
+        auth.logout()
+    auth.login(notice.created_by)
+    client.get("/dashboard")  # where the login leads, showing its welcome
+    answers = set()
+    for agency_user in (bidder, stranger):
+        data = {"notice_id": notice.id, "subject_org_id": agency_user.organisation.id}
+        response = client.post("/credit/report", data=data | {"code": "A11", "facts": "x"})
+        assert response.status_code == 422
+        answers.add(response.get_data(as_text=True))
+    (page,) = answers
+    assert "报价截止后才能就该项目报告参与机构的不良行为" in page and count(db) == 0
+
+
+def test_the_notice_page_offers_reporting_once_quotes_are_opened(make, client, auth):
+    """The purchaser's link to report a bidder would tell that someone quoted: it shows once
+    the quotes are opened, and never on a notice cancelled before its deadline."""
+    buyer = make.purchaser()
+    opened, cancelled = make.notice(buyer), make.notice(buyer)
+    for notice in (opened, cancelled):
+        make.bid(make.agency(), notice)
+    procurement.cancel_notice(buyer, cancelled, "项目取消")
+    auth.login(buyer)
+    assert 'id="report-conduct"' not in client.get(f"/notices/{opened.id}").get_data(as_text=True)
+    assert 'id="report-conduct"' not in client.get(f"/notices/{cancelled.id}").get_data(
+        as_text=True
+    )
+    make.close_bidding(opened)
+    assert 'id="report-conduct"' in client.get(f"/notices/{opened.id}").get_data(as_text=True)
 
 
 def test_the_agency_responds_and_the_regulator_decides_on_the_page(

@@ -312,3 +312,18 @@ def test_one_microsecond_before_the_deadline_is_accepted(make, frozen_clock):
     with pytest.raises(ServiceError, match="已截止报价"):
         make.bid(make.agency(), notice)
     assert len(notice.bids) == 1 and notice.state == "bidding_closed"
+
+
+def test_the_access_log_does_not_tell_which_notice_was_quoted_on(app, make, caplog):
+    """A path naming the notice would tell whoever reads the logs that someone quoted on it:
+    a quote and a reconfirmation are logged by their route."""
+    from .selection_web import login
+
+    notice, bidder = make.notice(), make.agency()
+    client = login(app, bidder)
+    caplog.set_level("INFO", logger="market.access")
+    for path in (f"/notices/{notice.id}/bid", f"/notices/{notice.id}/bid/reconfirm"):
+        client.post(path, data={"amount": "80000", "plan": "方案"})
+    paths = [r.path for r in caplog.records if r.name == "market.access" and r.method == "POST"]
+    assert paths == ["/notices/<int:notice_id>/bid", "/notices/<int:notice_id>/bid/reconfirm"]
+    assert not any(f"/notices/{notice.id}" in r.getMessage() for r in caplog.records)

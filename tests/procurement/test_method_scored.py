@@ -75,6 +75,23 @@ def test_scores_before_the_deadline_are_refused(make):
     assert bid.technical_score is None
 
 
+def test_the_step_posted_before_the_deadline_does_not_tell_whether_anyone_quoted(app, make):
+    """The scores form has a field per quote: built before the deadline, it would answer
+    「请录入技术评分」 once someone had quoted and the refusal while nobody had. Before the
+    deadline the answer is the refusal, the same page whatever was quoted."""
+    notice = make.method_notice("scored")
+    buyer = login(app, notice.created_by)
+    text(buyer, "/dashboard")  # where the login leads, showing its welcome
+    pages = []
+    for _ in range(2):
+        response = buyer.post(f"/notices/{notice.id}/selection", data={})
+        assert response.status_code == 422
+        pages.append(response.get_data(as_text=True))
+        make.quotes(notice, (80_000_00,))
+    assert pages[0] == pages[1] and "只能在报价截止后、选定前办理选取" in pages[1]
+    assert "请录入技术评分" not in pages[1]
+
+
 def test_scored_evaluation_through_the_web(app, make, frozen_clock):
     notice = make.method_notice("scored", publish=False)
     buyer = publish(app, notice)
