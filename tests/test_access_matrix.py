@@ -31,7 +31,7 @@ from sqlalchemy import select
 from wtforms.fields.core import UnboundField
 
 from market.accounts.members import invite_member
-from market.accounts.services import unlock_token
+from market.accounts.services import await_confirmation, unlock_token
 from market.agencies.models import Offering
 from market.core import clock, pagecache
 from market.core.clock import utcnow
@@ -139,6 +139,8 @@ ROUTES: dict[str, Route] = {
     "accounts.register_choice": anywhere(GET=PUBLIC),
     # a live unlock link: whoever holds it unlocks that account and lands on the login page
     "accounts.unlock": anywhere(GET=PUBLIC),
+    # a live registration link: whoever holds it completes that registration and is signed in
+    "accounts.confirm_registration": anywhere(GET=PUBLIC),
     # --- members and invitations: the agency admin manages its colleague and its invitation
     # (the address's token); every other organisation's admin manages only its own
     "members.index": anywhere(GET=SIGNED_IN_ONLY),
@@ -352,7 +354,11 @@ class World:
             # a catalogue item on the shelves and in the catalogue; a criterion in credit
             return self.criterion() if endpoint.startswith("credit.") else "ZJ012"
         if name == "token":
-            return self.unlock_token() if endpoint == "accounts.unlock" else self.invitation()[1]
+            if endpoint == "accounts.unlock":
+                return self.unlock_token()
+            if endpoint == "accounts.confirm_registration":
+                return self.confirmation_token()
+            return self.invitation()[1]
         made = getattr(self, f"make_{name}")()
         self.args[name] = made
         return made
@@ -381,6 +387,12 @@ class World:
 
     def make_invitation_id(self):
         return self.invitation()[0]
+
+    def confirmation_token(self):
+        waiting = make.agency(items=())
+        token = await_confirmation(waiting)
+        db.session.flush()
+        return token
 
     def unlock_token(self):
         locked = make.agency(items=())

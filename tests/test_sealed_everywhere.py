@@ -80,6 +80,8 @@ NOT_APPLICABLE = {
     "bootstrap.static": "Bootstrap's files: no data",
     "accounts.unlock": "a one-time link mailed to a locked account: the world locks none, and "
     "any other token gets the same refusal",
+    "accounts.confirm_registration": "a one-time link mailed to a new registration: the world "
+    "has none waiting, and any other token gets the same refusal",
 }
 
 #: the bidder's pages its quote (or reconfirmation) may change
