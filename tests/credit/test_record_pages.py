@@ -1,6 +1,7 @@
 """The record pages: reporting, each step's form, the lists, the agency's credit page."""
 
 import io
+from datetime import timedelta
 
 from market.agencies.services import agency_of
 from market.credit.models import ConductRecord
@@ -131,6 +132,28 @@ def test_the_regulators_list_shows_late_disclosures_and_bulk_confirms(
     )
     assert "已认定 1 条记录" in response.get_data(as_text=True)
     assert ready.status == "confirmed"
+
+
+def test_bulk_confirmation_leaves_out_what_is_no_record_id(make, db, client, auth, frozen_clock):
+    """A ticked value that is no id (2⁶³, "²") is left out, never a database error."""
+    record, regulator, _ = make.conduct_report()
+    frozen_clock.set(record.response_due_dt + timedelta(minutes=1))
+    auth.login(regulator)
+    odd = ["9223372036854775808", "²"]
+    response = client.post(
+        "/credit/records/bulk-confirm",
+        data={"record_ids": odd, "decision_number": "生环信决〔2026〕31号"},
+        follow_redirects=True,
+    )
+    assert "请选择要认定的记录" in response.get_data(as_text=True)
+    assert record.status == "reported"
+    response = client.post(
+        "/credit/records/bulk-confirm",
+        data={"record_ids": [*odd, record.id], "decision_number": "生环信决〔2026〕31号"},
+        follow_redirects=True,
+    )
+    assert "已认定 1 条记录" in response.get_data(as_text=True)
+    assert record.status == "confirmed"
 
 
 def test_the_agency_page_explains_the_score_and_charts_its_history(make, db, client, frozen_clock):

@@ -9,7 +9,7 @@ from ...accounts.models import Organisation
 from ...agencies.library_forms import uploads_of
 from ...core.auth import role_required
 from ...core.clock import utcnow
-from ...core.converters import id_arg
+from ...core.converters import as_id, id_arg
 from ...core.errors import NotAllowed, ServiceError, apply_to_form
 from ...core.forms import BaseForm
 from ...core.models import AuditEvent
@@ -249,11 +249,23 @@ def record_list():
     )
 
 
+def _record_ids() -> list[int]:
+    """The ticked records' ids; a value no record id can be (text, "²", beyond 64 bits) is
+    left out, as an unticked box."""
+    ids = []
+    for value in request.form.getlist("record_ids"):
+        try:
+            ids.append(as_id(value))
+        except ValueError:
+            continue
+    return ids
+
+
 @bp.route("/records/bulk-confirm", methods=["POST"])
 @role_required("regulator")
 def bulk_confirm():
     form = BulkConfirmForm()
-    ids = [int(i) for i in request.form.getlist("record_ids") if i.isdigit()]
+    ids = _record_ids()
     if form.validate_on_submit():
         try:
             confirmed, skipped = records.bulk_confirm(
