@@ -3,6 +3,8 @@
 import io
 from datetime import timedelta
 
+import pytest
+
 from market.agencies.services import agency_of
 from market.credit.models import ConductRecord
 from tests.factories import PDF_BYTES
@@ -66,6 +68,20 @@ def test_a_purchaser_cannot_report_an_agency_that_did_not_bid(make, db, client, 
         },
     )
     assert response.status_code == 422 and "未参与该项目" in response.get_data(as_text=True)
+    assert count(db) == 0
+
+
+@pytest.mark.parametrize("subject", ["9223372036854775808", "²"])
+def test_a_subject_that_is_no_id_is_asked_for_again(make, db, client, auth, subject):
+    """Beyond 64 bits, or a digit int() refuses: no organisation, never a database error."""
+    notice = make.notice()
+    make.bid(make.agency(), notice)
+    auth.login(notice.created_by)
+    response = client.post(
+        f"/credit/report?notice_id={notice.id}",
+        data={"subject_org_id": subject, "code": "A11", "facts": "报价明显低于成本"},
+    )
+    assert response.status_code == 422 and "请选择被报告单位" in response.get_data(as_text=True)
     assert count(db) == 0
 
 

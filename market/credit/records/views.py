@@ -339,10 +339,13 @@ def _report_data(form, notice) -> records.ReportData:
         if subject is None:
             raise ServiceError("未找到该统一社会信用代码对应的入驻单位", "subject_uscc")
         subject_id = subject.id
-    if not subject_id or not str(subject_id).isdigit():
-        raise ServiceError("请选择被报告单位", "subject_org_id")
+    try:
+        # as_id, not isdigit(): "²" is a digit int() refuses, and 2⁶³ names no row
+        subject_org_id = as_id(subject_id)
+    except (TypeError, ValueError):
+        raise ServiceError("请选择被报告单位", "subject_org_id") from None
     return records.ReportData(
-        subject_org_id=int(subject_id),
+        subject_org_id=subject_org_id,
         code=form.code.data or "",
         facts=form.facts.data or "",
         notice_id=notice.id if notice else None,
