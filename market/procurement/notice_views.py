@@ -11,7 +11,7 @@ from ..agencies.documents import Upload, library
 from ..catalogue.services import online_items
 from ..core.auth import role_required
 from ..core.clock import from_local, to_local
-from ..core.converters import id_arg
+from ..core.converters import id_arg, optional_id
 from ..core.errors import NotAllowed, ServiceError, apply_to_form
 from ..extensions import db
 from . import services
@@ -108,9 +108,18 @@ def _prepare(form, notice=None):
     return item
 
 
+def _invited(form) -> Organisation | None:
+    """The organisation the form invites, as typed: the form is shown again after a refusal
+    or a refresh (not validated), so the id may be one no row can have."""
+    try:
+        invited_id = optional_id(form.invited_org_id.data)
+    except ValueError:
+        return None
+    return db.session.get(Organisation, invited_id) if invited_id else None
+
+
 def _render_form(form, notice, item):
-    invited_id = form.invited_org_id.data
-    invited = db.session.get(Organisation, invited_id) if invited_id else None
+    invited = _invited(form)
     if all(entry.agency_org_id.data for entry in form.avoidances):
         form.avoidances.append_entry()
     for entry in form.avoidances:
