@@ -3,6 +3,7 @@
 import re
 
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 from wtforms import StringField
 from wtforms.validators import ValidationError
 
@@ -27,6 +28,15 @@ def without_hidden_characters(text: str) -> str:
 class BaseForm(FlaskForm):
     class Meta:
         locales = ["zh"]
+
+        def wrap_formdata(self, form, formdata):
+            """What was posted, without a multipart part sent with no field name: Werkzeug
+            files it under None, which no field has and a FieldList, reading the names of
+            its entries, cannot take."""
+            data = super().wrap_formdata(form, formdata)
+            if data is not None and None in data:
+                return MultiDict([(k, v) for k, v in data.items(multi=True) if k is not None])
+            return data
 
     def validate(self, extra_validators=None):
         """Every field's own checks, and on any text typed: no control characters or
