@@ -15,7 +15,7 @@ from ..core.converters import id_arg, optional_id
 from ..core.errors import NotAllowed, ServiceError, apply_to_form
 from ..extensions import db
 from . import services
-from .blueprint import action, bp, detail_panel, notice_or_404, offered
+from .blueprint import action, bp, checked, detail_panel, notice_or_404, offered
 from .forms import NoticeForm, ReasonForm
 from .models import Notice
 from .notices import avoidance_candidates
@@ -220,10 +220,13 @@ def publish(notice_id):
 @role_required("purchaser")
 def cancel(notice_id):
     form = ReasonForm()
-    reason = form.reason.data or ""
-    return action(
-        notice_id, lambda n: services.cancel_notice(current_user, n, reason), "公告已撤销"
-    )
+
+    def do(notice):
+        services.own_notice(current_user, notice)
+        checked(form)
+        services.cancel_notice(current_user, notice, form.reason.data)
+
+    return action(notice_id, do, "公告已撤销")
 
 
 @bp.route("/notices/<int:notice_id>/republish", methods=["POST"])
