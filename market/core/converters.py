@@ -3,13 +3,14 @@
 from flask import request
 from werkzeug.routing import IntegerConverter
 
-#: the largest id a 64-bit column holds
-MAX_ID = 2**63 - 1
+#: the largest id an id column holds: they are INTEGER, 32 bits on PostgreSQL (SQLite's would
+#: hold 64, but no row there gets beyond this either)
+MAX_ID = 2**31 - 1
 
 
 class BoundedIntegerConverter(IntegerConverter):
-    """`<int:…>` limited to what a 64-bit id column holds: a larger number names no row, so
-    the address is not found (404) instead of failing in the database driver."""
+    """`<int:…>` limited to what an id column holds: a larger number names no row, so the
+    address is not found (404) instead of failing in the database driver."""
 
     def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)

@@ -250,7 +250,7 @@ def record_list():
 
 
 def _record_ids() -> list[int]:
-    """The ticked records' ids; a value no record id can be (text, "²", beyond 64 bits) is
+    """The ticked records' ids; a value no record id can be (text, "²", beyond MAX_ID) is
     left out, as an unticked box."""
     ids = []
     for value in request.form.getlist("record_ids"):
@@ -340,7 +340,7 @@ def _report_data(form, notice) -> records.ReportData:
             raise ServiceError("未找到该统一社会信用代码对应的入驻单位", "subject_uscc")
         subject_id = subject.id
     try:
-        # as_id, not isdigit(): "²" is a digit int() refuses, and 2⁶³ names no row
+        # as_id, not isdigit(): "²" is a digit int() refuses, and beyond MAX_ID is no row
         subject_org_id = as_id(subject_id)
     except (TypeError, ValueError):
         raise ServiceError("请选择被报告单位", "subject_org_id") from None
