@@ -170,3 +170,12 @@ def test_an_id_beyond_32_bits_names_no_row(app, client, auth, make, db):
     )
     assert response.status_code == 422 and "所选资质无效" in _page(response)
     assert db.session.scalar(select(func.count(Bid.id)).where(Bid.notice_id == notice.id)) == 0
+
+
+@pytest.mark.parametrize(
+    "path", ["/credit/disclosures?q=a%00b", "/shelves/ZJ012?region=%00", "/catalogue/ZJ%00012"]
+)
+def test_a_nul_in_an_address_is_a_chinese_400(client, path):
+    """PostgreSQL text cannot hold a NUL: refused in a path or a query before any view runs."""
+    response = client.get(path)
+    assert response.status_code == 400 and "请求无效" in _page(response)
