@@ -76,12 +76,16 @@ def store_document(user, upload: Upload) -> Document:
     content_type = _check(upload)
     extension = next(ext for _, ct, ext in SIGNATURES if ct == content_type)
     storage_key = f"{org.id}/{secrets.token_hex(16)}{extension}"
+    filename = (
+        without_hidden_characters(os.path.basename(upload.filename or ""))[:200]
+        or f"file{extension}"
+    )
     document = Document(
         org_id=org.id,
         kind=upload.kind,
-        title=upload.title.strip(),
-        filename=without_hidden_characters(os.path.basename(upload.filename or ""))[:200]
-        or f"file{extension}",
+        # An attachment is titled by its file name, which no form checked: cleaned like it.
+        title=without_hidden_characters(upload.title).strip()[:200] or filename,
+        filename=filename,
         content_type=content_type,
         size_bytes=len(upload.content),
         sha256=hashlib.sha256(upload.content).hexdigest(),

@@ -1,23 +1,34 @@
 """URL converters: what an address may hold, checked before any view runs."""
 
-from flask import request
+from flask import abort, request
 from werkzeug.routing import IntegerConverter
 
-#: the largest id a 64-bit column holds
-MAX_ID = 2**63 - 1
+#: the largest id an id column holds: they are INTEGER, 32 bits on PostgreSQL (SQLite's would
+#: hold 64, but no row there gets beyond this either)
+MAX_ID = 2**31 - 1
 
 
 class BoundedIntegerConverter(IntegerConverter):
-    """`<int:…>` limited to what a 64-bit id column holds: a larger number names no row, so
-    the address is not found (404) instead of failing in the database driver."""
+    """`<int:…>` limited to what an id column holds: a larger number names no row, so the
+    address is not found (404) instead of failing in the database driver."""
 
     def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def register_converters(app) -> None:
-    """Before any route is added: every `<int:…>` is bounded."""
+    """Before any route is added: every `<int:…>` is bounded; and no address holds a NUL."""
     app.url_map.converters["int"] = BoundedIntegerConverter
+    app.before_request(_refuse_nul)
+
+
+def _refuse_nul() -> None:
+    """An address with a NUL in its path or its query is a 400 before any view runs: no link
+    of the site makes one, and no PostgreSQL text can hold it or be compared with it."""
+    values = [*(request.view_args or {}).values()]
+    values += [part for pair in request.args.items(multi=True) for part in pair]
+    if any(isinstance(value, str) and "\x00" in value for value in values):
+        abort(400)
 
 
 def as_id(value) -> int:

@@ -2,7 +2,10 @@
 
 import re
 
+from flask import request
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto as FROM_REQUEST  # a form's default: read the request
+from werkzeug.datastructures import MultiDict
 from wtforms import StringField
 from wtforms.validators import ValidationError
 
@@ -27,6 +30,19 @@ def without_hidden_characters(text: str) -> str:
 class BaseForm(FlaskForm):
     class Meta:
         locales = ["zh"]
+
+        def wrap_formdata(self, form, formdata):
+            """What a browser posts: the form's fields and files. Flask-WTF would also read
+            a JSON body (no page sends one; a number there, or values that are not text,
+            fail inside WTForms or the services). Werkzeug files a multipart part sent with
+            no field name under None, which no field has and a FieldList, reading the names
+            of its entries, cannot take."""
+            if formdata is FROM_REQUEST and request.is_json:
+                return None
+            data = super().wrap_formdata(form, formdata)
+            if data is not None and None in data:
+                return MultiDict([(k, v) for k, v in data.items(multi=True) if k is not None])
+            return data
 
     def validate(self, extra_validators=None):
         """Every field's own checks, and on any text typed: no control characters or

@@ -64,6 +64,13 @@ def render_detail(notice, **forms):
     return render_template("procurement/detail.html", **context)
 
 
+def checked(form) -> None:
+    """A one-button action's form validated, or its first message as a ServiceError (flashed
+    as a service's refusal is)."""
+    if not form.validate_on_submit():
+        raise ServiceError(next(e for errors in form.errors.values() for e in errors))
+
+
 def action(notice_id, do, success):
     """Run a one-button action on a notice: service → commit → redirect, or flash the error."""
     notice = notice_or_404(notice_id)

@@ -60,11 +60,15 @@ class TerminateForm(BaseForm):
 
 
 class RectificationAnswerForm(BaseForm):
-    answer = TextAreaField("整改说明", validators=[Length(max=5000)])
+    answer = TextAreaField(
+        "整改说明", validators=[Length(max=5000, message="整改说明不能超过 5000 字")]
+    )
 
 
 class FollowupForm(BaseForm):
-    note = TextAreaField("回访情况", validators=[Length(max=5000)])
+    note = TextAreaField(
+        "回访情况", validators=[Length(max=5000, message="回访情况不能超过 5000 字")]
+    )
 
 
 SCORE_CHOICES = [SelectChoice(n, str(n)) for n in range(5, 0, -1)]

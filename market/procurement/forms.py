@@ -120,4 +120,12 @@ class NoticeForm(BaseForm):
 
 
 class ReasonForm(BaseForm):
-    reason = TextAreaField("理由", validators=[REQUIRED, Length(max=1000)])
+    """Cancelling a notice (its messages are flashed: they say which text they mean)."""
+
+    reason = TextAreaField(
+        "理由",
+        validators=[
+            DataRequired(message="请填写撤销原因"),
+            Length(max=1000, message="撤销原因不能超过 1000 字"),
+        ],
+    )

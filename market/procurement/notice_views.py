@@ -11,11 +11,11 @@ from ..agencies.documents import Upload, library
 from ..catalogue.services import online_items
 from ..core.auth import role_required
 from ..core.clock import from_local, to_local
-from ..core.converters import id_arg
+from ..core.converters import id_arg, optional_id
 from ..core.errors import NotAllowed, ServiceError, apply_to_form
 from ..extensions import db
 from . import services
-from .blueprint import action, bp, detail_panel, notice_or_404, offered
+from .blueprint import action, bp, checked, detail_panel, notice_or_404, offered
 from .forms import NoticeForm, ReasonForm
 from .models import Notice
 from .notices import avoidance_candidates
@@ -108,9 +108,18 @@ def _prepare(form, notice=None):
     return item
 
 
+def _invited(form) -> Organisation | None:
+    """The organisation the form invites, as typed: the form is shown again after a refusal
+    or a refresh (not validated), so the id may be one no row can have."""
+    try:
+        invited_id = optional_id(form.invited_org_id.data)
+    except ValueError:
+        return None
+    return db.session.get(Organisation, invited_id) if invited_id else None
+
+
 def _render_form(form, notice, item):
-    invited_id = form.invited_org_id.data
-    invited = db.session.get(Organisation, invited_id) if invited_id else None
+    invited = _invited(form)
     if all(entry.agency_org_id.data for entry in form.avoidances):
         form.avoidances.append_entry()
     for entry in form.avoidances:
@@ -211,10 +220,13 @@ def publish(notice_id):
 @role_required("purchaser")
 def cancel(notice_id):
     form = ReasonForm()
-    reason = form.reason.data or ""
-    return action(
-        notice_id, lambda n: services.cancel_notice(current_user, n, reason), "公告已撤销"
-    )
+
+    def do(notice):
+        services.own_notice(current_user, notice)
+        checked(form)
+        services.cancel_notice(current_user, notice, form.reason.data)
+
+    return action(notice_id, do, "公告已撤销")
 
 
 @bp.route("/notices/<int:notice_id>/republish", methods=["POST"])

@@ -8,7 +8,7 @@ from ..core.auth import role_required
 from ..core.errors import NotAllowed, ServiceError
 from ..extensions import db
 from . import services
-from .blueprint import bp, paginate
+from .blueprint import bp, checked, paginate
 from .contract_forms import FollowupForm, RectificationAnswerForm
 from .contract_models import RECTIFICATION_STATES, Rectification
 
@@ -21,6 +21,7 @@ def answer_rectification(rectification_id):
         abort(404)
     form = RectificationAnswerForm()
     try:
+        checked(form)
         services.answer_rectification(current_user, case.id, form.answer.data or "")
     except NotAllowed:
         raise
@@ -56,6 +57,7 @@ def rectifications():
 def record_followup(rectification_id):
     form = FollowupForm()
     try:
+        checked(form)
         services.record_followup(current_user, rectification_id, form.note.data or "")
     except NotAllowed:
         raise

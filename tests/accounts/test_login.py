@@ -150,3 +150,14 @@ def test_an_unknown_email_costs_the_same_password_check_as_a_known_one(make, mon
         with pytest.raises(ServiceError, match="^邮箱或密码不正确$"):
             authenticate(email, "guessing-123")
     assert len(checked) == 2 and checked[0] == checked[1]
+
+
+@pytest.mark.parametrize("document", [1, "x", {"email": 5, "password": [1]}, "credentials"])
+def test_a_json_body_is_no_form(client, make, document):
+    """A JSON body (a number, values that are not text) is an empty form, never a 500."""
+    user = make.agency()
+    if document == "credentials":
+        document = {"email": user.email, "password": make.PASSWORD}
+    response = client.post("/login", json=document)
+    assert response.status_code == 200 and "请填写此项" in response.get_data(as_text=True)
+    assert client.get("/account").status_code == 302  # still not signed in

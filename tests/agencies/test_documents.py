@@ -237,3 +237,14 @@ def test_hidden_characters_leave_a_file_name_before_it_is_stored_or_served(clien
     served = fetch(client, document.id)
     assert "\x00" not in served.headers["Content-Disposition"]
     assert "\u202e" not in served.headers["Content-Disposition"]
+
+
+def test_a_title_taken_from_a_file_name_is_cleaned_like_the_name(make, db):
+    """Attachments are titled by their file names: no hidden characters, within the column."""
+    from market.agencies.documents import Upload, store_uploads
+
+    names = ["证明\x00材料\u202efdp.pdf", "长" * 300 + ".pdf", "\x00.pdf"]
+    uploads = [Upload("evidence", name, name, PDF_BYTES) for name in names]
+    documents = store_uploads(make.agency(), "evidence", uploads)
+    assert [d.title for d in documents] == ["证明材料fdp.pdf", "长" * 200, ".pdf"]
+    assert [d.filename for d in documents] == ["证明材料fdp.pdf", "长" * 200, ".pdf"]

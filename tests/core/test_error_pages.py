@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.routing import IntegerConverter
@@ -156,3 +157,39 @@ def test_an_id_beyond_64_bits_in_a_form_is_refused_with_its_message(client, auth
     )
     assert response.status_code == 422 and "所选资质无效" in _page(response)
     assert db.session.scalar(select(func.count(Bid.id)).where(Bid.notice_id == notice.id)) == 0
+
+
+#: the first id an id column cannot hold on PostgreSQL (INTEGER: 32 bits)
+BEYOND_32_BITS = str(2**31)
+
+
+def test_an_id_beyond_32_bits_names_no_row(app, client, auth, make, db):
+    """2³¹ overflows PostgreSQL's INTEGER ids: a 404, ignored, or an invalid choice, never a 500."""
+    from market.core.converters import as_id
+    from market.procurement.models import Bid
+
+    with pytest.raises(ValueError):
+        as_id(BEYOND_32_BITS)
+    for rule in app.url_map.iter_rules():
+        if any(isinstance(c, IntegerConverter) for c in rule._converters.values()):
+            method = "GET" if "GET" in rule.methods else "POST"
+            response = client.open(_address(rule, BEYOND_32_BITS), method=method)
+            assert response.status_code == 404, (rule.rule, response.status_code)
+    notice, agency_user = make.notice(), make.agency()
+    auth.login(agency_user)
+    assert client.get(f"/notices/?page={BEYOND_32_BITS}").status_code == 200
+    response = client.post(
+        f"/notices/{notice.id}/bid",
+        data={"amount": "80000", "plan": "方案", "qualification_ids": BEYOND_32_BITS},
+    )
+    assert response.status_code == 422 and "所选资质无效" in _page(response)
+    assert db.session.scalar(select(func.count(Bid.id)).where(Bid.notice_id == notice.id)) == 0
+
+
+@pytest.mark.parametrize(
+    "path", ["/credit/disclosures?q=a%00b", "/shelves/ZJ012?region=%00", "/catalogue/ZJ%00012"]
+)
+def test_a_nul_in_an_address_is_a_chinese_400(client, path):
+    """PostgreSQL text cannot hold a NUL: refused in a path or a query before any view runs."""
+    response = client.get(path)
+    assert response.status_code == 400 and "请求无效" in _page(response)

@@ -3,6 +3,8 @@
 import io
 from datetime import timedelta
 
+import pytest
+
 from market.agencies.documents import Upload
 from market.agencies.services import agency_of
 from market.credit.models import ConductRecord
@@ -116,6 +118,21 @@ def test_the_notice_page_offers_reporting_once_quotes_are_opened(make, client, a
     assert 'id="report-conduct"' in client.get(f"/notices/{opened.id}").get_data(as_text=True)
 
 
+@pytest.mark.parametrize("subject", ["9223372036854775808", "²"])
+def test_a_subject_that_is_no_id_is_asked_for_again(make, db, client, auth, subject):
+    """Beyond 64 bits, or a digit int() refuses: no organisation, never a database error."""
+    notice = make.notice()
+    make.bid(make.agency(), notice)
+    make.close_bidding(notice)  # who quoted is sealed until then
+    auth.login(notice.created_by)
+    response = client.post(
+        f"/credit/report?notice_id={notice.id}",
+        data={"subject_org_id": subject, "code": "A11", "facts": "报价明显低于成本"},
+    )
+    assert response.status_code == 422 and "请选择被报告单位" in response.get_data(as_text=True)
+    assert count(db) == 0
+
+
 def test_the_agency_responds_and_the_regulator_decides_on_the_page(
     make, db, client, auth, frozen_clock
 ):
@@ -226,6 +243,28 @@ def test_the_regulators_list_shows_late_disclosures_and_bulk_confirms(
     )
     assert "已认定 1 条记录" in response.get_data(as_text=True)
     assert ready.status == "confirmed"
+
+
+def test_bulk_confirmation_leaves_out_what_is_no_record_id(make, db, client, auth, frozen_clock):
+    """A ticked value that is no id (2⁶³, "²") is left out, never a database error."""
+    record, regulator, _ = make.conduct_report()
+    frozen_clock.set(record.response_due_dt + timedelta(minutes=1))
+    auth.login(regulator)
+    odd = ["9223372036854775808", "²"]
+    response = client.post(
+        "/credit/records/bulk-confirm",
+        data={"record_ids": odd, "decision_number": "生环信决〔2026〕31号"},
+        follow_redirects=True,
+    )
+    assert "请选择要认定的记录" in response.get_data(as_text=True)
+    assert record.status == "reported"
+    response = client.post(
+        "/credit/records/bulk-confirm",
+        data={"record_ids": [*odd, record.id], "decision_number": "生环信决〔2026〕31号"},
+        follow_redirects=True,
+    )
+    assert "已认定 1 条记录" in response.get_data(as_text=True)
+    assert record.status == "confirmed"
 
 
 def test_the_agency_page_explains_the_score_and_charts_its_history(make, db, client, frozen_clock):

@@ -210,3 +210,19 @@ def test_the_invitation_can_be_removed_on_the_form(app, make, frozen_clock, db):
     data = form_data(make, frozen_clock, invited_org_id=invited.organisation.id)
     client.post(f"/notices/{draft.id}/edit", data={**data, "remove_invitation": "y"})
     assert draft.invited_org_id is None
+
+
+@pytest.mark.parametrize("refresh", [None, "1"])
+def test_an_invited_id_beyond_64_bits_is_shown_again_as_no_invitation(
+    app, make, frozen_clock, db, refresh
+):
+    """Refused on its field, not looked up on a refresh: the form again, never a 500."""
+    client = login(app, make.purchaser(), make)
+    data = form_data(make, frozen_clock, invited_org_id=str(2**63))
+    if refresh:
+        data["refresh"] = refresh
+    response = client.post("/notices/new", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "受邀机构：" not in page
+    assert ("邀请的机构无效" in page) is not bool(refresh)
+    assert count(db, Notice) == 0

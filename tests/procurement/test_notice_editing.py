@@ -272,6 +272,28 @@ def test_cancelling_after_the_deadline_abandons_the_selection(app, make):
     assert cancel_event(notice).data == {"reason": "项目资金未落实", "abandoned": True}
 
 
+@pytest.mark.parametrize(
+    "reason, message",
+    [
+        ("资金\x00未落实", "不能包含控制字符或不可见的文字方向符号"),
+        ("资金\u202e未落实", "不能包含控制字符或不可见的文字方向符号"),
+        ("长" * 1001, "撤销原因不能超过 1000 字"),
+        ("", "请填写撤销原因"),
+    ],
+)
+def test_a_cancel_reason_goes_through_its_form(app, make, reason, message):
+    """The reason is the form's field: its checks apply (PostgreSQL refused a NUL with a 500)."""
+    notice = make.notice()
+    owner = login(app, notice.created_by, make)
+    response = owner.post(
+        f"/notices/{notice.id}/cancel", data={"reason": reason}, follow_redirects=True
+    )
+    assert message in response.get_data(as_text=True)
+    assert notice.state == "published" and notice.outcome_note == ""
+    outsider = login(app, make.purchaser(), make)
+    assert outsider.post(f"/notices/{notice.id}/cancel", data={"reason": reason}).status_code == 403
+
+
 def failed_notice(make, buyer=None, **overrides):
     notice = make.notice(buyer, **overrides)
     make.close_bidding(notice)  # nobody quoted: 流标

@@ -195,3 +195,23 @@ def test_a_title_with_hidden_characters_is_refused_on_its_field(app, make, froze
     response = client.post("/notices/new", data=form(make, frozen_clock, title=title))
     assert "不能包含控制字符或不可见的文字方向符号" in response.get_data(as_text=True)
     assert rows(db) == before
+
+
+def test_a_part_without_a_name_is_ignored(app, make, frozen_clock, db):
+    """A multipart part with no field name (Werkzeug: key None) must not reach the FieldList."""
+    client = login(app, make.purchaser(), make)
+    boundary = "b0undary"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in form(make, frozen_clock).items()
+    ]
+    parts.append(f"--{boundary}\r\nContent-Disposition: form-data\r\n\r\n无名\r\n")
+    body = ("".join(parts) + f"--{boundary}--\r\n").encode()
+    response = client.post(
+        "/notices/new",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+        follow_redirects=True,
+    )
+    assert response.status_code == 200 and "公告草稿已保存" in response.get_data(as_text=True)
+    assert db.session.scalar(select(Notice.title)) == "鱼复工业园环评"

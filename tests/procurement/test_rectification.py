@@ -130,6 +130,27 @@ def test_the_operators_page_lists_cases_by_status_and_records_follow_ups(app, ma
     assert "回访：已退费" in page and "50%" in page
 
 
+@pytest.mark.parametrize("text", ["已整改\x00", "已整改\u202e", "长" * 5001])
+def test_answers_and_follow_ups_go_through_their_forms(app, make, text):
+    """The forms' checks apply: no control character is stored, no text beyond its bound."""
+    _, _, winner = make.evaluated_notice(agency_scores=POOR)
+    (case,) = cases()
+    agency_client = _client(app, winner, make)
+    page = agency_client.post(
+        f"/rectifications/{case.id}/answer", data={"answer": text}, follow_redirects=True
+    ).get_data(as_text=True)
+    hidden = "不能包含控制字符或不可见的文字方向符号"
+    message = "整改说明不能超过 5000 字" if len(text) > 5000 else hidden
+    assert message in page and case.status == "open" and case.answer == ""
+    services.answer_rectification(winner, case.id, "退还多收费用")
+    operator = _client(app, make.staff("operator", "平台运营中心"), make)
+    page = operator.post(
+        f"/rectifications/{case.id}/followup", data={"note": text}, follow_redirects=True
+    ).get_data(as_text=True)
+    message = "回访情况不能超过 5000 字" if len(text) > 5000 else hidden
+    assert message in page and case.status == "answered" and case.followup_note == ""
+
+
 def test_only_operators_see_the_cases_page(app, make):
     for user in (make.agency(), make.purchaser(), make.staff("regulator")):
         assert _client(app, user, make).get("/operator/rectifications").status_code == 403

@@ -9,7 +9,7 @@ from ...accounts.models import Organisation
 from ...agencies.library_forms import uploads_of
 from ...core.auth import role_required
 from ...core.clock import utcnow
-from ...core.converters import id_arg
+from ...core.converters import as_id, id_arg
 from ...core.errors import NotAllowed, ServiceError, apply_to_form
 from ...core.forms import BaseForm
 from ...core.models import AuditEvent
@@ -273,11 +273,23 @@ def record_list():
     )
 
 
+def _record_ids() -> list[int]:
+    """The ticked records' ids; a value no record id can be (text, "²", beyond MAX_ID) is
+    left out, as an unticked box."""
+    ids = []
+    for value in request.form.getlist("record_ids"):
+        try:
+            ids.append(as_id(value))
+        except ValueError:
+            continue
+    return ids
+
+
 @bp.route("/records/bulk-confirm", methods=["POST"])
 @role_required("regulator")
 def bulk_confirm():
     form = BulkConfirmForm()
-    ids = [int(i) for i in request.form.getlist("record_ids") if i.isdigit()]
+    ids = _record_ids()
     if form.validate_on_submit():
         try:
             confirmed, skipped = records.bulk_confirm(
@@ -352,10 +364,13 @@ def _report_data(form, notice) -> records.ReportData:
         if subject is None:
             raise ServiceError("未找到该统一社会信用代码对应的入驻单位", "subject_uscc")
         subject_id = subject.id
-    if not subject_id or not str(subject_id).isdigit():
-        raise ServiceError("请选择被报告单位", "subject_org_id")
+    try:
+        # as_id, not isdigit(): "²" is a digit int() refuses, and beyond MAX_ID is no row
+        subject_org_id = as_id(subject_id)
+    except (TypeError, ValueError):
+        raise ServiceError("请选择被报告单位", "subject_org_id") from None
     return records.ReportData(
-        subject_org_id=int(subject_id),
+        subject_org_id=subject_org_id,
         code=form.code.data or "",
         facts=form.facts.data or "",
         notice_id=notice.id if notice else None,
