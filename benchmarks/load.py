@@ -403,10 +403,15 @@ def gunicorn_workers(master_pid):
 
 
 def restart_postgres(data_dir):
+    """Restart the server (fast shutdown: open connections are cut). Its output goes to its
+    log file: a pipe would stay open as long as the new server runs."""
     as_pg = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
+    log = os.path.join(os.path.dirname(data_dir), "server.log")
+    command = [os.path.join(PG_BIN, "pg_ctl"), "-D", data_dir, "-l", log, "-m", "fast", "-w"]
     subprocess.run(
-        [*as_pg, os.path.join(PG_BIN, "pg_ctl"), "-D", data_dir, "-m", "fast", "-w", "restart"],
-        capture_output=True,
+        [*as_pg, *command, "restart"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         check=False,
     )
 
@@ -432,6 +437,9 @@ def main():
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=16, help="gunicorn threads per worker")
     parser.add_argument("--skip-faults", action="store_true")
+    parser.add_argument(
+        "--faults-only", action="store_true", help="only the burst with faults (step 3)"
+    )
     args = parser.parse_args()
 
     with ExitStack() as stack:
@@ -476,6 +484,11 @@ def main():
         )
         stack.callback(lambda: (worker.terminate(), worker.wait()))
 
+        lead = timedelta(seconds=90)
+        plain = None
+        if args.faults_only:
+            return faults(app, base, server, buyer, emails, password, port, org_ids, lead)
+
         # 1. mixed browsing
         paths = page_paths(targets)
         public = [paths[k] for k in ("home", "notices", "notice", "directory", "agency")]
@@ -514,7 +527,6 @@ def main():
         )
 
         # 2. the deadline burst
-        lead = timedelta(seconds=90)
         deadline = (utcnow() + lead).replace(microsecond=0)
         notice_id = burst_notice(app, buyer, deadline)
         bidders = prepare_bidders(port, emails, password, notice_id)
@@ -531,31 +543,35 @@ def main():
         )
 
         if not args.skip_faults:
-            # 3. the burst with faults
-            deadline = (utcnow() + lead).replace(microsecond=0)
-            notice_id = burst_notice(app, buyer, deadline)
-            bidders = prepare_bidders(port, emails, password, notice_id)
-            data_dir = pg_data_dir()
-
-            def kill_worker():
-                pids = gunicorn_workers(server.pid)
-                if pids:
-                    os.kill(pids[0], signal.SIGKILL)
-
-            faults = [
-                (deadline - timedelta(milliseconds=700), lambda: restart_postgres(data_dir)),
-                (deadline - timedelta(milliseconds=500), kill_worker),
-            ]
-            results = burst(bidders, notice_id, deadline, retry=True, faults=faults)
-            time.sleep(15)
-            report_burst(
-                "同样的报价，其间重启 PostgreSQL、杀掉一个 gunicorn 进程",
-                results,
-                deadline,
-                stored(app, notice_id, deadline),
-                org_ids,
-            )
+            faults(app, base, server, buyer, emails, password, port, org_ids, lead)
         return plain
+
+
+def faults(app, base, server, buyer, emails, password, port, org_ids, lead):
+    """3. The burst while PostgreSQL restarts and a gunicorn worker is killed."""
+    deadline = (utcnow() + lead).replace(microsecond=0)
+    notice_id = burst_notice(app, buyer, deadline)
+    bidders = prepare_bidders(port, emails, password, notice_id)
+    data_dir = pg_data_dir()
+
+    def kill_worker():
+        pids = gunicorn_workers(server.pid)
+        if pids:
+            os.kill(pids[0], signal.SIGKILL)
+
+    schedule = [
+        (deadline - timedelta(milliseconds=700), lambda: restart_postgres(data_dir)),
+        (deadline - timedelta(milliseconds=500), kill_worker),
+    ]
+    results = burst(bidders, notice_id, deadline, retry=True, faults=schedule)
+    time.sleep(15)
+    return report_burst(
+        "同样的报价，其间重启 PostgreSQL、杀掉一个 gunicorn 进程",
+        results,
+        deadline,
+        stored(app, notice_id, deadline),
+        org_ids,
+    )
 
 
 def pg_data_dir():
