@@ -142,12 +142,17 @@ def _case(rectification_id: int) -> Rectification:
     return case
 
 
-def answer_rectification(user, rectification_id: int, answer: str) -> Rectification:
-    """The rated organisation says what it corrected after a poor evaluation."""
-    case = _case(rectification_id)
+def check_answerer(user, case: Rectification) -> None:
+    """Only the rated organisation answers its rectification case (NotAllowed otherwise)."""
     org = getattr(user, "organisation", None)
     if org is None or org.id != case.org_id:
         raise NotAllowed("只能答复本单位的整改事项")
+
+
+def answer_rectification(user, rectification_id: int, answer: str) -> Rectification:
+    """The rated organisation says what it corrected after a poor evaluation."""
+    case = _case(rectification_id)
+    check_answerer(user, case)
     if case.status != "open":
         raise ServiceError("本单位已提交整改说明，不能重复提交")
     if not answer.strip():

@@ -19,6 +19,8 @@ def answer_rectification(rectification_id):
     case = db.session.get(Rectification, rectification_id)
     if case is None:
         abort(404)
+    # Who may answer first: anyone else gets 403 whatever the form holds.
+    services.check_answerer(current_user, case)
     form = RectificationAnswerForm()
     try:
         checked(form)

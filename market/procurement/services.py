@@ -35,6 +35,7 @@ from .contracts import (  # noqa: F401
 )
 from .evaluations import (  # noqa: F401
     answer_rectification,
+    check_answerer,
     dimensions_for,
     evaluate,
     notice_rectifications,
