@@ -16,6 +16,7 @@ from sqlalchemy import text
 from market import create_app
 from market.catalogue.services import load_items, seed_rows
 from market.core import clock, limits, pagecache
+from market.core.audit import append_pending
 from market.core.failures import SEEN_KEY
 from market.extensions import db as _db
 
@@ -91,10 +92,18 @@ def rate_limits(app):
     limiter.enabled = False
 
 
+def commit_in_test():
+    """What a commit does, inside the test's transaction that is rolled back at its end:
+    append the audit events recorded (core.audit appends them as a transaction commits),
+    then flush."""
+    append_pending()
+    _db.session.flush()
+
+
 @pytest.fixture(autouse=True)
 def db(app, monkeypatch):
     """Each test runs in one transaction that is rolled back: commits only flush."""
-    monkeypatch.setattr(_db.session, "commit", _db.session.flush)
+    monkeypatch.setattr(_db.session, "commit", commit_in_test)
     monkeypatch.setattr(_db.session, "remove", lambda: None)
     yield _db
     _db.session.rollback()

@@ -74,6 +74,7 @@ from market.procurement.selection.direct import ChoiceForm
 
 from . import factories as make
 from . import fuzz_scenes as scenes
+from .conftest import commit_in_test
 
 # A failing example is printed with its drawn values, some of them 18 KB of text on purpose.
 pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr")
@@ -406,7 +407,7 @@ def snapshot() -> dict:
     # Read on the session's connection, inside the test's transaction. Every value, not only
     # counts: a refused form must not change a row either (and a lock taken with a no-op
     # UPDATE, as core.audit does on SQLite, changes no value, so it is no write here).
-    _db.session.flush()
+    commit_in_test()  # what the scene recorded is stored before the request
     connection = _db.session.connection()
     return {name: connection.exec_driver_sql(sql).all() for name, sql, _ in _table_sql()}
 
@@ -449,9 +450,9 @@ class Requests:
         self.cookies = self._cookies()
 
         def counting_commit():
-            """Flush, as conftest's commit does, and count."""
+            """What conftest's commit does, counted."""
             self.commits += 1
-            _db.session.flush()
+            commit_in_test()
 
         monkeypatch.setattr(_db.session, "commit", counting_commit)
 

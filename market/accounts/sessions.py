@@ -10,13 +10,15 @@ import hashlib
 import re
 import secrets
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.orm import joinedload
 
 from ..core.clock import utcnow
 from ..extensions import db
-from .models import LoginSession, User
+from .models import LoginSession, Membership, User
 
 _SESSION_ID = re.compile(r"^([1-9][0-9]{0,17})\.([A-Za-z0-9_-]{43})$")
 
@@ -51,6 +53,24 @@ def start_session(user: User, remember: bool = False) -> str:
     return token
 
 
+@cache
+def _user_query():
+    # Built once: every signed-in request runs it.
+    return (
+        select(User)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        # Every page asks who the user is and for which organisation: one query for all.
+        .options(joinedload(User.membership).joinedload(Membership.organisation))
+        .where(
+            User.id == bindparam("user_id"),
+            User.active.is_(True),
+            LoginSession.token_hash == bindparam("token_hash"),
+            LoginSession.ended_dt.is_(None),
+            LoginSession.expires_dt > bindparam("now"),
+        )
+    )
+
+
 def user_for_session(session_id: str) -> User | None:
     """The active user whose live login session `session_id` names, or None."""
     match = _SESSION_ID.match(session_id or "")
@@ -58,15 +78,7 @@ def user_for_session(session_id: str) -> User | None:
         return None
     user_id, token = int(match[1]), match[2]
     user = db.session.scalar(
-        select(User)
-        .join(LoginSession, LoginSession.user_id == User.id)
-        .where(
-            User.id == user_id,
-            User.active.is_(True),
-            LoginSession.token_hash == _hash(token),
-            LoginSession.ended_dt.is_(None),
-            LoginSession.expires_dt > utcnow(),
-        )
+        _user_query(), {"user_id": user_id, "token_hash": _hash(token), "now": utcnow()}
     )
     if user is not None:
         user.login_token = token

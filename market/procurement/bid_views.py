@@ -1,8 +1,9 @@
 """Quoting on a notice (with its receipt), the purchaser's selection step, and the public pages
 of the opening (commitments) and of the selection (draw and its re-run)."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from ..agencies.documents import library
 from ..agencies.qualifications import usable_qualifications
@@ -71,18 +72,22 @@ def _bid_arguments(form):
     )
 
 
-def _received(notice):
-    word = "报名" if notice.is_fixed_price else "报价"
+def _received(fixed_price: bool):
+    word = "报名" if fixed_price else "报价"
     return f"{word}已密封提交。截止前任何人（包括采购人）都看不到；请保存下方的承诺值回执。"
 
 
 def _quote(notice_id, service, form):
     """Run the quoting `service` for the form and commit, as one unit that is tried again if
-    the database connection drops; the quote keeps the moment it arrived."""
+    the database connection drops; the quote keeps the moment it arrived. Returns whether
+    the notice has a fixed price (read before the commit, which expires it)."""
     received = received_at()
 
     def work():
-        notice = notice_or_404(notice_id)
+        # Locked and read in one statement; what was due is applied as of `received`.
+        notice, _ = services.lock_for_quote(notice_id, _organisation_id(), received)
+        if notice is None or notice.published_dt is None:
+            abort(404)  # a draft exists only for its purchaser, who does not quote
         service(
             current_user,
             notice,
@@ -90,44 +95,71 @@ def _quote(notice_id, service, form):
             ip=request.remote_addr or "",
             received=received,
         )
+        fixed_price = notice.is_fixed_price
         db.session.commit()
-        return notice
+        return fixed_price
 
-    return retrying(work)
+    try:
+        return retrying(work)
+    except IntegrityError as error:
+        if not _same_agency_quoted(error):
+            raise
+        # The agency's other submission (a second click) was stored first: run again, this
+        # one is answered with it.
+        db.session.rollback()
+        return retrying(work)
+
+
+def _organisation_id() -> int:
+    organisation = current_user.organisation
+    return organisation.id if organisation is not None else 0
+
+
+def _same_agency_quoted(error: IntegrityError) -> bool:
+    """The insert failed on the one-bid-per-agency key (quotes run side by side on
+    PostgreSQL; SQLite takes them one at a time and never gets here)."""
+    constraint = getattr(getattr(error.orig, "diag", None), "constraint_name", None)
+    return constraint == "uq_bids_notice_agency"
+
+
+def _refused(notice_id, **forms):
+    """The notice page with the refused form (422). A deadline due now is applied to what is
+    shown and never written: the quote's transaction may hold the notice's shared lock, under
+    which a write would wait for every other quote."""
+    with db.session.no_autoflush:
+        return render_detail(notice_or_404(notice_id), **forms), 422
 
 
 @bp.route("/notices/<int:notice_id>/bid", methods=["POST"])
 @logged_as_route  # the access line must not tell which notice was quoted on
 @role_required("agency")
 def bid(notice_id):
-    notice = notice_or_404(notice_id)
     form = BidForm()
     if form.validate_on_submit():
         try:
-            notice = _quote(notice_id, services.submit_bid, form)
+            fixed_price = _quote(notice_id, services.submit_bid, form)
         except ServiceError as err:
             apply_to_form(form, err)
         else:
-            flash(_received(notice), "success")
-            return redirect(url_for(".detail", notice_id=notice.id, _anchor="receipt"))
-    return render_detail(notice, bid_form=form), 422
+            flash(_received(fixed_price), "success")
+            return redirect(url_for(".detail", notice_id=notice_id, _anchor="receipt"))
+    return _refused(notice_id, bid_form=form)
 
 
 @bp.route("/notices/<int:notice_id>/bid/reconfirm", methods=["POST"])
 @logged_as_route
 @role_required("agency")
 def reconfirm(notice_id):
-    notice = notice_or_404(notice_id)
     form = BidForm()
     if form.validate_on_submit():
         try:
-            notice = _quote(notice_id, services.reconfirm_bid, form)
+            _quote(notice_id, services.reconfirm_bid, form)
         except ServiceError as err:
             apply_to_form(form, err)
         else:
             flash("已按修改后的公告重新确认，新的承诺值回执见下方。", "success")
-            return redirect(url_for(".detail", notice_id=notice.id, _anchor="receipt"))
-    return render_detail(notice, reconfirm_form=form), 422
+            return redirect(url_for(".detail", notice_id=notice_id, _anchor="receipt"))
+    return _refused(notice_id, reconfirm_form=form)
 
 
 @bp.route("/notices/<int:notice_id>/selection", methods=["POST"])

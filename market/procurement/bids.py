@@ -4,12 +4,12 @@ them when."""
 import secrets
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, selectinload
 
 from ..agencies import services as agencies
 from ..agencies.models import QUALIFICATION_GRADES, Document, Qualification
-from ..core.audit import lock_chain, record_event
+from ..core.audit import begin_writing, record_event
 from ..core.clock import local_today, to_local, utcnow
 from ..core.errors import ServiceError
 from ..core.hashing import canonical_json, sha256_hex
@@ -56,7 +56,7 @@ def lock_notice(notice: Notice) -> Notice:
     quoting, closing and selecting on one notice then happen one after the other."""
     if notice.id in db.session.info.get(LOCKED_KEY, ()):
         return notice  # the runner loaded this batch under the lock, bids included
-    lock_chain()
+    begin_writing()
     # Consumed (scalar_one): only fetching the row refreshes the loaded notice and its bids.
     return db.session.execute(
         select(Notice)
@@ -156,8 +156,9 @@ def _check_open(notice: Notice, received: datetime) -> None:
     # The notice as it stood when the quote arrived: a deadline that passed while the quote
     # waited its turn does not close the bidding for it (the runner closes it only
     # QUOTE_GRACE_SECONDS after the deadline, once such quotes are in).
-    apply_due(notice, now=received)
     # One comparison decides the deadline instant for every caller: at it, bidding is over.
+    if received < notice.deadline_dt:
+        apply_due(notice, now=received)
     if not NOTICE[notice.state].takes_bids or received >= notice.deadline_dt:
         raise ServiceError(
             f"该公告已截止报价（截止时间 {_local(notice.deadline_dt)}，平台收到本次提交的时间 "
@@ -169,21 +170,55 @@ def _local(moment: datetime) -> str:
     return to_local(moment).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _lock_for_quote(notice: Notice, agency_id: int) -> Bid | None:
-    """Lock the notice (its state and deadline re-read) and return the agency's bid on it, if
-    any. Unlike lock_notice, the notice's other bids are not loaded: the lock is held by one
-    quote at a time, so it is held for as little as possible."""
-    if notice.id not in db.session.info.get(LOCKED_KEY, ()):
-        lock_chain()
-        db.session.execute(
-            select(Notice)
-            .where(Notice.id == notice.id)
-            .with_for_update()
+#: session.info: the notice a quote locked, and the agency's bid on it, for this transaction
+QUOTE_LOCK_KEY = "market_quote_lock"
+
+
+def lock_for_quote(notice_id: int, agency_id: int, received: datetime):
+    """Lock the notice for a quote `received` then, reading it and the agency's bid on it in
+    one statement: (notice, bid), or (None, None) if there is no such notice. On PostgreSQL
+    quotes share the lock (FOR SHARE): they run side by side, while an edit or the closing
+    of the bidding (FOR UPDATE) waits for them and they for it; one bid per agency is the
+    table's unique key. A quote with a transition of the notice to apply as of its arrival
+    (it then writes the notice) takes the lock for itself."""
+    begin_writing()
+    shared = True
+    while True:
+        row = db.session.execute(
+            select(Notice, Bid)
+            .outerjoin(Bid, (Bid.notice_id == Notice.id) & (Bid.agency_org_id == agency_id))
+            .where(Notice.id == notice_id)
+            .with_for_update(of=Notice, read=shared)
             .execution_options(populate_existing=True)
-        ).scalar_one()
-    return db.session.scalar(
-        select(Bid).where(Bid.notice_id == notice.id, Bid.agency_org_id == agency_id)
-    )
+        ).first()
+        if row is None:
+            return None, None
+        notice, own = row
+        due = notice.due_dt is not None and notice.due_dt <= received
+        if not (shared and due and received < notice.deadline_dt):
+            db.session.info[QUOTE_LOCK_KEY] = (notice.id, agency_id, own)
+            return notice, own
+        shared = False
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_quote_lock(session, transaction):
+    if transaction.parent is None:
+        session.info.pop(QUOTE_LOCK_KEY, None)
+
+
+def _lock_for_quote(notice: Notice, agency_id: int, received: datetime) -> Bid | None:
+    """The notice locked for the quote (see lock_for_quote) and the agency's bid on it."""
+    held = db.session.info.pop(QUOTE_LOCK_KEY, None)  # read once: the quote changes it
+    if held is not None and held[:2] == (notice.id, agency_id):
+        return held[2]  # locked and read by this transaction just before
+    if notice.id in db.session.info.get(LOCKED_KEY, ()):  # the runner's batch holds it
+        return db.session.scalar(
+            select(Bid).where(Bid.notice_id == notice.id, Bid.agency_org_id == agency_id)
+        )
+    own = lock_for_quote(notice.id, agency_id, received)[1]
+    db.session.info.pop(QUOTE_LOCK_KEY, None)
+    return own
 
 
 def _standing(own: Bid | None) -> None:
@@ -227,7 +262,7 @@ def submit_bid(
     agency = agencies.agency_of(user)
     _check_bidder(agency, notice)
     qualifications, documents = _attachments(agency.org_id, notice, qualification_ids, document_ids)
-    own = _lock_for_quote(notice, agency.org_id)
+    own = _lock_for_quote(notice, agency.org_id, received)
     _standing(own)
     _check_open(notice, received)
     if own is not None:
@@ -272,7 +307,7 @@ def reconfirm_bid(
     agency = agencies.agency_of(user)
     _check_bidder(agency, notice)
     qualifications, documents = _attachments(agency.org_id, notice, qualification_ids, document_ids)
-    bid = _lock_for_quote(notice, agency.org_id)
+    bid = _lock_for_quote(notice, agency.org_id, received)
     if bid is not None and bid.status != "invalidated":
         raise ServiceError("本机构的报价仍然有效，无需重新确认")
     _check_open(notice, received)

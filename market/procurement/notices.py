@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 from ..accounts.models import Organisation
 from ..agencies.documents import PUBLIC, Upload, store_document
 from ..agencies.models import Document, Offering
-from ..core.audit import lock_chain, record_event
+from ..core.audit import begin_writing, record_event
 from ..core.clock import utcnow
 from ..core.errors import NotAllowed, ServiceError
 from ..core.listeners import call_listener
@@ -76,7 +76,7 @@ def earliest_deadline(now=None):
 def _lock(notice: Notice) -> None:
     """Hold the notice's row (FOR UPDATE on PostgreSQL) and re-read it, so that the revision
     checked and the bids invalidated are the committed ones, and bids wait for the edit."""
-    lock_chain()
+    begin_writing()
     db.session.execute(
         select(Notice)
         .where(Notice.id == notice.id)

@@ -8,7 +8,7 @@ registered for them (`@NOTICE.when_due`). Idempotent; imports none of the handle
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..core.audit import lock_chain
+from ..core.audit import begin_writing
 from ..core.batching import batch as deferred_batch
 from ..core.clock import utcnow
 from ..core.failures import record_failure
@@ -87,9 +87,9 @@ def apply_batch(ids, now, failed: list | None = None) -> int:
     changed."""
     if not ids:
         return 0
-    # The chain's lock first, like every writer that locks notices (see audit.lock_chain):
-    # the runner then never holds the chain while waiting for a notice a request holds.
-    lock_chain()
+    # SQLite: the write lock before the notices are read (PostgreSQL locks them FOR UPDATE);
+    # the audit chain is locked only at the commit (see core.audit).
+    begin_writing()
     session = db.session()
     try:
         with session.begin_nested():

@@ -14,6 +14,7 @@ from .bids import (  # noqa: F401
     commitment_matches,
     commitment_payload,
     eligible_bids,
+    lock_for_quote,
     opened_bids,
     own_bid,
     reconfirm_bid,

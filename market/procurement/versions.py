@@ -41,7 +41,12 @@ def changed_notices(session, rows) -> tuple[set[int], set[int], set[int]]:
             ):
                 notices.update((row.id, row.republished_from_id))
         elif isinstance(row, Bid):
-            quoted.add(row.notice_id)
+            # A quote on a notice the session holds as sealed changes nothing public: no
+            # statement at all (on PostgreSQL quotes share the notice's lock, which an update
+            # of its row, even one matching nothing, would have to wait out).
+            known = row.__dict__.get("notice")
+            if known is None or known.state not in sealed_states():
+                quoted.add(row.notice_id)
         elif isinstance(row, OF_NOTICE):
             notices.add(row.notice_id)
         elif isinstance(row, OF_CONTRACT):

@@ -43,9 +43,18 @@ def _row_changed(mapper, connection, row):
         session.info.setdefault(CHANGED, set()).add((kind, doc_id))
 
 
+def _row_updated(mapper, connection, row):
+    # after_update comes for a row flushed for a collection alone (a bid added to a
+    # notice's bids): its document has not changed.
+    session = object_session(row)
+    if session is not None and session.is_modified(row, include_collections=False):
+        _row_changed(mapper, connection, row)
+
+
 for _model in TRACKED:
-    for _name in ("after_insert", "after_update", "after_delete"):
-        event.listen(_model, _name, _row_changed)
+    event.listen(_model, "after_insert", _row_changed)
+    event.listen(_model, "after_update", _row_updated)
+    event.listen(_model, "after_delete", _row_changed)
 
 
 @event.listens_for(Session, "after_flush")

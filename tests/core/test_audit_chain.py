@@ -10,7 +10,14 @@ from sqlalchemy import select, text
 
 from market import create_app
 from market.cli import market_cli
-from market.core.audit import AppendOnlyError, event_hash, record_event, verify_chain
+from market.core.audit import (
+    AppendOnlyError,
+    event_hash,
+    events_for,
+    lock_chain,
+    record_event,
+    verify_chain,
+)
 from market.core.models import AuditChainHead, AuditEvent
 from market.extensions import db as _db
 
@@ -265,3 +272,85 @@ def test_concurrent_writers_leave_one_valid_chain(app, db):
             )
     assert len(written) == 2 * per_thread
     assert verify_chain() == (True, None, before)
+
+
+def test_recording_an_event_holds_nothing_until_the_commit(app, db):
+    """A writer that recorded an event does not hold up another: the other appends and
+    commits meanwhile, and the first event follows it in the chain at its own commit."""
+    head_table = AuditChainHead.__table__
+    saved = db.session.execute(select(head_table)).one()
+    _, _, before = verify_chain()
+    recorded, other_done = threading.Event(), threading.Event()
+    errors, ids = [], {}
+
+    def in_own_session(name, work):
+        try:
+            with app.app_context():
+                session = db.session.registry()
+                try:
+                    work(session)
+                finally:
+                    session.close()
+        except Exception as err:  # reported by the main thread
+            errors.append((name, err))
+            recorded.set()
+            other_done.set()
+
+    def first(session):
+        event = record_event("concurrency", 1, "checked")
+        recorded.set()
+        # An early lock on the chain would keep the other writer waiting here for ever.
+        assert other_done.wait(timeout=10), "the other writer waited for this transaction"
+        session.commit()
+        ids["first"] = event.id
+
+    def second(session):
+        assert recorded.wait(timeout=10)
+        event = record_event("concurrency", 2, "checked")
+        session.commit()
+        ids["second"] = event.id
+        other_done.set()
+
+    threads = [
+        threading.Thread(target=in_own_session, args=("first", first)),
+        threading.Thread(target=in_own_session, args=("second", second)),
+    ]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert not errors
+        assert ids["second"] < ids["first"]  # appended in the order of the commits
+        assert verify_chain() == (True, None, before + 2)
+    finally:
+        with db.engine.begin() as conn:
+            conn.execute(text("DELETE FROM audit_events WHERE subject_type = 'concurrency'"))
+            conn.execute(
+                head_table.update().values(
+                    last_event_id=saved.last_event_id, last_hash=saved.last_hash
+                )
+            )
+
+
+def test_a_savepoint_rolled_back_takes_back_the_events_recorded_in_it(db):
+    kept = record_event("test", 1, "kept")
+    with pytest.raises(RuntimeError), db.session.begin_nested():
+        lock_chain()  # appends "kept" inside the savepoint: rolled back with it
+        record_event("test", 2, "dropped")
+        raise RuntimeError("the savepoint fails")
+    after = record_event("test", 3, "after")
+    actions = [
+        e.action
+        for e in db.session.scalars(
+            select(AuditEvent).where(AuditEvent.subject_type == "test").order_by(AuditEvent.id)
+        )
+    ]
+    assert actions == ["kept", "after"]
+    assert after.prev_hash == kept.hash
+    assert verify_chain()[0]
+
+
+def test_the_transaction_reads_the_events_it_recorded(db):
+    record_event("test", 7, "checked", public=True)
+    assert [e.action for e in events_for("test", 7)] == ["checked"]

@@ -231,3 +231,43 @@ def test_another_database_error_is_not_tried_again(client, auth, make, monkeypat
     with pytest.raises(IntegrityError):  # a server error, once (the suite propagates it)
         client.post(f"/notices/{notice.id}/bid", data={"amount": "80000", "plan": "方案"})
     assert calls == [1]
+
+
+def test_the_kernel_tells_when_the_request_reached_the_machine():
+    """The gunicorn worker peeks at a request's first byte for the time the kernel received
+    it: a worker that reads the request late still gets the moment it arrived."""
+    import select
+    import socket
+    from datetime import UTC, datetime
+
+    from market.core import serving
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        assert serving.ask_for_timestamps(listener)
+        with socket.create_connection(listener.getsockname()) as client:
+            sent_from = datetime.now(UTC)
+            client.sendall(b"POST /notices/1/bid HTTP/1.1\r\nHost: x\r\n\r\n")
+            sent_by = datetime.now(UTC)
+            conn, _ = listener.accept()
+            with conn:
+                assert select.select([conn], [], [], 5)[0]
+                read_at = datetime.now(UTC)
+                stamped = serving.kernel_arrival(conn)
+                assert stamped is not None
+                assert sent_from - timedelta(milliseconds=1) <= stamped <= sent_by
+                assert stamped <= read_at
+                # Only peeked: gunicorn still reads the whole request.
+                assert conn.recv(100).startswith(b"POST /notices/1/bid")
+
+
+def test_a_socket_without_kernel_timestamps_gives_none():
+    import socket
+
+    from market.core import serving
+
+    left, right = socket.socketpair()
+    with left, right:
+        left.sendall(b"GET / HTTP/1.1\r\n\r\n")
+        assert serving.kernel_arrival(right) is None

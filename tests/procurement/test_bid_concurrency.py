@@ -1,9 +1,10 @@
 """Concurrency on PostgreSQL with real commits: a quote racing the deadline, and two
 purchasers selecting at once. Each party works in its own thread, session and connection.
 
-The notice row lock (bids.lock_notice: SELECT … FOR UPDATE) orders quoting, closing and
-selecting on one notice: whatever the interleaving, a quote is either refused or part of the
-opening, and one selection wins while the other gets a message.
+The notice row lock orders quoting, closing and selecting on one notice: whatever the
+interleaving, a quote is either refused or part of the opening, and one selection wins while
+the other gets a message. Quotes share it (FOR SHARE): they do not wait for each other, while
+closing, editing and selecting (FOR UPDATE) wait for them.
 """
 
 import os
@@ -15,7 +16,7 @@ import pytest
 from sqlalchemy import select, text
 
 from market.accounts.models import User
-from market.core.audit import events_for
+from market.core.audit import events_for, verify_chain
 from market.core.errors import ServiceError
 from market.extensions import db as _db
 from market.procurement import services
@@ -202,3 +203,85 @@ def test_two_simultaneous_selections_give_one_winner_and_a_message(app, make, co
     ).all()
     assert len(selected) == 1
     assert len(_db.session.get(Notice, notice_id).selections) == 1
+
+
+# --- quotes side by side ------------------------------------------------------------------
+
+
+@pytest.fixture
+def open_notice(make, frozen_clock, committed):
+    """A published notice and two agencies, committed; the clock an hour before the deadline."""
+    notice = make.notice()
+    first, second = make.agency(), make.agency()
+    _db.session.commit()
+    frozen_clock.set(notice.deadline_dt - timedelta(hours=1))
+    return notice.id, first.id, second.id
+
+
+def test_two_agencies_quote_at_once_without_waiting_for_each_other(app, open_notice):
+    """Quotes share the notice's lock: the second is stored while the first is still open."""
+    notice_id, first_id, second_id = open_notice
+    first = Party(app, _quote(notice_id, first_id))
+    first.start()
+    assert first.ready.wait(PATIENCE) and first.error is None
+    second = Party(app, _quote(notice_id, second_id))
+    second.start()
+    # With an exclusive lock the second would wait here until the first commits.
+    assert second.ready.wait(10) and second.error is None
+    first.finish()
+    second.finish()
+    _db.session.expire_all()
+    assert len(_db.session.scalars(select(Bid).where(Bid.notice_id == notice_id)).all()) == 2
+    ok, _, _ = verify_chain()
+    assert ok
+
+
+def test_an_edit_of_the_notice_waits_for_a_quote_in_progress(app, open_notice):
+    notice_id, first_id, _ = open_notice
+    bidder = Party(app, _quote(notice_id, first_id))
+    bidder.start()
+    assert bidder.ready.wait(PATIENCE) and bidder.error is None
+
+    def cancel():
+        notice = _db.session.get(Notice, notice_id)
+        services.cancel_notice(notice.created_by, notice, "项目取消")
+        _db.session.flush()  # the notice's row is written: that waits for the quote
+
+    editor = Party(app, cancel)
+    editor.start()
+    _wait_until_blocked(editor)
+    assert not editor.ready.is_set()
+    bidder.finish()
+    editor.finish()
+    assert editor.error is None
+
+
+def test_the_same_agency_twice_at_once_is_stored_once_and_told_so(app, make, open_notice):
+    """A double click: the second request, whose insert met the first one's uncommitted bid,
+    is answered that the agency's quote counts."""
+    notice_id, first_id, _ = open_notice
+    holder = Party(app, _quote(notice_id, first_id))
+    holder.start()
+    assert holder.ready.wait(PATIENCE) and holder.error is None
+    email = _db.session.get(User, first_id).email
+    answers = {}
+
+    def click_again():
+        client = app.test_client()
+        client.post("/login", data={"email": email, "password": make.PASSWORD})
+        answers["page"] = client.post(
+            f"/notices/{notice_id}/bid", data={"amount": "64000", "plan": "方案"}
+        )
+
+    again = Party(app, click_again)
+    again.release.set()
+    again.start()
+    _wait_until_blocked(again)
+    holder.finish()
+    again.finish()
+    assert again.error is None
+    assert answers["page"].status_code == 422
+    assert "报价有效" in answers["page"].get_data(as_text=True)
+    _db.session.expire_all()
+    stored = _db.session.scalars(select(Bid.amount_fen).where(Bid.notice_id == notice_id)).all()
+    assert stored == [65_000_00]
