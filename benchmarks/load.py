@@ -485,6 +485,10 @@ def main():
             "market.core.serving.ArrivalThreadWorker",
             "--threads",
             str(args.threads),
+            # A worker takes a connection only for a free thread: the others wait in the
+            # kernel's queue, which outlives a killed worker (docs/operations.md).
+            "--worker-connections",
+            str(args.threads),
             "--timeout",
             "60",
             "--log-level",
@@ -507,7 +511,7 @@ def main():
         lead = timedelta(seconds=90)
         plain = None
         if args.faults_only:
-            return faults(app, base, server, buyer, emails, password, port, org_ids, lead)
+            return faults(app, base, server, buyer, emails, password, port, org_ids, lead, workdir)
 
         if not args.burst_only:
             browse(app, args, emails, password, targets, port, workdir)
@@ -538,7 +542,7 @@ def main():
         )
 
         if not (args.skip_faults or args.burst_only):
-            faults(app, base, server, buyer, emails, password, port, org_ids, lead)
+            faults(app, base, server, buyer, emails, password, port, org_ids, lead, workdir)
         return plain
 
 
@@ -582,7 +586,7 @@ def browse(app, args, emails, password, targets, port, workdir):
     return figures
 
 
-def faults(app, base, server, buyer, emails, password, port, org_ids, lead):
+def faults(app, base, server, buyer, emails, password, port, org_ids, lead, workdir):
     """3. The burst while PostgreSQL restarts and a gunicorn worker is killed."""
     deadline = (utcnow() + lead).replace(microsecond=0)
     notice_id = burst_notice(app, buyer, deadline)
@@ -600,6 +604,13 @@ def faults(app, base, server, buyer, emails, password, port, org_ids, lead):
     ]
     results = burst(bidders, notice_id, deadline, retry=True, faults=schedule)
     time.sleep(15)
+    failed = {r["status"] for r in results if r["status"] not in (302, 422)}
+    if failed:
+        print(f"  无明确答复的最后一次状态：{sorted(failed)}；应用日志中的错误：", flush=True)
+        with open(os.path.join(workdir, "应用.log"), errors="replace") as fh:
+            errors = [line for line in fh if "Error" in line or "error" in line]
+        for line in errors[-12:]:
+            print("   ", line.rstrip()[:300], flush=True)
     return report_burst(
         "同样的报价，其间重启 PostgreSQL、杀掉一个 gunicorn 进程",
         results,

@@ -131,7 +131,12 @@ class DefaultConfig:
         "credit-expiries": 60,  # recompute agencies whose records or entries expired
         "credit-nightly": 300,  # looks whether the nightly credit run is due
         "login-sessions": 3600,  # delete login sessions ended or expired a day ago
+        "arrival-journal": 3600,  # delete quote arrival journals untouched for days
     }
+    # Quotes received and not yet answered, on disk (procurement/arrivals.py): instance/arrivals
+    # unless set (hosts that share the quoting should share it); kept ARRIVAL_JOURNAL_DAYS
+    ARRIVAL_JOURNAL_FOLDER = None
+    ARRIVAL_JOURNAL_DAYS = 2
     CREDIT_NIGHTLY_AT = "01:30"  # local time after which the nightly credit run starts
     # Each worker process records a heartbeat after a round, at most this often (seconds);
     # /healthz answers 503 when no worker has been seen for HEALTH_WORKER_STALE_SECONDS.

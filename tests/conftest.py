@@ -111,6 +111,13 @@ def db(app, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _own_arrival_journal(app, tmp_path, monkeypatch):
+    """Each test its own quote arrival journal: ids start again with every test's rollback,
+    and one test's unanswered arrival must not lend its time to another's quote."""
+    monkeypatch.setitem(app.config, "ARRIVAL_JOURNAL_FOLDER", str(tmp_path / "arrivals"))
+
+
+@pytest.fixture(autouse=True)
 def _no_listener_failure(app, request):
     """A failing listener is recorded and left undone, never raised (core.listeners): so that
     no test passes over one, a test fails if any was recorded, unless it asks for

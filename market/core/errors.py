@@ -7,6 +7,7 @@ from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..extensions import db
 from .logs import request_id
 
 
@@ -57,6 +58,13 @@ def _render(code, detail=None):
     title, text = ERROR_TEXT[code]
     # A server error names the request, so support can find its log lines.
     reference = request_id() if code == 500 else None
+    if code == 500:
+        # The failed transaction (a database error, a deadlock) would fail the page too: the
+        # page reads the signed-in user. Nothing of it is to be kept.
+        try:
+            db.session.rollback()
+        except Exception:  # the connection itself is gone: the page needs none
+            db.session.close()
     if request_ctx.url_adapter is None:
         # A request for a host not in TRUSTED_HOSTS has no address to build links from: it
         # gets the message alone, as plain text.

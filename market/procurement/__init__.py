@@ -9,6 +9,7 @@ def init_app(app):
     from ..agencies.documents import register_sharer
     from ..core.worker import register_task
     from . import (  # noqa: F401 (routes; deadline handlers and arrival hooks register)
+        arrivals,
         bid_views,
         contract_models,
         contract_views,
@@ -33,6 +34,7 @@ def init_app(app):
     every = app.config["WORKER_INTERVALS"]
     register_task(app, "deadlines", apply_deadlines, every["deadlines"])
     register_task(app, "reminders", send_reminders, every["reminders"])
+    register_task(app, "arrival-journal", arrivals.purge, every["arrival-journal"])
     # A purchaser may read the files a bid cites once that bid is open, never while sealed.
     register_sharer(app, bid_document_readers)
     # A published notice's attachments are public (documents.PUBLIC); a draft's stay private.

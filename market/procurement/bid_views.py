@@ -4,6 +4,7 @@ of the opening (commitments) and of the selection (draw and its re-run)."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
 
 from ..agencies.documents import library
 from ..agencies.qualifications import usable_qualifications
@@ -14,9 +15,9 @@ from ..core.hashing import canonical_json
 from ..core.logs import logged_as_route
 from ..core.retry import retrying
 from ..extensions import db
-from . import services
+from . import arrivals, services
 from .bid_forms import BidForm
-from .blueprint import bp, detail_panel, notice_or_404, offered, render_detail
+from .blueprint import bp, detail_panel, notice_or_404, offered, read_or_404, render_detail
 from .selection import registered
 from .states import party_of
 
@@ -79,9 +80,17 @@ def _received(fixed_price: bool):
 
 def _quote(notice_id, service, form):
     """Run the quoting `service` for the form and commit, as one unit that is tried again if
-    the database connection drops; the quote keeps the moment it arrived. Returns whether
-    the notice has a fixed price (read before the commit, which expires it)."""
+    the database connection drops; the quote keeps the moment it arrived, journalled before
+    any work (arrivals.py): the same quote sent again because its first request died unanswered
+    keeps the first one's moment. Returns whether the notice has a fixed price (read before
+    the commit, which expires it)."""
+    arguments = _bid_arguments(form)
+    digest = arrivals.quote_digest(_organisation_id(), notice_id, *arguments)
     received = received_at()
+    token = arrivals.arrived(notice_id, digest, received)
+    earlier = arrivals.unanswered_since(notice_id, digest, token)
+    if earlier is not None and earlier < received:
+        received = earlier
 
     def work():
         # Locked and read in one statement; what was due is applied as of `received`.
@@ -91,7 +100,7 @@ def _quote(notice_id, service, form):
         service(
             current_user,
             notice,
-            *_bid_arguments(form),
+            *arguments,
             ip=request.remote_addr or "",
             received=received,
         )
@@ -99,6 +108,16 @@ def _quote(notice_id, service, form):
         db.session.commit()
         return fixed_price
 
+    try:
+        fixed_price = _stored_once(work)
+    except (ServiceError, HTTPException):
+        arrivals.answered(notice_id, digest)
+        raise
+    arrivals.answered(notice_id, digest)
+    return fixed_price
+
+
+def _stored_once(work):
     try:
         return retrying(work)
     except IntegrityError as error:
@@ -123,11 +142,12 @@ def _same_agency_quoted(error: IntegrityError) -> bool:
 
 
 def _refused(notice_id, **forms):
-    """The notice page with the refused form (422). A deadline due now is applied to what is
-    shown and never written: the quote's transaction may hold the notice's shared lock, under
-    which a write would wait for every other quote."""
+    """The notice page with the refused form (422), as the quote found the notice: nothing is
+    applied or written (the quote's transaction may hold the notice's shared lock, under
+    which a write would wait for every other quote; the page hides the quoting box from the
+    deadline on whatever the notice's state)."""
     with db.session.no_autoflush:
-        return render_detail(notice_or_404(notice_id), **forms), 422
+        return render_detail(read_or_404(notice_id, apply=False).notice, **forms), 422
 
 
 @bp.route("/notices/<int:notice_id>/bid", methods=["POST"])

@@ -25,12 +25,12 @@ def detail_panel(provider):
     return provider
 
 
-def read_or_404(notice_id, reading=False):
+def read_or_404(notice_id, reading=False, apply=True):
     """The notice read (services.read_notice), brought up to date; one never published (a
     draft, or a draft cancelled) exists only for its purchaser. A page that only reads
     (`reading`) commits a deadline it applied; an action commits it with its own change (if
     it fails, the next read applies it again: apply_due is idempotent)."""
-    read = services.read_notice(notice_id)
+    read = services.read_notice(notice_id, apply)
     if read.notice is None:
         abort(404)
     if read.notice.published_dt is None and party_of(read.notice, current_user) != "purchaser":

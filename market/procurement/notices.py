@@ -319,13 +319,14 @@ class NoticeRead(NamedTuple):
     applied: bool
 
 
-def read_notice(notice_id: int) -> NoticeRead:
+def read_notice(notice_id: int, apply: bool = True) -> NoticeRead:
     """The notice with its own many-to-one rows, any due deadline applied first (reads never
-    show a stale state)."""
+    show a stale state); `apply` False for a refused quote's page, drawn under the quote's
+    shared lock, where writing the notice would wait for every other quote."""
     notice = db.session.scalar(_page_query(), {"notice_id": notice_id})
     if notice is None:
         return NoticeRead(None, False)
-    return NoticeRead(notice, apply_due(notice))
+    return NoticeRead(notice, apply_due(notice) if apply else False)
 
 
 @cache

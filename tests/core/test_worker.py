@@ -23,6 +23,7 @@ def test_each_domain_registers_its_work_with_how_often_it_runs(app):
     assert every == {
         "mail": 1,
         "login-sessions": 3600,
+        "arrival-journal": 3600,
         "search": 0.5,
         "deadlines": 2,
         "reminders": 60,

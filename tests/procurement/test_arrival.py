@@ -271,3 +271,65 @@ def test_a_socket_without_kernel_timestamps_gives_none():
     with left, right:
         left.sendall(b"GET / HTTP/1.1\r\n\r\n")
         assert serving.kernel_arrival(right) is None
+
+
+# --- a quote whose request died before it answered ----------------------------------------
+
+
+def _quoting(app, make):
+    from .selection_web import login
+
+    notice, agency = make.notice(ceiling_fen=100_000_00), make.agency()
+    return notice, login(app, agency), f"/notices/{notice.id}/bid"
+
+
+def test_a_quote_sent_again_after_its_request_died_keeps_the_first_arrival(
+    app, make, frozen_clock, monkeypatch
+):
+    notice, client, path = _quoting(app, make)
+    first = notice.deadline_dt - timedelta(seconds=1)
+    frozen_clock.set(first)
+    with monkeypatch.context() as dying:
+
+        def killed(*args, **kwargs):
+            raise SystemExit("the worker process was killed")
+
+        dying.setattr(services, "submit_bid", killed)
+        with pytest.raises(SystemExit):
+            client.post(path, data={"amount": "80000", "plan": "方案"})
+    assert notice.bids == []
+
+    frozen_clock.set(notice.deadline_dt + timedelta(seconds=2))  # sent again, after it
+    other = client.post(path, data={"amount": "79000", "plan": "方案"})
+    assert other.status_code == 422  # another quote: it arrived now, too late
+    assert "已截止报价" in other.get_data(as_text=True)
+    again = client.post(path, data={"amount": "80000", "plan": "方案"})
+    assert again.status_code == 302
+    assert [(b.amount_fen, b.submitted_dt) for b in notice.bids] == [(80_000_00, first)]
+
+
+def test_a_refused_quote_does_not_lend_its_time_to_the_same_quote_later(app, make, frozen_clock):
+    notice, client, path = _quoting(app, make)
+    frozen_clock.set(notice.deadline_dt - timedelta(seconds=30))
+    over = {"amount": "100000.01", "plan": "方案"}
+    refused = client.post(path, data=over)
+    assert "不得高于最高限价" in refused.get_data(as_text=True)
+    frozen_clock.set(notice.deadline_dt + timedelta(seconds=2))
+    late = client.post(path, data=over)
+    assert late.status_code == 422 and "已截止报价" in late.get_data(as_text=True)
+    assert notice.bids == []
+
+
+def test_the_worker_deletes_journals_untouched_for_two_days(app, tmp_path, monkeypatch):
+    import os
+    import time
+
+    from market.procurement import arrivals
+
+    monkeypatch.setitem(app.config, "ARRIVAL_JOURNAL_FOLDER", str(tmp_path))
+    now = time.time()
+    for name, age_hours in (("notice-1.jsonl", 49), ("notice-2.jsonl", 47)):
+        (tmp_path / name).write_text("{}\n")
+        os.utime(tmp_path / name, (now - age_hours * 3600,) * 2)
+    assert arrivals.purge(now) == 1
+    assert sorted(os.listdir(tmp_path)) == ["notice-2.jsonl"]

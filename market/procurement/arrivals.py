@@ -1,0 +1,120 @@
+"""The arrival journal: quotes the platform received and has not answered yet.
+
+A quote counts by when the platform received it. If the process handling it dies before it
+answers (a worker killed, the host's power cut) the agency sends it again, and the new request
+arrives later, perhaps after the deadline. So before a quote is worked on, its arrival is
+written to a journal file and forced to disk: a keyed digest of its agency, notice and content,
+and the moment it arrived (nothing of the quote itself). When the request answers (stored, or
+refused with a reason) an answer line follows. A quote sent again with the same content takes
+the moment of the earliest arrival of that content that never got an answer: the platform did
+receive it then.
+
+A refused quote is answered, so its content cannot later borrow its time: only an arrival
+whose handling died keeps its moment. One file per notice under ARRIVAL_JOURNAL_FOLDER (the
+instance folder's `arrivals/` by default), appended by every process of the host (one line per
+write, O_APPEND); the worker deletes files untouched for ARRIVAL_JOURNAL_DAYS. Hosts that
+share the quoting should share this folder (see docs/operations.md).
+"""
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import time
+from datetime import UTC, datetime
+
+from flask import current_app
+
+from ..core.hashing import canonical_json
+
+
+def quote_digest(org_id: int, notice_id: int, amount_fen, plan, qualification_ids, document_ids):
+    """What identifies one quote's content: the same agency sending the same quote again. Keyed
+    with SECRET_KEY: the journal on disk does not let anyone try amounts against it (a quote is
+    sealed until the deadline)."""
+    content = {
+        "org": org_id,
+        "notice": notice_id,
+        "amount": amount_fen,
+        "plan": (plan or "").strip(),
+        "qualifications": sorted(set(qualification_ids or ())),
+        "documents": sorted(set(document_ids or ())),
+    }
+    key = current_app.config["SECRET_KEY"]
+    key = key if isinstance(key, bytes) else str(key).encode()
+    return hmac.new(key, canonical_json(content).encode(), hashlib.sha256).hexdigest()
+
+
+def folder() -> str:
+    return current_app.config["ARRIVAL_JOURNAL_FOLDER"] or os.path.join(
+        current_app.instance_path, "arrivals"
+    )
+
+
+def _path(notice_id: int) -> str:
+    return os.path.join(folder(), f"notice-{int(notice_id)}.jsonl")
+
+
+def _append(notice_id: int, entry: dict, durable: bool) -> None:
+    os.makedirs(folder(), mode=0o700, exist_ok=True)
+    line = (json.dumps(entry, separators=(",", ":")) + "\n").encode()
+    fd = os.open(_path(notice_id), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, line)  # one write of one short line: never interleaved with another's
+        if durable:
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def arrived(notice_id: int, digest: str, at: datetime) -> str:
+    """Journal a quote's arrival, on disk before this returns; returns its token."""
+    token = secrets.token_hex(8)
+    entry = {"arrived": token, "digest": digest, "at": at.astimezone(UTC).isoformat()}
+    _append(notice_id, entry, durable=True)
+    return token
+
+
+def answered(notice_id: int, digest: str) -> None:
+    """The quote with this content got its answer: no arrival of it lends its time again."""
+    _append(notice_id, {"answered": digest}, durable=False)
+
+
+def unanswered_since(notice_id: int, digest: str, token: str) -> datetime | None:
+    """The earliest arrival of this content, other than `token`'s, never answered."""
+    try:
+        with open(_path(notice_id), "rb") as fh:
+            lines = fh.read().splitlines()
+    except FileNotFoundError:
+        return None
+    earliest, needle = None, digest.encode()
+    for raw in lines:
+        if needle not in raw:
+            continue  # another quote's line: not even parsed
+        try:
+            entry = json.loads(raw)
+        except ValueError:
+            continue  # a line being written as we read
+        if entry.get("answered") == digest:
+            earliest = None  # answered: what arrived before it is settled
+        elif entry.get("digest") == digest and entry.get("arrived") != token:
+            at = datetime.fromisoformat(entry["at"])
+            earliest = at if earliest is None else min(earliest, at)
+    return earliest
+
+
+def purge(now: float | None = None) -> int:
+    """Delete the journal files untouched for ARRIVAL_JOURNAL_DAYS; returns how many."""
+    limit = (now or time.time()) - current_app.config["ARRIVAL_JOURNAL_DAYS"] * 86400
+    removed = 0
+    try:
+        names = os.listdir(folder())
+    except FileNotFoundError:
+        return 0
+    for name in names:
+        path = os.path.join(folder(), name)
+        if name.startswith("notice-") and os.path.getmtime(path) < limit:
+            os.remove(path)
+            removed += 1
+    return removed
