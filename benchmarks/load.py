@@ -455,11 +455,18 @@ def main():
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=16, help="gunicorn threads per worker")
+    parser.add_argument(
+        "--worker-connections",
+        type=int,
+        default=None,
+        help="connections a gunicorn worker takes at once (default: --threads)",
+    )
     parser.add_argument("--skip-faults", action="store_true")
     parser.add_argument(
         "--faults-only", action="store_true", help="only the burst with faults (step 3)"
     )
     parser.add_argument("--burst-only", action="store_true", help="only the burst (step 2)")
+    parser.add_argument("--browse-only", action="store_true", help="only the browsing (step 1)")
     args = parser.parse_args()
 
     with ExitStack() as stack:
@@ -488,7 +495,7 @@ def main():
             # A worker takes a connection only for a free thread: the others wait in the
             # kernel's queue, which outlives a killed worker (docs/operations.md).
             "--worker-connections",
-            str(args.threads),
+            str(args.worker_connections or args.threads),
             "--timeout",
             "60",
             "--log-level",
@@ -514,7 +521,9 @@ def main():
             return faults(app, base, server, buyer, emails, password, port, org_ids, lead, workdir)
 
         if not args.burst_only:
-            browse(app, args, emails, password, targets, port, workdir)
+            figures = browse(app, args, emails, password, targets, port, workdir)
+            if args.browse_only:
+                return figures
 
         # 2. the deadline burst
         deadline = (utcnow() + lead).replace(microsecond=0)

@@ -53,4 +53,11 @@ def unread_notifications():
     """Template context: the unread count for the navigation badge (0 when logged out)."""
     if not current_user.is_authenticated:
         return {"unread_notifications": 0}
-    return {"unread_notifications": services.unread_count(current_user)}
+    # Asked by the page and again by its header (rendered on its own): counted once a request.
+    kept = request.environ
+    if UNREAD_KEY not in kept:
+        kept[UNREAD_KEY] = services.unread_count(current_user)
+    return {"unread_notifications": kept[UNREAD_KEY]}
+
+
+UNREAD_KEY = "market.unread_notifications"
