@@ -2,9 +2,10 @@
 
 A quote counts by when the platform received it. If the process handling it dies before it
 answers (a worker killed, the host's power cut) the agency sends it again, and the new request
-arrives later, perhaps after the deadline. So before a quote is worked on, its arrival is
-written to a journal file and forced to disk: a keyed digest of its agency, notice and content,
-and the moment it arrived (nothing of the quote itself). When the request answers (stored, or
+arrives later, perhaps after the deadline. So as soon as its request starts, before the user
+is even loaded, its arrival is written to a journal file and forced to disk: a keyed digest of
+the signed-in sender, the notice and the form's content, and the moment it arrived (nothing of
+the quote itself). When the request answers (stored, or
 refused with a reason) an answer line follows. A quote sent again with the same content takes
 the moment of the earliest arrival of that content that never got an answer: the platform did
 receive it then.
@@ -28,18 +29,18 @@ from flask import current_app
 
 from ..core.hashing import canonical_json
 
+#: the quote form's fields that make its content (the CSRF token does not)
+QUOTE_FIELDS = ("amount", "plan", "qualification_ids", "document_ids")
 
-def quote_digest(org_id: int, notice_id: int, amount_fen, plan, qualification_ids, document_ids):
-    """What identifies one quote's content: the same agency sending the same quote again. Keyed
-    with SECRET_KEY: the journal on disk does not let anyone try amounts against it (a quote is
-    sealed until the deadline)."""
+
+def quote_digest(sender: str, notice_id: int, form) -> str:
+    """What identifies one quote: the same signed-in user sending the same form to the same
+    notice again (`form` as posted: a MultiDict). Keyed with SECRET_KEY: the journal on disk
+    does not let anyone try amounts against it (a quote is sealed until the deadline)."""
     content = {
-        "org": org_id,
+        "sender": sender,
         "notice": notice_id,
-        "amount": amount_fen,
-        "plan": (plan or "").strip(),
-        "qualifications": sorted(set(qualification_ids or ())),
-        "documents": sorted(set(document_ids or ())),
+        "fields": {name: sorted(form.getlist(name)) for name in QUOTE_FIELDS},
     }
     key = current_app.config["SECRET_KEY"]
     key = key if isinstance(key, bytes) else str(key).encode()

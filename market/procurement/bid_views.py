@@ -1,10 +1,9 @@
 """Quoting on a notice (with its receipt), the purchaser's selection step, and the public pages
 of the opening (commitments) and of the selection (draw and its re-run)."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import HTTPException
 
 from ..agencies.documents import library
 from ..agencies.qualifications import usable_qualifications
@@ -78,19 +77,53 @@ def _received(fixed_price: bool):
     return f"{word}已密封提交。截止前任何人（包括采购人）都看不到；请保存下方的承诺值回执。"
 
 
+#: g: the quote's journalled arrival (notice id, digest, token), written as its request started
+JOURNALLED = "market_quote_arrival"
+#: the endpoints that take a quote
+QUOTING = frozenset({"procurement.bid", "procurement.reconfirm"})
+
+
+@bp.before_request
+def _journal_quote_arrival():
+    """A quote's arrival is journalled first thing (arrivals.py): the sender is the login
+    session the cookie names (checked later, with the rest), the content the form as posted."""
+    g.pop(JOURNALLED, None)
+    if request.method != "POST" or request.endpoint not in QUOTING:
+        return
+    sender = session.get("_user_id")
+    notice_id = (request.view_args or {}).get("notice_id")
+    if not sender or notice_id is None:
+        return  # not signed in: refused before any work
+    digest = arrivals.quote_digest(str(sender).split(".")[0], notice_id, request.form)
+    token = arrivals.arrived(notice_id, digest, received_at())
+    setattr(g, JOURNALLED, (notice_id, digest, token))
+
+
+@bp.after_request
+def _quote_answered(response):
+    """Any answer but a server error settles the quote: stored, or refused with a reason (an
+    invalid form, an expired page too). Only a request that died or failed keeps lending its
+    arrival to the same quote sent again."""
+    journalled = g.pop(JOURNALLED, None)
+    if journalled is not None and response.status_code < 500:
+        notice_id, digest, _ = journalled
+        arrivals.answered(notice_id, digest)
+    return response
+
+
 def _quote(notice_id, service, form):
     """Run the quoting `service` for the form and commit, as one unit that is tried again if
-    the database connection drops; the quote keeps the moment it arrived, journalled before
-    any work (arrivals.py): the same quote sent again because its first request died unanswered
-    keeps the first one's moment. Returns whether the notice has a fixed price (read before
-    the commit, which expires it)."""
+    the database connection drops; the quote keeps the moment it arrived: the same quote sent
+    again because its first request died unanswered keeps the first one's moment (arrivals.py).
+    Returns whether the notice has a fixed price (read before the commit, which expires it)."""
     arguments = _bid_arguments(form)
-    digest = arrivals.quote_digest(_organisation_id(), notice_id, *arguments)
     received = received_at()
-    token = arrivals.arrived(notice_id, digest, received)
-    earlier = arrivals.unanswered_since(notice_id, digest, token)
-    if earlier is not None and earlier < received:
-        received = earlier
+    journalled = g.get(JOURNALLED)
+    if journalled is not None:
+        _, digest, token = journalled
+        earlier = arrivals.unanswered_since(notice_id, digest, token)
+        if earlier is not None and earlier < received:
+            received = earlier
 
     def work():
         # Locked and read in one statement; what was due is applied as of `received`.
@@ -108,13 +141,7 @@ def _quote(notice_id, service, form):
         db.session.commit()
         return fixed_price
 
-    try:
-        fixed_price = _stored_once(work)
-    except (ServiceError, HTTPException):
-        arrivals.answered(notice_id, digest)
-        raise
-    arrivals.answered(notice_id, digest)
-    return fixed_price
+    return _stored_once(work)
 
 
 def _stored_once(work):
