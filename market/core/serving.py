@@ -10,24 +10,12 @@ at its first byte, which comes with the time the kernel received it. A worker bu
 deadline reads the request late; the kernel's time does not move. Where the kernel gives no
 timestamp (another system, a TLS socket), the moment the poller saw the request readable is
 used.
-
-The worker also takes a new connection only when it has a thread free for it: the others
-wait in the kernel's queue of the listening socket, which the master holds. A worker that dies
-at a deadline (killed, out of memory) then loses only the requests it was working on, which
-have journalled their arrival (procurement/arrivals.py), never a queue of requests it had not
-started; another worker serves those, with their kernel arrival times. Connections kept alive
-between requests do not count as busy.
 """
 
-import contextlib
-import os
-import selectors
 import socket
 import struct
 import threading
-from concurrent import futures
 from datetime import UTC, datetime
-from functools import partial
 
 from gunicorn.workers.gthread import ThreadWorker
 
@@ -74,59 +62,7 @@ class ArrivalThreadWorker(ThreadWorker):
     def init_process(self):
         for listener in self.sockets:
             ask_for_timestamps(listener)
-        # A request finishing wakes the loop, which may then take a new connection.
-        self._wake_read, self._wake_write = os.pipe()
-        os.set_blocking(self._wake_read, False)
-        os.set_blocking(self._wake_write, False)
         super().init_process()
-
-    def finish_request(self, fs):
-        super().finish_request(fs)
-        with contextlib.suppress(OSError):  # full: the loop is awake already (or stopping)
-            os.write(self._wake_write, b"x")
-
-    def _woken(self, _fileobj):
-        with contextlib.suppress(OSError):
-            os.read(self._wake_read, 4096)
-
-    def _busy(self) -> int:
-        """Connections taken and not idle between requests (new ones, and in the threads)."""
-        return self.nr_conns - len(self._keep)
-
-    def run(self):
-        # gunicorn's gthread loop, except that the listening sockets are watched only while a
-        # thread is free (see the module's docstring).
-        acceptors = {}
-        for sock in self.sockets:
-            sock.setblocking(False)
-            acceptors[sock] = partial(self.accept, sock.getsockname())
-        self.poller.register(self._wake_read, selectors.EVENT_READ, self._woken)
-        accepting = False
-        while self.alive:
-            self.notify()
-            free = self._busy() < min(self.cfg.threads, self.worker_connections)
-            if free != accepting:
-                with self._lock:
-                    for sock, acceptor in acceptors.items():
-                        if free:
-                            self.poller.register(sock, selectors.EVENT_READ, acceptor)
-                        else:
-                            self.poller.unregister(sock)
-                accepting = free
-            for key, _ in self.poller.select(1.0):
-                key.data(key.fileobj)
-            done = futures.wait(self.futures, timeout=0, return_when=futures.FIRST_COMPLETED)
-            for fut in done.done:
-                self.futures.remove(fut)
-            if not self.is_parent_alive():
-                break
-            self.murder_keepalived()
-
-        self.tpool.shutdown(False)
-        self.poller.close()
-        for sock in self.sockets:
-            sock.close()
-        futures.wait(self.futures, timeout=self.cfg.graceful_timeout)
 
     def on_client_socket_readable(self, conn, client):
         # The poller's thread: the request is here, though every thread may still be busy.
