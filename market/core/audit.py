@@ -259,7 +259,8 @@ def _statements():
     )
 
 
-#: the columns an append writes (besides the id and hash it computes)
+#: the columns an append writes: what the hash covers, and the hash
+_INSERTED = (*HASHED_FIELDS, "hash")
 _INSERTED = (
     "id",
     "created_dt",

@@ -229,6 +229,16 @@ def test_the_migration_on_an_empty_log_creates_an_empty_head(tmp_path):
 # --- concurrent writers (real commits) -----------------------------------------------------
 
 
+def _undo_concurrency(db, saved):
+    """Delete what the threads committed and rewind the head to `saved`: the chain stays whole."""
+    head_table = AuditChainHead.__table__
+    with db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_events WHERE subject_type = 'concurrency'"))
+        conn.execute(
+            head_table.update().values(last_event_id=saved.last_event_id, last_hash=saved.last_hash)
+        )
+
+
 def test_concurrent_writers_leave_one_valid_chain(app, db):
     """Two threads, each with its own connection, append and commit at once (PostgreSQL: the
     head row lock; SQLite: the database's write lock, taken before the head is read)."""
@@ -262,14 +272,7 @@ def test_concurrent_writers_leave_one_valid_chain(app, db):
         assert not errors
         assert verify_chain() == (True, None, before + 2 * per_thread)
     finally:
-        # Undo what the threads committed and rewind the head, so the chain stays whole.
-        with db.engine.begin() as conn:
-            conn.execute(text("DELETE FROM audit_events WHERE subject_type = 'concurrency'"))
-            conn.execute(
-                head_table.update().values(
-                    last_event_id=saved.last_event_id, last_hash=saved.last_hash
-                )
-            )
+        _undo_concurrency(db, saved)
     assert len(written) == 2 * per_thread
     assert verify_chain() == (True, None, before)
 
@@ -324,13 +327,7 @@ def test_recording_an_event_holds_nothing_until_the_commit(app, db):
         assert ids["second"] < ids["first"]  # appended in the order of the commits
         assert verify_chain() == (True, None, before + 2)
     finally:
-        with db.engine.begin() as conn:
-            conn.execute(text("DELETE FROM audit_events WHERE subject_type = 'concurrency'"))
-            conn.execute(
-                head_table.update().values(
-                    last_event_id=saved.last_event_id, last_hash=saved.last_hash
-                )
-            )
+        _undo_concurrency(db, saved)
 
 
 def test_a_savepoint_rolled_back_takes_back_the_events_recorded_in_it(db):
