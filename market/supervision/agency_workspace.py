@@ -3,8 +3,8 @@ filed, and what it has to do (reconfirm, sign, deliver, evaluate, rectify, keep 
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from ..agencies import services as agencies
 from ..agencies.models import Agency, Document, Qualification
@@ -17,10 +17,10 @@ from .lists import (
     LONG_LIST,
     SHORT_LIST,
     Due,
-    count_of,
     due,
-    first_rows,
+    fill,
     open_rectifications,
+    rows_of,
     working_days_left,
 )
 
@@ -72,7 +72,7 @@ def _qualification_warnings(org_id, offered, today):
             Qualification.agency_id == org_id,
             Qualification.status.in_(("declared", "verified", "expired")),
         )
-        .options(selectinload(Qualification.item))
+        .options(joinedload(Qualification.item))
         .order_by(Qualification.valid_until)
     ).all()
     usable = {(q.item_id, q.type) for q in rows if q.is_usable_on(today)}
@@ -95,7 +95,7 @@ def _won(org_id, state):
         listed(select(Notice))
         .join(Notice.contract)
         .where(Contract.agency_org_id == org_id, Notice.state == state)
-        .options(selectinload(Notice.contract).selectinload(Contract.deliveries))
+        .options(contains_eager(Notice.contract).selectinload(Contract.deliveries))
     )
 
 
@@ -108,7 +108,7 @@ def _dues(org_id) -> list[Due]:
             Bid.status == "invalidated",
             Notice.state == "published",
         )
-        .options(selectinload(Bid.notice))
+        .options(contains_eager(Bid.notice))
         .order_by(Notice.deadline_dt, Bid.id)
     )
     unrated = ~Contract.evaluations.any(Evaluation.direction == "of_purchaser")
@@ -161,56 +161,62 @@ def agency_workspace(org) -> AgencyWorkspace:
         select(Bid)
         .join(Bid.notice)
         .where(Bid.agency_org_id == org.id, Notice.state == "published")
+        .options(contains_eager(Bid.notice))
         .order_by(Notice.deadline_dt, Bid.id)
     )
-    bids = db.session.scalars(in_progress.options(selectinload(Bid.notice)).limit(LONG_LIST)).all()
-    days_left = working_days_left([b.notice.deadline_dt for b in bids], today)
-
-    contracted = (
-        listed(select(Notice))
-        .join(Notice.contract)
-        .where(Contract.agency_org_id == org.id, Notice.state.in_(CONTRACT_STATES))
-        .options(selectinload(Notice.contract))
-        .order_by(Contract.created_dt.desc(), Notice.id.desc())
-    )
-    contract_counts = dict(
-        db.session.execute(
-            select(Notice.state, func.count())
-            .join(Notice.contract)
-            .where(Contract.agency_org_id == org.id, Notice.state.in_(CONTRACT_STATES))
-            .group_by(Notice.state)
-        ).all()
-    )
-    objections_count, objections = first_rows(
+    contracted = {
+        state: select(Contract.id)
+        .join(Contract.notice)
+        .where(Contract.agency_org_id == org.id, Notice.state == state)
+        for state in CONTRACT_STATES
+    }
+    objections = (
         select(Objection)
         .where(Objection.objector_org_id == org.id)
-        .options(selectinload(Objection.notice))
-        .order_by(Objection.created_dt.desc(), Objection.id.desc()),
-        SHORT_LIST,
+        .options(joinedload(Objection.notice))
+        .order_by(Objection.created_dt.desc(), Objection.id.desc())
     )
-    expiring, expired = _qualification_warnings(org.id, offered, today)
-    has_documents = bool(
-        db.session.scalar(
-            select(Document.id)
-            .where(Document.org_id == org.id, Document.archived.is_(False))
-            .limit(1)
+    documents = select(Document.id).where(Document.org_id == org.id, Document.archived.is_(False))
+    # Every count on the page in one query; a list is read only if it has rows.
+    dues = _dues(org.id)
+    counts = fill(
+        dues,
+        new=new,
+        bids=in_progress,
+        objections=objections,
+        documents=documents.limit(1),
+        **{f"contracts_{state}": stmt for state, stmt in contracted.items()},
+    )
+    contract_counts = {s: counts[f"contracts_{s}"] for s in CONTRACT_STATES}
+    contract_counts = {s: n for s, n in contract_counts.items() if n}
+    bids = rows_of(in_progress, LONG_LIST) if counts["bids"] else []
+    days_left = working_days_left([b.notice.deadline_dt for b in bids], today)
+    contracts = []
+    if contract_counts:
+        contracts = rows_of(
+            listed(select(Notice))
+            .join(Notice.contract)
+            .where(Contract.agency_org_id == org.id, Notice.state.in_(CONTRACT_STATES))
+            .options(contains_eager(Notice.contract))
+            .order_by(Contract.created_dt.desc(), Notice.id.desc()),
+            LONG_LIST,
         )
-    )
+    expiring, expired = _qualification_warnings(org.id, offered, today)
     return AgencyWorkspace(
         agency=agency,
         can_bid=allowed,
         standing_reason=reason,
         offers_anything=bool(offered),
-        has_documents=has_documents,
-        new_count=count_of(new),
-        new_notices=as_rows(db.session.execute(new.limit(SHORT_LIST))),
-        bids_count=count_of(in_progress),
+        has_documents=bool(counts["documents"]),
+        new_count=counts["new"],
+        new_notices=as_rows(db.session.execute(new.limit(SHORT_LIST))) if counts["new"] else [],
+        bids_count=counts["bids"],
         bids=list(zip(bids, days_left, strict=True)),
         contract_counts=contract_counts,
-        contracts=list(db.session.scalars(contracted.limit(LONG_LIST))),
-        dues=_dues(org.id),
+        contracts=contracts,
+        dues=dues,
         expiring=expiring,
         expired=expired,
-        objections_count=objections_count,
-        objections=objections,
+        objections_count=counts["objections"],
+        objections=rows_of(objections, SHORT_LIST) if counts["objections"] else [],
     )

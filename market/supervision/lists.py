@@ -1,13 +1,15 @@
 """What the workspaces share: short lists that carry their full count, and days left.
 
-A workspace must cost the same few queries however much data there is: every list is one
-query for its first rows and its total (a window count), with related rows loaded up front."""
+A workspace must cost the same few queries however much data there is: the counts of all its
+lists are one query (`fill`), and only a list with rows reads them (its first few, with
+related rows loaded up front). Most lists are empty most of the time: a workspace where
+nothing waits costs that one query."""
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import joinedload
 
 from ..core.clock import local_today, to_local
 from ..core.workdays import working_days_after
@@ -35,6 +37,10 @@ class Due:
     #: where on each row's page the step is (an element id)
     anchor: str = ""
 
+    #: the rows, most urgent first (read by `fill`)
+    stmt: Select | None = field(default=None, repr=False, compare=False)
+    limit: int = SHORT_LIST
+
     def __post_init__(self):
         self.kind = self.kind or self.key
 
@@ -52,9 +58,37 @@ def first_rows(stmt, limit: int = SHORT_LIST) -> tuple[int, list]:
 
 
 def due(key: str, title: str, hint: str, stmt, limit: int = SHORT_LIST, **shown) -> Due:
-    """A Due filled from `stmt` (ordered: most urgent first)."""
-    count, items = first_rows(stmt, limit)
-    return Due(key, title, hint, count, items, **shown)
+    """A Due to be filled (`fill`) from `stmt`, ordered most urgent first."""
+    return Due(key, title, hint, stmt=stmt, limit=limit, **shown)
+
+
+def counts_of(stmts: dict[str, Select]) -> dict[str, int]:
+    """How many rows each of `stmts` returns, counted by the database in one query."""
+    if not stmts:
+        return {}
+    columns = [
+        select(func.count())
+        .select_from(stmt.order_by(None).subquery())
+        .scalar_subquery()
+        .label(key)
+        for key, stmt in stmts.items()
+    ]
+    return dict(db.session.execute(select(*columns)).one()._mapping)
+
+
+def rows_of(stmt, limit: int) -> list:
+    """The first `limit` rows of an entity statement."""
+    return list(db.session.scalars(stmt.limit(limit)))
+
+
+def fill(dues: list[Due], **others: Select) -> dict[str, int]:
+    """Count every due, and each of `others`, in one query; then read the first rows of the
+    dues that have any. Returns the counts of `others`."""
+    counts = counts_of({f"due_{n}": d.stmt for n, d in enumerate(dues)} | others)
+    for n, d in enumerate(dues):
+        d.count = counts.pop(f"due_{n}")
+        d.items = rows_of(d.stmt, d.limit) if d.count else []
+    return counts
 
 
 def working_days_left(deadlines: list[datetime], today: date | None = None) -> list[int]:
@@ -68,9 +102,9 @@ def open_rectifications(org_id: int):
         select(Rectification)
         .where(Rectification.org_id == org_id, Rectification.status == "open")
         .options(
-            selectinload(Rectification.evaluation)
-            .selectinload(Evaluation.contract)
-            .selectinload(Contract.notice)
+            joinedload(Rectification.evaluation)
+            .joinedload(Evaluation.contract)
+            .joinedload(Contract.notice)
         )
         .order_by(Rectification.opened_dt, Rectification.id)
     )

@@ -4,13 +4,13 @@ publishing a draft to answering a rectification case."""
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ..extensions import db
 from ..procurement.contract_models import Contract, Evaluation
 from ..procurement.models import Notice, Objection
 from ..procurement.services import listed, registered, state_labels
-from .lists import Due, due, open_rectifications
+from .lists import Due, due, fill, open_rectifications
 
 
 @dataclass
@@ -40,7 +40,7 @@ def _contracts(org_id, state):
     return (
         _mine(org_id, state)
         .join(Notice.contract)
-        .options(selectinload(Notice.contract).selectinload(Contract.agency))
+        .options(contains_eager(Notice.contract).joinedload(Contract.agency))
     )
 
 
@@ -68,7 +68,7 @@ def _dues(org_id) -> list[Due]:
         select(Objection)
         .join(Objection.notice)
         .where(Notice.purchaser_org_id == org_id, Objection.status == "open")
-        .options(selectinload(Objection.notice), selectinload(Objection.objector))
+        .options(contains_eager(Objection.notice), joinedload(Objection.objector))
         .order_by(Objection.created_dt, Objection.id)
     )
     unrated = ~Contract.evaluations.any(Evaluation.direction == "of_agency")
@@ -139,8 +139,10 @@ def purchaser_workspace(org) -> PurchaserWorkspace:
         .options(selectinload(Notice.objections))
         .order_by(Notice.publicity_end_dt, Notice.id),
     )
+    dues = _dues(org.id)
+    fill([*dues, publicity])  # every count in one query; only lists with rows are read
     return PurchaserWorkspace(
         {s: counts[s] for s in state_labels() if counts.get(s)},
-        dues=_dues(org.id),
+        dues=dues,
         waiting=[publicity],
     )
