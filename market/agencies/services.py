@@ -184,8 +184,13 @@ def withdraw_offering(user, offering_id: int) -> None:
     record_event("agency", agency.org_id, "offering_withdrawn", actor=user, data={"item": code})
 
 
+def offered_items(org_id):
+    """SQL for the ids of the items the agency offers (`org_id` may be a bound parameter)."""
+    return select(Offering.item_id).where(Offering.agency_id == org_id)
+
+
 def offered_item_ids(org_id: int) -> set[int]:
-    return set(db.session.scalars(select(Offering.item_id).where(Offering.agency_id == org_id)))
+    return set(db.session.scalars(offered_items(org_id)))
 
 
 def offers_item(org_id: int, item_id: int) -> bool:

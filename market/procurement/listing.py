@@ -117,14 +117,15 @@ def taking_bids(now):
     return Notice.state.in_(NOTICE.where(takes_bids=True)) & (Notice.deadline_dt > now)
 
 
-def opportunities_query(org_id):
+def opportunities_query(org_id, now=None):
     """Notices open for quotes on items this agency offers, and notices inviting it alone;
-    never another agency's invitation. Closest deadline first."""
-    offered = Notice.item_id.in_(agencies.offered_item_ids(org_id))
+    never another agency's invitation. Closest deadline first. `org_id` and `now` may be
+    bound parameters (a statement built once, for every agency)."""
+    offered = Notice.item_id.in_(agencies.offered_items(org_id))
     open_to_all = and_(Notice.invited_org_id.is_(None), offered)
     return (
         notice_rows()
-        .where(taking_bids(utcnow()))
+        .where(taking_bids(utcnow() if now is None else now))
         .where(or_(open_to_all, Notice.invited_org_id == org_id))
         .order_by(Notice.deadline_dt, Notice.id)
     )

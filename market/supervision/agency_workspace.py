@@ -2,23 +2,28 @@
 filed, and what it has to do (reconfirm, sign, deliver, evaluate, rectify, keep papers valid)."""
 
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ..agencies import services as agencies
 from ..agencies.models import Agency, Document, Qualification
-from ..core.clock import local_today
+from ..core.clock import local_today, utcnow
 from ..extensions import db
 from ..procurement.contract_models import Contract, Evaluation
 from ..procurement.models import Bid, Notice, Objection
 from ..procurement.services import NoticeRow, as_rows, listed, opportunities_query
 from .lists import (
     LONG_LIST,
+    NOW,
+    ORG_ID,
     SHORT_LIST,
     Due,
     due,
     fill,
+    fresh,
+    limited,
     open_rectifications,
     rows_of,
     working_days_left,
@@ -149,58 +154,76 @@ def _dues(org_id) -> list[Due]:
     ]
 
 
+@dataclass(frozen=True)
+class _Lists:
+    dues: tuple[Due, ...]
+    #: counted with the dues (`fill`)
+    counted: dict
+    new: Select
+    in_progress: Select
+    objections: Select
+    contracts: Select
+
+
+@cache
+def _lists() -> _Lists:
+    """The workspace's statements, built once: the agency is ORG_ID, the moment NOW."""
+    org = ORG_ID
+    new = opportunities_query(org, NOW).where(~Notice.bids.any(Bid.agency_org_id == org))
+    in_progress = (
+        select(Bid)
+        .join(Bid.notice)
+        .where(Bid.agency_org_id == org, Notice.state == "published")
+        .options(contains_eager(Bid.notice))
+        .order_by(Notice.deadline_dt, Bid.id)
+    )
+    objections = (
+        select(Objection)
+        .where(Objection.objector_org_id == org)
+        .options(joinedload(Objection.notice))
+        .order_by(Objection.created_dt.desc(), Objection.id.desc())
+    )
+    counted = {
+        "new": new,
+        "bids": in_progress,
+        "objections": objections,
+        "documents": select(Document.id)
+        .where(Document.org_id == org, Document.archived.is_(False))
+        .limit(1),
+    }
+    for state in CONTRACT_STATES:
+        counted[f"contracts_{state}"] = (
+            select(Contract.id)
+            .join(Contract.notice)
+            .where(Contract.agency_org_id == org, Notice.state == state)
+        )
+    contracts = (
+        listed(select(Notice))
+        .join(Notice.contract)
+        .where(Contract.agency_org_id == org, Notice.state.in_(CONTRACT_STATES))
+        .options(contains_eager(Notice.contract))
+        .order_by(Contract.created_dt.desc(), Notice.id.desc())
+    )
+    return _Lists(tuple(_dues(org)), counted, new, in_progress, objections, contracts)
+
+
 def agency_workspace(org) -> AgencyWorkspace:
     """New matching notices, bids in progress, contracts, actions due and credit standing."""
     agency = agencies.ensure_profile(org)
     allowed, reason = agencies.can_bid(agency)
     today = local_today()
     offered = agencies.offered_item_ids(org.id)
-
-    new = opportunities_query(org.id).where(~Notice.bids.any(Bid.agency_org_id == org.id))
-    in_progress = (
-        select(Bid)
-        .join(Bid.notice)
-        .where(Bid.agency_org_id == org.id, Notice.state == "published")
-        .options(contains_eager(Bid.notice))
-        .order_by(Notice.deadline_dt, Bid.id)
-    )
-    contracted = {
-        state: select(Contract.id)
-        .join(Contract.notice)
-        .where(Contract.agency_org_id == org.id, Notice.state == state)
-        for state in CONTRACT_STATES
-    }
-    objections = (
-        select(Objection)
-        .where(Objection.objector_org_id == org.id)
-        .options(joinedload(Objection.notice))
-        .order_by(Objection.created_dt.desc(), Objection.id.desc())
-    )
-    documents = select(Document.id).where(Document.org_id == org.id, Document.archived.is_(False))
+    lists, params = _lists(), {"org_id": org.id, "now": utcnow()}
     # Every count on the page in one query; a list is read only if it has rows.
-    dues = _dues(org.id)
-    counts = fill(
-        dues,
-        new=new,
-        bids=in_progress,
-        objections=objections,
-        documents=documents.limit(1),
-        **{f"contracts_{state}": stmt for state, stmt in contracted.items()},
-    )
+    dues = fresh(lists.dues)
+    counts = fill(dues, params, **lists.counted)
     contract_counts = {s: counts[f"contracts_{s}"] for s in CONTRACT_STATES}
     contract_counts = {s: n for s, n in contract_counts.items() if n}
-    bids = rows_of(in_progress, LONG_LIST) if counts["bids"] else []
+    bids = rows_of(lists.in_progress, LONG_LIST, params) if counts["bids"] else []
     days_left = working_days_left([b.notice.deadline_dt for b in bids], today)
-    contracts = []
-    if contract_counts:
-        contracts = rows_of(
-            listed(select(Notice))
-            .join(Notice.contract)
-            .where(Contract.agency_org_id == org.id, Notice.state.in_(CONTRACT_STATES))
-            .options(contains_eager(Notice.contract))
-            .order_by(Contract.created_dt.desc(), Notice.id.desc()),
-            LONG_LIST,
-        )
+    new = []
+    if counts["new"]:
+        new = as_rows(db.session.execute(limited(lists.new, SHORT_LIST), params))
     expiring, expired = _qualification_warnings(org.id, offered, today)
     return AgencyWorkspace(
         agency=agency,
@@ -209,14 +232,14 @@ def agency_workspace(org) -> AgencyWorkspace:
         offers_anything=bool(offered),
         has_documents=bool(counts["documents"]),
         new_count=counts["new"],
-        new_notices=as_rows(db.session.execute(new.limit(SHORT_LIST))) if counts["new"] else [],
+        new_notices=new,
         bids_count=counts["bids"],
         bids=list(zip(bids, days_left, strict=True)),
         contract_counts=contract_counts,
-        contracts=contracts,
+        contracts=rows_of(lists.contracts, LONG_LIST, params) if contract_counts else [],
         dues=dues,
         expiring=expiring,
         expired=expired,
         objections_count=counts["objections"],
-        objections=rows_of(objections, SHORT_LIST) if counts["objections"] else [],
+        objections=rows_of(lists.objections, SHORT_LIST, params) if counts["objections"] else [],
     )

@@ -5,10 +5,11 @@ lists are one query (`fill`), and only a list with rows reads them (its first fe
 related rows loaded up front). Most lists are empty most of the time: a workspace where
 nothing waits costs that one query."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import lru_cache
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from ..core.clock import local_today, to_local
@@ -19,6 +20,12 @@ from ..procurement.contract_models import Contract, Evaluation, Rectification
 #: how many rows each short list shows; the counts beside them are always complete
 SHORT_LIST = 5
 LONG_LIST = 10
+
+# A workspace's statements are built once per process, with the organisation and the moment
+# as parameters bound when they run: building them and their cache keys for every request
+# cost more than the queries (the counts of a dozen lists are one statement).
+ORG_ID = bindparam("org_id")
+NOW = bindparam("now")
 
 
 @dataclass
@@ -62,33 +69,52 @@ def due(key: str, title: str, hint: str, stmt, limit: int = SHORT_LIST, **shown)
     return Due(key, title, hint, stmt=stmt, limit=limit, **shown)
 
 
-def counts_of(stmts: dict[str, Select]) -> dict[str, int]:
-    """How many rows each of `stmts` returns, counted by the database in one query."""
+@lru_cache(maxsize=64)
+def _counting(stmts: tuple[tuple[str, Select], ...]) -> Select:
+    return select(
+        *(
+            select(func.count())
+            .select_from(stmt.order_by(None).subquery())
+            .scalar_subquery()
+            .label(key)
+            for key, stmt in stmts
+        )
+    )
+
+
+@lru_cache(maxsize=256)
+def limited(stmt: Select, limit: int) -> Select:
+    """`stmt` with a LIMIT, built once for a statement built once."""
+    return stmt.limit(limit)
+
+
+def counts_of(stmts: dict[str, Select], params: dict | None = None) -> dict[str, int]:
+    """How many rows each of `stmts` returns, counted by the database in one query. For
+    statements built once (parameters bound when they run, `ORG_ID`), so is the count."""
     if not stmts:
         return {}
-    columns = [
-        select(func.count())
-        .select_from(stmt.order_by(None).subquery())
-        .scalar_subquery()
-        .label(key)
-        for key, stmt in stmts.items()
-    ]
-    return dict(db.session.execute(select(*columns)).one()._mapping)
+    counting = _counting(tuple(stmts.items()))
+    return dict(db.session.execute(counting, params).one()._mapping)
 
 
-def rows_of(stmt, limit: int) -> list:
+def rows_of(stmt, limit: int, params: dict | None = None) -> list:
     """The first `limit` rows of an entity statement."""
-    return list(db.session.scalars(stmt.limit(limit)))
+    return list(db.session.scalars(limited(stmt, limit), params))
 
 
-def fill(dues: list[Due], **others: Select) -> dict[str, int]:
+def fill(dues: list[Due], params: dict | None = None, **others: Select) -> dict[str, int]:
     """Count every due, and each of `others`, in one query; then read the first rows of the
     dues that have any. Returns the counts of `others`."""
-    counts = counts_of({f"due_{n}": d.stmt for n, d in enumerate(dues)} | others)
+    counts = counts_of({f"due_{n}": d.stmt for n, d in enumerate(dues)} | others, params)
     for n, d in enumerate(dues):
         d.count = counts.pop(f"due_{n}")
-        d.items = rows_of(d.stmt, d.limit) if d.count else []
+        d.items = rows_of(d.stmt, d.limit, params) if d.count else []
     return counts
+
+
+def fresh(dues: tuple[Due, ...]) -> list[Due]:
+    """Copies of dues built once, to be filled for one request."""
+    return [replace(d) for d in dues]
 
 
 def working_days_left(deadlines: list[datetime], today: date | None = None) -> list[int]:

@@ -2,15 +2,16 @@
 publishing a draft to answering a rectification case."""
 
 from dataclasses import dataclass, field
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ..extensions import db
 from ..procurement.contract_models import Contract, Evaluation
 from ..procurement.models import Notice, Objection
 from ..procurement.services import listed, registered, state_labels
-from .lists import Due, due, fill, open_rectifications
+from .lists import ORG_ID, Due, due, fill, fresh, open_rectifications
 
 
 @dataclass
@@ -122,27 +123,35 @@ def _dues(org_id) -> list[Due]:
     ]
 
 
-def purchaser_workspace(org) -> PurchaserWorkspace:
-    """The purchaser's notices counted by state, and the ones waiting for it to act."""
-    counts = dict(
-        db.session.execute(
-            select(Notice.state, func.count())
-            .where(Notice.purchaser_org_id == org.id)
-            .group_by(Notice.state)
-        ).all()
+@cache
+def _lists() -> tuple[Select, tuple[Due, ...], Due]:
+    """The workspace's statements, built once: the purchaser is ORG_ID."""
+    org = ORG_ID
+    by_state = (
+        select(Notice.state, func.count())
+        .where(Notice.purchaser_org_id == org)
+        .group_by(Notice.state)
     )
     publicity = due(
         "publicity",
         "结果公示中",
         "公示期满且无异议待处理时自动确定中选，无需操作",
-        _mine(org.id, "publicity")
+        _mine(org, "publicity")
         .options(selectinload(Notice.objections))
         .order_by(Notice.publicity_end_dt, Notice.id),
     )
-    dues = _dues(org.id)
-    fill([*dues, publicity])  # every count in one query; only lists with rows are read
+    return by_state, tuple(_dues(org)), publicity
+
+
+def purchaser_workspace(org) -> PurchaserWorkspace:
+    """The purchaser's notices counted by state, and the ones waiting for it to act."""
+    by_state, dues, publicity = _lists()
+    params = {"org_id": org.id}
+    counts = dict(db.session.execute(by_state, params).all())
+    dues, waiting = fresh(dues), fresh((publicity,))
+    fill([*dues, *waiting], params)  # every count in one query; only lists with rows are read
     return PurchaserWorkspace(
         {s: counts[s] for s in state_labels() if counts.get(s)},
         dues=dues,
-        waiting=[publicity],
+        waiting=waiting,
     )
