@@ -209,20 +209,16 @@ end
 
 
 def browsing(port, public_paths, signed_in, seconds, connections, workdir):
-    """wrk over the mix: 7 public requests in 10, 3 of signed-in users. Returns figures."""
-    entries = []
-    signed = iter(signed_in * 10)
-    for n in range(70):
-        path = public_paths[n % len(public_paths)]
-        entries.append((path, "", f"10.1.{n // 250}.{n % 250 + 1}"))
-    for _ in range(30):
-        user, path = next(signed)
-        entries.append((path, cookie_header(user), user.address))
-    # interleave: 7 public, 3 signed in, over and over
+    """wrk over the mix: 7 public requests in 10, 3 of signed-in users (every signed-in
+    user's pages once per round). Returns figures."""
+    blocks = len(signed_in) // 3
     mixed = []
-    public, private = entries[:70], entries[70:]
-    for block in range(10):
-        mixed += public[block * 7 : block * 7 + 7] + private[block * 3 : block * 3 + 3]
+    for block in range(blocks):
+        for n in range(block * 7, block * 7 + 7):
+            path = public_paths[n % len(public_paths)]
+            mixed.append((path, "", f"10.1.{n // 250}.{n % 250 + 1}"))
+        for user, path in signed_in[block * 3 : block * 3 + 3]:
+            mixed.append((path, cookie_header(user), user.address))
 
     def lua_string(s):
         return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -409,6 +405,16 @@ def cpu_seconds(pids) -> float:
     return total / ticks
 
 
+def machine_busy_seconds() -> tuple[float, float]:
+    """(CPU seconds every core spent busy, seconds of wall clock times cores) so far, from
+    /proc/stat: what the whole machine did, the load client and PostgreSQL included."""
+    with open("/proc/stat") as fh:
+        fields = [int(v) for v in fh.readline().split()[1:]]
+    ticks = os.sysconf("SC_CLK_TCK")
+    idle = fields[3] + fields[4]
+    return (sum(fields[:8]) - idle) / ticks, sum(fields[:8]) / ticks
+
+
 def postgres_pids():
     out = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True).stdout
     return [int(p) for p in out.split()]
@@ -521,7 +527,7 @@ def main():
             return faults(app, base, server, buyer, emails, password, port, org_ids, lead, workdir)
 
         if not args.burst_only:
-            figures = browse(app, args, emails, password, targets, port, workdir)
+            figures = browse(app, args, emails, password, targets, port, workdir, server.pid)
             if args.browse_only:
                 return figures
 
@@ -555,7 +561,7 @@ def main():
         return plain
 
 
-def browse(app, args, emails, password, targets, port, workdir):
+def browse(app, args, emails, password, targets, port, workdir, server_pid):
     """1. Mixed browsing: sign the users in, warm up, measure, print."""
     paths = page_paths(targets)
     public = [paths[k] for k in ("home", "notices", "notice", "directory", "agency")]
@@ -578,18 +584,32 @@ def browse(app, args, emails, password, targets, port, workdir):
         ).all()
     for i, email in enumerate(buyers):
         user = User(port, f"10.3.1.{i + 1}").sign_in(email, "demo1234")
-        signed += [(user, "/dashboard"), (user, "/purchaser/notices"), (user, "/inbox")]
+        at = 6 * i + 3  # after the i-th agency: agencies and purchasers take turns
+        signed[at:at] = [(user, "/dashboard"), (user, "/purchaser/notices"), (user, "/inbox")]
     for user, path in signed:
         status, _, _ = user.request("GET", path)
         if status != 200:
             sys.exit(f"{path} 返回 {status}")
     browsing(port, public, signed, 5, args.connections, workdir)  # warm up
+    app_pids, pg_pids = gunicorn_workers(server_pid), postgres_pids()
+    before = cpu_seconds(app_pids), cpu_seconds(pg_pids), *machine_busy_seconds()
     figures = browsing(port, public, signed, args.seconds, args.connections, workdir)
+    # PostgreSQL backends started during the run count from their start
+    pg_pids = sorted(set(pg_pids) | set(postgres_pids()))
+    after = cpu_seconds(app_pids), cpu_seconds(pg_pids), *machine_busy_seconds()
+    busy, elapsed = after[2] - before[2], after[3] - before[3]
+    app_ms, pg_ms = ((after[i] - before[i]) * 1000 / figures["requests"] for i in (0, 1))
     print(
         f"混合浏览 {args.seconds} 秒（{args.connections} 个连接，3/10 为登录用户）："
         f"{figures['rps']:.0f} req/s，p50 {figures['p50']:.1f} ms，"
         f"p95 {figures['p95']:.1f} ms，错误 {figures['errors']}"
         f"（目标 ≥ 300 req/s，p95 ≤ 100 ms，0 错误）",
+        flush=True,
+    )
+    print(
+        f"每个请求耗用 CPU：应用 {app_ms:.1f} ms，PostgreSQL {pg_ms:.1f} ms，"
+        f"整机 {busy * 1000 / figures['requests']:.1f} ms"
+        f"（整机 CPU 忙 {busy / elapsed:.0%}）",
         flush=True,
     )
     return figures

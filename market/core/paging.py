@@ -138,18 +138,21 @@ def _paged(stmt, count_limit: int):
     return paged.limit(bindparam("page_size")).offset(bindparam("page_offset")), count
 
 
-def paginate(stmt, page: int | None = None, per_page: int | None = None, make=None) -> Page:
+def paginate(
+    stmt, page: int | None = None, per_page: int | None = None, make=None, params=None
+) -> Page:
     """One page of `stmt`'s rows with a count bounded by COUNT_LIMIT, in one query. The items
     are the statement's entities, or `make(*row)` for each row of a column select. No DISTINCT
-    or GROUP BY: the count reads the rows without their columns."""
+    or GROUP BY: the count reads the rows without their columns. `params` binds a statement
+    built once with bound parameters (one user's list: the paged form is then built once)."""
     per_page = per_page or current_app.config["PER_PAGE"]
     limit = current_app.config["COUNT_LIMIT"]
     page = page or requested_page()
     paged, count = _paged(stmt, limit)
     if (page - 1) * per_page > limit:  # past any page offered: no rows to read
-        counted = db.session.scalar(count)
+        counted = db.session.scalar(count, params)
         return Page([], page, per_page, min(counted, limit), counted > limit)
-    window = {"page_size": per_page + 1, "page_offset": (page - 1) * per_page}
+    window = {**(params or {}), "page_size": per_page + 1, "page_offset": (page - 1) * per_page}
     if make is None:
         rows = db.session.execute(paged, window).unique().all()
         items = [row[0] for row in rows]
@@ -164,6 +167,6 @@ def paginate(stmt, page: int | None = None, per_page: int | None = None, make=No
     elif page == 1:
         counted = 0
     else:  # past the last page: how many there are, for the pager
-        counted = db.session.scalar(count)
+        counted = db.session.scalar(count, params)
     total, capped = min(counted, limit), counted > limit
     return Page(items[:per_page], page, per_page, total, capped, len(items) > per_page)

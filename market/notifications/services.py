@@ -1,7 +1,9 @@
 """The inbox and its e-mail: notify an organisation (any domain may), list and read."""
 
+from functools import cache
+
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 
 from ..accounts.models import Membership, Organisation, User
 from ..core.clock import utcnow
@@ -108,13 +110,27 @@ def _org_id(user) -> int:
     return org.id
 
 
-def inbox_query(user):
-    """The user's organisation's notifications: unread first, then newest first."""
+# Asked on every signed-in page: built once, the organisation bound when they run.
+@cache
+def _inbox():
     return (
         select(Notification)
-        .where(Notification.org_id == _org_id(user))
+        .where(Notification.org_id == bindparam("org_id"))
         .order_by(Notification.read_dt.is_not(None), Notification.id.desc())
     )
+
+
+@cache
+def _unread():
+    return select(func.count(Notification.id)).where(
+        Notification.org_id == bindparam("org_id"), Notification.read_dt.is_(None)
+    )
+
+
+def inbox_query(user) -> tuple[Select, dict]:
+    """The user's organisation's notifications, unread first, then newest first: a statement
+    and the parameters it runs with."""
+    return _inbox(), {"org_id": _org_id(user)}
 
 
 def unread_count(user) -> int:
@@ -122,11 +138,7 @@ def unread_count(user) -> int:
     org = getattr(user, "organisation", None)
     if org is None:
         return 0
-    return db.session.scalar(
-        select(func.count(Notification.id)).where(
-            Notification.org_id == org.id, Notification.read_dt.is_(None)
-        )
-    )
+    return db.session.scalar(_unread(), {"org_id": org.id})
 
 
 def own_notification(user, notification_id: int) -> Notification | None:

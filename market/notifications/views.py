@@ -20,7 +20,8 @@ def _member_only():
 @login_required
 def inbox():
     _member_only()
-    page = paginate(services.inbox_query(current_user))
+    stmt, params = services.inbox_query(current_user)
+    page = paginate(stmt, params=params)
     return render_template("notifications/inbox.html", page=page, kind_labels=KIND_LABELS)
 
 

@@ -3,8 +3,9 @@ them when."""
 
 import secrets
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import event, select
+from sqlalchemy import Select, bindparam, event, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..agencies import services as agencies
@@ -401,10 +402,16 @@ def bid_document_readers(document: Document) -> set[int]:
     )
 
 
-def agency_bids_query(org_id):
+@cache
+def _agency_bids():
     return (
         select(Bid)
-        .where(Bid.agency_org_id == org_id)
+        .where(Bid.agency_org_id == bindparam("org_id"))
         .options(selectinload(Bid.notice).selectinload(Notice.bids))
         .order_by(Bid.id.desc())
     )
+
+
+def agency_bids_query(org_id) -> tuple[Select, dict]:
+    """The agency's quotes, newest first: a statement built once and its parameters."""
+    return _agency_bids(), {"org_id": org_id}

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, bindparam, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from ..accounts.models import Organisation
@@ -103,12 +103,18 @@ def public_notices_query(state=None):
     return stmt
 
 
-def purchaser_notices_query(org_id, state=None):
-    """A purchaser's own notices, drafts included, newest first."""
-    stmt = notice_rows().where(Notice.purchaser_org_id == org_id).order_by(Notice.id.desc())
+@cache
+def _purchaser_notices(state):
+    stmt = notice_rows().where(Notice.purchaser_org_id == bindparam("org_id"))
     if state:
         stmt = stmt.where(Notice.state == state)
-    return stmt
+    return stmt.order_by(Notice.id.desc())
+
+
+def purchaser_notices_query(org_id, state=None) -> tuple[Select, dict]:
+    """A purchaser's own notices, drafts included, newest first: a statement built once
+    (per state) and its parameters."""
+    return _purchaser_notices(state), {"org_id": org_id}
 
 
 def taking_bids(now):

@@ -83,8 +83,8 @@ def detail(notice_id):
 def my_notices():
     states = state_labels()
     state = _state_filter(states)
-    query = services.purchaser_notices_query(current_user.organisation.id, state)
-    page = shown(lambda: paginate(query, make=NoticeRow))
+    query, params = services.purchaser_notices_query(current_user.organisation.id, state)
+    page = shown(lambda: paginate(query, make=NoticeRow, params=params))
     return render_template("procurement/my_notices.html", page=page, state=state, states=states)
 
 
@@ -99,6 +99,6 @@ def opportunities():
 @bp.route("/agency/bids")
 @role_required("agency")
 def my_bids():
-    query = services.agency_bids_query(current_user.organisation.id)
-    page = shown(lambda: paginate(query), lambda bids: [b.notice for b in bids])
+    query, params = services.agency_bids_query(current_user.organisation.id)
+    page = shown(lambda: paginate(query, params=params), lambda bids: [b.notice for b in bids])
     return render_template("procurement/my_bids.html", page=page)
