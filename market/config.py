@@ -9,6 +9,11 @@ class DefaultConfig:
     SECRET_KEY = None  # read from instance/secret_key (created on first start) unless configured
     SQLALCHEMY_DATABASE_URI = None  # SQLite in instance/ unless configured
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Connections each app process keeps to PostgreSQL: one per gunicorn thread (--threads 16,
+    # docs/operations.md), and half as many more at a peak. A pool smaller than the threads
+    # closes connections as they come back and opens new ones under load: each a new
+    # PostgreSQL backend, costing more than the queries it runs.
+    DB_POOL_SIZE = 16
     WTF_I18N_ENABLED = False  # WTForms' own zh catalogue is used (see core/forms.py)
     BOOTSTRAP_SERVE_LOCAL = True  # government intranets are offline: no CDN
     BOOTSTRAP_BTN_STYLE = "primary"
@@ -167,6 +172,11 @@ def load_config(app, test_config=None):
         if os.path.exists(path):
             os.chmod(path, 0o600)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options.setdefault("pool_size", app.config["DB_POOL_SIZE"])
+        options.setdefault("max_overflow", app.config["DB_POOL_SIZE"] // 2)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
 
