@@ -9,14 +9,14 @@ from sqlalchemy import Select, bindparam, event, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..agencies import services as agencies
-from ..agencies.models import QUALIFICATION_GRADES, Document, Qualification
+from ..agencies.models import QUALIFICATION_GRADES, Agency, Document, Qualification
 from ..core.audit import begin_writing, record_event
 from ..core.clock import local_today, to_local, utcnow
 from ..core.errors import ServiceError
 from ..core.hashing import canonical_json, sha256_hex
 from ..core.money import format_fen
 from ..extensions import db
-from .models import Bid, Notice, bid_documents
+from .models import Avoidance, Bid, Notice, bid_documents
 from .runner import LOCKED_KEY, apply_due
 from .states import NOTICE, party_of, sealed_states
 
@@ -138,17 +138,22 @@ def _amount(notice: Notice, amount_fen: int | None) -> int:
 
 
 def _check_bidder(agency, notice: Notice) -> None:
-    """The agency may respond to this notice at all (checked before the notice is locked:
-    nothing here changes at the deadline, and the lock is held by one quote at a time)."""
+    """The agency may respond to this notice at all (nothing here changes at the deadline)."""
     if notice.invited_org_id is not None and notice.invited_org_id != agency.org_id:
         raise ServiceError("本项目为直接邀请，仅受邀机构可报价")
-    avoided = next((a for a in notice.avoidances if a.agency_org_id == agency.org_id), None)
+    facts = db.session.info.get(QUOTE_FACTS_KEY)
+    if facts is not None and facts[:2] == (notice.id, agency.org_id):
+        offers, avoided = facts[2:4]  # read with the notice's lock (lock_for_quote)
+    else:
+        reasons = [a.reason for a in notice.avoidances if a.agency_org_id == agency.org_id]
+        avoided = reasons[0] if reasons else None
+        offers = agencies.offers_item(agency.org_id, notice.item_id)
     if avoided is not None:
-        raise ServiceError(f"本机构在本项目的回避名单中（{avoided.reason}），不能参与")
+        raise ServiceError(f"本机构在本项目的回避名单中（{avoided}），不能参与")
     allowed, reason = agencies.can_bid(agency)
     if not allowed:
         raise ServiceError(reason)
-    if not agencies.offers_item(agency.org_id, notice.item_id):
+    if not offers:
         raise ServiceError(f"本机构未声明提供「{notice.item.name}」服务，请先在“我的服务”中添加")
 
 
@@ -173,6 +178,10 @@ def _local(moment: datetime) -> str:
 
 #: session.info: the notice a quote locked, and the agency's bid on it, for this transaction
 QUOTE_LOCK_KEY = "market_quote_lock"
+#: session.info: (notice id, agency id, whether it offers the item, why it must avoid it or
+#: None, its profile), read with the lock: the quote's checks need no query of their own (the
+#: profile is held here because the session keeps only a weak reference to an unchanged row)
+QUOTE_FACTS_KEY = "market_quote_facts"
 
 
 def lock_for_quote(notice_id: int, agency_id: int, received: datetime):
@@ -181,23 +190,35 @@ def lock_for_quote(notice_id: int, agency_id: int, received: datetime):
     quotes share the lock (FOR SHARE): they run side by side, while an edit or the closing
     of the bidding (FOR UPDATE) waits for them and they for it; one bid per agency is the
     table's unique key. A quote with a transition of the notice to apply as of its arrival
-    (it then writes the notice) takes the lock for itself."""
+    (it then writes the notice) takes the lock for itself. The same statement reads what the
+    quote's checks need: the agency's profile, whether it offers the item, and whether it
+    must avoid this notice."""
     begin_writing()
     shared = True
+    avoided = (
+        select(Avoidance.reason)
+        .where(Avoidance.notice_id == Notice.id, Avoidance.agency_org_id == agency_id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    offers = Notice.item_id.in_(agencies.offered_items(agency_id))
     while True:
         row = db.session.execute(
-            select(Notice, Bid)
+            select(Notice, Bid, Agency, offers, avoided)
             .outerjoin(Bid, (Bid.notice_id == Notice.id) & (Bid.agency_org_id == agency_id))
+            .outerjoin(Agency, Agency.org_id == agency_id)  # kept by the session for the checks
             .where(Notice.id == notice_id)
             .with_for_update(of=Notice, read=shared)
             .execution_options(populate_existing=True)
         ).first()
         if row is None:
             return None, None
-        notice, own = row
+        notice, own, profile, offered, avoided_reason = row
         due = notice.due_dt is not None and notice.due_dt <= received
         if not (shared and due and received < notice.deadline_dt):
             db.session.info[QUOTE_LOCK_KEY] = (notice.id, agency_id, own)
+            facts = (notice.id, agency_id, bool(offered), avoided_reason, profile)
+            db.session.info[QUOTE_FACTS_KEY] = facts
             return notice, own
         shared = False
 
@@ -206,6 +227,7 @@ def lock_for_quote(notice_id: int, agency_id: int, received: datetime):
 def _forget_quote_lock(session, transaction):
     if transaction.parent is None:
         session.info.pop(QUOTE_LOCK_KEY, None)
+        session.info.pop(QUOTE_FACTS_KEY, None)
 
 
 def _lock_for_quote(notice: Notice, agency_id: int, received: datetime) -> Bid | None:

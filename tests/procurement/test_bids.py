@@ -330,3 +330,43 @@ def test_the_access_log_does_not_tell_which_notice_was_quoted_on(app, make, capl
     paths = [r.path for r in caplog.records if r.name == "market.access" and r.method == "POST"]
     assert paths == ["/notices/<int:notice_id>/bid", "/notices/<int:notice_id>/bid/reconfirm"]
     assert not any(f"/notices/{notice.id}" in r.getMessage() for r in caplog.records)
+
+
+SITE_REFUSALS = {
+    # read with the notice's lock by the quote through the site (lock_for_quote)
+    "avoided": (_avoided, "回避名单中（与项目建设单位存在关联关系）"),
+    "not_offered": (
+        lambda make: (make.agency(items=("ZJ010",)), make.notice(), {}),
+        "本机构未声明提供",
+    ),
+    "suspended": (_suspended, "暂停参与投标，至 2027-03-01 止"),
+}
+
+
+@pytest.mark.parametrize("case", list(SITE_REFUSALS))
+def test_a_quote_through_the_site_is_refused_with_its_reason(client, auth, make, db, case):
+    import html
+
+    setup, message = SITE_REFUSALS[case]
+    agency_user, notice, _ = setup(make)
+    db.session.flush()
+    before = _bids(db)
+    auth.login(agency_user)
+    response = client.post(f"/notices/{notice.id}/bid", data={"amount": "80000", "plan": "方案"})
+    assert message in html.unescape(response.get_data(as_text=True))
+    assert _bids(db) == before
+
+
+def test_an_agency_offering_the_item_quotes_through_the_site(client, auth, make, db):
+    from market.procurement.models import Avoidance
+
+    notice = make.notice()
+    agency_user = make.agency()
+    other = make.agency()
+    # another agency's avoidance of this notice does not touch this one
+    notice.avoidances.append(Avoidance(agency_org_id=other.organisation.id, reason="关联关系"))
+    db.session.flush()
+    auth.login(agency_user)
+    response = client.post(f"/notices/{notice.id}/bid", data={"amount": "80000", "plan": "方案"})
+    assert response.status_code == 302
+    assert [b.agency_org_id for b in notice.bids] == [agency_user.organisation.id]
