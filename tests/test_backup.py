@@ -6,12 +6,14 @@ instance here is an app of its own, on its own database, upload folder and index
 commits. On PostgreSQL each gets a database of its own on the test server.
 """
 
+import glob
 import gzip
 import hashlib
 import io
 import json
 import os
 import re
+import shutil
 import stat
 import tarfile
 import uuid
@@ -29,6 +31,7 @@ from market.accounts.models import User
 from market.agencies.models import Agency, Document
 from market.catalogue.services import load_items, seed_rows
 from market.core import backup, clock
+from market.core.backup import restore
 from market.core.models import AuditEvent
 from market.extensions import db as _db
 from market.procurement.models import Bid, Notice
@@ -314,7 +317,7 @@ def test_an_upload_folder_that_is_a_mount_point_is_refilled_in_place(source, res
     target, _ = restored
     (target.uploads / "stray.pdf").write_bytes(b"%PDF- not in the backup")
     mount = str(target.uploads)
-    monkeypatch.setattr(backup.os.path, "ismount", lambda path: str(path) == mount)
+    monkeypatch.setattr(os.path, "ismount", lambda path: str(path) == mount)
     result = target.market("restore", str(archive), "--yes")
     assert result.exit_code == 0, result.output
     assert target.files() == origin.files()
@@ -452,8 +455,8 @@ def test_the_password_reaches_the_tools_in_the_environment_only():
 
 
 def test_a_missing_pg_dump_is_a_clear_message(monkeypatch):
-    monkeypatch.setattr(backup.shutil, "which", lambda name: None)
-    monkeypatch.setattr(backup.glob, "glob", lambda pattern: [])
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setattr(glob, "glob", lambda pattern: [])
     with pytest.raises(backup.BackupError, match="找不到 pg_dump：请安装 PostgreSQL 客户端"):
         backup.find_pg_tool("pg_dump")
 
@@ -470,4 +473,4 @@ def test_the_archive_is_read_to_its_end_for_the_gzip_check(tmp_path):
     compressed[-6] ^= 1  # the CRC itself
     archive.write_bytes(bytes(compressed))
     with pytest.raises(backup.BackupError, match="备份文件已损坏"):
-        backup._extract(str(archive), str(tmp_path / "staging"))
+        restore._extract(str(archive), str(tmp_path / "staging"))
