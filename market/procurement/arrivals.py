@@ -115,7 +115,10 @@ def purge(now: float | None = None) -> int:
         return 0
     for name in names:
         path = os.path.join(folder(), name)
-        if name.startswith("notice-") and os.path.getmtime(path) < limit:
-            os.remove(path)
-            removed += 1
+        try:
+            if name.startswith("notice-") and os.path.getmtime(path) < limit:
+                os.remove(path)
+                removed += 1
+        except FileNotFoundError:  # deleted meanwhile (another worker's purge)
+            continue
     return removed

@@ -340,3 +340,20 @@ def test_the_worker_deletes_journals_untouched_for_two_days(app, tmp_path, monke
         os.utime(tmp_path / name, (now - age_hours * 3600,) * 2)
     assert arrivals.purge(now) == 1
     assert sorted(os.listdir(tmp_path)) == ["notice-2.jsonl"]
+
+
+def test_a_journal_another_worker_deleted_meanwhile_is_skipped(app, tmp_path, monkeypatch):
+    import os
+    import time
+
+    from market.procurement import arrivals
+
+    monkeypatch.setitem(app.config, "ARRIVAL_JOURNAL_FOLDER", str(tmp_path))
+    now = time.time()
+    (tmp_path / "notice-1.jsonl").write_text("{}\n")
+    os.utime(tmp_path / "notice-1.jsonl", (now - 49 * 3600,) * 2)
+    listed = os.listdir
+    # Listed, then deleted by another worker's purge before this one reads its age.
+    monkeypatch.setattr(arrivals.os, "listdir", lambda path: [*listed(path), "notice-7.jsonl"])
+    assert arrivals.purge(now) == 1
+    assert listed(tmp_path) == []
