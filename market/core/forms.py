@@ -4,7 +4,6 @@ import re
 
 from flask import request
 from flask_wtf import FlaskForm
-from flask_wtf.form import _Auto as FROM_REQUEST  # a form's default: read the request
 from werkzeug.datastructures import MultiDict
 from wtforms import StringField
 from wtforms.validators import ValidationError
@@ -37,7 +36,9 @@ class BaseForm(FlaskForm):
             fail inside WTForms or the services). Werkzeug files a multipart part sent with
             no field name under None, which no field has and a FieldList, reading the names
             of its entries, cannot take."""
-            if formdata is FROM_REQUEST and request.is_json:
+            # Flask-WTF's default (read the request) is a marker with no getlist, unlike any
+            # form data given.
+            if not hasattr(formdata, "getlist") and request.is_json:
                 return None
             data = super().wrap_formdata(form, formdata)
             if data is not None and None in data:
