@@ -147,25 +147,35 @@ def check_new_login(email: str, password: str) -> str:
     return email
 
 
-def _confirmation_serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="confirm-registration")
+def _link_token(purpose: str, user: User, moment) -> str:
+    """The signed token of an e-mailed link for `user`, naming the moment it belongs to (a
+    link is void once that moment is no longer the user's: a newer link, a new lock)."""
+    signer = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=purpose)
+    return signer.dumps([user.id, moment.isoformat()])
+
+
+def _link_opened(purpose: str, token: str, invalid: str) -> tuple[User | None, str]:
+    """The user an e-mailed link was made for (None if gone) and the moment it names;
+    ServiceError(`invalid`) for a token this site did not sign for `purpose`."""
+    signer = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=purpose)
+    try:
+        user_id, moment = signer.loads(token)
+    except (BadSignature, ValueError, TypeError) as exc:
+        raise ServiceError(invalid) from exc
+    return (db.session.get(User, user_id) if isinstance(user_id, int) else None), moment
 
 
 def await_confirmation(user: User) -> str:
     """Hold a new registration until its e-mail is confirmed; returns the link's token (a new
     one each time it is sent, valid REGISTRATION_CONFIRM_DAYS)."""
     user.confirmation_sent_dt = utcnow()
-    return _confirmation_serializer().dumps([user.id, user.confirmation_sent_dt.isoformat()])
+    return _link_token("confirm-registration", user, user.confirmation_sent_dt)
 
 
 def confirm_registration(token: str) -> User:
     """Confirm the e-mail of a registration from its link; the user may then log in."""
     invalid = "确认链接无效或已过期。请用同一邮箱重新提交注册，系统将发送新的确认邮件。"
-    try:
-        user_id, sent_at = _confirmation_serializer().loads(token)
-    except (BadSignature, ValueError, TypeError) as exc:
-        raise ServiceError(invalid) from exc
-    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    user, sent_at = _link_opened("confirm-registration", token, invalid)
     if user is None or user.confirmation_sent_dt is None:
         raise ServiceError("该邮箱已确认，请直接登录。")
     if user.confirmation_sent_dt.isoformat() != sent_at:
@@ -231,24 +241,16 @@ def authenticate(email: str, password: str) -> User:
     return user
 
 
-def _unlock_serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="account-unlock")
-
-
 def unlock_token(user: User) -> str:
     """The token of the link that unlocks `user`'s account from this lock (only this one)."""
-    return _unlock_serializer().dumps([user.id, user.locked_dt.isoformat()])
+    return _link_token("account-unlock", user, user.locked_dt)
 
 
 def unlock_account(token: str) -> User:
     """Unlock the account the link was made for, if it is still locked by that same lock and
     the lock is at most UNLOCK_LINK_HOURS old; the link works once."""
     invalid = "解锁链接无效或已过期。请再次登录，账号仍锁定时将发送新的解锁链接。"
-    try:
-        user_id, locked_at = _unlock_serializer().loads(token)
-    except (BadSignature, ValueError, TypeError) as exc:
-        raise ServiceError(invalid) from exc
-    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    user, locked_at = _link_opened("account-unlock", token, invalid)
     if user is None or user.locked_dt is None or user.locked_dt.isoformat() != locked_at:
         raise ServiceError("该解锁链接已使用过或已失效，账号无需再次解锁。")
     # The link's age is the lock's, read on the application's clock.
