@@ -124,8 +124,9 @@ def _dues(org_id) -> list[Due]:
 
 
 @cache
-def _lists() -> tuple[Select, tuple[Due, ...], Due]:
-    """The workspace's statements, built once: the purchaser is ORG_ID."""
+def _lists(steps: tuple[str, ...]) -> tuple[Select, tuple[Due, ...], Due]:
+    """The workspace's statements, built once per set of selection methods with a purchaser's
+    step (the registry's, when they were built): the purchaser is ORG_ID."""
     org = ORG_ID
     by_state = (
         select(Notice.state, func.count())
@@ -145,7 +146,8 @@ def _lists() -> tuple[Select, tuple[Due, ...], Due]:
 
 def purchaser_workspace(org) -> PurchaserWorkspace:
     """The purchaser's notices counted by state, and the ones waiting for it to act."""
-    by_state, dues, publicity = _lists()
+    steps = tuple(key for key, method in registered().items() if method.step is not None)
+    by_state, dues, publicity = _lists(steps)
     params = {"org_id": org.id}
     counts = dict(db.session.execute(by_state, params).all())
     dues, waiting = fresh(dues), fresh((publicity,))

@@ -269,3 +269,23 @@ def test_the_agency_workspace_costs_the_same_queries_with_every_action(
     assert "待交付 14 项" in actions  # contracted, and delivered but returned
     assert badge(section(page, "objections")) == 7
     assert count_queries(db, client) == few
+
+
+def test_a_method_registered_later_adds_its_step_to_the_purchasers_workspace(make, db):
+    from dataclasses import replace
+
+    from market.procurement.selection import base
+    from market.supervision.purchaser_workspace import purchaser_workspace
+
+    buyer = make.purchaser()
+    org = buyer.organisation
+    assert "step-review" not in [d.key for d in purchaser_workspace(org).dues]
+    direct = base.method_for("direct")
+    step = replace(direct.step, todo=("报价已截止，待复核", "复核后选定"))
+    base.register(replace(direct, key="review", label="复核选定", step=step))
+    try:
+        dues = {d.key: d for d in purchaser_workspace(org).dues}
+        assert dues["step-review"].title == "报价已截止，待复核"
+    finally:
+        base.unregister("review")
+    assert "step-review" not in [d.key for d in purchaser_workspace(org).dues]
