@@ -261,22 +261,6 @@ def _statements():
 
 #: the columns an append writes: what the hash covers, and the hash
 _INSERTED = (*HASHED_FIELDS, "hash")
-_INSERTED = (
-    "id",
-    "created_dt",
-    "occurred_dt",
-    "actor_user_id",
-    "actor_org_id",
-    "subject_type",
-    "subject_id",
-    "action",
-    "from_state",
-    "to_state",
-    "public",
-    "data",
-    "prev_hash",
-    "hash",
-)
 
 
 class RecordedEvent:
