@@ -184,6 +184,27 @@ QUOTE_LOCK_KEY = "market_quote_lock"
 QUOTE_FACTS_KEY = "market_quote_facts"
 
 
+@cache
+def _quote_lock(shared: bool) -> Select:
+    """lock_for_quote's statement (shared or for itself), built once: every quote runs it."""
+    agency_id = bindparam("agency_id")
+    avoided = (
+        select(Avoidance.reason)
+        .where(Avoidance.notice_id == Notice.id, Avoidance.agency_org_id == agency_id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    offers = Notice.item_id.in_(agencies.offered_items(agency_id))
+    return (
+        select(Notice, Bid, Agency, offers, avoided)
+        .outerjoin(Bid, (Bid.notice_id == Notice.id) & (Bid.agency_org_id == agency_id))
+        .outerjoin(Agency, Agency.org_id == agency_id)  # kept by the session for the checks
+        .where(Notice.id == bindparam("notice_id"))
+        .with_for_update(of=Notice, read=shared)
+        .execution_options(populate_existing=True)
+    )
+
+
 def lock_for_quote(notice_id: int, agency_id: int, received: datetime):
     """Lock the notice for a quote `received` then, reading it and the agency's bid on it in
     one statement: (notice, bid), or (None, None) if there is no such notice. On PostgreSQL
@@ -195,22 +216,9 @@ def lock_for_quote(notice_id: int, agency_id: int, received: datetime):
     must avoid this notice."""
     begin_writing()
     shared = True
-    avoided = (
-        select(Avoidance.reason)
-        .where(Avoidance.notice_id == Notice.id, Avoidance.agency_org_id == agency_id)
-        .limit(1)
-        .scalar_subquery()
-    )
-    offers = Notice.item_id.in_(agencies.offered_items(agency_id))
+    ids = {"notice_id": notice_id, "agency_id": agency_id}
     while True:
-        row = db.session.execute(
-            select(Notice, Bid, Agency, offers, avoided)
-            .outerjoin(Bid, (Bid.notice_id == Notice.id) & (Bid.agency_org_id == agency_id))
-            .outerjoin(Agency, Agency.org_id == agency_id)  # kept by the session for the checks
-            .where(Notice.id == notice_id)
-            .with_for_update(of=Notice, read=shared)
-            .execution_options(populate_existing=True)
-        ).first()
+        row = db.session.execute(_quote_lock(shared), ids).first()
         if row is None:
             return None, None
         notice, own, profile, offered, avoided_reason = row
