@@ -100,3 +100,23 @@ def test_the_pager_links_the_edges_and_the_pages_around_the_current_one():
     assert shown(100, 2000) == [1, 2, None, 98, 99, 100]
     assert shown(2, 60) == [1, 2, 3]
     assert shown(1, 0) == []
+
+
+def test_ones_own_list_pages_past_its_end_and_past_the_limit(client, auth, make, app, monkeypatch):
+    # The purchaser's list is a statement built once, the organisation bound as it runs: each
+    # way the pager counts must bind it too.
+    monkeypatch.setitem(app.config, "COUNT_LIMIT", 5)
+    monkeypatch.setitem(app.config, "PER_PAGE", 2)
+    buyer = make.purchaser()
+    for n in range(3):
+        make.notice(buyer, title=f"我的公告 {n}")
+    make.notice(title="别人的公告")
+    auth.login(buyer)
+    second = client.get("/purchaser/notices?page=2").get_data(as_text=True)
+    assert "我的公告 0" in second and "第 2/2 页" in second
+    past_the_end = client.get("/purchaser/notices?page=3")
+    assert past_the_end.status_code == 200
+    assert "我的公告" not in past_the_end.get_data(as_text=True)
+    past_the_limit = client.get("/purchaser/notices?page=9")
+    assert past_the_limit.status_code == 200
+    assert "别人的公告" not in past_the_limit.get_data(as_text=True)
