@@ -14,6 +14,11 @@ class DefaultConfig:
     # closes connections as they come back and opens new ones under load: each a new
     # PostgreSQL backend, costing more than the queries it runs.
     DB_POOL_SIZE = 16
+    # PostgreSQL (psycopg): how many times a statement runs on a connection before it is
+    # prepared there. The statements the busy pages and a quote run are built once with bound
+    # parameters: prepared at their first run, PostgreSQL parses and plans each of them once
+    # per connection instead of at every run (psycopg's default waits for the fifth).
+    DB_PREPARE_THRESHOLD = 0
     WTF_I18N_ENABLED = False  # WTForms' own zh catalogue is used (see core/forms.py)
     BOOTSTRAP_SERVE_LOCAL = True  # government intranets are offline: no CDN
     BOOTSTRAP_BTN_STYLE = "primary"
@@ -176,6 +181,10 @@ def load_config(app, test_config=None):
         options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
         options.setdefault("pool_size", app.config["DB_POOL_SIZE"])
         options.setdefault("max_overflow", app.config["DB_POOL_SIZE"] // 2)
+        if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg:"):
+            connect_args = dict(options.get("connect_args", {}))
+            connect_args.setdefault("prepare_threshold", app.config["DB_PREPARE_THRESHOLD"])
+            options["connect_args"] = connect_args
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)

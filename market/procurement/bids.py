@@ -7,6 +7,7 @@ from functools import cache
 
 from sqlalchemy import Select, bindparam, event, select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..agencies import services as agencies
 from ..agencies.models import QUALIFICATION_GRADES, Agency, Document, Qualification
@@ -266,6 +267,16 @@ def _address(ip: str | None) -> str:
     return (ip or "").strip()[:45]
 
 
+def _of_notice(bid: Bid, notice: Notice) -> None:
+    """The new bid names its notice. A notice whose bids were not read (a quote's) is left
+    out of the flush: appending to its unread collection would make it a row to check for
+    changes, which costs a quote more than its own insert."""
+    if "bids" in notice.__dict__:
+        bid.notice = notice  # the loaded collection stays true for the rest of the transaction
+    else:
+        set_committed_value(bid, "notice", notice)
+
+
 def _seal(bid: Bid) -> None:
     """A fresh nonce and the commitment over the bid as stored."""
     bid.nonce = secrets.token_hex(16)
@@ -300,7 +311,7 @@ def submit_bid(
         raise ServiceError("公告已修改，本机构原报价已失效，请重新确认报价")
     amount = _amount(notice, amount_fen)
     bid = Bid(
-        notice=notice,
+        notice_id=notice.id,
         agency_org_id=agency.org_id,
         amount_fen=amount,
         plan=plan.strip(),
@@ -311,6 +322,7 @@ def submit_bid(
         documents=documents,
         submitted_ip=_address(ip),
     )
+    _of_notice(bid, notice)
     db.session.add(bid)
     _seal(bid)
     # The audit event stays private: even the fact of a bid is sealed until the deadline.

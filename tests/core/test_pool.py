@@ -1,6 +1,10 @@
 """Connections to PostgreSQL: one kept per gunicorn thread, so a loaded site does not open a
 new database backend for each request."""
 
+import os
+
+import pytest
+
 from market import create_app
 from market.extensions import db
 
@@ -29,3 +33,20 @@ def test_the_pool_follows_the_threads_it_is_configured_for(tmp_path):
     with _app(tmp_path, DB_POOL_SIZE=32).app_context():
         assert db.engine.pool.size() == 32
         assert db.engine.pool._max_overflow == 16
+
+
+@pytest.mark.skipif(
+    "postgresql" not in os.environ.get("MARKET_TEST_DATABASE_URL", ""),
+    reason="prepared statements are PostgreSQL's (scripts/with-postgres.sh)",
+)
+def test_a_statement_is_prepared_on_a_connection_the_first_time_it_runs(app):
+    with app.app_context():
+        raw = db.session.connection().connection.driver_connection
+        assert raw.prepare_threshold == 0
+
+
+def test_the_prepare_threshold_is_configurable(tmp_path):
+    configured = _app(tmp_path, DB_PREPARE_THRESHOLD=5).config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert configured["connect_args"] == {"prepare_threshold": 5}
+    default = _app(tmp_path).config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert default["connect_args"] == {"prepare_threshold": 0}

@@ -57,6 +57,23 @@ def test_second_quote_from_the_same_agency_is_refused(make):
     assert [b.amount_fen for b in notice.bids] == [90_000_00]
 
 
+def test_the_notice_lists_a_quote_made_after_its_quotes_were_read(make):
+    notice = make.notice()
+    first = make.bid(make.agency(), notice, 90_000_00)
+    assert notice.bids == [first]  # read now: the next quote must join the list read
+    second = make.bid(make.agency(), notice, 80_000_00)
+    assert sorted(b.amount_fen for b in notice.bids) == [80_000_00, 90_000_00]
+    assert second.notice is notice
+
+
+def test_the_notice_lists_a_quote_made_before_its_quotes_were_read(make, db):
+    notice = make.notice()
+    db.session.expire(notice, ["bids"])
+    bid = make.bid(make.agency(), notice, 90_000_00)
+    assert bid.notice is notice and bid.notice_id == notice.id
+    assert [b.amount_fen for b in notice.bids] == [90_000_00]
+
+
 def test_agency_must_offer_the_item(make):
     notice = make.notice()
     with pytest.raises(ServiceError, match="未声明提供"):
