@@ -8,10 +8,12 @@ the signed-in sender, the notice and the form's content, and the moment it arriv
 the quote itself). When the request answers (stored, or
 refused with a reason) an answer line follows. A quote sent again with the same content takes
 the moment of the earliest arrival of that content that never got an answer: the platform did
-receive it then.
+receive it then. Each quote reads the journal for that: the lines of one notice are spread by
+digest over BUCKETS files, and only the lines with its own digest are parsed, so a quote's
+read stays small however many quotes the notice takes.
 
 A refused quote is answered, so its content cannot later borrow its time: only an arrival
-whose handling died keeps its moment. One file per notice under ARRIVAL_JOURNAL_FOLDER (the
+whose handling died keeps its moment. BUCKETS files per notice under ARRIVAL_JOURNAL_FOLDER (the
 instance folder's `arrivals/` by default), appended by every process of the host (one line per
 write, O_APPEND); the worker deletes files untouched for ARRIVAL_JOURNAL_DAYS. Hosts that
 share the quoting should share this folder (see docs/operations.md).
@@ -53,18 +55,36 @@ def folder() -> str:
     )
 
 
-def _path(notice_id: int) -> str:
-    return os.path.join(folder(), f"notice-{int(notice_id)}.jsonl")
+#: files per notice, by the first hex digit of the digest: a quote reads one of them
+BUCKETS = 16
 
 
-def _append(notice_id: int, entry: dict, durable: bool) -> None:
-    os.makedirs(folder(), mode=0o700, exist_ok=True)
+def _path(notice_id: int, digest: str) -> str:
+    return os.path.join(folder(), f"notice-{int(notice_id)}-{digest[0]}.jsonl")
+
+
+def _append(notice_id: int, digest: str, entry: dict, durable: bool) -> None:
     line = (json.dumps(entry, separators=(",", ":")) + "\n").encode()
-    fd = os.open(_path(notice_id), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    path, flags = _path(notice_id, digest), os.O_WRONLY | os.O_APPEND
+    try:
+        fd, created = os.open(path, flags), False
+    except FileNotFoundError:
+        os.makedirs(folder(), mode=0o700, exist_ok=True)
+        fd, created = os.open(path, flags | os.O_CREAT, 0o600), True
     try:
         os.write(fd, line)  # one write of one short line: never interleaved with another's
         if durable:
             os.fsync(fd)
+    finally:
+        os.close(fd)
+    if durable and created:
+        _sync_folder()  # the new file's name is on disk too, not only its line
+
+
+def _sync_folder() -> None:
+    fd = os.open(folder(), os.O_RDONLY)
+    try:
+        os.fsync(fd)
     finally:
         os.close(fd)
 
@@ -73,26 +93,24 @@ def arrived(notice_id: int, digest: str, at: datetime) -> str:
     """Journal a quote's arrival, on disk before this returns; returns its token."""
     token = secrets.token_hex(8)
     entry = {"arrived": token, "digest": digest, "at": at.astimezone(UTC).isoformat()}
-    _append(notice_id, entry, durable=True)
+    _append(notice_id, digest, entry, durable=True)
     return token
 
 
 def answered(notice_id: int, digest: str) -> None:
     """The quote with this content got its answer: no arrival of it lends its time again."""
-    _append(notice_id, {"answered": digest}, durable=False)
+    _append(notice_id, digest, {"answered": digest}, durable=False)
 
 
 def unanswered_since(notice_id: int, digest: str, token: str) -> datetime | None:
     """The earliest arrival of this content, other than `token`'s, never answered."""
     try:
-        with open(_path(notice_id), "rb") as fh:
-            lines = fh.read().splitlines()
+        with open(_path(notice_id, digest), "rb") as fh:
+            journal = fh.read()
     except FileNotFoundError:
         return None
-    earliest, needle = None, digest.encode()
-    for raw in lines:
-        if needle not in raw:
-            continue  # another quote's line: not even parsed
+    earliest = None
+    for raw in _lines_with(journal, digest.encode()):
         try:
             entry = json.loads(raw)
         except ValueError:
@@ -103,6 +121,18 @@ def unanswered_since(notice_id: int, digest: str, token: str) -> datetime | None
             at = datetime.fromisoformat(entry["at"])
             earliest = at if earliest is None else min(earliest, at)
     return earliest
+
+
+def _lines_with(journal: bytes, needle: bytes):
+    """The lines of `journal` that contain `needle`, in order; the others are skipped over
+    at the speed of a byte search, never split out or parsed."""
+    found = journal.find(needle)
+    while found != -1:
+        start = journal.rfind(b"\n", 0, found) + 1
+        end = journal.find(b"\n", found)
+        end = len(journal) if end == -1 else end
+        yield journal[start:end]
+        found = journal.find(needle, end)
 
 
 def purge(now: float | None = None) -> int:

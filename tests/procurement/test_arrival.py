@@ -335,11 +335,11 @@ def test_the_worker_deletes_journals_untouched_for_two_days(app, tmp_path, monke
 
     monkeypatch.setitem(app.config, "ARRIVAL_JOURNAL_FOLDER", str(tmp_path))
     now = time.time()
-    for name, age_hours in (("notice-1.jsonl", 49), ("notice-2.jsonl", 47)):
+    for name, age_hours in (("notice-1-a.jsonl", 49), ("notice-2-a.jsonl", 47)):
         (tmp_path / name).write_text("{}\n")
         os.utime(tmp_path / name, (now - age_hours * 3600,) * 2)
     assert arrivals.purge(now) == 1
-    assert sorted(os.listdir(tmp_path)) == ["notice-2.jsonl"]
+    assert sorted(os.listdir(tmp_path)) == ["notice-2-a.jsonl"]
 
 
 def test_a_journal_another_worker_deleted_meanwhile_is_skipped(app, tmp_path, monkeypatch):
@@ -357,3 +357,53 @@ def test_a_journal_another_worker_deleted_meanwhile_is_skipped(app, tmp_path, mo
     monkeypatch.setattr(arrivals.os, "listdir", lambda path: [*listed(path), "notice-7.jsonl"])
     assert arrivals.purge(now) == 1
     assert listed(tmp_path) == []
+
+
+def _journal_of_quotes(app, tmp_path, monkeypatch, count):
+    from market.procurement import arrivals
+
+    monkeypatch.setitem(app.config, "ARRIVAL_JOURNAL_FOLDER", str(tmp_path))
+    moment = datetime(2026, 12, 4, 2, 0, tzinfo=UTC)
+    digests = [f"{i:064x}"[::-1] for i in range(count)]  # first hex digits 0-f in turn
+    with app.test_request_context():
+        for i, digest in enumerate(digests):
+            arrivals.arrived(7, digest, moment + timedelta(milliseconds=i))
+            if i % 2:
+                arrivals.answered(7, digest)
+    return arrivals, moment, digests
+
+
+def test_a_notices_journal_is_spread_over_16_files_each_holding_its_own_digests(
+    app, tmp_path, monkeypatch
+):
+    _journal_of_quotes(app, tmp_path, monkeypatch, 200)
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert len(names) == 16
+    assert names[0] == "notice-7-0.jsonl" and names[-1] == "notice-7-f.jsonl"
+    for path in tmp_path.iterdir():
+        bucket = path.name[-7]
+        lines = path.read_text().splitlines()
+        assert lines and all(
+            f'"digest":"{bucket}' in line or f'"answered":"{bucket}' in line for line in lines
+        )
+
+
+def test_among_200_quotes_each_unanswered_one_lends_only_its_own_arrival(
+    app, tmp_path, monkeypatch
+):
+    arrivals, moment, digests = _journal_of_quotes(app, tmp_path, monkeypatch, 200)
+    with app.test_request_context():
+        # Quote 4 died unanswered: sent again, it takes its first arrival, 4 ms in.
+        assert arrivals.unanswered_since(7, digests[4], "again") == moment + timedelta(
+            milliseconds=4
+        )
+        assert arrivals.unanswered_since(7, digests[5], "again") is None  # answered
+        assert arrivals.unanswered_since(7, "e" * 64, "again") is None  # never arrived
+
+
+def test_a_journal_line_still_being_written_is_skipped(app, tmp_path, monkeypatch):
+    arrivals, moment, digests = _journal_of_quotes(app, tmp_path, monkeypatch, 1)
+    with open(tmp_path / "notice-7-0.jsonl", "ab") as fh:
+        fh.write(f'{{"arrived":"x","digest":"{digests[0]}","at":"2026-12'.encode())
+    with app.test_request_context():
+        assert arrivals.unanswered_since(7, digests[0], "again") == moment
