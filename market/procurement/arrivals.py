@@ -55,12 +55,13 @@ def folder() -> str:
     )
 
 
-#: files per notice, by the first hex digit of the digest: a quote reads one of them
+#: files per notice, by the digest's first hex digit: a quote reads one of them
 BUCKETS = 16
 
 
 def _path(notice_id: int, digest: str) -> str:
-    return os.path.join(folder(), f"notice-{int(notice_id)}-{digest[0]}.jsonl")
+    bucket = int(digest[0], 16) % BUCKETS
+    return os.path.join(folder(), f"notice-{int(notice_id)}-{bucket:x}.jsonl")
 
 
 def _append(notice_id: int, digest: str, entry: dict, durable: bool) -> None:
