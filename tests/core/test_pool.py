@@ -4,6 +4,7 @@ new database backend for each request."""
 import os
 
 import pytest
+from sqlalchemy import text
 
 from market import create_app
 from market.extensions import db
@@ -41,8 +42,16 @@ def test_the_pool_follows_the_threads_it_is_configured_for(tmp_path):
 )
 def test_a_statement_is_prepared_on_a_connection_the_first_time_it_runs(app):
     with app.app_context():
-        raw = db.session.connection().connection.driver_connection
-        assert raw.prepare_threshold == 0
+        db.session.execute(text("SELECT 'prepared-once' AS marker")).scalar_one()
+        # The check's own text must not contain the marker: it is prepared too.
+        found = db.session.execute(
+            text(
+                "SELECT count(*) FROM pg_prepared_statements "
+                "WHERE statement LIKE '%' || 'prepared' || '-once%'"
+            )
+        ).scalar_one()
+        db.session.rollback()
+    assert found == 1
 
 
 def test_the_prepare_threshold_is_configurable(tmp_path):
