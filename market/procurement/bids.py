@@ -146,8 +146,8 @@ def _check_bidder(agency, notice: Notice) -> None:
     if facts is not None and facts[:2] == (notice.id, agency.org_id):
         offers, avoided = facts[2:4]  # read with the notice's lock (lock_for_quote)
     else:
-        reasons = [a.reason for a in notice.avoidances if a.agency_org_id == agency.org_id]
-        avoided = reasons[0] if reasons else None
+        mine = (a.reason for a in notice.avoidances if a.agency_org_id == agency.org_id)
+        avoided = next(mine, None)
         offers = agencies.offers_item(agency.org_id, notice.item_id)
     if avoided is not None:
         raise ServiceError(f"本机构在本项目的回避名单中（{avoided}），不能参与")
