@@ -13,8 +13,12 @@ would, so the per-address limits see many addresses.
 1. **Mixed browsing** for --seconds (60): wrk with a Lua script cycling through public pages
    (home, notice list, a notice, the directory, a storefront, a credit page, search) and the
    pages of 20 signed-in users (agencies' and purchasers' workspaces, quotes, inbox), 7 public
-   requests in 10. Printed: req/s, p50, p95, errors (connection errors and non-2xx/3xx).
-   Targets: ≥ 300 req/s, p95 ≤ 100 ms, 0 errors.
+   requests in 10, against gunicorn as deployed (its default of 1000 connections a worker
+   holds). Twice: --connections (32) that each send the next request as soon as the answer
+   comes (what the site serves at full load), then --visitors (100) who each pause
+   --think-ms (300) after an answer (the site at the load of its busiest hours, about 300
+   requests a second). Printed for each: req/s, p50, p95, errors (connection errors and
+   non-2xx/3xx), CPU per request. Targets: ≥ 300 req/s, p95 ≤ 100 ms, 0 errors.
 2. **Deadline burst**: a notice whose deadline is a few seconds ahead; 200 agencies, each
    signed in beforehand with the quote form's CSRF token, send one quote each at moments spread
    evenly over the last second before the deadline (one thread per agency). Printed: how many
@@ -191,13 +195,20 @@ def cookie_header(user):
 
 LUA = r"""
 local requests = {%s}
+local think = %d
 local n = 0
 request = function()
   n = n + 1
   local r = requests[(n %% #requests) + 1]
   local headers = {["X-Forwarded-For"] = r[3], ["Host"] = "127.0.0.1"}
   if r[2] ~= "" then headers["Cookie"] = r[2] end
+  if think > 0 then headers["Connection"] = "close" end
   return wrk.format("GET", r[1], headers)
+end
+if think > 0 then
+  delay = function()
+    return think
+  end
 end
 done = function(summary, latency, requests)
   local e = summary.errors
@@ -208,9 +219,11 @@ end
 """
 
 
-def browsing(port, public_paths, signed_in, seconds, connections, workdir):
+def browsing(port, public_paths, signed_in, seconds, connections, workdir, think_ms=0):
     """wrk over the mix: 7 public requests in 10, 3 of signed-in users (every signed-in
-    user's pages once per round). Returns figures."""
+    user's pages once per round). With `think_ms`, each connection is a visitor who waits
+    that long after each answer before the next request, on a new connection (as a proxy
+    in front of gunicorn opens one per request). Returns figures."""
     blocks = len(signed_in) // 3
     mixed = []
     for block in range(blocks):
@@ -226,7 +239,7 @@ def browsing(port, public_paths, signed_in, seconds, connections, workdir):
     table = ",".join(f"{{{lua_string(p)},{lua_string(c)},{lua_string(a)}}}" for p, c, a in mixed)
     script = os.path.join(workdir, "mix.lua")
     with open(script, "w") as fh:
-        fh.write(LUA % table)
+        fh.write(LUA % (table, think_ms))
     url = f"http://127.0.0.1:{port}/"
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", script]
     command.append(url)
@@ -235,6 +248,8 @@ def browsing(port, public_paths, signed_in, seconds, connections, workdir):
     if match is None:
         sys.exit(f"无法解析 wrk 的输出：\n{out}")
     count, micros, p50, p95, errors = match.groups()
+    if int(count) == 0:
+        sys.exit(f"wrk 没有收到答复：\n{out}")
     return {
         "rps": int(count) / (int(micros) / 1e6),
         "p50": float(p50),
@@ -460,12 +475,19 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--visitors",
+        type=int,
+        default=100,
+        help="browsing again with this many visitors who pause between requests (0: skip)",
+    )
+    parser.add_argument("--think-ms", type=int, default=300, help="each visitor's pause")
     parser.add_argument("--threads", type=int, default=16, help="gunicorn threads per worker")
     parser.add_argument(
         "--worker-connections",
         type=int,
         default=None,
-        help="connections a gunicorn worker takes at once (default: --threads)",
+        help="connections a gunicorn worker takes at once in the bursts (default: --threads)",
     )
     parser.add_argument("--skip-faults", action="store_true")
     parser.add_argument(
@@ -490,27 +512,27 @@ def main():
             "MARKET_PROXY_COUNT": "1",
             "MARKET_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         }
-        command = [
-            os.path.join(BIN, "gunicorn"),
-            "-w",
-            "2",
-            "-k",
-            "market.core.serving.ArrivalThreadWorker",
-            "--threads",
-            str(args.threads),
-            # A worker takes a connection only for a free thread: the others wait in the
-            # kernel's queue, which outlives a killed worker (docs/operations.md).
-            "--worker-connections",
-            str(args.worker_connections or args.threads),
-            "--timeout",
-            "60",
-            "--log-level",
-            "warning",
-            "-b",
-            f"127.0.0.1:{port}",
-            "wsgi:app",
-        ]
-        server = stack.enter_context(serve("应用", command, env, REPO, port, workdir))
+
+        def gunicorn(worker_connections):
+            return [
+                os.path.join(BIN, "gunicorn"),
+                "-w",
+                "2",
+                "-k",
+                "market.core.serving.ArrivalThreadWorker",
+                "--threads",
+                str(args.threads),
+                "--worker-connections",
+                str(worker_connections),
+                "--timeout",
+                "60",
+                "--log-level",
+                "warning",
+                "-b",
+                f"127.0.0.1:{port}",
+                "wsgi:app",
+            ]
+
         worker_log = stack.enter_context(open(os.path.join(workdir, "worker.log"), "w"))
         worker = subprocess.Popen(
             [os.path.join(BIN, "flask"), "--app", "market", "market", "worker"],
@@ -521,15 +543,22 @@ def main():
         )
         stack.callback(lambda: (worker.terminate(), worker.wait()))
 
+        if not (args.burst_only or args.faults_only):
+            # Browsing as deployed (docs/operations.md): gunicorn's default of 1000
+            # connections a worker holds, so idle keep-alive connections wait in its poller.
+            with serve("浏览", gunicorn(1000), env, REPO, port, workdir) as server:
+                figures = browse(app, args, emails, password, targets, port, workdir, server.pid)
+            if args.browse_only:
+                return figures
+
+        # For the bursts a worker takes a connection only for a free thread: the others wait
+        # in the kernel's queue, which outlives a killed worker (docs/operations.md).
+        command = gunicorn(args.worker_connections or args.threads)
+        server = stack.enter_context(serve("应用", command, env, REPO, port, workdir))
         lead = timedelta(seconds=90)
         plain = None
         if args.faults_only:
             return faults(app, base, server, buyer, emails, password, port, org_ids, lead, workdir)
-
-        if not args.burst_only:
-            figures = browse(app, args, emails, password, targets, port, workdir, server.pid)
-            if args.browse_only:
-                return figures
 
         # 2. the deadline burst
         deadline = (utcnow() + lead).replace(microsecond=0)
@@ -591,28 +620,54 @@ def browse(app, args, emails, password, targets, port, workdir, server_pid):
         if status != 200:
             sys.exit(f"{path} 返回 {status}")
     browsing(port, public, signed, 5, args.connections, workdir)  # warm up
-    app_pids, pg_pids = gunicorn_workers(server_pid), postgres_pids()
+    pids = gunicorn_workers(server_pid)
+    saturated = measured(
+        pids, lambda: browsing(port, public, signed, args.seconds, args.connections, workdir)
+    )
+    report_browsing(f"{args.connections} 个连接，一个答复到了立刻发下一个请求", saturated, args)
+    if not args.visitors:
+        return saturated
+    paced = measured(
+        pids,
+        lambda: browsing(
+            port, public, signed, args.seconds, args.visitors, workdir, think_ms=args.think_ms
+        ),
+    )
+    report_browsing(
+        f"{args.visitors} 个访客，每个答复后停 {args.think_ms} ms 再发下一个请求", paced, args
+    )
+    return saturated, paced
+
+
+def measured(app_pids, run):
+    """`run()`'s figures, with the CPU the application, PostgreSQL and the machine spent."""
+    pg_pids = postgres_pids()
     before = cpu_seconds(app_pids), cpu_seconds(pg_pids), *machine_busy_seconds()
-    figures = browsing(port, public, signed, args.seconds, args.connections, workdir)
+    figures = run()
     # PostgreSQL backends started during the run count from their start
     pg_pids = sorted(set(pg_pids) | set(postgres_pids()))
     after = cpu_seconds(app_pids), cpu_seconds(pg_pids), *machine_busy_seconds()
     busy, elapsed = after[2] - before[2], after[3] - before[3]
-    app_ms, pg_ms = ((after[i] - before[i]) * 1000 / figures["requests"] for i in (0, 1))
+    figures["app_ms"], figures["pg_ms"] = (
+        (after[i] - before[i]) * 1000 / figures["requests"] for i in (0, 1)
+    )
+    figures["machine_ms"], figures["busy"] = busy * 1000 / figures["requests"], busy / elapsed
+    return figures
+
+
+def report_browsing(how, figures, args):
     print(
-        f"混合浏览 {args.seconds} 秒（{args.connections} 个连接，3/10 为登录用户）："
+        f"混合浏览 {args.seconds} 秒（{how}，3/10 为登录用户）："
         f"{figures['rps']:.0f} req/s，p50 {figures['p50']:.1f} ms，"
         f"p95 {figures['p95']:.1f} ms，错误 {figures['errors']}"
         f"（目标 ≥ 300 req/s，p95 ≤ 100 ms，0 错误）",
         flush=True,
     )
     print(
-        f"每个请求耗用 CPU：应用 {app_ms:.1f} ms，PostgreSQL {pg_ms:.1f} ms，"
-        f"整机 {busy * 1000 / figures['requests']:.1f} ms"
-        f"（整机 CPU 忙 {busy / elapsed:.0%}）",
+        f"每个请求耗用 CPU：应用 {figures['app_ms']:.1f} ms，PostgreSQL {figures['pg_ms']:.1f} ms，"
+        f"整机 {figures['machine_ms']:.1f} ms（整机 CPU 忙 {figures['busy']:.0%}）",
         flush=True,
     )
-    return figures
 
 
 def faults(app, base, server, buyer, emails, password, port, org_ids, lead, workdir):

@@ -7,6 +7,7 @@ from .config import load_config
 from .core.arrival import ArrivalStamp
 from .core.converters import register_converters
 from .core.limits import register_limits
+from .core.prepared import keep_prepared_statements
 from .extensions import bootstrap, csrf, db, login_manager, migrate
 
 
@@ -32,6 +33,10 @@ def create_app(test_config=None):
     )
 
     db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg:"):
+        with app.app_context():
+            for engine in db.engines.values():
+                keep_prepared_statements(engine)
     migrate.init_app(app, db, render_as_batch=True)
     csrf.init_app(app)
     bootstrap.init_app(app)

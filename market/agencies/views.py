@@ -29,11 +29,14 @@ def directory():
         # on agencies, not the reverse.
         return redirect(url_for("search.results", type="agencies", q=q))
     page = paginate(directory_query(item_id=item_id), make=DirectoryRow)
-    return render_template(
-        "agencies/directory.html",
-        page=page,
-        item_id=item_id,
-        items=db.session.execute(browsable_items()).all(),
+    items = db.session.execute(browsable_items()).all()
+    # Rendered once per content for visitors who are not signed in, as the notice list is:
+    # the key is what the page shows (its rows, the pager's figures, the items to filter
+    # by), read by the queries that run anyway.
+    content = ("directory", page.total, page.capped, page.more, tuple(page.items), tuple(items))
+    return public_page(
+        content,
+        lambda: render_template("agencies/directory.html", page=page, item_id=item_id, items=items),
     )
 
 

@@ -8,6 +8,7 @@ from ..core.clock import utcnow
 from ..core.errors import NotAllowed, ServiceError
 from ..core.failures import mark_handled
 from ..core.failures import unhandled_query as unhandled_failures
+from ..core.pagecache import public_page
 from ..core.paging import paginate
 from ..core.transactions import commit_if_written
 from ..extensions import db
@@ -24,7 +25,14 @@ def home():
     if procurement.apply_due_shown(notices, limit=current_app.config["DUE_ON_READ_LIMIT"]):
         db.session.commit()
         notices = services.latest_notices()  # as they are now
-    return render_template("home.html", figures=services.live_figures(), notices=notices)
+    figures = services.live_figures()
+    # Rendered once per content for visitors who are not signed in, as the notice list is:
+    # the key is what the page shows, read by the queries that run anyway.
+    rows = tuple(notices)
+    return public_page(
+        ("home", rows, tuple(row.awaiting_update for row in rows), tuple(figures.items())),
+        lambda: render_template("home.html", figures=figures, notices=notices),
+    )
 
 
 @bp.route("/dashboard")

@@ -2,9 +2,11 @@
 new database backend for each request."""
 
 import os
+from datetime import datetime
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from market import create_app
 from market.extensions import db
@@ -59,3 +61,59 @@ def test_the_prepare_threshold_is_configurable(tmp_path):
     assert configured["connect_args"] == {"prepare_threshold": 5}
     default = _app(tmp_path).config["SQLALCHEMY_ENGINE_OPTIONS"]
     assert default["connect_args"] == {"prepare_threshold": 0}
+
+
+on_postgresql = pytest.mark.skipif(
+    "postgresql" not in os.environ.get("MARKET_TEST_DATABASE_URL", ""),
+    reason="prepared statements are PostgreSQL's (scripts/with-postgres.sh)",
+)
+
+
+def _prepared(conn, marker):
+    """How many statements prepared on `conn` contain `marker` (the check's own text does
+    not: the marker is its parameter)."""
+    return conn.execute(
+        text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE :pattern"),
+        {"pattern": f"%{marker}%"},
+    ).scalar_one()
+
+
+@on_postgresql
+def test_a_read_only_transaction_keeps_its_prepared_statements_for_the_next_one(app):
+    with app.app_context(), db.engine.connect() as conn:
+        conn.execute(text("SELECT 'kept-across-requests' AS marker")).scalar_one()
+        conn.rollback()  # as every page ends: the session rolls back what it did not commit
+        assert _prepared(conn, "kept-across-requests") == 1
+        conn.rollback()
+        assert _prepared(conn, "kept-across-requests") == 1
+
+
+@on_postgresql
+def test_a_transaction_that_wrote_is_still_undone_by_its_rollback(app):
+    row = {"host": "rollback-check", "pid": 424242, "seen": datetime(2026, 12, 1, 8)}
+    with app.app_context():
+        with db.engine.connect() as conn:
+            conn.execute(text("SELECT 1")).scalar_one()
+            conn.execute(
+                text(
+                    "INSERT INTO worker_heartbeats (hostname, pid, last_seen_dt)"
+                    " VALUES (:host, :pid, :seen)"
+                ),
+                row,
+            )
+            conn.execute(text("SELECT 1")).scalar_one()
+            conn.rollback()
+        with db.engine.connect() as other:
+            left = other.execute(
+                text("SELECT count(*) FROM worker_heartbeats WHERE hostname = 'rollback-check'")
+            ).scalar_one()
+    assert left == 0
+
+
+@on_postgresql
+def test_a_failed_transaction_is_rolled_back_and_the_connection_serves_the_next(app):
+    with app.app_context(), db.engine.connect() as conn:
+        with pytest.raises(DBAPIError):
+            conn.execute(text("SELECT 1 / (SELECT count(*) - count(*) FROM worker_heartbeats)"))
+        conn.rollback()
+        assert conn.execute(text("SELECT 41 + 1")).scalar_one() == 42

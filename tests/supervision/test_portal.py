@@ -1,8 +1,10 @@
 """The public home page's live figures, the dashboard's login, and the supervisors' audit log."""
 
 import re
+from datetime import timedelta
 
 import pytest
+from flask import template_rendered
 
 from market.accounts.members import set_member_role
 from market.agencies.qualifications import verify_qualification
@@ -77,6 +79,35 @@ def test_home_applies_a_passed_deadline_before_counting(client, make, frozen_clo
     frozen_clock.set(notice.deadline_dt)
     assert figure(home(client), "报价中公告") == "0"
     assert notice.state == "bidding_closed"
+
+
+def test_the_home_page_is_rendered_once_per_content(
+    client, app, make, monkeypatch, frozen_clock, kept_page
+):
+    rendered = []
+
+    def record(sender, template, context, **extra):
+        rendered.append(template.name)
+
+    notice = make.notice(title="礼嘉智慧公园环评服务采购")
+    assert "礼嘉智慧公园环评服务采购" in kept_page("/")
+    template_rendered.connect(record, app)
+    try:
+        client.get("/")
+        assert "home.html" not in rendered  # the same rows and figures: the kept page
+    finally:
+        template_rendered.disconnect(record, app)
+
+    make.notice(title="悦来片区水土保持方案编制")
+    page = kept_page("/")
+    assert "悦来片区水土保持方案编制" in page and figure(page, "报价中公告") == "2"
+    make.agency()
+    assert figure(kept_page("/"), "入驻中介机构") == "1"
+    # The deadline passes; with no row applied on reading, the row says it awaits its update.
+    monkeypatch.setitem(app.config, "DUE_ON_READ_LIMIT", 0)
+    assert "状态更新中" not in kept_page("/")
+    frozen_clock.set(notice.deadline_dt + timedelta(minutes=1))
+    assert "状态更新中" in kept_page("/")
 
 
 def test_the_dashboard_needs_a_login(client):

@@ -1,0 +1,52 @@
+"""PostgreSQL's prepared statements kept from one request to the next.
+
+A statement prepared on a connection is parsed and planned once there (DB_PREPARE_THRESHOLD),
+but psycopg forgets every prepared statement, and tells the server to drop them all, whenever
+a transaction is rolled back. Every page ends its transaction that way: the session rolls back
+what it did not commit when the request ends, and so does the pool when it takes a connection
+back. So each page's statements were prepared afresh, and dropped again, at every request:
+parsed and planned each time, with a round trip more than running them unprepared.
+
+A transaction that wrote nothing ends the same whether it commits or rolls back. Here a
+connection notes any statement that is not a plain SELECT (an INSERT, UPDATE or DELETE, a
+savepoint, anything else); a rollback of a transaction without one, and not failed, is sent as
+a COMMIT, which keeps the connection's prepared statements. A transaction that wrote anything,
+or failed, is rolled back as before: what it wrote is undone.
+"""
+
+from psycopg.pq import TransactionStatus
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+#: set in a pooled connection's info while its transaction has run a statement that may write
+WROTE_KEY = "market.may_have_written"
+
+
+def keep_prepared_statements(engine: Engine) -> None:
+    """End read-only transactions on `engine` (postgresql+psycopg) with a COMMIT."""
+    dialect = engine.dialect
+    rollback = dialect.do_rollback
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _note_writes(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip()[:6].upper() != "SELECT":
+            conn.info[WROTE_KEY] = True
+
+    @event.listens_for(engine, "commit")
+    def _committed(conn):
+        conn.info.pop(WROTE_KEY, None)
+
+    def do_rollback(connection):
+        try:
+            info = connection.info
+        except NotImplementedError:  # the engine's first connection, not yet pooled
+            return rollback(connection)
+        wrote = info.pop(WROTE_KEY, False)
+        raw = connection.dbapi_connection
+        if not wrote and raw.info.transaction_status == TransactionStatus.INTRANS:
+            raw.commit()  # nothing to undo: the prepared statements stay
+        else:
+            rollback(connection)
+
+    # The dialect belongs to this engine alone.
+    dialect.do_rollback = do_rollback
