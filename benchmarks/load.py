@@ -1,12 +1,12 @@
 """The site under load, and quotes at the deadline, against gunicorn (2 workers) + PostgreSQL.
 
-    .venv/bin/python benchmarks/load.py                # everything (about 4 minutes)
+    .venv/bin/python benchmarks/load.py                # everything (about 7 minutes)
     .venv/bin/python benchmarks/load.py --seconds 20 --skip-faults
 
 A throw-away PostgreSQL 15 (as benchmarks/pages.py starts one) gets the demo data, 200 more
 agencies offering ZJ012 and the search index. gunicorn serves it with 2 workers of
 `market.core.serving.ArrivalThreadWorker` (gunicorn's threaded worker, stamping each request
-when its bytes can first be read) and 16 threads each; the background worker runs beside it.
+when its bytes can first be read) and 8 threads each; the background worker runs beside it.
 `PROXY_COUNT=1`: each simulated user sends its own X-Forwarded-For, as users behind a proxy
 would, so the per-address limits see many addresses.
 
@@ -16,9 +16,10 @@ would, so the per-address limits see many addresses.
    requests in 10, against gunicorn as deployed (its default of 1000 connections a worker
    holds). Twice: --connections (32) that each send the next request as soon as the answer
    comes (what the site serves at full load), then --visitors (100) who each pause
-   --think-ms (300) after an answer (the site at the load of its busiest hours, about 300
-   requests a second). Printed for each: req/s, p50, p95, errors (connection errors and
-   non-2xx/3xx), CPU per request. Targets: ≥ 300 req/s, p95 ≤ 100 ms, 0 errors.
+   --think-ms (250) after an answer (the load of the busiest hours: at most 400 requests a
+   second, 300 when answers take 80 ms). Printed for each: req/s, p50, p95, errors
+   (connection errors and non-2xx/3xx), CPU per request. Targets: ≥ 300 req/s, p95 ≤ 100 ms,
+   0 errors.
 2. **Deadline burst**: a notice whose deadline is a few seconds ahead; 200 agencies, each
    signed in beforehand with the quote form's CSRF token, send one quote each at moments spread
    evenly over the last second before the deadline (one thread per agency). Printed: how many
@@ -481,8 +482,8 @@ def main():
         default=100,
         help="browsing again with this many visitors who pause between requests (0: skip)",
     )
-    parser.add_argument("--think-ms", type=int, default=300, help="each visitor's pause")
-    parser.add_argument("--threads", type=int, default=16, help="gunicorn threads per worker")
+    parser.add_argument("--think-ms", type=int, default=250, help="each visitor's pause")
+    parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker")
     parser.add_argument(
         "--worker-connections",
         type=int,

@@ -9,11 +9,11 @@ class DefaultConfig:
     SECRET_KEY = None  # read from instance/secret_key (created on first start) unless configured
     SQLALCHEMY_DATABASE_URI = None  # SQLite in instance/ unless configured
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
-    # Connections each app process keeps to PostgreSQL: one per gunicorn thread (--threads 16,
+    # Connections each app process keeps to PostgreSQL: one per gunicorn thread (--threads 8,
     # docs/operations.md), and half as many more at a peak. A pool smaller than the threads
     # closes connections as they come back and opens new ones under load: each a new
     # PostgreSQL backend, costing more than the queries it runs.
-    DB_POOL_SIZE = 16
+    DB_POOL_SIZE = 8
     # PostgreSQL (psycopg): how many times a statement runs on a connection before it is
     # prepared there. The statements the busy pages and a quote run are built once with bound
     # parameters: prepared at their first run, PostgreSQL parses and plans each of them once
