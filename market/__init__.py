@@ -33,6 +33,8 @@ def create_app(test_config=None):
     )
 
     db.init_app(app)
+    # psycopg drops a connection's prepared statements at every rollback, which ends every
+    # page: on PostgreSQL a transaction that only read commits instead (core/prepared.py).
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg:"):
         with app.app_context():
             for engine in db.engines.values():
