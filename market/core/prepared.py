@@ -11,7 +11,8 @@ A transaction that wrote nothing ends the same whether it commits or rolls back.
 connection notes any statement that is not a plain SELECT (an INSERT, UPDATE or DELETE, a
 savepoint, anything else); a rollback of a transaction without one, and not failed, is sent as
 a COMMIT, which keeps the connection's prepared statements. A transaction that wrote anything,
-or failed, is rolled back as before: what it wrote is undone.
+or failed, is rolled back as before: what it wrote is undone. The pool's ping before each
+checkout runs unprepared (psycopg would leave one prepared statement behind per ping).
 """
 
 from psycopg.pq import TransactionStatus
@@ -48,5 +49,20 @@ def keep_prepared_statements(engine: Engine) -> None:
         else:
             rollback(connection)
 
+    def do_ping(dbapi_connection):
+        # psycopg prepares the pool's ping (the empty statement `;`) like any other, but keeps
+        # no note of it (an empty query has no result to reuse): kept across transactions,
+        # every checkout would leave one more prepared statement on the server. Unprepared.
+        autocommit = dbapi_connection.autocommit
+        if not autocommit:
+            dbapi_connection.autocommit = True
+        try:
+            dbapi_connection.execute(";", prepare=False)
+        finally:
+            if not autocommit and not dbapi_connection.closed:
+                dbapi_connection.autocommit = autocommit
+        return True
+
     # The dialect belongs to this engine alone.
     dialect.do_rollback = do_rollback
+    dialect.do_ping = do_ping

@@ -117,3 +117,18 @@ def test_a_failed_transaction_is_rolled_back_and_the_connection_serves_the_next(
             conn.execute(text("SELECT 1 / (SELECT count(*) - count(*) FROM worker_heartbeats)"))
         conn.rollback()
         assert conn.execute(text("SELECT 41 + 1")).scalar_one() == 42
+
+
+@on_postgresql
+def test_checking_a_connection_before_use_leaves_nothing_prepared_behind(app):
+    with app.app_context(), db.engine.connect() as conn:
+        before = _all_prepared(conn)
+        conn.commit()  # the ping runs outside any transaction, as the pool runs it
+        raw = conn.connection.dbapi_connection
+        for _ in range(5):
+            assert db.engine.dialect.do_ping(raw)
+        assert _all_prepared(conn) == before
+
+
+def _all_prepared(conn):
+    return conn.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar_one()
