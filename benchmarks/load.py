@@ -14,12 +14,12 @@ would, so the per-address limits see many addresses.
    (home, notice list, a notice, the directory, a storefront, a credit page, search) and the
    pages of 20 signed-in users (agencies' and purchasers' workspaces, quotes, inbox), 7 public
    requests in 10, against gunicorn as deployed (its default of 1000 connections a worker
-   holds). Twice: --connections (32) that each send the next request as soon as the answer
-   comes (what the site serves at full load), then --visitors (100) who each pause
-   --think-ms (250) after an answer (the load of the busiest hours: at most 400 requests a
-   second, 300 when answers take 80 ms). Printed for each: req/s, p50, p95, errors
-   (connection errors and non-2xx/3xx), CPU per request. Targets: ≥ 300 req/s, p95 ≤ 100 ms,
-   0 errors.
+   holds), each request on a new connection as the proxy in front sends it. Twice:
+   --connections (32) that each send the next request as soon as the answer comes (what the
+   site serves at full load), then --visitors (100) who each pause --think-ms (250) after an
+   answer (the load of the busiest hours: at most 400 requests a second, 300 when answers
+   take 80 ms). Printed for each: req/s, p50, p95, errors (connection errors and
+   non-2xx/3xx), CPU per request. Targets: ≥ 300 req/s, p95 ≤ 100 ms, 0 errors.
 2. **Deadline burst**: a notice whose deadline is a few seconds ahead; 200 agencies, each
    signed in beforehand with the quote form's CSRF token, send one quote each at moments spread
    evenly over the last second before the deadline (one thread per agency). Printed: how many
@@ -203,7 +203,7 @@ request = function()
   local r = requests[(n %% #requests) + 1]
   local headers = {["X-Forwarded-For"] = r[3], ["Host"] = "127.0.0.1"}
   if r[2] ~= "" then headers["Cookie"] = r[2] end
-  if think > 0 then headers["Connection"] = "close" end
+  headers["Connection"] = "close"
   return wrk.format("GET", r[1], headers)
 end
 if think > 0 then
@@ -222,9 +222,10 @@ end
 
 def browsing(port, public_paths, signed_in, seconds, connections, workdir, think_ms=0):
     """wrk over the mix: 7 public requests in 10, 3 of signed-in users (every signed-in
-    user's pages once per round). With `think_ms`, each connection is a visitor who waits
-    that long after each answer before the next request, on a new connection (as a proxy
-    in front of gunicorn opens one per request). Returns figures."""
+    user's pages once per round), each on a new connection, as the proxy in front of
+    gunicorn sends them (a kept-alive connection stays with the worker that took it, and
+    wrk's few would split unevenly between the two). With `think_ms`, each connection is a
+    visitor who waits that long after each answer before the next request. Returns figures."""
     blocks = len(signed_in) // 3
     mixed = []
     for block in range(blocks):

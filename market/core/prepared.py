@@ -56,9 +56,11 @@ def keep_prepared_statements(engine: Engine) -> None:
         autocommit = dbapi_connection.autocommit
         if not autocommit:
             dbapi_connection.autocommit = True
+        cursor = dbapi_connection.cursor()
         try:
-            dbapi_connection.execute(";", prepare=False)
+            cursor.execute(";", prepare=False)
         finally:
+            cursor.close()
             if not autocommit and not dbapi_connection.closed:
                 dbapi_connection.autocommit = autocommit
         return True
