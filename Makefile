@@ -45,7 +45,9 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# The check compares the models with the database the migrations build: upgrade it first.
 db-check: install
+	$(BIN)/flask db upgrade
 	$(BIN)/flask db check
 
 clean:
