@@ -6,10 +6,11 @@ import shutil
 import socket
 import subprocess
 import time
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from flask import g
+from flask import g, template_rendered
 from flask_migrate import upgrade
 from sqlalchemy import text
 
@@ -151,6 +152,27 @@ def kept_page(client, app, monkeypatch):
         return kept
 
     return get
+
+
+@pytest.fixture
+def templates_rendered(app):
+    """`with templates_rendered() as names:` lists the templates rendered inside the block
+    (a kept page renders none)."""
+
+    @contextmanager
+    def watch():
+        names = []
+
+        def record(sender, template, context, **extra):
+            names.append(template.name)
+
+        template_rendered.connect(record, app)
+        try:
+            yield names
+        finally:
+            template_rendered.disconnect(record, app)
+
+    return watch
 
 
 @pytest.fixture

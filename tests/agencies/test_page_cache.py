@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 from dateutil.relativedelta import relativedelta
-from flask import template_rendered
 from sqlalchemy import select
 
 from market.agencies.models import Agency
@@ -140,20 +139,12 @@ def test_the_credit_page_is_kept_no_longer_than_its_evaluations_count(kept_page,
     assert "1 次评价，平均" not in kept_page(credit)
 
 
-def test_the_directory_is_rendered_once_per_content(client, app, db, kept_page):
-    rendered = []
-
-    def record(sender, template, context, **extra):
-        rendered.append(template.name)
-
+def test_the_directory_is_rendered_once_per_content(client, db, kept_page, templates_rendered):
     first = make.agency(org_name="重庆渝环环境影响评价有限公司")
     assert "重庆渝环环境影响评价有限公司" in kept_page("/agencies/")
-    template_rendered.connect(record, app)
-    try:
+    with templates_rendered() as rendered:
         client.get("/agencies/")
-        assert "agencies/directory.html" not in rendered  # the same rows: the kept page
-    finally:
-        template_rendered.disconnect(record, app)
+    assert "agencies/directory.html" not in rendered  # the same rows: the kept page
 
     make.agency(org_name="重庆两江水土保持技术有限公司")
     assert "重庆两江水土保持技术有限公司" in kept_page("/agencies/")

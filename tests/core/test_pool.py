@@ -11,6 +11,11 @@ from sqlalchemy.exc import DBAPIError
 from market import create_app
 from market.extensions import db
 
+on_postgresql = pytest.mark.skipif(
+    "postgresql" not in os.environ.get("MARKET_TEST_DATABASE_URL", ""),
+    reason="prepared statements are PostgreSQL's (scripts/with-postgres.sh)",
+)
+
 
 def _app(tmp_path, **config):
     return create_app(
@@ -38,10 +43,7 @@ def test_the_pool_follows_the_threads_it_is_configured_for(tmp_path):
         assert db.engine.pool._max_overflow == 16
 
 
-@pytest.mark.skipif(
-    "postgresql" not in os.environ.get("MARKET_TEST_DATABASE_URL", ""),
-    reason="prepared statements are PostgreSQL's (scripts/with-postgres.sh)",
-)
+@on_postgresql
 def test_a_statement_is_prepared_on_a_connection_the_first_time_it_runs(app):
     with app.app_context():
         db.session.execute(text("SELECT 'prepared-once' AS marker")).scalar_one()
@@ -63,12 +65,6 @@ def test_the_prepare_threshold_is_configurable(tmp_path):
     assert default["connect_args"] == {"prepare_threshold": 0}
 
 
-on_postgresql = pytest.mark.skipif(
-    "postgresql" not in os.environ.get("MARKET_TEST_DATABASE_URL", ""),
-    reason="prepared statements are PostgreSQL's (scripts/with-postgres.sh)",
-)
-
-
 def _prepared(conn, marker):
     """How many statements prepared on `conn` contain `marker` (the check's own text does
     not: the marker is its parameter)."""
@@ -76,6 +72,11 @@ def _prepared(conn, marker):
         text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE :pattern"),
         {"pattern": f"%{marker}%"},
     ).scalar_one()
+
+
+def _all_prepared(conn):
+    """How many statements are prepared on `conn`."""
+    return conn.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar_one()
 
 
 @on_postgresql
@@ -128,7 +129,3 @@ def test_checking_a_connection_before_use_leaves_nothing_prepared_behind(app):
         for _ in range(5):
             assert db.engine.dialect.do_ping(raw)
         assert _all_prepared(conn) == before
-
-
-def _all_prepared(conn):
-    return conn.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar_one()

@@ -4,7 +4,6 @@ signed in (core.pagecache, procurement.versions), and is never older than what i
 from datetime import timedelta
 
 import pytest
-from flask import template_rendered
 from sqlalchemy import select
 
 from market.core import pagecache
@@ -160,25 +159,17 @@ def test_a_process_keeps_at_most_its_number_of_pages(client, app, monkeypatch, d
 
 
 def test_the_notice_list_is_rendered_once_per_content(
-    client, app, db, monkeypatch, frozen_clock, kept_page
+    client, app, db, monkeypatch, frozen_clock, kept_page, templates_rendered
 ):
-    rendered = []
-
-    def record(sender, template, context, **extra):
-        rendered.append(template.name)
-
     def visit():
         return kept_page("/notices/")
 
     buyer = make.purchaser()
     notice = make.notice(buyer, title="礼嘉智慧公园环评服务采购")
     assert "礼嘉智慧公园环评服务采购" in visit()
-    template_rendered.connect(record, app)
-    try:
+    with templates_rendered() as rendered:
         client.get("/notices/")
-        assert "procurement/index.html" not in rendered  # the same rows: the kept page
-    finally:
-        template_rendered.disconnect(record, app)
+    assert "procurement/index.html" not in rendered  # the same rows: the kept page
 
     make.notice(buyer, title="悦来片区水土保持方案编制")
     assert "悦来片区水土保持方案编制" in visit()

@@ -4,7 +4,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from flask import template_rendered
 
 from market.accounts.members import set_member_role
 from market.agencies.qualifications import verify_qualification
@@ -82,21 +81,13 @@ def test_home_applies_a_passed_deadline_before_counting(client, make, frozen_clo
 
 
 def test_the_home_page_is_rendered_once_per_content(
-    client, app, make, monkeypatch, frozen_clock, kept_page
+    client, app, make, monkeypatch, frozen_clock, kept_page, templates_rendered
 ):
-    rendered = []
-
-    def record(sender, template, context, **extra):
-        rendered.append(template.name)
-
     notice = make.notice(title="礼嘉智慧公园环评服务采购")
     assert "礼嘉智慧公园环评服务采购" in kept_page("/")
-    template_rendered.connect(record, app)
-    try:
+    with templates_rendered() as rendered:
         client.get("/")
-        assert "home.html" not in rendered  # the same rows and figures: the kept page
-    finally:
-        template_rendered.disconnect(record, app)
+    assert "home.html" not in rendered  # the same rows and figures: the kept page
 
     make.notice(title="悦来片区水土保持方案编制")
     page = kept_page("/")
