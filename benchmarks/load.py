@@ -6,7 +6,7 @@
 A throw-away PostgreSQL 15 (as benchmarks/pages.py starts one) gets the demo data, 200 more
 agencies offering ZJ012 and the search index. gunicorn serves it with 2 workers of
 `market.core.serving.ArrivalThreadWorker` (gunicorn's threaded worker, stamping each request
-when its bytes can first be read) and 8 threads each; the background worker runs beside it.
+when its bytes can first be read) and 4 threads each; the background worker runs beside it.
 `PROXY_COUNT=1`: each simulated user sends its own X-Forwarded-For, as users behind a proxy
 would, so the per-address limits see many addresses.
 
@@ -484,7 +484,7 @@ def main():
         help="browsing again with this many visitors who pause between requests (0: skip)",
     )
     parser.add_argument("--think-ms", type=int, default=250, help="each visitor's pause")
-    parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker")
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
     parser.add_argument(
         "--worker-connections",
         type=int,

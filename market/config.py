@@ -9,8 +9,9 @@ class DefaultConfig:
     SECRET_KEY = None  # read from instance/secret_key (created on first start) unless configured
     SQLALCHEMY_DATABASE_URI = None  # SQLite in instance/ unless configured
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
-    # Connections each app process keeps to PostgreSQL: one per gunicorn thread (--threads 8,
-    # docs/operations.md), and half as many more at a peak. A pool smaller than the threads
+    # Connections each app process may keep to PostgreSQL: at least one per gunicorn thread
+    # (--threads 4, docs/operations.md; the pool opens them as they are needed), and half as
+    # many more at a peak. A pool smaller than the threads
     # closes connections as they come back and opens new ones under load: each a new
     # PostgreSQL backend, costing more than the queries it runs.
     DB_POOL_SIZE = 8

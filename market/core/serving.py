@@ -2,7 +2,7 @@
 bytes reached the machine, before it waited for the worker or a free thread (core/arrival.py
 uses that stamp).
 
-    gunicorn -w 2 -k market.core.serving.ArrivalThreadWorker --threads 8 wsgi:app
+    gunicorn -w 2 -k market.core.serving.ArrivalThreadWorker --threads 4 wsgi:app
 
 The moment is the kernel's: the listening sockets ask for receive timestamps (SO_TIMESTAMPNS,
 inherited by each accepted connection), and before gunicorn reads a request the worker peeks
