@@ -189,8 +189,14 @@ def offered_items(org_id):
     return select(Offering.item_id).where(Offering.agency_id == org_id)
 
 
+@cache
+def _offered_by_org():
+    return offered_items(bindparam("org_id"))
+
+
 def offered_item_ids(org_id: int) -> set[int]:
-    return set(db.session.scalars(offered_items(org_id)))
+    """The ids of the items the agency offers."""
+    return set(db.session.scalars(_offered_by_org(), {"org_id": org_id}))
 
 
 def offers_item(org_id: int, item_id: int) -> bool:

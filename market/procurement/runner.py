@@ -5,7 +5,9 @@ registered for them (`@NOTICE.when_due`). Idempotent; imports none of the handle
 `run_due(limit)` applies what is due across all notices in batches (the worker, the CLI).
 """
 
-from sqlalchemy import event, select
+from functools import cache
+
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..core.audit import begin_writing
@@ -137,16 +139,24 @@ def apply_due_shown(notices, now=None, limit: int = 20) -> int:
     return apply_batch(due[:limit], now)
 
 
+@cache
+def _due_of():
+    # Built once (every workspace visit runs it): the organisation, the moment and the limit
+    # are bound when it runs.
+    org_id = bindparam("org_id")
+    quoted = select(Bid.notice_id).where(Bid.agency_org_id == org_id)
+    mine = (Notice.purchaser_org_id == org_id) | Notice.id.in_(quoted)
+    return (
+        select(Notice.id)
+        .where(Notice.due_dt <= bindparam("now"), mine)
+        .order_by(Notice.due_dt, Notice.id)
+        .limit(bindparam("limit"))
+    )
+
+
 def apply_due_of(org_id: int, now=None, limit: int = 20) -> int:
     """Bring an organisation's own notices up to date before its workspace counts them: those
     it published or quoted on that are due (at most `limit`, most overdue first)."""
     now = now or utcnow()
-    quoted = select(Bid.notice_id).where(Bid.agency_org_id == org_id)
-    mine = (Notice.purchaser_org_id == org_id) | Notice.id.in_(quoted)
-    ids = db.session.scalars(
-        select(Notice.id)
-        .where(Notice.due_dt <= now, mine)
-        .order_by(Notice.due_dt, Notice.id)
-        .limit(limit)
-    ).all()
+    ids = db.session.scalars(_due_of(), {"org_id": org_id, "now": now, "limit": limit}).all()
     return apply_batch(ids, now)

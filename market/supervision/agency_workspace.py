@@ -69,17 +69,23 @@ class AgencyWorkspace:
         )
 
 
-def _qualification_warnings(org_id, offered, today):
-    """Qualifications expiring soon, and expired ones of offered items with no usable successor."""
-    rows = db.session.scalars(
+@cache
+def _qualifications() -> Select:
+    """The agency's (ORG_ID) qualifications that can still count, soonest to expire first."""
+    return (
         select(Qualification)
         .where(
-            Qualification.agency_id == org_id,
+            Qualification.agency_id == ORG_ID,
             Qualification.status.in_(("declared", "verified", "expired")),
         )
         .options(joinedload(Qualification.item))
         .order_by(Qualification.valid_until)
-    ).all()
+    )
+
+
+def _qualification_warnings(org_id, offered, today):
+    """Qualifications expiring soon, and expired ones of offered items with no usable successor."""
+    rows = db.session.scalars(_qualifications(), {"org_id": org_id}).all()
     usable = {(q.item_id, q.type) for q in rows if q.is_usable_on(today)}
     expiring = [q for q in rows if q.expires_soon(today)]
     expired = [

@@ -19,6 +19,7 @@ from ..procurement.services import (
     sealed_bid_ids,
     taking_bids,
 )
+from .lists import limited
 
 FIGURES_KEY = "market_live_figures"
 
@@ -57,7 +58,7 @@ def live_figures() -> dict[str, int]:
 
 def latest_notices(limit=8) -> list[NoticeRow]:
     """The latest published notices, as the home page lists them."""
-    return as_rows(db.session.execute(public_notices_query().limit(limit)))
+    return as_rows(db.session.execute(limited(public_notices_query(), limit)))
 
 
 def audit_query(subject_type=None):
