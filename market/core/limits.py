@@ -6,7 +6,7 @@ Counts are kept in the process (memory://) unless RATELIMIT_STORAGE_URI names a 
 (redis://…), which several app hosts need so that a limit holds across them.
 """
 
-from flask import current_app
+from flask import current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
@@ -40,6 +40,10 @@ def register_limits(app) -> Limiter:
         app.view_functions[endpoint] = limits.limit(
             rule, methods=list(methods), key_func=KEY_FUNCS[key]
         )(view)
+    # Only the endpoints in the table are limited: every other request skips the limiter's
+    # per-request lookup of what applies to it (a tenth of a cheap page's time).
+    limited = frozenset(app.config["RATELIMITS"])
+    limits.request_filter(lambda: request.endpoint not in limited)
     limits.init_app(app)
     app.extensions[EXTENSION_KEY] = limits
     return limits
