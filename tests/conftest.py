@@ -70,8 +70,10 @@ def app(tmp_path_factory):
 
     @app.before_request
     def _forget_cached_login():
-        # Tests keep one app context open, so g outlives a request: drop Flask-Login's cache.
+        # Tests keep one app context open, so g outlives a request: drop what Flask-Login and
+        # Flask-WTF keep there for one request (the user; the form token of its session).
         g.pop("_login_user", None)
+        g.pop("csrf_token", None)
 
     with app.app_context():
         reset_schema()

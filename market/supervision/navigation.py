@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf as csrf_token
 from markupsafe import Markup
 
 
@@ -97,15 +98,50 @@ def search_first(user) -> str:
     return SEARCH_FIRST.get(role, "agencies")
 
 
+#: how many signed-in headers a process keeps (user × page); past it, it starts again
+KEPT_SIGNED_IN_HEADERS = 4096
+#: stands for the logout form's CSRF token in a kept signed-in header (the token is the
+#: session's, filled in for each request)
+_TOKEN_SLOT = "\x00csrf-token\x00"
+
+
+def _signed_in_key(user) -> tuple:
+    # Everything the header shows of a signed-in user: the menus follow the role (and the
+    # organisation, for its own pages), the badge the unread count.
+    org = user.organisation
+    shown = {}
+    current_app.update_template_context(shown)  # what the context processors give the page
+    unread = shown.get("unread_notifications", 0)
+    return (
+        request.endpoint,
+        user.id,
+        user.name,
+        user.role,
+        org.id if org is not None else None,
+        org.kind_label if org is not None else None,
+        unread,
+    )
+
+
 def site_header() -> Markup:
-    """The header (templates/_header.html). For visitors not signed in it is the same on
-    every page of an endpoint (only the active link depends on the page), so each process
-    renders it once per endpoint; search pages, which echo the query, and signed-in users
+    """The header (templates/_header.html). It depends only on the page's endpoint and, for a
+    signed-in user, on who they are and their unread count: each process renders it once per
+    endpoint for visitors and once per user, endpoint and count for the signed-in (their
+    logout form's token filled in for each request). Search pages, which echo the query,
     get it rendered."""
-    if current_user.is_authenticated or request.endpoint == "search.results":
+    if request.endpoint == "search.results":
         return Markup(render_template("_header.html"))
-    kept = current_app.extensions.setdefault("market_public_headers", {})
-    header = kept.get(request.endpoint)
+    if not current_user.is_authenticated:
+        kept = current_app.extensions.setdefault("market_public_headers", {})
+        header = kept.get(request.endpoint)
+        if header is None:
+            header = kept[request.endpoint] = Markup(render_template("_header.html"))
+        return header
+    kept = current_app.extensions.setdefault("market_signed_in_headers", {})
+    key = _signed_in_key(current_user)
+    header = kept.get(key)
     if header is None:
-        header = kept[request.endpoint] = Markup(render_template("_header.html"))
-    return header
+        if len(kept) >= KEPT_SIGNED_IN_HEADERS:
+            kept.clear()
+        header = kept[key] = render_template("_header.html", csrf_token=lambda: _TOKEN_SLOT)
+    return Markup(header.replace(_TOKEN_SLOT, csrf_token()))

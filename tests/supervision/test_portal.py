@@ -153,6 +153,37 @@ def test_visitors_get_the_header_of_the_page_they_are_on(client, auth, make):
     assert ("/login", "登录") in links(client)
 
 
+def test_a_signed_in_header_is_rendered_once_per_user_page_and_unread_count(
+    app, client, auth, make, templates_rendered, monkeypatch
+):
+    """A signed-in user's header is kept: it shows that user and that count, and its logout
+    form carries the token of the session asking (the same kept header for each request)."""
+    first, second = make.agency(contact_name="张一"), make.agency(contact_name="李二")
+    make.notice(title="礼嘉智慧公园环评服务采购")  # tells both matching agencies
+    auth.login(first)
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    nav(client)
+    with templates_rendered() as rendered:
+        header = nav(client)
+    assert "_header.html" not in rendered
+    assert "张一" in header and re.search(r'id="nav-unread"[^>]*>1<', header)
+
+    make.notice(title="悦来片区环评服务采购")  # a second unread notice: a new badge
+    with templates_rendered() as rendered:
+        header = nav(client)
+    assert "_header.html" in rendered
+    assert re.search(r'id="nav-unread"[^>]*>2<', header)
+
+    token = re.search(r'name="csrf_token" value="([^"]+)"', header).group(1)
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/dashboard").status_code == 302  # signed out: to the login page
+
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
+    auth.login(second)
+    header = nav(client)
+    assert "李二" in header and "张一" not in header
+
+
 def links(client):
     """The navigation's links as (address, text)."""
     return [
