@@ -5,10 +5,11 @@ import os
 from datetime import datetime
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
 from market import create_app
+from market.core.prepared import keep_prepared_statements, ping_server
 from market.extensions import db
 
 on_postgresql = pytest.mark.skipif(
@@ -127,5 +128,60 @@ def test_checking_a_connection_before_use_leaves_nothing_prepared_behind(app):
         conn.commit()  # the ping runs outside any transaction, as the pool runs it
         raw = conn.connection.dbapi_connection
         for _ in range(5):
-            assert db.engine.dialect.do_ping(raw)
+            assert ping_server(raw)
         assert _all_prepared(conn) == before
+
+
+def _one_connection(app):
+    """An engine of one pooled connection, checked before use as the application's are."""
+    engine = create_engine(
+        app.config["SQLALCHEMY_DATABASE_URI"], pool_size=1, max_overflow=0, pool_pre_ping=True
+    )
+    keep_prepared_statements(engine)
+    return engine
+
+
+def _backend(conn) -> int:
+    pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    conn.commit()
+    return pid
+
+
+@on_postgresql
+def test_a_connection_the_server_ended_is_replaced_before_it_is_used(app):
+    engine = _one_connection(app)
+    try:
+        with engine.connect() as conn:
+            ended = _backend(conn)
+        with app.app_context(), db.engine.connect() as other:
+            # As a restart ends every session; waits until the backend has gone.
+            assert other.execute(
+                text("SELECT pg_terminate_backend(:pid, 10000)"), {"pid": ended}
+            ).scalar_one()
+        with engine.connect() as conn:  # no error: the pool noticed and connected again
+            assert _backend(conn) != ended
+    finally:
+        engine.dispose()
+
+
+@on_postgresql
+def test_taking_a_live_connection_from_the_pool_costs_no_round_trip(app, tmp_path):
+    engine = _one_connection(app)
+    trace = tmp_path / "protocol.log"
+    try:
+        with engine.connect() as conn:
+            raw = conn.connection.dbapi_connection
+            pid = _backend(conn)
+        with open(trace, "w") as fh:
+            raw.pgconn.trace(fh.fileno())
+            try:
+                with engine.connect() as conn:
+                    checked_out = conn.connection.dbapi_connection
+            finally:
+                raw.pgconn.untrace()
+        assert checked_out is raw
+        assert trace.read_text() == ""  # not a message either way
+        with engine.connect() as conn:
+            assert _backend(conn) == pid
+    finally:
+        engine.dispose()
