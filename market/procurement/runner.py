@@ -140,9 +140,10 @@ def apply_due_shown(notices, now=None, limit: int = 20) -> int:
 
 
 @cache
-def _due_of():
-    # Built once (every workspace visit runs it): the organisation, the moment and the limit
-    # are bound when it runs.
+def due_notices_of():
+    """The ids of an organisation's own notices that are due (those it published or quoted
+    on), most overdue first: built once, with `org_id`, `now` and `due_limit` bound when it
+    runs (a workspace counts it with its lists)."""
     org_id = bindparam("org_id")
     quoted = select(Bid.notice_id).where(Bid.agency_org_id == org_id)
     mine = (Notice.purchaser_org_id == org_id) | Notice.id.in_(quoted)
@@ -150,7 +151,7 @@ def _due_of():
         select(Notice.id)
         .where(Notice.due_dt <= bindparam("now"), mine)
         .order_by(Notice.due_dt, Notice.id)
-        .limit(bindparam("limit"))
+        .limit(bindparam("due_limit"))
     )
 
 
@@ -158,5 +159,6 @@ def apply_due_of(org_id: int, now=None, limit: int = 20) -> int:
     """Bring an organisation's own notices up to date before its workspace counts them: those
     it published or quoted on that are due (at most `limit`, most overdue first)."""
     now = now or utcnow()
-    ids = db.session.scalars(_due_of(), {"org_id": org_id, "now": now, "limit": limit}).all()
+    params = {"org_id": org_id, "now": now, "due_limit": limit}
+    ids = db.session.scalars(due_notices_of(), params).all()
     return apply_batch(ids, now)

@@ -85,7 +85,7 @@ from .objections import (  # noqa: F401
 )
 from .parties import check_regulator, party_document_readers  # noqa: F401
 from .reminders import remind_due  # noqa: F401
-from .runner import apply_due_of, apply_due_shown, run_due  # noqa: F401
+from .runner import apply_due_of, apply_due_shown, due_notices_of, run_due  # noqa: F401
 from .selecting import close_bidding, reselect, score_bids, select_bid, start_publicity, take_step  # noqa: F401
 from .selection import method_keys, registered  # noqa: F401
 from .states import party_of, state_labels  # noqa: F401

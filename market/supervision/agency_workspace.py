@@ -13,7 +13,13 @@ from ..core.clock import local_today, utcnow
 from ..extensions import db
 from ..procurement.contract_models import Contract, Evaluation
 from ..procurement.models import Bid, Notice, Objection
-from ..procurement.services import NoticeRow, as_rows, listed, opportunities_query
+from ..procurement.services import (
+    NoticeRow,
+    apply_due_of,
+    as_rows,
+    listed,
+    opportunities_query,
+)
 from .lists import (
     LONG_LIST,
     NOW,
@@ -21,8 +27,7 @@ from .lists import (
     SHORT_LIST,
     Due,
     due,
-    fill,
-    fresh,
+    fill_once_due_applied,
     limited,
     open_rectifications,
     rows_of,
@@ -71,9 +76,11 @@ class AgencyWorkspace:
 
 @cache
 def _qualifications() -> Select:
-    """The agency's (ORG_ID) qualifications that can still count, soonest to expire first."""
+    """The agency's (ORG_ID) qualifications that can still count, soonest to expire first,
+    each with whether the agency offers its item."""
+    offered = Qualification.item_id.in_(agencies.offered_items(ORG_ID))
     return (
-        select(Qualification)
+        select(Qualification, offered)
         .where(
             Qualification.agency_id == ORG_ID,
             Qualification.status.in_(("declared", "verified", "expired")),
@@ -83,9 +90,11 @@ def _qualifications() -> Select:
     )
 
 
-def _qualification_warnings(org_id, offered, today):
+def _qualification_warnings(org_id, today):
     """Qualifications expiring soon, and expired ones of offered items with no usable successor."""
-    rows = db.session.scalars(_qualifications(), {"org_id": org_id}).all()
+    found = db.session.execute(_qualifications(), {"org_id": org_id}).all()
+    rows = [q for q, _ in found]
+    offered = {q.item_id for q, is_offered in found if is_offered}
     usable = {(q.item_id, q.type) for q in rows if q.is_usable_on(today)}
     expiring = [q for q in rows if q.expires_soon(today)]
     expired = [
@@ -193,6 +202,7 @@ def _lists() -> _Lists:
         "new": new,
         "bids": in_progress,
         "objections": objections,
+        "offerings": agencies.offered_items(org),
         "documents": select(Document.id)
         .where(Document.org_id == org, Document.archived.is_(False))
         .limit(1),
@@ -213,16 +223,18 @@ def _lists() -> _Lists:
     return _Lists(tuple(_dues(org)), counted, new, in_progress, objections, contracts)
 
 
-def agency_workspace(org) -> AgencyWorkspace:
-    """New matching notices, bids in progress, contracts, actions due and credit standing."""
+def agency_workspace(org, due_limit: int = 20) -> AgencyWorkspace:
+    """New matching notices, bids in progress, contracts, actions due and credit standing;
+    the agency's notices that came due (at most `due_limit`) applied first."""
     agency = agencies.ensure_profile(org)
     allowed, reason = agencies.can_bid(agency)
     today = local_today()
-    offered = agencies.offered_item_ids(org.id)
-    lists, params = _lists(), {"org_id": org.id, "now": utcnow()}
+    now = utcnow()
+    lists, params = _lists(), {"org_id": org.id, "now": now, "due_limit": due_limit}
     # Every count on the page in one query; a list is read only if it has rows.
-    dues = fresh(lists.dues)
-    counts = fill(dues, params, **lists.counted)
+    dues, counts = fill_once_due_applied(
+        lists.dues, params, lambda: apply_due_of(org.id, now, due_limit), **lists.counted
+    )
     contract_counts = {s: counts[f"contracts_{s}"] for s in CONTRACT_STATES}
     contract_counts = {s: n for s, n in contract_counts.items() if n}
     bids = rows_of(lists.in_progress, LONG_LIST, params) if counts["bids"] else []
@@ -230,12 +242,12 @@ def agency_workspace(org) -> AgencyWorkspace:
     new = []
     if counts["new"]:
         new = as_rows(db.session.execute(limited(lists.new, SHORT_LIST), params))
-    expiring, expired = _qualification_warnings(org.id, offered, today)
+    expiring, expired = _qualification_warnings(org.id, today)
     return AgencyWorkspace(
         agency=agency,
         can_bid=allowed,
         standing_reason=reason,
-        offers_anything=bool(offered),
+        offers_anything=bool(counts["offerings"]),
         has_documents=bool(counts["documents"]),
         new_count=counts["new"],
         new_notices=new,

@@ -16,6 +16,7 @@ from ..core.clock import local_today, to_local
 from ..core.workdays import working_days_after
 from ..extensions import db
 from ..procurement.contract_models import Contract, Evaluation, Rectification
+from ..procurement.services import due_notices_of
 
 #: how many rows each short list shows; the counts beside them are always complete
 SHORT_LIST = 5
@@ -110,6 +111,22 @@ def fill(dues: list[Due], params: dict | None = None, **others: Select) -> dict[
         d.count = counts.pop(f"due_{n}")
         d.items = rows_of(d.stmt, d.limit, params) if d.count else []
     return counts
+
+
+def fill_once_due_applied(
+    dues: tuple[Due, ...], params: dict, apply_due, **others: Select
+) -> tuple[list[Due], dict[str, int]]:
+    """`fill` copies of `dues` (built once) and `others`, counting the organisation's own due
+    notices in the same query (`params` binds org_id, now and due_limit). When some are due,
+    `apply_due()` applies them and everything is counted again: the counts and lists show
+    those notices as they now are. Returns the filled dues and the counts of `others`."""
+    filled = fresh(dues)
+    counts = fill(filled, params, due_notices=due_notices_of(), **others)
+    if counts.pop("due_notices"):
+        apply_due()
+        filled = fresh(dues)
+        counts = fill(filled, params, **others)
+    return filled, counts
 
 
 def fresh(dues: tuple[Due, ...]) -> list[Due]:

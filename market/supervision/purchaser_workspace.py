@@ -4,14 +4,14 @@ publishing a draft to answering a rectification case."""
 from dataclasses import dataclass, field
 from functools import cache
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from ..extensions import db
+from ..core.clock import utcnow
 from ..procurement.contract_models import Contract, Evaluation
 from ..procurement.models import Notice, Objection
-from ..procurement.services import listed, registered, state_labels
-from .lists import ORG_ID, Due, due, fill, fresh, open_rectifications
+from ..procurement.services import apply_due_of, listed, registered, state_labels
+from .lists import ORG_ID, Due, due, fill_once_due_applied, open_rectifications
 
 
 @dataclass
@@ -124,15 +124,15 @@ def _dues(org_id) -> list[Due]:
 
 
 @cache
-def _lists(steps: tuple[str, ...]) -> tuple[Select, tuple[Due, ...], Due]:
+def _lists(steps: tuple[str, ...]) -> tuple[dict[str, Select], tuple[Due, ...], Due]:
     """The workspace's statements, built once per set of selection methods with a purchaser's
     step (the registry's, when they were built): the purchaser is ORG_ID."""
     org = ORG_ID
-    by_state = (
-        select(Notice.state, func.count())
-        .where(Notice.purchaser_org_id == org)
-        .group_by(Notice.state)
-    )
+    # Counted with the lists, one per state: the notices by state cost no query of their own.
+    by_state = {
+        f"state_{key}": select(Notice.id).where(Notice.purchaser_org_id == org, Notice.state == key)
+        for key in state_labels()
+    }
     publicity = due(
         "publicity",
         "结果公示中",
@@ -144,16 +144,19 @@ def _lists(steps: tuple[str, ...]) -> tuple[Select, tuple[Due, ...], Due]:
     return by_state, tuple(_dues(org)), publicity
 
 
-def purchaser_workspace(org) -> PurchaserWorkspace:
-    """The purchaser's notices counted by state, and the ones waiting for it to act."""
+def purchaser_workspace(org, due_limit: int = 20) -> PurchaserWorkspace:
+    """The purchaser's notices counted by state, and the ones waiting for it to act; its
+    notices that came due (at most `due_limit`) applied first."""
     steps = tuple(key for key, method in registered().items() if method.step is not None)
     by_state, dues, publicity = _lists(steps)
-    params = {"org_id": org.id}
-    counts = dict(db.session.execute(by_state, params).all())
-    dues, waiting = fresh(dues), fresh((publicity,))
-    fill([*dues, *waiting], params)  # every count in one query; only lists with rows are read
+    now = utcnow()
+    params = {"org_id": org.id, "now": now, "due_limit": due_limit}
+    # Every count in one query; only lists with rows are read.
+    filled, counts = fill_once_due_applied(
+        (*dues, publicity), params, lambda: apply_due_of(org.id, now, due_limit), **by_state
+    )
     return PurchaserWorkspace(
-        {s: counts[s] for s in state_labels() if counts.get(s)},
-        dues=dues,
-        waiting=waiting,
+        {s: counts[f"state_{s}"] for s in state_labels() if counts[f"state_{s}"]},
+        dues=filled[:-1],
+        waiting=filled[-1:],
     )

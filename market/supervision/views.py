@@ -42,10 +42,9 @@ def dashboard():
     if build is None:
         return redirect(url_for("portal.home"))
     org = current_user.organisation
-    # The organisation's own due notices first (bounded): its counts then see them as they
-    # are. Supervisors' workspaces span every notice: the worker keeps those up to date.
-    procurement.apply_due_of(org.id, limit=current_app.config["DUE_ON_READ_LIMIT"])
-    workspace = build(org)
+    # An agency or a purchaser sees its own notices that came due applied (bounded): counted
+    # with the workspace's lists, and applied only when there are some.
+    workspace = build(org, due_limit=current_app.config["DUE_ON_READ_LIMIT"])
     # One commit for the deadlines just applied and an agency profile created on first visit;
     # none when nothing was written (a commit would expire every object the page shows).
     commit_if_written()

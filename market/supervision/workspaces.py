@@ -1,8 +1,10 @@
 """What each role's workspace (工作台) shows: counts by SQL, short lists with their related rows
 loaded up front, so a workspace costs the same few queries however much data there is.
 
-Callers apply due deadlines (run_due) first, so no count includes a notice whose deadline has
-already passed."""
+An agency's and a purchaser's workspace apply their own notices that came due (at most
+`due_limit`) before counting them, so no count includes a notice whose deadline has passed;
+supervisors' workspaces span every notice, which the worker keeps up to date (`due_limit` is
+theirs only to share the signature)."""
 
 from dataclasses import dataclass, field
 
@@ -43,7 +45,7 @@ class RegulatorWorkspace:
     failures: list = field(default_factory=list)
 
 
-def regulator_workspace(org) -> RegulatorWorkspace:
+def regulator_workspace(org, due_limit: int = 0) -> RegulatorWorkspace:
     """Declarations of the department's items waiting for verification, and objections to
     results of its items waiting for a decision; oldest first."""
     department = (org.department or "").strip()
@@ -109,7 +111,7 @@ class OperatorWorkspace:
         return self.lottery_count / self.selected_count if self.selected_count else None
 
 
-def operator_workspace(org) -> OperatorWorkspace:
+def operator_workspace(org, due_limit: int = 0) -> OperatorWorkspace:
     """The platform's live figures, the share of notices decided by lottery, and the
     rectification and follow-up rates."""
     drawn, selected, _ = lottery_share()
