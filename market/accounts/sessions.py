@@ -9,12 +9,13 @@ every session ends at its expiry whatever the cookie says.
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import ColumnElement, Select, bindparam, delete, select, update
+from sqlalchemy.orm import contains_eager
 
 from ..core.clock import utcnow
 from ..extensions import db
@@ -53,14 +54,28 @@ def start_session(user: User, remember: bool = False) -> str:
     return token
 
 
+#: facts other domains read with the signed-in user on every request (register_user_fact)
+_USER_FACTS: dict[str, Callable[[], ColumnElement]] = {}
+
+
+def register_user_fact(name: str, column: Callable[[], ColumnElement]) -> None:
+    """Read `column()` with the signed-in user at every request, as `user.facts[name]`: a
+    scalar subquery, which may read the user's `Membership` row (the organisation's unread
+    notifications). Registered at start-up, before the first request."""
+    _USER_FACTS[name] = column
+    _user_query.cache_clear()
+
+
 @cache
-def _user_query():
-    # Built once: every signed-in request runs it.
-    return (
-        select(User)
+def _user_query() -> tuple[Select, tuple[str, ...]]:
+    # Built once: every signed-in request runs it. Every page asks who the user is, for which
+    # organisation, and what the header shows of them: one query for all.
+    names = tuple(_USER_FACTS)
+    stmt = (
+        select(User, *(_USER_FACTS[name]().label(name) for name in names))
         .join(LoginSession, LoginSession.user_id == User.id)
-        # Every page asks who the user is and for which organisation: one query for all.
-        .options(joinedload(User.membership).joinedload(Membership.organisation))
+        .outerjoin(Membership, Membership.user_id == User.id)
+        .options(contains_eager(User.membership).joinedload(Membership.organisation))
         .where(
             User.id == bindparam("user_id"),
             User.active.is_(True),
@@ -69,6 +84,7 @@ def _user_query():
             LoginSession.expires_dt > bindparam("now"),
         )
     )
+    return stmt, names
 
 
 def user_for_session(session_id: str) -> User | None:
@@ -77,11 +93,15 @@ def user_for_session(session_id: str) -> User | None:
     if match is None:
         return None
     user_id, token = int(match[1]), match[2]
-    user = db.session.scalar(
-        _user_query(), {"user_id": user_id, "token_hash": _hash(token), "now": utcnow()}
-    )
-    if user is not None:
-        user.login_token = token
+    stmt, names = _user_query()
+    row = db.session.execute(
+        stmt, {"user_id": user_id, "token_hash": _hash(token), "now": utcnow()}
+    ).first()
+    if row is None:
+        return None
+    user = row[0]
+    user.login_token = token
+    user.facts = dict(zip(names, row[1:], strict=True))
     return user
 
 

@@ -133,6 +133,16 @@ def inbox_query(user) -> tuple[Select, dict]:
     return _inbox(), {"org_id": _org_id(user)}
 
 
+def unread_of_member():
+    """The unread count of a member's organisation as a column correlated to its `Membership`
+    row: read with the signed-in user (accounts.sessions.register_user_fact)."""
+    return (
+        select(func.count(Notification.id))
+        .where(Notification.org_id == Membership.organisation_id, Notification.read_dt.is_(None))
+        .scalar_subquery()
+    )
+
+
 def unread_count(user) -> int:
     """How many of the user's organisation's notifications are unread (0 without one)."""
     org = getattr(user, "organisation", None)

@@ -54,11 +54,16 @@ def unread_notifications():
     """Template context: the unread count for the navigation badge (0 when logged out)."""
     if not current_user.is_authenticated:
         return {"unread_notifications": 0}
-    # Asked by the page and again by its header (rendered on its own): counted once a request.
+    # Asked by the page and again by its header (rendered on its own): counted once a request,
+    # with the user when the user was loaded from the session.
     kept = request.environ
     if UNREAD_KEY not in kept:
-        kept[UNREAD_KEY] = services.unread_count(current_user)
+        facts = getattr(current_user, "facts", None) or {}
+        found = facts.get(UNREAD_FACT)
+        kept[UNREAD_KEY] = found if found is not None else services.unread_count(current_user)
     return {"unread_notifications": kept[UNREAD_KEY]}
 
 
 UNREAD_KEY = "market.unread_notifications"
+#: the name of the unread count read with the signed-in user
+UNREAD_FACT = "unread_notifications"

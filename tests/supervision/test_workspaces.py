@@ -193,12 +193,12 @@ def test_the_agency_workspace_costs_the_same_queries_for_more_data(client, auth,
     assert count_queries(db, client) == few
 
 
-def test_an_agency_workspace_with_nothing_waiting_costs_five_statements(client, auth, make, db):
-    """Who is signed in, the agency's profile, every count (its due notices and offerings
-    included), its qualifications, the unread count: nothing else runs when nothing waits."""
+def test_an_agency_workspace_with_nothing_waiting_costs_four_statements(client, auth, make, db):
+    """Who is signed in (with the unread count), the agency's profile, every count (its due
+    notices and offerings included), its qualifications: nothing else runs when nothing waits."""
     auth.login(make.agency())
     dashboard(client)
-    assert count_queries(db, client) == 5
+    assert count_queries(db, client) == 4
 
 
 # --- purchaser ---------------------------------------------------------------------------
@@ -298,14 +298,14 @@ def test_the_purchaser_workspace_costs_the_same_queries_for_more_data(client, au
     assert count_queries(db, client) == few
 
 
-def test_a_purchaser_workspace_with_nothing_waiting_costs_three_statements(client, auth, make, db):
-    """Who is signed in, every count (its notices by state and its due notices included),
-    the unread count."""
+def test_a_purchaser_workspace_with_nothing_waiting_costs_two_statements(client, auth, make, db):
+    """Who is signed in (with the unread count), and every count (its notices by state and its
+    due notices included)."""
     buyer = make.purchaser()
     make.notice(buyer)
     auth.login(buyer)
     assert badge(section(dashboard(client), "states")) == 1
-    assert count_queries(db, client) == 3
+    assert count_queries(db, client) == 2
 
 
 # --- regulator and operator --------------------------------------------------------------
