@@ -11,9 +11,9 @@ class DefaultConfig:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     # Connections each app process may keep to PostgreSQL: at least one per gunicorn thread
     # (--threads 4, docs/operations.md; the pool opens them as they are needed), and half as
-    # many more at a peak. A pool smaller than the threads
-    # closes connections as they come back and opens new ones under load: each a new
-    # PostgreSQL backend, costing more than the queries it runs.
+    # many more at a peak. A pool smaller than the threads closes connections as they come
+    # back and opens new ones under load: each a new PostgreSQL backend, costing more than
+    # the queries it runs.
     DB_POOL_SIZE = 8
     # PostgreSQL (psycopg): how many times a statement runs on a connection before it is
     # prepared there. The statements the busy pages and a quote run are built once with bound

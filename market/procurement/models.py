@@ -39,6 +39,8 @@ class Notice(db.Model):
         # the public lists' order (latest first), all notices or one state's
         Index("ix_notices_published", "published_dt", "id"),
         Index("ix_notices_state_published", "state", "published_dt", "id"),
+        # a purchaser's notices, and those in one state (its workspace counts each state)
+        Index("ix_notices_purchaser_state", "purchaser_org_id", "state"),
         CheckConstraint("ceiling_fen > 0", name="ceiling_positive"),
         CheckConstraint("service_days > 0", name="service_days_positive"),
         CheckConstraint(
@@ -57,7 +59,7 @@ class Notice(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    purchaser_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    purchaser_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     item_id: Mapped[int] = mapped_column(ForeignKey("service_items.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     project_name: Mapped[str] = mapped_column(String(200), default="")
