@@ -28,6 +28,9 @@ def test_the_inbox_lists_the_organisations_notifications_unread_first(client, au
     assert page.index("第三条") < page.index("第二条") < page.index("第一条")
     assert "2 条未读" in page
     assert "新的匹配公告" in page and "期限提醒" in page  # kinds in words, not codes
+    # each row's form marks that row read
+    for notification in (first, second, third):
+        assert f'action="/inbox/{notification.id}/read"' in page
 
 
 def test_opening_a_notification_marks_it_read_and_follows_its_link(client, auth, db, make):

@@ -206,6 +206,7 @@ def test_workspace_pages_for_each_role(app, make):
     assert "北碚片区环评" in agency_client.get("/agency/opportunities").get_data(as_text=True)
     bids_page = agency_client.get("/agency/bids").get_data(as_text=True)
     assert "¥12,345.00" in bids_page
+    assert f'<a href="/notices/{notice.id}">北碚片区环评</a>' in bids_page
     other = _login(app, make.agency(items=("ZJ010",)), make)
     assert "北碚片区环评" not in other.get("/agency/opportunities").get_data(as_text=True)
 
