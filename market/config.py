@@ -102,6 +102,22 @@ class DefaultConfig:
     ACCEPTANCE_WORKING_DAYS = 10  # then the deliverable is accepted automatically
     EVALUATION_WORKING_DAYS = 3  # double-blind: both shown when both are in or this ends
     DEADLINE_REMINDER_WORKING_DAYS = 1
+    # Payments (docs/payments.md). A milestone is due this many working days after its event
+    # unless the notice says otherwise; unpaid past its due date the purchaser is reminded,
+    # and after PAYMENT_REPORT_WORKING_DAYS more it is reported under the late-payment
+    # criterion (credit's mapping of the fact "payment_late").
+    PAYMENT_DUE_WORKING_DAYS = 10
+    PAYMENT_REPORT_WORKING_DAYS = 5
+    # Online payment (资金托管) through Stripe when STRIPE_SECRET_KEY is set; otherwise offline
+    # bank transfers recorded by the purchaser and confirmed by the agency.
+    STRIPE_SECRET_KEY = None
+    STRIPE_WEBHOOK_SECRET = None
+    # Where the SDK sends its requests (None: Stripe's own); a local stand-in in tests.
+    STRIPE_API_BASE = None
+    STRIPE_TIMEOUT_SECONDS = 20
+    PAYMENT_CURRENCY = "cny"
+    # Stripe Connect: the country of the agencies' connected (Express) accounts.
+    STRIPE_CONNECT_COUNTRY = "CN"
     # A page applies the deadlines of at most this many of the notices it shows, its first rows
     # (the worker applies the rest within seconds; a page never catches up on the whole
     # system's work). Each can run a selection (~25 statements): 5 keep the worst list page
@@ -143,6 +159,8 @@ class DefaultConfig:
         "credit-nightly": 300,  # looks whether the nightly credit run is due
         "login-sessions": 3600,  # delete login sessions ended or expired a day ago
         "arrival-journal": 3600,  # delete quote arrival journals untouched for days
+        "payments": 60,  # milestones falling due, overdue or to be reported as late
+        "payments-reconcile": 3600,  # looks whether the daily reconciliation with Stripe is due
     }
     # Quotes received and not yet answered, on disk (procurement/arrivals.py): instance/arrivals
     # unless set (hosts that share the quoting should share it); kept ARRIVAL_JOURNAL_DAYS

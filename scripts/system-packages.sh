@@ -4,13 +4,14 @@
 #   scripts/system-packages.sh --require  (CI: fails unless every package is installed)
 #
 # postgresql: make test-postgres; chromium and fonts-wqy-microhei: the browser tests;
-# redis-server: the tests of shared rate limits. Missing packages are installed with apt-get
+# redis-server: the tests of shared rate limits; libpango-1.0-0 and libpangoft2-1.0-0:
+# WeasyPrint's PDF receipts (with fonts-wqy-microhei for their Chinese). Missing packages are installed with apt-get
 # when running as root or with passwordless sudo. Otherwise the script says which are missing
 # and the command that installs them, and the tests needing them are skipped (pytest lists them
 # at the end of its run). Nothing touches the network when every package is present.
 set -euo pipefail
 
-PACKAGES=(postgresql chromium fonts-wqy-microhei redis-server)
+PACKAGES=(postgresql chromium fonts-wqy-microhei redis-server libpango-1.0-0 libpangoft2-1.0-0)
 
 require=
 case "${1:-}" in

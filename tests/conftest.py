@@ -1,6 +1,7 @@
 """Session-scoped app and schema, per-test rollback, a frozen clock, factories, auth helper,
 and a real Redis server for the tests that need one."""
 
+import ipaddress
 import os
 import shutil
 import socket
@@ -55,6 +56,51 @@ def reset_schema():
     with _db.engine.begin() as conn:
         conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
     upgrade()
+
+
+#: connections a test tried to open to anything but this machine (the suite never touches the
+#: network: Stripe is a local stand-in, mail is kept in memory)
+OUTSIDE_CONNECTIONS = []
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _loopback(address) -> bool:
+    host = address[0] if isinstance(address, tuple) else address
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(str(host).split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def _checked(connect):
+    def guarded(sock, address):
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and not _loopback(address):
+            OUTSIDE_CONNECTIONS.append(address)
+            raise ConnectionRefusedError(f"tests may not connect outside this machine: {address}")
+        return connect(sock, address)
+
+    return guarded
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _loopback_only():
+    """Any connection to a non-loopback address is refused, and fails the test that tried it
+    (even if the code under test swallowed the error)."""
+    socket.socket.connect = _checked(_real_connect)
+    socket.socket.connect_ex = _checked(_real_connect_ex)
+    yield
+    socket.socket.connect = _real_connect
+    socket.socket.connect_ex = _real_connect_ex
+
+
+@pytest.fixture(autouse=True)
+def _no_outside_connection():
+    OUTSIDE_CONNECTIONS.clear()
+    yield
+    assert not OUTSIDE_CONNECTIONS, f"the test connected outside: {OUTSIDE_CONNECTIONS}"
 
 
 @pytest.fixture(scope="session")

@@ -160,14 +160,14 @@ def close_bidding(notice_):
     apply_due(notice_)
 
 
-def contracted_notice(amount_fen=80_000_00):
-    """A notice whose publicity has ended and whose contract both parties have signed:
-    (notice, purchaser user, winning agency user)."""
+def contracted_notice(amount_fen=80_000_00, **fields):
+    """A notice (with `fields`, e.g. a payment_plan) whose publicity has ended and whose
+    contract both parties have signed: (notice, purchaser user, winning agency user)."""
     from market.core import clock
 
     buyer = purchaser()
     winner = agency()
-    n = notice(buyer)
+    n = notice(buyer, **fields)
     winning_bid = bid(winner, n, amount_fen)
     bid(agency(), n, amount_fen + 1000_00)
     close_bidding(n)
@@ -311,17 +311,17 @@ def awarded_notice(amount_fen=80_000_00):
     return n, buyer, winner
 
 
-def delivered_notice(note="报告书5份"):
+def delivered_notice(note="报告书5份", **fields):
     """A contracted notice whose agency has delivered: (notice, purchaser, agency)."""
-    n, buyer, winner = contracted_notice()
+    n, buyer, winner = contracted_notice(**fields)
     procurement.mark_delivered(winner, n, note)
     return n, buyer, winner
 
 
-def accepted_notice():
+def accepted_notice(**fields):
     """A delivered notice the purchaser has accepted, evaluations open: (notice, purchaser,
     agency)."""
-    n, buyer, winner = delivered_notice()
+    n, buyer, winner = delivered_notice(**fields)
     procurement.accept_delivery(buyer, n)
     return n, buyer, winner
 

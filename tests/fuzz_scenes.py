@@ -595,3 +595,94 @@ def listener_failure():
     db.session.add(row)
     db.session.flush()
     return Scene(operator(), {"failure_id": row.id})
+
+
+# --- payments --------------------------------------------------------------------------------
+
+SPLIT = [("预付款", 30, "signing", 10), ("尾款", 70, "acceptance", 10)]
+
+
+def _advance():
+    """A signed contract's advance, due now: (milestone, purchaser, agency, notice)."""
+    from market.payments import services as payments
+
+    notice, buyer, winner = make.contracted_notice(payment_plan=SPLIT)
+    return payments.contract_milestones(notice.contract.id)[0], buyer, winner, notice
+
+
+def _recorded():
+    from market.core.clock import local_today
+    from market.payments import services as payments
+
+    milestone, buyer, winner, notice = _advance()
+    payments.record_transfer(
+        buyer,
+        milestone,
+        paid_on=local_today(),
+        amount_fen=milestone.amount_fen,
+        bank_reference="31000012345678",
+        upload=Upload("voucher", "银行回单", "receipt.pdf", make.PDF_BYTES),
+    )
+    return milestone, buyer, winner, notice
+
+
+def due_milestone_purchaser():
+    """The purchaser of a milestone due now, recording its transfer (or paying online)."""
+    from market.core.clock import local_today
+
+    milestone, buyer, _, _ = _advance()
+    voucher = make.document(buyer, kind="voucher", title="银行回单")
+    good = {
+        "paid_on": f"{local_today():%Y-%m-%d}",
+        "amount": yuan(milestone.amount_fen),
+        "bank_reference": "31000012345678",
+        "document_id": str(voucher.id),
+    }
+    return Scene(buyer, {"milestone_id": milestone.id}, good=good, ids=[voucher.id])
+
+
+def recorded_milestone_agency():
+    """The agency of a milestone whose transfer the purchaser recorded."""
+    milestone, _, winner, _ = _recorded()
+    return Scene(winner, {"milestone_id": milestone.id}, good={"reason": "截至今日未到账"})
+
+
+def disputed_milestone_regulator():
+    """A regulator of the item's department, deciding a disputed transfer."""
+    from market.payments import services as payments
+
+    milestone, _, winner, notice = _recorded()
+    payments.dispute_payment(winner, milestone, "截至今日未到账")
+    good = {"outcome": "paid", "note": "银行回单为证"}
+    return Scene(make.regulator_for(notice), {"milestone_id": milestone.id}, good=good)
+
+
+def held_milestone_regulator():
+    """A regulator facing held funds (recorded as an earlier online payment)."""
+    from market.payments import services as payments
+    from market.payments.models import Payment
+
+    milestone, buyer, _, notice = _advance()
+    attempt = Payment(
+        milestone=milestone,
+        method="stripe",
+        status="open",
+        amount_fen=milestone.amount_fen,
+        created_by_id=buyer.id,
+        idempotency_key="checkout-fuzz",
+    )
+    db.session.add(attempt)
+    db.session.flush()
+    payments.payment_succeeded(attempt, "pi_fuzz", utcnow())
+    good = {"amount": "100.00", "reason": "部分成果未交付"}
+    return Scene(make.regulator_for(notice), {"milestone_id": milestone.id}, good=good)
+
+
+def payout_agency():
+    """An agency opening its payout account (refused while payments are offline)."""
+    return Scene(make.agency())
+
+
+def webhook():
+    """The gateway's webhook: anyone may post, only a signed body counts."""
+    return Scene(None)

@@ -34,7 +34,7 @@ from market.accounts.members import invite_member
 from market.accounts.services import await_confirmation, unlock_token
 from market.agencies.models import Offering
 from market.core import clock, pagecache
-from market.core.clock import utcnow
+from market.core.clock import local_today, utcnow
 from market.core.models import ListenerFailure, WorkerHeartbeat
 from market.credit import criteria
 from market.credit.disclosure.redlist import RedListData, add_to_red_list
@@ -44,6 +44,8 @@ from market.credit.records import services as records
 from market.credit.risk.models import RiskAlert
 from market.extensions import db
 from market.notifications.services import notify
+from market.payments import services as payments
+from market.payments.models import Payment
 from market.procurement import services as procurement
 from market.procurement.runner import apply_due
 
@@ -128,6 +130,10 @@ def anywhere(**methods):
 
 #: a conduct record does not exist (404) for organisations other than its party and reporter
 RECORD_UNSEEN = {OTHER_AGENCY: NOT_FOUND, PURCHASER: NOT_FOUND, OTHER_PURCHASER: NOT_FOUND}
+
+#: a milestone does not exist (404) for organisations other than the contract's parties, the
+#: item's department and operators
+MILESTONE_UNSEEN = {OTHER_AGENCY: NOT_FOUND, OTHER_PURCHASER: NOT_FOUND, OTHER_REGULATOR: NOT_FOUND}
 
 ROUTES: dict[str, Route] = {
     # --- accounts: signing in and up
@@ -279,6 +285,43 @@ ROUTES: dict[str, Route] = {
     "portal.audit_log": anywhere(GET=SUPERVISORS_ONLY),
     "portal.failures": anywhere(GET=SUPERVISORS_ONLY),
     "portal.failure_handled": anywhere(POST=SUPERVISORS_ONLY),
+    # --- payments: the accepted contract's milestone, due; a milestone exists only for the
+    # contract's parties, the item's department and operators
+    "payments.milestone": at(
+        "payment due", GET=only(OK, *OWN_AGENCY, PURCHASER, REGULATOR, OPERATOR) | MILESTONE_UNSEEN
+    ),
+    "payments.record_transfer": at(
+        "payment due", POST=only(FORM_ERRORS, PURCHASER) | {OTHER_PURCHASER: NOT_FOUND}
+    ),
+    # offline: back to the milestone with the reason (online payment is not configured)
+    "payments.checkout": at("payment due", POST=only(OK, PURCHASER) | {OTHER_PURCHASER: NOT_FOUND}),
+    "payments.checkout_return": at(
+        "payment recorded", GET=only(OK, PURCHASER) | {OTHER_PURCHASER: NOT_FOUND}
+    ),
+    "payments.confirm": at(
+        "payment recorded", POST=only(OK, *OWN_AGENCY) | {OTHER_AGENCY: NOT_FOUND}
+    ),
+    "payments.dispute": at(
+        "payment recorded", POST=only(FORM_ERRORS, *OWN_AGENCY) | {OTHER_AGENCY: NOT_FOUND}
+    ),
+    "payments.receipt": at(
+        "payment recorded",
+        GET=only(OK, *OWN_AGENCY, PURCHASER, REGULATOR, OPERATOR) | MILESTONE_UNSEEN,
+    ),
+    "payments.decide": at(
+        "payment disputed", POST=only(FORM_ERRORS, REGULATOR) | {OTHER_REGULATOR: NOT_FOUND}
+    ),
+    "payments.refund": at(
+        "payment held", POST=only(FORM_ERRORS, REGULATOR) | {OTHER_REGULATOR: NOT_FOUND}
+    ),
+    # the gateway's webhook: no login, no CSRF; nothing without a valid signature
+    "payments.stripe_webhook": anywhere(POST={role: BAD_REQUEST for role in ROLES}),
+    # offline: back to the workspace with the reason
+    "payments.payout_account": anywhere(POST=AGENCY_ONLY),
+    "payments.payout_account_return": anywhere(GET=AGENCY_ONLY),
+    "payments.payments_list": anywhere(GET=SUPERVISORS_ONLY),
+    "payments.payments_csv": anywhere(GET=SUPERVISORS_ONLY),
+    "payments.purchaser": anywhere(GET=PUBLIC),
 }
 
 #: endpoints that serve files shipped with the application
@@ -359,9 +402,14 @@ class World:
             if endpoint == "accounts.confirm_registration":
                 return self.confirmation_token()
             return self.invitation()[1]
+        if endpoint == "payments.purchaser" and name == "org_id":
+            return self.make_org_id_for_purchaser()
         made = getattr(self, f"make_{name}")()
         self.args[name] = made
         return made
+
+    def make_org_id_for_purchaser(self):
+        return self.buyer.organisation.id
 
     def make_kind(self):
         return "agency"
@@ -603,6 +651,53 @@ def worker_running(w):
     db.session.flush()
 
 
+def payment_due(w):
+    """The contract accepted: its one milestone (the whole fee) is due."""
+    notice = evaluating(w)
+    (milestone,) = payments.contract_milestones(notice.contract.id)
+    assert milestone.state == "due"
+    w.args["milestone_id"] = milestone.id
+    return milestone
+
+
+def payment_recorded(w):
+    """The purchaser recorded its bank transfer; the agency's confirmation is awaited."""
+    milestone = payment_due(w)
+    payment = payments.record_transfer(
+        w.buyer,
+        milestone,
+        paid_on=local_today(),
+        amount_fen=milestone.amount_fen,
+        bank_reference="31000012345678",
+        document_id=make.document(w.buyer, kind="voucher", title="银行回单").id,
+    )
+    w.args["payment_id"] = payment.id
+    return milestone
+
+
+def payment_disputed(w):
+    """The agency disputed the recorded transfer: the department decides."""
+    milestone = payment_recorded(w)
+    payments.dispute_payment(w.agency, milestone, "截至今日未到账")
+
+
+def payment_held(w):
+    """The purchaser paid online; the funds are held (recorded as the gateway's event would)."""
+    milestone = payment_due(w)
+    attempt = Payment(
+        milestone=milestone,
+        method="stripe",
+        status="open",
+        amount_fen=milestone.amount_fen,
+        created_by_id=w.buyer.id,
+        idempotency_key="checkout-access",
+    )
+    db.session.add(attempt)
+    db.session.flush()
+    payments.payment_succeeded(attempt, "pi_access", utcnow())
+    assert milestone.state == "held"
+
+
 SCENES = {
     "": lambda w: None,
     "open": lambda w: None,  # the sealed quote's notice (World.seal)
@@ -627,6 +722,10 @@ SCENES = {
     "red listed": red_listed,
     "platform list": platform_list,
     "worker running": worker_running,
+    "payment due": payment_due,
+    "payment recorded": payment_recorded,
+    "payment disputed": payment_disputed,
+    "payment held": payment_held,
 }
 
 
@@ -673,7 +772,8 @@ def ask(app, user, method, url, data=None):
             login = client.post("/login", data={"email": user.email, "password": make.PASSWORD})
             assert login.status_code == 302, f"{user.email} could not sign in"
         response = client.open(url, method=method, data=(data or {}) if method == "POST" else None)
-        text = response.get_data(as_text=True)
+        # (a PDF receipt is not text: what decodes is searched for the sealed quote)
+        text = response.get_data().decode("utf-8", "replace")
         response.close()  # a file sent closes here
         return answer_of(response), text
     finally:

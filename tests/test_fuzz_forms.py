@@ -38,6 +38,7 @@ from market.agencies.library_forms import (
     VerifyForm,
 )
 from market.agencies.services import agency_of
+from market.core.clock import local_today
 from market.core.forms import YuanField, has_hidden_characters
 from market.credit.criteria_views import CriterionForm, FactForm, RetireForm, RevisionForm
 from market.credit.disclosure.views import RedListForm, RemoveForm
@@ -55,6 +56,9 @@ from market.credit.records.forms import (
 from market.credit.risk.models import RiskAlert
 from market.credit.risk.views import DismissAlertForm, ReportAlertForm
 from market.extensions import db as _db
+from market.payments import services as payments
+from market.payments.forms import DecideForm as PaymentDecideForm
+from market.payments.forms import DisputeForm, RefundForm, TransferForm
 from market.procurement.bid_forms import BidForm
 from market.procurement.contract_forms import (
     AgencyRatingForm,
@@ -375,6 +379,14 @@ CASES = {
     "credit.report_risk": [Case(scenes.risk_alert, ReportAlertForm)],
     "credit.dismiss_risk": [Case(scenes.risk_alert, DismissAlertForm)],
     "portal.failure_handled": [Case(scenes.listener_failure)],
+    "payments.record_transfer": [Case(scenes.due_milestone_purchaser, TransferForm)],
+    "payments.checkout": [Case(scenes.due_milestone_purchaser)],
+    "payments.confirm": [Case(scenes.recorded_milestone_agency)],
+    "payments.dispute": [Case(scenes.recorded_milestone_agency, DisputeForm)],
+    "payments.decide": [Case(scenes.disputed_milestone_regulator, PaymentDecideForm)],
+    "payments.refund": [Case(scenes.held_milestone_regulator, RefundForm)],
+    "payments.payout_account": [Case(scenes.payout_agency)],
+    "payments.stripe_webhook": [Case(scenes.webhook, extra=(("type", "text"), ("id", "text")))],
 }
 
 
@@ -682,7 +694,7 @@ NAMED_FOR = {
     ("bootstrap.static", "filename"): ["css/bootstrap.min.css"],
 }
 ROW_ARGUMENTS = {"notice_id", "org_id", "record_id", "plan_id", "inspection_id", "alert_id"}
-ROW_ARGUMENTS |= {"document_id", "offering_id", "token"}
+ROW_ARGUMENTS |= {"document_id", "offering_id", "token", "milestone_id", "payment_id"}
 
 
 @dataclass
@@ -714,6 +726,15 @@ def build_world() -> World:
     draft = make.notice(buyer, publish=False)
     document = make.document(agency)
     _, token = invite_member(buyer, "invited@example.cn", "member")
+    (milestone,) = payments.contract_milestones(notice.contract.id)
+    payment = payments.record_transfer(
+        buyer,
+        milestone,
+        paid_on=local_today(),
+        amount_fen=milestone.amount_fen,
+        bank_reference="31000012345678",
+        document_id=make.document(buyer, kind="voucher", title="银行回单").id,
+    )
     ids = {
         "notice_id": [notice.id, open_notice.id, draft.id],
         "org_id": [agency.organisation.id, buyer.organisation.id],
@@ -724,6 +745,8 @@ def build_world() -> World:
         "document_id": [document.id],
         "offering_id": [agency_of(agency).offerings[0].id],
         "token": [token],
+        "milestone_id": [milestone.id],
+        "payment_id": [payment.id],
     }
     users = {
         "agency": agency,

@@ -46,7 +46,7 @@ from market.accounts.members import invite_member
 from market.agencies.models import Agency
 from market.agencies.services import agency_of
 from market.core import worker
-from market.core.clock import utcnow
+from market.core.clock import local_today, utcnow
 from market.core.mail import outbox, send_queued_mail
 from market.core.models import OutgoingMail, WorkerHeartbeat
 from market.credit.inspections.services import create_plan
@@ -54,6 +54,7 @@ from market.credit.risk.models import RiskAlert
 from market.credit.standing import recompute_all
 from market.extensions import db
 from market.notifications.models import Notification
+from market.payments import services as payments
 from market.procurement import services as procurement
 from market.procurement.models import Notice
 from market.search import engine as search_engine
@@ -103,6 +104,20 @@ class World:
 
 
 def _world(rival_quotes: bool) -> World:
+    # A contract signed (the clock moves through its deadlines first): its advance recorded as
+    # paid by bank transfer, on the milestone's and the receipt's pages.
+    contracted, contract_buyer, _ = make.contracted_notice(
+        payment_plan=[("预付款", 30, "signing", 10), ("尾款", 70, "acceptance", 10)]
+    )
+    advance = payments.contract_milestones(contracted.contract.id)[0]
+    payment = payments.record_transfer(
+        contract_buyer,
+        advance,
+        paid_on=local_today(),
+        amount_fen=advance.amount_fen,
+        bank_reference="31000012345678",
+        document_id=make.document(contract_buyer, kind="voucher", title="银行回单").id,
+    )
     buyer, other_buyer = make.purchaser(), make.purchaser()
     bidder, rival, other = make.agency(), make.agency(), make.agency()
     regulator = make.staff("regulator", "生态环境部门")  # approves ZJ012
@@ -159,6 +174,8 @@ def _world(rival_quotes: bool) -> World:
         "plan_id": [plan.id],
         "inspection_id": [i.id for i in plan.inspections],
         "token": [token],
+        "milestone_id": [advance.id],
+        "payment_id": [payment.id],
         "kind": ["agency", "purchaser"],
         ("catalogue.detail", "code"): [notice.item.code],
         ("agencies.shelf", "code"): [notice.item.code],

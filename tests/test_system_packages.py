@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "system-packages.sh"
-PACKAGES = "postgresql chromium fonts-wqy-microhei redis-server"
+PACKAGES = "postgresql chromium fonts-wqy-microhei redis-server libpango-1.0-0 libpangoft2-1.0-0"
 
 
 @pytest.fixture

@@ -269,6 +269,7 @@ DOCUMENT_KINDS = {
     "contract": "合同文本",
     "deliverable": "成果文件",
     "evidence": "信用记录材料",
+    "voucher": "付款凭证",
     "other": "其他材料",
 }
 

@@ -45,5 +45,6 @@ violation_confirmed = _signal("violation-confirmed")
 #: sender: the org id of the agency whose score, grade or measures credit just changed
 #: (search re-ranks it)
 standing_changed = _signal("standing-changed")
-#: sender: the Contract whose payment is overdue (payments); kwargs purchaser_org_id, due_dt
+#: sender: the Contract one of whose milestones is still unpaid after the reminder's grace
+#: (payments); kwargs purchaser_org_id, due_dt, milestone_id, milestone_label, amount_fen
 payment_overdue = _signal("payment-overdue")

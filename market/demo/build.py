@@ -26,6 +26,7 @@ from ..core.mail import discard_queued_mail
 from ..extensions import db
 from ..procurement import services as procurement
 from .credit_stories import play_credit
+from .payment_stories import play_payments
 from .procurement_stories import LASTING, MANUAL, days_ago, play
 from .storefronts import demo_pdf, fee_standard, furnish, verify_some
 
@@ -205,6 +206,9 @@ class _Builder:
             fields.update(weight_price=price, weight_credit=credit, weight_technical=technical)
         if spec.method == "lowest" and rng.random() < 0.5:
             fields["floor_fen"] = ceiling * 6 // 10
+        if spec.method in ("lowest", "scored"):
+            # An advance at signing and the balance at acceptance (the others pay it all then).
+            fields["payment_plan"] = SPLIT_PLAN
         if avoided is not None:
             fields["avoidances"] = [(avoided.organisation.id, "与建设单位存在股权关联关系")]
             fields["uploads"] = [
@@ -226,6 +230,7 @@ class _Builder:
         )
 
 
+SPLIT_PLAN = [("预付款", 30, "signing", 10), ("尾款", 70, "acceptance", 10)]
 CEILINGS_YUAN = [50_000, 80_000, 120_000, 200_000, 350_000]
 RANDOM_REASON = "公平竞争审查：常规技术服务，报名机构能力相当，随机抽取保证各机构机会均等"
 #: scored evaluation: (price, credit, technical) weights
@@ -386,8 +391,9 @@ def load_demo() -> bool:
         regulators={r.organisation.department: r for r in regulators},
         operator=operator,
     )
-    play(b, cast, stories(b.rng, len(purchasers)))
+    notices = play(b, cast, stories(b.rng, len(purchasers)))
     procurement.run_due()
+    play_payments(b, cast, notices)
     expire_due()
     play_credit(b, cast)
     # Nobody is waiting for the demo's e-mail: what it queued must not go out on the commit.

@@ -10,19 +10,10 @@ from ..extensions import db
 from . import services
 from .access import notice_access
 from .notice_page import load_page
+from .panels import PANELS, detail_panel  # noqa: F401 (the view modules' registry)
 from .states import party_of
 
 bp = Blueprint("procurement", __name__)
-
-#: functions (notice, user, forms, access) -> dict adding to the notice page's template
-#: context; each view module registers the panels it owns (see detail_panel)
-_PANELS = []
-
-
-def detail_panel(provider):
-    """Register a provider of notice-page context (forms, lists) for one area."""
-    _PANELS.append(provider)
-    return provider
 
 
 def read_or_404(notice_id, reading=False, apply=True):
@@ -58,7 +49,7 @@ def render_detail(notice, **forms):
     load_page(notice)
     access = notice_access(notice, user)
     context = {"notice": notice, "access": access, "method": notice.selection_method}
-    for provider in _PANELS:
+    for provider in PANELS:
         context.update(provider(notice, user, forms, access))
     context.update(forms)
     return render_template("procurement/detail.html", **context)

@@ -21,6 +21,7 @@ from wtforms.widgets import HiddenInput
 from ..core.converters import MAX_ID, as_id, optional_id
 from ..core.forms import BaseForm, YuanField, within_calendar
 from .notice_rules import MIN_GRADES, PROJECT_CODE_HELP
+from .payment_plan import EVENTS as PAYMENT_EVENTS
 from .selection import method_labels
 
 REQUIRED = DataRequired(message="请填写此项")
@@ -32,6 +33,26 @@ class AvoidanceEntry(Form):
     # explains an unknown one.
     agency_org_id = SelectField("回避机构", coerce=optional_id, validate_choice=False)
     reason = StringField("回避理由", validators=[Length(max=200)])
+
+
+class MilestoneEntry(Form):
+    # Bounds only; the service names what is wrong with a milestone (payment_plan.py).
+    # Not "label" or "name": a FormField entry has those attributes of its own.
+    title = StringField("付款节点", validators=[Length(max=20, message="名称不能超过 20 个字")])
+    percent = IntegerField(
+        "比例（%）",
+        validators=[Optional(), NumberRange(min=1, max=100, message="比例应为 1–100 的整数")],
+    )
+    event = SelectField(
+        "付款条件",
+        choices=[SelectChoice(key, label) for key, label in PAYMENT_EVENTS.items()],
+        default="acceptance",
+        validate_choice=False,
+    )
+    days = IntegerField(
+        "付款期限（工作日）",
+        validators=[Optional(), NumberRange(min=1, max=60, message="应为 1–60 个工作日")],
+    )
 
 
 class NoticeForm(BaseForm):
@@ -99,6 +120,7 @@ class NoticeForm(BaseForm):
         validate_choice=False,
     )
     avoidances = FieldList(FormField(AvoidanceEntry), min_entries=3, max_entries=20)
+    milestones = FieldList(FormField(MilestoneEntry), min_entries=3, max_entries=6)
     # Not named "attachments": that is the notice's relationship, which obj= would load here.
     files = MultipleFileField("上传附件", description="PDF、JPG 或 PNG，可多选")
     attachment_ids = SelectMultipleField(

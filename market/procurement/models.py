@@ -24,6 +24,7 @@ from ..core.clock import utcnow
 from ..core.lifecycle import AllowedValues, Lifecycle, State
 from ..core.types import UTCDateTime
 from ..extensions import db
+from .payment_plan import default_plan, milestones_of
 from .selection import method_for, method_keys
 from .states import NOTICE
 
@@ -89,6 +90,9 @@ class Notice(db.Model):
     page_version: Mapped[int] = mapped_column(default=0, server_default="0")
     republished_from_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id"))
     service_days: Mapped[int]
+    #: the payment plan every bidder sees (payment_plan.py): milestones with a label, a share
+    #: of the contract amount in whole percent, the event it follows and its working days
+    payment_plan: Mapped[list] = mapped_column(JSON, default=lambda: default_plan())
     deadline_dt: Mapped[datetime] = mapped_column(UTCDateTime)
     contact_name: Mapped[str] = mapped_column(String(50))
     contact_phone: Mapped[str] = mapped_column(String(30))
@@ -110,6 +114,11 @@ class Notice(db.Model):
     version: Mapped[int] = mapped_column()
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def milestones_announced(self):
+        """The payment plan as the notice announces it (payment_plan.Milestone rows)."""
+        return milestones_of(self.payment_plan)
 
     purchaser: Mapped[Organisation] = relationship(foreign_keys=[purchaser_org_id])
     invited: Mapped[Organisation | None] = relationship(foreign_keys=[invited_org_id])

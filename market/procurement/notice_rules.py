@@ -17,6 +17,7 @@ from ..core.errors import ServiceError, format_size
 from ..core.money import format_fen
 from ..core.workdays import add_working_days
 from ..extensions import db
+from .payment_plan import check_plan
 from .selection import method_for, registered
 
 #: 投资项目统一代码: 赋码年月 YYMM, 行政区划 6 digits, 行业 2, 项目类型 2, 流水号 6
@@ -61,6 +62,9 @@ class NoticeData:
     attachment_ids: list[int] = field(default_factory=list)
     #: files uploaded with the form (stored in the purchaser's library as kind "notice")
     uploads: list[Upload] = field(default_factory=list)
+    #: the payment plan as typed: (label, percent, event, working days) per milestone;
+    #: empty: the whole fee after acceptance (payment_plan.default_plan)
+    payment_plan: list[tuple] = field(default_factory=list)
 
 
 @dataclass
@@ -70,6 +74,11 @@ class Checked:
     item: ServiceItem
     avoidances: list[tuple[int, str]]
     documents: list[Document]
+
+
+def plan_of(data: NoticeData) -> list[dict]:
+    """The payment plan the notice stores for `data` (checked)."""
+    return check_plan(data.payment_plan)
 
 
 def minimum_deadline(now) -> datetime:
@@ -260,6 +269,7 @@ def check_notice_data(org_id: int, data: NoticeData, now, notice=None) -> Checke
     _check_text(data)
     _check_project(data)
     _check_method(data)
+    check_plan(data.payment_plan)
     _check_qualification(data, item)
     check_deadline(data.deadline_dt, now)
     if data.invited_org_id is not None:

@@ -72,9 +72,23 @@ def _notice_data(form):
         requires_qualification=form.requires_qualification.data,
         min_grade=form.min_grade.data or None,
         avoidances=avoidances,
+        payment_plan=[
+            (e.title.data, e.percent.data, e.event.data, e.days.data)
+            for e in form.milestones
+            if (e.title.data or "").strip() or e.percent.data is not None
+        ],
         attachment_ids=form.attachment_ids.data or [],
         uploads=_uploads(form),
     )
+
+
+def _fill_plan(form, plan):
+    """Show a stored plan in the form's milestone rows (the rest stay empty)."""
+    for entry, milestone in zip(form.milestones, services.milestones_of(plan), strict=False):
+        entry.title.data = milestone.label
+        entry.percent.data = milestone.percent
+        entry.event.data = milestone.event
+        entry.days.data = milestone.days
 
 
 def _prepare(form, notice=None):
@@ -151,6 +165,7 @@ def create():
         form.contact_name.data = current_user.name
         form.contact_phone.data = current_user.organisation.contact_phone
         form.deadline.data = to_local(services.earliest_deadline()).replace(tzinfo=None)
+        _fill_plan(form, services.default_plan())
     item = _prepare(form)
     if not _refreshing() and form.validate_on_submit():
         try:
@@ -191,6 +206,7 @@ def edit(notice_id):
             form.floor.data = f"{notice.floor_fen / 100:.2f}"
         form.deadline.data = to_local(notice.deadline_dt).replace(tzinfo=None)
         form.attachment_ids.data = [d.id for d in notice.attachments]
+        _fill_plan(form, notice.payment_plan)
     item = _prepare(form, notice)
     if not _refreshing() and form.validate_on_submit():
         try:

@@ -25,7 +25,9 @@ from .notice_rules import (  # noqa: F401 (NoticeData: part of this module's API
     check_invitation,
     check_notice_data,
     earliest_deadline_after,
+    plan_of,
 )
+from .payment_plan import milestones_of
 from .runner import apply_due
 from .selection import method_for, notice_defaults
 from .states import NOTICE, party_of, transition
@@ -47,6 +49,7 @@ FIELDS = (
     "requires_qualification",
     "min_grade",
     "service_days",
+    "payment_plan",
     "deadline_dt",
     "contact_name",
     "contact_phone",
@@ -102,6 +105,7 @@ def _values(data: NoticeData) -> dict:
         "requires_qualification": data.requires_qualification,
         "min_grade": (data.min_grade or None) if data.requires_qualification else None,
         "service_days": data.service_days,
+        "payment_plan": plan_of(data),
         "deadline_dt": data.deadline_dt,
         "contact_name": data.contact_name.strip(),
         "contact_phone": data.contact_phone.strip(),
@@ -259,6 +263,9 @@ def republished_as(notice: Notice) -> Notice | None:
 def _data_of(notice: Notice, deadline_dt) -> NoticeData:
     values = {name: getattr(notice, name) for name in FIELDS}
     values["deadline_dt"] = deadline_dt
+    values["payment_plan"] = [
+        (m.label, m.percent, m.event, m.days) for m in milestones_of(notice.payment_plan)
+    ]
     return NoticeData(
         item_id=notice.item_id,
         avoidances=[(a.agency_org_id, a.reason) for a in notice.avoidances],

@@ -83,7 +83,10 @@ from .objections import (  # noqa: F401
     file_objection,
     may_object,
 )
+from .panels import detail_panel  # noqa: F401
 from .parties import check_regulator, party_document_readers  # noqa: F401
+from .payment_plan import EVENTS as PAYMENT_EVENTS  # noqa: F401
+from .payment_plan import default_plan, milestones_of, split_amount  # noqa: F401
 from .reminders import remind_due  # noqa: F401
 from .runner import apply_due_of, apply_due_shown, due_notices_of, run_due  # noqa: F401
 from .selecting import close_bidding, reselect, score_bids, select_bid, start_publicity, take_step  # noqa: F401
@@ -91,3 +94,4 @@ from .selection import method_keys, registered  # noqa: F401
 from .states import party_of, state_labels  # noqa: F401
 from .timeline import public_timeline  # noqa: F401
 from .verification import lottery_share, verify_selection  # noqa: F401
+from .versions import shown_on_notice_page  # noqa: F401

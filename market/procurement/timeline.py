@@ -38,6 +38,7 @@ ACTION_LABELS = {
     "award_suspended": "异议处理中，暂缓确定中选",
     "contract_signed": "签署合同",
     "evaluation_submitted": "提交评价",
+    "payment": "付款进展",
 }
 #: an action this table does not know yet still reads as Chinese
 GENERIC_LABEL = "其他公开事项"
@@ -214,6 +215,10 @@ def _action(event: AuditEvent, notice: Notice) -> Entry:
         entry.detail = f"待处理异议 {data['objections']} 件"
     elif action == "contract_signed" and data.get("party") in PARTY_TEXT:
         entry.label = f"{PARTY_TEXT[data['party']]}签署合同"
+    elif action == "payment":
+        # Payments (another domain) says what happened in its own words: a milestone, its
+        # amount and its new state; never a bank detail.
+        entry.detail = str(data.get("summary") or "")
     elif action == "evaluation_submitted" and data.get("direction") in DIRECTION_TEXT:
         entry.label = f"{DIRECTION_TEXT[data['direction']]}（评价内容待双方提交后公开）"
     return entry

@@ -23,8 +23,14 @@ from .states import sealed_states
 
 #: rows that name their notice (notice_id); bids apart (only once unsealed)
 OF_NOTICE = (Selection, Objection, Avoidance, Contract)
-#: rows that name their contract (contract_id)
-OF_CONTRACT = (Delivery, Evaluation)
+#: rows that name their contract (contract_id); other domains add theirs (payments)
+OF_CONTRACT = [Delivery, Evaluation]
+
+
+def shown_on_notice_page(model) -> None:
+    """Rows of `model` (with a contract_id) change the public page of their contract's notice."""
+    if model not in OF_CONTRACT:
+        OF_CONTRACT.append(model)
 
 
 def changed_notices(session, rows) -> tuple[set[int], set[int], set[int]]:
@@ -49,7 +55,7 @@ def changed_notices(session, rows) -> tuple[set[int], set[int], set[int]]:
                 quoted.add(row.notice_id)
         elif isinstance(row, OF_NOTICE):
             notices.add(row.notice_id)
-        elif isinstance(row, OF_CONTRACT):
+        elif isinstance(row, tuple(OF_CONTRACT)):
             contracts.add(row.contract_id)
     for ids in (notices, quoted, contracts):
         ids.discard(None)

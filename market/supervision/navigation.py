@@ -64,6 +64,7 @@ BY_ROLE = {
     ),
     "regulator": (
         Link("资质核验", "library.pending"),
+        Link("付款", "payments.payments_list"),
         Menu(
             "信用监管",
             (
@@ -78,6 +79,7 @@ BY_ROLE = {
     ),
     "operator": (
         Link("整改回访", "procurement.rectifications"),
+        Link("付款", "payments.payments_list"),
         Link("信用记录", "credit.record_list"),
         Link("操作日志", "portal.audit_log"),
     ),

@@ -89,6 +89,9 @@ SUBJECT_LABELS = {
     "red_list": "守信激励名单",
     "risk_alert": "风险预警",
     "inspection_plan": "双随机抽查",
+    "contract": "合同付款",
+    "payment_gateway": "支付平台通知",
+    "payment_reconciliation": "支付对账",
 }
 ACTION_LABELS = {
     "registered": "入驻",
@@ -132,4 +135,14 @@ ACTION_LABELS = {
     "answered": "提交整改说明",
     "followed_up": "记录回访",
     **CREDIT_ACTION_LABELS,
+    # payments
+    "payment": "付款节点状态变更",
+    "payment_attempt": "发起在线支付",
+    "payment_unexpected": "重复支付，待退回",
+    "payment_reported": "报告逾期付款",
+    "payment_disputed": "对付款提出异议",
+    "payment_dispute_decided": "认定付款争议",
+    "webhook": "收到支付平台通知",
+    "reconciled": "与支付平台对账",
+    "payout_account_created": "开通收款账户",
 }

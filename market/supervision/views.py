@@ -12,6 +12,7 @@ from ..core.pagecache import public_page
 from ..core.paging import paginate
 from ..core.transactions import commit_if_written
 from ..extensions import db
+from ..payments.states import MILESTONE
 from ..procurement import services as procurement
 from . import services, workspaces
 from .failures import describe, subject_link
@@ -72,6 +73,8 @@ def audit_log():
         subjects=services.SUBJECT_LABELS,
         actions=services.ACTION_LABELS,
         states={**procurement.state_labels(), **QUALIFICATION_STATES},
+        # a payment event's states are a milestone's (some keys are the notice's too)
+        payment_states=MILESTONE.labels(),
     )
 
 

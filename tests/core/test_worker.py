@@ -30,6 +30,8 @@ def test_each_domain_registers_its_work_with_how_often_it_runs(app):
         "qualifications": 60,
         "credit-expiries": 60,
         "credit-nightly": 300,
+        "payments": 60,
+        "payments-reconcile": 3600,
     }
 
 

@@ -114,7 +114,12 @@ def test_delivery_asks_the_purchaser_to_accept_and_acceptance_asks_both_to_evalu
 
     services.accept_delivery(buyer, notice)
     for user in (buyer, winner):
-        assert inbox(user)[-1] == f"「{notice.title}」已验收，请评价"
+        assert f"「{notice.title}」已验收，请评价" in inbox(user)[-2:]
+    # and the purchaser, to pay the fee now due (payments)
+    assert inbox(buyer)[-2:] == [
+        f"「{notice.title}」已验收，请评价",
+        f"请按期支付「{notice.title}」的服务费",
+    ]
 
 
 def test_automatic_acceptance_also_asks_for_evaluations(db, make):

@@ -58,12 +58,14 @@ def test_a_notice_walked_through_its_life_shows_every_public_step_in_order(clien
         "采购人退回交付成果，待修改后重新提交",
         "中选机构提交交付成果",
         "采购人验收通过",
+        "付款进展",  # the fee falls due at acceptance (payments)
         "采购人评价中选机构（评价内容待双方提交后公开）",
         "中选机构评价采购人（评价内容待双方提交后公开）",
         "评价公开，项目办结",
     ]
     assert "中选报价 ¥80,000.00" in html and "异议不成立" in html
     assert "第 2 次提交" in html
+    assert "服务费（¥80,000.00）：付款条件已满足，开始计算付款期限" in html
     # Who acted: organisation names, the platform as 系统, the objector never by name.
     assert buyer.organisation.name in html and winner.organisation.name in html
     assert regulator.organisation.name in html and "系统" in html
@@ -122,7 +124,8 @@ def test_cancellation_and_termination_show_their_reasons(client, make):
     notice, buyer, _ = make.contracted_notice()
     services.terminate_contract(buyer, notice, "建设单位撤回许可申请")
     html = timeline_html(client, notice)
-    assert labels(html)[-1] == "服务中止" and "原因：建设单位撤回许可申请" in html
+    assert labels(html)[-2:] == ["服务中止", "付款进展"] and "原因：建设单位撤回许可申请" in html
+    assert "服务费（¥80,000.00）：合同中止，付款节点取消" in html
 
 
 def test_an_unknown_action_reads_as_a_generic_chinese_label(make):
@@ -149,5 +152,6 @@ def test_every_action_others_record_publicly_has_a_label():
         "award_suspended",
         "contract_signed",
         "evaluation_submitted",
+        "payment",
     ):
         assert action in ACTION_LABELS

@@ -184,14 +184,17 @@ def on_qualification_rejected(qualification, actor=None, reason="", **_):
     )
 
 
-def on_payment_overdue(contract, purchaser_org_id=None, due_dt=None, **_):
+def on_payment_overdue(
+    contract, purchaser_org_id=None, due_dt=None, milestone_id=None, milestone_label="", **_
+):
+    what = milestone_label or "服务费"
     _system_report(
         purchaser_org_id or contract.purchaser_org_id,
         "payment_late",
         contract.notice,
-        f"项目「{contract.notice.title}」服务费应于 {_day(due_dt)} 前支付，采购人逾期未付。",
-        {"fact": "payment_late", "due": _day(due_dt)},
-        f"P03:payment:{contract.id}",
+        f"项目「{contract.notice.title}」的{what}应于 {_day(due_dt)} 前支付，采购人逾期未付。",
+        {"fact": "payment_late", "due": _day(due_dt), "milestone_id": milestone_id},
+        f"P03:payment:{milestone_id or contract.id}",
     )
 
 

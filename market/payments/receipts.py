@@ -1,0 +1,44 @@
+"""Payment receipts as PDF (WeasyPrint, Chinese fonts): what was paid for which milestone of
+which contract, how, when, and where its public record is."""
+
+import logging
+import os
+
+from flask import render_template, url_for
+
+from ..core.clock import utcnow
+from .models import Milestone
+
+# WeasyPrint reports each step of every rendering at INFO: noise in the site's logs.
+logging.getLogger("weasyprint").setLevel(logging.WARNING)
+STYLESHEET = os.path.join(os.path.dirname(__file__), "receipt.css")
+#: states a receipt can be issued in: money has moved (or been recorded as moved)
+RECEIPT_STATES = ("recorded", "held", "paid", "refunded")
+
+
+def may_issue(milestone: Milestone) -> bool:
+    return milestone.state in RECEIPT_STATES
+
+
+def receipt_number(milestone: Milestone) -> str:
+    return f"FK{milestone.contract.number[2:]}-{milestone.position}"
+
+
+def receipt_pdf(milestone: Milestone) -> bytes:
+    """The receipt of a milestone's payment as a PDF document."""
+    from weasyprint import CSS, HTML  # loaded on first use: nothing else needs pango
+
+    payment = milestone.succeeded_payment or milestone.latest_record
+    html = render_template(
+        "payments/receipt.html",
+        milestone=milestone,
+        contract=milestone.contract,
+        notice=milestone.contract.notice,
+        payment=payment,
+        number=receipt_number(milestone),
+        issued_dt=utcnow(),
+        public_url=url_for(
+            "procurement.detail", notice_id=milestone.contract.notice_id, _external=True
+        ),
+    )
+    return HTML(string=html).write_pdf(stylesheets=[CSS(filename=STYLESHEET)])

@@ -1,0 +1,83 @@
+"""A milestone's payment lifecycle (docs/payments.md), declared once: the same states online
+(资金托管 through Stripe) and offline (bank transfers recorded by the purchaser and confirmed
+by the agency). `change()` below is the only code that moves Milestone.state: it checks the
+move, audits it on the contract (public, without bank details: the notice's timeline shows
+it) and stamps the time.
+"""
+
+from ..core.audit import record_event
+from ..core.clock import utcnow
+from ..core.lifecycle import Lifecycle, Move, State
+from ..core.money import format_fen
+
+#: who moves a milestone: the contract's parties, a regulator of the item's department, and
+#: "system" (the worker, a webhook from the gateway, reconciliation)
+MILESTONE = Lifecycle(
+    "milestone",
+    [
+        State("scheduled", "未到付款条件", "secondary"),
+        State("due", "待支付", "warning", "付款条件已满足，开始计算付款期限", due="due_dt"),
+        State("overdue", "逾期未付", "danger", "超过付款期限未支付", due="report_dt"),
+        State("recorded", "待机构确认收款", "info", "采购人登记银行转账"),
+        State("disputed", "收款有争议", "danger", "中选机构对付款提出异议"),
+        State("held", "资金托管中", "primary", "采购人付款，资金由平台托管"),
+        State("paid", "已付款", "success", "付款完成"),
+        State("refunded", "已退款", "secondary", "托管资金退回采购人"),
+        State("cancelled", "已取消", "light", "合同中止，付款节点取消"),
+    ],
+    [
+        Move("scheduled", "due", {"system"}),
+        Move("scheduled", "cancelled", {"system"}),
+        Move("due", "cancelled", {"system"}),
+        Move("due", "overdue", {"system"}),
+        Move("due", "recorded", {"purchaser"}),
+        Move("overdue", "recorded", {"purchaser"}),
+        Move("due", "held", {"system"}),
+        Move("overdue", "held", {"system"}),
+        Move("recorded", "paid", {"agency"}, label="中选机构确认收款"),
+        Move("recorded", "disputed", {"agency"}),
+        Move("disputed", "recorded", {"purchaser"}, label="采购人重新登记付款"),
+        Move("disputed", "paid", {"regulator"}, label="监管部门认定已付款"),
+        Move("disputed", "due", {"regulator"}, label="监管部门认定未付款"),
+        Move("disputed", "overdue", {"regulator"}, label="监管部门认定未付款"),
+        Move("held", "paid", {"system"}, label="托管资金划转中选机构"),
+        Move("held", "refunded", {"system"}),
+    ],
+    subject="付款节点",
+    refusal="您无权办理该付款事项",
+)
+
+#: states in which the purchaser still owes the milestone
+UNPAID = frozenset({"due", "overdue", "disputed"})
+#: states in which the money has left the purchaser (on time or not is judged on paid_dt)
+SETTLED = frozenset({"recorded", "held", "paid", "refunded"})
+
+
+def change(milestone, target: str, party: str, actor=None, at=None, **data) -> None:
+    """Move `milestone` to `target` for `party` (refused unless the lifecycle allows it),
+    audited on its contract as a public fact: label, amount and state, never bank details."""
+    source = milestone.state
+    MILESTONE.change(milestone, target, party)
+    at = at or utcnow()
+    milestone.state_changed_dt = at
+    record_event(
+        "contract",
+        milestone.contract_id,
+        "payment",
+        actor=actor,
+        from_state=source,
+        to_state=target,
+        occurred_dt=at,
+        data={
+            "milestone_id": milestone.id,
+            "summary": summary(milestone, source, target),
+            **data,
+        },
+    )
+
+
+def summary(milestone, source: str, target: str) -> str:
+    """How the public timeline names a move: which milestone, its amount, what happened."""
+    move = MILESTONE.move(source, target)
+    what = (move.label if move is not None else "") or MILESTONE[target].arrival
+    return f"{milestone.label}（{format_fen(milestone.amount_fen)}）：{what}"
