@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from ..agencies.documents import Upload
 from ..core.clock import to_local, travel
 from ..extensions import db
 from ..payments import services as payments
@@ -20,7 +21,7 @@ VOUCHER = "银行电子回单"
 
 
 def _voucher():
-    return payments.Upload("voucher", VOUCHER, "receipt.pdf", demo_pdf("Bank receipt"))
+    return Upload("voucher", VOUCHER, "receipt.pdf", demo_pdf("Bank receipt"))
 
 
 def _record(buyer, milestone, at, reference):

@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy import or_, select
 
 from ..agencies.documents import Upload, check_uploads, own_document, store_uploads
+from ..catalogue.models import ServiceItem
 from ..core.audit import record_event
 from ..core.clock import from_local, local_today, to_local, utcnow
 from ..core.errors import NotAllowed, ServiceError
@@ -28,7 +29,7 @@ from ..procurement.contract_models import Contract
 from ..procurement.models import Notice
 from . import gateway
 from .models import Milestone, Payment, PayoutAccount
-from .states import MILESTONE, UNPAID, change
+from .states import MILESTONE, change
 
 #: how many milestones one round of the worker handles (one transaction)
 ROUND = 500
@@ -279,6 +280,8 @@ def record_transfer(
     org_id = user.organisation.id
     if document_id:
         voucher = own_document(org_id, document_id, "document_id")
+        if voucher.kind != "voucher":
+            raise ServiceError("请选择资料库中的付款凭证，或上传付款凭证", "document_id")
     elif upload is not None and upload.content:
         check_uploads([upload], "file")
         voucher = store_uploads(user, "voucher", [upload])[0]
@@ -393,16 +396,16 @@ def decide_dispute(user, milestone: Milestone, paid: bool, note: str) -> None:
         )
 
 
-def disputes_query(user):
-    """The disputed milestones a regulator decides (its department's items), oldest first."""
-    org = user.organisation
+def disputes_query(department: str):
+    """The disputed milestones of a department's items, which its regulators decide; oldest
+    first."""
     return (
         select(Milestone)
         .join(Contract, Contract.id == Milestone.contract_id)
         .join(Notice, Notice.id == Contract.notice_id)
-        .where(Milestone.state == "disputed")
-        .where(Notice.item.has(approving_department=(org.department or "").strip()))
-        .order_by(Milestone.state_changed_dt)
+        .join(ServiceItem, ServiceItem.id == Notice.item_id)
+        .where(Milestone.state == "disputed", ServiceItem.approving_department == department)
+        .order_by(Milestone.state_changed_dt, Milestone.id)
     )
 
 
@@ -656,14 +659,17 @@ def refunded(milestone: Milestone, amount_fen: int, reason: str, at, actor=None)
         return False
     milestone.refunded_fen = min(amount_fen, milestone.amount_fen)
     milestone.refund_reason = reason
+    partial = milestone.refunded_fen < milestone.amount_fen
     change(
         milestone,
         "refunded",
         "system",
         actor=actor,
         at=at,
+        note=f"退回 {format_fen(milestone.refunded_fen)}"
+        + ("，其余划转中选机构" if partial else ""),
         refunded_fen=milestone.refunded_fen,
-        partial=milestone.refunded_fen < milestone.amount_fen,
+        partial=partial,
     )
     for org_id in (milestone.purchaser_org_id, milestone.agency_org_id):
         notify(
@@ -732,11 +738,3 @@ def refresh_account(account: PayoutAccount) -> None:
     except gateway.GatewayError as err:
         raise ServiceError(err.message) from err
     account_updated(account.account_id, flags)
-
-
-def ensure_allowed(user, milestone: Milestone) -> None:
-    if not can_read(user, milestone):
-        raise NotAllowed("您无权查看该付款节点")
-
-
-__all__ = ["UNPAID", "Upload"]  # the demo and tests build uploads and read states here

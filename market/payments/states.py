@@ -53,9 +53,10 @@ UNPAID = frozenset({"due", "overdue", "disputed"})
 SETTLED = frozenset({"recorded", "held", "paid", "refunded"})
 
 
-def change(milestone, target: str, party: str, actor=None, at=None, **data) -> None:
+def change(milestone, target: str, party: str, actor=None, at=None, note="", **data) -> None:
     """Move `milestone` to `target` for `party` (refused unless the lifecycle allows it),
-    audited on its contract as a public fact: label, amount and state, never bank details."""
+    audited on its contract as a public fact: label, amount, state and a `note` (an amount
+    refunded), never bank details."""
     source = milestone.state
     MILESTONE.change(milestone, target, party)
     at = at or utcnow()
@@ -70,7 +71,7 @@ def change(milestone, target: str, party: str, actor=None, at=None, **data) -> N
         occurred_dt=at,
         data={
             "milestone_id": milestone.id,
-            "summary": summary(milestone, source, target),
+            "summary": summary(milestone, source, target) + (f"，{note}" if note else ""),
             **data,
         },
     )

@@ -52,7 +52,9 @@ def _page(milestone: Milestone, status=200, **forms):
         TransferForm,
     )
     if transfer_form is not None:
-        transfer_form.document_id.choices = document_choices(library(current_user.organisation.id))
+        transfer_form.document_id.choices = document_choices(
+            library(current_user.organisation.id, kind="voucher")
+        )
     context = {
         "milestone": milestone,
         "contract": milestone.contract,

@@ -19,6 +19,7 @@ from ..credit.inspections.models import Inspection, InspectionPlan
 from ..credit.records.lists import awaiting
 from ..credit.risk.models import RiskAlert
 from ..extensions import db
+from ..payments import services as payments
 from ..procurement.models import Notice, Objection
 from ..procurement.services import lottery_share, rectification_rates
 from . import services
@@ -38,6 +39,8 @@ class RegulatorWorkspace:
     objections: list[Objection] = field(default_factory=list)
     #: conduct records to act on, by kind (credit.lists.awaiting)
     credit: dict = field(default_factory=dict)
+    #: payments whose receipt the agency disputes, decided by the department
+    payment_disputes: int = 0
     open_alerts: int = 0
     pending_inspections: int = 0
     #: the system's follow-up work that failed and waits for someone (core.failures)
@@ -78,6 +81,7 @@ def regulator_workspace(org, due_limit: int = 0) -> RegulatorWorkspace:
         LONG_LIST,
     )
     workspace.credit = awaiting(department)
+    workspace.payment_disputes = count_of(payments.disputes_query(department))
     workspace.open_alerts = count_of(
         select(RiskAlert).where(RiskAlert.department == department, RiskAlert.status == "open")
     )

@@ -4,6 +4,7 @@ its bank transfers, the agency confirms or disputes them, a regulator decides di
 purchaser who does not pay is reminded and then reported."""
 
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -259,10 +260,10 @@ def test_a_dispute_goes_to_the_regulator_who_decides_it_unpaid(make, frozen_cloc
     services.dispute_payment(winner, advance, "截至今日未到账")
     assert advance.state == "disputed"
     regulator = make.regulator_for(notice)
-    visible = db.session.scalars(services.disputes_query(regulator)).all()
+    visible = db.session.scalars(services.disputes_query("生态环境部门")).all()
     assert visible == [advance]
     other = make.staff("regulator", "住房城乡建设部门")
-    assert db.session.scalars(services.disputes_query(other)).all() == []
+    assert db.session.scalars(services.disputes_query("住房城乡建设部门")).all() == []
     with pytest.raises(NotAllowed):
         services.decide_dispute(other, advance, paid=False, note="经核实未到账")
     frozen_clock.set(advance.due_dt + timedelta(days=2))
@@ -392,3 +393,37 @@ def test_a_purchasers_public_record_shows_its_share_on_time_and_median_days_late
     assert 'id="on-time-share">33%' in page
     assert 'id="overdue-count">1 个' in page
     assert 'id="median-late">5 天' in page
+
+
+def test_the_departments_regulators_see_the_dispute_on_their_workspace(client, auth, make):
+    notice, buyer, winner = make.contracted_notice(payment_plan=SPLIT)
+    advance, _ = milestones(notice)
+    record(buyer, advance, make)
+    services.dispute_payment(winner, advance, "截至今日未到账")
+    auth.login(make.regulator_for(notice))
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert re.search(r'id="payment-disputes"><span class="fs-4 fw-bold">1</span>', page)
+    listed = client.get("/payments?state=disputed").get_data(as_text=True)
+    assert f"/payments/milestones/{advance.id}" in listed
+    auth.logout()
+    auth.login(make.staff("regulator", "住房城乡建设部门"))
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert re.search(r'id="payment-disputes"><span class="fs-4 fw-bold">0</span>', page)
+    assert f"/payments/milestones/{advance.id}" not in client.get("/payments").get_data(
+        as_text=True
+    )
+
+
+def test_a_voucher_is_chosen_among_the_purchasers_vouchers_only(make, db):
+    notice, buyer, winner = make.contracted_notice(payment_plan=SPLIT)
+    advance, _ = milestones(notice)
+    other = make.document(buyer, kind="other", title="项目说明")
+    with pytest.raises(ServiceError, match="请选择资料库中的付款凭证") as refused:
+        record(buyer, advance, make, upload=None, document_id=other.id)
+    assert refused.value.field == "document_id"
+    voucher = make.document(buyer, kind="voucher", title="银行回单")
+    payment = record(buyer, advance, make, upload=None, document_id=voucher.id)
+    assert payment.document == voucher
+    from market.agencies.documents import can_read
+
+    assert can_read(winner, voucher) and not can_read(make.agency(), voucher)

@@ -388,3 +388,13 @@ def test_overdue_online_milestones_are_reported_like_offline_ones(
     frozen_clock.set(advance.due_dt + timedelta(days=8))
     services.run_due()
     assert advance.state == "overdue" and advance.reported_dt is not None
+
+
+def test_the_public_timeline_says_how_much_was_refunded(client, auth, make, stripe_server):
+    notice, buyer, winner = make.contracted_notice(payment_plan=SPLIT)
+    advance, _ = milestones(notice)
+    paid(client, auth, stripe_server, buyer, advance)
+    services.refund_held(make.regulator_for(notice), advance, 6_000_00, "部分成果未交付")
+    page = client.get(f"/notices/{notice.id}").get_data(as_text=True)
+    assert "预付款（¥24,000.00）：托管资金退回采购人，退回 ¥6,000.00，其余划转中选机构" in page
+    assert "部分成果未交付" not in page  # the reason stays with the parties and regulators
