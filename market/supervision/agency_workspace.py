@@ -11,6 +11,8 @@ from ..agencies import services as agencies
 from ..agencies.models import Agency, Document, Qualification
 from ..core.clock import local_today, utcnow
 from ..extensions import db
+from ..payments import services as payments
+from ..payments.models import PayoutAccount
 from ..procurement.contract_models import Contract, Evaluation
 from ..procurement.models import Bid, Notice, Objection
 from ..procurement.services import (
@@ -58,6 +60,9 @@ class AgencyWorkspace:
     expired: list[Qualification]
     objections_count: int
     objections: list[Objection]
+    #: online payment (资金托管): the agency's payout account, None until it opens one
+    payments_online: bool = False
+    payout_account: PayoutAccount | None = None
 
     @property
     def contracts_count(self) -> int:
@@ -243,6 +248,7 @@ def agency_workspace(org, due_limit: int = 20) -> AgencyWorkspace:
     if counts["new"]:
         new = as_rows(db.session.execute(limited(lists.new, SHORT_LIST), params))
     expiring, expired = _qualification_warnings(org.id, today)
+    online = payments.online()  # offline (the default), nothing to read
     return AgencyWorkspace(
         agency=agency,
         can_bid=allowed,
@@ -260,4 +266,6 @@ def agency_workspace(org, due_limit: int = 20) -> AgencyWorkspace:
         expired=expired,
         objections_count=counts["objections"],
         objections=rows_of(lists.objections, SHORT_LIST, params) if counts["objections"] else [],
+        payments_online=online,
+        payout_account=payments.payout_account(org.id) if online else None,
     )

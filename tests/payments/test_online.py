@@ -398,3 +398,25 @@ def test_the_public_timeline_says_how_much_was_refunded(client, auth, make, stri
     page = client.get(f"/notices/{notice.id}").get_data(as_text=True)
     assert "预付款（¥24,000.00）：托管资金退回采购人，退回 ¥6,000.00，其余划转中选机构" in page
     assert "部分成果未交付" not in page  # the reason stays with the parties and regulators
+
+
+def test_the_agencys_workspace_offers_the_payout_account_until_it_is_ready(
+    client, auth, make, stripe_server
+):
+    winner = make.agency()
+    auth.login(winner)
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert 'id="payout"' in page and "开通收款账户" in page
+    assert client.post("/agency/payout-account").status_code == 303
+    account = services.payout_account(winner.organisation.id)
+    assert "继续完善收款账户" in client.get("/dashboard").get_data(as_text=True)
+    stripe_server.onboard(account.account_id)
+    back = client.get("/agency/payout-account/return", follow_redirects=True)
+    page = back.get_data(as_text=True)
+    assert "收款账户已开通，托管资金将在验收后划转至该账户" in page
+    assert "收款账户已开通：采购人在线支付的款项由平台托管" in page
+
+
+def test_offline_the_workspace_says_nothing_of_payout_accounts(client, auth, make):
+    auth.login(make.agency())
+    assert 'id="payout"' not in client.get("/dashboard").get_data(as_text=True)
