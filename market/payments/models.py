@@ -23,6 +23,7 @@ from ..core.clock import to_local, utcnow
 from ..core.types import UTCDateTime
 from ..extensions import db
 from ..procurement.contract_models import Contract
+from ..procurement.services import PAYMENT_EVENTS
 from .states import MILESTONE, SETTLED, UNPAID
 
 #: how a payment was made
@@ -47,7 +48,7 @@ class Milestone(db.Model):
         MILESTONE.check(),
         CheckConstraint("amount_fen >= 0", name="amount_not_negative"),
         CheckConstraint("refunded_fen >= 0 AND refunded_fen <= amount_fen", name="refund_bounds"),
-        CheckConstraint("event IN ('signing', 'acceptance')", name="event"),
+        CheckConstraint(f"event IN {tuple(PAYMENT_EVENTS)}", name="event"),
         UniqueConstraint("contract_id", "position", name="uq_milestone_position"),
         # the worker's due milestones, and a purchaser's record
         Index("ix_payment_milestones_state_due", "state", "due_dt"),
@@ -101,7 +102,7 @@ class Milestone(db.Model):
 
     @property
     def event_label(self) -> str:
-        return {"signing": "合同签订后", "acceptance": "验收通过后"}[self.event]
+        return PAYMENT_EVENTS[self.event]
 
     @property
     def unpaid(self) -> bool:
