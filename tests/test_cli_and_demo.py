@@ -409,3 +409,27 @@ def test_calendar_override_refuses_bad_input(app, db):
     assert market(app, "calendar-override", "2027-02-30", "--working").exit_code == 2
     assert market(app, "calendar-override", "2027-02-06").exit_code == 2  # which kind of day?
     assert db.session.scalar(select(func.count()).select_from(CalendarOverride)) == 0
+
+
+def test_demo_data_tells_the_payment_stories(app, db):
+    from market.credit.models import ConductRecord
+    from market.payments.models import Milestone
+
+    assert market(app, "demo-data").exit_code == 0
+    milestones = db.session.scalars(select(Milestone)).all()
+    states = {m.state for m in milestones}
+    assert {"paid", "overdue", "disputed", "refunded", "due", "scheduled"} <= states
+    late = [m for m in milestones if m.state == "paid" and m.days_late]
+    assert [m.days_late for m in late] == [6]  # paid six days late, every other one on time
+    (refunded,) = [m for m in milestones if m.state == "refunded"]
+    assert 0 < refunded.refunded_fen < refunded.amount_fen  # partly refunded
+    (unpaid,) = [m for m in milestones if m.state == "overdue"]
+    assert unpaid.reported_dt is not None
+    reports = db.session.scalars(
+        select(ConductRecord).where(ConductRecord.subject_org_id == unpaid.purchaser_org_id)
+    ).all()
+    assert any(r.evidence.get("milestone_id") == unpaid.id for r in reports)
+    # lowest-price and scored notices announce an advance at signing and a balance
+    assert {(m.label, m.percent) for m in milestones} >= {("预付款", 30), ("尾款", 70)}
+    client = login(app, "purchaser01@demo.cn")
+    assert client.get(f"/purchasers/{unpaid.purchaser_org_id}").status_code == 200
