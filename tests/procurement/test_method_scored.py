@@ -1,18 +1,14 @@
 """综合评审 (scored evaluation): the purchaser's technical scores, the weighted totals, ties
 drawn; and the whole way through the web."""
 
-import re
-
 import pytest
 
 from market.core.errors import NotAllowed, ServiceError
 from market.procurement import services
 from market.procurement.selection import scored
 
+from ..pages import without_csrf_tokens
 from .selection_web import login, publish, respond, text, verified_draw, winner_on_page
-
-# A CSRF token as the forms carry it: payload.timestamp.signature (itsdangerous).
-CSRF_TOKEN = re.compile(r"[\w-]{20,}\.[\w-]{4,}\.[\w-]{20,}")
 
 WEIGHTS = {"weight_price": 40, "weight_credit": 20, "weight_technical": 40}
 
@@ -92,7 +88,7 @@ def test_the_step_posted_before_the_deadline_does_not_tell_whether_anyone_quoted
         response = buyer.post(f"/notices/{notice.id}/selection", data={})
         assert response.status_code == 422
         # The forms' CSRF tokens are signed with the time: two posts a second apart differ.
-        pages.append(CSRF_TOKEN.sub("<csrf>", response.get_data(as_text=True)))
+        pages.append(without_csrf_tokens(response.get_data(as_text=True)))
         make.quotes(notice, (80_000_00,))
     assert pages[0] == pages[1] and "只能在报价截止后、选定前办理选取" in pages[1]
     assert "请录入技术评分" not in pages[1]
