@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..accounts.models import Organisation
 from ..agencies.documents import library
@@ -329,7 +330,13 @@ def _list_query():
         stmt = stmt.where(Milestone.due_dt >= from_local(start))
     if end:
         stmt = stmt.where(Milestone.due_dt < from_local(end + timedelta(days=1)))
-    return stmt.order_by(Milestone.due_dt.desc().nulls_last(), Milestone.id.desc())
+    # What each row shows, loaded with the page (a CSV of thousands of rows in a few queries).
+    return stmt.order_by(Milestone.due_dt.desc().nulls_last(), Milestone.id.desc()).options(
+        selectinload(Milestone.contract).selectinload(Contract.notice),
+        selectinload(Milestone.purchaser),
+        selectinload(Milestone.agency),
+        selectinload(Milestone.payments),
+    )
 
 
 def _day_arg(name: str) -> datetime | None:

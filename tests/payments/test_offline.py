@@ -427,3 +427,25 @@ def test_a_voucher_is_chosen_among_the_purchasers_vouchers_only(make, db):
     from market.agencies.documents import can_read
 
     assert can_read(winner, voucher) and not can_read(make.agency(), voucher)
+
+
+def test_the_payments_csv_follows_the_filter_in_a_few_queries(client, auth, make, db):
+    from tests.sql import statements_of
+
+    rows = [make.contracted_notice(payment_plan=SPLIT)[0] for _ in range(3)]
+    first = milestones(rows[0])[0]
+    record(rows[0].created_by, first, make)
+    auth.login(make.staff("operator", "平台运营中心"))
+    db.session.flush()
+    db.session.expunge_all()  # rows read afresh, as in a request of their own
+    statements, response = statements_of(db, lambda: client.get("/payments.csv?state=due"))
+    body = response.data.decode("utf-8-sig")
+    lines = body.strip().splitlines()
+    assert lines[0].startswith("合同编号,项目,采购人,中选机构,付款节点")
+    assert len(lines) == 1 + 2  # the two advances still due, not the recorded one
+    assert all(",预付款,30," in line and ",待支付," in line for line in lines[1:])
+    every = client.get("/payments.csv").data.decode("utf-8-sig").strip().splitlines()
+    assert len(every) == 1 + 6
+    # the login, then the milestones, their contracts, notices, purchasers, agencies and
+    # payments a statement each: as many for 2 rows as for 50,000
+    assert statements == 7
