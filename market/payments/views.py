@@ -418,6 +418,7 @@ def purchaser(org_id):
         .where(Milestone.purchaser_org_id == org_id, Milestone.due_dt.is_not(None))
         .order_by(Milestone.due_dt.desc())
         .limit(current_app.config["PER_PAGE"])
+        .options(selectinload(Milestone.contract).selectinload(Contract.notice))
     ).all()
     notices = (
         select(Notice)
