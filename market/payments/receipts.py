@@ -24,9 +24,17 @@ def receipt_number(milestone: Milestone) -> str:
     return f"FK{milestone.contract.number[2:]}-{milestone.position}"
 
 
+class ReceiptUnavailable(Exception):
+    """This host cannot make PDFs (WeasyPrint's system libraries are missing)."""
+
+
 def receipt_pdf(milestone: Milestone) -> bytes:
     """The receipt of a milestone's payment as a PDF document."""
-    from weasyprint import CSS, HTML  # loaded on first use: nothing else needs pango
+    try:
+        # Loaded on first use: nothing else needs pango, which a bare host may lack.
+        from weasyprint import CSS, HTML
+    except OSError as err:
+        raise ReceiptUnavailable(str(err)) from err
 
     payment = milestone.succeeded_payment or milestone.latest_record
     html = render_template(

@@ -181,7 +181,12 @@ def receipt(milestone_id):
     if not receipts.may_issue(milestone):
         flash(f"{milestone.label}当前为「{milestone.state_label}」，尚无付款凭证", "warning")
         return redirect(url_for(".milestone", milestone_id=milestone.id))
-    pdf = receipts.receipt_pdf(milestone)
+    try:
+        pdf = receipts.receipt_pdf(milestone)
+    except receipts.ReceiptUnavailable:
+        current_app.logger.exception("receipt PDFs need pango (docs/operations.md)")
+        flash("暂时无法生成 PDF 付款凭证，请稍后再试或联系平台运营方", "warning")
+        return redirect(url_for(".milestone", milestone_id=milestone.id))
     name = receipts.receipt_number(milestone)
     return Response(
         pdf,

@@ -449,3 +449,23 @@ def test_the_payments_csv_follows_the_filter_in_a_few_queries(client, auth, make
     # the login, then the milestones, their contracts, notices, purchasers, agencies and
     # payments a statement each: as many for 2 rows as for 50,000
     assert statements == 7
+
+
+def test_a_host_without_pdf_libraries_says_so_instead_of_failing(client, auth, make, monkeypatch):
+    import builtins
+
+    notice, buyer, winner = make.contracted_notice(payment_plan=SPLIT)
+    advance, _ = milestones(notice)
+    record(buyer, advance, make)
+    real_import = builtins.__import__
+
+    def no_pango(name, *args, **kwargs):
+        if name == "weasyprint":
+            raise OSError("cannot load library 'libpango-1.0-0'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_pango)
+    auth.login(buyer)
+    response = client.get(f"/payments/milestones/{advance.id}/receipt.pdf", follow_redirects=True)
+    assert response.status_code == 200
+    assert "暂时无法生成 PDF 付款凭证" in response.get_data(as_text=True)
