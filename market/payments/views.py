@@ -2,8 +2,6 @@
 (Checkout and its return), the gateway's webhook, the agency's payout account, receipts, the
 operators' and regulators' payments list with CSV, and a purchaser's public payment record."""
 
-import csv
-import io
 from datetime import datetime, timedelta
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -16,8 +14,9 @@ from ..agencies.documents import library
 from ..agencies.library_forms import document_choices, uploads_of
 from ..catalogue.models import ServiceItem
 from ..core.auth import role_required
-from ..core.clock import from_local, local_today, to_local
+from ..core.clock import from_local, to_local
 from ..core.converters import id_arg
+from ..core.csvfile import csv_bytes, csv_download
 from ..core.errors import NotAllowed, ServiceError, apply_to_form
 from ..core.paging import paginate
 from ..extensions import csrf, db
@@ -387,26 +386,15 @@ CSV_COLUMNS = (
 CSV_MAX_ROWS = 50_000
 
 
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    # A cell starting like a formula would run in Excel (CSV injection): make it text.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
 @bp.route("/payments.csv")
 @role_required("operator", "regulator")
 def payments_csv():
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([header for header, _ in CSV_COLUMNS])
-    for m in db.session.scalars(_list_query().limit(CSV_MAX_ROWS)):
-        writer.writerow([_cell(value(m)) for _, value in CSV_COLUMNS])
-    filename = f"payments-{local_today():%Y%m%d}.csv"
-    return Response(
-        ("\ufeff" + buffer.getvalue()).encode("utf-8"),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename={filename}"},
+    rows = db.session.scalars(_list_query().limit(CSV_MAX_ROWS))
+    content = csv_bytes(
+        [header for header, _ in CSV_COLUMNS],
+        ([value(m) for _, value in CSV_COLUMNS] for m in rows),
     )
+    return csv_download(content, "payments")
 
 
 # --- a purchaser's public payment record ----------------------------------------------------

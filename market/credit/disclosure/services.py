@@ -1,8 +1,6 @@
 """Public disclosure (双公示): which decided records the public sees, the blacklist, and the
 open-data exports (JSON with Asia/Shanghai ISO times, CSV with a BOM so Excel reads Chinese)."""
 
-import csv
-import io
 import json
 from dataclasses import dataclass
 
@@ -12,6 +10,7 @@ from sqlalchemy.orm import contains_eager
 from ...accounts.models import Organisation
 from ...agencies.models import Agency
 from ...core.clock import to_local, utcnow
+from ...core.csvfile import csv_bytes
 from ...extensions import db
 from ..models import MEASURES, PARTIES, SEVERITIES, ConductRecord, ViolationCriterion
 from ..states import CONFIRMED_STATES, RECORD
@@ -255,16 +254,12 @@ def _csv_value(key, value):
         return f"{to_local(value):%Y-%m-%d %H:%M}"
     if key in _LABELS:
         return _LABELS[key].get(value, value)
-    text = str(value)
-    # A cell starting like a formula would run in Excel (CSV injection): make it text.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return value
 
 
 def to_csv(rows: list[dict], columns) -> bytes:
-    """CSV with Chinese headers and a UTF-8 BOM (Excel then reads it as UTF-8)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([header for _, header in columns])
-    for row in rows:
-        writer.writerow([_csv_value(key, row[key]) for key, _ in columns])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    """CSV with Chinese headers (core.csvfile: a BOM, no formula cells)."""
+    return csv_bytes(
+        [header for _, header in columns],
+        ([_csv_value(key, row[key]) for key, _ in columns] for row in rows),
+    )

@@ -7,7 +7,8 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import Length
 
 from ...core.auth import role_required
-from ...core.clock import local_today, to_local, utcnow
+from ...core.clock import to_local, utcnow
+from ...core.csvfile import csv_download
 from ...core.errors import NotAllowed, ServiceError, apply_to_form
 from ...core.forms import BaseForm
 from ...extensions import db
@@ -47,15 +48,6 @@ def _json(text: str) -> Response:
     return Response(text, mimetype="application/json")
 
 
-def _csv(content: bytes, name: str) -> Response:
-    filename = f"{name}-{local_today():%Y%m%d}.csv"
-    return Response(
-        content,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename={filename}"},
-    )
-
-
 # --- disclosed records ----------------------------------------------------------------------
 
 
@@ -88,7 +80,9 @@ def disclosures_json():
 @bp.route("/disclosures.csv")
 def disclosures_csv():
     rows = _disclosure_rows()
-    return _csv(disclosure.to_csv(rows, disclosure.DISCLOSURE_COLUMNS), "credit-disclosures")
+    return csv_download(
+        disclosure.to_csv(rows, disclosure.DISCLOSURE_COLUMNS), "credit-disclosures"
+    )
 
 
 # --- blacklist ------------------------------------------------------------------------------
@@ -110,7 +104,7 @@ def blacklist_json():
 
 @bp.route("/blacklist.csv")
 def blacklist_csv():
-    return _csv(
+    return csv_download(
         disclosure.to_csv(_blacklist_rows(), disclosure.BLACKLIST_COLUMNS), "credit-blacklist"
     )
 
@@ -208,4 +202,6 @@ def redlist_json():
 
 @bp.route("/redlist.csv")
 def redlist_csv():
-    return _csv(disclosure.to_csv(_red_list_rows(), disclosure.RED_LIST_COLUMNS), "credit-redlist")
+    return csv_download(
+        disclosure.to_csv(_red_list_rows(), disclosure.RED_LIST_COLUMNS), "credit-redlist"
+    )
