@@ -372,3 +372,41 @@ def confirmed_record(code="A05", agency_user=None, number="生环信决〔2026�
     if publish:
         records.publish(regulator, record.id)
     return record, regulator, agency_user
+
+
+# --- payments ------------------------------------------------------------------------------
+
+
+def bank_transfer(buyer, milestone, **overrides):
+    """The purchaser's record of a bank transfer paying `milestone` in full today, with a
+    voucher from its library."""
+    from market.payments import services as payments
+
+    values = dict(
+        paid_on=local_today(),
+        amount_fen=milestone.amount_fen,
+        bank_reference="31000012345678",
+        document_id=document(buyer, kind="voucher", title="银行回单").id,
+    )
+    values.update(overrides)
+    return payments.record_transfer(buyer, milestone, **values)
+
+
+def held_funds(buyer, milestone):
+    """`milestone` paid online earlier and its funds held (recorded as the gateway's events
+    record it, without a gateway)."""
+    from market.payments import services as payments
+    from market.payments.models import Payment
+
+    attempt = Payment(
+        milestone=milestone,
+        method="stripe",
+        status="open",
+        amount_fen=milestone.amount_fen,
+        created_by_id=buyer.id,
+        idempotency_key=f"checkout-test-{milestone.id}",
+    )
+    db.session.add(attempt)
+    db.session.flush()
+    payments.payment_succeeded(attempt, f"pi_test_{milestone.id}", utcnow())
+    return attempt

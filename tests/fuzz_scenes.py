@@ -8,7 +8,7 @@ from sqlalchemy import select
 from market.accounts.members import invite_member
 from market.agencies.documents import Upload
 from market.agencies.services import agency_of
-from market.core.clock import to_local, utcnow
+from market.core.clock import local_today, to_local, utcnow
 from market.core.models import ListenerFailure
 from market.core.workdays import add_working_days
 from market.credit import facts
@@ -18,6 +18,7 @@ from market.credit.records import appeals
 from market.credit.risk.models import RiskAlert
 from market.extensions import db
 from market.notifications.services import notify
+from market.payments import services as payments
 from market.procurement import services as procurement
 from market.procurement.contract_models import Rectification
 from market.procurement.models import Notice
@@ -604,32 +605,19 @@ SPLIT = [("预付款", 30, "signing", 10), ("尾款", 70, "acceptance", 10)]
 
 def _advance():
     """A signed contract's advance, due now: (milestone, purchaser, agency, notice)."""
-    from market.payments import services as payments
-
     notice, buyer, winner = make.contracted_notice(payment_plan=SPLIT)
     return payments.contract_milestones(notice.contract.id)[0], buyer, winner, notice
 
 
 def _recorded():
-    from market.core.clock import local_today
-    from market.payments import services as payments
-
+    """A signed contract's advance whose bank transfer the purchaser recorded."""
     milestone, buyer, winner, notice = _advance()
-    payments.record_transfer(
-        buyer,
-        milestone,
-        paid_on=local_today(),
-        amount_fen=milestone.amount_fen,
-        bank_reference="31000012345678",
-        upload=Upload("voucher", "银行回单", "receipt.pdf", make.PDF_BYTES),
-    )
+    make.bank_transfer(buyer, milestone)
     return milestone, buyer, winner, notice
 
 
 def due_milestone_purchaser():
     """The purchaser of a milestone due now, recording its transfer (or paying online)."""
-    from market.core.clock import local_today
-
     milestone, buyer, _, _ = _advance()
     voucher = make.document(buyer, kind="voucher", title="银行回单")
     good = {
@@ -649,8 +637,6 @@ def recorded_milestone_agency():
 
 def disputed_milestone_regulator():
     """A regulator of the item's department, deciding a disputed transfer."""
-    from market.payments import services as payments
-
     milestone, _, winner, notice = _recorded()
     payments.dispute_payment(winner, milestone, "截至今日未到账")
     good = {"outcome": "paid", "note": "银行回单为证"}
@@ -659,21 +645,8 @@ def disputed_milestone_regulator():
 
 def held_milestone_regulator():
     """A regulator facing held funds (recorded as an earlier online payment)."""
-    from market.payments import services as payments
-    from market.payments.models import Payment
-
     milestone, buyer, _, notice = _advance()
-    attempt = Payment(
-        milestone=milestone,
-        method="stripe",
-        status="open",
-        amount_fen=milestone.amount_fen,
-        created_by_id=buyer.id,
-        idempotency_key="checkout-fuzz",
-    )
-    db.session.add(attempt)
-    db.session.flush()
-    payments.payment_succeeded(attempt, "pi_fuzz", utcnow())
+    make.held_funds(buyer, milestone)
     good = {"amount": "100.00", "reason": "部分成果未交付"}
     return Scene(make.regulator_for(notice), {"milestone_id": milestone.id}, good=good)
 

@@ -34,7 +34,7 @@ from market.accounts.members import invite_member
 from market.accounts.services import await_confirmation, unlock_token
 from market.agencies.models import Offering
 from market.core import clock, pagecache
-from market.core.clock import local_today, utcnow
+from market.core.clock import utcnow
 from market.core.models import ListenerFailure, WorkerHeartbeat
 from market.credit import criteria
 from market.credit.disclosure.redlist import RedListData, add_to_red_list
@@ -45,7 +45,6 @@ from market.credit.risk.models import RiskAlert
 from market.extensions import db
 from market.notifications.services import notify
 from market.payments import services as payments
-from market.payments.models import Payment
 from market.procurement import services as procurement
 from market.procurement.runner import apply_due
 
@@ -663,14 +662,7 @@ def payment_due(w):
 def payment_recorded(w):
     """The purchaser recorded its bank transfer; the agency's confirmation is awaited."""
     milestone = payment_due(w)
-    payment = payments.record_transfer(
-        w.buyer,
-        milestone,
-        paid_on=local_today(),
-        amount_fen=milestone.amount_fen,
-        bank_reference="31000012345678",
-        document_id=make.document(w.buyer, kind="voucher", title="银行回单").id,
-    )
+    payment = make.bank_transfer(w.buyer, milestone)
     w.args["payment_id"] = payment.id
     return milestone
 
@@ -684,17 +676,7 @@ def payment_disputed(w):
 def payment_held(w):
     """The purchaser paid online; the funds are held (recorded as the gateway's event would)."""
     milestone = payment_due(w)
-    attempt = Payment(
-        milestone=milestone,
-        method="stripe",
-        status="open",
-        amount_fen=milestone.amount_fen,
-        created_by_id=w.buyer.id,
-        idempotency_key="checkout-access",
-    )
-    db.session.add(attempt)
-    db.session.flush()
-    payments.payment_succeeded(attempt, "pi_access", utcnow())
+    make.held_funds(w.buyer, milestone)
     assert milestone.state == "held"
 
 

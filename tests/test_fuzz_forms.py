@@ -38,7 +38,6 @@ from market.agencies.library_forms import (
     VerifyForm,
 )
 from market.agencies.services import agency_of
-from market.core.clock import local_today
 from market.core.forms import YuanField, has_hidden_characters
 from market.credit.criteria_views import CriterionForm, FactForm, RetireForm, RevisionForm
 from market.credit.disclosure.views import RedListForm, RemoveForm
@@ -727,14 +726,7 @@ def build_world() -> World:
     document = make.document(agency)
     _, token = invite_member(buyer, "invited@example.cn", "member")
     (milestone,) = payments.contract_milestones(notice.contract.id)
-    payment = payments.record_transfer(
-        buyer,
-        milestone,
-        paid_on=local_today(),
-        amount_fen=milestone.amount_fen,
-        bank_reference="31000012345678",
-        document_id=make.document(buyer, kind="voucher", title="银行回单").id,
-    )
+    payment = make.bank_transfer(buyer, milestone)
     ids = {
         "notice_id": [notice.id, open_notice.id, draft.id],
         "org_id": [agency.organisation.id, buyer.organisation.id],

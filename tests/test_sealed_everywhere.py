@@ -46,7 +46,7 @@ from market.accounts.members import invite_member
 from market.agencies.models import Agency
 from market.agencies.services import agency_of
 from market.core import worker
-from market.core.clock import local_today, utcnow
+from market.core.clock import utcnow
 from market.core.mail import outbox, send_queued_mail
 from market.core.models import OutgoingMail, WorkerHeartbeat
 from market.credit.inspections.services import create_plan
@@ -110,14 +110,7 @@ def _world(rival_quotes: bool) -> World:
         payment_plan=[("预付款", 30, "signing", 10), ("尾款", 70, "acceptance", 10)]
     )
     advance = payments.contract_milestones(contracted.contract.id)[0]
-    payment = payments.record_transfer(
-        contract_buyer,
-        advance,
-        paid_on=local_today(),
-        amount_fen=advance.amount_fen,
-        bank_reference="31000012345678",
-        document_id=make.document(contract_buyer, kind="voucher", title="银行回单").id,
-    )
+    payment = make.bank_transfer(contract_buyer, advance)
     buyer, other_buyer = make.purchaser(), make.purchaser()
     bidder, rival, other = make.agency(), make.agency(), make.agency()
     regulator = make.staff("regulator", "生态环境部门")  # approves ZJ012

@@ -24,7 +24,7 @@ from ..core.types import UTCDateTime
 from ..extensions import db
 from ..procurement.contract_models import Contract
 from ..procurement.services import PAYMENT_EVENTS
-from .states import MILESTONE, SETTLED, UNPAID
+from .states import MILESTONE
 
 #: how a payment was made
 METHODS = {"bank_transfer": "银行转账", "stripe": "在线支付（资金托管）"}
@@ -104,13 +104,33 @@ class Milestone(db.Model):
     def event_label(self) -> str:
         return PAYMENT_EVENTS[self.event]
 
-    @property
-    def unpaid(self) -> bool:
-        return self.state in UNPAID
+    def _flag(self, name: str) -> bool:
+        return getattr(MILESTONE[self.state], name)
 
     @property
-    def settled(self) -> bool:
-        return self.state in SETTLED
+    def unpaid(self) -> bool:
+        """The purchaser still owes it."""
+        return self._flag("owed")
+
+    @property
+    def active(self) -> bool:
+        """Someone has a step to take on it."""
+        return self._flag("active")
+
+    @property
+    def has_receipt(self) -> bool:
+        """Money has moved, or the purchaser says it has."""
+        return self._flag("moved")
+
+    @property
+    def unconfirmed(self) -> bool:
+        """The purchaser's record of a transfer, not confirmed by the agency."""
+        return self._flag("unconfirmed")
+
+    @property
+    def holding(self) -> bool:
+        """The platform holds the purchaser's money."""
+        return self._flag("holding")
 
     @property
     def days_late(self) -> int | None:

@@ -12,12 +12,6 @@ from .models import Milestone
 # WeasyPrint reports each step of every rendering at INFO: noise in the site's logs.
 logging.getLogger("weasyprint").setLevel(logging.WARNING)
 STYLESHEET = os.path.join(os.path.dirname(__file__), "receipt.css")
-#: states a receipt can be issued in: money has moved (or been recorded as moved)
-RECEIPT_STATES = ("recorded", "held", "paid", "refunded")
-
-
-def may_issue(milestone: Milestone) -> bool:
-    return milestone.state in RECEIPT_STATES
 
 
 def receipt_number(milestone: Milestone) -> str:

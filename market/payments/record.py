@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from statistics import median
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..core.clock import local_today, to_local, utcnow
 from ..extensions import db
+from ..procurement.contract_models import Contract
 from .models import Milestone
 
 #: states in which a milestone no longer counts as owed or paid (never due, or cancelled)
@@ -63,4 +65,17 @@ def purchaser_record(org_id: int, now=None) -> PaymentRecord:
         on_time=on_time,
         overdue=overdue,
         median_days_late=median(late_days) if late_days else None,
+    )
+
+
+def recent_milestones(org_id: int, limit: int) -> list[Milestone]:
+    """The purchaser's milestones latest due first, with their contracts and notices."""
+    return list(
+        db.session.scalars(
+            select(Milestone)
+            .where(Milestone.purchaser_org_id == org_id, Milestone.due_dt.is_not(None))
+            .order_by(Milestone.due_dt.desc())
+            .limit(limit)
+            .options(selectinload(Milestone.contract).selectinload(Contract.notice))
+        )
     )

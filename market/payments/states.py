@@ -5,25 +5,82 @@ move, audits it on the contract (public, without bank details: the notice's time
 it) and stamps the time.
 """
 
+from dataclasses import dataclass
+
 from ..core.audit import record_event
 from ..core.clock import utcnow
 from ..core.lifecycle import Lifecycle, Move, State
 from ..core.money import format_fen
+
+
+@dataclass(frozen=True)
+class MilestoneState(State):
+    #: the purchaser still owes the milestone
+    owed: bool = False
+    #: a step is awaited from someone (a payment, a confirmation, a decision, a transfer)
+    active: bool = False
+    #: money has moved, or the purchaser says it has: a receipt can be issued
+    moved: bool = False
+    #: the purchaser's own record of a transfer, not confirmed by the agency
+    unconfirmed: bool = False
+    #: the platform holds the purchaser's money
+    holding: bool = False
+
 
 #: who moves a milestone: the contract's parties, a regulator of the item's department, and
 #: "system" (the worker, a webhook from the gateway, reconciliation)
 MILESTONE = Lifecycle(
     "milestone",
     [
-        State("scheduled", "未到付款条件", "secondary"),
-        State("due", "待支付", "warning", "付款条件已满足，开始计算付款期限", due="due_dt"),
-        State("overdue", "逾期未付", "danger", "超过付款期限未支付", due="report_dt"),
-        State("recorded", "待机构确认收款", "info", "采购人登记银行转账"),
-        State("disputed", "收款有争议", "danger", "中选机构对付款提出异议"),
-        State("held", "资金托管中", "primary", "采购人付款，资金由平台托管"),
-        State("paid", "已付款", "success", "付款完成"),
-        State("refunded", "已退款", "secondary", "托管资金退回采购人"),
-        State("cancelled", "已取消", "light", "合同中止，付款节点取消"),
+        MilestoneState("scheduled", "未到付款条件", "secondary"),
+        MilestoneState(
+            "due",
+            "待支付",
+            "warning",
+            "付款条件已满足，开始计算付款期限",
+            due="due_dt",
+            owed=True,
+            active=True,
+        ),
+        MilestoneState(
+            "overdue",
+            "逾期未付",
+            "danger",
+            "超过付款期限未支付",
+            due="report_dt",
+            owed=True,
+            active=True,
+        ),
+        MilestoneState(
+            "recorded",
+            "待机构确认收款",
+            "info",
+            "采购人登记银行转账",
+            active=True,
+            moved=True,
+            unconfirmed=True,
+        ),
+        MilestoneState(
+            "disputed",
+            "收款有争议",
+            "danger",
+            "中选机构对付款提出异议",
+            owed=True,
+            active=True,
+            unconfirmed=True,
+        ),
+        MilestoneState(
+            "held",
+            "资金托管中",
+            "primary",
+            "采购人付款，资金由平台托管",
+            active=True,
+            moved=True,
+            holding=True,
+        ),
+        MilestoneState("paid", "已付款", "success", "付款完成", moved=True),
+        MilestoneState("refunded", "已退款", "secondary", "托管资金退回采购人", moved=True),
+        MilestoneState("cancelled", "已取消", "light", "合同中止，付款节点取消"),
     ],
     [
         Move("scheduled", "due", {"system"}),
@@ -46,11 +103,6 @@ MILESTONE = Lifecycle(
     subject="付款节点",
     refusal="您无权办理该付款事项",
 )
-
-#: states in which the purchaser still owes the milestone
-UNPAID = frozenset({"due", "overdue", "disputed"})
-#: states in which the money has left the purchaser (on time or not is judged on paid_dt)
-SETTLED = frozenset({"recorded", "held", "paid", "refunded"})
 
 
 def change(milestone, target: str, party: str, actor=None, at=None, note="", **data) -> None:

@@ -6,13 +6,10 @@ from datetime import datetime, timedelta
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from ..accounts.models import Organisation
 from ..agencies.documents import library
 from ..agencies.library_forms import document_choices, uploads_of
-from ..catalogue.models import ServiceItem
 from ..core.auth import role_required
 from ..core.clock import from_local, to_local
 from ..core.converters import id_arg
@@ -20,13 +17,13 @@ from ..core.csvfile import csv_bytes, csv_download
 from ..core.errors import NotAllowed, ServiceError, apply_to_form
 from ..core.paging import paginate
 from ..extensions import csrf, db
-from ..procurement.contract_models import Contract
+from ..procurement import services as procurement
 from ..procurement.models import Notice
 from . import gateway, receipts, services, webhooks
 from .blueprint import bp
 from .forms import ButtonForm, DecideForm, DisputeForm, RefundForm, TransferForm
 from .models import METHODS, Milestone, Payment
-from .record import purchaser_record
+from .record import purchaser_record, recent_milestones
 from .states import MILESTONE
 
 # --- a milestone's page -------------------------------------------------------------------
@@ -40,17 +37,12 @@ def _milestone_or_404(milestone_id: int) -> Milestone:
 
 
 def _page(milestone: Milestone, status=200, **forms):
-    party = services.party_of(current_user, milestone)
-    online = services.online()
-    state = milestone.state
+    may = services.steps(current_user, milestone)
 
     def offered(allowed, form_class):
         return forms.get(form_class.__name__) or (form_class() if allowed else None)
 
-    transfer_form = offered(
-        party == "purchaser" and not online and state in ("due", "overdue", "disputed"),
-        TransferForm,
-    )
+    transfer_form = offered(may.may_record, TransferForm)
     if transfer_form is not None:
         transfer_form.document_id.choices = document_choices(
             library(current_user.organisation.id, kind="voucher")
@@ -59,18 +51,12 @@ def _page(milestone: Milestone, status=200, **forms):
         "milestone": milestone,
         "contract": milestone.contract,
         "notice": milestone.contract.notice,
-        "party": party,
-        "online": online,
-        "lifecycle": MILESTONE,
         "transfer_form": transfer_form,
-        "pay_form": offered(
-            party == "purchaser" and online and state in ("due", "overdue"), ButtonForm
-        ),
-        "confirm_form": ButtonForm() if party == "agency" and state == "recorded" else None,
-        "dispute_form": offered(party == "agency" and state == "recorded", DisputeForm),
-        "decide_form": offered(party == "regulator" and state == "disputed", DecideForm),
-        "refund_form": offered(party == "regulator" and state == "held", RefundForm),
-        "may_receipt": receipts.may_issue(milestone),
+        "pay_form": offered(may.may_pay, ButtonForm),
+        "confirm_form": ButtonForm() if may.may_confirm else None,
+        "dispute_form": offered(may.may_confirm, DisputeForm),
+        "decide_form": offered(may.may_decide, DecideForm),
+        "refund_form": offered(may.may_refund, RefundForm),
     }
     return render_template("payments/milestone.html", **context), status
 
@@ -177,7 +163,7 @@ def refund(milestone_id):
 @role_required("purchaser", "agency", "regulator", "operator")
 def receipt(milestone_id):
     milestone = _milestone_or_404(milestone_id)
-    if not receipts.may_issue(milestone):
+    if not milestone.has_receipt:
         flash(f"{milestone.label}当前为「{milestone.state_label}」，尚无付款凭证", "warning")
         return redirect(url_for(".milestone", milestone_id=milestone.id))
     try:
@@ -309,37 +295,15 @@ FILTERS = ("state", "from", "to", "purchaser", "agency")
 
 
 def _list_query():
-    """Milestones with their contract and notice, filtered by the request's arguments; a
-    regulator sees its department's items only."""
-    stmt = (
-        select(Milestone)
-        .join(Contract, Contract.id == Milestone.contract_id)
-        .join(Notice, Notice.id == Contract.notice_id)
-        .join(ServiceItem, ServiceItem.id == Notice.item_id)
-    )
-    org = current_user.organisation
-    if org.kind == "regulator":
-        stmt = stmt.where(ServiceItem.approving_department == (org.department or "").strip())
-    state = request.args.get("state", "")
-    if state in MILESTONE:
-        stmt = stmt.where(Milestone.state == state)
-    purchaser = id_arg("purchaser")
-    if purchaser:
-        stmt = stmt.where(Milestone.purchaser_org_id == purchaser)
-    agency = id_arg("agency")
-    if agency:
-        stmt = stmt.where(Milestone.agency_org_id == agency)
+    """The payments list for the signed-in supervisor, filtered by the request's arguments."""
     start, end = _day_arg("from"), _day_arg("to")
-    if start:
-        stmt = stmt.where(Milestone.due_dt >= from_local(start))
-    if end:
-        stmt = stmt.where(Milestone.due_dt < from_local(end + timedelta(days=1)))
-    # What each row shows, loaded with the page (a CSV of thousands of rows in a few queries).
-    return stmt.order_by(Milestone.due_dt.desc().nulls_last(), Milestone.id.desc()).options(
-        selectinload(Milestone.contract).selectinload(Contract.notice),
-        selectinload(Milestone.purchaser),
-        selectinload(Milestone.agency),
-        selectinload(Milestone.payments),
+    return services.milestones_query(
+        current_user,
+        state=request.args.get("state", ""),
+        purchaser_id=id_arg("purchaser"),
+        agency_id=id_arg("agency"),
+        due_from=start and from_local(start),
+        due_before=end and from_local(end + timedelta(days=1)),
     )
 
 
@@ -405,24 +369,11 @@ def purchaser(org_id):
     org = db.session.get(Organisation, org_id)
     if org is None or org.kind != "purchaser":
         abort(404)
-    record = purchaser_record(org_id)
-    recent = db.session.scalars(
-        select(Milestone)
-        .where(Milestone.purchaser_org_id == org_id, Milestone.due_dt.is_not(None))
-        .order_by(Milestone.due_dt.desc())
-        .limit(current_app.config["PER_PAGE"])
-        .options(selectinload(Milestone.contract).selectinload(Contract.notice))
-    ).all()
-    notices = (
-        select(Notice)
-        .where(Notice.purchaser_org_id == org_id, Notice.published_dt.is_not(None))
-        .order_by(Notice.published_dt.desc())
-        .limit(10)
-    )
+    published = procurement.public_notices_query().where(Notice.purchaser_org_id == org_id)
     return render_template(
         "payments/purchaser.html",
         purchaser=org,
-        record=record,
-        recent=recent,
-        notices=list(db.session.scalars(notices)),
+        record=purchaser_record(org_id),
+        recent=recent_milestones(org_id, current_app.config["PER_PAGE"]),
+        notices=procurement.as_rows(db.session.execute(published.limit(10))),
     )

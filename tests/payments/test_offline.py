@@ -15,6 +15,7 @@ from market.agencies.documents import Upload
 from market.core.clock import local_today, to_local
 from market.core.errors import NotAllowed, ServiceError
 from market.credit.models import ConductRecord
+from market.extensions import db as database
 from market.notifications.models import Notification
 from market.payments import services
 from market.payments.models import Payment
@@ -31,24 +32,19 @@ def milestones(notice):
 
 def inbox(org_id, kind):
     return list(
-        services.db.session.scalars(
+        database.session.scalars(
             select(Notification).where(Notification.org_id == org_id, Notification.kind == kind)
         )
     )
 
 
 def record(buyer, milestone, make, **overrides):
-    values = dict(
-        paid_on=local_today(),
-        amount_fen=milestone.amount_fen,
-        bank_reference="31000012345678",
-        upload=procurement_voucher(),
-    )
-    values.update(overrides)
-    return services.record_transfer(buyer, milestone, **values)
+    """The purchaser records the transfer in full today, uploading its voucher."""
+    values = {"document_id": None, "upload": uploaded_voucher(), **overrides}
+    return make.bank_transfer(buyer, milestone, **values)
 
 
-def procurement_voucher():
+def uploaded_voucher():
     return Upload("voucher", "银行回单", "receipt.pdf", PDF_BYTES)
 
 
@@ -128,7 +124,7 @@ def test_the_notice_form_takes_the_plan(client, auth, make):
     assert "各付款节点比例合计应为 100%，现为 90%" in refused.get_data(as_text=True)
     data["milestones-1-percent"] = "60"
     assert client.post("/notices/new", data=data).status_code == 302
-    notice = services.db.session.scalar(
+    notice = database.session.scalar(
         select(Notice).where(Notice.purchaser_org_id == buyer.organisation.id)
     )
     assert notice.payment_plan == [
@@ -345,7 +341,7 @@ def test_the_parties_record_and_confirm_through_the_pages(client, auth, make):
             "paid_on": f"{local_today():%Y-%m-%d}",
             "amount": "24000",
             "bank_reference": "310000123456",
-            "file": (io.BytesIO(procurement_voucher().content), "回单.pdf"),
+            "file": (io.BytesIO(uploaded_voucher().content), "回单.pdf"),
         },
         content_type="multipart/form-data",
     )
@@ -469,3 +465,13 @@ def test_a_host_without_pdf_libraries_says_so_instead_of_failing(client, auth, m
     response = client.get(f"/payments/milestones/{advance.id}/receipt.pdf", follow_redirects=True)
     assert response.status_code == 200
     assert "暂时无法生成 PDF 付款凭证" in response.get_data(as_text=True)
+
+
+def test_a_purchasers_page_lists_its_published_notices_not_its_drafts(client, make):
+    buyer = make.purchaser()
+    make.notice(buyer, title="礼嘉智慧公园环评服务采购")
+    make.notice(buyer, publish=False, title="尚未发布的草稿")
+    page = client.get(f"/purchasers/{buyer.organisation.id}").get_data(as_text=True)
+    assert "礼嘉智慧公园环评服务采购" in page and "尚未发布的草稿" not in page
+    assert "尚无到期的付款节点" in page
+    assert client.get(f"/purchasers/{make.agency().organisation.id}").status_code == 404

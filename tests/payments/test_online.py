@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from market.core.audit import events_for
+from market.core.errors import NotAllowed, ServiceError
+from market.extensions import db as database
 from market.notifications.models import Notification
 from market.payments import gateway, services
 from market.payments.models import GatewayEvent, Payment, PayoutAccount
@@ -101,7 +103,7 @@ def test_the_purchaser_pays_by_checkout_and_the_funds_are_held(client, auth, mak
     held = select(Notification).where(
         Notification.org_id == winner.organisation.id, Notification.kind == "payment_held"
     )
-    assert "资金由平台托管" in services.db.session.scalar(held).body
+    assert "资金由平台托管" in database.session.scalar(held).body
     page = client.get(f"/notices/{notice.id}").get_data(as_text=True)
     assert "预付款（¥24,000.00）：采购人付款，资金由平台托管" in page
 
@@ -277,7 +279,7 @@ def test_a_regulator_refunds_part_of_held_funds_and_the_rest_goes_to_the_agency(
     onboarded_agency(stripe_server, winner)
     paid(client, auth, stripe_server, buyer, advance)
     regulator = make.regulator_for(notice)
-    with pytest.raises(services.ServiceError, match="退款金额应在 ¥0.01 至 ¥24,000.00 之间"):
+    with pytest.raises(ServiceError, match="退款金额应在 ¥0.01 至 ¥24,000.00 之间"):
         services.refund_held(regulator, advance, 30_000_00, "服务内容未全部提供")
     services.refund_held(regulator, advance, 10_000_00, "部分成果未提交，按比例退回")
     (refund,) = stripe_server.calls("POST", "/v1/refunds")
@@ -345,7 +347,7 @@ def test_the_cli_reconciles(app, make, stripe_server):
 def test_offline_records_are_refused_when_online_payment_is_on(make, stripe_server, db):
     notice, buyer, _ = make.contracted_notice(payment_plan=SPLIT)
     advance, _ = milestones(notice)
-    with pytest.raises(services.ServiceError, match="请通过在线支付付款"):
+    with pytest.raises(ServiceError, match="请通过在线支付付款"):
         services.record_transfer(
             buyer,
             advance,
@@ -375,7 +377,7 @@ def test_nothing_is_paid_twice_when_a_second_payment_succeeds(client, auth, make
 
 
 def test_payout_accounts_are_for_agencies(make, stripe_server, db):
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(NotAllowed):
         services.ensure_payout_account(make.purchaser())
     assert db.session.scalar(select(func.count()).select_from(PayoutAccount)) == 0
 
@@ -420,3 +422,66 @@ def test_the_agencys_workspace_offers_the_payout_account_until_it_is_ready(
 def test_offline_the_workspace_says_nothing_of_payout_accounts(client, auth, make):
     auth.login(make.agency())
     assert 'id="payout"' not in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_a_transfer_whose_answer_was_lost_is_recorded_by_its_webhook(
+    client, auth, make, stripe_server
+):
+    notice, buyer, winner = make.contracted_notice(payment_plan=SPLIT)
+    advance, _ = milestones(notice)
+    onboarded_agency(stripe_server, winner)
+    paid(client, auth, stripe_server, buyer, advance)
+    # Stripe makes the transfer, the answer never arrives: the funds stay held here.
+    stripe_server.fail_next("/v1/transfers", "timeout", method="POST", processed=True, stall=2)
+    make.procurement.mark_delivered(winner, notice, "报告书5份")
+    make.procurement.accept_delivery(buyer, notice)
+    assert advance.state == "held" and advance.transfer_id is None
+    (made,) = stripe_server.transfers.values()
+    outcome = deliver(client, stripe_server, stripe_server.event("transfer.created", made))
+    assert outcome.get_json()["outcome"] == "paid"
+    assert advance.state == "paid" and advance.transfer_id == made["id"]
+
+
+def test_an_expired_checkout_closes_its_attempt(client, auth, make, stripe_server):
+    notice, buyer, _ = make.contracted_notice(payment_plan=SPLIT)
+    advance, _ = milestones(notice)
+    pay_online(client, auth, buyer, advance)
+    (payment,) = advance.payments
+    expired = stripe_server.expire_checkout(payment.checkout_session_id)
+    deliver(client, stripe_server, stripe_server.event("checkout.session.expired", expired))
+    assert payment.status == "expired" and advance.state == "due"
+
+
+def test_the_worker_reconciles_once_a_day(app, make, stripe_server, frozen_clock):
+    from market.core import worker
+    from market.payments.models import Reconciliation
+
+    def runs():
+        return database.session.scalar(select(func.count()).select_from(Reconciliation))
+
+    worker.run_once(app)
+    worker.run_once(app)
+    assert runs() == 1
+    frozen_clock.advance(hours=23)
+    worker.run_once(app)
+    assert runs() == 1
+    frozen_clock.advance(hours=2)
+    worker.run_once(app)
+    assert runs() == 2
+
+
+def test_offline_the_worker_does_not_reconcile(app, db):
+    from market.core import worker
+    from market.payments.models import Reconciliation
+
+    assert worker.run_once(app)["payments-reconcile"] == 0
+    assert db.session.scalar(select(func.count()).select_from(Reconciliation)) == 0
+
+
+def test_the_cli_applies_due_milestones(app, make, frozen_clock):
+    notice, _, _ = make.contracted_notice(payment_plan=SPLIT)
+    advance, _ = milestones(notice)
+    frozen_clock.set(advance.due_dt + timedelta(minutes=1))
+    result = app.test_cli_runner().invoke(args=["payments", "run-due"])
+    assert result.exit_code == 0 and "处理到期付款节点 1 个" in result.output
+    assert advance.state == "overdue"
