@@ -54,6 +54,7 @@ def create_app(test_config=None):
         payments,
         procurement,
         search,
+        statistics,
         supervision,
     )
 
@@ -65,6 +66,7 @@ def create_app(test_config=None):
         procurement,
         payments,
         credit,
+        statistics,
         search,
         notifications,
         supervision,

@@ -25,6 +25,8 @@ from .extensions import db
 from .procurement.models import Notice
 from .procurement.services import remind_due, run_due, verify_selection
 from .search import engine as search_engine
+from .statistics.filters import FilterError
+from .statistics.report import write_monthly_report
 
 
 @click.group("market")
@@ -225,6 +227,33 @@ def verify_draw(notice_id):
                 click.echo(f"  复核不一致 ✗：{problem}", err=True)
     if mismatches:
         sys.exit(1)
+
+
+@market_cli.command("monthly-report")
+@click.argument("month")
+@click.option(
+    "--output",
+    "folder",
+    type=click.Path(file_okay=False),
+    help="输出目录（缺省为 instance/reports）",
+)
+@with_appcontext
+def monthly_report(month, folder):
+    """Write MONTH's statistics (YYYY-MM, e.g. 2026-11) as HTML and PDF, with the charts."""
+    try:
+        written = write_monthly_report(month, folder)
+    except FilterError as err:
+        click.echo(f"错误：{err}", err=True)
+        sys.exit(1)
+    click.echo(f"{written.month} 统计月报：")
+    click.echo(f"  HTML  {written.html_path}")
+    if written.pdf_path is None:
+        click.echo(
+            f"错误：本机缺少 WeasyPrint 所需的系统库，未能生成 PDF（{written.pdf_error}）",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(f"  PDF   {written.pdf_path}")
 
 
 @market_cli.command("send-mail")

@@ -78,6 +78,8 @@ class DefaultConfig:
         "credit.disclosures_json": (("GET",), "60 per minute", "address"),
         "credit.redlist_csv": (("GET",), "60 per minute", "address"),
         "credit.redlist_json": (("GET",), "60 per minute", "address"),
+        "statistics.data_json": (("GET",), "60 per minute", "address"),
+        "statistics.table_csv": (("GET",), "60 per minute", "address"),
     }
     HSTS_SECONDS = 31_536_000  # a year, once served over HTTPS
     PASSWORD_MIN_LENGTH = 8
@@ -125,6 +127,12 @@ class DefaultConfig:
     DUE_ON_READ_LIMIT = 5
     # The home page's live figures are counted at most this often per process (seconds).
     LIVE_FIGURES_SECONDS = 30
+    # Statistics (docs/statistics.md). The platform's home region: an agency whose stated
+    # region does not begin with it counts as from outside (零门槛: any lawful agency may
+    # register, wherever it is). The figures of a set of filters are counted once per version
+    # of the data and kept per process, at most this many (0: counted at every request).
+    HOME_REGION = "重庆市"
+    STATISTICS_CACHE_ENTRIES = 200
     # A notice's public page is rendered once per version of the notice for visitors not
     # signed in and kept at most this long (core/pagecache.py; 0 = render every time), at
     # most PUBLIC_PAGE_ENTRIES pages per process.
@@ -161,6 +169,7 @@ class DefaultConfig:
         "arrival-journal": 3600,  # delete quote arrival journals untouched for days
         "payments": 60,  # milestones falling due, overdue or to be reported as late
         "payments-reconcile": 3600,  # looks whether the daily reconciliation with Stripe is due
+        "catalogue": 60,  # catalogue changes and batches whose effective date has come; imports
     }
     # Quotes received and not yet answered, on disk (procurement/arrivals.py): instance/arrivals
     # unless set (hosts that share the quoting should share it); kept ARRIVAL_JOURNAL_DAYS

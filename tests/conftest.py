@@ -33,6 +33,10 @@ TEST_CONFIG = {
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast hashing: tests create many users
     "MAIL_BACKEND": "memory",
     "LIVE_FIGURES_SECONDS": 0,  # counted afresh: tests read them right after changing data
+    # Statistics counted afresh too: ids repeat across tests (each rolled back), so a version
+    # of the data seen in one test may come again with other rows in the next; the tests of
+    # the cache itself switch it on (tests/statistics/test_cache.py).
+    "STATISTICS_CACHE_ENTRIES": 0,
     # Tests move the clock by days and months while signed in; tests/accounts/test_sessions.py
     # puts back the real lifetimes.
     "LOGIN_SESSION_HOURS": 24 * 3650,
@@ -123,7 +127,7 @@ def app(tmp_path_factory):
 
     with app.app_context():
         reset_schema()
-        load_items(seed_rows())
+        load_catalogue()
         _db.session.commit()
         yield app
         _db.session.remove()
@@ -229,6 +233,16 @@ def listener_failures(app):
     return app.extensions.setdefault(SEEN_KEY, [])
 
 
+#: the day the shipped catalogue took effect in every test's database
+CATALOGUE_LOADED = datetime(2026, 9, 1, 2, 0, tzinfo=UTC)
+
+
+def load_catalogue():
+    """The shipped list, in force since CATALOGUE_LOADED (before any day a test freezes)."""
+    with clock.travel(CATALOGUE_LOADED):
+        load_items(seed_rows())
+
+
 class FrozenClock:
     def __init__(self, moment):
         self.set(moment)
@@ -260,7 +274,7 @@ def committed(app, db, monkeypatch):
     _db.session.rollback()
     _db.session.close()
     reset_schema()
-    load_items(seed_rows())
+    load_catalogue()
     _db.session.commit()
 
 

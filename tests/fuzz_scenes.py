@@ -8,6 +8,11 @@ from sqlalchemy import select
 from market.accounts.members import invite_member
 from market.agencies.documents import Upload
 from market.agencies.services import agency_of
+from market.catalogue import batches as catalogue_batches
+from market.catalogue import imports as catalogue_imports
+from market.catalogue import revisions as catalogue_revisions
+from market.catalogue.fields import values_from_text
+from market.catalogue.models import CatalogueImport
 from market.core.clock import local_today, to_local, utcnow
 from market.core.models import ListenerFailure
 from market.core.workdays import add_working_days
@@ -659,3 +664,87 @@ def payout_agency():
 def webhook():
     """The gateway's webhook: anyone may post, only a signed body counts."""
     return Scene(None)
+
+
+# --- the catalogue ------------------------------------------------------------------------------
+
+KEEPING_DEPARTMENT = "生态环境部门"
+
+
+def _item_values(**overrides) -> dict:
+    values = {
+        "code": "ZJ950",
+        "name": "排污许可申请材料编制",
+        "licensing_item": "排污许可",
+        "legal_basis": "《排污许可管理条例》",
+        "fee_type": "market",
+        "fee_basis": "市场调节价",
+        "category": "环境评价",
+        "list_kind": "licensing",
+        "reason": "依据条例新增",
+        "effective_on": local_today().isoformat(),
+    }
+    return values | overrides
+
+
+def catalogue_keeper():
+    """A regulator of the department approving ZJ012, recording a new item."""
+    return Scene(make.staff("regulator", KEEPING_DEPARTMENT), good=_item_values())
+
+
+def kept_item():
+    """The department's regulator changing or withdrawing ZJ012."""
+    item = make.item("ZJ012")
+    good = _item_values(
+        code=item.code,
+        name=item.name + "（修订）",
+        licensing_item=item.licensing_item,
+        legal_basis=item.legal_basis,
+        category=item.category,
+        reason="按省级清单统一名称",
+    )
+    return Scene(make.staff("regulator", KEEPING_DEPARTMENT), {"item_id": item.id}, good=good)
+
+
+def _draft(keeper, code="ZJ950"):
+    values = values_from_text(
+        _item_values(code=code) | {"approving_department": KEEPING_DEPARTMENT}
+    )
+    return catalogue_revisions.create_item(values, "新增", keeper)
+
+
+def drafts_to_publish():
+    """The department's regulator with a draft to publish as a batch."""
+    keeper = make.staff("regulator", KEEPING_DEPARTMENT)
+    draft = _draft(keeper)
+    good = {"title": "第一批", "publishes_on": local_today().isoformat(), "items": draft.id}
+    return Scene(keeper, good=good, ids=[draft.id])
+
+
+def published_batch():
+    """The department's regulator with a published batch to take online."""
+    keeper = make.staff("regulator", KEEPING_DEPARTMENT)
+    batch = catalogue_batches.publish_items(
+        KEEPING_DEPARTMENT, [_draft(keeper).id], "第一批", local_today(), keeper
+    )
+    good = {"online_on": local_today().isoformat()}
+    return Scene(keeper, {"number": batch.number}, good=good)
+
+
+def checked_import():
+    """The department's regulator with a checked import of one new item to apply."""
+    keeper = make.staff("regulator", KEEPING_DEPARTMENT)
+    text = {k: str(v) for k, v in _item_values(code="ZJ951").items()} | {"line": 2}
+    text["approving_department"] = KEEPING_DEPARTMENT
+    job = CatalogueImport(
+        department=KEEPING_DEPARTMENT,
+        filename="清单.xlsx",
+        rows=[text],
+        outcomes=[],
+        uploaded_by_id=keeper.id,
+    )
+    db.session.add(job)
+    db.session.flush()
+    catalogue_imports.check_chunk(job)
+    good = {"title": "导入批次", "publishes_on": local_today().isoformat()}
+    return Scene(keeper, {"job_id": job.id}, good=good)

@@ -33,6 +33,9 @@ from wtforms.fields.core import UnboundField
 from market.accounts.members import invite_member
 from market.accounts.services import await_confirmation, unlock_token
 from market.agencies.models import Offering
+from market.catalogue import batches, revisions
+from market.catalogue.fields import values_from_text
+from market.catalogue.models import CatalogueImport
 from market.core import clock, pagecache
 from market.core.clock import utcnow
 from market.core.models import ListenerFailure, WorkerHeartbeat
@@ -84,6 +87,17 @@ ORG_ADMINS = tuple(r for r in SIGNED_IN if r != AGENCY_MEMBER)
 
 OWNING_DEPARTMENT = "生态环境部门"
 OTHER_DEPARTMENT = "规划自然资源部门"
+#: an item the owning department adds to the catalogue
+ITEM_TEXT = {
+    "code": "ZJ950",
+    "name": "排污许可申请材料编制",
+    "licensing_item": "排污许可",
+    "legal_basis": "《排污许可管理条例》",
+    "approving_department": OWNING_DEPARTMENT,
+    "category": "环境评价",
+    "list_kind": "licensing",
+    "fee_type": "market",
+}
 
 # --- what a user notices ---------------------------------------------------------------------
 
@@ -164,6 +178,28 @@ ROUTES: dict[str, Route] = {
     # --- catalogue, storefronts, shelves (ZJ012), search, health
     "catalogue.index": anywhere(GET=PUBLIC),
     "catalogue.detail": anywhere(GET=PUBLIC),
+    "catalogue.version": anywhere(GET=PUBLIC),
+    "catalogue.batch_list": anywhere(GET=PUBLIC),
+    "catalogue.batch": anywhere(GET=PUBLIC),
+    "catalogue.changes": anywhere(GET=PUBLIC),
+    "catalogue.export": anywhere(GET=PUBLIC),
+    "catalogue.export_version": anywhere(GET=PUBLIC),
+    # --- keeping the catalogue: ZJ012 and the batch and import are the owning department's;
+    # another department keeps its own items (its list, its forms) but not these
+    "catalogue.manage": anywhere(GET=only(OK, *REGULATORS)),
+    "catalogue.new_item": anywhere(GET=only(OK, *REGULATORS), POST=only(BAD_REQUEST, *REGULATORS)),
+    "catalogue.edit_item": anywhere(GET=only(OK, REGULATOR), POST=only(BAD_REQUEST, REGULATOR)),
+    "catalogue.withdraw_item": anywhere(GET=only(OK, REGULATOR), POST=only(BAD_REQUEST, REGULATOR)),
+    # an empty choice comes back to the department's list with a message
+    "catalogue.publish_batch": anywhere(POST=only(OK, *REGULATORS)),
+    "catalogue.batch_online": anywhere(POST=only(OK, REGULATOR)),
+    "catalogue.import_upload": anywhere(
+        GET=only(OK, *REGULATORS), POST=only(BAD_REQUEST, *REGULATORS)
+    ),
+    "catalogue.import_preview": anywhere(GET=only(OK, REGULATOR) | {OTHER_REGULATOR: NOT_FOUND}),
+    "catalogue.import_apply": anywhere(
+        POST=only(BAD_REQUEST, REGULATOR) | {OTHER_REGULATOR: NOT_FOUND}
+    ),
     "agencies.directory": anywhere(GET=PUBLIC),
     "agencies.profile": anywhere(GET=PUBLIC),
     "agencies.shelves": anywhere(GET=PUBLIC),
@@ -321,6 +357,10 @@ ROUTES: dict[str, Route] = {
     "payments.payments_list": anywhere(GET=SUPERVISORS_ONLY),
     "payments.payments_csv": anywhere(GET=SUPERVISORS_ONLY),
     "payments.purchaser": anywhere(GET=PUBLIC),
+    # --- statistics: public, their figures counted without the sealed quote
+    "statistics.index": anywhere(GET=PUBLIC),
+    "statistics.data_json": anywhere(GET=PUBLIC),
+    "statistics.table_csv": anywhere(GET=PUBLIC),
 }
 
 #: endpoints that serve files shipped with the application
@@ -403,9 +443,41 @@ class World:
             return self.invitation()[1]
         if endpoint == "payments.purchaser" and name == "org_id":
             return self.make_org_id_for_purchaser()
+        if endpoint == "catalogue.export" and name == "kind":
+            return "csv"
         made = getattr(self, f"make_{name}")()
         self.args[name] = made
         return made
+
+    def make_item_id(self):
+        return make.item("ZJ012").id
+
+    def make_number(self):
+        """A published batch of the owning department (number 1; ZJ012's version 1 too)."""
+        keeper = self.users[REGULATOR]
+        draft = revisions.create_item(
+            {**values_from_text(ITEM_TEXT, OWNING_DEPARTMENT)}, "新增", keeper
+        )
+        batch = batches.publish_items(
+            OWNING_DEPARTMENT, [draft.id], "第一批", clock.local_today(), keeper
+        )
+        return batch.number
+
+    def make_job_id(self):
+        job = CatalogueImport(
+            department=OWNING_DEPARTMENT,
+            filename="清单.xlsx",
+            state="checked",
+            rows=[{"line": 2, "code": "ZJ950"}],
+            outcomes=[{"line": 2, "code": "ZJ950", "name": "", "action": "same"}],
+            uploaded_by_id=self.users[REGULATOR].id,
+        )
+        db.session.add(job)
+        db.session.flush()
+        return job.id
+
+    def make_table(self):
+        return "competition"  # the table that would count the sealed quote if anything did
 
     def make_org_id_for_purchaser(self):
         return self.buyer.organisation.id

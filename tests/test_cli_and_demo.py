@@ -346,7 +346,7 @@ def test_load_catalogue_refuses_a_bad_file_in_chinese(app, tmp_path, db):
     before = db.session.scalar(select(func.count(ServiceItem.id)))
     result = market(app, "load-catalogue", str(path))
     assert result.exit_code == 1
-    assert "错误：第 2 行缺少字段：name" in result.output
+    assert "错误：第 2 行：请填写中介服务事项名称" in result.output
     assert db.session.scalar(select(func.count(ServiceItem.id))) == before
 
 

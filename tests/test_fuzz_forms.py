@@ -38,6 +38,15 @@ from market.agencies.library_forms import (
     VerifyForm,
 )
 from market.agencies.services import agency_of
+from market.catalogue.forms import (
+    ApplyImportForm,
+    BatchForm,
+    ImportForm,
+    ItemForm,
+    NewItemForm,
+    OnlineForm,
+    WithdrawForm,
+)
 from market.core.forms import YuanField, has_hidden_characters
 from market.credit.criteria_views import CriterionForm, FactForm, RetireForm, RevisionForm
 from market.credit.disclosure.views import RedListForm, RemoveForm
@@ -386,6 +395,13 @@ CASES = {
     "payments.refund": [Case(scenes.held_milestone_regulator, RefundForm)],
     "payments.payout_account": [Case(scenes.payout_agency)],
     "payments.stripe_webhook": [Case(scenes.webhook, extra=(("type", "text"), ("id", "text")))],
+    "catalogue.new_item": [Case(scenes.catalogue_keeper, NewItemForm)],
+    "catalogue.edit_item": [Case(scenes.kept_item, ItemForm)],
+    "catalogue.withdraw_item": [Case(scenes.kept_item, WithdrawForm)],
+    "catalogue.publish_batch": [Case(scenes.drafts_to_publish, BatchForm, (("items", "ids"),))],
+    "catalogue.batch_online": [Case(scenes.published_batch, OnlineForm)],
+    "catalogue.import_upload": [Case(scenes.catalogue_keeper, ImportForm)],
+    "catalogue.import_apply": [Case(scenes.checked_import, ApplyImportForm)],
 }
 
 
@@ -672,6 +688,8 @@ QUERY_NAMES = [
     "can_bid",
     "kind",
     "per_page",
+    "from",
+    "to",
 ]
 #: odd text for a code, a name or a token in a path
 WORD = st.sampled_from(ODD_TEXT[1:]) | st.text(min_size=1, max_size=20)
@@ -684,6 +702,7 @@ QUERY = st.lists(
 #: what the world below gives each argument of a page's address, where it is not an id
 NAMED = {
     "kind": ["agency", "purchaser"],
+    "table": ["savings", "competition", "violations"],
     "code": ["ZJ012"],
     "filename": ["market.css"],
 }
@@ -691,9 +710,11 @@ NAMED = {
 NAMED_FOR = {
     ("credit.criterion", "code"): ["A05"],
     ("bootstrap.static", "filename"): ["css/bootstrap.min.css"],
+    ("catalogue.export", "kind"): ["csv", "json", "xlsx"],
 }
 ROW_ARGUMENTS = {"notice_id", "org_id", "record_id", "plan_id", "inspection_id", "alert_id"}
 ROW_ARGUMENTS |= {"document_id", "offering_id", "token", "milestone_id", "payment_id"}
+ROW_ARGUMENTS |= {"item_id", "number", "job_id"}
 
 
 @dataclass
@@ -727,6 +748,8 @@ def build_world() -> World:
     _, token = invite_member(buyer, "invited@example.cn", "member")
     (milestone,) = payments.contract_milestones(notice.contract.id)
     payment = make.bank_transfer(buyer, milestone)
+    import_scene = scenes.checked_import()
+    batch = scenes.published_batch()
     ids = {
         "notice_id": [notice.id, open_notice.id, draft.id],
         "org_id": [agency.organisation.id, buyer.organisation.id],
@@ -739,6 +762,10 @@ def build_world() -> World:
         "token": [token],
         "milestone_id": [milestone.id],
         "payment_id": [payment.id],
+        "item_id": [make.item("ZJ012").id],
+        # a batch's number, and an item's version (ZJ012's first)
+        "number": [batch.args["number"], 1],
+        "job_id": [import_scene.args["job_id"]],
     }
     users = {
         "agency": agency,
@@ -798,3 +825,40 @@ def test_no_page_fails_on_any_query(app, browsing, data):
             continue
         assert response.status_code < 500, (path, query)
         response.close()  # static files stay open until closed
+
+
+# --- the statistics' filters ---------------------------------------------------------------------
+
+STATISTICS_PATHS = ("/statistics/", "/statistics/data.json", "/statistics/competition.csv")
+MONTH_TEXT = st.sampled_from(["2026-01", "2000-01", "2100-12", "1999-12", "2101-01", "2026-13"])
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    query=st.fixed_dictionaries(
+        {},
+        optional={
+            "from": MONTH_TEXT | DATE | TEXT,
+            "to": MONTH_TEXT | DATE | TEXT,
+            "department": st.sampled_from(["生态环境部门", "水利部门"]) | TEXT,
+            "item": st.sampled_from(["1", "12"]) | st.sampled_from(ODD_IDS) | NUMBER,
+        },
+    ),
+    path=st.sampled_from(STATISTICS_PATHS),
+)
+def test_the_statistics_filters_never_fail(client, query, path):
+    """Any filter values: the figures (200), or the refusal saying why (400); never a 5xx."""
+    response = client.get(path, query_string=query)
+    assert response.status_code in (200, 400), (path, query)
+    if response.status_code == 400 and "\x00" not in str(query):  # a NUL: refused before
+        if response.is_json:
+            text = "".join(response.get_json()["errors"])
+        else:
+            text = response.get_data(as_text=True)
+        assert any(word in text for word in ("月份", "服务事项", "审批部门")), (path, query)

@@ -59,9 +59,11 @@ from market.procurement import services as procurement
 from market.procurement.models import Notice
 from market.search import engine as search_engine
 from market.search.models import SearchOutbox
+from market.statistics.cache import data_version as statistics_version
 from market.supervision.services import SUBJECT_LABELS, audit_query
 
 from . import factories as make
+from . import fuzz_scenes as scenes
 
 ROLES = (
     "anonymous",
@@ -84,6 +86,19 @@ NOT_APPLICABLE = {
     "accounts.confirm_registration": "a one-time link mailed to a new registration: the world "
     "has none waiting, and any other token gets the same refusal",
 }
+
+STATISTICS_TABLES = (
+    "registrations",
+    "notices",
+    "lottery_reasons",
+    "savings",
+    "durations",
+    "competition",
+    "concentration",
+    "grades",
+    "violations",
+    "disclosures",
+)
 
 #: the bidder's pages its quote (or reconfirmation) may change
 BIDDER_PAGES = re.compile(r"^/notices/\d+$|^/dashboard$|^/agency/bids$")
@@ -152,6 +167,8 @@ def _world(rival_quotes: bool) -> World:
     agencies = [bidder, rival, other]
     world = World(users, notice)
     world.organisations = [u.organisation for u in users.values() if u is not None]
+    catalogue_batch = scenes.published_batch().args["number"]
+    catalogue_import = scenes.checked_import().args["job_id"]
     world.quote_form = {
         "plan": "组建专项项目组，30 日内完成报告书编制",
         "qualification_ids": [qualification.id],
@@ -170,9 +187,17 @@ def _world(rival_quotes: bool) -> World:
         "milestone_id": [advance.id],
         "payment_id": [payment.id],
         "kind": ["agency", "purchaser"],
+        ("catalogue.export", "kind"): ["csv", "json", "xlsx"],
+        "item_id": [notice.item_id],
+        # a batch of the department and ZJ012's first version
+        "number": [catalogue_batch, 1],
+        "job_id": [catalogue_import],
         ("catalogue.detail", "code"): [notice.item.code],
+        ("catalogue.version", "code"): [notice.item.code],
         ("agencies.shelf", "code"): [notice.item.code],
         ("credit.criterion", "code"): [record.criterion.code],
+        # every statistics table as CSV (the competition's would count a quote first)
+        "table": list(STATISTICS_TABLES),
     }
     world.queries = {
         "portal.audit_log": [{"type": t} for t in SUBJECT_LABELS],
@@ -194,6 +219,14 @@ def _world(rival_quotes: bool) -> World:
         "credit.risks": [{"status": "all"}, {"rule": alert.rule}],
         "credit.disclosures": [{"q": other.organisation.name}],
         "catalogue.index": [{"q": "环境影响评价"}],
+        **{
+            endpoint: [
+                {"from": "2026-01", "to": "2026-12"},
+                {"department": "生态环境部门"},
+                {"item": notice.item_id},
+            ]
+            for endpoint in ("statistics.index", "statistics.data_json")
+        },
     }
     report = {"notice_id": notice.id, "code": "A11", "facts": "报价明显低于成本"}
     world.probes = [
@@ -315,10 +348,15 @@ def _audit() -> dict:
 
 def _versions() -> dict:
     """The versions kept public pages are served by: a raised one makes the next visitor's
-    page rendered afresh, which the time it takes would tell."""
+    page rendered afresh, which the time it takes would tell (the statistics are kept per
+    version of the data too)."""
     notices = db.session.execute(select(Notice.id, Notice.page_version)).all()
     agencies = db.session.execute(select(Agency.org_id, Agency.page_version)).all()
-    return {"notices": sorted(notices), "agencies": sorted(agencies)}
+    return {
+        "notices": sorted(notices),
+        "agencies": sorted(agencies),
+        "statistics": statistics_version(),
+    }
 
 
 def _worker_round(app) -> None:
@@ -360,7 +398,10 @@ def _diff(before, after) -> str:
 
     def lines(value):
         return (
-            value.decode().splitlines() if isinstance(value, bytes) else pformat(value).splitlines()
+            # (a file sent may be binary: a workbook)
+            value.decode(errors="replace").splitlines()
+            if isinstance(value, bytes)
+            else pformat(value).splitlines()
         )
 
     return "\n".join(
@@ -404,6 +445,7 @@ def build_world(app, db, monkeypatch, tmp_path):
     # (Whether the kept page's version moves is checked apart: Snapshot.versions.)
     monkeypatch.setitem(app.config, "PUBLIC_PAGE_SECONDS", 0)
     assert app.config["LIVE_FIGURES_SECONDS"] == 0  # the home page's figures, counted afresh
+    assert app.config["STATISTICS_CACHE_ENTRIES"] == 0  # the statistics too
     # An index of this test's own (Whoosh is not rolled back with the database): the
     # catalogue and the world, then what the outbox brings before each snapshot.
     monkeypatch.setitem(app.config, "SEARCH_INDEX_DIR", str(tmp_path / "search"))

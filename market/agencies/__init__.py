@@ -2,14 +2,17 @@
 
 
 def init_app(app):
+    from ..catalogue.panels import item_panel
     from ..core import signals
     from ..core.worker import register_task
     from . import listeners, models, versions  # noqa: F401 (tables; page versions raised)
+    from .directory import offering_agencies_panel
     from .library_views import bp as library_bp
     from .views import bp
 
     listeners.connect(signals)
     every = app.config["WORKER_INTERVALS"]
     register_task(app, "qualifications", listeners.expire_qualifications, every["qualifications"])
+    item_panel(offering_agencies_panel)
     app.register_blueprint(bp)
     app.register_blueprint(library_bp)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from ..accounts.models import Organisation
 from ..catalogue.models import ServiceItem
 from ..catalogue.services import item_query
+from ..extensions import db
 from .models import RATING_DIMENSIONS, Agency, Offering
 
 
@@ -80,3 +81,17 @@ def browsable_items():
     return item_query().with_only_columns(
         ServiceItem.id, ServiceItem.code, ServiceItem.name, ServiceItem.status
     )
+
+
+#: how many of the agencies offering an item its catalogue page lists
+ITEM_PAGE_AGENCIES = 10
+
+
+def offering_agencies_panel(item):
+    """The catalogue item page's panel: the agencies offering the item, best credit first."""
+    stmt = directory_query(item.id)
+    rows = [DirectoryRow(*row) for row in db.session.execute(stmt.limit(ITEM_PAGE_AGENCIES))]
+    total = db.session.scalar(
+        select(func.count()).select_from(Offering).where(Offering.item_id == item.id)
+    )
+    return "agencies/_item_agencies.html", {"agencies": rows, "total": total or 0}

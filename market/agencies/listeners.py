@@ -3,7 +3,12 @@ past performance and ratings from completed and evaluated contracts."""
 
 from ..extensions import db
 from .qualifications import expire_due
-from .services import add_rating, ensure_profile, record_past_performance
+from .services import (
+    add_rating,
+    ensure_profile,
+    record_past_performance,
+    tell_offering_agencies,
+)
 
 
 def on_organisation_registered(org, **_):
@@ -19,6 +24,10 @@ def on_contract_evaluated(evaluation, contract_id, agency_org_id, scores, **_):
     add_rating(agency_org_id, contract_id, scores)
 
 
+def on_catalogue_item_revised(item, kind, version, reason, **_):
+    tell_offering_agencies(item, kind, reason)
+
+
 def expire_qualifications() -> int:
     """The worker's round: qualifications past their valid-until date expire; committed."""
     expired = expire_due()
@@ -30,3 +39,4 @@ def connect(signals) -> None:
     signals.organisation_registered.connect(on_organisation_registered)
     signals.contract_completed.connect(on_contract_completed)
     signals.contract_evaluated.connect(on_contract_evaluated)
+    signals.catalogue_item_revised.connect(on_catalogue_item_revised)

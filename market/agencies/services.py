@@ -13,6 +13,7 @@ from ..core.clock import to_local, utcnow
 from ..core.errors import NotAllowed, ServiceError
 from ..core.money import format_bp, format_fen
 from ..extensions import db
+from ..notifications.services import link_to, notify
 from .models import FEE_KINDS, RATING_DIMENSIONS, Agency, Offering, PastPerformance
 
 
@@ -275,3 +276,31 @@ def add_rating(agency_org_id: int, contract_id: int, scores: dict[str, int]) -> 
             f"rating_{dimension}",
             getattr(agency, f"rating_{dimension}") + scores[dimension],
         )
+
+
+#: what an agency offering an item is told of the item's revisions (others are not news)
+REVISION_NEWS = {
+    "edited": (
+        "您提供的服务事项「{name}」内容已调整",
+        "调整理由：{reason}。请核对您的服务说明和收费。",
+    ),
+    "withdrawn": (
+        "您提供的服务事项「{name}」已取消",
+        "取消理由：{reason}。该事项不能再发起新的采购，已发布的采购继续进行。",
+    ),
+}
+
+
+def tell_offering_agencies(item, kind: str, reason: str) -> int:
+    """Tell each agency offering `item` that its department changed or withdrew it."""
+    news = REVISION_NEWS.get(kind)
+    if news is None or (kind == "edited" and not item.is_public):
+        return 0
+    title, body = (part.format(name=item.name, reason=reason) for part in news)
+    link = link_to("catalogue.detail", code=item.code)
+    org_ids = db.session.scalars(select(Offering.agency_id).where(Offering.item_id == item.id))
+    told = 0
+    for org_id in org_ids:
+        notify(org_id, "catalogue", title, body, link)
+        told += 1
+    return told

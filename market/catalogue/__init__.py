@@ -1,8 +1,12 @@
-"""The catalogue of intermediary services and its public list."""
+"""The catalogue of intermediary services: items and their revisions, batches, the Excel
+import and the exports, the public list and its change log (docs/catalogue.md)."""
 
 
 def init_app(app):
+    from ..core.worker import register_task
     from . import models  # noqa: F401
+    from .tasks import apply_due_changes
     from .views import bp
 
+    register_task(app, "catalogue", apply_due_changes, app.config["WORKER_INTERVALS"]["catalogue"])
     app.register_blueprint(bp)

@@ -3,15 +3,16 @@
 import csv
 from importlib import resources
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..core.audit import record_event
+from ..core.clock import local_today
 from ..core.errors import ServiceError
-from ..core.money import MoneyError, percent_to_bp, yuan_to_fen
 from ..extensions import db
-from .models import FEE_TYPES, ITEM_LISTS, ITEM_STATUSES, ServiceItem
-
-FIELDS = ("name", "licensing_item", "legal_basis", "approving_department", "category")
+from .fields import differences, values_from_text
+from .models import ITEM_STATUSES, CatalogueImport, ItemRevision, ServiceItem
+from .revisions import create_item, propose
+from .states import ITEM
 
 
 def seed_rows():
@@ -22,43 +23,46 @@ def seed_rows():
         return list(csv.DictReader(fh))
 
 
-def load_items(rows) -> tuple[int, int]:
-    """Insert or update items by code; returns (created, updated). Rows are checked first."""
-    seen = set()
+def load_items(rows, reason: str = "按清单文件导入") -> tuple[int, int]:
+    """Insert or update items by code from CSV rows (`flask market load-catalogue`); returns
+    (created, updated). Every row is checked before any is written; each change is a
+    revision in force today."""
+    checked, seen = [], set()
     for n, row in enumerate(rows, start=2):
-        missing = [f for f in ("code", *FIELDS, "list") if not (row.get(f) or "").strip()]
-        if missing:
-            raise ServiceError(f"第 {n} 行缺少字段：{', '.join(missing)}")
-        if row["list"] not in ITEM_LISTS:
-            raise ServiceError(f"第 {n} 行清单类型无效：{row['list']}")
-        if (row.get("status") or "online") not in ITEM_STATUSES:
-            raise ServiceError(f"第 {n} 行状态无效：{row['status']}")
-        if (row.get("fee_type") or "market") not in FEE_TYPES:
-            raise ServiceError(
-                f"第 {n} 行收费类型无效：{row['fee_type']}（应为 market 或 government）"
-            )
-        fee_standard(row, n)
-        if row["code"] in seen:
-            raise ServiceError(f"第 {n} 行事项编码重复：{row['code']}")
-        seen.add(row["code"])
+        text = {**row, "list_kind": row.get("list") or row.get("list_kind") or ""}
+        text.setdefault("fee_type", "market")
+        text["fee_type"] = text["fee_type"] or "market"
+        try:
+            values = values_from_text(text)
+        except ServiceError as err:
+            raise ServiceError(f"第 {n} 行：{err.message}") from err
+        status = (row.get("status") or "online").strip()
+        if status not in ITEM_STATUSES:
+            raise ServiceError(f"第 {n} 行状态无效：{status}")
+        if values["code"] in seen:
+            raise ServiceError(f"第 {n} 行事项编码重复：{values['code']}")
+        seen.add(values["code"])
+        checked.append((values, status))
     existing = {item.code: item for item in db.session.scalars(select(ServiceItem))}
+    kept = kept_in_platform()
     created = updated = 0
-    for row in rows:
-        values = {f: row[f].strip() for f in FIELDS}
-        values["list_kind"] = row["list"]
-        values["status"] = row.get("status") or "online"
-        values["fee_type"] = row.get("fee_type") or "market"
-        values["fee_basis"] = (row.get("fee_basis") or "").strip()
-        values["implementing_requirement"] = (row.get("implementing_requirement") or "").strip()
-        values.update(fee_standard(row, 0))
-        item = existing.get(row["code"])
+    for values, status in checked:
+        item = existing.get(values["code"])
         if item is None:
-            item = ServiceItem(code=row["code"], **values)
-            db.session.add(item)
+            create_item(values, reason, kind="imported", status=status)
             created += 1
-        elif any(getattr(item, k) != v for k, v in values.items()):
-            for key, value in values.items():
-                setattr(item, key, value)
+            continue
+        if item.id in kept:
+            continue
+        changes = differences(item, values)
+        if status != item.status:
+            if not ITEM.allows(item.status, status, None):
+                raise ServiceError(
+                    f"{item.code} 当前为「{item.status_label}」，不能改为「{ITEM.label(status)}」"
+                )
+            changes["status"] = status
+        if changes:
+            propose(item, "imported", changes, reason, local_today())
             updated += 1
     db.session.flush()
     if created or updated:
@@ -66,28 +70,30 @@ def load_items(rows) -> tuple[int, int]:
     return created, updated
 
 
-def fee_standard(row, line) -> dict:
-    """A government-priced row's limits ("1000-30000" yuan or "0.1%-0.5%") as column values."""
-    empty = dict(fee_min_fen=None, fee_max_fen=None, fee_rate_min_bp=None, fee_rate_max_bp=None)
-    limits = (row.get("fee_limits") or "").strip()
-    if (row.get("fee_type") or "market") == "market":
-        return empty
-    low, sep, high = limits.partition("-")
-    if not sep:
-        raise ServiceError(
-            f"第 {line} 行政府指导价事项须填写收费上下限，例如 1000-30000 或 0.1%-0.5%"
+def kept_in_platform() -> set[int]:
+    """Items whose latest change was made on the platform (a department's edit, batch or
+    withdrawal): a file load leaves them as the department left them."""
+    latest = (
+        select(ItemRevision.item_id, func.max(ItemRevision.version).label("version"))
+        .where(ItemRevision.state == "applied")
+        .group_by(ItemRevision.item_id)
+        .subquery()
+    )
+    return set(
+        db.session.scalars(
+            select(ItemRevision.item_id)
+            .join(
+                latest,
+                (ItemRevision.item_id == latest.c.item_id)
+                & (ItemRevision.version == latest.c.version),
+            )
+            .where(ItemRevision.kind != "imported")
         )
-    try:
-        if "%" in limits:
-            bounds = dict(fee_rate_min_bp=percent_to_bp(low), fee_rate_max_bp=percent_to_bp(high))
-        else:
-            bounds = dict(fee_min_fen=yuan_to_fen(low), fee_max_fen=yuan_to_fen(high))
-    except MoneyError as exc:
-        raise ServiceError(f"第 {line} 行收费上下限格式不正确：{exc}") from exc
-    low_value, high_value = (v for v in bounds.values())
-    if not 0 < low_value <= high_value:
-        raise ServiceError(f"第 {line} 行收费下限应大于 0 且不高于上限")
-    return {**empty, **bounds}
+    ) | set(
+        db.session.scalars(
+            select(ItemRevision.item_id).where(ItemRevision.state == "pending").distinct()
+        )
+    )
 
 
 def item_query(q=None, category=None, list_kind=None, public_only=True):
@@ -103,6 +109,68 @@ def item_query(q=None, category=None, list_kind=None, public_only=True):
     if list_kind:
         stmt = stmt.where(ServiceItem.list_kind == list_kind)
     return stmt
+
+
+def public_item_query(q=None, category=None, list_kind=None, status=None, department=None):
+    """The public list's rows: items published or online (or, asked for, withdrawn ones that
+    were public), filtered by text, category, list, state and department; by code."""
+    stmt = item_query(q, category, list_kind, public_only=status is None)
+    if status is not None:
+        stmt = stmt.where(ServiceItem.status == status, ServiceItem.first_public_on.is_not(None))
+    if department:
+        stmt = stmt.where(ServiceItem.approving_department == department)
+    return stmt
+
+
+def department_item_query(department: str):
+    """Every item of the department, drafts and withdrawn ones included, by code."""
+    return (
+        select(ServiceItem)
+        .where(ServiceItem.approving_department == department)
+        .order_by(ServiceItem.code)
+    )
+
+
+def pending_by_item(department: str) -> dict[int, list[ItemRevision]]:
+    """The department's revisions still waiting for their date, by item."""
+    found: dict[int, list[ItemRevision]] = {}
+    for revision in db.session.scalars(
+        select(ItemRevision)
+        .join(ServiceItem, ServiceItem.id == ItemRevision.item_id)
+        .where(ServiceItem.approving_department == department, ItemRevision.state == "pending")
+        .order_by(ItemRevision.effective_on, ItemRevision.id)
+    ):
+        found.setdefault(revision.item_id, []).append(revision)
+    return found
+
+
+def recent_imports(department: str, limit: int = 10) -> list[CatalogueImport]:
+    """The department's latest Excel imports."""
+    return list(
+        db.session.scalars(
+            select(CatalogueImport)
+            .where(CatalogueImport.department == department)
+            .order_by(CatalogueImport.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def values_of(typed: dict, department: str) -> dict:
+    """An item's column values from a form of the department's regulator."""
+    return values_from_text({**typed, "approving_department": department}, department)
+
+
+def departments() -> list[str]:
+    """The departments owning public items (the list's filter)."""
+    return list(
+        db.session.scalars(
+            select(ServiceItem.approving_department)
+            .where(ServiceItem.first_public_on.is_not(None))
+            .distinct()
+            .order_by(ServiceItem.approving_department)
+        )
+    )
 
 
 def categories() -> list[str]:

@@ -48,3 +48,6 @@ standing_changed = _signal("standing-changed")
 #: sender: the Contract one of whose milestones is still unpaid after the reminder's grace
 #: (payments); kwargs purchaser_org_id, due_dt, milestone_id, milestone_label, amount_fen
 payment_overdue = _signal("payment-overdue")
+#: sender: the ServiceItem a revision just changed; kwargs kind (edited, withdrawn, …),
+#: version, reason (agencies tell those offering it)
+catalogue_item_revised = _signal("catalogue-item-revised")

@@ -5,7 +5,7 @@ does not know yet, operators enter CalendarOverride rows, which win over the pac
 """
 
 from datetime import date, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 
 import holidays
 from sqlalchemy import event, select
@@ -50,13 +50,20 @@ def _forget_overrides(session, transaction):
         session.info.pop(CACHE_KEY, None)
 
 
+@lru_cache(maxsize=16384)
+def _calendar_working_day(day: date) -> bool:
+    # The package's answer for a day never changes within a process (overrides are checked
+    # first, from the database); asked again for the same days by every span counted.
+    return _cn_calendar().is_working_day(day)
+
+
 def is_working_day(day: date, overrides: dict[date, bool] | None = None) -> bool:
     """True if `day` is a working day in mainland China."""
     if overrides is None:
         overrides = _overrides(day, day)
     if day in overrides:
         return overrides[day]
-    return _cn_calendar().is_working_day(day)
+    return _calendar_working_day(day)
 
 
 def add_working_days(moment: datetime, n: int) -> datetime:
@@ -87,3 +94,18 @@ def working_days_after(today: date, days: list[date]) -> list[int]:
         )
         for day in days
     ]
+
+
+def working_day_numbers(first: date, last: date) -> dict[date, int]:
+    """For each day from `first` to `last`, the working days after `first` up to and including
+    it: the working days from one of them to another is the difference of their numbers (as
+    `working_days_after` counts them), so thousands of spans cost one pass over the calendar."""
+    if last < first:
+        return {}
+    overrides = _overrides(first, last)
+    numbers, counted, day = {first: 0}, 0, first
+    while day < last:
+        day += timedelta(days=1)
+        counted += is_working_day(day, overrides)
+        numbers[day] = counted
+    return numbers

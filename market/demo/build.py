@@ -25,6 +25,7 @@ from ..core.clock import SHANGHAI, travel, utcnow
 from ..core.mail import discard_queued_mail
 from ..extensions import db
 from ..procurement import services as procurement
+from .catalogue_stories import play_catalogue
 from .credit_stories import play_credit
 from .payment_stories import play_payments
 from .procurement_stories import LASTING, MANUAL, days_ago, play
@@ -396,6 +397,7 @@ def load_demo() -> bool:
     play_payments(b, cast, notices)
     expire_due()
     play_credit(b, cast)
+    play_catalogue(b, cast)
     # Nobody is waiting for the demo's e-mail: what it queued must not go out on the commit.
     discard_queued_mail()
     return True

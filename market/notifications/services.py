@@ -24,6 +24,7 @@ KIND_LABELS = {
     "ended": "项目终止",
     "due_soon": "期限提醒",
     "credit": "信用记录",
+    "catalogue": "服务事项调整",
 }
 
 

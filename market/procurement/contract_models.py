@@ -40,6 +40,9 @@ class Contract(db.Model):
             "agency_org_id",
             "created_dt",
         ),
+        # the statistics' awards and acceptances by month (docs/statistics.md)
+        Index("ix_contracts_created_dt", "created_dt"),
+        Index("ix_contracts_accepted_dt", "accepted_dt"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -87,7 +87,8 @@ class Notice(db.Model):
     revision: Mapped[int] = mapped_column(default=1)
     #: raised in the transaction of every change to what the notice's public page shows
     #: (versions.py): a page rendered for one version is never served for another
-    page_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # indexed: the statistics' data version sums it over every notice (statistics/cache.py)
+    page_version: Mapped[int] = mapped_column(default=0, server_default="0", index=True)
     republished_from_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id"))
     service_days: Mapped[int]
     #: the payment plan every bidder sees (payment_plan.py): milestones with a label, a share

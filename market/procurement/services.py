@@ -91,7 +91,7 @@ from .reminders import remind_due  # noqa: F401
 from .runner import apply_due_of, apply_due_shown, due_notices_of, run_due  # noqa: F401
 from .selecting import close_bidding, reselect, score_bids, select_bid, start_publicity, take_step  # noqa: F401
 from .selection import method_keys, registered  # noqa: F401
-from .states import party_of, state_labels  # noqa: F401
+from .states import party_of, sealed_states, state_labels  # noqa: F401
 from .timeline import public_timeline  # noqa: F401
 from .verification import lottery_share, verify_selection  # noqa: F401
 from .versions import shown_on_notice_page  # noqa: F401

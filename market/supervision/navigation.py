@@ -39,6 +39,9 @@ PUBLIC = (
     Link("中介机构", "agencies.directory"),
     Link("信用公示", "credit.disclosures"),
 )
+#: for visitors not signed in only: a signed-in user's header is full with their own menus
+#: (every page's footer links the statistics, and operators' workspace shows them)
+VISITORS = (*PUBLIC, Link("统计", "statistics.index"))
 BY_ROLE = {
     "purchaser": (
         Link("我的采购", "procurement.my_notices"),
@@ -63,7 +66,10 @@ BY_ROLE = {
         ),
     ),
     "regulator": (
-        Link("资质核验", "library.pending"),
+        Menu(
+            "事项资质",
+            (Link("维护事项清单", "catalogue.manage"), Link("资质核验", "library.pending")),
+        ),
         Link("付款", "payments.payments_list"),
         Menu(
             "信用监管",
@@ -91,7 +97,7 @@ SEARCH_FIRST = {"agency": "notices"}
 def navigation(user) -> tuple:
     """The header's entries for `user` (None or anonymous: the public ones)."""
     if user is None or not user.is_authenticated:
-        return PUBLIC
+        return VISITORS
     return (*PUBLIC, Link("工作台", "portal.dashboard"), *BY_ROLE.get(user.role, ()))
 
 

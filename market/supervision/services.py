@@ -1,59 +1,14 @@
-"""Figures for the public home page and the supervisors' audit view."""
+"""The public home page's latest notices and figures (the statistics' overview), and the
+supervisors' audit view."""
 
-import time
+from sqlalchemy import select
 
-from flask import current_app
-from sqlalchemy import func, select
-
-from ..accounts.models import Organisation
-from ..catalogue.models import ServiceItem
-from ..core.clock import utcnow
 from ..core.models import AuditEvent
 from ..credit.states import ACTION_LABELS as CREDIT_ACTION_LABELS
 from ..extensions import db
-from ..procurement.contract_models import Contract
-from ..procurement.services import (
-    NoticeRow,
-    as_rows,
-    public_notices_query,
-    sealed_bid_ids,
-    taking_bids,
-)
+from ..procurement.services import NoticeRow, as_rows, public_notices_query, sealed_bid_ids
+from ..statistics.services import live_figures  # noqa: F401 (the home page's figures)
 from .lists import limited
-
-FIGURES_KEY = "market_live_figures"
-
-
-def _count_figures(now) -> dict[str, int]:
-    # A contract counts once both parties have signed it: an award may still lapse unsigned.
-    signed = Contract.purchaser_signed_dt.is_not(None) & Contract.agency_signed_dt.is_not(None)
-    figures = {
-        "agencies": select(func.count()).where(Organisation.kind == "agency"),
-        "purchasers": select(func.count()).where(Organisation.kind == "purchaser"),
-        "items_online": select(func.count()).where(ServiceItem.status == "online"),
-        # Taking quotes now: a notice past its deadline is not, even before the worker runs.
-        "notices_open": select(func.count()).where(taking_bids(now)),
-        "contracts": select(func.count(Contract.id)).where(signed),
-        "contract_total_fen": select(func.coalesce(func.sum(Contract.amount_fen), 0)).where(signed),
-    }
-    row = db.session.execute(
-        select(*(stmt.scalar_subquery().label(name) for name, stmt in figures.items()))
-    ).one()
-    return {name: int(value or 0) for name, value in row._mapping.items()}
-
-
-def live_figures() -> dict[str, int]:
-    """Counts shown on the home page and the operators' workspace, in one query, computed at
-    most once every LIVE_FIGURES_SECONDS per process: every visitor of the home page must not
-    count the whole platform again."""
-    ttl = current_app.config["LIVE_FIGURES_SECONDS"]
-    now = utcnow()
-    cached = current_app.extensions.get(FIGURES_KEY)
-    if ttl and cached is not None and time.monotonic() - cached[0] < ttl:
-        return cached[1]
-    figures = _count_figures(now)
-    current_app.extensions[FIGURES_KEY] = (time.monotonic(), figures)
-    return figures
 
 
 def latest_notices(limit=8) -> list[NoticeRow]:
@@ -79,6 +34,8 @@ SUBJECT_LABELS = {
     "agency": "机构服务",
     "user": "账号",
     "catalogue": "服务事项清单",
+    "service_item": "服务事项",
+    "catalogue_batch": "事项公布批次",
     "qualification": "资质",
     "practitioner": "从业人员",
     "document": "材料",
@@ -102,6 +59,12 @@ ACTION_LABELS = {
     "offering_declared": "声明服务",
     "offering_withdrawn": "撤下服务",
     "loaded": "清单导入",
+    # the catalogue's revisions and batches
+    "imported": "按清单文件调整",
+    "published": "公布",
+    "online": "上线",
+    "going_online": "安排上线",
+    "withdrawn": "取消",
     "offering_updated": "修改服务",
     "declared": "声明",
     "uploaded": "上传",

@@ -14,6 +14,7 @@ from ..core.transactions import commit_if_written
 from ..extensions import db
 from ..payments.states import MILESTONE
 from ..procurement import services as procurement
+from ..statistics import services as statistics
 from . import services, workspaces
 from .failures import describe, subject_link
 
@@ -32,7 +33,12 @@ def home():
     rows = tuple(notices)
     return public_page(
         ("home", rows, tuple(row.awaiting_update for row in rows), tuple(figures.items())),
-        lambda: render_template("home.html", figures=figures, notices=notices),
+        lambda: render_template(
+            "home.html",
+            figures=figures,
+            overview_labels=statistics.overview_labels(),
+            notices=notices,
+        ),
     )
 
 

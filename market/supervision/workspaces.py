@@ -22,6 +22,7 @@ from ..extensions import db
 from ..payments import services as payments
 from ..procurement.models import Notice, Objection
 from ..procurement.services import lottery_share, rectification_rates
+from ..statistics import services as statistics
 from . import services
 from .agency_workspace import agency_workspace
 from .lists import LONG_LIST, count_of, first_rows
@@ -109,6 +110,12 @@ class OperatorWorkspace:
     followed_share: float | None
     failures_count: int = 0
     failures: list = field(default_factory=list)
+    #: the statistics page's figures for its default period (the last twelve months)
+    stats: "statistics.Statistics | None" = None
+
+    @property
+    def overview_labels(self) -> tuple:
+        return statistics.overview_labels()
 
     @property
     def lottery_share(self) -> float | None:
@@ -116,8 +123,8 @@ class OperatorWorkspace:
 
 
 def operator_workspace(org, due_limit: int = 0) -> OperatorWorkspace:
-    """The platform's live figures, the share of notices decided by lottery, and the
-    rectification and follow-up rates."""
+    """The platform's live figures and the statistics' charts (the last twelve months), the
+    share of notices decided by lottery, and the rectification and follow-up rates."""
     drawn, selected, _ = lottery_share()
     cases, answered, followed = rectification_rates()
     failures_count, failures = first_rows(unhandled_failures())
@@ -130,6 +137,7 @@ def operator_workspace(org, due_limit: int = 0) -> OperatorWorkspace:
         followed,
         failures_count,
         failures,
+        statistics.statistics(statistics.read_filters({})),
     )
 
 

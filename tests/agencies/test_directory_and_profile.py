@@ -54,8 +54,10 @@ def test_filter_by_catalogue_item(client, make):
 
 def test_the_catalogue_item_page_links_to_its_agencies(client, make):
     item = make.item("ZJ012")
+    make.agency(items=("ZJ012",), org_name="重庆甲环保科技有限公司")
     page = client.get("/catalogue/ZJ012").get_data(as_text=True)
     assert f"/agencies/?item={item.id}" in page
+    assert "重庆甲环保科技有限公司" in page and "全部 1 家" in page
 
 
 def test_better_credit_is_listed_first(client, make, db):

@@ -88,14 +88,17 @@ def test_an_empty_status_cell_means_online_too(db, make):
 
 def test_missing_fields_are_named_with_the_line_number_and_nothing_is_written(db):
     before = item_count(db)
-    with pytest.raises(ServiceError, match="^第 3 行缺少字段：name, category$"):
+    with pytest.raises(ServiceError, match="^第 3 行：请填写中介服务事项名称$"):
         load_items([row("ZJ901"), row("ZJ902", name=" ", category="")])
     assert item_count(db) == before
 
 
 def test_an_unknown_list_is_refused_and_nothing_is_written(db):
     before = item_count(db)
-    with pytest.raises(ServiceError, match="^第 2 行清单类型无效：行政许可$"):
+    with pytest.raises(
+        ServiceError,
+        match="^第 2 行：所属清单应为：行政许可中介服务事项、其他行政管理中介服务事项$",
+    ):
         load_items([row(list="行政许可"), row("ZJ902")])
     assert item_count(db) == before
 
@@ -126,13 +129,16 @@ def test_the_shipped_list_marks_government_priced_items_with_their_standard(db, 
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"fee_type": "free"}, "第 2 行收费类型无效：free"),
-        ({"fee_type": "government"}, "第 2 行政府指导价事项须填写收费上下限"),
-        ({"fee_type": "government", "fee_limits": "500"}, "第 2 行政府指导价事项须填写收费上下限"),
-        ({"fee_type": "government", "fee_limits": "一千-两千"}, "第 2 行收费上下限格式不正确"),
+        ({"fee_type": "free"}, "第 2 行：收费类型应为：市场调节价、政府指导价"),
+        ({"fee_type": "government"}, "第 2 行：政府指导价事项须填写收费上下限"),
+        (
+            {"fee_type": "government", "fee_limits": "500"},
+            "第 2 行：政府指导价事项须填写收费上下限",
+        ),
+        ({"fee_type": "government", "fee_limits": "一千-两千"}, "第 2 行：收费上下限格式不正确"),
         (
             {"fee_type": "government", "fee_limits": "3000-1000"},
-            "第 2 行收费下限应大于 0 且不高于上限",
+            "第 2 行：收费下限应大于 0 且不高于上限",
         ),
     ],
 )
