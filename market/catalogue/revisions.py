@@ -131,7 +131,13 @@ def apply_due(today: date | None = None) -> int:
             # scheduled move no longer means anything.
             db.session.delete(revision)
             continue
-        apply(revision)
+        try:
+            apply(revision)
+        except ServiceError:
+            # Refused before anything was written (a code another item has taken since):
+            # the change cannot take effect; leaving it would stop every later round.
+            db.session.delete(revision)
+            continue
         applied += 1
     db.session.flush()
     settle_batches(today)

@@ -174,8 +174,17 @@ def departments() -> list[str]:
 
 
 def categories() -> list[str]:
+    """The categories of items the public list has shown (a draft's stay with its department)."""
     return list(
-        db.session.scalars(select(ServiceItem.category).distinct().order_by(ServiceItem.category))
+        db.session.scalars(
+            select(ServiceItem.category)
+            .where(
+                ServiceItem.first_public_on.is_not(None)
+                | ServiceItem.status.in_(ITEM.where(public=True))
+            )
+            .distinct()
+            .order_by(ServiceItem.category)
+        )
     )
 
 

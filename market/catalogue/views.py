@@ -332,7 +332,7 @@ def publish_batch():
             flash(err.message, "danger")
         else:
             db.session.commit()
-            flash(f"第 {batch.number} 批已{batch.state_label}", "success")
+            flash(f"第 {batch.number} 批：{batch.state_label}", "success")
             return redirect(url_for("catalogue.batch", number=batch.number))
     else:
         for errors in form.errors.values():

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from ..catalogue.models import ServiceItem
+from ..catalogue.states import ITEM
 from ..core.clock import from_local, local_today
 from ..extensions import db
 
@@ -122,12 +123,19 @@ def _shown(text: str, limit: int = 20) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+def _listed():
+    """Items the public list has shown: a department's drafts are its own until published."""
+    return or_(
+        ServiceItem.first_public_on.is_not(None), ServiceItem.status.in_(ITEM.where(public=True))
+    )
+
+
 def departments() -> list[str]:
     """The approving departments of the catalogue's items, for the filter."""
     return list(
         db.session.scalars(
             select(ServiceItem.approving_department)
-            .where(ServiceItem.approving_department != "")
+            .where(ServiceItem.approving_department != "", _listed())
             .distinct()
             .order_by(ServiceItem.approving_department)
         )
@@ -144,7 +152,9 @@ def items() -> list[tuple[int, str, str, str]]:
                 ServiceItem.code,
                 ServiceItem.name,
                 ServiceItem.approving_department,
-            ).order_by(ServiceItem.code)
+            )
+            .where(_listed())
+            .order_by(ServiceItem.code)
         )
     ]
 
@@ -191,7 +201,7 @@ def read_filters(args, today: date | None = None) -> Filters:
             errors.append("服务事项编号超出范围，请从列表中选择")
         else:
             item = db.session.get(ServiceItem, int(raw_item)) if int(raw_item) < 2**31 else None
-            if item is None:
+            if item is None or not item.ever_public:
                 errors.append("所选服务事项不存在，请从列表中选择")
             elif department and item.approving_department != department:
                 errors.append(

@@ -74,3 +74,25 @@ def test_the_form_offers_the_departments_and_items(client):
     page = client.get("/statistics/").get_data(as_text=True)
     assert '<option value="生态环境部门"' in page
     assert "ZJ012 环境影响评价报告书（表）编制" in page
+
+
+def test_a_departments_draft_is_neither_offered_nor_taken_as_a_filter(client, db):
+    from market.catalogue import revisions
+    from market.catalogue.fields import values_from_text
+
+    text = {
+        "code": "ZJ960",
+        "name": "尚在梳理的测绘事项",
+        "licensing_item": "建设工程规划许可",
+        "legal_basis": "《城乡规划法》",
+        "approving_department": "新设审批部门",
+        "category": "测绘",
+        "list_kind": "licensing",
+        "fee_type": "market",
+    }
+    draft = revisions.create_item(values_from_text(text), "梳理中", None)
+    page = client.get("/statistics/").get_data(as_text=True)
+    assert "尚在梳理的测绘事项" not in page and "新设审批部门" not in page
+    response = client.get(f"/statistics/?item={draft.id}")
+    assert response.status_code == 400
+    assert "所选服务事项不存在" in response.get_data(as_text=True)
