@@ -51,6 +51,7 @@ def create_app(test_config=None):
         core,
         credit,
         notifications,
+        opendata,
         payments,
         procurement,
         search,
@@ -70,6 +71,7 @@ def create_app(test_config=None):
         search,
         notifications,
         supervision,
+        opendata,
     )
     for module in modules:
         module.init_app(app)

@@ -80,6 +80,9 @@ class DefaultConfig:
         "credit.redlist_json": (("GET",), "60 per minute", "address"),
         "statistics.data_json": (("GET",), "60 per minute", "address"),
         "statistics.table_csv": (("GET",), "60 per minute", "address"),
+        "ocds.releases": (("GET",), "60 per minute", "address"),
+        "ocds.records": (("GET",), "60 per minute", "address"),
+        "ocds.one_record": (("GET",), "60 per minute", "address"),
     }
     HSTS_SECONDS = 31_536_000  # a year, once served over HTTPS
     PASSWORD_MIN_LENGTH = 8
@@ -138,6 +141,12 @@ class DefaultConfig:
     # most PUBLIC_PAGE_ENTRIES pages per process.
     PUBLIC_PAGE_SECONDS = 60
     PUBLIC_PAGE_ENTRIES = 1000
+    # Open data (docs/opendata.md). OCDS: each notice's ocid is OCDS_PREFIX + "-" + its id; the
+    # prefix is the one registered with the Open Contracting Partnership (ocds-xxxxxx until
+    # then); the packages name OCDS_PUBLISHER and, if set, OCDS_LICENSE (a URL).
+    OCDS_PREFIX = "ocds-xxxxxx-market"
+    OCDS_PUBLISHER = "网上中介超市"
+    OCDS_LICENSE = ""
     # Credit (docs/design.md §7)
     # The department that keeps the platform-wide violation criteria (the starting list, and
     # which criterion the system's own facts are reported under); other departments keep the

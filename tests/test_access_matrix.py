@@ -184,6 +184,12 @@ ROUTES: dict[str, Route] = {
     "catalogue.changes": anywhere(GET=PUBLIC),
     "catalogue.export": anywhere(GET=PUBLIC),
     "catalogue.export_version": anywhere(GET=PUBLIC),
+    "feeds.notices": anywhere(GET=PUBLIC),
+    "feeds.results": anywhere(GET=PUBLIC),
+    # --- open data: OCDS packages of the published notices
+    "ocds.releases": anywhere(GET=PUBLIC),
+    "ocds.records": anywhere(GET=PUBLIC),
+    "ocds.one_record": anywhere(GET=PUBLIC),
     # --- keeping the catalogue: ZJ012 and the batch and import are the owning department's;
     # another department keeps its own items (its list, its forms) but not these
     "catalogue.manage": anywhere(GET=only(OK, *REGULATORS)),
@@ -445,6 +451,9 @@ class World:
             return self.make_org_id_for_purchaser()
         if endpoint == "catalogue.export" and name == "kind":
             return "csv"
+        if name == "ocid":
+            # the sealed notice's record: published, so public, and still showing no quote
+            return f"{current_app.config['OCDS_PREFIX']}-{self.value(endpoint, 'notice_id')}"
         made = getattr(self, f"make_{name}")()
         self.args[name] = made
         return made

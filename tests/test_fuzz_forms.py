@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import pytest
-from flask import url_for
+from flask import current_app, url_for
 from flask_wtf.file import FileField, MultipleFileField
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -714,7 +714,7 @@ NAMED_FOR = {
 }
 ROW_ARGUMENTS = {"notice_id", "org_id", "record_id", "plan_id", "inspection_id", "alert_id"}
 ROW_ARGUMENTS |= {"document_id", "offering_id", "token", "milestone_id", "payment_id"}
-ROW_ARGUMENTS |= {"item_id", "number", "job_id"}
+ROW_ARGUMENTS |= {"item_id", "number", "job_id", "ocid"}
 
 
 @dataclass
@@ -766,6 +766,10 @@ def build_world() -> World:
         # a batch's number, and an item's version (ZJ012's first)
         "number": [batch.args["number"], 1],
         "job_id": [import_scene.args["job_id"]],
+        # the OCDS records of the notices (a draft's is not found)
+        "ocid": [
+            f"{current_app.config['OCDS_PREFIX']}-{n.id}" for n in (notice, open_notice, draft)
+        ],
     }
     users = {
         "agency": agency,

@@ -40,6 +40,7 @@ from pprint import pformat
 from urllib.parse import urlencode
 
 import pytest
+from flask import current_app
 from sqlalchemy import delete, select
 
 from market.accounts.members import invite_member
@@ -192,6 +193,11 @@ def _world(rival_quotes: bool) -> World:
         # a batch of the department and ZJ012's first version
         "number": [catalogue_batch, 1],
         "job_id": [catalogue_import],
+        # the OCDS records of the notices: the one being quoted on must not change either
+        "ocid": [
+            f"{current_app.config['OCDS_PREFIX']}-{n.id}"
+            for n in (notice, other_notice, opened, draft)
+        ],
         ("catalogue.detail", "code"): [notice.item.code],
         ("catalogue.version", "code"): [notice.item.code],
         ("agencies.shelf", "code"): [notice.item.code],
@@ -219,6 +225,8 @@ def _world(rival_quotes: bool) -> World:
         "credit.risks": [{"status": "all"}, {"rule": alert.rule}],
         "credit.disclosures": [{"q": other.organisation.name}],
         "catalogue.index": [{"q": "环境影响评价"}],
+        "ocds.releases": [{"published_from": "2026-01-01", "published_to": "2099-12-31"}],
+        "ocds.records": [{"published_from": "2026-01-01"}, {"page": "2"}],
         **{
             endpoint: [
                 {"from": "2026-01", "to": "2026-12"},
