@@ -1,6 +1,7 @@
 """The `flask market` command group."""
 
 import csv
+import os
 import signal
 import sys
 from datetime import date
@@ -22,6 +23,7 @@ from .core.models import CalendarOverride
 from .core.money import format_fen
 from .demo import DEMO_PASSWORD, load_demo
 from .extensions import db
+from .opendata import bulk
 from .procurement.models import Notice
 from .procurement.services import remind_due, run_due, verify_selection
 from .search import engine as search_engine
@@ -254,6 +256,21 @@ def monthly_report(month, folder):
         )
         sys.exit(1)
     click.echo(f"  PDF   {written.pdf_path}")
+
+
+@market_cli.command("opendata-bulk")
+@with_appcontext
+def opendata_bulk_command():
+    """Write today's bulk download files now (again, if the worker wrote them already)."""
+    written = bulk.write_day()
+    purged = bulk.purge(date.fromisoformat(written["date"]))
+    click.echo(f"开放数据文件已写入 {os.path.join(bulk.folder(), written['date'])}")
+    for f in written["files"]:
+        click.echo(
+            f"  {f['name']:<28} {f['rows']:>8} 行  {format_size(f['size']):>10}  {f['sha256']}"
+        )
+    if purged:
+        click.echo(f"删除超过保留期的 {purged} 天的文件")
 
 
 @market_cli.command("send-mail")

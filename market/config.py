@@ -83,6 +83,9 @@ class DefaultConfig:
         "ocds.releases": (("GET",), "60 per minute", "address"),
         "ocds.records": (("GET",), "60 per minute", "address"),
         "ocds.one_record": (("GET",), "60 per minute", "address"),
+        "auditpack.pack": (("GET",), "30 per minute", "address"),
+        "auditpack.chain_heads": (("GET",), "60 per minute", "address"),
+        "opendata.file": (("GET",), "60 per minute", "address"),
     }
     HSTS_SECONDS = 31_536_000  # a year, once served over HTTPS
     PASSWORD_MIN_LENGTH = 8
@@ -147,6 +150,11 @@ class DefaultConfig:
     OCDS_PREFIX = "ocds-xxxxxx-market"
     OCDS_PUBLISHER = "网上中介超市"
     OCDS_LICENSE = ""
+    # Bulk downloads (docs/opendata.md): the day's files are written once a day into
+    # OPENDATA_FOLDER/<date> (instance/opendata unless set; hosts serving /opendata/ should
+    # share it) and the last OPENDATA_KEEP_DAYS days are kept.
+    OPENDATA_FOLDER = None
+    OPENDATA_KEEP_DAYS = 7
     # Credit (docs/design.md §7)
     # The department that keeps the platform-wide violation criteria (the starting list, and
     # which criterion the system's own facts are reported under); other departments keep the
@@ -179,6 +187,7 @@ class DefaultConfig:
         "payments": 60,  # milestones falling due, overdue or to be reported as late
         "payments-reconcile": 3600,  # looks whether the daily reconciliation with Stripe is due
         "catalogue": 60,  # catalogue changes and batches whose effective date has come; imports
+        "opendata-bulk": 300,  # looks whether today's bulk download files are written
     }
     # Quotes received and not yet answered, on disk (procurement/arrivals.py): instance/arrivals
     # unless set (hosts that share the quoting should share it); kept ARRIVAL_JOURNAL_DAYS

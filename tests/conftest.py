@@ -171,6 +171,12 @@ def _own_arrival_journal(app, tmp_path, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _own_opendata_folder(app, tmp_path, monkeypatch):
+    """Each test its own folder of bulk download files (written by the worker's round)."""
+    monkeypatch.setitem(app.config, "OPENDATA_FOLDER", str(tmp_path / "opendata"))
+
+
+@pytest.fixture(autouse=True)
 def _no_listener_failure(app, request):
     """A failing listener is recorded and left undone, never raised (core.listeners): so that
     no test passes over one, a test fails if any was recorded, unless it asks for

@@ -47,6 +47,7 @@ from market.credit.records import services as records
 from market.credit.risk.models import RiskAlert
 from market.extensions import db
 from market.notifications.services import notify
+from market.opendata import bulk
 from market.payments import services as payments
 from market.procurement import services as procurement
 from market.procurement.runner import apply_due
@@ -190,6 +191,13 @@ ROUTES: dict[str, Route] = {
     "ocds.releases": anywhere(GET=PUBLIC),
     "ocds.records": anywhere(GET=PUBLIC),
     "ocds.one_record": anywhere(GET=PUBLIC),
+    # --- open data: the bulk downloads (written after the sealed quote: none of it shows)
+    "opendata.index": anywhere(GET=PUBLIC),
+    "opendata.manifest": anywhere(GET=PUBLIC),
+    "opendata.file": anywhere(GET=PUBLIC),
+    # --- the audit pack of a notice whose result is in publicity, and the daily chain heads
+    "auditpack.pack": at("publicity", GET=PUBLIC),
+    "auditpack.chain_heads": anywhere(GET=PUBLIC),
     # --- keeping the catalogue: ZJ012 and the batch and import are the owning department's;
     # another department keeps its own items (its list, its forms) but not these
     "catalogue.manage": anywhere(GET=only(OK, *REGULATORS)),
@@ -457,6 +465,13 @@ class World:
         made = getattr(self, f"make_{name}")()
         self.args[name] = made
         return made
+
+    def make_day(self):
+        """Today's bulk download files, written now (the sealed quote placed)."""
+        return bulk.write_day()["date"]
+
+    def make_name(self):
+        return "notices.csv"
 
     def make_item_id(self):
         return make.item("ZJ012").id

@@ -64,6 +64,7 @@ from market.credit.records.forms import (
 from market.credit.risk.models import RiskAlert
 from market.credit.risk.views import DismissAlertForm, ReportAlertForm
 from market.extensions import db as _db
+from market.opendata import bulk
 from market.payments import services as payments
 from market.payments.forms import DecideForm as PaymentDecideForm
 from market.payments.forms import DisputeForm, RefundForm, TransferForm
@@ -705,6 +706,8 @@ NAMED = {
     "table": ["savings", "competition", "violations"],
     "code": ["ZJ012"],
     "filename": ["market.css"],
+    # a bulk download file of the world's day
+    "name": ["notices.csv", "ocds-releases.jsonl.gz"],
 }
 #: per page, where one argument name means something else
 NAMED_FOR = {
@@ -714,7 +717,7 @@ NAMED_FOR = {
 }
 ROW_ARGUMENTS = {"notice_id", "org_id", "record_id", "plan_id", "inspection_id", "alert_id"}
 ROW_ARGUMENTS |= {"document_id", "offering_id", "token", "milestone_id", "payment_id"}
-ROW_ARGUMENTS |= {"item_id", "number", "job_id", "ocid"}
+ROW_ARGUMENTS |= {"item_id", "number", "job_id", "ocid", "day"}
 
 
 @dataclass
@@ -770,6 +773,8 @@ def build_world() -> World:
         "ocid": [
             f"{current_app.config['OCDS_PREFIX']}-{n.id}" for n in (notice, open_notice, draft)
         ],
+        # the day of the bulk download files, written now
+        "day": [bulk.write_day()["date"]],
     }
     users = {
         "agency": agency,

@@ -47,7 +47,7 @@ from market.accounts.members import invite_member
 from market.agencies.models import Agency
 from market.agencies.services import agency_of
 from market.core import worker
-from market.core.clock import utcnow
+from market.core.clock import local_today, utcnow
 from market.core.mail import outbox, send_queued_mail
 from market.core.models import OutgoingMail, WorkerHeartbeat
 from market.credit.inspections.services import create_plan
@@ -55,6 +55,7 @@ from market.credit.risk.models import RiskAlert
 from market.credit.standing import recompute_all
 from market.extensions import db
 from market.notifications.models import Notification
+from market.opendata import bulk
 from market.payments import services as payments
 from market.procurement import services as procurement
 from market.procurement.models import Notice
@@ -204,6 +205,10 @@ def _world(rival_quotes: bool) -> World:
         ("credit.criterion", "code"): [record.criterion.code],
         # every statistics table as CSV (the competition's would count a quote first)
         "table": list(STATISTICS_TABLES),
+        # the bulk download files of the day, which the worker's round writes (and, the day's
+        # written, does not write again): every file and the day's manifest
+        "day": [local_today().isoformat()],
+        "name": list(bulk.FILE_NAMES),
     }
     world.queries = {
         "portal.audit_log": [{"type": t} for t in SUBJECT_LABELS],

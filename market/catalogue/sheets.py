@@ -153,10 +153,10 @@ def as_xlsx(entries, sheet_title: str, day: date) -> bytes:
         sheet.append([cell(v) if isinstance(v, str) else v for v in export_row(snapshot, version)])
     out = io.BytesIO()
     book.save(out)
-    return _stamped(out.getvalue(), datetime.combine(day, time()))
+    return stamped(out.getvalue(), datetime.combine(day, time()))
 
 
-def _stamped(data: bytes, moment: datetime) -> bytes:
+def stamped(data: bytes, moment: datetime) -> bytes:
     """The workbook with `moment` as its creation and modification time, inside and out."""
     stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     out = io.BytesIO()

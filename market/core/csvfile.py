@@ -20,11 +20,20 @@ def csv_bytes(headers, rows) -> bytes:
     """The CSV file of `rows` (each a sequence of values) under `headers`, UTF-8 with a BOM
     (Excel then reads it as UTF-8)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    write_csv(buffer, headers, rows)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def write_csv(stream, headers, rows) -> int:
+    """Write the CSV of `rows` under `headers` to a text stream, row by row (a file opened
+    with encoding "utf-8-sig" and newline="" gets the BOM); returns the number of rows."""
+    writer = csv.writer(stream)
     writer.writerow(headers)
+    count = 0
     for row in rows:
         writer.writerow([cell(value) for value in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        count += 1
+    return count
 
 
 def csv_download(content: bytes, name: str) -> Response:

@@ -33,6 +33,7 @@ def test_each_domain_registers_its_work_with_how_often_it_runs(app):
         "payments": 60,
         "payments-reconcile": 3600,
         "catalogue": 60,
+        "opendata-bulk": 300,
     }
 
 

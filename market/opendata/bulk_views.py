@@ -1,0 +1,46 @@
+"""The bulk downloads' pages (docs/opendata.md): /opendata/ lists the latest day's files,
+/opendata/files/<day>/<name> serves one, /opendata/files/<day>/manifest.json the day's
+manifest. Public; a name the day's manifest does not list is a 404."""
+
+import os
+
+from flask import Blueprint, abort, render_template, send_from_directory
+
+from ..core.errors import format_size
+from . import bulk
+
+bp = Blueprint("opendata", __name__, url_prefix="/opendata")
+
+
+@bp.route("/")
+def index():
+    days = bulk.days()
+    latest = bulk.manifest(days[0]) if days else None
+    return render_template(
+        "opendata/index.html", manifest=latest, days=days, format_size=format_size
+    )
+
+
+def _day_folder(day: str) -> str:
+    if bulk.manifest(day) is None:
+        abort(404)
+    return os.path.join(bulk.folder(), day)
+
+
+@bp.route("/files/<day>/manifest.json")
+def manifest(day):
+    return send_from_directory(_day_folder(day), bulk.MANIFEST, mimetype="application/json")
+
+
+@bp.route("/files/<day>/<name>")
+def file(day, name):
+    listed = {f["name"] for f in (bulk.manifest(day) or {}).get("files", ())}
+    if name not in listed or name not in bulk.FILE_NAMES:
+        abort(404)
+    return send_from_directory(
+        _day_folder(day),
+        name,
+        mimetype=bulk.MIMETYPES[os.path.splitext(name)[1]],
+        as_attachment=True,
+        download_name=f"market-{day}-{name}",
+    )
