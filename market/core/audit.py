@@ -14,7 +14,7 @@ transaction that holds it waits for no other row lock: it cannot take part in a 
 import hashlib
 import json
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 
 from sqlalchemy import bindparam, func, inspect, select, update
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import util as sql_util
 
 from ..extensions import db
-from .clock import utcnow
+from .clock import from_local, utcnow
 from .models import AuditChainHead, AuditEvent
 
 #: what the hash covers, besides `prev_hash`; the migration that chained the events written
@@ -399,3 +399,18 @@ def events_for(subject_type, subject_id, public_only=True):
     if public_only:
         stmt = stmt.where(AuditEvent.public.is_(True))
     return list(db.session.scalars(stmt))
+
+
+def day_head(day: date) -> tuple[int, str] | None:
+    """The chain's head at the end of `day` (Asia/Shanghai): the id and hash of the last
+    event recorded that day, or None for a day without events. Published once the day is
+    over, so that a pack or an export cannot be rewritten later unnoticed."""
+    start = from_local(datetime.combine(day, time()))
+    end = from_local(datetime.combine(day + timedelta(days=1), time()))
+    row = db.session.execute(
+        select(AuditEvent.id, AuditEvent.hash)
+        .where(AuditEvent.created_dt >= start, AuditEvent.created_dt < end)
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    ).first()
+    return (row.id, row.hash) if row is not None else None

@@ -15,7 +15,11 @@ class AuditEvent(db.Model):
     """One thing that happened to an aggregate, with who did it; never updated."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_subject", "subject_type", "subject_id"),)
+    __table_args__ = (
+        Index("ix_audit_events_subject", "subject_type", "subject_id"),
+        # each day's last event: the chain head published daily (audit.day_head)
+        Index("ix_audit_events_created_dt", "created_dt"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

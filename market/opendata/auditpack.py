@@ -13,13 +13,13 @@ import io
 import json
 import zipfile
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import and_, or_, select
 
-from ..core.audit import HASHED_FIELDS, canonical
-from ..core.clock import from_local, local_today, to_local
+from ..core.audit import HASHED_FIELDS, canonical, day_head
+from ..core.clock import local_today, to_local
 from ..core.models import AuditEvent
 from ..extensions import db
 from ..procurement import services as procurement
@@ -210,23 +210,6 @@ def _hashed(event: AuditEvent) -> dict:
     """The event's fields exactly as its hash covers them (the chain's canonical form)."""
     values = {field: getattr(event, field) for field in HASHED_FIELDS}
     return json.loads(canonical(values)) | {"hash": event.hash}
-
-
-def _day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = from_local(datetime.combine(day, time()))
-    return start, from_local(datetime.combine(day + timedelta(days=1), time()))
-
-
-def day_head(day: date) -> tuple[int, str] | None:
-    """The last audit event created on `day` (Asia/Shanghai): its id and hash, or None."""
-    start, end = _day_bounds(day)
-    row = db.session.execute(
-        select(AuditEvent.id, AuditEvent.hash)
-        .where(AuditEvent.created_dt >= start, AuditEvent.created_dt < end)
-        .order_by(AuditEvent.id.desc())
-        .limit(1)
-    ).first()
-    return (row.id, row.hash) if row is not None else None
 
 
 def month_heads(year: int, month: int) -> list[tuple[date, int, str]]:

@@ -1,8 +1,12 @@
 """The public statistics page, its JSON and one CSV file per table; the filters are the
 query string's (a GET form), checked before anything is counted."""
 
+from datetime import timedelta
+
 from flask import Blueprint, abort, jsonify, render_template, request
 
+from ..core.audit import day_head
+from ..core.clock import local_today
 from ..core.csvfile import csv_download
 from ..core.pagecache import public_page
 from . import services
@@ -32,10 +36,14 @@ def index():
         )
         return page, 400
     overview = services.overview(filters)
+    # The audit chain's head at the end of yesterday, published here too (docs/opendata.md):
+    # a day that is over, so no event of today (a quote) changes it.
+    yesterday = local_today() - timedelta(days=1)
+    head = day_head(yesterday)
     # Kept for visitors not signed in per filters, overview and version of the data: the
     # figures themselves are kept the same way (cache.py), the rendering is saved here.
     return public_page(
-        lambda: ("statistics", filters.key, tuple(overview.items()), data_version()),
+        lambda: ("statistics", filters.key, tuple(overview.items()), data_version(), head),
         lambda: render_template(
             "statistics/index.html",
             stats=services.statistics(filters),
@@ -44,6 +52,8 @@ def index():
             filters=filters,
             asked=filters.args,
             errors=[],
+            chain_day=yesterday,
+            chain_head=head,
             **_choices(),
         ),
     )

@@ -54,3 +54,23 @@ def test_the_operator_sees_the_charts_and_their_tables(client, auth, make):
     assert 'data-json="/statistics/data.json?from=2025-12&amp;to=2026-11"' in page
     assert "/static/vendor/echarts/echarts.min.js" in page
     assert "完整的数据统计" in page and 'href="/statistics/"' in page
+
+
+def test_the_statistics_page_publishes_yesterdays_chain_head(client, db, make, frozen_clock):
+    from sqlalchemy import select
+
+    from market.core.models import AuditEvent
+
+    make.purchaser()  # registering records events today, the frozen day
+    db.session.commit()
+    last = db.session.execute(
+        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+    ).one()
+    today = client.get("/statistics/").get_data(as_text=True)
+    assert last.hash not in today  # a day still going on is not published
+    frozen_clock.advance(days=1)
+    make.purchaser()  # and what happens the next day changes nothing of it
+    db.session.commit()
+    page = client.get("/statistics/").get_data(as_text=True)
+    assert "审计链链头（2026-11-24 日终）" in page
+    assert f"第 {last.id} 条记录" in page and last.hash in page
