@@ -204,6 +204,14 @@ def export(kind):
 # --- keeping the department's items -------------------------------------------------------
 
 
+def _flash_errors(form) -> None:
+    """A form posted from another page (the list, the batch page) answers there: its errors
+    go back as messages."""
+    for errors in form.errors.values():
+        for error in errors:
+            flash(error, "danger")
+
+
 def _department() -> str:
     department = access.department_of(current_user)
     if not department:
@@ -335,9 +343,7 @@ def publish_batch():
             flash(f"第 {batch.number} 批：{batch.state_label}", "success")
             return redirect(url_for("catalogue.batch", number=batch.number))
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "danger")
+        _flash_errors(form)
     return redirect(url_for("catalogue.manage"))
 
 
@@ -359,9 +365,7 @@ def batch_online(number):
             db.session.commit()
             flash(f"第 {found.number} 批 {count} 个事项{found.state_label}", "success")
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "danger")
+        _flash_errors(form)
     return redirect(url_for("catalogue.batch", number=number))
 
 

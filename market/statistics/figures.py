@@ -23,10 +23,9 @@ Definitions (docs/statistics.md has them with their reasons):
   disclosed within the deadline (`publish_due_dt`), and repairs granted by their month.
 """
 
-from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, select
 
 from ..accounts.models import Organisation
 from ..agencies.models import Agency, Offering
@@ -37,9 +36,11 @@ from ..credit.states import CONFIRMED_STATES
 from ..extensions import db
 from ..procurement.contract_models import Contract
 from ..procurement.models import Bid, Notice
-from ..procurement.services import OPENED_STATUSES, registered, sealed_states, taking_bids
+from ..procurement.services import OPENED_STATUSES, registered, sealed_states
 from .filters import Filters
+from .scope import items_in_scope, notice_scope, organisation_scope, record_scope, within
 from .sql import LocalDay, LocalMonth
+from .tallies import Figures, ItemShare, Month
 
 #: methods whose winner is drawn by lot (随机选取). Credit preference draws only among equal
 #: best scores, and other methods only to break ties: a tie-break is not a lottery choice.
@@ -49,215 +50,6 @@ DRAW_METHODS = ("random",)
 DISCLOSED_STATES = (*CONFIRMED_STATES, "repaired")
 #: reasons listed for the draw methods, most frequent first
 REASONS_SHOWN = 20
-
-
-# --- the filters, in SQL ------------------------------------------------------------------------
-
-
-def _items_in_scope(filters: Filters):
-    """SELECT of the ids of the items the filters keep, or None for every item."""
-    if filters.item_id is not None:
-        return select(ServiceItem.id).where(ServiceItem.id == filters.item_id)
-    if filters.department:
-        return select(ServiceItem.id).where(ServiceItem.approving_department == filters.department)
-    return None
-
-
-def _notice_scope(filters: Filters) -> list:
-    items = _items_in_scope(filters)
-    return [] if items is None else [Notice.item_id.in_(items)]
-
-
-def _within(column, filters: Filters):
-    return and_(column >= filters.since, column < filters.until)
-
-
-def _organisation_scope(filters: Filters) -> list:
-    """Organisations of the filtered market: agencies offering one of its items, purchasers
-    that published a notice for one."""
-    items = _items_in_scope(filters)
-    if items is None:
-        return []
-    # IN (…) rather than EXISTS: the item's offerings and notices are found by their item
-    # index once, not looked up organisation by organisation
-    offering = select(Offering.agency_id).where(Offering.item_id.in_(items))
-    buying = select(Notice.purchaser_org_id).where(
-        Notice.item_id.in_(items), Notice.published_dt.is_not(None)
-    )
-    return [
-        or_(
-            and_(Organisation.kind == "agency", Organisation.id.in_(offering)),
-            and_(Organisation.kind == "purchaser", Organisation.id.in_(buying)),
-        )
-    ]
-
-
-def _record_scope(filters: Filters) -> list:
-    """Conduct records of the filtered market: of its department, or about its item's
-    notices (a record made without a notice belongs to no item)."""
-    scope = []
-    if filters.department:
-        scope.append(ConductRecord.department == filters.department)
-    if filters.item_id is not None:
-        scope.append(
-            ConductRecord.notice_id.in_(select(Notice.id).where(Notice.item_id == filters.item_id))
-        )
-    return scope
-
-
-# --- what the queries give ------------------------------------------------------------------------
-
-
-@dataclass
-class Spans:
-    """Working days from one event to another, as how many took each number of days."""
-
-    counts: dict[int, int] = field(default_factory=dict)
-
-    def add(self, days: int, n: int) -> None:
-        self.counts[days] = self.counts.get(days, 0) + n
-
-    @property
-    def n(self) -> int:
-        return sum(self.counts.values())
-
-    @property
-    def mean(self) -> float | None:
-        return sum(d * c for d, c in self.counts.items()) / self.n if self.n else None
-
-    @property
-    def median(self) -> float | None:
-        """The middle value (the mean of the two middle ones for an even count)."""
-        n = self.n
-        if not n:
-            return None
-        wanted = (n - 1) // 2, n // 2
-        found, seen = [], 0
-        for days in sorted(self.counts):
-            seen += self.counts[days]
-            while len(found) < 2 and wanted[len(found)] < seen:
-                found.append(days)
-        return (found[0] + found[1]) / 2
-
-
-@dataclass
-class Competition:
-    """Closed notices by their number of responses."""
-
-    by_responses: dict[int, int] = field(default_factory=dict)
-
-    def add(self, responses: int, n: int) -> None:
-        self.by_responses[responses] = self.by_responses.get(responses, 0) + n
-
-    @property
-    def notices(self) -> int:
-        return sum(self.by_responses.values())
-
-    @property
-    def responses(self) -> int:
-        return sum(r * n for r, n in self.by_responses.items())
-
-    @property
-    def mean(self) -> float | None:
-        return self.responses / self.notices if self.notices else None
-
-    @property
-    def answered(self) -> int:
-        """Closed notices with at least one response."""
-        return sum(n for r, n in self.by_responses.items() if r > 0)
-
-    @property
-    def single(self) -> int:
-        return self.by_responses.get(1, 0)
-
-    @property
-    def single_share(self) -> float | None:
-        return self.single / self.answered if self.answered else None
-
-
-@dataclass
-class Month:
-    """One month's figures."""
-
-    agencies: int = 0
-    agencies_outside: int = 0
-    purchasers: int = 0
-    notices: int = 0
-    by_method: dict[str, int] = field(default_factory=dict)
-    invitations: int = 0
-    awards: int = 0
-    award_fen: int = 0
-    ceiling_fen: int = 0
-    to_award: Spans = field(default_factory=Spans)
-    to_acceptance: Spans = field(default_factory=Spans)
-    competition: Competition = field(default_factory=Competition)
-    disclosed: int = 0
-    disclosed_on_time: int = 0
-    repaired: int = 0
-
-
-@dataclass
-class ItemShare:
-    """The awards of one item in the period, by agency (org id → (awards, fen))."""
-
-    item_id: int
-    code: str = ""
-    name: str = ""
-    department: str = ""
-    agencies: dict[int, tuple[int, int]] = field(default_factory=dict)
-
-    @property
-    def awards(self) -> int:
-        return sum(n for n, _ in self.agencies.values())
-
-    @property
-    def value_fen(self) -> int:
-        return sum(fen for _, fen in self.agencies.values())
-
-    @property
-    def hhi(self) -> int | None:
-        """Σ of each agency's squared share of the awarded value in percent (0–10,000)."""
-        total = self.value_fen
-        if not total:
-            return None
-        return round(sum((100 * fen / total) ** 2 for _, fen in self.agencies.values()))
-
-
-@dataclass
-class Figures:
-    """Everything counted for one set of filters."""
-
-    months: dict[str, Month]
-    lottery_reasons: list[tuple[str, int]]
-    items: list[ItemShare]
-    grades: dict[str, int]
-    violations: list[tuple[str, str, int]]  # (code, behaviour, records)
-
-    def total(self, name: str) -> int:
-        return sum(getattr(m, name) for m in self.months.values())
-
-    def spans(self, name: str) -> Spans:
-        spans = Spans()
-        for month in self.months.values():
-            for days, n in getattr(month, name).counts.items():
-                spans.add(days, n)
-        return spans
-
-    @property
-    def competition(self) -> Competition:
-        found = Competition()
-        for month in self.months.values():
-            for responses, n in month.competition.by_responses.items():
-                found.add(responses, n)
-        return found
-
-    @property
-    def by_method(self) -> dict[str, int]:
-        totals: dict[str, int] = {}
-        for month in self.months.values():
-            for method, n in month.by_method.items():
-                totals[method] = totals.get(method, 0) + n
-        return totals
 
 
 # --- the queries ----------------------------------------------------------------------------------
@@ -274,8 +66,8 @@ def _registrations(filters: Filters, home_region: str, months: dict[str, Month])
         select(month, Organisation.kind, func.count(), func.sum(case((outside, 1), else_=0)))
         .where(
             Organisation.kind.in_(("agency", "purchaser")),
-            _within(Organisation.created_dt, filters),
-            *_organisation_scope(filters),
+            within(Organisation.created_dt, filters),
+            *organisation_scope(filters),
         )
         .group_by(month, Organisation.kind)
     )
@@ -292,7 +84,7 @@ def _notices(filters: Filters, months: dict[str, Month]) -> None:
     invited = case((Notice.invited_org_id.is_not(None), 1), else_=0)
     rows = db.session.execute(
         select(month, Notice.method, func.count(), func.sum(invited))
-        .where(_within(Notice.published_dt, filters), *_notice_scope(filters))
+        .where(within(Notice.published_dt, filters), *notice_scope(filters))
         .group_by(month, Notice.method)
     )
     for key, method, n, invitations in rows:
@@ -307,8 +99,8 @@ def _lottery_reasons(filters: Filters) -> list[tuple[str, int]]:
         select(Notice.method_reason, n)
         .where(
             Notice.method.in_(DRAW_METHODS),
-            _within(Notice.published_dt, filters),
-            *_notice_scope(filters),
+            within(Notice.published_dt, filters),
+            *notice_scope(filters),
         )
         .group_by(Notice.method_reason)
         .order_by(n.desc(), Notice.method_reason)
@@ -329,7 +121,7 @@ def _awards(filters: Filters, months: dict[str, Month], spans: list) -> None:
             func.sum(Notice.ceiling_fen),
         )
         .join(Notice, Notice.id == Contract.notice_id)
-        .where(_within(Contract.created_dt, filters), *_notice_scope(filters))
+        .where(within(Contract.created_dt, filters), *notice_scope(filters))
         .group_by(published, awarded)
     )
     for start, end, n, award_fen, ceiling_fen in rows:
@@ -347,11 +139,11 @@ def _acceptances(filters: Filters, months: dict[str, Month], spans: list) -> Non
     )
     signed = LocalDay(later)
     accepted = LocalDay(Contract.accepted_dt)
-    scope = _notice_scope(filters)
+    scope = notice_scope(filters)
     stmt = (
         select(signed, accepted, func.count())
         .where(
-            _within(Contract.accepted_dt, filters),
+            within(Contract.accepted_dt, filters),
             Contract.purchaser_signed_dt.is_not(None),
             Contract.agency_signed_dt.is_not(None),
         )
@@ -379,10 +171,10 @@ def _competition(filters: Filters, months: dict[str, Month]) -> None:
         .select_from(Notice)
         .outerjoin(Bid, opened)
         .where(
-            _within(Notice.published_dt, filters),
+            within(Notice.published_dt, filters),
             Notice.state.not_in(sealed_states()),
             Notice.invited_org_id.is_(None),
-            *_notice_scope(filters),
+            *notice_scope(filters),
         )
         .group_by(Notice.id)
         .subquery()
@@ -400,7 +192,7 @@ def _concentration(filters: Filters) -> list[ItemShare]:
     rows = db.session.execute(
         select(Notice.item_id, Contract.agency_org_id, func.count(), func.sum(Contract.amount_fen))
         .join(Notice, Notice.id == Contract.notice_id)
-        .where(_within(Contract.created_dt, filters), *_notice_scope(filters))
+        .where(within(Contract.created_dt, filters), *notice_scope(filters))
         .group_by(Notice.item_id, Contract.agency_org_id)
     )
     items: dict[int, ItemShare] = {}
@@ -422,7 +214,7 @@ def _concentration(filters: Filters) -> list[ItemShare]:
 
 def _grades(filters: Filters) -> dict[str, int]:
     scope = []
-    items = _items_in_scope(filters)
+    items = items_in_scope(filters)
     if items is not None:
         scope.append(
             Agency.org_id.in_(select(Offering.agency_id).where(Offering.item_id.in_(items)))
@@ -440,7 +232,7 @@ def _disclosed(filters: Filters):
     return (
         ConductRecord.published_dt.is_not(None),
         ConductRecord.status.in_(DISCLOSED_STATES),
-        *_record_scope(filters),
+        *record_scope(filters),
     )
 
 
@@ -450,7 +242,7 @@ def _violations(filters: Filters) -> list[tuple[str, str, int]]:
         select(ViolationCriterion.code, n)
         .select_from(ConductRecord)
         .join(ViolationCriterion, ViolationCriterion.id == ConductRecord.criterion_id)
-        .where(*_disclosed(filters), _within(ConductRecord.published_dt, filters))
+        .where(*_disclosed(filters), within(ConductRecord.published_dt, filters))
         .group_by(ViolationCriterion.code)
         .order_by(n.desc(), ViolationCriterion.code)
     ).all()
@@ -472,7 +264,7 @@ def _disclosures(filters: Filters, months: dict[str, Month]) -> None:
     on_time = case((ConductRecord.published_dt <= ConductRecord.publish_due_dt, 1), else_=0)
     rows = db.session.execute(
         select(month, func.count(), func.sum(on_time))
-        .where(*_disclosed(filters), _within(ConductRecord.published_dt, filters))
+        .where(*_disclosed(filters), within(ConductRecord.published_dt, filters))
         .group_by(month)
     )
     for key, n, in_time in rows:
@@ -484,7 +276,7 @@ def _disclosures(filters: Filters, months: dict[str, Month]) -> None:
         .where(
             ConductRecord.status == "repaired",
             *_disclosed(filters),
-            _within(ConductRecord.repaired_dt, filters),
+            within(ConductRecord.repaired_dt, filters),
         )
         .group_by(repaired_month)
     )
@@ -522,58 +314,6 @@ def count_figures(filters: Filters, home_region: str) -> Figures:
         grades=_grades(filters),
         violations=_violations(filters),
     )
-
-
-# --- the overview: the home page's figures --------------------------------------------------------
-
-
-#: the overview's figures, in the order the pages show them
-OVERVIEW = (
-    ("agencies", "入驻中介机构"),
-    ("purchasers", "入驻采购人"),
-    ("items_online", "已上线服务事项"),
-    ("notices_open", "报价中公告"),
-    ("contracts", "已签约项目"),
-    ("contract_total_fen", "累计成交金额"),
-)
-
-
-def count_overview(filters: Filters | None, now) -> dict[str, int]:
-    """The platform to date (the period aside), in one query: organisations, items online,
-    notices taking quotes now, contracts both parties signed and their total."""
-    items = _items_in_scope(filters) if filters else None
-    notice_scope = _notice_scope(filters) if filters else []
-    # A contract counts once both parties have signed it: an award may still lapse unsigned.
-    signed = and_(
-        Contract.purchaser_signed_dt.is_not(None),
-        Contract.agency_signed_dt.is_not(None),
-        *([Contract.notice_id.in_(select(Notice.id).where(*notice_scope))] if notice_scope else []),
-    )
-    organisations = _organisation_scope(filters) if filters else []
-    figures = {
-        "agencies": select(func.count())
-        .select_from(Organisation)
-        .where(Organisation.kind == "agency", *organisations),
-        "purchasers": select(func.count())
-        .select_from(Organisation)
-        .where(Organisation.kind == "purchaser", *organisations),
-        "items_online": select(func.count())
-        .select_from(ServiceItem)
-        .where(
-            ServiceItem.status == "online",
-            *([] if items is None else [ServiceItem.id.in_(items)]),
-        ),
-        # Taking quotes now: a notice past its deadline is not, even before the worker runs.
-        "notices_open": select(func.count())
-        .select_from(Notice)
-        .where(taking_bids(now), *notice_scope),
-        "contracts": select(func.count(Contract.id)).where(signed),
-        "contract_total_fen": select(func.coalesce(func.sum(Contract.amount_fen), 0)).where(signed),
-    }
-    row = db.session.execute(
-        select(*(stmt.scalar_subquery().label(name) for name, stmt in figures.items()))
-    ).one()
-    return {name: int(value or 0) for name, value in row._mapping.items()}
 
 
 def method_labels() -> dict[str, str]:

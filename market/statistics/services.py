@@ -10,9 +10,11 @@ from flask import current_app
 from ..core.clock import to_local, utcnow
 from ..core.csvfile import csv_bytes
 from . import cache
-from .figures import OVERVIEW, count_figures, count_overview
+from .figures import count_figures
 from .filters import FilterError, Filters, departments, items, read_filters  # noqa: F401
-from .tables import KeyFigure, Section, Table, json_value, sections, tables_of
+from .overview import OVERVIEW, count_overview
+from .sections import sections
+from .tables import KeyFigure, Section, Table, json_value, tables_of
 
 #: the kept overview of the whole platform (the home page's figures)
 OVERVIEW_KEY = "market_live_figures"

@@ -1,7 +1,7 @@
 """The figures' building blocks, by their definitions: medians, HHI, the bands."""
 
-from market.statistics.figures import Competition, ItemShare, Spans
 from market.statistics.tables import hhi_band, single_bid_band
+from market.statistics.tallies import Competition, ItemShare, Spans
 
 
 def test_the_median_of_an_even_count_is_the_mean_of_the_middle_two():
