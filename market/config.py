@@ -86,6 +86,25 @@ class DefaultConfig:
         "auditpack.pack": (("GET",), "30 per minute", "address"),
         "auditpack.chain_heads": (("GET",), "60 per minute", "address"),
         "opendata.file": (("GET",), "60 per minute", "address"),
+        # The JSON API: every operation of /api/v1/ (opendata/v1), counted per address.
+        **{
+            f"api{name}": (("GET",), "120 per minute;3000 per hour", "address")
+            for name in (
+                "-docs.openapi_json",
+                "_index.index",
+                "_notices.notices",
+                "_notices.notice",
+                "_notices.results",
+                "_notices.contracts",
+                "_agencies.agencies",
+                "_agencies.agency",
+                "_catalogue.items",
+                "_catalogue.item",
+                "_catalogue.versions",
+                "_credit.disclosures",
+                "_statistics.statistics",
+            )
+        },
     }
     HSTS_SECONDS = 31_536_000  # a year, once served over HTTPS
     PASSWORD_MIN_LENGTH = 8
@@ -155,6 +174,13 @@ class DefaultConfig:
     # share it) and the last OPENDATA_KEEP_DAYS days are kept.
     OPENDATA_FOLDER = None
     OPENDATA_KEEP_DAYS = 7
+    # The JSON API /api/v1/ (docs/opendata.md): its OpenAPI document is generated from the
+    # code by flask-smorest at OPENAPI_URL_PREFIX + OPENAPI_JSON_PATH.
+    API_TITLE = "网上中介超市开放数据接口"
+    API_VERSION = "1.0"
+    OPENAPI_VERSION = "3.1.0"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
     # Credit (docs/design.md §7)
     # The department that keeps the platform-wide violation criteria (the starting list, and
     # which criterion the system's own facts are reported under); other departments keep the

@@ -195,6 +195,20 @@ ROUTES: dict[str, Route] = {
     "opendata.index": anywhere(GET=PUBLIC),
     "opendata.manifest": anywhere(GET=PUBLIC),
     "opendata.file": anywhere(GET=PUBLIC),
+    # --- the JSON API and its OpenAPI document (the sealed notice's quote shows nowhere)
+    "api-docs.openapi_json": anywhere(GET=PUBLIC),
+    "api_index.index": anywhere(GET=PUBLIC),
+    "api_notices.notices": anywhere(GET=PUBLIC),
+    "api_notices.notice": anywhere(GET=PUBLIC),
+    "api_notices.results": anywhere(GET=PUBLIC),
+    "api_notices.contracts": anywhere(GET=PUBLIC),
+    "api_agencies.agencies": anywhere(GET=PUBLIC),
+    "api_agencies.agency": anywhere(GET=PUBLIC),
+    "api_catalogue.items": anywhere(GET=PUBLIC),
+    "api_catalogue.item": anywhere(GET=PUBLIC),
+    "api_catalogue.versions": anywhere(GET=PUBLIC),
+    "api_credit.disclosures": anywhere(GET=PUBLIC),
+    "api_statistics.statistics": anywhere(GET=PUBLIC),
     # --- the audit pack of a notice whose result is in publicity, and the daily chain heads
     "auditpack.pack": at("publicity", GET=PUBLIC),
     "auditpack.chain_heads": anywhere(GET=PUBLIC),
@@ -465,6 +479,10 @@ class World:
         made = getattr(self, f"make_{name}")()
         self.args[name] = made
         return made
+
+    def make_agency_id(self):
+        """The owning agency (the API's agency page)."""
+        return self.agency.organisation.id
 
     def make_day(self):
         """Today's bulk download files, written now (the sealed quote placed)."""

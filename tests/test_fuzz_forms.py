@@ -717,7 +717,7 @@ NAMED_FOR = {
 }
 ROW_ARGUMENTS = {"notice_id", "org_id", "record_id", "plan_id", "inspection_id", "alert_id"}
 ROW_ARGUMENTS |= {"document_id", "offering_id", "token", "milestone_id", "payment_id"}
-ROW_ARGUMENTS |= {"item_id", "number", "job_id", "ocid", "day"}
+ROW_ARGUMENTS |= {"item_id", "number", "job_id", "ocid", "day", "agency_id"}
 
 
 @dataclass
@@ -756,6 +756,7 @@ def build_world() -> World:
     ids = {
         "notice_id": [notice.id, open_notice.id, draft.id],
         "org_id": [agency.organisation.id, buyer.organisation.id],
+        "agency_id": [agency.organisation.id, buyer.organisation.id],
         "record_id": [record.id],
         "plan_id": [plan.id],
         "inspection_id": [i.id for i in plan.inspections],

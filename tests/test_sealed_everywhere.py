@@ -179,6 +179,7 @@ def _world(rival_quotes: bool) -> World:
     world.values = {
         "notice_id": [notice.id, other_notice.id, opened.id, draft.id],
         "org_id": [u.organisation.id for u in agencies] + [buyer.organisation.id],
+        "agency_id": [u.organisation.id for u in agencies],
         "offering_id": [o.id for u in agencies for o in agency_of(u).offerings],
         "document_id": [document.id, rival_document.id],
         "record_id": [record.id],
@@ -201,6 +202,8 @@ def _world(rival_quotes: bool) -> World:
         ],
         ("catalogue.detail", "code"): [notice.item.code],
         ("catalogue.version", "code"): [notice.item.code],
+        ("api_catalogue.item", "code"): [notice.item.code],
+        ("api_catalogue.versions", "code"): [notice.item.code],
         ("agencies.shelf", "code"): [notice.item.code],
         ("credit.criterion", "code"): [record.criterion.code],
         # every statistics table as CSV (the competition's would count a quote first)

@@ -1,8 +1,9 @@
 """Service errors and the Chinese error pages."""
 
 import math
+from http import HTTPStatus
 
-from flask import Response, current_app, render_template
+from flask import Response, current_app, jsonify, render_template, request
 from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
@@ -42,6 +43,9 @@ def format_size(n: int) -> str:
     return f"{n} 字节"
 
 
+#: the paths answered in JSON, errors included (the APIs)
+JSON_PATHS = ("/api/",)
+
 ERROR_TEXT = {
     400: ("请求无效", "提交的内容无法处理，请返回上一页检查后重试。"),
     403: ("无权访问", "您没有权限执行此操作。如需帮助，请联系平台运营方。"),
@@ -65,6 +69,12 @@ def _render(code, detail=None):
             db.session.rollback()
         except Exception:  # the connection itself is gone: the page needs none
             db.session.close()
+    if request.path.startswith(JSON_PATHS):
+        # The APIs answer in JSON, with the status's name and the Chinese message.
+        body = {"code": code, "status": HTTPStatus(code).phrase, "message": detail or text}
+        if reference:
+            body["request_id"] = reference
+        return jsonify(body), code
     if request_ctx.url_adapter is None:
         # A request for a host not in TRUSTED_HOSTS has no address to build links from: it
         # gets the message alone, as plain text.
@@ -74,6 +84,13 @@ def _render(code, detail=None):
         "errors.html", code=code, title=title, text=detail or text, request_id=reference
     )
     return page, code
+
+
+def _message_of(error) -> str | None:
+    """The message an API view gave its refusal (flask_smorest.abort(404, message=…)), if any."""
+    data = getattr(error, "data", None)
+    message = data.get("message") if isinstance(data, dict) else None
+    return message if isinstance(message, str) else None
 
 
 def _too_large(error):
@@ -88,7 +105,7 @@ def _too_large(error):
 
 def register_error_handlers(app):
     for code in ERROR_TEXT:
-        app.register_error_handler(code, lambda e, code=code: _render(code))
+        app.register_error_handler(code, lambda e, code=code: _render(code, _message_of(e)))
     app.register_error_handler(
         CSRFError, lambda e: _render(400, "页面已过期或表单校验令牌无效，请刷新页面后重新提交。")
     )

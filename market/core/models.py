@@ -19,6 +19,8 @@ class AuditEvent(db.Model):
         Index("ix_audit_events_subject", "subject_type", "subject_id"),
         # each day's last event: the chain head published daily (audit.day_head)
         Index("ix_audit_events_created_dt", "created_dt"),
+        # the results put to publicity in time order (the JSON API's /results)
+        Index("ix_audit_events_to_state_occurred", "to_state", "occurred_dt", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -110,6 +110,8 @@ class ConductRecord(db.Model):
         # one system report per fact: detection may run again (runner, CLI) without repeats
         UniqueConstraint("dedupe_key", name="uq_conduct_record_dedupe"),
         Index("ix_conduct_records_subject_status", "subject_org_id", "status"),
+        # the disclosures by publication (the JSON API's /credit/disclosures)
+        Index("ix_conduct_records_published", "published_dt", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

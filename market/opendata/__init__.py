@@ -5,7 +5,7 @@ bulk downloads written once a day."""
 
 def init_app(app):
     from ..core.worker import register_task
-    from . import bulk
+    from . import bulk, v1
     from .api import bp as ocds_bp
     from .audit_views import bp as auditpack_bp
     from .bulk_views import bp as bulk_bp
@@ -15,4 +15,5 @@ def init_app(app):
     app.register_blueprint(ocds_bp)
     app.register_blueprint(auditpack_bp)
     app.register_blueprint(bulk_bp)
+    v1.init_app(app)
     register_task(app, "opendata-bulk", bulk.run, app.config["WORKER_INTERVALS"]["opendata-bulk"])

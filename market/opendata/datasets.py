@@ -81,16 +81,19 @@ NOTICE_COLUMNS = (
 )
 
 
-def notice_rows(now) -> Iterator[dict]:
-    """Every published notice (never a draft), what its public page shows of it."""
-    stmt = (
+def published_notices(now):
+    """SELECT of the notices published by `now` (never a draft), with what their public page
+    shows of them, their purchaser and item (the data set's rows and the JSON API's)."""
+    return (
         select(
             Notice.id,
             Notice.title,
+            Organisation.id.label("purchaser_id"),
             Organisation.name.label("purchaser"),
             Organisation.uscc,
             ServiceItem.code,
             ServiceItem.name.label("item_name"),
+            ServiceItem.approving_department,
             Notice.method,
             Notice.ceiling_fen,
             Notice.floor_fen,
@@ -103,6 +106,11 @@ def notice_rows(now) -> Iterator[dict]:
         .join(ServiceItem, ServiceItem.id == Notice.item_id)
         .where(Notice.published_dt.is_not(None), Notice.published_dt <= now)
     )
+
+
+def notice_rows(now) -> Iterator[dict]:
+    """Every published notice (never a draft), what its public page shows of it."""
+    stmt = published_notices(now)
     for r in _keyset(stmt, Notice.id):
         yield {
             "notice_id": r.id,
@@ -154,12 +162,14 @@ def award_rows(now) -> Iterator[dict]:
     for row in _keyset(stmt, AuditEvent.id):
         batch.append(row)
         if len(batch) == BATCH:
-            yield from _awards(batch)
+            yield from awards_from(batch)
             batch = []
-    yield from _awards(batch)
+    yield from awards_from(batch)
 
 
-def _awards(events) -> Iterator[dict]:
+def awards_from(events) -> Iterator[dict]:
+    """The awards that publicity events (id, subject_id, occurred_dt, data) put to publicity;
+    an event whose selection is not found gives none."""
     if not events:
         return
     ids = {e.subject_id for e in events}
@@ -170,6 +180,7 @@ def _awards(events) -> Iterator[dict]:
             Selection.round,
             Selection.created_dt,
             Bid.amount_fen,
+            winner.id,
             winner.name,
             winner.uscc,
         )
@@ -181,7 +192,7 @@ def _awards(events) -> Iterator[dict]:
     notices = {
         r.id: r
         for r in db.session.execute(
-            select(Notice.id, Notice.title, Organisation.name)
+            select(Notice.id, Notice.title, Organisation.id.label("org_id"), Organisation.name)
             .join(Organisation, Organisation.id == Notice.purchaser_org_id)
             .where(Notice.id.in_(ids))
         )
@@ -204,6 +215,10 @@ def _awards(events) -> Iterator[dict]:
             "winner": chosen.name,
             "winner_uscc": chosen.uscc or "",
             "amount_yuan": yuan(chosen.amount_fen),
+            # what the JSON API gives besides the columns
+            "purchaser_id": notice.org_id,
+            "winner_id": chosen.id,
+            "amount_fen": chosen.amount_fen,
             "publicity_from": event.occurred_dt,
             "publicity_until": datetime.fromisoformat(until) if until else None,
             "status": "replaced" if replaced else "publicity",
@@ -231,16 +246,21 @@ def _signed():
     return and_(Contract.purchaser_signed_dt.is_not(None), Contract.agency_signed_dt.is_not(None))
 
 
-def contract_rows(now) -> Iterator[dict]:
-    """Contracts signed by both parties (an award never signed has no contract here)."""
+def signed_contracts():
+    """SELECT of the contracts signed by both parties, with their notice, item and parties
+    (the data set's rows and the JSON API's)."""
     buyer, agency = aliased(Organisation), aliased(Organisation)
-    stmt = (
+    return (
         select(
             Contract.id,
             Contract.notice_id,
             Notice.title,
+            ServiceItem.code.label("item_code"),
+            ServiceItem.name.label("item_name"),
+            buyer.id.label("purchaser_id"),
             buyer.name.label("purchaser"),
             buyer.uscc.label("purchaser_uscc"),
+            agency.id.label("agency_id"),
             agency.name.label("agency"),
             agency.uscc.label("agency_uscc"),
             Contract.amount_fen,
@@ -251,10 +271,16 @@ def contract_rows(now) -> Iterator[dict]:
             Notice.state,
         )
         .join(Notice, Notice.id == Contract.notice_id)
+        .join(ServiceItem, ServiceItem.id == Notice.item_id)
         .join(buyer, buyer.id == Contract.purchaser_org_id)
         .join(agency, agency.id == Contract.agency_org_id)
         .where(_signed())
     )
+
+
+def contract_rows(now) -> Iterator[dict]:
+    """Contracts signed by both parties (an award never signed has no contract here)."""
+    stmt = signed_contracts()
     for r in _keyset(stmt, Contract.id):
         yield {
             "contract_id": r.id,

@@ -43,6 +43,8 @@ class Contract(db.Model):
         # the statistics' awards and acceptances by month (docs/statistics.md)
         Index("ix_contracts_created_dt", "created_dt"),
         Index("ix_contracts_accepted_dt", "accepted_dt"),
+        # the JSON API's contracts by amount (opendata/v1)
+        Index("ix_contracts_amount", "amount_fen", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

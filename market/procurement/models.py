@@ -40,6 +40,9 @@ class Notice(db.Model):
         # the public lists' order (latest first), all notices or one state's
         Index("ix_notices_published", "published_dt", "id"),
         Index("ix_notices_state_published", "state", "published_dt", "id"),
+        # the JSON API's other orders of the list (opendata/v1: by deadline, by ceiling)
+        Index("ix_notices_deadline", "deadline_dt", "id"),
+        Index("ix_notices_ceiling", "ceiling_fen", "id"),
         # a purchaser's notices, and those in one state (its workspace counts each state)
         Index("ix_notices_purchaser_state", "purchaser_org_id", "state"),
         CheckConstraint("ceiling_fen > 0", name="ceiling_positive"),
