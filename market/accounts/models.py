@@ -40,6 +40,8 @@ class Organisation(db.Model):
     #: 业务授权人: the member who acts for the organisation in procurement
     authorised_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: when its admin last changed its registered data (its public page says so)
+    data_changed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="organisation", order_by="Membership.id"

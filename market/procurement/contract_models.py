@@ -171,6 +171,10 @@ class Evaluation(db.Model):
     conduct: Mapped[int]
     comment: Mapped[str] = mapped_column(Text, default="")
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: the rated party's one public reply, shown beside the rating
+    reply: Mapped[str] = mapped_column(Text, default="", server_default="")
+    reply_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reply_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     contract: Mapped[Contract] = relationship(back_populates="evaluations")
 

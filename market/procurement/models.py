@@ -225,6 +225,7 @@ BID_STATUS = Lifecycle(
         State("selected", "中选", "success"),
         State("invalidated", "待重新确认", "warning"),  # the notice was edited since
         State("excluded", "已排除", "secondary"),  # an upheld objection removed it
+        State("withdrawn", "已撤回", "secondary"),  # its agency withdrew it before the deadline
     ],
     [],
     column="status",
@@ -384,3 +385,44 @@ class Objection(db.Model):
     @property
     def is_open(self):
         return self.status in ("open", "answered")
+
+
+class BidReceipt(db.Model):
+    """A commitment receipt its bid no longer stands on: replaced by a new quote, or withdrawn
+    before the deadline. Its agency alone sees it until opening; then the published
+    commitments list it as superseded beside the bid's current one."""
+
+    __tablename__ = "bid_receipts"
+    __table_args__ = (CheckConstraint("reason IN ('replaced', 'withdrawn')", name="reason"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bid_id: Mapped[int] = mapped_column(ForeignKey("bids.id"), index=True)
+    commitment: Mapped[str] = mapped_column(String(64))
+    #: when the superseded quote was submitted, and when it stopped counting
+    submitted_dt: Mapped[datetime] = mapped_column(UTCDateTime)
+    superseded_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reason: Mapped[str] = mapped_column(String(10))
+
+    bid: Mapped[Bid] = relationship()
+
+
+class NoticeQuestion(db.Model):
+    """A question a registered agency asked about a published notice (答疑), and the
+    purchaser's public answer (澄清). Other agencies never learn who asked; an answer that
+    changes the terms counts as an edit of the notice."""
+
+    __tablename__ = "notice_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id"), index=True)
+    asker_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    asked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    question: Mapped[str] = mapped_column(Text)
+    asked_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answer: Mapped[str] = mapped_column(Text, default="")
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    answered_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the answer changed the notice's terms (the deadline moved, quotes were invalidated)
+    changes_terms: Mapped[bool] = mapped_column(default=False)
+
+    notice: Mapped[Notice] = relationship()
