@@ -10,9 +10,11 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from .accounts.passwords import rule_text
 from .accounts.services import create_staff_user
 from .agencies.qualifications import expire_due
 from .catalogue.services import load_items, seed_rows
+from .config import DefaultConfig
 from .core import backup, worker
 from .core.audit import verify_chain
 from .core.clock import to_local
@@ -51,7 +53,13 @@ def _fail(err: ServiceError):
     default="",
     help="监管部门对应的审批部门（如 生态环境部门），缺省与 --org 相同",
 )
-@click.password_option()
+# The rule is shown in --help and above the prompt, before the first try (with the default
+# length: a configured one differs only if set, and the check then names it).
+@click.password_option(
+    help=rule_text(DefaultConfig.PASSWORD_MIN_LENGTH),
+    prompt=f"密码规则：{rule_text(DefaultConfig.PASSWORD_MIN_LENGTH)}\n密码",
+    confirmation_prompt="再次输入密码",
+)
 @with_appcontext
 def create_user(role, email, name, org_name, department, password):
     """Create a regulator or operator account."""

@@ -6,6 +6,7 @@ def init_app(app):
 
     from ..core.worker import register_task
     from ..extensions import db, login_manager
+    from . import credential_views, org_views  # noqa: F401  (their routes, on these blueprints)
     from .member_views import bp as members_bp
     from .sessions import purge_sessions, user_for_session
     from .signin import restored_from_cookie

@@ -2,6 +2,7 @@ from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from ..core.forms import BaseForm
+from .passwords import rule_text
 
 REQUIRED = DataRequired(message="请填写此项")
 
@@ -25,13 +26,22 @@ REGIONS = [
 ]
 
 
+class ShowsPasswordRule:
+    """A form where a new password is typed: the rule is shown beside its `password` field
+    before the first try (read at each form, as the shortest length is configured)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.password.description = rule_text()
+
+
 class LoginForm(BaseForm):
     email = EmailField("邮箱", validators=[REQUIRED])
     password = PasswordField("密码", validators=[REQUIRED])
     remember = BooleanField("记住我")
 
 
-class RegistrationForm(BaseForm):
+class RegistrationForm(ShowsPasswordRule, BaseForm):
     org_name = StringField("单位名称", validators=[REQUIRED, Length(max=200)])
     uscc = StringField(
         "统一社会信用代码",

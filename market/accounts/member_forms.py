@@ -2,6 +2,7 @@ from wtforms import EmailField, PasswordField, SelectChoice, SelectField, String
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..core.forms import BaseForm
+from .forms import ShowsPasswordRule
 from .models import ORG_ROLES
 
 REQUIRED = DataRequired(message="请填写此项")
@@ -17,7 +18,7 @@ class RoleForm(BaseForm):
     role = SelectField("角色", choices=ROLE_CHOICES)
 
 
-class AcceptInvitationForm(BaseForm):
+class AcceptInvitationForm(ShowsPasswordRule, BaseForm):
     name = StringField("姓名", validators=[REQUIRED, Length(max=50)])
     phone = StringField(
         "联系电话", validators=[REQUIRED, Length(max=30)], description="手机号或座机"

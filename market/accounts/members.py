@@ -193,8 +193,8 @@ def accept_invitation(token: str, name: str, phone: str, password: str) -> User:
     if _has_account(invitation.email):
         # Registered, or invited by another organisation and accepted, since this was sent.
         raise ServiceError("该邮箱已注册账号，每个账号只能属于一个单位。请直接登录。")
-    email = check_new_login(invitation.email, password)
     org = invitation.organisation
+    email = check_new_login(invitation.email, password, (name, org.name))
     user = User(email=email, name=name, phone=phone)
     user.set_password(password)
     db.session.add_all([user, Membership(user=user, organisation=org, role=invitation.role)])

@@ -44,6 +44,14 @@ def normalise_uscc(value: str) -> str:
         raise ServiceError("统一社会信用代码格式不正确（应为18位数字或大写字母）", "uscc") from exc
 
 
+class ManyErrors(ServiceError):
+    """Several fields are wrong at once: `errors` holds one ServiceError per problem."""
+
+    def __init__(self, errors: list[ServiceError]):
+        super().__init__(errors[0].message, errors[0].field)
+        self.errors = errors
+
+
 @dataclass
 class Registration:
     kind: str
@@ -72,7 +80,8 @@ def register_organisation(reg: Registration) -> User:
         )
     if not reg.commitment_signed:
         raise ServiceError("请阅读并签署信用承诺书", "commitment")
-    email = check_new_login(reg.email, reg.password)
+    people = (reg.org_name, reg.contact_name, reg.legal_representative)
+    email = check_new_login(reg.email, reg.password, people)
 
     org = Organisation(
         kind=reg.kind,
@@ -132,15 +141,16 @@ class EmailAlreadyRegistered(ServiceError):
         self.user = user
 
 
-def check_new_login(email: str, password: str) -> str:
+def check_new_login(email: str, password: str, inputs=()) -> str:
     """The normalised e-mail for a new account, its password checked first (so an address in
-    use is the last thing a form learns); EmailAlreadyRegistered if it has an account."""
+    use is the last thing a form learns); EmailAlreadyRegistered if it has an account.
+    `inputs` are the names typed with it, which the password must not hold."""
     try:
         email = validate_email((email or "").strip(), check_deliverability=False).normalized
     except EmailNotValidError as exc:
         raise ServiceError("邮箱格式不正确", "email") from exc
     email = email.lower()
-    check_password(password, email)
+    check_password(password, email, inputs)
     existing = db.session.scalar(select(User).where(func.lower(User.email) == email))
     if existing is not None:
         raise EmailAlreadyRegistered(existing)
@@ -278,7 +288,7 @@ def create_staff_user(
     """
     if role not in ("regulator", "operator"):
         raise ServiceError("命令行只用于创建监管部门或运营方账号", "role")
-    email = check_new_login(email, password)
+    email = check_new_login(email, password, (name, org_name))
     org = db.session.scalar(
         select(Organisation).where(Organisation.kind == role, Organisation.name == org_name)
     )

@@ -117,16 +117,19 @@ def renew_session(user: User) -> str:
     return start_session(user, remember=remember)
 
 
-def end_sessions(user: User) -> int:
-    """End every live login session of `user` (logout, password change): each cookie copy,
-    in any browser, stops working. Returns how many were ended."""
+def end_sessions(user: User, keep_current: bool = False) -> int:
+    """End every live login session of `user` (logout, a password reset): each cookie copy,
+    in any browser, stops working; with `keep_current`, all but the one `user` was loaded for
+    (a password changed while signed in). Returns how many were ended."""
     now = utcnow()
-    result = db.session.execute(
-        update(LoginSession)
-        .where(LoginSession.user_id == user.id, LoginSession.ended_dt.is_(None))
-        .values(ended_dt=now)
+    stmt = update(LoginSession).where(
+        LoginSession.user_id == user.id, LoginSession.ended_dt.is_(None)
     )
-    user.login_token = None
+    if keep_current and user.login_token:
+        stmt = stmt.where(LoginSession.token_hash != _hash(user.login_token))
+    result = db.session.execute(stmt.values(ended_dt=now))
+    if not keep_current:
+        user.login_token = None
     return result.rowcount
 
 

@@ -7,7 +7,7 @@ from ..core.errors import ServiceError, apply_to_form
 from ..core.mail import send_mail_after_commit
 from ..core.templating import external_url
 from ..extensions import db
-from . import services
+from . import orgdata, services
 from .forms import REGIONS, LoginForm, RegistrationForm
 from .models import ORG_KINDS
 from .signin import sign_in, sign_out
@@ -153,4 +153,6 @@ def confirm_registration(token):
 @bp.route("/account")
 @login_required
 def account():
-    return render_template("accounts/account.html", user=current_user)
+    return render_template(
+        "accounts/account.html", user=current_user, edits_org_data=orgdata.may_edit(current_user)
+    )
