@@ -47,6 +47,7 @@ def create_app(test_config=None):
     from . import (
         accounts,
         agencies,
+        alerts,
         catalogue,
         core,
         credit,
@@ -72,6 +73,7 @@ def create_app(test_config=None):
         notifications,
         supervision,
         opendata,
+        alerts,
     )
     for module in modules:
         module.init_app(app)

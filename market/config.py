@@ -71,6 +71,26 @@ class DefaultConfig:
         "accounts.confirm_registration": (("GET",), "10 per hour", "address"),
         "members.accept": (("POST",), "10 per hour", "address"),
         "procurement.bid": (("POST",), "20 per minute", "user"),
+        "procurement.replace_bid": (("POST",), "20 per minute", "user"),
+        "procurement.withdraw_bid": (("POST",), "20 per minute", "user"),
+        "procurement.bid_receipt_pdf": (("GET",), "30 per minute", "user"),
+        "procurement.bid_receipt_json": (("GET",), "60 per minute", "user"),
+        "procurement.ask_question": (("POST",), "10 per minute;60 per day", "user"),
+        "procurement.answer_question": (("POST",), "30 per minute", "user"),
+        "procurement.reply_to_evaluation": (("POST",), "10 per minute", "user"),
+        "procurement.award_letter": (("GET",), "30 per minute", "user"),
+        "procurement.outcome_letter": (("GET",), "30 per minute", "user"),
+        "procurement.contract_preview": (("GET",), "30 per minute", "user"),
+        "accounts.forgot_password": (("POST",), "5 per minute;20 per hour", "address"),
+        "accounts.reset_password": (("POST",), "5 per minute;20 per hour", "address"),
+        "accounts.change_password": (("POST",), "5 per minute;20 per hour", "user"),
+        "accounts.change_email": (("POST",), "5 per minute;20 per hour", "user"),
+        "accounts.confirm_email": (("GET",), "10 per hour", "address"),
+        "members.org_data": (("POST",), "20 per minute", "user"),
+        "alerts.save_search": (("POST",), "30 per minute", "user"),
+        "alerts.follow_item": (("POST",), "30 per minute", "user"),
+        "alerts.follow_notice": (("POST",), "30 per minute", "user"),
+        "catalogue.edit_contract_model": (("POST",), "20 per minute", "user"),
         "procurement.reconfirm": (("POST",), "20 per minute", "user"),
         "credit.blacklist_csv": (("GET",), "60 per minute", "address"),
         "credit.blacklist_json": (("GET",), "60 per minute", "address"),
@@ -108,6 +128,14 @@ class DefaultConfig:
     }
     HSTS_SECONDS = 31_536_000  # a year, once served over HTTPS
     PASSWORD_MIN_LENGTH = 8
+    # zxcvbn's estimate (0–4) a new password needs: 2 is "safe from guessing online", where
+    # the lock after LOGIN_LOCK_AFTER wrong passwords and the rate limits are; 3 would refuse
+    # every 8-character password, however random, contradicting the length the rule announces.
+    PASSWORD_MIN_SCORE = 2
+    # A password reset link is valid this long and works once; an e-mail change's
+    # confirmation link (sent to the new address) this long.
+    PASSWORD_RESET_MINUTES = 30
+    EMAIL_CHANGE_LINK_HOURS = 24
     PASSWORD_HASH_METHOD = "scrypt"
     UPLOAD_FOLDER = None  # instance/uploads unless configured
     UPLOAD_MAX_BYTES = 10 * 1024 * 1024
@@ -174,6 +202,9 @@ class DefaultConfig:
     # share it) and the last OPENDATA_KEEP_DAYS days are kept.
     OPENDATA_FOLDER = None
     OPENDATA_KEEP_DAYS = 7
+    # Subscriptions (docs/alerts.md): the daily digest of new matching notices is sent after
+    # this time of day (Beijing time).
+    ALERT_DIGEST_AT = "07:30"
     # The JSON API /api/v1/ (docs/opendata.md): its OpenAPI document is generated from the
     # code by flask-smorest at OPENAPI_URL_PREFIX + OPENAPI_JSON_PATH.
     API_TITLE = "网上中介超市开放数据接口"
@@ -214,6 +245,7 @@ class DefaultConfig:
         "payments-reconcile": 3600,  # looks whether the daily reconciliation with Stripe is due
         "catalogue": 60,  # catalogue changes and batches whose effective date has come; imports
         "opendata-bulk": 300,  # looks whether today's bulk download files are written
+        "alerts": 300,  # closing reminders of followed notices; the daily digest when due
     }
     # Quotes received and not yet answered, on disk (procurement/arrivals.py): instance/arrivals
     # unless set (hosts that share the quoting should share it); kept ARRIVAL_JOURNAL_DAYS

@@ -5,9 +5,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from market.accounts import credentials
 from market.accounts.members import invite_member
 from market.agencies.documents import Upload
 from market.agencies.services import agency_of
+from market.alerts import services as alerts
 from market.catalogue import batches as catalogue_batches
 from market.catalogue import imports as catalogue_imports
 from market.catalogue import revisions as catalogue_revisions
@@ -92,7 +94,7 @@ def register():
 def accept_invitation():
     """A visitor with an invitation link to a purchaser's organisation."""
     _, token = invite_member(make.purchaser(), "new.member@example.cn", "member")
-    good = {"name": "新成员", "phone": "13900139000", "password": "pw-12345678"}
+    good = {"name": "新成员", "phone": "13900139000", "password": make.PASSWORD}
     good["password_confirm"] = good["password"]
     return Scene(None, {"token": token}, good=good)
 
@@ -748,3 +750,120 @@ def checked_import():
     catalogue_imports.check_chunk(job)
     good = {"title": "导入批次", "publishes_on": local_today().isoformat()}
     return Scene(keeper, {"job_id": job.id}, good=good)
+
+
+# --- quotes changed, questions, replies, model contracts, subscriptions -------------------------
+
+
+def quoted_bidder():
+    """An agency whose quote stands on a notice taking quotes: it replaces or withdraws it."""
+    scene = bidder()
+    notice = db.session.get(Notice, scene.args["notice_id"])
+    make.bid(scene.user, notice, 90_000_00)
+    return scene
+
+
+def asking_agency():
+    """An agency asking about a notice taking quotes."""
+    return Scene(
+        make.agency(), {"notice_id": make.notice().id}, good={"question": "服务期限能否延长？"}
+    )
+
+
+def asked_purchaser():
+    """The purchaser of a notice an agency asked about, answering."""
+    buyer = make.purchaser()
+    notice = make.notice(buyer)
+    question = procurement.ask_question(make.agency(), notice, "服务期限能否延长？")
+    args = {"notice_id": notice.id, "question_id": question.id}
+    return Scene(buyer, args, good={"answer": "以公告为准"})
+
+
+def rated_agency():
+    """The agency the purchaser rated, both ratings public: it replies to the rating."""
+    notice, buyer, winner = make.accepted_notice()
+    rating = procurement.evaluate(buyer, notice, make.GOOD_SCORES, "按期交付")
+    procurement.evaluate(winner, notice, make.GOOD_SCORES, "配合顺畅")
+    args = {"notice_id": notice.id, "evaluation_id": rating.id}
+    return Scene(winner, args, good={"reply": "感谢评价，继续努力"})
+
+
+def model_contract_keeper():
+    """The department's regulator revising ZJ012's model contract."""
+    item = make.item("ZJ012")
+    good = {
+        "title": "环评技术服务合同",
+        "body": "委托方：【采购人】\n受托方：【中介机构】\n金额：【合同金额】",
+        "note": "首次发布",
+    }
+    return Scene(make.staff("regulator", KEEPING_DEPARTMENT), {"item_id": item.id}, good=good)
+
+
+def subscriber():
+    """An agency saving a search."""
+    return Scene(make.agency(), good={"words": "环评 礼嘉", "frequency": "daily"})
+
+
+def item_follower():
+    """An agency following ZJ012."""
+    return Scene(make.agency(), {"item_id": make.item("ZJ012").id}, good={"frequency": "instant"})
+
+
+def notice_follower():
+    """An agency following a notice taking quotes."""
+    return Scene(make.agency(), {"notice_id": make.notice().id})
+
+
+def own_subscription():
+    """An agency deleting its saved search."""
+    agency = make.agency()
+    subscription = alerts.save_search(agency, "环评", None, "daily")
+    return Scene(agency, {"subscription_id": subscription.id})
+
+
+# --- one's own password, e-mail and organisation data ----------------------------------------
+
+NEW_PASSWORD = "Lj2026-wetland-report"
+
+
+def password_changer():
+    """A signed-in agency changing its password."""
+    good = {
+        "current_password": make.PASSWORD,
+        "password": NEW_PASSWORD,
+        "password_confirm": NEW_PASSWORD,
+    }
+    return Scene(make.agency(), good=good)
+
+
+def password_forgotten():
+    """A visitor asking for a reset link."""
+    return Scene(None, good={"email": make.agency().email})
+
+
+def password_reset():
+    """A visitor with a live reset link."""
+    _, token = credentials.password_reset_for(make.agency().email)
+    good = {"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD}
+    return Scene(None, {"token": token}, good=good)
+
+
+def email_changer():
+    """A signed-in agency changing its login e-mail."""
+    return Scene(make.agency(), good={"email": "moved@example.cn", "password": make.PASSWORD})
+
+
+def org_data_admin():
+    """An agency's admin editing its registered data."""
+    admin = make.agency()
+    org = admin.organisation
+    good = {
+        "name": org.name,
+        "legal_representative": org.legal_representative or "张三",
+        "region": org.region or "重庆市渝北区",
+        "address": "重庆市渝北区金开大道 88 号",
+        "contact_name": "李四",
+        "contact_phone": "023-67001234",
+        "contact_email": "office@example.cn",
+    }
+    return Scene(admin, good=good)

@@ -30,9 +30,11 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms.fields.core import UnboundField
 
+from market.accounts import credentials
 from market.accounts.members import invite_member
 from market.accounts.services import await_confirmation, unlock_token
 from market.agencies.models import Offering
+from market.alerts import services as alerts
 from market.catalogue import batches, revisions
 from market.catalogue.fields import values_from_text
 from market.catalogue.models import CatalogueImport
@@ -50,6 +52,7 @@ from market.notifications.services import notify
 from market.opendata import bulk
 from market.payments import services as payments
 from market.procurement import services as procurement
+from market.procurement.models import Notice
 from market.procurement.runner import apply_due
 
 from . import factories as make
@@ -161,6 +164,19 @@ ROUTES: dict[str, Route] = {
     "accounts.unlock": anywhere(GET=PUBLIC),
     # a live registration link: whoever holds it completes that registration and is signed in
     "accounts.confirm_registration": anywhere(GET=PUBLIC),
+    # --- one's own password and e-mail; forgetting one's password (an empty form comes back
+    # with its errors, 200); a live reset link: whoever holds it sets that account's password;
+    # a live e-mail change link: whoever holds it confirms it and is sent on with a message
+    "accounts.change_password": anywhere(GET=SIGNED_IN_ONLY, POST=SIGNED_IN_ONLY),
+    "accounts.forgot_password": anywhere(GET=PUBLIC, POST=PUBLIC),
+    "accounts.reset_password": anywhere(GET=PUBLIC, POST=PUBLIC),
+    "accounts.change_email": anywhere(GET=SIGNED_IN_ONLY, POST=SIGNED_IN_ONLY),
+    "accounts.confirm_email": anywhere(GET=PUBLIC),
+    # the organisation's registered data: the admins of agencies and purchasers
+    "members.org_data": anywhere(
+        GET=only(OK, AGENCY_ADMIN, OTHER_AGENCY, *PURCHASERS),
+        POST=only(OK, AGENCY_ADMIN, OTHER_AGENCY, *PURCHASERS),
+    ),
     # --- members and invitations: the agency admin manages its colleague and its invitation
     # (the address's token); every other organisation's admin manages only its own
     "members.index": anywhere(GET=SIGNED_IN_ONLY),
@@ -215,6 +231,10 @@ ROUTES: dict[str, Route] = {
     # --- keeping the catalogue: ZJ012 and the batch and import are the owning department's;
     # another department keeps its own items (its list, its forms) but not these
     "catalogue.manage": anywhere(GET=only(OK, *REGULATORS)),
+    "catalogue.contract_model": anywhere(GET=PUBLIC),
+    "catalogue.edit_contract_model": anywhere(
+        GET=only(OK, REGULATOR), POST=only(BAD_REQUEST, REGULATOR)
+    ),
     "catalogue.new_item": anywhere(GET=only(OK, *REGULATORS), POST=only(BAD_REQUEST, *REGULATORS)),
     "catalogue.edit_item": anywhere(GET=only(OK, REGULATOR), POST=only(BAD_REQUEST, REGULATOR)),
     "catalogue.withdraw_item": anywhere(GET=only(OK, REGULATOR), POST=only(BAD_REQUEST, REGULATOR)),
@@ -271,6 +291,18 @@ ROUTES: dict[str, Route] = {
     "procurement.edit": at("open", GET=only(OK, PURCHASER), POST=only(OK, PURCHASER)),
     "procurement.cancel": at("open", POST=only(OK, PURCHASER)),
     "procurement.bid": at("open", POST=only(FORM_ERRORS, *AGENCIES)),
+    # replacing: the empty form is refused (its own agency), or the reason another agency
+    # cannot (it has no quote); withdrawing: a confirmation page, or back to the notice with
+    # a message
+    "procurement.replace_bid": at("open", POST=only(FORM_ERRORS, *AGENCIES)),
+    "procurement.withdraw_bid": at("open", GET=only(OK, *AGENCIES), POST=only(OK, *AGENCIES)),
+    # the receipt of the sealed quote: its agency's people alone
+    "procurement.bid_receipt": at("open", GET=only(OK, *OWN_AGENCY)),
+    "procurement.bid_receipt_pdf": at("open", GET=only(OK, *OWN_AGENCY)),
+    "procurement.bid_receipt_json": at("open", GET=only(OK, *OWN_AGENCY)),
+    # questions: any agency asks (the empty form refused); the purchaser answers
+    "procurement.ask_question": at("open", POST=only(FORM_ERRORS, *AGENCIES)),
+    "procurement.answer_question": at("open", POST=only(FORM_ERRORS, PURCHASER)),
     # reconfirming concerns the agency's own quote: any agency reaches the form
     "procurement.reconfirm": at("open", POST=only(FORM_ERRORS, *AGENCIES)),
     "procurement.republish": at("failed", POST=only(OK, PURCHASER)),
@@ -281,13 +313,29 @@ ROUTES: dict[str, Route] = {
     "procurement.answer_objection": at("objection", POST=only(FORM_ERRORS, PURCHASER)),
     "procurement.decide_objection": at("objection", POST=only(FORM_ERRORS, REGULATOR)),
     # --- the agency won: contract, delivery, acceptance, evaluation, rectification
-    "procurement.sign": at("awarded", POST=only(FORM_ERRORS, *OWN_AGENCY, PURCHASER)),
+    # signing with nothing uploaded signs the contract generated from the model contract
+    "procurement.sign": at("awarded", POST=only(OK, *OWN_AGENCY, PURCHASER)),
     "procurement.deliver": at("contracted", POST=only(FORM_ERRORS, *OWN_AGENCY)),
     "procurement.terminate": at("contracted", POST=only(FORM_ERRORS, PURCHASER, REGULATOR)),
     # accepting needs no form: it is accepted
     "procurement.accept": at("delivered", POST=only(OK, PURCHASER)),
     "procurement.return_delivery": at("delivered", POST=only(FORM_ERRORS, PURCHASER)),
     "procurement.evaluate": at("evaluating", POST=only(FORM_ERRORS, *OWN_AGENCY, PURCHASER)),
+    # the purchaser's public rating of the agency: the agency replies (the empty form refused)
+    "procurement.reply_to_evaluation": at("evaluated", POST=only(FORM_ERRORS, *OWN_AGENCY)),
+    # the award's letters: the award notice for its two parties; the agency won, so no agency
+    # here has a notice of non-selection; the contract's preview for its parties
+    "procurement.award_letter": at(
+        "awarded",
+        GET=only(OK, *OWN_AGENCY, PURCHASER)
+        | {OTHER_AGENCY: NOT_FOUND, OTHER_PURCHASER: NOT_FOUND},
+    ),
+    "procurement.outcome_letter": at("awarded", GET=only(NOT_FOUND, *AGENCIES)),
+    "procurement.contract_preview": at(
+        "awarded",
+        GET=only(OK, *OWN_AGENCY, PURCHASER)
+        | {OTHER_AGENCY: NOT_FOUND, OTHER_PURCHASER: NOT_FOUND},
+    ),
     # no answer: back to the notice with the message
     "procurement.answer_rectification": at("rectifying", POST=only(OK, *OWN_AGENCY)),
     "procurement.rectifications": anywhere(GET=OPERATOR_ONLY),
@@ -385,6 +433,13 @@ ROUTES: dict[str, Route] = {
     "payments.payments_list": anywhere(GET=SUPERVISORS_ONLY),
     "payments.payments_csv": anywhere(GET=SUPERVISORS_ONLY),
     "payments.purchaser": anywhere(GET=PUBLIC),
+    # --- subscriptions: one's own; following an item or the open notice answers with a
+    # message; the subscription deleted is the agency admin's
+    "alerts.index": anywhere(GET=SIGNED_IN_ONLY),
+    "alerts.save_search": anywhere(POST=only(FORM_ERRORS, *SIGNED_IN)),
+    "alerts.follow_item": anywhere(POST=SIGNED_IN_ONLY),
+    "alerts.follow_notice": at("open", POST=SIGNED_IN_ONLY),
+    "alerts.delete": anywhere(POST=only(OK, AGENCY_ADMIN)),
     # --- statistics: public, their figures counted without the sealed quote
     "statistics.index": anywhere(GET=PUBLIC),
     "statistics.data_json": anywhere(GET=PUBLIC),
@@ -468,6 +523,13 @@ class World:
                 return self.unlock_token()
             if endpoint == "accounts.confirm_registration":
                 return self.confirmation_token()
+            if endpoint == "accounts.reset_password":
+                return credentials.password_reset_for(self.agency.email)[1]
+            if endpoint == "accounts.confirm_email":
+                change = credentials.request_email_change(
+                    self.agency, "new-address@example.cn", make.PASSWORD
+                )
+                return change.token
             return self.invitation()[1]
         if endpoint == "payments.purchaser" and name == "org_id":
             return self.make_org_id_for_purchaser()
@@ -483,6 +545,15 @@ class World:
     def make_agency_id(self):
         """The owning agency (the API's agency page)."""
         return self.agency.organisation.id
+
+    def make_question_id(self):
+        """Another agency's question on the sealed quote's notice."""
+        notice = db.session.get(Notice, self.value("", "notice_id"))
+        return procurement.ask_question(self.users[OTHER_AGENCY], notice, "服务期限能否延长？").id
+
+    def make_subscription_id(self):
+        """The agency admin's saved search."""
+        return alerts.save_search(self.agency, "环评", None, "daily").id
 
     def make_day(self):
         """Today's bulk download files, written now (the sealed quote placed)."""
@@ -672,6 +743,15 @@ def evaluating(w):
     return notice
 
 
+def evaluated(w):
+    """Both rated each other: the ratings are public; the purchaser's rating of the agency is
+    the one replied to."""
+    notice = evaluating(w)
+    rating = procurement.evaluate(w.buyer, notice, make.GOOD_SCORES, "按期交付")
+    procurement.evaluate(w.agency, notice, make.GOOD_SCORES, "配合顺畅")
+    w.args["evaluation_id"] = rating.id
+
+
 def rectifying(w):
     """The purchaser rated the agency poorly: the agency's rectification case is open."""
     notice = evaluating(w)
@@ -806,6 +886,7 @@ SCENES = {
     "contracted": contracted,
     "delivered": delivered,
     "evaluating": evaluating,
+    "evaluated": evaluated,
     "rectifying": rectifying,
     "reported": reported,
     "decidable": decidable,

@@ -26,6 +26,13 @@ from wtforms import (
 )
 from wtforms.fields.core import UnboundField
 
+from market.accounts.credential_forms import (
+    ChangeEmailForm,
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    NewPasswordForm,
+    OrgDataForm,
+)
 from market.accounts.forms import LoginForm, RegistrationForm
 from market.accounts.member_forms import AcceptInvitationForm, InviteForm, RoleForm
 from market.accounts.members import invite_member
@@ -38,9 +45,11 @@ from market.agencies.library_forms import (
     VerifyForm,
 )
 from market.agencies.services import agency_of
+from market.alerts.forms import FollowItemForm, SearchForm
 from market.catalogue.forms import (
     ApplyImportForm,
     BatchForm,
+    ContractModelForm,
     ImportForm,
     ItemForm,
     NewItemForm,
@@ -74,6 +83,7 @@ from market.procurement.contract_forms import (
     AnswerForm,
     DecisionForm,
     DeliverForm,
+    EvaluationReplyForm,
     FollowupForm,
     ObjectionForm,
     PurchaserRatingForm,
@@ -83,6 +93,7 @@ from market.procurement.contract_forms import (
     TerminateForm,
 )
 from market.procurement.forms import NoticeForm, ReasonForm
+from market.procurement.question_forms import QuestionAnswerForm, QuestionForm
 from market.procurement.selection.direct import ChoiceForm
 
 from . import factories as make
@@ -313,6 +324,11 @@ CASES = {
     "accounts.login": [Case(scenes.login, LoginForm)],
     "accounts.logout": [Case(scenes.logout)],
     "accounts.register": [Case(scenes.register, RegistrationForm)],
+    "accounts.change_password": [Case(scenes.password_changer, ChangePasswordForm)],
+    "accounts.forgot_password": [Case(scenes.password_forgotten, ForgotPasswordForm)],
+    "accounts.reset_password": [Case(scenes.password_reset, NewPasswordForm)],
+    "accounts.change_email": [Case(scenes.email_changer, ChangeEmailForm)],
+    "members.org_data": [Case(scenes.org_data_admin, OrgDataForm)],
     "members.accept": [Case(scenes.accept_invitation, AcceptInvitationForm)],
     "members.invite": [Case(scenes.invite, InviteForm)],
     "members.revoke": [Case(scenes.revoke_invitation)],
@@ -340,6 +356,11 @@ CASES = {
     "procurement.cancel": [Case(scenes.published_notice, ReasonForm)],
     "procurement.republish": [Case(scenes.failed_notice)],
     "procurement.bid": [Case(scenes.bidder, BidForm)],
+    "procurement.replace_bid": [Case(scenes.quoted_bidder, BidForm)],
+    "procurement.withdraw_bid": [Case(scenes.quoted_bidder)],
+    "procurement.ask_question": [Case(scenes.asking_agency, QuestionForm)],
+    "procurement.answer_question": [Case(scenes.asked_purchaser, QuestionAnswerForm)],
+    "procurement.reply_to_evaluation": [Case(scenes.rated_agency, EvaluationReplyForm)],
     "procurement.reconfirm": [Case(scenes.invalidated_bidder, BidForm)],
     "procurement.take_step": [
         Case(scenes.direct_choice, ChoiceForm),
@@ -356,6 +377,11 @@ CASES = {
         Case(scenes.accepted_agency, PurchaserRatingForm),
     ],
     "procurement.terminate": [Case(scenes.contracted_purchaser, TerminateForm)],
+    "catalogue.edit_contract_model": [Case(scenes.model_contract_keeper, ContractModelForm)],
+    "alerts.save_search": [Case(scenes.subscriber, SearchForm)],
+    "alerts.follow_item": [Case(scenes.item_follower, FollowItemForm)],
+    "alerts.follow_notice": [Case(scenes.notice_follower)],
+    "alerts.delete": [Case(scenes.own_subscription)],
     "procurement.object_to_result": [Case(scenes.rival_in_publicity, ObjectionForm)],
     "procurement.answer_objection": [Case(scenes.open_objection, AnswerForm)],
     "procurement.decide_objection": [Case(scenes.answered_objection, DecisionForm)],

@@ -12,6 +12,7 @@ from .conftest import TEST_CONFIG
 
 TABLES = {
     "agencies",
+    "alert_hits",
     "audit_chain_head",
     "audit_events",
     "bid_documents",
@@ -24,6 +25,8 @@ TABLES = {
     "commitments",
     "conduct_record_documents",
     "conduct_records",
+    "contract_models",
+    "contract_signatures",
     "contracts",
     "credit_score_history",
     "deliveries",
@@ -61,6 +64,7 @@ TABLES = {
     "search_outbox",
     "selections",
     "service_items",
+    "subscriptions",
     "system_fact_criteria",
     "users",
     "violation_criteria",

@@ -87,6 +87,10 @@ NOT_APPLICABLE = {
     "any other token gets the same refusal",
     "accounts.confirm_registration": "a one-time link mailed to a new registration: the world "
     "has none waiting, and any other token gets the same refusal",
+    "accounts.reset_password": "a one-time link mailed to whoever forgot a password: the world "
+    "asked for none, and any other token gets the same refusal",
+    "accounts.confirm_email": "a one-time link mailed to a new login address: the world asked "
+    "for none, and any other token gets the same refusal",
 }
 
 STATISTICS_TABLES = (
@@ -102,8 +106,12 @@ STATISTICS_TABLES = (
     "disclosures",
 )
 
-#: the bidder's pages its quote (or reconfirmation) may change
-BIDDER_PAGES = re.compile(r"^/notices/\d+$|^/dashboard$|^/agency/bids$")
+#: the bidder's pages its quote (or its reconfirmation, replacement, withdrawal) may change:
+#: the notice, its workspace and lists (已报价), its receipt and the withdrawal's confirmation
+BIDDER_PAGES = re.compile(
+    r"^/notices/\d+(/bid/(receipt(\.json|\.pdf)?|withdraw))?$"
+    r"|^/dashboard$|^/agency/(bids|opportunities)$"
+)
 
 
 @dataclass
@@ -202,6 +210,7 @@ def _world(rival_quotes: bool) -> World:
         ],
         ("catalogue.detail", "code"): [notice.item.code],
         ("catalogue.version", "code"): [notice.item.code],
+        ("catalogue.contract_model", "code"): [notice.item.code],
         ("api_catalogue.item", "code"): [notice.item.code],
         ("api_catalogue.versions", "code"): [notice.item.code],
         ("agencies.shelf", "code"): [notice.item.code],
@@ -506,7 +515,15 @@ def _quote(client, path, form, caplog) -> None:
 
 #: what the bidder does, and whether the rival has quoted first (the first quote tells that one
 #: exists, a second one how many there are)
-ACTIONS = {"first quote": False, "second quote": True, "reconfirmation": True}
+ACTIONS = {
+    "first quote": False,
+    "second quote": True,
+    "reconfirmation": True,
+    "replacement": True,
+    "withdrawal": True,
+}
+#: the quotes in progress on the bidder's workspace, before and after its action
+QUOTING = {"reconfirmation": [1, 1], "replacement": [1, 1], "withdrawal": [1, 0]}
 
 
 @pytest.mark.parametrize("action", ACTIONS)
@@ -529,16 +546,24 @@ def test_a_quote_changes_nothing_anyone_but_its_bidder_sees(app, build_world, ca
         assert procurement.update_notice(users["purchaser"], notice, data)
         assert notice.revision == revision + 1
         path += "/reconfirm"
+    if action in ("replacement", "withdrawal"):
+        # its quote stands before the snapshot; the action replaces or withdraws it
+        _quote(clients["bidder"], path, world.quote_form | {"amount": "75000.00"}, caplog)
+        path += "/replace" if action == "replacement" else "/withdraw"
     urls = _urls(app, world)
     before = _snapshot(app, world, clients, urls, caplog)
 
-    _quote(clients["bidder"], path, world.quote_form | {"amount": "76000.00"}, caplog)
+    form = {} if action == "withdrawal" else world.quote_form | {"amount": "76000.00"}
+    _quote(clients["bidder"], path, form, caplog)
     own = procurement.own_bid(notice, users["bidder"])
-    assert (own.status, own.amount_fen, own.notice_revision) == (
-        "submitted",
-        76_000_00,
-        notice.revision,
-    )
+    if action == "withdrawal":
+        assert own.status == "withdrawn"
+    else:
+        assert (own.status, own.amount_fen, own.notice_revision) == (
+            "submitted",
+            76_000_00,
+            notice.revision,
+        )
     assert notice.state == "published" and utcnow() < notice.deadline_dt
 
     after = _snapshot(app, world, clients, urls, caplog)
@@ -549,7 +574,7 @@ def test_a_quote_changes_nothing_anyone_but_its_bidder_sees(app, build_world, ca
         page = after.pages[role, "GET", f"/notices/{notice.id}"][2].decode()
         assert 'id="bid-count">密封中，截止后公开<' in page, role
     quoting = [_quoting(s.pages["bidder", "GET", "/dashboard"]) for s in (before, after)]
-    assert quoting == ([1, 1] if action == "reconfirmation" else [0, 1])
+    assert quoting == QUOTING.get(action, [0, 1])
 
 
 def _quoting(answer) -> int:

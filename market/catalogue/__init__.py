@@ -4,7 +4,7 @@ import and the exports, the public list and its change log (docs/catalogue.md)."
 
 def init_app(app):
     from ..core.worker import register_task
-    from . import models  # noqa: F401
+    from . import contract_views, models  # noqa: F401 (routes)
     from .tasks import apply_due_changes
     from .views import bp
 

@@ -115,3 +115,20 @@ class ImportForm(BaseForm):
 
 class ApplyImportForm(BatchForm):
     pass
+
+
+class ContractModelForm(BaseForm):
+    """A new version of an item's model contract."""
+
+    title = StringField(
+        "标题",
+        validators=[REQUIRED, Length(max=100, message="标题不能超过 100 个字")],
+        default="中介服务合同",
+    )
+    body = TextAreaField(
+        "合同文本",
+        validators=[REQUIRED, Length(max=20000, message="合同文本不能超过 20000 个字")],
+    )
+    note = StringField(
+        "修订说明", validators=[Length(max=500, message="修订说明不能超过 500 个字")]
+    )

@@ -240,3 +240,26 @@ class CatalogueImport(db.Model):
     @property
     def progress_pct(self) -> int:
         return 100 if not self.rows else self.checked * 100 // self.total
+
+
+class ContractModel(db.Model):
+    """One version of an item's model contract (合同示范文本), kept by its approving
+    department: the text every contract for the item is generated from, with placeholders
+    (【采购人】 …) filled in from the notice and the winning quote. The latest version applies
+    to contracts drawn up from then on."""
+
+    __tablename__ = "contract_models"
+    __table_args__ = (
+        UniqueConstraint("item_id", "version", name="uq_contract_models_item_version"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("service_items.id"), index=True)
+    version: Mapped[int]
+    title: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    item: Mapped[ServiceItem] = relationship()

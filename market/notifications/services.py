@@ -16,8 +16,10 @@ KIND_LABELS = {
     "new_notice": "新的匹配公告",
     "bid_invalidated": "报价需重新确认",
     "selected": "选取结果",
+    "not_selected": "未中选通知",
     "publicity": "结果公示",
     "objection": "异议",
+    "question": "答疑澄清",
     "sign": "签订合同",
     "accept": "验收",
     "evaluate": "评价",
@@ -34,7 +36,8 @@ def link_to(endpoint: str, **values) -> str:
     return current_app.url_map.bind("localhost").build(endpoint, values)
 
 
-def _absolute(link: str) -> str:
+def absolute_link(link: str) -> str:
+    """A path as a full address when SERVER_NAME is set (mail is read outside the site)."""
     server = current_app.config.get("SERVER_NAME")
     if not link or not server:
         return link
@@ -62,7 +65,7 @@ def recipients(org: Organisation) -> list[str]:
 def _mail_body(org: Organisation, body: str, link: str) -> str:
     lines = [f"{org.name}：", "", body]
     if link:
-        lines += ["", f"详情请登录网上中介超市查看：{_absolute(link)}"]
+        lines += ["", f"详情请登录网上中介超市查看：{absolute_link(link)}"]
     lines += ["", "此邮件由网上中介超市自动发送，请勿直接回复。"]
     return "\n".join(lines) + "\n"
 

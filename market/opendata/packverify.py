@@ -309,6 +309,10 @@ def check_bids(pack: dict, report: Report) -> dict:
     notice_id = pack["notice.json"]["id"]
     bids = {}
     for bid in pack["bids.json"]["bids"]:
+        if bid.get("status") == "withdrawn":
+            # Withdrawn before the deadline: no commitment stands, and it is no candidate.
+            report.not_checked(f"bid {bid['bid_id']}: 报价已在截止前撤回，不参与选取 (withdrawn)")
+            continue
         bids[bid["bid_id"]] = bid
         opening, stated = bid["opening"], bid["commitment"]
         label = f"bid {bid['bid_id']} commitment {stated}"

@@ -7,6 +7,7 @@ the package is its own business.
 
 def init_app(app):
     from ..agencies.documents import register_sharer
+    from ..agencies.versions import shown_on_agency_pages
     from ..core.worker import register_task
     from . import (  # noqa: F401 (routes; deadline handlers and arrival hooks register)
         arrivals,
@@ -15,16 +16,21 @@ def init_app(app):
         contract_views,
         contracts,
         evaluations,
+        letter_views,
         messages,
         models,
         notice_views,
         objection_views,
+        question_views,
+        receipt_views,
         rectification_views,
         versions,
         views,
     )
     from . import selecting as running  # noqa: F401 (close_bidding registers)
     from .blueprint import bp
+    from .contract_models import Evaluation
+    from .evaluations import agency_replies
     from .parties import party_document_readers
     from .services import bid_document_readers, notice_attachment_readers
     from .states import NOTICE
@@ -41,4 +47,7 @@ def init_app(app):
     register_sharer(app, notice_attachment_readers)
     # Objections' files, the signed contract and the deliverables: the notice's parties.
     register_sharer(app, party_document_readers)
+    # The rated agency's reply shows beside the rating on its storefront's past performance.
+    shown_on_agency_pages(Evaluation, "shown_agency_org_id")
+    app.jinja_env.globals["evaluation_replies"] = agency_replies
     app.register_blueprint(bp)

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from ..core.clock import utcnow
 from ..core.errors import NotAllowed
-from .bids import SUPERVISING, own_bid
+from .bids import SUPERVISING, own_bid, took_part
 from .evaluations import DIRECTION_OF_PARTY, readable_rectifications, revealed
 from .models import Notice
 from .objections import may_object
@@ -59,6 +59,9 @@ class NoticeAccess:
     quoting: bool
     may_quote: bool
     may_reconfirm: bool
+    #: the agency's standing quote may be replaced or withdrawn until the deadline
+    may_replace: bool
+    may_withdraw: bool
     #: a direct invitation of another agency
     invitation_only: bool
     # --- selection and the contract
@@ -137,13 +140,18 @@ def notice_access(notice: Notice, user) -> NoticeAccess:
         # Only once the quotes are opened: the link would tell that someone quoted.
         may_report_conduct=party in ("purchaser", "regulator")
         and not state.sealed
-        and bool(notice.bids),
+        and any(took_part(b) for b in notice.bids),
         quoting=is_agency and taking_bids,
         may_quote=is_agency
         and taking_bids
-        and own is None
+        and (own is None or own.status == "withdrawn")
         and notice.invited_org_id in (None, org_id),
         may_reconfirm=is_agency and taking_bids and own is not None and own.status == "invalidated",
+        may_replace=is_agency and taking_bids and own is not None and own.status == "submitted",
+        may_withdraw=is_agency
+        and taking_bids
+        and own is not None
+        and own.status in ("submitted", "invalidated"),
         invitation_only=is_agency
         and notice.invited_org_id is not None
         and notice.invited_org_id != org_id,

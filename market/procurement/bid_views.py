@@ -15,6 +15,7 @@ from ..core.logs import logged_as_route
 from ..core.retry import retrying
 from ..extensions import db
 from . import arrivals, services
+from .access import notice_access
 from .bid_forms import BidForm
 from .blueprint import bp, detail_panel, notice_or_404, offered, read_or_404, render_detail
 from .selection import registered
@@ -45,15 +46,21 @@ def _step_form(notice, eligible, **kwargs):
 def _bids(notice, user, forms, access):
     own = services.own_bid(notice, user)
     eligible = services.eligible_bids(notice)
-    attachable = access.may_quote or access.may_reconfirm
+    attachable = access.may_quote or access.may_reconfirm or access.may_replace
     org_id = user.organisation.id if attachable else None
     return {
         "bids": services.visible_bids(notice, user),
         "bid_count": services.visible_bid_count(notice),
         "own_bid": own,
-        "receipt": canonical_json(services.commitment_payload(own)) if own else "",
+        "receipt": canonical_json(services.commitment_payload(own))
+        if own and own.commitment
+        else "",
         "bid_form": offered(access.may_quote, BidForm),
         "reconfirm_form": _reconfirm_form(own) if access.may_reconfirm else None,
+        "replace_form": _reconfirm_form(own) if access.may_replace else None,
+        "quote_barrier": services.quote_barrier(user, notice) if access.may_quote else "",
+        "own_receipts": services.receipts_of(own),
+        "superseded_labels": services.SUPERSEDED_LABELS,
         "step_form": _step_form(notice, eligible) if access.may_take_step else None,
         "eligible_ids": {b.id for b in eligible},
         "attachable_qualifications": usable_qualifications(org_id, notice.item_id)
@@ -80,7 +87,7 @@ def _received(fixed_price: bool):
 #: g: the quote's journalled arrival (notice id, digest, token), written as its request started
 JOURNALLED = "market_quote_arrival"
 #: the endpoints that take a quote
-QUOTING = frozenset({"procurement.bid", "procurement.reconfirm"})
+QUOTING = frozenset({"procurement.bid", "procurement.reconfirm", "procurement.replace_bid"})
 
 
 @bp.before_request
@@ -209,6 +216,45 @@ def reconfirm(notice_id):
     return _refused(notice_id, reconfirm_form=form)
 
 
+@bp.route("/notices/<int:notice_id>/bid/replace", methods=["POST"])
+@logged_as_route
+@role_required("agency")
+def replace_bid(notice_id):
+    """Replace the agency's standing quote before the deadline (修改报价)."""
+    form = BidForm()
+    if form.validate_on_submit():
+        try:
+            _quote(notice_id, services.replace_bid, form)
+        except ServiceError as err:
+            apply_to_form(form, err)
+        else:
+            flash("报价已修改并重新密封，新的承诺值回执见下方；原回执已作废。", "success")
+            return redirect(url_for(".detail", notice_id=notice_id, _anchor="receipt"))
+    return _refused(notice_id, replace_form=form)
+
+
+@bp.route("/notices/<int:notice_id>/bid/withdraw", methods=["GET", "POST"])
+@logged_as_route
+@role_required("agency")
+def withdraw_bid(notice_id):
+    """Withdraw the agency's quote before the deadline (撤回报价), after a confirmation."""
+    notice = notice_or_404(notice_id)
+    own = services.own_bid(notice, current_user)
+    if request.method == "GET":
+        if own is None or not notice_access(notice, current_user).may_withdraw:
+            flash("本机构当前没有可撤回的报价", "warning")
+            return redirect(url_for(".detail", notice_id=notice.id))
+        return render_template("procurement/bid_withdraw.html", notice=notice, bid=own)
+    try:
+        services.withdraw_bid(current_user, notice, received=received_at())
+    except ServiceError as err:
+        flash(err.message, "danger")
+    else:
+        db.session.commit()
+        flash("报价已撤回，不参与本项目选取；截止前仍可重新报价。", "success")
+    return redirect(url_for(".detail", notice_id=notice_id))
+
+
 @bp.route("/notices/<int:notice_id>/selection", methods=["POST"])
 @role_required("purchaser")
 def take_step(notice_id):
@@ -252,12 +298,20 @@ def commitments(notice_id):
     for b in [] if sealed else services.opened_bids(notice):
         checks = (own is not None and b is own) or supervising
         rows.append((b, services.commitment_matches(b) if checks else None))
+    # Superseded receipts (replaced or withdrawn quotes) are published with the rest, never
+    # before: even their number would tell that someone quoted.
+    superseded = {} if sealed else services.superseded_receipts(notice)
+    opened = {b.id for b, _ in rows}
+    withdrawn = [b for b in notice.bids if b.id in superseded and b.id not in opened]
     return render_template(
         "procurement/commitments.html",
         notice=notice,
         sealed=sealed,
         rows=rows,
         own_bid=own,
+        superseded=superseded,
+        withdrawn=withdrawn,
+        superseded_labels=services.SUPERSEDED_LABELS,
     )
 
 

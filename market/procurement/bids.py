@@ -255,7 +255,7 @@ def _lock_for_quote(notice: Notice, agency_id: int, received: datetime) -> Bid |
 
 def _standing(own: Bid | None) -> None:
     """A bid already standing is answered at once, whenever the retry comes: it counts."""
-    if own is not None and own.status != "invalidated":
+    if own is not None and own.status not in ("invalidated", "withdrawn"):
         raise ServiceError(
             f"本机构已对该公告提交过报价（平台于 {_local(own.submitted_dt)} 收到，报价有效），"
             "不能重复提交"
@@ -307,9 +307,15 @@ def submit_bid(
     own = _lock_for_quote(notice, agency.org_id, received)
     _standing(own)
     _check_open(notice, received)
-    if own is not None:
+    if own is not None and own.status == "invalidated":
         raise ServiceError("公告已修改，本机构原报价已失效，请重新确认报价")
     amount = _amount(notice, amount_fen)
+    if own is not None:  # withdrawn before: the same row stands again, with a new commitment
+        restate(own, user, notice, amount, plan, qualifications, documents, received, ip)
+        record_event(
+            "bid", own.id, "bid_requoted", actor=user, public=False, data={"notice_id": notice.id}
+        )
+        return own
     bid = Bid(
         notice_id=notice.id,
         agency_org_id=agency.org_id,
@@ -351,12 +357,26 @@ def reconfirm_bid(
     _check_bidder(agency, notice)
     qualifications, documents = _attachments(agency.org_id, notice, qualification_ids, document_ids)
     bid = _lock_for_quote(notice, agency.org_id, received)
-    if bid is not None and bid.status != "invalidated":
+    if bid is not None and bid.status not in ("invalidated", "withdrawn"):
         raise ServiceError("本机构的报价仍然有效，无需重新确认")
     _check_open(notice, received)
-    if bid is None:
+    if bid is None or bid.status == "withdrawn":
         raise ServiceError("本机构尚未对该公告报价，请直接提交报价")
     amount = _amount(notice, amount_fen)
+    restate(bid, user, notice, amount, plan, qualifications, documents, received, ip)
+    record_event(
+        "bid",
+        bid.id,
+        "reconfirmed",
+        actor=user,
+        public=False,
+        data={"notice_id": notice.id, "revision": notice.revision},
+    )
+    return bid
+
+
+def restate(bid: Bid, user, notice, amount, plan, qualifications, documents, received, ip):
+    """The bid's content as quoted now, for the current revision, submitted and sealed anew."""
     bid.amount_fen = amount
     bid.plan = plan.strip()
     bid.qualifications = qualifications
@@ -367,15 +387,12 @@ def reconfirm_bid(
     bid.submitted_dt = received
     bid.submitted_ip = _address(ip)
     _seal(bid)
-    record_event(
-        "bid",
-        bid.id,
-        "reconfirmed",
-        actor=user,
-        public=False,
-        data={"notice_id": notice.id, "revision": notice.revision},
-    )
-    return bid
+
+
+def took_part(bid: Bid) -> bool:
+    """Whether the bid is one of the notice's responses: a withdrawn quote takes part in
+    nothing (no count, no candidacy, no objection, no report)."""
+    return bid.status != "withdrawn"
 
 
 def own_bid(notice: Notice, user) -> Bid | None:

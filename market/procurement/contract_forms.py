@@ -9,6 +9,7 @@ from ..agencies.models import RATING_DIMENSIONS
 from ..core.converters import as_id
 from ..core.forms import BaseForm
 from .contract_models import PURCHASER_DIMENSIONS
+from .evaluations import REPLY_MAX_CHARS
 
 REQUIRED = DataRequired(message="请填写此项")
 FILES_HELP = "PDF、JPG 或 PNG，可多选"
@@ -39,7 +40,10 @@ class DecisionForm(BaseForm):
 
 
 class SignForm(BaseForm):
-    file = FileField("合同文本（PDF）", description="双方签字盖章用的合同文本，先签署的一方上传")
+    file = FileField(
+        "或上传双方协商一致的合同文本（PDF，可选）",
+        description="不上传则签署平台按合同示范文本生成的合同；只有先签署的一方可以上传",
+    )
 
 
 class DeliverForm(BaseForm):
@@ -62,6 +66,14 @@ class TerminateForm(BaseForm):
 class RectificationAnswerForm(BaseForm):
     answer = TextAreaField(
         "整改说明", validators=[Length(max=5000, message="整改说明不能超过 5000 字")]
+    )
+
+
+class EvaluationReplyForm(BaseForm):
+    reply = TextAreaField(
+        "回复评价",
+        validators=[Length(max=REPLY_MAX_CHARS, message=f"回复不能超过 {REPLY_MAX_CHARS} 字")],
+        description="回复公开显示在评价旁，只能回复一次",
     )
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..accounts.models import Organisation
+from ..accounts.models import Organisation, User
 from ..agencies.models import RATING_DIMENSIONS, Document
 from ..core.clock import utcnow
 from ..core.lifecycle import Lifecycle, State
@@ -58,6 +58,9 @@ class Contract(db.Model):
     agency_signed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: the signed contract file (uploaded by the party that signs first)
     document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    #: the version of the item's model contract its text was generated from (None: the
+    #: platform's general text, or a text a party uploaded)
+    model_version: Mapped[int | None]
     delivered_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivery_note: Mapped[str] = mapped_column(Text, default="")
     accepted_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -68,6 +71,9 @@ class Contract(db.Model):
     purchaser: Mapped[Organisation] = relationship(foreign_keys=[purchaser_org_id])
     agency: Mapped[Organisation] = relationship(foreign_keys=[agency_org_id])
     document: Mapped[Document | None] = relationship()
+    signatures: Mapped[list["ContractSignature"]] = relationship(
+        back_populates="contract", order_by="ContractSignature.id"
+    )
     deliveries: Mapped[list["Delivery"]] = relationship(
         back_populates="contract", order_by="Delivery.id"
     )
@@ -88,6 +94,28 @@ class Contract(db.Model):
     @property
     def number(self):
         return f"HT{self.created_dt:%Y%m%d}{self.id:05d}"
+
+
+class ContractSignature(db.Model):
+    """A party's signature of a contract in the platform: who signed for which side, when,
+    and the SHA-256 of the exact PDF signed (both sides sign the same bytes)."""
+
+    __tablename__ = "contract_signatures"
+    __table_args__ = (
+        CheckConstraint("party IN ('purchaser', 'agency')", name="party"),
+        UniqueConstraint("contract_id", "party", name="uq_contract_signatures_party"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
+    party: Mapped[str] = mapped_column(String(10))
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    signed_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    pdf_sha256: Mapped[str] = mapped_column(String(64))
+
+    contract: Mapped[Contract] = relationship(back_populates="signatures")
+    signer: Mapped[User] = relationship()
 
 
 #: a delivery's status (contracts.py sets it)
@@ -181,6 +209,12 @@ class Evaluation(db.Model):
     @property
     def scores(self):
         return {d: getattr(self, d) for d in RATING_DIMENSIONS}
+
+    @property
+    def shown_agency_org_id(self):
+        """The agency whose storefront shows this rating and its reply (agencies.versions):
+        a rating of the agency only."""
+        return self.contract.agency_org_id if self.direction == "of_agency" else None
 
     @property
     def dimension_labels(self):

@@ -1,6 +1,6 @@
 """Signing, delivery, acceptance, evaluation and termination after the award."""
 
-from flask import flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from ..agencies.library_forms import uploads_of
@@ -22,6 +22,7 @@ from .contract_forms import (
     RATING_FORMS,
     AgencyRatingForm,
     DeliverForm,
+    EvaluationReplyForm,
     ReturnForm,
     SignForm,
     TerminateForm,
@@ -33,6 +34,8 @@ from .states import party_of
 @detail_panel
 def _contract(notice, user, forms, access):
     rating_form = RATING_FORMS.get(access.party)
+    evaluations = services.visible_evaluations(notice, user)
+    replyable = frozenset(e.id for e in evaluations if services.may_reply(e, notice, user))
     return {
         "sign_form": offered(access.may_sign, SignForm),
         "deliver_form": offered(access.may_deliver, DeliverForm),
@@ -40,7 +43,9 @@ def _contract(notice, user, forms, access):
         "return_form": offered(access.may_accept, ReturnForm),
         "evaluation_form": offered(access.may_evaluate and rating_form, rating_form),
         "terminate_form": offered(access.may_terminate, TerminateForm),
-        "evaluations": services.visible_evaluations(notice, user),
+        "evaluations": evaluations,
+        "replyable_evaluations": replyable,
+        "evaluation_reply_form": offered(bool(replyable), EvaluationReplyForm),
         "rectifications": services.readable_rectifications(notice, user),
         "dimensions_for": services.dimensions_for,
         "directions": EVALUATION_DIRECTIONS,
@@ -154,6 +159,33 @@ def evaluate(notice_id):
         "evaluation_form",
         do,
         "评价已提交。双方评价均提交后（或评价期结束时）一并公开",
+    )
+
+
+@bp.route("/notices/<int:notice_id>/evaluations/<int:evaluation_id>/reply", methods=["POST"])
+@role_required("purchaser", "agency")
+def reply_to_evaluation(notice_id, evaluation_id):
+    notice = notice_or_404(notice_id)
+    # Only the rated party: anyone else gets 403 whatever the form holds.
+    try:
+        services.check_replier(current_user, notice, evaluation_id)
+    except NotAllowed:
+        raise
+    except ServiceError:
+        abort(404)  # no such evaluation on this notice
+    form = EvaluationReplyForm()
+
+    def do(form):
+        services.reply_to_evaluation(current_user, notice, evaluation_id, form.reply.data or "")
+
+    return form_action(
+        notice,
+        form,
+        "evaluation_reply_form",
+        do,
+        "回复已公开显示在评价旁",
+        anchor="#evaluations",
+        replying_id=evaluation_id,
     )
 
 

@@ -11,6 +11,7 @@ from ..core.signals import contract_awarded, contract_completed
 from ..core.workdays import add_working_days
 from ..extensions import db
 from .contract_models import Contract, Delivery
+from .contract_text import generate_document, record_signature
 from .evaluations import check_scores, evaluate
 from .models import Notice
 from .objections import blocking_objections
@@ -86,8 +87,10 @@ def end_publicity(notice: Notice, at) -> None:
 
 
 def sign_contract(user, notice: Notice, upload: Upload | None = None) -> Contract:
-    """One party signs: the first signer uploads the contract both must sign (PDF), the second
-    confirms it; with both signatures the service starts (contracted)."""
+    """One party signs the contract both sign: the text generated from the item's model
+    contract (contract_text.py), unless the first signer uploads one the parties agreed
+    (PDF); the second signs the same file. Each signature keeps the signer, the time and the
+    PDF's SHA-256; with both the service starts (contracted)."""
     apply_due(notice)
     party = _contract_party(user, notice)
     contract = notice.contract
@@ -104,18 +107,24 @@ def sign_contract(user, notice: Notice, upload: Upload | None = None) -> Contrac
             f"本单位已于 {to_local(signed_dt):%Y-%m-%d %H:%M} 签署合同，等待对方确认签署"
         )
     if contract.document_id is None:
-        if upload is None or not upload.content:
-            raise ServiceError("请上传双方签字盖章用的合同文本（PDF）", "file")
-        check_uploads([upload], "file", pdf_only=True)
-        contract.document = store_uploads(user, "contract", [upload])[0]
+        if upload is not None and upload.content:
+            check_uploads([upload], "file", pdf_only=True)
+            contract.document = store_uploads(user, "contract", [upload])[0]
+        else:
+            generate_document(user, contract)
     now = utcnow()
     setattr(contract, f"{party}_signed_dt", now)
+    record_signature(user, contract, party, now)
     record_event(
         "notice",
         notice.id,
         "contract_signed",
         actor=user,
-        data={"contract_id": contract.id, "party": party},
+        data={
+            "contract_id": contract.id,
+            "party": party,
+            "pdf_sha256": contract.document.sha256,
+        },
     )
     if contract.purchaser_signed_dt and contract.agency_signed_dt:
         transition(notice, "contracted", user, contract_id=contract.id)

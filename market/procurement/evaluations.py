@@ -8,8 +8,10 @@ from ..agencies.models import RATING_DIMENSIONS
 from ..core.audit import record_event
 from ..core.clock import utcnow
 from ..core.errors import NotAllowed, ServiceError
+from ..core.listeners import call_listener
 from ..core.signals import contract_evaluated
 from ..extensions import db
+from . import messages
 from .contract_models import (
     PURCHASER_DIMENSIONS,
     RECTIFICATION_STATES,
@@ -109,6 +111,94 @@ def visible_evaluations(notice: Notice, user) -> list[Evaluation]:
         return list(contract.evaluations)
     org = getattr(user, "organisation", None) if user is not None else None
     return [e for e in contract.evaluations if org is not None and e.by_org_id == org.id]
+
+
+# --- the rated party's reply -------------------------------------------------------------------
+
+REPLY_MAX_CHARS = 1000
+
+
+def rated_org_id(evaluation: Evaluation) -> int:
+    """The organisation the evaluation rates (the one that may reply)."""
+    contract = evaluation.contract
+    return (
+        contract.agency_org_id if evaluation.direction == "of_agency" else contract.purchaser_org_id
+    )
+
+
+def _evaluation_of(notice: Notice, evaluation_id: int) -> Evaluation:
+    contract = notice.contract
+    found = (
+        next((e for e in contract.evaluations if e.id == evaluation_id), None) if contract else None
+    )
+    if found is None:
+        raise ServiceError("该评价不存在")
+    return found
+
+
+def check_replier(user, notice: Notice, evaluation_id: int) -> Evaluation:
+    """Only the rated organisation replies to an evaluation (NotAllowed otherwise)."""
+    evaluation = _evaluation_of(notice, evaluation_id)
+    org = getattr(user, "organisation", None)
+    if org is None or org.id != rated_org_id(evaluation):
+        raise NotAllowed("只有被评价的一方可以回复评价")
+    return evaluation
+
+
+def may_reply(evaluation: Evaluation, notice: Notice, user) -> bool:
+    """Whether `user` may reply to `evaluation` now: the rated party, once, once it is public."""
+    org = getattr(user, "organisation", None) if user is not None else None
+    return (
+        org is not None
+        and revealed(notice)
+        and evaluation.reply_dt is None
+        and org.id == rated_org_id(evaluation)
+    )
+
+
+def reply_to_evaluation(user, notice: Notice, evaluation_id: int, text: str) -> Evaluation:
+    """The rated party replies once, in public, to an evaluation that is public (double-blind:
+    not before both are shown)."""
+    apply_due(notice)
+    evaluation = check_replier(user, notice, evaluation_id)
+    if not revealed(notice):
+        raise ServiceError("评价尚未公开（双方均提交或评价期结束后公开），公开后才能回复")
+    if evaluation.reply_dt is not None:
+        raise ServiceError("本单位已回复该评价，不能重复回复")
+    text = (text or "").strip()
+    if not text:
+        raise ServiceError("请填写回复内容", "reply")
+    if len(text) > REPLY_MAX_CHARS:
+        raise ServiceError(f"回复不能超过 {REPLY_MAX_CHARS} 字（现为 {len(text)} 字）", "reply")
+    evaluation.reply = text
+    evaluation.reply_by_id = user.id
+    evaluation.reply_dt = utcnow()
+    db.session.flush()
+    record_event(
+        "notice",
+        notice.id,
+        "evaluation_replied",
+        actor=user,
+        data={"direction": evaluation.direction},
+    )
+    call_listener(messages.evaluation_replied, evaluation, event="notice:evaluation_replied")
+    return evaluation
+
+
+def agency_replies(performances) -> dict[int, Evaluation]:
+    """Per contract id, the purchaser's evaluation of the agency that the agency replied to,
+    for the rows of its past performance (the storefront; one query, none when unrated)."""
+    ids = [p.contract_id for p in performances if p.rating is not None]
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        select(Evaluation).where(
+            Evaluation.contract_id.in_(ids),
+            Evaluation.direction == "of_agency",
+            Evaluation.reply_dt.is_not(None),
+        )
+    )
+    return {e.contract_id: e for e in rows}
 
 
 # --- rectification (差评整改) -----------------------------------------------------------------

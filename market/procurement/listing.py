@@ -17,7 +17,8 @@ from ..accounts.models import Organisation
 from ..agencies import services as agencies
 from ..catalogue.models import ServiceItem
 from ..core.clock import utcnow
-from .models import Notice
+from ..extensions import db
+from .models import Bid, Notice
 from .states import NOTICE
 
 
@@ -121,6 +122,21 @@ def taking_bids(now):
     """SQL for "takes quotes at `now`": published and before its deadline (a notice past its
     deadline takes none, even before the worker has closed it)."""
     return Notice.state.in_(NOTICE.where(takes_bids=True)) & (Notice.deadline_dt > now)
+
+
+def quoted_notice_ids(org_id: int, notice_ids) -> set[int]:
+    """Which of `notice_ids` the agency has a standing quote on (its own: the list marks
+    them 已报价); a withdrawn quote is none."""
+    ids = list(notice_ids)
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Bid.notice_id).where(
+                Bid.agency_org_id == org_id, Bid.notice_id.in_(ids), Bid.status != "withdrawn"
+            )
+        )
+    )
 
 
 def opportunities_query(org_id, now=None):

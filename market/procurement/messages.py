@@ -10,6 +10,7 @@ from ..agencies.services import can_bid
 from ..core.clock import to_local
 from ..extensions import db
 from ..notifications.services import link_to, notify
+from .bids import took_part
 from .states import NOTICE
 
 
@@ -34,7 +35,7 @@ def _tell(org_ids, kind, title, body, link, skip=None):
 
 
 def _bidders(notice):
-    return [b.agency_org_id for b in notice.bids]
+    return [b.agency_org_id for b in notice.bids if took_part(b)]
 
 
 def matching_agencies(notice) -> list[int]:
@@ -167,7 +168,15 @@ def _awarded(notice, **_):
         "sign",
         f"「{notice.title}」已确定中选，请签订合同",
         f"公示期满，中选机构为{bid.agency.name}。请在 {_when(notice.sign_deadline_dt)} "
-        "前签订合同，逾期未签订的将终止本次采购。",
+        "前签订合同，逾期未签订的将终止本次采购。中选通知书可在公告页下载。",
+        _link(notice),
+    )
+    _tell(
+        [org_id for org_id in _bidders(notice) if org_id != bid.agency_org_id],
+        "not_selected",
+        f"「{notice.title}」未中选通知",
+        f"公示期满，无异议成立，中选机构为{bid.agency.name}。感谢贵机构参与，"
+        "未中选通知（含贵机构未中选的原因）可在公告页下载。",
         _link(notice),
     )
 
@@ -249,3 +258,48 @@ def objection_changed(objection, action=None, **_):
             f"监管部门对{objector}的异议作出决定：{outcome}。{objection.decision}",
             link,
         )
+
+
+# --- questions (答疑澄清) and replies to evaluations ------------------------------------------
+
+
+def question_asked(question, **_):
+    # Never the asker's name: the purchaser answers every agency alike (questions.py).
+    notice = question.notice
+    notify(
+        notice.purchaser_org_id,
+        "question",
+        f"「{notice.title}」收到机构提问，请答复",
+        f"有机构就公告提出了问题（{_when(question.asked_dt)}），请在报价截止"
+        f"（{_when(notice.deadline_dt)}）前在公告页答复；答复对所有机构公开。",
+        _link(notice) + "#questions",
+    )
+
+
+def question_answered(question, **_):
+    notice = question.notice
+    extra = ""
+    if question.changes_terms:
+        extra = (
+            f"该答复为澄清，改变了公告条款（第 {notice.revision} 版），"
+            f"报价截止时间为 {_when(notice.deadline_dt)}。"
+        )
+    notify(
+        question.asker_org_id,
+        "question",
+        f"「{notice.title}」采购人已答复贵机构的提问",
+        f"采购人已答复贵机构于 {_when(question.asked_dt)} 提出的问题，答复已在公告页公开。" + extra,
+        _link(notice) + "#questions",
+    )
+
+
+def evaluation_replied(evaluation, **_):
+    contract = evaluation.contract
+    notice = contract.notice
+    notify(
+        evaluation.by_org_id,
+        "evaluate",
+        f"「{notice.title}」对方回复了贵单位的评价",
+        "被评价方对贵单位的评价作出了公开回复，可在公告页查看。",
+        _link(notice) + "#evaluations",
+    )

@@ -2,9 +2,10 @@
 
 The notice comes with its item, purchaser, invited agency and contract (read_notice); this
 loads each of its lists the page reads (bids with their agencies, qualifications and
-documents, selections, objections, attachments, avoidances, the contract's deliveries and
-evaluations) and sets them on the objects as if the relationships had loaded them. Loading
-them through the relationships with loader options costs about half as much again per list:
+documents, selections, objections, attachments, avoidances, the contract's deliveries,
+evaluations and signatures) and sets them on the objects as if the relationships had loaded
+them. Loading them through the relationships with loader options costs about half as much
+again per list:
 the options take part in every statement's cache key.
 """
 
@@ -17,7 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from ..agencies.models import Document, Qualification
 from ..extensions import db
-from .contract_models import Delivery, Evaluation
+from .contract_models import ContractSignature, Delivery, Evaluation
 from .models import (
     Avoidance,
     Bid,
@@ -74,6 +75,10 @@ def _contract_lists() -> dict:
         "evaluations": select(Evaluation)
         .where(Evaluation.contract_id == contract_id)
         .order_by(Evaluation.id),
+        "signatures": select(ContractSignature)
+        .where(ContractSignature.contract_id == contract_id)
+        .options(joinedload(ContractSignature.signer))
+        .order_by(ContractSignature.id),
     }
 
 

@@ -11,7 +11,7 @@ from ..accounts.models import Organisation
 from ..agencies.documents import PUBLIC, Upload, store_document
 from ..agencies.models import Document, Offering
 from ..core.audit import begin_writing, record_event
-from ..core.clock import utcnow
+from ..core.clock import to_local, utcnow
 from ..core.errors import NotAllowed, ServiceError
 from ..core.listeners import call_listener
 from ..extensions import db
@@ -188,8 +188,9 @@ def update_notice(user, notice: Notice, data: NoticeData, revision: int | None =
     return True
 
 
-def _revise(user, notice: Notice, changed: list[str]) -> None:
-    """A published notice changed: a new revision, and the bids made for the old one lapse."""
+def _revise(user, notice: Notice, changed: list[str], clarification: int | None = None) -> None:
+    """A published notice changed: a new revision, and the bids made for the old one lapse.
+    `clarification`: the question whose answer changed the terms (questions.py)."""
     notice.revision += 1
     notice.due_dt = notice.deadline_dt  # the state's deadline may have moved
     for bid in notice.bids:
@@ -197,22 +198,40 @@ def _revise(user, notice: Notice, changed: list[str]) -> None:
             bid.status = "invalidated"
     to_reconfirm = sorted({b.agency_org_id for b in notice.bids if b.status == "invalidated"})
     db.session.flush()
+    data = {
+        "revision": notice.revision,
+        "changed": changed,
+        "summary": f"公告已修改（第 {notice.revision} 版），已提交的报价需重新确认",
+    }
+    if clarification is not None:
+        data["clarification"] = clarification
+        data["summary"] = (
+            f"发布澄清（公告第 {notice.revision} 版），报价截止时间 "
+            f"{to_local(notice.deadline_dt):%Y-%m-%d %H:%M}，已提交的报价需重新确认"
+        )
     # Public, and the same whether or not there are bids: their number stays sealed.
-    record_event(
-        "notice",
-        notice.id,
-        "revised",
-        actor=user,
-        data={
-            "revision": notice.revision,
-            "changed": changed,
-            "summary": f"公告已修改（第 {notice.revision} 版），已提交的报价需重新确认",
-        },
-    )
+    record_event("notice", notice.id, "revised", actor=user, data=data)
     if to_reconfirm:
         call_listener(
             messages.bids_invalidated, notice, event="notice:revised", agency_org_ids=to_reconfirm
         )
+
+
+def lock_notice(notice: Notice) -> None:
+    """Hold the notice's row for a change that may invalidate its bids (see _lock)."""
+    _lock(notice)
+
+
+def clarify_terms(user, notice: Notice, question_id: int) -> None:
+    """An answer that changes the terms (澄清) acts as an edit: a new revision, every bid to
+    reconfirm, and the deadline moved so that the minimum bidding period remains from now.
+    The caller holds the notice (lock_notice) and checked that it still takes quotes."""
+    earliest = earliest_deadline_after(utcnow())
+    changed = []
+    if notice.deadline_dt < earliest:
+        notice.deadline_dt = earliest
+        changed.append("deadline_dt")
+    _revise(user, notice, changed, clarification=question_id)
 
 
 def _publish(user, notice: Notice, **data) -> None:

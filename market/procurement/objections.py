@@ -9,6 +9,7 @@ from ..core.errors import NotAllowed, ServiceError
 from ..core.listeners import call_listener
 from ..extensions import db
 from . import messages
+from .bids import took_part
 from .models import Notice, Objection
 from .notices import own_notice
 from .parties import check_regulator
@@ -55,7 +56,7 @@ def may_object(notice: Notice, user) -> bool:
     if org is None or notice.state != "publicity" or utcnow() >= notice.publicity_end_dt:
         return False
     winner = notice.selected_bid
-    return any(b.agency_org_id == org.id for b in notice.bids) and (
+    return any(b.agency_org_id == org.id and took_part(b) for b in notice.bids) and (
         winner is None or winner.agency_org_id != org.id
     )
 
@@ -72,7 +73,7 @@ def check_bidder(user, notice: Notice):
     """The user's organisation if it quoted on the notice (only a bidder objects);
     NotAllowed for anyone else."""
     org = getattr(user, "organisation", None)
-    if org is None or not any(b.agency_org_id == org.id for b in notice.bids):
+    if org is None or not any(b.agency_org_id == org.id and took_part(b) for b in notice.bids):
         raise NotAllowed("只有参与本项目报价的机构可以提出异议")
     return org
 

@@ -13,7 +13,7 @@ from ..core.clock import utcnow
 from ..core.errors import ServiceError
 from ..core.workdays import add_working_days
 from ..extensions import db
-from .bids import eligible_bids, lock_notice
+from .bids import eligible_bids, lock_notice, took_part
 from .models import Bid, Notice, Selection
 from .notices import own_notice
 from .runner import apply_due
@@ -76,12 +76,14 @@ def close_bidding(notice: Notice, at) -> None:
     at = notice.deadline_dt  # the bidding closed at the deadline, whenever this runs
     bids = eligible_bids(notice)
     if not bids:
+        # A withdrawn quote is no response at all.
+        quoted = any(took_part(b) for b in notice.bids)
         notice.outcome_note = (
-            "报价截止时无机构报价"
-            if not notice.bids
-            else "报价截止时无有效报价（已提交的报价因公告修改失效且未重新确认）"
+            "报价截止时无有效报价（已提交的报价因公告修改失效且未重新确认）"
+            if quoted
+            else "报价截止时无机构报价"
         )
-        reason = "no_bids" if not notice.bids else "no_valid_bids"
+        reason = "no_valid_bids" if quoted else "no_bids"
         transition(notice, "failed", None, at=at, reason=reason)
         return
     transition(notice, "bidding_closed", None, at=at, bids=len(bids))

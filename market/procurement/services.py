@@ -2,9 +2,18 @@
 other packages import this module and the models (models.py, contract_models.py), never the
 rest (an import-linter contract in pyproject.toml says so).
 
-The rules live in notices.py, bids.py, selection/, objections.py and contracts.py.
+The rules live in notices.py, bids.py, selection/, objections.py, contracts.py,
+evaluations.py and questions.py.
 """
 
+from .bid_changes import (  # noqa: F401
+    SUPERSEDED_LABELS,
+    quote_barrier,
+    receipts_of,
+    replace_bid,
+    superseded_receipts,
+    withdraw_bid,
+)
 from .bids import (  # noqa: F401
     OPENED_STATUSES,
     SUPERVISING,
@@ -20,6 +29,7 @@ from .bids import (  # noqa: F401
     reconfirm_bid,
     sealed_bid_ids,
     submit_bid,
+    took_part,
     visible_bid_count,
     visible_bids,
 )
@@ -35,16 +45,20 @@ from .contracts import (  # noqa: F401
     terminate_contract,
 )
 from .evaluations import (  # noqa: F401
+    agency_replies,
     answer_rectification,
     check_answerer,
+    check_replier,
     dimensions_for,
     evaluate,
+    may_reply,
     notice_rectifications,
     readable_rectifications,
     record_followup,
     rectification_counts,
     rectification_rates,
     rectifications_query,
+    reply_to_evaluation,
     revealed,
     visible_evaluations,
 )
@@ -56,6 +70,7 @@ from .listing import (  # noqa: F401
     opportunities_query,
     public_notices_query,
     purchaser_notices_query,
+    quoted_notice_ids,
     taking_bids,
 )
 from .notices import (  # noqa: F401
@@ -87,6 +102,15 @@ from .panels import detail_panel  # noqa: F401
 from .parties import check_regulator, party_document_readers  # noqa: F401
 from .payment_plan import EVENTS as PAYMENT_EVENTS  # noqa: F401
 from .payment_plan import default_plan, milestones_of, split_amount  # noqa: F401
+from .questions import (  # noqa: F401
+    QuestionAccess,
+    answer_question,
+    ask_question,
+    check_asker,
+    notice_questions,
+    question_access,
+    waiting_questions_query,
+)
 from .reminders import remind_due  # noqa: F401
 from .runner import apply_due_of, apply_due_shown, due_notices_of, run_due  # noqa: F401
 from .selecting import close_bidding, reselect, score_bids, select_bid, start_publicity, take_step  # noqa: F401

@@ -38,6 +38,7 @@ ACTION_LABELS = {
     "award_suspended": "异议处理中，暂缓确定中选",
     "contract_signed": "签署合同",
     "evaluation_submitted": "提交评价",
+    "evaluation_replied": "回复评价",
     "payment": "付款进展",
 }
 #: an action this table does not know yet still reads as Chinese
@@ -52,6 +53,8 @@ REASON_TEXT = {
 }
 PARTY_TEXT = {"purchaser": "采购人", "agency": "中选机构"}
 DIRECTION_TEXT = {"of_agency": "采购人评价中选机构", "of_purchaser": "中选机构评价采购人"}
+#: the rated party replying, by the direction of the evaluation it replies to
+REPLY_TEXT = {"of_agency": "中选机构回复采购人的评价", "of_purchaser": "采购人回复中选机构的评价"}
 
 
 @dataclass
@@ -177,7 +180,15 @@ def _action(event: AuditEvent, notice: Notice) -> Entry:
     data = event.data or {}
     action = event.action
     entry = Entry(event.occurred_dt, ACTION_LABELS.get(action, GENERIC_LABEL), "")
-    if action == "revised":
+    if action == "revised" and data.get("clarification"):
+        # An answer to a question that changed the terms (questions.py): an edit all the same.
+        entry.label = "发布澄清"
+        if data.get("revision"):
+            entry.label += f"（公告第 {data['revision']} 版）"
+        entry.detail = "答疑澄清改变了公告条款，已提交的报价需重新确认"
+        if "deadline_dt" in (data.get("changed") or ()):
+            entry.detail += "，报价截止时间顺延"
+    elif action == "revised":
         if data.get("revision"):
             entry.label = f"公告修改（第 {data['revision']} 版）"
         entry.detail = "修改后已提交的报价需重新确认"
@@ -219,6 +230,8 @@ def _action(event: AuditEvent, notice: Notice) -> Entry:
         # Payments (another domain) says what happened in its own words: a milestone, its
         # amount and its new state; never a bank detail.
         entry.detail = str(data.get("summary") or "")
+    elif action == "evaluation_replied" and data.get("direction") in REPLY_TEXT:
+        entry.label = REPLY_TEXT[data["direction"]]
     elif action == "evaluation_submitted" and data.get("direction") in DIRECTION_TEXT:
         entry.label = f"{DIRECTION_TEXT[data['direction']]}（评价内容待双方提交后公开）"
     return entry

@@ -1,7 +1,7 @@
 """Each notice's page version (Notice.page_version), raised in the same transaction as every
 change to what its public page shows: the notice itself, its bids, selections, objections,
-avoidances and attachments, its contract and the contract's deliveries and evaluations, and
-the notice a new one was re-published from (its page links the new one).
+avoidances, attachments and questions (答疑), its contract and the contract's deliveries and
+evaluations, and the notice a new one was re-published from (its page links the new one).
 
 The raise happens at flush, from the rows the session writes, so no service has to remember
 it; the public page's cache (views.detail, core.pagecache) keys on the version. A bid changes
@@ -18,11 +18,11 @@ from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from .contract_models import Contract, Delivery, Evaluation
-from .models import Avoidance, Bid, Notice, Objection, Selection
+from .models import Avoidance, Bid, Notice, NoticeQuestion, Objection, Selection
 from .states import sealed_states
 
 #: rows that name their notice (notice_id); bids apart (only once unsealed)
-OF_NOTICE = (Selection, Objection, Avoidance, Contract)
+OF_NOTICE = (Selection, Objection, Avoidance, Contract, NoticeQuestion)
 #: rows that name their contract (contract_id); other domains add theirs (payments)
 OF_CONTRACT = [Delivery, Evaluation]
 

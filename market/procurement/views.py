@@ -91,9 +91,11 @@ def my_notices():
 @bp.route("/agency/opportunities")
 @role_required("agency")
 def opportunities():
-    query = services.opportunities_query(current_user.organisation.id)
+    org_id = current_user.organisation.id
+    query = services.opportunities_query(org_id)
     page = shown(lambda: paginate(query, make=NoticeRow))
-    return render_template("procurement/opportunities.html", page=page)
+    quoted = services.quoted_notice_ids(org_id, (n.id for n in page.items))
+    return render_template("procurement/opportunities.html", page=page, quoted=quoted)
 
 
 @bp.route("/agency/bids")

@@ -189,11 +189,13 @@ class _Lists:
 def _lists() -> _Lists:
     """The workspace's statements, built once: the agency is ORG_ID, the moment NOW."""
     org = ORG_ID
-    new = opportunities_query(org, NOW).where(~Notice.bids.any(Bid.agency_org_id == org))
+    # A withdrawn quote leaves the notice open to the agency again.
+    quoted = Notice.bids.any((Bid.agency_org_id == org) & (Bid.status != "withdrawn"))
+    new = opportunities_query(org, NOW).where(~quoted)
     in_progress = (
         select(Bid)
         .join(Bid.notice)
-        .where(Bid.agency_org_id == org, Notice.state == "published")
+        .where(Bid.agency_org_id == org, Notice.state == "published", Bid.status != "withdrawn")
         .options(contains_eager(Bid.notice))
         .order_by(Notice.deadline_dt, Bid.id)
     )

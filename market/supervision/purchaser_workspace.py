@@ -10,7 +10,13 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from ..core.clock import utcnow
 from ..procurement.contract_models import Contract, Evaluation
 from ..procurement.models import Notice, Objection
-from ..procurement.services import apply_due_of, listed, registered, state_labels
+from ..procurement.services import (
+    apply_due_of,
+    listed,
+    registered,
+    state_labels,
+    waiting_questions_query,
+)
 from .lists import ORG_ID, Due, due, fill_once_due_applied, open_rectifications
 
 
@@ -81,6 +87,13 @@ def _dues(org_id) -> list[Due]:
             "核对内容后点击“发布”，机构即可报价",
             _mine(org_id, "draft").order_by(Notice.deadline_dt, Notice.id),
             state="draft",
+        ),
+        due(
+            "question",
+            "机构提问，待答复",
+            "请在报价截止前在公告页答复（对所有机构公开）；改变公告条款的答复为澄清，"
+            "已提交的报价须重新确认，截止时间按规定顺延",
+            waiting_questions_query(org_id),
         ),
         *_selection_steps(org_id),
         due(

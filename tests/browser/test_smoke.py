@@ -55,4 +55,14 @@ def test_purchaser_publishes_a_notice(
     expect(page.get_by_role("alert")).to_contain_text("公告已发布，符合条件的中介机构现在可以报价")
     expect(page.get_by_role("heading", level=1)).to_contain_text("礼嘉智慧公园环境影响评价服务采购")
     page.screenshot(path=str(artifacts_dir / "publish-notice.png"), full_page=True)
+
+    # printed, the notice is its content alone: no header, menus, buttons or forms
+    page.emulate_media(media="print")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    expect(page.locator("#notice-info")).to_be_visible()
+    expect(page.locator("nav.navbar")).to_be_hidden()
+    expect(page.locator("#print-notice")).to_be_hidden()
+    expect(page.locator("footer")).to_be_hidden()
+    page.emulate_media(media="screen")
+    expect(page.locator("#print-notice")).to_be_visible()
     assert blocked == []

@@ -17,7 +17,7 @@ from ...core.signals import conduct_record_changed, violation_confirmed
 from ...core.workdays import add_working_days
 from ...extensions import db
 from ...procurement.models import Notice
-from ...procurement.services import bids_sealed
+from ...procurement.services import bids_sealed, took_part
 from .. import criteria
 from ..facts import criteria_for as fact_criteria
 from ..models import ConductRecord, RedListEntry, record_documents
@@ -168,7 +168,7 @@ def _check_purchaser_report(user, notice: Notice | None, subject_org_id: int) ->
     if bids_sealed(notice):
         # The same answer whoever is named: before the deadline nobody learns who quoted.
         raise ServiceError("报价截止后才能就该项目报告参与机构的不良行为", "subject_org_id")
-    if not any(b.agency_org_id == subject_org_id for b in notice.bids):
+    if not any(b.agency_org_id == subject_org_id and took_part(b) for b in notice.bids):
         raise ServiceError("所选机构未参与该项目，不能就该项目报告其不良行为", "subject_org_id")
 
 

@@ -15,7 +15,7 @@ from ...core.forms import BaseForm
 from ...core.models import AuditEvent
 from ...extensions import db
 from ...procurement.models import Notice
-from ...procurement.services import bids_sealed
+from ...procurement.services import bids_sealed, took_part
 from .. import criteria
 from ..blueprint import bp, paginate
 from ..models import ConductRecord
@@ -318,7 +318,7 @@ def _report_subjects(notice, org):
     """Who can be reported on this notice: its bidders once its quotes are no longer sealed
     (before, nobody but a bidder may learn who quoted), and, by a regulator, its purchaser."""
     seen = {}
-    for bid in [] if bids_sealed(notice) else notice.bids:
+    for bid in [] if bids_sealed(notice) else filter(took_part, notice.bids):
         seen.setdefault(bid.agency_org_id, bid.agency.name)
     if org.kind == "regulator":
         seen[notice.purchaser_org_id] = f"{notice.purchaser.name}（采购人）"

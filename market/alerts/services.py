@@ -1,0 +1,293 @@
+"""Subscriptions (订阅): saved searches and followed items tell a user by e-mail of each
+matching notice published, at once or in a daily digest; a followed notice is reminded
+before its deadline. Only published notices are ever matched: nothing sealed is told."""
+
+import unicodedata
+from datetime import datetime, time
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..catalogue.models import ServiceItem
+from ..core.audit import record_event
+from ..core.clock import from_local, local_today, to_local, utcnow
+from ..core.errors import NotAllowed, ServiceError
+from ..core.mail import send_mail_after_commit
+from ..core.workdays import add_working_days
+from ..extensions import db
+from ..notifications.services import absolute_link, link_to
+from ..procurement.models import Notice
+from .models import FREQUENCIES, AlertHit, Subscription
+
+#: subscriptions one user may keep
+MAX_PER_USER = 50
+WORDS_MAX = 100
+WORDS_COUNT_MAX = 5
+
+
+def _when(moment) -> str:
+    return f"{to_local(moment):%Y-%m-%d %H:%M}"
+
+
+def subscriptions_of(user) -> list[Subscription]:
+    """The user's subscriptions, newest first."""
+    return list(
+        db.session.scalars(
+            select(Subscription)
+            .where(Subscription.user_id == user.id)
+            .order_by(Subscription.id.desc())
+        )
+    )
+
+
+def _check_frequency(frequency: str) -> str:
+    if frequency not in FREQUENCIES:
+        raise ServiceError("请选择发送方式：立即发送或每日汇总", "frequency")
+    return frequency
+
+
+#: what makes two subscriptions the same
+KEYS = ("kind", "words", "item_id", "notice_id")
+
+
+def _add(user, **values) -> Subscription:
+    existing = db.session.scalar(
+        select(Subscription).filter_by(user_id=user.id, **{k: values[k] for k in KEYS})
+    )
+    if existing is not None:
+        if "frequency" in values:
+            existing.frequency = values["frequency"]
+        db.session.flush()
+        return existing
+    count = db.session.scalar(
+        select(db.func.count()).select_from(Subscription).where(Subscription.user_id == user.id)
+    )
+    if count >= MAX_PER_USER:
+        raise ServiceError(f"每个账号最多保存 {MAX_PER_USER} 项订阅，请先删除不再需要的订阅")
+    subscription = Subscription(user_id=user.id, **values)
+    db.session.add(subscription)
+    db.session.flush()
+    record_event(
+        "user",
+        user.id,
+        "subscribed",
+        actor=user,
+        public=False,
+        data={k: values[k] for k in KEYS},
+    )
+    return subscription
+
+
+def clean_words(words: str) -> str:
+    """The search words as kept: case and width folded (NFKC), repeats dropped."""
+    text = unicodedata.normalize("NFKC", words or "").casefold()
+    parts = [p for p in text.split() if p.isprintable()]
+    return " ".join(dict.fromkeys(parts))
+
+
+def save_search(user, words: str, item_id: int | None, frequency: str) -> Subscription:
+    """Save search words (all of them must appear in a notice), optionally within an item."""
+    cleaned = clean_words(words)
+    if not cleaned:
+        raise ServiceError("请填写要订阅的关键词", "words")
+    if len(cleaned) > WORDS_MAX or len(cleaned.split()) > WORDS_COUNT_MAX:
+        raise ServiceError(f"关键词最多 {WORDS_COUNT_MAX} 个、共 {WORDS_MAX} 个字，请精简", "words")
+    if item_id is not None and db.session.get(ServiceItem, item_id) is None:
+        raise ServiceError("所选服务事项不存在", "item_id")
+    return _add(
+        user,
+        kind="search",
+        words=cleaned,
+        item_id=item_id,
+        notice_id=None,
+        frequency=_check_frequency(frequency),
+    )
+
+
+def follow_item(user, item: ServiceItem, frequency: str) -> Subscription:
+    """Follow a public catalogue item: every notice published for it."""
+    if not item.is_public:
+        raise ServiceError("该事项不在公布的清单中，不能关注")
+    return _add(
+        user,
+        kind="item",
+        words="",
+        item_id=item.id,
+        notice_id=None,
+        frequency=_check_frequency(frequency),
+    )
+
+
+def follow_notice(user, notice: Notice) -> Subscription:
+    """Follow a notice still taking quotes: a reminder before its deadline."""
+    if notice.published_dt is None or notice.state != "published":
+        raise ServiceError("只能关注正在报价中的公告")
+    if notice.deadline_dt <= utcnow():
+        raise ServiceError("该公告的报价已截止")
+    return _add(
+        user, kind="notice", words="", item_id=None, notice_id=notice.id, frequency="instant"
+    )
+
+
+def following(user, notice: Notice) -> Subscription | None:
+    """The user's subscription to this notice, if it follows it."""
+    return db.session.scalar(
+        select(Subscription).filter_by(user_id=user.id, kind="notice", notice_id=notice.id)
+    )
+
+
+def unsubscribe(user, subscription_id: int) -> None:
+    """Delete one of the user's subscriptions (and what it had not sent yet)."""
+    subscription = db.session.get(Subscription, subscription_id)
+    if subscription is None or subscription.user_id != user.id:
+        raise NotAllowed("只能删除本人的订阅")
+    for hit in db.session.scalars(select(AlertHit).filter_by(subscription_id=subscription.id)):
+        db.session.delete(hit)
+    db.session.delete(subscription)
+    db.session.flush()
+
+
+# --- matching notices as they are published -----------------------------------------------
+
+
+def _haystack(notice: Notice) -> str:
+    parts = (notice.title, notice.project_name, notice.scope, notice.item.name, notice.item.code)
+    parts += (notice.purchaser.name,)
+    return unicodedata.normalize("NFKC", " ".join(p or "" for p in parts)).casefold()
+
+
+def matches(subscription: Subscription, notice: Notice, haystack: str | None = None) -> bool:
+    """Whether a newly published notice is one the subscription asked for."""
+    if subscription.kind == "item":
+        return subscription.item_id == notice.item_id
+    if subscription.kind != "search":
+        return False
+    if subscription.item_id is not None and subscription.item_id != notice.item_id:
+        return False
+    haystack = haystack if haystack is not None else _haystack(notice)
+    return all(word in haystack for word in subscription.words.split())
+
+
+def on_notice_published(notice: Notice) -> int:
+    """Record a hit for every subscription the notice matches; the instant ones are mailed
+    now (after the commit). Returns how many matched."""
+    if notice.invited_org_id is not None:
+        return 0  # a direct invitation concerns the invited agency alone
+    candidates = db.session.scalars(
+        select(Subscription).where(
+            ((Subscription.kind == "item") & (Subscription.item_id == notice.item_id))
+            | (Subscription.kind == "search")
+        )
+    )
+    haystack = _haystack(notice)
+    found = 0
+    for subscription in candidates:
+        if not matches(subscription, notice, haystack):
+            continue
+        found += 1
+        hit = AlertHit(subscription_id=subscription.id, notice_id=notice.id)
+        db.session.add(hit)
+        if subscription.frequency == "instant":
+            _mail(subscription.user, f"新的匹配公告：{notice.title}", [(subscription, notice)])
+            hit.sent_dt = utcnow()
+    db.session.flush()
+    return found
+
+
+def _describe(subscription: Subscription) -> str:
+    if subscription.kind == "item":
+        return f"关注的服务事项「{subscription.item.name}」"
+    within = f"（{subscription.item.name}）" if subscription.item is not None else ""
+    return f"保存的搜索「{subscription.words}」{within}"
+
+
+def _mail(user, subject: str, pairs: list[tuple[Subscription, Notice]]) -> None:
+    lines = [f"{user.name}：", "", "以下新发布的采购公告符合您的订阅：", ""]
+    for subscription, notice in pairs:
+        link = absolute_link(link_to("procurement.detail", notice_id=notice.id))
+        lines += [
+            f"· {notice.title}",
+            f"  采购人：{notice.purchaser.name}；服务事项：{notice.item.code} {notice.item.name}",
+            f"  报价截止：{_when(notice.deadline_dt)}；匹配：{_describe(subscription)}",
+            f"  {link}",
+            "",
+        ]
+    manage = absolute_link(link_to("alerts.index"))
+    lines += [f"管理或取消订阅：{manage}"]
+    send_mail_after_commit(user.email, f"【网上中介超市】{subject}", "\n".join(lines))
+
+
+# --- the worker: daily digests and closing reminders ------------------------------------------
+
+
+def digest_moment(now=None) -> datetime:
+    """Today's digest time (ALERT_DIGEST_AT, Beijing time) as UTC."""
+    hours, minutes = (int(p) for p in current_app.config["ALERT_DIGEST_AT"].split(":"))
+    return from_local(datetime.combine(local_today(now), time(hours, minutes)))
+
+
+def send_digests(now=None) -> int:
+    """Past today's digest time, one mail per user with the unsent hits of its daily
+    subscriptions not digested today; returns how many mails."""
+    now = now or utcnow()
+    moment = digest_moment(now)
+    if now < moment:
+        return 0
+    rows = db.session.execute(
+        select(AlertHit, Subscription)
+        .join(Subscription, Subscription.id == AlertHit.subscription_id)
+        .where(
+            AlertHit.sent_dt.is_(None),
+            Subscription.frequency == "daily",
+            (Subscription.digest_dt.is_(None)) | (Subscription.digest_dt < moment),
+        )
+        .order_by(Subscription.user_id, AlertHit.id)
+    ).all()
+    by_user: dict[int, list] = {}
+    for hit, subscription in rows:
+        by_user.setdefault(subscription.user_id, []).append((hit, subscription))
+    for pairs in by_user.values():
+        user = pairs[0][1].user
+        _mail(user, f"今日订阅汇总（{len(pairs)} 条新公告）", [(s, h.notice) for h, s in pairs])
+        for hit, subscription in pairs:
+            hit.sent_dt = now
+            subscription.digest_dt = now
+    db.session.flush()
+    return len(by_user)
+
+
+def remind_closing(now=None) -> int:
+    """One mail to each user following a notice whose deadline falls within
+    DEADLINE_REMINDER_WORKING_DAYS working days; returns how many."""
+    now = now or utcnow()
+    horizon = add_working_days(now, current_app.config["DEADLINE_REMINDER_WORKING_DAYS"])
+    rows = db.session.execute(
+        select(Subscription, Notice)
+        .join(Notice, Notice.id == Subscription.notice_id)
+        .where(
+            Subscription.kind == "notice",
+            Subscription.reminded_dt.is_(None),
+            Notice.state == "published",
+            Notice.deadline_dt > now,
+            Notice.deadline_dt <= horizon,
+        )
+        .order_by(Subscription.id)
+    ).all()
+    for subscription, notice in rows:
+        link = absolute_link(link_to("procurement.detail", notice_id=notice.id))
+        body = (
+            f"{subscription.user.name}：\n\n您关注的公告「{notice.title}」将于 "
+            f"{_when(notice.deadline_dt)} 截止报价。\n{link}\n\n"
+            f"管理或取消订阅：{absolute_link(link_to('alerts.index'))}"
+        )
+        send_mail_after_commit(
+            subscription.user.email, f"【网上中介超市】即将截止报价：{notice.title}", body
+        )
+        subscription.reminded_dt = now
+    db.session.flush()
+    return len(rows)
+
+
+def run(now=None) -> int:
+    """The worker's round: closing reminders, then the daily digests."""
+    return remind_closing(now) + send_digests(now)
