@@ -245,7 +245,7 @@ class DefaultConfig:
         "payments-reconcile": 3600,  # looks whether the daily reconciliation with Stripe is due
         "catalogue": 60,  # catalogue changes and batches whose effective date has come; imports
         "opendata-bulk": 300,  # looks whether today's bulk download files are written
-        "alerts": 300,  # closing reminders of followed notices; the daily digest when due
+        "alerts": 60,  # new notices matched to subscriptions; closing reminders; the digest
     }
     # Quotes received and not yet answered, on disk (procurement/arrivals.py): instance/arrivals
     # unless set (hosts that share the quoting should share it); kept ARRIVAL_JOURNAL_DAYS

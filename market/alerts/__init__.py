@@ -6,12 +6,11 @@ e-mail at once or in a daily digest, and reminded before a followed notice's dea
 def init_app(app):
     from ..core.worker import register_task
     from ..procurement import services as procurement
-    from . import listeners, models  # noqa: F401 (the models)
+    from . import models  # noqa: F401 (the models)
     from .panels import follow_panel
     from .services import run
     from .views import bp
 
-    listeners.connect()
     procurement.detail_panel(follow_panel)
     register_task(app, "alerts", run, app.config["WORKER_INTERVALS"]["alerts"])
     app.register_blueprint(bp)

@@ -1,24 +1,28 @@
 """Subscriptions (订阅): saved searches and followed items tell a user by e-mail of each
-matching notice published, at once or in a daily digest; a followed notice is reminded
-before its deadline. Only published notices are ever matched: nothing sealed is told."""
+matching notice published (matched by the worker within a minute), at once or in a daily
+digest; a followed notice is reminded before its deadline. Only published notices are ever
+matched: nothing sealed is told."""
 
 import unicodedata
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..catalogue.models import ServiceItem
 from ..core.audit import record_event
 from ..core.clock import from_local, local_today, to_local, utcnow
 from ..core.errors import NotAllowed, ServiceError
 from ..core.mail import send_mail_after_commit
+from ..core.models import WorkerMark
 from ..core.workdays import add_working_days
 from ..extensions import db
 from ..notifications.services import absolute_link, link_to
 from ..procurement.models import Notice
 from .models import FREQUENCIES, AlertHit, Subscription
 
+#: the worker's mark: notices published up to it have been matched
+MATCHED = "alerts-matched"
 #: subscriptions one user may keep
 MAX_PER_USER = 50
 WORDS_MAX = 100
@@ -168,20 +172,14 @@ def matches(subscription: Subscription, notice: Notice, haystack: str | None = N
     return all(word in haystack for word in subscription.words.split())
 
 
-def on_notice_published(notice: Notice) -> int:
-    """Record a hit for every subscription the notice matches; the instant ones are mailed
-    now (after the commit). Returns how many matched."""
-    if notice.invited_org_id is not None:
-        return 0  # a direct invitation concerns the invited agency alone
-    candidates = db.session.scalars(
-        select(Subscription).where(
-            ((Subscription.kind == "item") & (Subscription.item_id == notice.item_id))
-            | (Subscription.kind == "search")
-        )
-    )
+def _record_hits(notice: Notice, subscriptions: list[Subscription], now) -> int:
+    """A hit for each subscription (made before the notice was published) the notice
+    matches; the instant ones are mailed now. Returns how many matched."""
     haystack = _haystack(notice)
     found = 0
-    for subscription in candidates:
+    for subscription in subscriptions:
+        if subscription.created_dt > notice.published_dt:
+            continue  # subscribed after it was published: not news to it
         if not matches(subscription, notice, haystack):
             continue
         found += 1
@@ -189,7 +187,45 @@ def on_notice_published(notice: Notice) -> int:
         db.session.add(hit)
         if subscription.frequency == "instant":
             _mail(subscription.user, f"新的匹配公告：{notice.title}", [(subscription, notice)])
-            hit.sent_dt = utcnow()
+            hit.sent_dt = now
+    return found
+
+
+def match_published(now=None) -> int:
+    """The worker's matching: every notice published since its last round (never a direct
+    invitation, which concerns the invited agency alone) against the saved searches and
+    followed items; returns how many hits. Off the request that publishes: the searches are
+    read in full for each notice."""
+    now = now or utcnow()
+    mark = db.session.get(WorkerMark, MATCHED)
+    if mark is None:
+        first = db.session.scalar(select(func.min(Subscription.created_dt)))
+        mark = WorkerMark(name=MATCHED, done_until=(first or now) - timedelta(microseconds=1))
+        db.session.add(mark)
+    notices = db.session.scalars(
+        select(Notice)
+        .where(
+            Notice.published_dt > mark.done_until,
+            Notice.published_dt <= now,
+            Notice.invited_org_id.is_(None),
+        )
+        .order_by(Notice.published_dt, Notice.id)
+    ).all()
+    found = 0
+    if notices:
+        searches = list(
+            db.session.scalars(select(Subscription).where(Subscription.kind == "search"))
+        )
+        for notice in notices:
+            followed = list(
+                db.session.scalars(
+                    select(Subscription).where(
+                        Subscription.kind == "item", Subscription.item_id == notice.item_id
+                    )
+                )
+            )
+            found += _record_hits(notice, followed + searches, now)
+    mark.done_until = now
     db.session.flush()
     return found
 
@@ -289,5 +325,9 @@ def remind_closing(now=None) -> int:
 
 
 def run(now=None) -> int:
-    """The worker's round: closing reminders, then the daily digests."""
-    return remind_closing(now) + send_digests(now)
+    """The worker's round: new notices matched (instant mails), closing reminders, then the
+    daily digests; committed once."""
+    now = now or utcnow()
+    done = match_published(now) + remind_closing(now) + send_digests(now)
+    db.session.commit()
+    return done

@@ -28,6 +28,8 @@ def test_saved_words_mail_a_matching_notice_at_once(db, make):
     alerts.save_search(agency, "礼嘉  公园", None, "instant")
     make.notice(title="礼嘉智慧公园环境影响评价服务采购")
     make.notice(title="两江新区道路水土保持方案编制", code="ZJ005")
+    assert _mails(db, agency.email) == []  # matched by the worker, not while publishing
+    assert alerts.match_published() == 1
     mails = _mails(db, agency.email)
     assert [subject for subject, _ in mails] == [
         "【网上中介超市】新的匹配公告：礼嘉智慧公园环境影响评价服务采购"
@@ -41,6 +43,7 @@ def test_words_are_matched_whatever_their_width_or_case(db, make):
     agency = make.agency()
     alerts.save_search(agency, "ＺＪ０１２", None, "instant")  # full-width, as typed on a phone
     make.notice()
+    alerts.match_published()
     assert len(_mails(db, agency.email)) == 1
 
 
@@ -51,6 +54,7 @@ def test_a_followed_item_is_digested_once_a_day_after_0730(db, make, frozen_cloc
     make.notice(title="第一条公告")
     make.notice(title="第二条公告")
     make.notice(title="另一事项的公告", code="ZJ005")
+    assert alerts.match_published() == 2
     assert _mails(db, agency.email) == []  # nothing at once
     assert alerts.send_digests() == 0  # before 07:30
     frozen_clock.set(datetime(2026, 11, 24, 23, 31, tzinfo=UTC))  # 07:31 Beijing
@@ -59,6 +63,7 @@ def test_a_followed_item_is_digested_once_a_day_after_0730(db, make, frozen_cloc
     assert subject == "【网上中介超市】今日订阅汇总（2 条新公告）"
     assert "第一条公告" in body and "第二条公告" in body and "另一事项的公告" not in body
     make.notice(title="第三条公告")
+    assert alerts.match_published() == 1
     assert alerts.send_digests() == 0  # today's digest went out: tomorrow's
     frozen_clock.set(datetime(2026, 11, 25, 23, 31, tzinfo=UTC))  # 07:31 the next day
     assert alerts.send_digests() == 1
@@ -83,6 +88,7 @@ def test_a_direct_invitation_alerts_nobody_else(db, make):
     alerts.follow_item(watcher, get_item_by_code("ZJ012"), "instant")
     invited = make.agency()
     make.notice(invited_org_id=invited.organisation.id, ceiling_fen=50_000_00)
+    assert alerts.match_published() == 0
     assert _mails(db, watcher.email) == []
 
 
@@ -129,6 +135,22 @@ def test_follow_buttons_on_the_item_and_the_notice(client, auth, make, db):
     # the public sees no button
     auth.logout()
     assert "关注此公告" not in client.get(f"/notices/{notice.id}").get_data(as_text=True)
+
+
+def test_a_notice_is_matched_once_and_not_before_the_subscription(db, make, frozen_clock):
+    early = make.notice(title="订阅之前发布的公告")
+    agency = make.agency()
+    frozen_clock.advance(minutes=5)
+    alerts.follow_item(agency, get_item_by_code("ZJ012"), "instant")
+    assert alerts.match_published() == 0  # published before anyone followed the item
+    frozen_clock.advance(minutes=5)
+    make.notice(title="订阅之后发布的公告")
+    frozen_clock.advance(minutes=1)
+    assert alerts.match_published() == 1
+    assert alerts.match_published() == 0  # the next round starts where this one ended
+    subjects = [subject for subject, _ in _mails(db, agency.email)]
+    assert subjects == ["【网上中介超市】新的匹配公告：订阅之后发布的公告"]
+    assert early.title not in str(subjects)
 
 
 def test_one_user_keeps_at_most_50(make, db):

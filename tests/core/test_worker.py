@@ -34,7 +34,7 @@ def test_each_domain_registers_its_work_with_how_often_it_runs(app):
         "payments-reconcile": 3600,
         "catalogue": 60,
         "opendata-bulk": 300,
-        "alerts": 300,
+        "alerts": 60,
     }
 
 
