@@ -2,6 +2,7 @@
 fonts the host has (WenQuanYi or Noto CJK, installed by scripts/system-packages.sh)."""
 
 import logging
+import os
 
 from flask import current_app
 
@@ -9,12 +10,17 @@ from flask import current_app
 logging.getLogger("weasyprint").setLevel(logging.WARNING)
 
 
+#: the rules every document shares, before its own stylesheet
+BASE_STYLESHEET = os.path.join(os.path.dirname(__file__), "document.css")
+
+
 class PdfUnavailable(Exception):
     """This host cannot make PDFs (WeasyPrint's system libraries are missing)."""
 
 
 def render_pdf(template: str, stylesheet: str, **context) -> bytes:
-    """`template` rendered with `context`, printed to PDF with the CSS file `stylesheet`."""
+    """`template` rendered with `context`, printed to PDF with the shared rules and the CSS
+    file `stylesheet`."""
     try:
         # Loaded on first use: nothing else needs pango, which a bare host may lack.
         from weasyprint import CSS, HTML
@@ -24,4 +30,5 @@ def render_pdf(template: str, stylesheet: str, **context) -> bytes:
     # header's counts): a document is the same whoever prints it, and the worker or a
     # command may print one outside any request.
     html = current_app.jinja_env.get_template(template).render(**context)
-    return HTML(string=html).write_pdf(stylesheets=[CSS(filename=stylesheet)])
+    sheets = [CSS(filename=BASE_STYLESHEET), CSS(filename=stylesheet)]
+    return HTML(string=html).write_pdf(stylesheets=sheets)
