@@ -258,9 +258,9 @@ ROUTES: dict[str, Route] = {
     # (an empty form on the agency's own pages comes back with its errors, 200)
     "agencies.offerings": anywhere(GET=AGENCY_ONLY, POST=AGENCY_ONLY),
     "agencies.edit_offering": anywhere(GET=only(OK, *OWN_AGENCY), POST=only(OK, *OWN_AGENCY)),
-    "agencies.withdraw": anywhere(POST=only(OK, *OWN_AGENCY)),
+    "agencies.withdraw": anywhere(GET=only(OK, *OWN_AGENCY), POST=only(OK, *OWN_AGENCY)),
     "library.documents": anywhere(GET=AGENCY_ONLY, POST=AGENCY_ONLY),
-    "library.archive_document": anywhere(POST=only(OK, *OWN_AGENCY)),
+    "library.archive_document": anywhere(GET=only(OK, *OWN_AGENCY), POST=only(OK, *OWN_AGENCY)),
     # the file the sealed quote cites: its agency, regulators and operators read it; the
     # purchaser only once the quotes are opened (before the deadline here)
     "library.download": anywhere(GET=only(OK, *OWN_AGENCY, *SUPERVISORS)),

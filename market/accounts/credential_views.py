@@ -16,15 +16,8 @@ from .credential_forms import (
     ForgotPasswordForm,
     NewPasswordForm,
 )
-from .services import ManyErrors
 from .signin import sign_out
 from .views import bp
-
-
-def apply_errors(form, err: ServiceError) -> None:
-    """Put every problem a service found back on the form, each beside its field."""
-    for one in err.errors if isinstance(err, ManyErrors) else [err]:
-        apply_to_form(form, one)
 
 
 def _no_referrer(response):
@@ -56,7 +49,7 @@ def change_password():
                 current_user, form.current_password.data, form.password.data
             )
         except ServiceError as err:
-            apply_errors(form, err)
+            apply_to_form(form, err)
         else:
             _mail_password_changed(current_user, "修改")
             db.session.commit()
@@ -103,7 +96,7 @@ def reset_password(token):
         try:
             credentials.reset_password(token, form.password.data)
         except ServiceError as err:
-            apply_errors(form, err)
+            apply_to_form(form, err)
         else:
             _mail_password_changed(user, "重置")
             # Signed out here too: the new password opens a new session.
@@ -124,7 +117,7 @@ def change_email():
                 current_user, form.email.data, form.password.data
             )
         except ServiceError as err:
-            apply_errors(form, err)
+            apply_to_form(form, err)
         else:
             hours = credentials.email_change_hours()
             if change.token is None:

@@ -17,11 +17,11 @@ from sqlalchemy import func, select
 
 from ..core.audit import record_event
 from ..core.clock import utcnow
-from ..core.errors import ServiceError
+from ..core.errors import ServiceError, raise_all
 from ..extensions import db
 from .models import User
 from .passwords import check_password
-from .services import ManyErrors, _unused_hash
+from .services import _unused_hash
 from .sessions import end_sessions
 
 RESET_SALT = "password-reset"
@@ -184,7 +184,7 @@ def request_email_change(user: User, new_email: str, password: str) -> EmailChan
     if not user.check_password(password or ""):
         errors.append(ServiceError(WRONG_CURRENT, "password"))
     if errors:
-        raise errors[0] if len(errors) == 1 else ManyErrors(errors)
+        raise_all(errors)
     taken = db.session.scalar(select(User.id).where(func.lower(User.email) == address))
     token = _signer(EMAIL_SALT).dumps([user.id, user.email, address, utcnow().isoformat()])
     return EmailChange(address, None if taken is not None else token)

@@ -5,11 +5,10 @@ from dataclasses import asdict
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from ..core.errors import NotAllowed, ServiceError
+from ..core.errors import NotAllowed, ServiceError, apply_to_form
 from ..extensions import db
 from . import orgdata
 from .credential_forms import OrgDataForm
-from .credential_views import apply_errors
 from .member_views import admin_required, bp
 from .services import COMMITMENT_TEXT
 
@@ -27,7 +26,7 @@ def org_data():
         except NotAllowed:
             raise
         except ServiceError as err:
-            apply_errors(form, err)
+            apply_to_form(form, err)
         else:
             if not changed:
                 flash("单位信息没有变化，未作修改。", "info")

@@ -14,10 +14,10 @@ from email_validator import EmailNotValidError, validate_email
 
 from ..core.audit import record_event
 from ..core.clock import utcnow
-from ..core.errors import NotAllowed, ServiceError
+from ..core.errors import NotAllowed, ServiceError, raise_all
 from ..extensions import db
 from .models import Organisation
-from .services import PHONE_RE, ManyErrors, sign_commitment
+from .services import PHONE_RE, sign_commitment
 
 #: field → (label, most characters): what the columns hold
 FIELDS = {
@@ -107,7 +107,7 @@ def update_registered_data(admin, data: OrgData, commitment_signed: bool) -> lis
             ServiceError("修改单位名称或法定代表人，须重新阅读并勾选信用承诺书", "commitment")
         )
     if errors:
-        raise errors[0] if len(errors) == 1 else ManyErrors(errors)
+        raise_all(errors)
     if not changed:
         return []
     before = {field: getattr(org, field) for field in changed}

@@ -44,14 +44,6 @@ def normalise_uscc(value: str) -> str:
         raise ServiceError("统一社会信用代码格式不正确（应为18位数字或大写字母）", "uscc") from exc
 
 
-class ManyErrors(ServiceError):
-    """Several fields are wrong at once: `errors` holds one ServiceError per problem."""
-
-    def __init__(self, errors: list[ServiceError]):
-        super().__init__(errors[0].message, errors[0].field)
-        self.errors = errors
-
-
 @dataclass
 class Registration:
     kind: str

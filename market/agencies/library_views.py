@@ -82,9 +82,26 @@ def documents_page():
     )
 
 
-@bp.route("/agency/documents/<int:document_id>/archive", methods=["POST"])
+@bp.route("/agency/documents/<int:document_id>/archive", methods=["GET", "POST"])
 @role_required("agency")
 def archive_document(document_id):
+    if request.method == "GET":
+        document = db.session.get(Document, document_id)
+        if document is None or document.org_id != current_user.organisation.id:
+            raise NotAllowed("只能管理本单位的材料")
+        if document.archived:
+            flash(f"「{document.title}」已移出资料库", "info")
+            return redirect(url_for(".documents"))
+        return render_template(
+            "confirm.html",
+            heading="确认移出资料库",
+            subject=f"{document.title}（{document.filename}）",
+            warning="移出后，该材料不再出现在资料库中，新的报价和资质不能再引用它；"
+            "已引用它的报价、资质仍可查看该文件。",
+            action=url_for(".archive_document", document_id=document.id),
+            button="确认移出",
+            back=url_for(".documents"),
+        )
     document = library.archive_document(current_user, document_id)
     db.session.commit()
     flash(f"已将「{document.title}」移出资料库；已引用它的报价仍可查看该文件", "info")

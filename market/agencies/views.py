@@ -169,9 +169,21 @@ def edit_offering(offering_id):
     return render_template("agencies/offering_edit.html", offering=offering, form=form)
 
 
-@bp.route("/agency/offerings/<int:offering_id>/withdraw", methods=["POST"])
+@bp.route("/agency/offerings/<int:offering_id>/withdraw", methods=["GET", "POST"])
 @role_required("agency")
 def withdraw(offering_id):
+    if request.method == "GET":
+        offering = services.own_offering(current_user, offering_id)
+        return render_template(
+            "confirm.html",
+            heading="确认撤下服务",
+            subject=f"{offering.item.code} {offering.item.name}",
+            warning="撤下后，本机构不再出现在该事项的中介超市和机构列表中，也不再收到该事项的"
+            "新公告；已提交的报价和进行中的合同不受影响。之后可以重新发布该服务。",
+            action=url_for(".withdraw", offering_id=offering.id),
+            button="确认撤下",
+            back=url_for(".offerings"),
+        )
     services.withdraw_offering(current_user, offering_id)
     db.session.commit()
     flash("已撤下该服务", "info")

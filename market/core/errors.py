@@ -25,13 +25,29 @@ class NotAllowed(ServiceError):
     """The actor has no right to do this (rendered as 403)."""
 
 
+class ManyErrors(ServiceError):
+    """Several fields are wrong at once: `errors` holds one ServiceError per problem."""
+
+    def __init__(self, errors: list[ServiceError]):
+        super().__init__(errors[0].message, errors[0].field)
+        self.errors = errors
+
+
+def raise_all(errors: list[ServiceError]) -> None:
+    """Raise what was found wrong: one error, or all of them at once (nothing if none)."""
+    if errors:
+        raise errors[0] if len(errors) == 1 else ManyErrors(errors)
+
+
 def apply_to_form(form, error: ServiceError) -> None:
-    """Put a service error back on the form, next to its field when it has one."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
+    """Put a service error (or each of several) back on the form, next to its field when it
+    has one."""
+    for one in error.errors if isinstance(error, ManyErrors) else [error]:
+        field = getattr(form, one.field, None) if one.field else None
+        if field is not None:
+            field.errors = [*field.errors, one.message]
+        else:
+            form.form_errors.append(one.message)
 
 
 def format_size(n: int) -> str:

@@ -151,3 +151,8 @@ class ReasonForm(BaseForm):
             Length(max=1000, message="撤销原因不能超过 1000 字"),
         ],
     )
+    # A cancelled notice cannot come back: asked once more, beside the button.
+    confirm = BooleanField(
+        "我确认撤销：撤销后不能恢复，已提交的报价不再参与选取",
+        validators=[DataRequired(message="请勾选确认撤销")],
+    )

@@ -13,7 +13,7 @@ from ..agencies.documents import ALLOWED_LABEL, Upload, own_document, sniff_cont
 from ..agencies.models import Agency, Document
 from ..catalogue.models import ServiceItem
 from ..core.clock import to_local
-from ..core.errors import ServiceError, format_size
+from ..core.errors import ManyErrors, NotAllowed, ServiceError, format_size, raise_all
 from ..core.money import format_fen
 from ..core.workdays import add_working_days
 from ..extensions import db
@@ -263,19 +263,36 @@ def _check_attachments(org_id: int, data: NoticeData, kept) -> list[Document]:
 
 
 def check_notice_data(org_id: int, data: NoticeData, now, notice=None) -> Checked:
-    """Every rule of a notice's content; `notice` is the one being edited, whose avoided
-    agencies and attachments may stay even if they would not be chosen afresh."""
-    item = _check_item(data)
-    _check_text(data)
-    _check_project(data)
-    _check_method(data)
-    check_plan(data.payment_plan)
-    _check_qualification(data, item)
-    check_deadline(data.deadline_dt, now)
-    if data.invited_org_id is not None:
-        check_invitation(data.invited_org_id, item, data.ceiling_fen)
+    """Every rule of a notice's content, all problems reported at once (ManyErrors);
+    `notice` is the one being edited, whose avoided agencies and attachments may stay even if
+    they would not be chosen afresh."""
+    errors: list[ServiceError] = []
+
+    def attempt(check, *args):
+        try:
+            return check(*args)
+        except NotAllowed:
+            raise
+        except ManyErrors as many:
+            errors.extend(many.errors)
+        except ServiceError as err:
+            errors.append(err)
+        return None
+
+    item = attempt(_check_item, data)
+    attempt(_check_text, data)
+    attempt(_check_project, data)
+    attempt(_check_method, data)
+    attempt(check_plan, data.payment_plan)
+    attempt(check_deadline, data.deadline_dt, now)
     kept_avoided = {a.agency_org_id for a in notice.avoidances} if notice else set()
     kept_documents = {d.id for d in notice.attachments} if notice else set()
-    avoidances = _check_avoidances(data, item, kept_avoided)
-    documents = _check_attachments(org_id, data, kept_documents)
+    documents = attempt(_check_attachments, org_id, data, kept_documents)
+    avoidances = None
+    if item is not None:  # the rules of the item's own need it
+        attempt(_check_qualification, data, item)
+        if data.invited_org_id is not None:
+            attempt(check_invitation, data.invited_org_id, item, data.ceiling_fen)
+        avoidances = attempt(_check_avoidances, data, item, kept_avoided)
+    raise_all(errors)
     return Checked(item, avoidances, documents)

@@ -206,7 +206,8 @@ def test_archived_documents_leave_the_library_but_stay_readable(client, agency, 
 def test_archiving_needs_a_post_and_the_owner(client, auth, make, db):
     document = make.document(make.agency())
     auth.login(make.agency())
-    assert client.get(f"/agency/documents/{document.id}/archive").status_code == 405
+    # the address asks first (for its owner); only the POST archives
+    assert client.get(f"/agency/documents/{document.id}/archive").status_code == 403
     response = client.post(f"/agency/documents/{document.id}/archive")
     assert response.status_code == 403 and "只能管理本单位的材料" in response.get_data(as_text=True)
     assert db.session.get(Document, document.id).archived is False

@@ -153,7 +153,8 @@ def test_withdrawing_needs_a_post(client, agency, db):
     offering = db.session.scalar(
         select(Offering).where(Offering.agency_id == agency.organisation.id)
     )
-    assert client.get(f"/agency/offerings/{offering.id}/withdraw").status_code == 405
+    # the address asks first: only the POST withdraws
+    assert client.get(f"/agency/offerings/{offering.id}/withdraw").status_code == 200
     assert offering_count(db, agency) == 1
 
 

@@ -265,7 +265,9 @@ def test_cancelling_after_the_deadline_abandons_the_selection(app, make):
     page = owner.get(f"/notices/{notice.id}").get_data(as_text=True)
     assert "放弃选取并撤销" in page and "可能影响本单位信用" in page
     response = owner.post(
-        f"/notices/{notice.id}/cancel", data={"reason": "项目资金未落实"}, follow_redirects=True
+        f"/notices/{notice.id}/cancel",
+        data={"reason": "项目资金未落实", "confirm": "y"},
+        follow_redirects=True,
     )
     assert "公告已撤销" in response.get_data(as_text=True)
     assert notice.state == "cancelled"
@@ -286,12 +288,26 @@ def test_a_cancel_reason_goes_through_its_form(app, make, reason, message):
     notice = make.notice()
     owner = login(app, notice.created_by, make)
     response = owner.post(
-        f"/notices/{notice.id}/cancel", data={"reason": reason}, follow_redirects=True
+        f"/notices/{notice.id}/cancel",
+        data={"reason": reason, "confirm": "y"},
+        follow_redirects=True,
     )
     assert message in response.get_data(as_text=True)
     assert notice.state == "published" and notice.outcome_note == ""
     outsider = login(app, make.purchaser(), make)
     assert outsider.post(f"/notices/{notice.id}/cancel", data={"reason": reason}).status_code == 403
+
+
+def test_cancelling_asks_for_confirmation_first(app, make):
+    notice = make.notice()
+    owner = login(app, notice.created_by, make)
+    page = owner.get(f"/notices/{notice.id}").get_data(as_text=True)
+    assert "我确认撤销：撤销后不能恢复" in page
+    response = owner.post(
+        f"/notices/{notice.id}/cancel", data={"reason": "项目资金未落实"}, follow_redirects=True
+    )
+    assert "请勾选确认撤销" in response.get_data(as_text=True)
+    assert notice.state == "published"
 
 
 def failed_notice(make, buyer=None, **overrides):

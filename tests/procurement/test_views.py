@@ -178,7 +178,9 @@ def test_cancel_through_the_page(app, make):
     notice = make.notice()
     client = _login(app, notice.created_by, make)
     page = client.post(
-        f"/notices/{notice.id}/cancel", data={"reason": "规划调整"}, follow_redirects=True
+        f"/notices/{notice.id}/cancel",
+        data={"reason": "规划调整", "confirm": "y"},
+        follow_redirects=True,
     ).get_data(as_text=True)
     assert "公告已撤销" in page and notice.state == "cancelled" and "规划调整" in page
 
