@@ -132,8 +132,10 @@ def test_follow_buttons_on_the_item_and_the_notice(client, auth, make, db):
     )
     kinds = sorted(s.kind for s in db.session.query(Subscription).all())
     assert kinds == ["item", "notice"]
-    # the public sees no button
+    # the public and the notice's purchaser see no button
     auth.logout()
+    assert "关注此公告" not in client.get(f"/notices/{notice.id}").get_data(as_text=True)
+    auth.login(notice.created_by)
     assert "关注此公告" not in client.get(f"/notices/{notice.id}").get_data(as_text=True)
 
 
