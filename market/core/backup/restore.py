@@ -242,8 +242,10 @@ def _restore_sqlite(copy: str, manifest: dict) -> None:
 def _restore_postgresql(dump: str, manifest: dict, staging: str) -> None:
     """Replace the configured database's tables with the dump's, in one transaction: the
     dump is turned into a script (`pg_restore --clean --if-exists --no-owner`) that psql runs
-    with --single-transaction after dropping the tables the archive does not hold (a newer
-    schema's, which would block the drops and the upgrade). Any error rolls all of it back."""
+    with --single-transaction after dropping every table the database holds (a newer
+    schema's tables, and its constraints on the others, e.g. a foreign key a later revision
+    added, would block the dump's own drops and the upgrade). Any error rolls all of it
+    back."""
     pg_restore, psql = find_pg_tool("pg_restore"), find_pg_tool("psql")
     conninfo, env = pg_connection(db.engine.url)
     script = os.path.join(staging, "restore.sql")
@@ -265,10 +267,9 @@ def _restore_postgresql(dump: str, manifest: dict, staging: str) -> None:
             present = set(inspect(conn).get_table_names())
     except SQLAlchemyError as err:
         raise BackupError(f"无法读取目标数据库：{db_error(err)}") from err
-    extra = sorted(present - set(manifest.get("row_counts", {})))
     before = os.path.join(staging, "before.sql")
     with open(before, "w", encoding="utf-8") as fh:
-        for name in extra:
+        for name in sorted(present):
             fh.write(f"DROP TABLE IF EXISTS {quote_name(name)} CASCADE;\n")
     _forget_connections()
     run_tool(
