@@ -213,18 +213,21 @@ def match_published(now=None) -> int:
     ).all()
     found = 0
     if notices:
+        # Two queries for the round, whatever its number of notices: every saved search, and
+        # the followers of the items the notices are for.
         searches = list(
             db.session.scalars(select(Subscription).where(Subscription.kind == "search"))
         )
-        for notice in notices:
-            followed = list(
-                db.session.scalars(
-                    select(Subscription).where(
-                        Subscription.kind == "item", Subscription.item_id == notice.item_id
-                    )
-                )
+        followers: dict[int, list[Subscription]] = {}
+        for subscription in db.session.scalars(
+            select(Subscription).where(
+                Subscription.kind == "item",
+                Subscription.item_id.in_({n.item_id for n in notices}),
             )
-            found += _record_hits(notice, followed + searches, now)
+        ):
+            followers.setdefault(subscription.item_id, []).append(subscription)
+        for notice in notices:
+            found += _record_hits(notice, followers.get(notice.item_id, []) + searches, now)
     mark.done_until = now
     db.session.flush()
     return found

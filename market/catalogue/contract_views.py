@@ -9,12 +9,12 @@ from ..core.errors import ServiceError, apply_to_form
 from ..extensions import db
 from . import access, model_contracts
 from .forms import ContractModelForm
-from .views import _item_or_404, _kept_item, bp
+from .views import bp, item_or_404, kept_item
 
 
 @bp.route("/<code>/contract-model")
 def contract_model(code):
-    item = _item_or_404(code)
+    item = item_or_404(code)
     versions = model_contracts.model_versions(item)
     return render_template(
         "catalogue/contract_model.html",
@@ -31,7 +31,7 @@ def contract_model(code):
 @bp.route("/manage/items/<int:item_id>/contract-model", methods=["GET", "POST"])
 @role_required("regulator")
 def edit_contract_model(item_id):
-    item = _kept_item(item_id)
+    item = kept_item(item_id)
     current = model_contracts.current_model(item)
     if request.method == "GET":
         form = ContractModelForm(formdata=None)

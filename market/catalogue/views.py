@@ -84,7 +84,7 @@ def index():
     )
 
 
-def _item_or_404(code: str) -> ServiceItem:
+def item_or_404(code: str) -> ServiceItem:
     item = services.get_item_by_code(code)
     if item is None or not access.may_read(current_user, item):
         abort(404)
@@ -93,7 +93,7 @@ def _item_or_404(code: str) -> ServiceItem:
 
 @bp.route("/<code>")
 def detail(code):
-    item = _item_or_404(code)
+    item = item_or_404(code)
     pending = revisions.pending_of(item)
     keeps = access.keeps(current_user, item)
     return render_template(
@@ -110,7 +110,7 @@ def detail(code):
 
 @bp.route("/<code>/versions/<int:number>")
 def version(code, number):
-    item = _item_or_404(code)
+    item = item_or_404(code)
     revision = revisions.version_of(item, number)
     if revision is None:
         abort(404)
@@ -219,7 +219,7 @@ def _department() -> str:
     return department
 
 
-def _kept_item(item_id: int) -> ServiceItem:
+def kept_item(item_id: int) -> ServiceItem:
     item = db.session.get(ServiceItem, item_id)
     if item is None:
         abort(404)
@@ -267,7 +267,7 @@ def new_item():
 @bp.route("/manage/items/<int:item_id>/edit", methods=["GET", "POST"])
 @role_required("regulator")
 def edit_item(item_id):
-    item = _kept_item(item_id)
+    item = kept_item(item_id)
     department = _department()
     if request.method == "GET":
         form = ItemForm(obj=item, formdata=None)
@@ -298,7 +298,7 @@ def edit_item(item_id):
 @bp.route("/manage/items/<int:item_id>/withdraw", methods=["GET", "POST"])
 @role_required("regulator")
 def withdraw_item(item_id):
-    item = _kept_item(item_id)
+    item = kept_item(item_id)
     form = WithdrawForm()
     if request.method == "GET":
         form.effective_on.data = local_today()

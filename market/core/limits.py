@@ -44,6 +44,9 @@ def register_limits(app) -> Limiter:
     # Every limit is declared on its view, whose wrapper checks it when the view runs. The
     # extension's own check before every request looks for limits on all requests, and there
     # are none: it cost a tenth of a cheap page's time, on every page.
-    app.before_request_funcs[None].remove(limits._check_request_limit)
+    # (With RATELIMIT_ENABLED off the extension registers no such check at all.)
+    checks = app.before_request_funcs.get(None, [])
+    if limits._check_request_limit in checks:
+        checks.remove(limits._check_request_limit)
     app.extensions[EXTENSION_KEY] = limits
     return limits

@@ -12,12 +12,12 @@ from ..core.clock import utcnow
 from ..core.errors import ServiceError
 from ..extensions import db
 from .bids import (
-    _amount,
-    _attachments,
-    _check_bidder,
-    _check_open,
-    _check_required_qualification,
-    _lock_for_quote,
+    check_bidder,
+    check_required_qualification,
+    check_taking_quotes,
+    lock_own_quote,
+    quote_amount,
+    quote_attachments,
     restate,
 )
 from .models import Bid, BidReceipt, Notice
@@ -41,8 +41,8 @@ def _supersede(bid: Bid, reason: str, at: datetime) -> BidReceipt:
 
 def _standing_own(notice: Notice, agency_id: int, received: datetime, action: str) -> Bid:
     """The agency's quote on the notice, locked, still standing and before the deadline."""
-    bid = _lock_for_quote(notice, agency_id, received)
-    _check_open(notice, received)
+    bid = lock_own_quote(notice, agency_id, received)
+    check_taking_quotes(notice, received)
     if bid is None or bid.status == "withdrawn":
         raise ServiceError(f"本机构没有可{action}的报价")
     return bid
@@ -63,12 +63,14 @@ def replace_bid(
     a new nonce and commitment; the old commitment is kept as a superseded receipt."""
     received = received or utcnow()
     agency = agencies.agency_of(user)
-    _check_bidder(agency, notice)
-    qualifications, documents = _attachments(agency.org_id, notice, qualification_ids, document_ids)
+    check_bidder(agency, notice)
+    qualifications, documents = quote_attachments(
+        agency.org_id, notice, qualification_ids, document_ids
+    )
     bid = _standing_own(notice, agency.org_id, received, "修改")
     if bid.status == "invalidated":
         raise ServiceError("公告已修改，本机构原报价已失效，请重新确认报价")
-    amount = _amount(notice, amount_fen)
+    amount = quote_amount(notice, amount_fen)
     _supersede(bid, "replaced", received)
     restate(bid, user, notice, amount, plan, qualifications, documents, received, ip)
     # Private like the quote itself: not even the change may show before the deadline.
@@ -102,10 +104,10 @@ def quote_barrier(user, notice: Notice) -> str:
     qualification), or "" if it may."""
     agency = agencies.agency_of(user)
     try:
-        _check_bidder(agency, notice)
+        check_bidder(agency, notice)
         if notice.requires_qualification:
             usable = usable_qualifications(agency.org_id, notice.item_id)
-            _check_required_qualification(notice, usable)
+            check_required_qualification(notice, usable)
     except ServiceError as err:
         return err.message
     return ""

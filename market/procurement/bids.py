@@ -81,7 +81,7 @@ def eligible_bids(notice: Notice) -> list[Bid]:
     )
 
 
-def _attachments(agency_id: int, notice: Notice, qualification_ids, document_ids):
+def quote_attachments(agency_id: int, notice: Notice, qualification_ids, document_ids):
     """The bidder's own qualifications (for the item, usable today) and library documents."""
     qualifications, documents, field = [], [], "qualification_ids"
     for q in (db.session.get(Qualification, i) for i in dict.fromkeys(qualification_ids)):
@@ -102,11 +102,11 @@ def _attachments(agency_id: int, notice: Notice, qualification_ids, document_ids
             raise ServiceError(f"材料「{d.title}」已归档，不能用于报价", "document_ids")
         documents.append(d)
     if notice.requires_qualification:
-        _check_required_qualification(notice, qualifications)
+        check_required_qualification(notice, qualifications)
     return qualifications, documents
 
 
-def _check_required_qualification(notice: Notice, qualifications) -> None:
+def check_required_qualification(notice: Notice, qualifications) -> None:
     """The notice asks for the item's qualification (optionally a minimum grade)."""
     minimum = GRADE_RANK.get(notice.min_grade or "", 0)
     if any(GRADE_RANK.get(q.grade, 0) >= minimum for q in qualifications):
@@ -119,7 +119,7 @@ def _check_required_qualification(notice: Notice, qualifications) -> None:
     )
 
 
-def _amount(notice: Notice, amount_fen: int | None) -> int:
+def quote_amount(notice: Notice, amount_fen: int | None) -> int:
     """The quote within [floor, ceiling]; fixed-price methods take the notice's price."""
     if notice.is_fixed_price:
         if amount_fen not in (None, notice.ceiling_fen):
@@ -138,7 +138,7 @@ def _amount(notice: Notice, amount_fen: int | None) -> int:
     return amount_fen
 
 
-def _check_bidder(agency, notice: Notice) -> None:
+def check_bidder(agency, notice: Notice) -> None:
     """The agency may respond to this notice at all (nothing here changes at the deadline)."""
     if notice.invited_org_id is not None and notice.invited_org_id != agency.org_id:
         raise ServiceError("本项目为直接邀请，仅受邀机构可报价")
@@ -158,7 +158,7 @@ def _check_bidder(agency, notice: Notice) -> None:
         raise ServiceError(f"本机构未声明提供「{notice.item.name}」服务，请先在“我的服务”中添加")
 
 
-def _check_open(notice: Notice, received: datetime) -> None:
+def check_taking_quotes(notice: Notice, received: datetime) -> None:
     """The notice took quotes when this one was `received` (the caller holds its lock)."""
     # The notice as it stood when the quote arrived: a deadline that passed while the quote
     # waited its turn does not close the bidding for it (the runner closes it only
@@ -239,7 +239,7 @@ def _forget_quote_lock(session, transaction):
         session.info.pop(QUOTE_FACTS_KEY, None)
 
 
-def _lock_for_quote(notice: Notice, agency_id: int, received: datetime) -> Bid | None:
+def lock_own_quote(notice: Notice, agency_id: int, received: datetime) -> Bid | None:
     """The notice locked for the quote (see lock_for_quote) and the agency's bid on it."""
     held = db.session.info.pop(QUOTE_LOCK_KEY, None)  # read once: the quote changes it
     if held is not None and held[:2] == (notice.id, agency_id):
@@ -302,14 +302,16 @@ def submit_bid(
     `received` when the platform received it (its official time; now by default)."""
     received = received or utcnow()
     agency = agencies.agency_of(user)
-    _check_bidder(agency, notice)
-    qualifications, documents = _attachments(agency.org_id, notice, qualification_ids, document_ids)
-    own = _lock_for_quote(notice, agency.org_id, received)
+    check_bidder(agency, notice)
+    qualifications, documents = quote_attachments(
+        agency.org_id, notice, qualification_ids, document_ids
+    )
+    own = lock_own_quote(notice, agency.org_id, received)
     _standing(own)
-    _check_open(notice, received)
+    check_taking_quotes(notice, received)
     if own is not None and own.status == "invalidated":
         raise ServiceError("公告已修改，本机构原报价已失效，请重新确认报价")
-    amount = _amount(notice, amount_fen)
+    amount = quote_amount(notice, amount_fen)
     if own is not None:  # withdrawn before: the same row stands again, with a new commitment
         restate(own, user, notice, amount, plan, qualifications, documents, received, ip)
         record_event(
@@ -354,15 +356,17 @@ def reconfirm_bid(
     from now."""
     received = received or utcnow()
     agency = agencies.agency_of(user)
-    _check_bidder(agency, notice)
-    qualifications, documents = _attachments(agency.org_id, notice, qualification_ids, document_ids)
-    bid = _lock_for_quote(notice, agency.org_id, received)
+    check_bidder(agency, notice)
+    qualifications, documents = quote_attachments(
+        agency.org_id, notice, qualification_ids, document_ids
+    )
+    bid = lock_own_quote(notice, agency.org_id, received)
     if bid is not None and bid.status not in ("invalidated", "withdrawn"):
         raise ServiceError("本机构的报价仍然有效，无需重新确认")
-    _check_open(notice, received)
+    check_taking_quotes(notice, received)
     if bid is None or bid.status == "withdrawn":
         raise ServiceError("本机构尚未对该公告报价，请直接提交报价")
-    amount = _amount(notice, amount_fen)
+    amount = quote_amount(notice, amount_fen)
     restate(bid, user, notice, amount, plan, qualifications, documents, received, ip)
     record_event(
         "bid",

@@ -15,6 +15,7 @@ from ..core.money import format_fen
 from ..core.pdf import PdfUnavailable, render_pdf
 from ..extensions import db
 from .contract_models import Contract, ContractSignature
+from .states import party_of
 
 STYLESHEET = os.path.join(os.path.dirname(__file__), "contract.css")
 
@@ -64,6 +65,15 @@ def contract_pdf(contract: Contract) -> tuple[bytes, int | None]:
         generated_dt=utcnow(),
     )
     return pdf, version
+
+
+def previewable(notice, user) -> Contract | None:
+    """The contract a party of the award may preview (None for anyone else, or before the
+    award)."""
+    contract = notice.contract
+    if contract is None or party_of(notice, user) not in ("purchaser", "agency"):
+        return None
+    return contract
 
 
 def generate_document(user, contract: Contract) -> None:

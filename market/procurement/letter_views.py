@@ -9,7 +9,6 @@ from ..core.auth import role_required
 from ..core.pdf import PdfUnavailable
 from . import contract_text, letters
 from .blueprint import bp, detail_panel, notice_or_404
-from .states import party_of
 
 
 @detail_panel
@@ -54,8 +53,8 @@ def outcome_letter(notice_id):
 @role_required("purchaser", "agency")
 def contract_preview(notice_id):
     notice = notice_or_404(notice_id)
-    contract = notice.contract
-    if contract is None or party_of(notice, current_user) not in ("purchaser", "agency"):
+    contract = contract_text.previewable(notice, current_user)
+    if contract is None:
         abort(404)
     if contract.document is not None:  # generated or uploaded already: the file both sign
         return redirect(url_for("library.download", document_id=contract.document.id))
