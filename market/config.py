@@ -139,6 +139,8 @@ class DefaultConfig:
     PASSWORD_HASH_METHOD = "scrypt"
     UPLOAD_FOLDER = None  # instance/uploads unless configured
     UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+    # Files chosen on a form shown again after an error are held this long for it (hours)
+    HELD_UPLOAD_HOURS = 24
     # A request may carry one file at the limit plus its form fields.
     MAX_CONTENT_LENGTH = 11 * 1024 * 1024
     INVITATION_VALID_DAYS = 7
@@ -237,6 +239,7 @@ class DefaultConfig:
         "deadlines": 2,  # apply due notice deadlines
         "reminders": 60,  # remind parties of deadlines within a working day
         "qualifications": 60,  # expire qualifications past their valid-until date
+        "held-uploads": 3600,  # delete files held for a form not saved within HELD_UPLOAD_HOURS
         "credit-expiries": 60,  # recompute agencies whose records or entries expired
         "credit-nightly": 300,  # looks whether the nightly credit run is due
         "login-sessions": 3600,  # delete login sessions ended or expired a day ago

@@ -13,6 +13,7 @@ def init_app(app):
     listeners.connect(signals)
     every = app.config["WORKER_INTERVALS"]
     register_task(app, "qualifications", listeners.expire_qualifications, every["qualifications"])
+    register_task(app, "held-uploads", listeners.discard_held_uploads, every["held-uploads"])
     item_panel(offering_agencies_panel)
     app.register_blueprint(bp)
     app.register_blueprint(library_bp)

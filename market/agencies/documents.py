@@ -1,10 +1,12 @@
 """The agency's document library (材料复用): files uploaded once, checked by their content,
 stored under the instance folder and read only through can_read()."""
 
+import contextlib
 import hashlib
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -69,9 +71,10 @@ def _organisation_of(user):
     return org
 
 
-def store_document(user, upload: Upload) -> Document:
+def store_document(user, upload: Upload, pending: bool = False) -> Document:
     """Check an upload by content type and size, write it under the instance folder, record it
-    in the library of the user's organisation (any kind: agencies, purchasers, regulators)."""
+    in the library of the user's organisation (any kind: agencies, purchasers, regulators);
+    a `pending` one stays out of the library until keep_held()."""
     org = _organisation_of(user)
     content_type = _check(upload)
     extension = next(ext for _, ct, ext in SIGNATURES if ct == content_type)
@@ -92,6 +95,7 @@ def store_document(user, upload: Upload) -> Document:
         storage_key=storage_key,
         uploaded_by_id=user.id,
         uploaded_dt=utcnow(),
+        pending=pending,
     )
     db.session.add(document)
     db.session.flush()
@@ -101,15 +105,93 @@ def store_document(user, upload: Upload) -> Document:
     # and the orphan file is harmless (nothing refers to it; its name is unguessable).
     with open(path, "wb") as fh:
         fh.write(upload.content)
+    if not pending:
+        _record_upload(user, document)
+    return document
+
+
+def _record_upload(user, document: Document) -> None:
     record_event(
         "document",
         document.id,
         "uploaded",
         actor=user,
         public=False,
-        data={"kind": upload.kind, "sha256": document.sha256},
+        data={"kind": document.kind, "sha256": document.sha256},
     )
+
+
+def hold_uploads(user, kind: str, uploads: list[Upload]) -> tuple[list[Document], list[str]]:
+    """Keep the acceptable files of a form shown again after an error as pending documents,
+    so they need not be chosen again; returns them and a message for each file refused."""
+    held, refused = [], []
+    for upload in uploads:
+        try:
+            check_uploads([upload])
+        except ServiceError as error:
+            refused.append(error.message)
+            continue
+        title = upload.title.strip() or upload.filename or "附件"
+        upload = Upload(kind, title, upload.filename, upload.content)
+        held.append(store_document(user, upload, pending=True))
+    return held, refused
+
+
+def held_documents(org_id: int, document_ids) -> list[Document]:
+    """The organisation's pending documents among `document_ids` (others are left out: a held
+    file the worker has deleted since is simply no longer offered)."""
+    ids = [i for i in dict.fromkeys(document_ids or []) if isinstance(i, int)]
+    if not ids:
+        return []
+    stmt = select(Document).where(
+        Document.id.in_(ids), Document.org_id == org_id, Document.pending.is_(True)
+    )
+    found = {d.id: d for d in db.session.scalars(stmt)}
+    return [found[i] for i in ids if i in found]
+
+
+def held_document(org_id: int, document_id: int, field: str) -> Document:
+    """One pending document of the organisation, or a ServiceError for the field."""
+    document = db.session.get(Document, document_id)
+    if document is None or document.org_id != org_id or not document.pending:
+        raise ServiceError("此前上传的附件已失效（表单超过一天未保存），请重新选择文件", field)
     return document
+
+
+def keep_held(user, documents) -> None:
+    """The form was saved: its pending documents join the library (and are recorded)."""
+    for document in documents:
+        if document.pending:
+            document.pending = False
+            _record_upload(user, document)
+    db.session.flush()
+
+
+def discard_stale_held(now) -> list[str]:
+    """Delete the rows of pending documents older than HELD_UPLOAD_HOURS (their form was never
+    saved), at most 1,000 a round; flushes and returns their files' paths, to be removed once
+    the deletion is committed."""
+    cutoff = now - timedelta(hours=current_app.config["HELD_UPLOAD_HOURS"])
+    stale = list(
+        db.session.scalars(
+            select(Document)
+            .where(Document.pending.is_(True), Document.uploaded_dt < cutoff)
+            .order_by(Document.id)
+            .limit(1000)
+        )
+    )
+    paths = [document_path(d) for d in stale]
+    for document in stale:
+        db.session.delete(document)
+    db.session.flush()
+    return paths
+
+
+def remove_files(paths) -> None:
+    """Remove stored files whose rows are gone (one already missing is no error)."""
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path)
 
 
 def check_uploads(uploads: list[Upload], field: str = "files", pdf_only: bool = False) -> None:
@@ -158,7 +240,7 @@ def archive_document(user, document_id: int) -> Document:
 def own_document(org_id: int, document_id: int, field: str = "document_id") -> Document:
     """A current document of the organisation's library, or a ServiceError for the field."""
     document = db.session.get(Document, document_id)
-    if document is None or document.org_id != org_id or document.archived:
+    if document is None or document.org_id != org_id or document.archived or document.pending:
         raise ServiceError("所选材料不在本单位资料库中", field)
     return document
 
@@ -167,7 +249,7 @@ def library(org_id: int, kind: str | None = None) -> list[Document]:
     """The organisation's current (not archived) documents, newest first."""
     stmt = (
         select(Document)
-        .where(Document.org_id == org_id, Document.archived.is_(False))
+        .where(Document.org_id == org_id, Document.archived.is_(False), Document.pending.is_(False))
         .order_by(Document.uploaded_dt.desc(), Document.id.desc())
     )
     if kind:

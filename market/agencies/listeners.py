@@ -1,7 +1,9 @@
 """What agencies do when other domains announce facts: a profile for every agency registered,
 past performance and ratings from completed and evaluated contracts."""
 
+from ..core.clock import utcnow
 from ..extensions import db
+from . import documents
 from .qualifications import expire_due
 from .services import (
     add_rating,
@@ -33,6 +35,14 @@ def expire_qualifications() -> int:
     expired = expire_due()
     db.session.commit()
     return expired
+
+
+def discard_held_uploads() -> int:
+    """The worker's round: files held for a form never saved are deleted after a day."""
+    paths = documents.discard_stale_held(utcnow())
+    db.session.commit()
+    documents.remove_files(paths)
+    return len(paths)
 
 
 def connect(signals) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -296,6 +297,9 @@ class Document(db.Model):
     uploaded_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: archived files leave the library but stay readable on the bids that used them
     archived: Mapped[bool] = mapped_column(default=False)
+    #: chosen on a form that was shown again after an error: kept so that it need not be chosen
+    #: again, outside the library until the form is saved (the worker deletes it after a day)
+    pending: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     @property
     def kind_label(self):

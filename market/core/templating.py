@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 from flask import current_app, request, url_for
 
 from .clock import local_today, to_local, utcnow
+from .errors import format_size
 from .money import format_bp, format_fen
 
 
@@ -47,6 +48,7 @@ def register_templating(app):
     app.add_template_filter(local_dt, "local_dt")
     app.add_template_filter(format_fen, "yuan")
     app.add_template_filter(format_bp, "rate")
+    app.add_template_filter(format_size, "filesize")
     app.add_template_global(utcnow, "utcnow")
     app.add_template_global(local_today, "local_today")
     app.add_template_global(page_links, "page_links")

@@ -126,6 +126,8 @@ class NoticeForm(BaseForm):
     attachment_ids = SelectMultipleField(
         "从本单位资料库选择附件", coerce=as_id, validate_choice=False
     )
+    # Files chosen before the form was shown again after an error, held for it (pending).
+    held_ids = SelectMultipleField("已上传的附件", coerce=as_id, validate_choice=False)
     contact_name = StringField("联系人", validators=[REQUIRED, Length(max=50)])
     contact_phone = StringField("联系电话", validators=[REQUIRED, Length(max=30)])
     # Set from the shelf's "直接邀请" button; the service checks the agency.

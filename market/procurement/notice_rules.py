@@ -9,7 +9,13 @@ from flask import current_app
 
 from ..accounts.services import PHONE_RE
 from ..agencies import services as agencies
-from ..agencies.documents import ALLOWED_LABEL, Upload, own_document, sniff_content_type
+from ..agencies.documents import (
+    ALLOWED_LABEL,
+    Upload,
+    held_document,
+    own_document,
+    sniff_content_type,
+)
 from ..agencies.models import Agency, Document
 from ..catalogue.models import ServiceItem
 from ..core.clock import to_local
@@ -62,6 +68,8 @@ class NoticeData:
     attachment_ids: list[int] = field(default_factory=list)
     #: files uploaded with the form (stored in the purchaser's library as kind "notice")
     uploads: list[Upload] = field(default_factory=list)
+    #: files held (pending) for this form when it was shown again after an error
+    held_ids: list[int] = field(default_factory=list)
     #: the payment plan as typed: (label, percent, event, working days) per milestone;
     #: empty: the whole fee after acceptance (payment_plan.default_plan)
     payment_plan: list[tuple] = field(default_factory=list)
@@ -248,6 +256,8 @@ def _check_attachments(org_id: int, data: NoticeData, kept) -> list[Document]:
             documents.append(db.session.get(Document, document_id))
         else:
             documents.append(own_document(org_id, document_id, "attachment_ids"))
+    for document_id in dict.fromkeys(data.held_ids):
+        documents.append(held_document(org_id, document_id, "files"))
     limit = current_app.config["UPLOAD_MAX_BYTES"]
     # Checked here, not by store_document, so that a bad second file leaves nothing written.
     for upload in data.uploads:

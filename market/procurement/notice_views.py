@@ -4,10 +4,11 @@ import os
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from werkzeug.datastructures import FileStorage
 from wtforms import SelectChoice
 
 from ..accounts.models import Organisation
-from ..agencies.documents import Upload, library
+from ..agencies.documents import Upload, held_documents, hold_uploads, library
 from ..catalogue.services import online_items
 from ..core.auth import role_required
 from ..core.clock import from_local, to_local
@@ -38,13 +39,14 @@ def _notice_forms(notice, user, forms, access):
 def _uploads(form) -> list[Upload]:
     uploads = []
     for storage in form.files.data or []:
-        if storage and storage.filename:
+        # a JSON body can put anything in the field: only uploaded files are files
+        if isinstance(storage, FileStorage) and storage.filename:
             title = os.path.splitext(os.path.basename(storage.filename))[0] or "采购文件"
             uploads.append(Upload("notice", title, storage.filename, storage.read()))
     return uploads
 
 
-def _notice_data(form):
+def _notice_data(form, uploads):
     avoidances = [
         (entry.agency_org_id.data, entry.reason.data or "")
         for entry in form.avoidances
@@ -78,7 +80,8 @@ def _notice_data(form):
             if (e.title.data or "").strip() or e.percent.data is not None
         ],
         attachment_ids=form.attachment_ids.data or [],
-        uploads=_uploads(form),
+        uploads=uploads,
+        held_ids=form.held_ids.data or [],
     )
 
 
@@ -132,6 +135,18 @@ def _invited(form) -> Organisation | None:
     return db.session.get(Organisation, invited_id) if invited_id else None
 
 
+def _hold(form, uploads) -> None:
+    """The form is shown again (an error, or 更新表单): the files just chosen are held for it,
+    pending, so the purchaser need not choose them again; committed."""
+    if request.method != "POST":
+        return
+    held, refused = hold_uploads(current_user, "notice", uploads)
+    form.held_ids.data = [*(form.held_ids.data or []), *(d.id for d in held)]
+    if not form.files.errors:  # else the notice's own check has said what is wrong
+        form.files.errors = refused
+    db.session.commit()
+
+
 def _render_form(form, notice, item):
     invited = _invited(form)
     if all(entry.agency_org_id.data for entry in form.avoidances):
@@ -147,6 +162,7 @@ def _render_form(form, notice, item):
         # editing a published notice makes a new revision (the bids must be reconfirmed)
         revising=notice is not None and NOTICE[notice.state].takes_bids,
         invited=invited if invited is not None and invited.kind == "agency" else None,
+        held=held_documents(current_user.organisation.id, form.held_ids.data),
     )
 
 
@@ -167,15 +183,17 @@ def create():
         form.deadline.data = to_local(services.earliest_deadline()).replace(tzinfo=None)
         _fill_plan(form, services.default_plan())
     item = _prepare(form)
+    uploads = _uploads(form)
     if not _refreshing() and form.validate_on_submit():
         try:
-            notice = services.create_notice(current_user, _notice_data(form))
+            notice = services.create_notice(current_user, _notice_data(form, uploads))
         except ServiceError as err:
             apply_to_form(form, err)
         else:
             db.session.commit()
             flash("公告草稿已保存。确认无误后请点击“发布”。", "success")
             return redirect(url_for(".detail", notice_id=notice.id))
+    _hold(form, uploads)
     return _render_form(form, None, item)
 
 
@@ -208,10 +226,11 @@ def edit(notice_id):
         form.attachment_ids.data = [d.id for d in notice.attachments]
         _fill_plan(form, notice.payment_plan)
     item = _prepare(form, notice)
+    uploads = _uploads(form)
     if not _refreshing() and form.validate_on_submit():
         try:
             changed = services.update_notice(
-                current_user, notice, _notice_data(form), form.revision.data
+                current_user, notice, _notice_data(form, uploads), form.revision.data
             )
         except ServiceError as err:
             apply_to_form(form, err)
@@ -219,6 +238,7 @@ def edit(notice_id):
             db.session.commit()
             flash(*_edited_message(notice, changed))
             return redirect(url_for(".detail", notice_id=notice.id))
+    _hold(form, uploads)
     return _render_form(form, notice, item)
 
 

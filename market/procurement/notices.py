@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..accounts.models import Organisation
-from ..agencies.documents import PUBLIC, Upload, store_document
+from ..agencies.documents import PUBLIC, Upload, keep_held, store_document
 from ..agencies.models import Document, Offering
 from ..core.audit import begin_writing, record_event
 from ..core.clock import to_local, utcnow
@@ -142,6 +142,7 @@ def _apply(user, notice: Notice, data: NoticeData, checked: Checked) -> None:
         store_document(user, Upload("notice", u.title or u.filename, u.filename, u.content))
         for u in data.uploads
     ]
+    keep_held(user, checked.documents)
     notice.attachments = [*checked.documents, *stored]
 
 

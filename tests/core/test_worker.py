@@ -28,6 +28,7 @@ def test_each_domain_registers_its_work_with_how_often_it_runs(app):
         "deadlines": 2,
         "reminders": 60,
         "qualifications": 60,
+        "held-uploads": 3600,
         "credit-expiries": 60,
         "credit-nightly": 300,
         "payments": 60,
