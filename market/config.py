@@ -231,6 +231,9 @@ class DefaultConfig:
     CREDIT_POOR_EVALUATION = 60  # an evaluation below this (of 100) is reported (A13)
     INSPECTION_RATES = {"A": 0.05, "B": 0.10, "C": 0.20, "D": 1.00}
     SEARCH_INDEX_DIR = None  # instance/search unless configured
+    # "whoosh": a file index per host (the embedded default); "postgres": tsvector columns in
+    # the database, shared by every host (docs/operations.md says when to switch)
+    SEARCH_BACKEND = "whoosh"
     # The background worker (`flask market worker`): seconds between two rounds of each task;
     # a round that finds work is followed by another at once.
     WORKER_INTERVALS = {

@@ -44,6 +44,20 @@ PARALLEL_FROM = 5000
 SORTS = {"relevance": None, "credit": "score", "rating": "rating", "newest": "created"}
 
 
+# --- the backend: Whoosh here (the embedded default), or PostgreSQL (pg.py) -----------------
+
+
+def _postgres() -> bool:
+    """Whether SEARCH_BACKEND chooses PostgreSQL: the same interface, served by pg.py."""
+    return current_app.config["SEARCH_BACKEND"] == "postgres"
+
+
+def _pg():
+    from . import pg
+
+    return pg
+
+
 # --- opening (one index object per process; searchers reused until the index changes) ---
 
 _indexes: dict[str, index.Index] = {}
@@ -105,6 +119,8 @@ def open_index(kind: str, fresh: bool = False) -> index.Index:
 
 def outdated(kinds=None) -> list[str]:
     """The kinds whose index on disk must be rebuilt before use."""
+    if _postgres():
+        return _pg().outdated(kinds)
     found = []
     for kind in kinds or KINDS:
         try:
@@ -132,11 +148,15 @@ def version(kind: str) -> int:
     """What the kind's results are read from, as a number that changes whenever the index
     has (this process's searcher, reopened on each change; a rebuilt index's generation
     numbers start again, this does not)."""
+    if _postgres():
+        return _pg().version(kind)
     return searcher(kind).market_serial
 
 
 def health() -> dict:
     """Each kind's index opens, with its document count (a /healthz check)."""
+    if _postgres():
+        return _pg().health()
     counts, outdated = {}, []
     for kind in KINDS:
         try:
@@ -168,12 +188,16 @@ def writer(kind: str, fresh: bool = False):
 
 def index_document(kind: str, doc_id: int) -> bool:
     """(Re)index one document from the database, or delete it if it no longer belongs."""
+    if _postgres():
+        return _pg().index_document(kind, doc_id)
     doc = documents.build(kind, [doc_id]).get(doc_id)
     with writer(kind) as w:
         return _write(w, doc_id, doc)
 
 
 def delete_document(kind: str, doc_id: int) -> None:
+    if _postgres():
+        return _pg().delete_document(kind, doc_id)
     with writer(kind) as w:
         w.delete_by_term("id", str(doc_id))
 
@@ -189,6 +213,8 @@ def _write(w, doc_id: int, doc: dict | None) -> bool:
 
 def write_many(kind: str, ids) -> int:
     """Index these documents in one writer commit (the sync's batch). Returns how many."""
+    if _postgres():
+        return _pg().write_many(kind, ids)
     ids = sorted(set(ids))
     if not ids:
         return 0
@@ -203,6 +229,8 @@ def rebuild(kinds=None, progress=None, batch: int = 2000) -> dict[str, int]:
     """Index every document again from the database, into an emptied index. `progress(kind,
     done, total)` is called after each batch. Large indexes are analysed by one process per
     CPU (Whoosh's MpWriter) while this one reads the database."""
+    if _postgres():
+        return _pg().rebuild(kinds, progress, batch)
     counts = {}
     for kind in kinds or KINDS:
         ids = documents.all_ids(kind)
@@ -230,6 +258,8 @@ def rebuild(kinds=None, progress=None, batch: int = 2000) -> dict[str, int]:
 def check(kinds=None) -> dict[str, dict[str, list[int]]]:
     """Documents missing from the index, stale in it (its digest differs from the
     database's), or left over in it; by kind. An outdated index is reported as such."""
+    if _postgres():
+        return _pg().check(kinds)
     report = {}
     stale_indexes = outdated(kinds)
     for kind in kinds or KINDS:
@@ -347,6 +377,8 @@ def search(
     """Search one kind. Relevance is blended with the credit factor for agencies, exactly over
     every match; equal blends go to the higher credit. Facets count the matching documents
     under every filter chosen."""
+    if _postgres():
+        return _pg().search(kind, text, filters, sort, page, per_page, can_bid_only)
     text = (text or "").strip()
     s = searcher(kind)
     view = _view(kind, s)
