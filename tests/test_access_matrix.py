@@ -259,6 +259,10 @@ ROUTES: dict[str, Route] = {
     "agencies.offerings": anywhere(GET=AGENCY_ONLY, POST=AGENCY_ONLY),
     "agencies.edit_offering": anywhere(GET=only(OK, *OWN_AGENCY), POST=only(OK, *OWN_AGENCY)),
     "agencies.withdraw": anywhere(GET=only(OK, *OWN_AGENCY), POST=only(OK, *OWN_AGENCY)),
+    # the introduction (机构简介): an agency's admins
+    "agencies.description": anywhere(
+        GET=only(OK, AGENCY_ADMIN, OTHER_AGENCY), POST=only(OK, AGENCY_ADMIN, OTHER_AGENCY)
+    ),
     "library.documents": anywhere(GET=AGENCY_ONLY, POST=AGENCY_ONLY),
     "library.archive_document": anywhere(GET=only(OK, *OWN_AGENCY), POST=only(OK, *OWN_AGENCY)),
     # the file the sealed quote cites: its agency, regulators and operators read it; the

@@ -36,7 +36,7 @@ from market.accounts.credential_forms import (
 from market.accounts.forms import LoginForm, RegistrationForm
 from market.accounts.member_forms import AcceptInvitationForm, InviteForm, RoleForm
 from market.accounts.members import invite_member
-from market.agencies.forms import OfferingForm, RateField
+from market.agencies.forms import DescriptionForm, OfferingForm, RateField
 from market.agencies.library_forms import (
     PractitionerForm,
     QualificationForm,
@@ -329,6 +329,7 @@ CASES = {
     "accounts.reset_password": [Case(scenes.password_reset, NewPasswordForm)],
     "accounts.change_email": [Case(scenes.email_changer, ChangeEmailForm)],
     "members.org_data": [Case(scenes.org_data_admin, OrgDataForm)],
+    "agencies.description": [Case(scenes.org_data_admin, DescriptionForm)],
     "members.accept": [Case(scenes.accept_invitation, AcceptInvitationForm)],
     "members.invite": [Case(scenes.invite, InviteForm)],
     "members.revoke": [Case(scenes.revoke_invitation)],

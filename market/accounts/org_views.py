@@ -10,6 +10,7 @@ from ..extensions import db
 from . import orgdata
 from .credential_forms import OrgDataForm
 from .member_views import admin_required, bp
+from .panels import panels_for
 from .services import COMMITMENT_TEXT
 
 
@@ -43,4 +44,5 @@ def org_data():
         org=org,
         commitment_text=COMMITMENT_TEXT,
         bound_labels="、".join(orgdata.FIELDS[field][0] for field in orgdata.BOUND),
+        panels=panels_for(org, current_user),
     )

@@ -64,3 +64,19 @@ class OfferingForm(CommitmentMixin, BaseForm):
         "服务区域", validators=[Length(max=200)], description="例如：重庆市全域"
     )
     description = TextAreaField("服务说明", validators=[Length(max=2000)])
+
+
+#: the most characters of an agency's introduction (机构简介)
+DESCRIPTION_MAX = 2000
+
+
+class DescriptionForm(BaseForm):
+    """The agency's introduction, shown on its public page and searched."""
+
+    description = TextAreaField(
+        "机构简介",
+        validators=[
+            Length(max=DESCRIPTION_MAX, message=f"机构简介不能超过 {DESCRIPTION_MAX} 字"),
+        ],
+        description="介绍本机构的专长、业绩和服务范围；显示在机构主页，可被检索到。",
+    )

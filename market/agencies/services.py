@@ -167,6 +167,23 @@ def update_offering(user, offering_id: int, data: OfferingData) -> Offering:
     return offering
 
 
+def update_description(user, text: str) -> bool:
+    """Set the agency's introduction (机构简介: its public page, its search document); only the
+    organisation's admins. Returns whether it changed."""
+    agency = agency_of(user)
+    if not user.is_org_admin:
+        raise NotAllowed("只有单位管理员可以修改机构简介")
+    text = (text or "").strip()
+    if len(text) > 2000:
+        raise ServiceError(f"机构简介不能超过 2000 字（现为 {len(text)} 字）", "description")
+    if text == (agency.description or ""):
+        return False
+    agency.description = text
+    db.session.flush()
+    record_event("agency", agency.org_id, "description_updated", actor=user)
+    return True
+
+
 def own_offering(user, offering_id: int) -> Offering:
     agency = agency_of(user)
     offering = db.session.get(Offering, offering_id)

@@ -6,14 +6,14 @@ from ..catalogue.services import get_item_by_code, item_query
 from ..core.auth import role_required
 from ..core.clock import local_today, utcnow
 from ..core.converters import id_arg
-from ..core.errors import ServiceError, apply_to_form
+from ..core.errors import NotAllowed, ServiceError, apply_to_form
 from ..core.money import fen_to_yuan, format_bp
 from ..core.pagecache import changes_at, public_page
 from ..core.paging import paginate
 from ..extensions import db
 from . import services, shelves
 from .directory import DirectoryRow, browsable_items, directory_query
-from .forms import OfferingForm
+from .forms import DescriptionForm, OfferingForm
 from .models import QUALIFICATION_GRADES, RATING_DIMENSIONS
 
 bp = Blueprint("agencies", __name__)
@@ -188,3 +188,32 @@ def withdraw(offering_id):
     db.session.commit()
     flash("已撤下该服务", "info")
     return redirect(url_for(".offerings"))
+
+
+def description_panel(org, user):
+    """The organisation page's section for an agency: its introduction (机构简介)."""
+    if org.kind != "agency" or not user.is_org_admin:
+        return None
+    form = DescriptionForm(data={"description": services.agency_of(user).description or ""})
+    return "agencies/_description_form.html", {"form": form}
+
+
+@bp.route("/agency/description", methods=["GET", "POST"])
+@role_required("agency")
+def description():
+    """The agency's introduction: shown on the organisation page; here again after an error."""
+    if not current_user.is_org_admin:
+        raise NotAllowed("只有单位管理员可以修改机构简介")
+    form = DescriptionForm()
+    if request.method == "GET":
+        form.description.data = services.agency_of(current_user).description or ""
+    if form.validate_on_submit():
+        try:
+            changed = services.update_description(current_user, form.description.data or "")
+        except ServiceError as err:
+            apply_to_form(form, err)
+        else:
+            db.session.commit()
+            flash(*(("机构简介已保存。", "success") if changed else ("机构简介没有变化。", "info")))
+            return redirect(url_for("members.org_data") + "#description")
+    return render_template("agencies/description.html", form=form)

@@ -1,13 +1,16 @@
-"""Chinese analysis for the index: jieba's search-mode segmentation with real positions and
-character offsets (so phrase queries and highlighting work), lowercasing, stop words; the
-domain dictionary and the abbreviations people type (环评 → 环境影响评价), kept as data files;
-pinyin initials (hp → 环评).
+"""Chinese analysis for the index: text folded first (full-width → half-width, case,
+traditional → simplified), then jieba's search-mode segmentation with real positions and
+character offsets (so highlighting works), stop words; the domain dictionary and the
+abbreviations and English names people type (环评 → 环境影响评价, eia → 环评), kept as data
+files; pinyin initials (hp → 环评).
 
 Whoosh pickles the analyzer into the index schema: this module's path must stay stable."""
 
+import hashlib
 import os
 import re
 import threading
+import unicodedata
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -43,7 +46,53 @@ def setup(cache_dir: str | None = None) -> None:
         jieba.initialize()
         with open(DATA / "dictionary.txt", "rb") as handle:
             jieba.load_userdict(handle)
+        # Every term of a synonym group is one word to the tokenizer: a group can only match
+        # what the index holds as a word (雷评 = 雷电灾害风险评估 needs the whole phrase).
+        for term in {t for key, group in synonyms().items() for t in (key, *group)}:
+            if not term.isascii():
+                jieba.add_word(term)
         _ready = True
+
+
+#: bump when this code changes what a text is indexed as (the data files count by themselves)
+CODE_VERSION = 2
+
+
+@cache
+def version() -> str:
+    """What an index was analysed with: this code's version and a digest of the data files
+    (an index written with another is rebuilt before use)."""
+    digest = hashlib.sha256()
+    for name in ("dictionary.txt", "synonyms.txt", "stopwords.txt"):
+        digest.update((DATA / name).read_bytes())
+    return f"{CODE_VERSION}-{digest.hexdigest()[:12]}"
+
+
+@cache
+def _converter():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=200_000)
+def fold(text: str) -> str:
+    """The text as it is indexed and searched, character for character (so offsets into the
+    folded text are offsets into the original): each character NFKC-folded where that gives
+    one character (ＺＪ０１２ → ZJ012), lowercased, and traditional characters as simplified
+    (環評 → 环评, by OpenCC)."""
+    chars = []
+    for ch in text:
+        folded = unicodedata.normalize("NFKC", ch).lower()
+        chars.append(folded if len(folded) == 1 else ch)
+    folded = "".join(chars)
+    if folded.isascii():
+        return folded
+    simplified = _converter().convert(folded)
+    if len(simplified) == len(folded):
+        return simplified
+    # A phrase converted to another length (rare): character by character instead.
+    return "".join(c if len(c := _converter().convert(ch)) == 1 else ch for ch in folded)
 
 
 @cache
@@ -53,15 +102,48 @@ def stop_words() -> frozenset[str]:
 
 @cache
 def synonyms() -> dict[str, tuple[str, ...]]:
-    """Each abbreviation and each full name → the whole group (without itself)."""
-    groups = {}
+    """Each abbreviation and full name → the rest of its group; each English name → the
+    group it names (one way: a Chinese word does not lead to English ones, nor through them
+    to another group: lightning names both 防雷 and 雷评, which stay apart)."""
+    groups, aliases = {}, {}
     for line in _lines("synonyms.txt"):
-        short, _, names = line.partition("=")
+        short, _, names = line.lower().partition("=")
         group = [short.strip(), *(n.strip() for n in names.split("|") if n.strip())]
+        if group[0].isascii():
+            aliases[group[0]] = group[1:]
+            continue
         for term in group:
             others = [t for t in group if t != term]
             groups[term] = tuple(dict.fromkeys([*groups.get(term, ()), *others]))
+    for alias, targets in aliases.items():
+        expanded = [t for target in targets for t in (target, *groups.get(target, ()))]
+        groups[alias] = tuple(dict.fromkeys(expanded))
     return groups
+
+
+@cache
+def _phrases() -> tuple[tuple[re.Pattern, str], ...]:
+    """English names of several words, longest first, each with the Chinese word it stands
+    for (the tokenizer would split them into words that mean nothing alone)."""
+    found = []
+    for line in _lines("synonyms.txt"):
+        key, _, names = line.lower().partition("=")
+        key = " ".join(key.split())
+        if " " in key:
+            chinese = next(n.strip() for n in names.split("|") if not n.strip().isascii())
+            found.append((key, chinese))
+    found.sort(key=lambda pair: -len(pair[0]))
+    return tuple((re.compile(rf"\b{re.escape(k)}\b"), chinese) for k, chinese in found)
+
+
+def translate(text: str) -> str:
+    """The query folded, with each English phrase of the synonyms file replaced by its
+    Chinese word (environmental impact assessment → 环评)."""
+    text = " ".join(fold(text).split())
+    if any("a" <= ch <= "z" for ch in text):
+        for pattern, chinese in _phrases():
+            text = pattern.sub(f" {chinese} ", text)
+    return text.strip()
 
 
 class ChineseTokenizer(Tokenizer):
@@ -105,16 +187,16 @@ def _chunk_words(chunk: str) -> tuple[tuple[str, int, int], ...]:
 
     return tuple(
         (word, start, end)
-        for word, start, end in jieba.tokenize(chunk, mode="search")
+        for word, start, end in jieba.tokenize(fold(chunk), mode="search")
         if any(ch.isalnum() for ch in word)
     )
 
 
 def words_of(text: str):
-    """jieba's search-mode words of `text` with their character offsets, punctuation dropped.
-    jieba never joins across whitespace, so each whitespace-separated chunk is segmented
-    once per process: item names, regions and qualifications recur in thousands of
-    documents."""
+    """jieba's search-mode words of the folded `text` with their character offsets in `text`,
+    punctuation dropped. jieba never joins across whitespace, so each whitespace-separated
+    chunk is segmented once per process: item names, regions and qualifications recur in
+    thousands of documents."""
     for match in _CHUNKS.finditer(text):
         offset = match.start()
         for word, start, end in _chunk_words(match.group()):
@@ -162,7 +244,7 @@ def snippets(text: str, words, width: int = 80, before: int = 20, top: int = 2):
     环境 / 环境影响评价 merge into one mark)."""
     from markupsafe import Markup, escape
 
-    lowered = text.lower()
+    lowered = fold(text)
     if not any(word in lowered for word in words):  # no word of the query in the text at all
         return None
     spans = []

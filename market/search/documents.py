@@ -1,6 +1,7 @@
-"""What each index holds, built from the database in batches: agencies (name, offered items,
-region, qualifications, description, standing), published notices, catalogue items. Each
-document carries a digest of its content so `check` can find stale ones."""
+"""What each index holds, built from the database in batches: agencies (name, offered items
+and the licensing items they serve, region, qualifications, the agency's description and its
+services' descriptions, standing), published notices, catalogue items. Each document carries
+a digest of its content so `check` can find stale ones."""
 
 import hashlib
 import json
@@ -65,6 +66,11 @@ def agency_docs(ids) -> dict[int, dict]:
         org = agency.organisation
         items = [o.item for o in agency.offerings]
         item_text = " ".join(f"{i.code} {i.name}" for i in items)
+        # the licensing items its services serve (规划核实 finds the agency measuring for it)
+        licensing = " ".join(dict.fromkeys(i.licensing_item for i in items if i.licensing_item))
+        # its own introduction, then what it says of each service (服务说明)
+        texts = (agency.description, *(o.description for o in agency.offerings))
+        description = " ".join(text for text in texts if text)
         qualifications = " ".join(
             f"{q.type} {q.grade}" for q in agency.qualifications if QUALIFICATION[q.status].usable
         )
@@ -73,11 +79,12 @@ def agency_docs(ids) -> dict[int, dict]:
                 "id": str(agency.org_id),
                 "name": org.name,
                 "items": item_text,
+                "licensing": licensing,
                 "qualifications": qualifications,
                 "region": f"{org.region} {agency.service_area}".strip(),
                 "region_facet": org.region or "",
                 "category": ",".join(sorted({i.category for i in items})),
-                "description": agency.description or "",
+                "description": description,
                 "grade": agency.credit_grade,
                 "score": agency.credit_score,
                 "credit_factor": credit_factor(agency),
@@ -101,7 +108,8 @@ def notice_docs(ids) -> dict[int, dict]:
             {
                 "id": str(n.id),
                 "title": n.title,
-                "item": f"{n.item.code} {n.item.name}",
+                # the licensing item too: 取水许可 finds the notices serving it
+                "item": f"{n.item.code} {n.item.name} {n.item.licensing_item}".strip(),
                 "project": f"{n.project_name} {n.project_code}".strip(),
                 "purchaser": n.purchaser.name,
                 "region": n.purchaser.region or "",

@@ -14,7 +14,7 @@ import numpy as np
 from flask import current_app
 from whoosh import index
 from whoosh.fields import Schema
-from whoosh.query import And, Every, Or, Term
+from whoosh.query import And, DisjunctionMax, Every, Or, Term
 
 from ..core.clock import utcnow
 from ..core.health import Unhealthy
@@ -27,6 +27,7 @@ FIELDS = {
     "agencies": {
         "name": 3.0,
         "items": 2.0,
+        "licensing": 1.5,
         "qualifications": 1.5,
         "region": 1.0,
         "description": 0.5,
@@ -80,8 +81,8 @@ def _setup():
 
 
 class IndexOutdated(Exception):
-    """The index on disk was built with other fields than this version's: it must be rebuilt
-    (`flask search sync` does so, as does `flask search rebuild`)."""
+    """The index on disk was built with other fields or another analysis than this version's:
+    it must be rebuilt (`flask search sync` does so, as does `flask search rebuild`)."""
 
     def __init__(self, kind: str):
         super().__init__(f"{kind} 索引的结构已过时，需要重建")
@@ -95,9 +96,22 @@ def _signature(fields: Schema):
     )
 
 
+#: the file beside an index naming the analysis it was written with (analysis.version())
+ANALYSIS_FILE = "ANALYSIS"
+
+
+def _analysed_with(path: str) -> str:
+    try:
+        with open(os.path.join(path, ANALYSIS_FILE), encoding="ascii") as fh:
+            return fh.read().strip()
+    except FileNotFoundError:
+        return ""  # written before the analysis was versioned
+
+
 def open_index(kind: str, fresh: bool = False) -> index.Index:
     """The kind's index, created on first use (or emptied, `fresh`). IndexOutdated if the one
-    on disk has other fields."""
+    on disk has other fields, or was analysed otherwise (the same text would give other
+    words: folding, the dictionary)."""
     _setup()
     path = index_dir(kind)
     key = path
@@ -107,10 +121,15 @@ def open_index(kind: str, fresh: bool = False) -> index.Index:
         if fresh or not index.exists_in(path):
             os.makedirs(path, exist_ok=True)
             _indexes[key] = index.create_in(path, schema(kind))
+            with open(os.path.join(path, ANALYSIS_FILE), "w", encoding="ascii") as fh:
+                fh.write(analysis.version())
             _searchers.pop(key, None)
         elif key not in _indexes:
             opened = index.open_dir(path)
-            if _signature(opened.schema) != _signature(schema(kind)):
+            if (
+                _signature(opened.schema) != _signature(schema(kind))
+                or _analysed_with(path) != analysis.version()
+            ):
                 opened.close()
                 raise IndexOutdated(kind)
             _indexes[key] = opened
@@ -303,16 +322,29 @@ class SearchResults:
 
 
 def query_words(text: str) -> list[str]:
-    """The query's finest words as the index has them (analysed, deduplicated, in order): a
-    compound whose parts are words too is left to its parts (环境影响 → 环境, 影响), since the
-    index holds the parts of every compound but not every compound a query makes."""
+    """The query's words as the index has them (folded, English phrases translated, analysed,
+    deduplicated, in order). A word with synonyms is kept whole (环境影响评价 finds what 环评
+    finds); any other compound whose parts are words too is left to its parts (环境影响 → 环境,
+    影响), since the index holds the parts of every compound but not every compound a query
+    makes."""
+    text = analysis.translate(text)
     spans = [
         (t.text, t.startchar, t.endchar) for t in analysis.chinese_analyzer()(text, chars=True)
     ]
+
+    def within(span, others):
+        _, start, end = span
+        return any(s <= start and end <= e and (s, e) != (start, end) for _, s, e in others)
+
+    known = analysis.synonyms()
+    named = [span for span in spans if span[0] in known]
+    whole = [span for span in named if not within(span, named)]
+    spans = [span for span in spans if not within(span, whole)]
     finest = [
         (word, start, end)
         for word, start, end in spans
-        if not any(s >= start and e <= end and (s, e) != (start, end) for _, s, e in spans)
+        if (word, start, end) in whole
+        or not any(s >= start and e <= end and (s, e) != (start, end) for _, s, e in spans)
     ]
     return list(dict.fromkeys(word for word, _, _ in finest))
 
@@ -329,15 +361,27 @@ def query_terms(kind: str, text: str):
         for group in analysis.expand(words)
     ]
     alternative = None
-    if text.isascii() and text.replace(" ", "").isalpha():
-        alternative = ("initials", text.replace(" ", "").lower(), 2.0)
+    letters = analysis.fold(text).replace(" ", "")
+    if letters.isascii() and letters.isalpha():
+        alternative = ("initials", letters, 2.0)
     return groups, alternative, words
 
 
 def build_query(kind: str, text: str):
-    """The same query as a Whoosh query object (And of Or groups, or the initials)."""
+    """The same query as a Whoosh query object: an And of the groups, each the best (a
+    DisjunctionMax) of its words, each word an Or over the fields; or the initials."""
     groups, alternative, _ = query_terms(kind, text)
-    query = And([Or([Term(f, w, boost=b) for f, w, b in group]) for group in groups])
+    query = And(
+        [
+            DisjunctionMax(
+                [
+                    Or([Term(f, w, boost=b) for f, w, b in group if w == word])
+                    for word in dict.fromkeys(w for _, w, _ in group)
+                ]
+            )
+            for group in groups
+        ]
+    )
     if alternative:
         query = Or([query, Term(alternative[0], alternative[1], boost=alternative[2])])
     return query if groups or alternative else Every()

@@ -47,6 +47,7 @@ def schema(kind: str) -> Schema:
             **common,
             name=_text(stored=True),
             items=_text(stored=True),
+            licensing=_text(stored=True),
             qualifications=_text(),
             description=_text(stored=True),
             grade=ID(stored=True),

@@ -232,15 +232,17 @@ class View:
             self._cache[key] = value
         return value
 
-    def term_score(self, field: str, word: str, boost: float):
+    def term_score(self, field: str, word: str, boost: float, frequency: int | None = None):
         """(document numbers, BM25F scores × boost) of one term, as Whoosh's BM25F scores it:
-        idf = ln(N / (df + 1)) + 1 over the whole index, deleted documents counted."""
+        idf = ln(N / (df + 1)) + 1 over the whole index, deleted documents counted; `frequency`
+        replaces the term's own df (a synonym group's, see evaluate)."""
         ids, tf = self.postings(field, word)
         if not len(ids):
             return ids, tf
         searcher = self.searcher
         with read_lock:
-            frequency = searcher.doc_frequency(field, word)
+            if frequency is None:
+                frequency = searcher.doc_frequency(field, word)
             avg = searcher.avg_field_length(field) or 1
         idf = math.log(searcher.doc_count_all() / (frequency + 1)) + 1
         length = self.lengths(field)[ids]
@@ -248,18 +250,43 @@ class View:
         scores = idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * length / avg))
         return ids, (scores * boost).astype(np.float64)
 
+    def group_frequency(self, field: str, words) -> int:
+        """In how many documents the field holds any of the words (deleted ones counted, as
+        Whoosh counts a term's df)."""
+        if len(words) == 1:
+            with read_lock:
+                return self.searcher.doc_frequency(field, words[0])
+        found = [self.postings(field, word)[0] for word in words]
+        return int(np.unique(np.concatenate(found)).size) if found else 0
+
 
 def evaluate(view: View, groups, alternative=None):
-    """Documents matching every group (a group: any of its (field, word, boost) terms), or the
-    alternative term; with their summed term scores, as Whoosh's And/Or would sum them."""
+    """Documents matching every group (a group: one query word and its synonyms, each over the
+    weighted fields: any of its (field, word, boost) terms), or the alternative term; with
+    their scores. Within a group the words are one term to BM25F: a field's idf is that of
+    the documents holding any of them (a rare synonym weighs no more than a common one), and
+    the group counts its best word only (a word's score: the sum over its fields), not the
+    sum of its synonyms. The groups' scores are summed; a group of one word scores exactly
+    as Whoosh does."""
     score = np.zeros(view.count)
     match = None
     for group in groups:
         in_group = np.zeros(view.count, dtype=bool)
+        best = np.zeros(view.count)
+        by_word: dict[str, list] = {}
+        by_field: dict[str, list] = {}
         for field, word, boost in group:
-            ids, scores = view.term_score(field, word, boost)
-            in_group[ids] = True
-            score[ids] += scores
+            by_word.setdefault(word, []).append((field, boost))
+            by_field.setdefault(field, []).append(word)
+        frequency = {field: view.group_frequency(field, words) for field, words in by_field.items()}
+        for word, fields in by_word.items():
+            word_score = np.zeros(view.count)
+            for field, boost in fields:
+                ids, scores = view.term_score(field, word, boost, frequency[field])
+                in_group[ids] = True
+                word_score[ids] += scores
+            np.maximum(best, word_score, out=best)
+        score += best
         match = in_group if match is None else match & in_group
     if match is None:
         match = np.zeros(view.count, dtype=bool)

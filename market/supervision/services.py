@@ -67,6 +67,7 @@ ACTION_LABELS = {
     "going_online": "安排上线",
     "withdrawn": "取消",
     "offering_updated": "修改服务",
+    "description_updated": "修改机构简介",
     "declared": "声明",
     "uploaded": "上传",
     "archived": "归档",
