@@ -17,24 +17,44 @@ searched until found), and the same queries on
 FTS5 (top 20 with snippets, total and facet counts, like the engine's results).
 Targets: p95 ≤ 50 ms at 20k and ≤ 100 ms at 100k; searchable ≤ 1 s; rebuild of 100k
 agencies ≤ 3 minutes.
+
+    .venv/bin/python benchmarks/search.py --backend postgres --scales 20000
+
+`--backend postgres` builds the corpus in PostgreSQL instead (a throw-away server, or
+`--postgres-url` for an existing one's base URL, without the database name: a database
+per scale is created there) and measures the PostgreSQL backend (market/search/pg.py)
+beside Whoosh on the same corpus: its rebuild (and the VACUUM ANALYZE after it), its size,
+the same queries, whether each query's total is Whoosh's, whether each first page is
+Whoosh's, and commit to searchable.
 """
 
-import argparse
-import cProfile
 import os
-import pstats
-import random
-import statistics
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:0] = [os.path.dirname(HERE), HERE]  # market, and the sibling modules
+# benchmarks/statistics.py bears the standard library's name: this folder goes last on the
+# path (python puts a script's folder first), so that `import statistics` here and in the
+# application finds the library's.
+sys.path[:] = [
+    os.path.dirname(HERE),  # market
+    *(p for p in sys.path if os.path.abspath(p or ".") != HERE),
+    HERE,  # the sibling modules
+]
 
+import argparse  # noqa: E402
+import cProfile  # noqa: E402
+import pstats  # noqa: E402
+import random  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+from contextlib import ExitStack  # noqa: E402
+
+from flask import current_app  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
+from pages import create_database, throwaway_postgres  # noqa: E402
 from search_corpus import build_corpus, make_queries  # noqa: E402
 from search_peer import Peer  # noqa: E402
-from sqlalchemy import delete, func, select  # noqa: E402
+from sqlalchemy import delete, func, select, text  # noqa: E402
 from workspace import benchmark_app  # noqa: E402
 
 from market.accounts.models import Organisation  # noqa: E402
@@ -93,15 +113,20 @@ def run_queries(search, queries, profile=None):
     return times, found, first
 
 
-def whoosh_search(engine):
+def whoosh_search(engine, pages=None):
+    """The engine's search (whichever backend is configured) as the timed call; each first
+    page's ids are kept in `pages`."""
+
     def search(kind, text, filters, sort, can_bid_only):
         results = engine.search(kind, text, filters, sort=sort, can_bid_only=can_bid_only)
+        if pages is not None:
+            pages.append([h.id for h in results.hits])
         return results.total
 
     return search
 
 
-def commit_to_searchable(engine, sync, agency_ids, rounds=5, seed=7):
+def commit_to_searchable(engine, sync, agency_ids, rounds=5, seed=7, name="翡翠鸟"):
     """Rename an agency as a user would (ORM: the listeners write the outbox row), commit,
     drain, search its new name until it is the top hit."""
     from market.search.models import SearchOutbox
@@ -111,7 +136,7 @@ def commit_to_searchable(engine, sync, agency_ids, rounds=5, seed=7):
     for n in range(rounds):
         org = db.session.get(Organisation, rng.choice(agency_ids))
         pending = db.session.scalar(select(func.count()).select_from(SearchOutbox))
-        word = f"翡翠鸟{'甲乙丙丁戊'[n]}"
+        word = f"{name}{'甲乙丙丁戊'[n]}"
         org.name = f"重庆{word}环境科技有限公司"
         started = time.perf_counter()
         db.session.commit()
@@ -131,15 +156,15 @@ def commit_to_searchable(engine, sync, agency_ids, rounds=5, seed=7):
 # --- the run ---------------------------------------------------------------------------------
 
 
-def run_scale(scale, count, profile):
-    with benchmark_app(f"market-search-{scale}-") as (app, _, workdir):
+def run_scale(scale, count, profile, database_url=None):
+    with benchmark_app(f"market-search-{scale}-", database_url) as (app, _, workdir):
         app.config["SEARCH_INDEX_DIR"] = os.path.join(workdir, "search")
         app.instance_path = workdir  # jieba's cache too
         with app.app_context():
-            return _run_scale(scale, count, profile, workdir)
+            return _run_scale(scale, count, profile, workdir, bool(database_url))
 
 
-def _run_scale(scale, count, profile, workdir):
+def _run_scale(scale, count, profile, workdir, postgres=False):
     from market.search import engine, sync
 
     upgrade()
@@ -174,6 +199,11 @@ def _run_scale(scale, count, profile, workdir):
     out["whoosh_by_label"] = _by_label(queries, times)
     out["label_counts"] = {label: len(ts) for label, ts in _group(queries, times).items()}
     out["whoosh_found"] = found
+    if postgres:
+        whoosh_pages = []
+        run_queries(whoosh_search(engine, whoosh_pages), queries)
+        out["whoosh_pages"] = whoosh_pages[-len(queries) :]
+        out.update(_run_postgres(engine, queries))
 
     peer_path = os.path.join(workdir, "fts5.sqlite3")
     started = time.perf_counter()
@@ -189,7 +219,43 @@ def _run_scale(scale, count, profile, workdir):
     out["fts5_top"] = percentiles(top_times)
 
     out["searchable"] = commit_to_searchable(engine, sync, agency_ids)
+    if postgres:
+        current_app.config["SEARCH_BACKEND"] = "postgres"
+        out["pg_searchable"] = commit_to_searchable(engine, sync, agency_ids, 5, 11, "珊瑚礁")
+        current_app.config["SEARCH_BACKEND"] = "whoosh"
     db.engine.dispose()
+    return out
+
+
+SEARCH_TABLES = ("search_postings", "search_terms", "search_documents", "search_stored")
+
+
+def _run_postgres(engine, queries):
+    """The PostgreSQL backend on the same corpus: rebuild, VACUUM ANALYZE, size, queries."""
+    current_app.config["SEARCH_BACKEND"] = "postgres"
+    out = {"pg_rebuild": time_rebuild(engine)}
+    started = time.perf_counter()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f"VACUUM (ANALYZE) {', '.join(SEARCH_TABLES)}"))
+        out["pg_mb"] = (
+            conn.execute(
+                text(
+                    "SELECT sum(pg_total_relation_size(t)) FROM unnest(CAST(:tables AS text[])) t"
+                ),
+                {"tables": [*SEARCH_TABLES, "search_kinds"]},
+            ).scalar()
+            / 2**20
+        )
+    out["pg_vacuum"] = time.perf_counter() - started
+    print(f"PostgreSQL 重建索引：{out['pg_rebuild']}，VACUUM ANALYZE {out['pg_vacuum']:.1f} 秒")
+    pages = []
+    times, found, first = run_queries(whoosh_search(engine, pages), queries)
+    out["pg"] = percentiles(times)
+    out["pg_first"] = percentiles(first)
+    out["pg_by_label"] = _by_label(queries, times)
+    out["pg_found"] = found
+    out["pg_pages"] = pages[-len(queries) :]
+    current_app.config["SEARCH_BACKEND"] = "whoosh"
     return out
 
 
@@ -259,6 +325,8 @@ def report(out, count):
     )
     if out.get("profiled"):
         print("（--profile：Whoosh 的重建和查询计时含 cProfile 开销，约慢 2–3 倍）")
+    if "pg" in out:
+        report_postgres(out, count, target)
     print("\n| 查询类型 | 个数 | Whoosh p50 / p95 | FTS5 p50 / p95 |")
     print("|---|---|---|---|")
     for label, (p50, p95) in out["whoosh_by_label"].items():
@@ -267,19 +335,74 @@ def report(out, count):
         print(f"| {label} | {n} | {p50:.1f} / {p95:.1f} ms | {q50:.1f} / {q95:.1f} ms |")
 
 
+def report_postgres(out, count, target):
+    ok = lambda good: "达标" if good else "未达标"  # noqa: E731
+    p50, p95 = out["pg"]
+    c50, c95 = out["pg_first"]
+    w50, w95 = out["whoosh"]
+    rebuild = out["pg_rebuild"]
+    differ = sum(a != b for a, b in zip(out["whoosh_found"], out["pg_found"], strict=True))
+    same_pages = sum(a == b for a, b in zip(out["whoosh_pages"], out["pg_pages"], strict=True))
+    s = out["pg_searchable"]
+    print(f"\n#### PostgreSQL 后端（market/search/pg.py），同一语料，{count} 个混合查询")
+    print("| 指标 | PostgreSQL | Whoosh | 目标 |")
+    print("|---|---|---|---|")
+    print(
+        f"| 重建索引：机构；公告 | {rebuild['agencies']:.1f} s；{rebuild['notices']:.1f} s "
+        f"| {out['rebuild']['agencies']:.1f} s；{out['rebuild']['notices']:.1f} s | |"
+    )
+    print(f"| 重建后 VACUUM ANALYZE | {out['pg_vacuum']:.1f} s | — | |")
+    print(f"| 索引大小（表与索引） | {out['pg_mb']:.1f} MB | {out['index_mb']:.1f} MB | |")
+    print(
+        f"| 查询 p50 / p95，热 | {p50:.1f} / {p95:.1f} ms | {w50:.1f} / {w95:.1f} ms "
+        f"| p95 ≤ {target} ms {ok(p95 <= target)} |"
+    )
+    print(f"| 首轮查询 p50 / p95 | {c50:.1f} / {c95:.1f} ms | | |")
+    print(
+        f"| 命中总数（{count} 个查询合计） | {sum(out['pg_found']):,} "
+        f"| {sum(out['whoosh_found']):,} | 总数不同的查询 {differ} 个 |"
+    )
+    print(f"| 首页（前 20 条及其顺序）与 Whoosh 相同 | {same_pages} / {count} 个查询 | | |")
+    print(
+        f"| 提交到可搜到（{len(s)} 次，中位 / 最长） | {statistics.median(s) * 1000:.0f} / "
+        f"{max(s) * 1000:.0f} ms | | ≤ 1000 ms {ok(max(s) <= 1)} |"
+    )
+    print("\n| 查询类型 | PostgreSQL p50 / p95 | Whoosh p50 / p95 |")
+    print("|---|---|---|")
+    for label, (q50, q95) in out["pg_by_label"].items():
+        r50, r95 = out["whoosh_by_label"][label]
+        print(f"| {label} | {q50:.1f} / {q95:.1f} ms | {r50:.1f} / {r95:.1f} ms |")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scales", default="20000,100000", help="comma-separated agency counts")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--profile", action="store_true", help="profile rebuild and queries")
+    parser.add_argument(
+        "--backend",
+        choices=("whoosh", "postgres"),
+        default="whoosh",
+        help="postgres: the corpus in PostgreSQL, the PostgreSQL backend measured beside Whoosh",
+    )
+    parser.add_argument(
+        "--postgres-url",
+        help="with --backend postgres: a server's base URL (postgresql+psycopg://user@host:port),"
+        " where a database per scale is created; default: a throw-away PostgreSQL 15",
+    )
     args = parser.parse_args()
     results = []
-    for scale in (int(s) for s in args.scales.split(",")):
-        started = time.perf_counter()
-        out = run_scale(scale, args.queries, args.profile)
-        out["elapsed"] = time.perf_counter() - started
-        report(out, args.queries)
-        results.append(out)
+    with ExitStack() as stack:
+        base = None
+        if args.backend == "postgres":
+            base = args.postgres_url or stack.enter_context(throwaway_postgres())
+        for scale in (int(s) for s in args.scales.split(",")):
+            started = time.perf_counter()
+            url = create_database(base, f"market_search_{scale}") if base else None
+            out = run_scale(scale, args.queries, args.profile, url)
+            out["elapsed"] = time.perf_counter() - started
+            report(out, args.queries)
+            results.append(out)
     if len(results) > 1:
         for out in results:
             report(out, args.queries)
