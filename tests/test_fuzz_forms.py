@@ -718,6 +718,13 @@ QUERY_NAMES = [
     "per_page",
     "from",
     "to",
+    "purchaser",
+    "method",
+    "min",
+    "max",
+    "actor",
+    "org",
+    "action",
 ]
 #: odd text for a code, a name or a token in a path
 WORD = st.sampled_from(ODD_TEXT[1:]) | st.text(min_size=1, max_size=20)

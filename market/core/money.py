@@ -20,7 +20,8 @@ def yuan_to_fen(value) -> int:
         raise MoneyError("金额格式不正确，请输入数字，例如 12000 或 12000.50") from exc
     if not amount.is_finite():
         raise MoneyError("金额格式不正确")
-    if abs(amount) * 100 > MAX_FEN:
+    # copy_abs and no multiplying first: abs() or × 100 of 1e1000000 overflows the context.
+    if amount.copy_abs() > Decimal(MAX_FEN) / 100:
         raise MoneyError(f"金额不能超过 {format_fen(MAX_FEN)}")
     if amount != amount.quantize(Decimal("0.01")):
         raise MoneyError("金额最多保留两位小数（精确到分）")

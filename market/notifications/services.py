@@ -1,6 +1,6 @@
 """The inbox and its e-mail: notify an organisation (any domain may), list and read."""
 
-from functools import cache
+from functools import cache, lru_cache
 
 from flask import current_app
 from sqlalchemy import Select, bindparam, func, select, update
@@ -27,6 +27,16 @@ KIND_LABELS = {
     "due_soon": "期限提醒",
     "credit": "信用记录",
     "catalogue": "服务事项调整",
+    # payments (market/payments): a milestone's money
+    "payment_due": "付款提醒",
+    "payment_overdue": "逾期未付",
+    "payment_recorded": "付款登记",
+    "payment_confirmed": "确认收款",
+    "payment_disputed": "付款异议",
+    "payment_decided": "付款争议认定",
+    "payment_held": "资金托管",
+    "payment_released": "托管资金划转",
+    "payment_refunded": "退款",
 }
 
 
@@ -131,10 +141,30 @@ def _unread():
     )
 
 
-def inbox_query(user) -> tuple[Select, dict]:
-    """The user's organisation's notifications, unread first, then newest first: a statement
-    and the parameters it runs with."""
-    return _inbox(), {"org_id": _org_id(user)}
+#: the inbox's read filter: all, unread only, read only
+READ_STATES = {"all": "全部", "unread": "未读", "read": "已读"}
+
+
+@lru_cache(maxsize=8)
+def _inbox_filtered(kind: bool, status: str):
+    stmt = _inbox()
+    if kind:
+        stmt = stmt.where(Notification.kind == bindparam("kind"))
+    if status == "unread":
+        stmt = stmt.where(Notification.read_dt.is_(None))
+    elif status == "read":
+        stmt = stmt.where(Notification.read_dt.is_not(None))
+    return stmt
+
+
+def inbox_query(user, kind: str | None = None, status: str = "all") -> tuple[Select, dict]:
+    """The user's organisation's notifications, unread first, then newest first, optionally
+    of one kind (a key of KIND_LABELS) and read or unread only: a statement built once per
+    filter and the parameters it runs with."""
+    params = {"org_id": _org_id(user)}
+    if kind:
+        params["kind"] = kind
+    return _inbox_filtered(bool(kind), status if status in READ_STATES else "all"), params
 
 
 def unread_of_member():

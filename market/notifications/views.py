@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from ..core.paging import paginate
 from ..extensions import db
 from . import services
-from .services import KIND_LABELS
+from .services import KIND_LABELS, READ_STATES
 
 bp = Blueprint("notifications", __name__)
 
@@ -20,9 +20,26 @@ def _member_only():
 @login_required
 def inbox():
     _member_only()
-    stmt, params = services.inbox_query(current_user)
+    notes = []
+    kind = request.args.get("kind") or None
+    if kind is not None and kind not in KIND_LABELS:
+        notes.append("未知的消息类型，已显示全部类型。")
+        kind = None
+    status = request.args.get("status") or "all"
+    if status not in READ_STATES:
+        notes.append("未知的阅读状态，已显示全部消息。")
+        status = "all"
+    stmt, params = services.inbox_query(current_user, kind, status)
     page = paginate(stmt, params=params)
-    return render_template("notifications/inbox.html", page=page, kind_labels=KIND_LABELS)
+    return render_template(
+        "notifications/inbox.html",
+        page=page,
+        kind_labels=KIND_LABELS,
+        read_states=READ_STATES,
+        kind=kind,
+        status=status,
+        notes=notes,
+    )
 
 
 @bp.route("/inbox/<int:notification_id>/read", methods=["POST"])
@@ -37,7 +54,12 @@ def read(notification_id):
     db.session.commit()
     if request.form.get("open") and notification.link.startswith("/"):
         return redirect(notification.link)
-    return redirect(url_for("notifications.inbox"))
+    # back to the list as it was filtered (values it does not know are left out)
+    kept = {
+        "kind": request.form.get("kind") if request.form.get("kind") in KIND_LABELS else None,
+        "status": request.form.get("status") if request.form.get("status") in READ_STATES else None,
+    }
+    return redirect(url_for("notifications.inbox", **{k: v for k, v in kept.items() if v}))
 
 
 @bp.route("/inbox/read-all", methods=["POST"])

@@ -9,7 +9,7 @@ from flask_login import current_user
 from ..core.auth import role_required
 from ..core.pagecache import may_keep, public_page
 from ..extensions import db
-from . import services
+from . import notice_filters, services
 from .blueprint import bp, detail_panel, paginate, read_or_404, render_detail
 from .listing import NoticeRow
 from .runner import apply_due_shown
@@ -41,19 +41,33 @@ def _state_filter(states):
 @bp.route("/notices/")
 def index():
     states = state_labels(include_drafts=False)
-    state = _state_filter(states)
-    page = shown(lambda: paginate(services.public_notices_query(state), make=NoticeRow))
+    parsed = notice_filters.parse(request.args, states)
+    filters = parsed.filters
+    stmt, params = notice_filters.list_query(filters)
+    page = shown(lambda: paginate(stmt, make=notice_filters.ListedNotice, params=params))
 
     # Rendered once per content for visitors who are not signed in: the key is what the list
-    # shows (its rows' values, whether each awaits its update, the pager's figures), read by
-    # the query that runs anyway, so a kept list is never older than its rows.
+    # shows (its filters and notes, its rows' values, whether each awaits its update, the
+    # pager's figures), read by the query that runs anyway, so a kept list is never older than
+    # its rows. (The address, every query argument with it, is part of the key too.) The
+    # filters' choices are read only when the page is rendered: at most PUBLIC_PAGE_SECONDS old.
     def content():
         rows = tuple(page.items)
-        return ("notices", page.total, page.capped, page.more, rows, _awaiting(rows))
+        shown_with = (filters.key, tuple(parsed.notes))
+        return ("notices", *shown_with, page.total, page.capped, page.more, rows, _awaiting(rows))
 
     return public_page(
         content,
-        lambda: render_template("procurement/index.html", page=page, state=state, states=states),
+        lambda: render_template(
+            "procurement/index.html",
+            page=page,
+            state=filters.state,
+            states=states,
+            filters=filters,
+            notes=parsed.notes,
+            choices=notice_filters.choices(),
+            sorts=notice_filters.SORTS,
+        ),
     )
 
 

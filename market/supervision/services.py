@@ -1,12 +1,24 @@
 """The public home page's latest notices and figures (the statistics' overview), and the
 supervisors' audit view."""
 
-from sqlalchemy import select
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
+from sqlalchemy import bindparam, func, select
+
+from ..accounts.models import Organisation, User
+from ..agencies.models import QUALIFICATION
+from ..core.clock import from_local
+from ..core.forms import FIRST_YEAR, LAST_YEAR
 from ..core.models import AuditEvent
 from ..credit.states import ACTION_LABELS as CREDIT_ACTION_LABELS
+from ..credit.states import RECORD
 from ..extensions import db
+from ..payments.states import MILESTONE
 from ..procurement.services import NoticeRow, as_rows, public_notices_query, sealed_bid_ids
+from ..procurement.services import state_labels as procurement_state_labels
 from ..statistics.services import live_figures  # noqa: F401 (the home page's figures)
 from .lists import limited
 
@@ -20,11 +32,169 @@ def audit_query(subject_type=None):
     """The audit log, newest first, without the events of bids still sealed: before the
     deadline no supervisor learns of a quote, its time or its agency, nor that one exists
     (the rows and their count alike)."""
+    stmt, params = audit_list(AuditFilters(subject_type=subject_type))
+    return stmt.params(params)
+
+
+# --- the audit log's filters -----------------------------------------------------------------
+
+#: the longest actor or organisation text searched for (a user's e-mail column: 120)
+MAX_SEARCH = 120
+DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    """What the audit log is narrowed to: the subject's type, the actor (a user's name or
+    e-mail, any part), the actor's organisation (any part of its name), the action and the
+    days it happened on (Shanghai calendar, both included)."""
+
+    subject_type: str | None = None
+    actor: str = ""
+    org: str = ""
+    action: str = ""
+    since: date | None = None
+    until: date | None = None
+
+    @property
+    def active(self) -> bool:
+        return any((self.subject_type, self.actor, self.org, self.action, self.since, self.until))
+
+    def args(self, **changes) -> dict:
+        """Query arguments of the log with these filters (some changed; None drops one)."""
+        values = {
+            "type": self.subject_type,
+            "actor": self.actor,
+            "org": self.org,
+            "action": self.action,
+            "from": self.since.isoformat() if self.since else None,
+            "to": self.until.isoformat() if self.until else None,
+        }
+        values.update(changes)
+        return {k: v for k, v in values.items() if v not in (None, "")}
+
+
+def _search_text(args, name: str, label: str, notes: list) -> str:
+    value = " ".join(args.get(name, "").split())
+    if len(value) > MAX_SEARCH or any(not ch.isprintable() for ch in value):
+        notes.append(f"「{label}」过长或含有无法识别的字符，已忽略。")
+        return ""
+    return value
+
+
+def _day(args, name: str, label: str, notes: list) -> date | None:
+    raw = args.get(name, "").strip()
+    if not raw:
+        return None
+    match = DAY.fullmatch(raw)
+    day = None
+    if match is not None:
+        try:
+            day = date(*(int(part) for part in match.groups()))
+        except ValueError:
+            day = None
+    if day is None or not FIRST_YEAR <= day.year <= LAST_YEAR:
+        notes.append(f"{label}应为 {FIRST_YEAR}–{LAST_YEAR} 年间的日期（如 2026-11-24），已忽略。")
+        return None
+    return day
+
+
+def parse_audit_filters(args) -> tuple[AuditFilters, list[str]]:
+    """The log's filters from a query string; a bad value is dropped with a note."""
+    notes: list[str] = []
+    subject_type = args.get("type") or None
+    if subject_type is not None and subject_type not in SUBJECT_LABELS:
+        notes.append("未知的对象类型，已显示全部对象。")
+        subject_type = None
+    action = args.get("action", "")
+    if action and action not in ACTION_LABELS:
+        notes.append("未知的操作，已显示全部操作。")
+        action = ""
+    since = _day(args, "from", "起始日期", notes)
+    until = _day(args, "to", "截止日期", notes)
+    if since and until and since > until:
+        notes.append("起止日期颠倒了，已对调。")
+        since, until = until, since
+    filters = AuditFilters(
+        subject_type=subject_type,
+        actor=_search_text(args, "actor", "操作人", notes),
+        org=_search_text(args, "org", "操作单位", notes),
+        action=action,
+        since=since,
+        until=until,
+    )
+    return filters, notes
+
+
+def _containing(text: str) -> str:
+    """A LIKE pattern finding `text` anywhere (its wildcards taken literally), lower case."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+@lru_cache(maxsize=64)
+def _audit_statement(used: frozenset):
+    """The log without sealed bids' events, narrowed by the filters `used` (their values
+    bound as parameters): built once per set of filters."""
     sealed = (AuditEvent.subject_type == "bid") & AuditEvent.subject_id.in_(sealed_bid_ids())
-    stmt = select(AuditEvent).where(~sealed).order_by(AuditEvent.id.desc())
-    if subject_type:
-        stmt = stmt.where(AuditEvent.subject_type == subject_type)
-    return stmt
+    stmt = select(AuditEvent).where(~sealed)
+    if "type" in used:
+        stmt = stmt.where(AuditEvent.subject_type == bindparam("type"))
+    if "actor" in used:
+        pattern = bindparam("actor")
+        actors = select(User.id).where(
+            func.lower(User.name).like(pattern, escape="\\")
+            | func.lower(User.email).like(pattern, escape="\\")
+        )
+        stmt = stmt.where(AuditEvent.actor_user_id.in_(actors))
+    if "org" in used:
+        orgs = select(Organisation.id).where(
+            func.lower(Organisation.name).like(bindparam("org"), escape="\\")
+        )
+        stmt = stmt.where(AuditEvent.actor_org_id.in_(orgs))
+    if "action" in used:
+        stmt = stmt.where(AuditEvent.action == bindparam("action"))
+    if "since" in used:
+        stmt = stmt.where(AuditEvent.occurred_dt >= bindparam("since"))
+    if "until" in used:
+        stmt = stmt.where(AuditEvent.occurred_dt < bindparam("until"))
+    return stmt.order_by(AuditEvent.id.desc())
+
+
+def _start_of(day: date) -> datetime:
+    return from_local(datetime.combine(day, time.min))
+
+
+def audit_list(filters: AuditFilters):
+    """The log's statement for `filters` and the parameters it runs with."""
+    params = {
+        "type": filters.subject_type,
+        "actor": _containing(filters.actor) if filters.actor else None,
+        "org": _containing(filters.org) if filters.org else None,
+        "action": filters.action or None,
+        "since": _start_of(filters.since) if filters.since else None,
+        "until": _start_of(filters.until + timedelta(days=1)) if filters.until else None,
+    }
+    params = {k: v for k, v in params.items() if v is not None}
+    return _audit_statement(frozenset(params)), params
+
+
+def state_labels_by_subject() -> dict[str, dict[str, str]]:
+    """Each audited subject whose events record states: its lifecycle's labels (a payment
+    event's subject is the contract, its states a milestone's)."""
+    return {
+        "notice": procurement_state_labels(),
+        "qualification": QUALIFICATION.labels(),
+        "conduct_record": RECORD.labels(),
+        "contract": MILESTONE.labels(),
+    }
+
+
+def state_label(labels: dict, subject_type: str, code: str | None) -> str:
+    """How the log names a state of `subject_type`: its lifecycle's label, else the code."""
+    if not code:
+        return ""
+    return labels.get(subject_type, {}).get(code, code)
 
 
 SUBJECT_LABELS = {

@@ -2,7 +2,6 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required
 
 from ..accounts.services import organisation_names
-from ..agencies.models import QUALIFICATION_STATES
 from ..core.auth import role_required
 from ..core.clock import utcnow
 from ..core.errors import NotAllowed, ServiceError
@@ -12,7 +11,6 @@ from ..core.pagecache import public_page
 from ..core.paging import paginate
 from ..core.transactions import commit_if_written
 from ..extensions import db
-from ..payments.states import MILESTONE
 from ..procurement import services as procurement
 from ..statistics import services as statistics
 from . import services, workspaces
@@ -68,19 +66,21 @@ def dashboard():
 @bp.route("/supervision/audit")
 @role_required("regulator", "operator")
 def audit_log():
-    subject_type = request.args.get("type") or None
-    page = paginate(services.audit_query(subject_type))
+    filters, notes = services.parse_audit_filters(request.args)
+    stmt, params = services.audit_list(filters)
+    page = paginate(stmt, params=params)
     names = organisation_names({e.actor_org_id for e in page.items if e.actor_org_id})
     return render_template(
         "supervision/audit.html",
         page=page,
         names=names,
-        subject_type=subject_type,
+        filters=filters,
+        notes=notes,
+        subject_type=filters.subject_type,
         subjects=services.SUBJECT_LABELS,
         actions=services.ACTION_LABELS,
-        states={**procurement.state_labels(), **QUALIFICATION_STATES},
-        # a payment event's states are a milestone's (some keys are the notice's too)
-        payment_states=MILESTONE.labels(),
+        state_labels=services.state_labels_by_subject(),
+        state_label=services.state_label,
     )
 
 

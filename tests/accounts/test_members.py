@@ -116,8 +116,8 @@ def test_an_invited_colleague_joins_through_the_mailed_link(client, auth, admin,
 def test_the_member_list_shows_who_joined_with_which_role(client, auth, admin, make):
     colleague = make.member(admin, name="郑十")
     page = members_page(client)
-    row = re.search(r"<tr>\s*<td>郑十.*?</tr>", page, re.S).group(0)
-    assert colleague.email in row and "<td>成员</td>" in row and "正常" in row
+    row = re.search(r'<tr>\s*<td data-label="姓名">郑十.*?</tr>', page, re.S).group(0)
+    assert colleague.email in row and '<td data-label="角色">成员</td>' in row and "正常" in row
     assert "2026-11-24 10:00" in row  # joined
     assert "周管理" in page
     assert "没有待接受的邀请。可在下方输入同事的邮箱发出邀请。" in page
@@ -347,7 +347,7 @@ def test_the_authorised_person_is_set_and_shown(client, admin, make, db):
     page = response.get_data(as_text=True)
     assert "已将 郑十 设为本单位的业务授权人。" in page
     assert "业务授权人：<strong>郑十</strong>" in page
-    row = re.search(r"<tr>\s*<td>郑十.*?</tr>", page, re.S).group(0)
+    row = re.search(r'<tr>\s*<td data-label="姓名">郑十.*?</tr>', page, re.S).group(0)
     assert "业务授权人</span>" in row
     assert admin.organisation.authorised_user_id == colleague.id
     assert event(db, "organisation", admin.organisation.id, "authorised_person_set")

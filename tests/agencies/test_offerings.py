@@ -20,7 +20,7 @@ def offering_count(db, user):
 def offered_codes(page):
     """The codes in the table of declared services (before the add form)."""
     table = page.split(">添加服务</h2>")[0]
-    return re.findall(r"<td>(ZJ\d+) ", table)
+    return re.findall(r'<td data-label="服务事项">(ZJ\d+) ', table)
 
 
 def choice_codes(page):

@@ -36,7 +36,11 @@ def test_a_blacklisted_agency_may_not_bid_and_the_profile_says_why(client, user,
     db.session.flush()
     allowed, reason = can_bid(agency)
     assert not allowed and reason == "该机构已被列入严重失信名单，不能参与投标"
-    assert "该机构已被列入严重失信名单，不能参与投标" in badge(client, user)
+    # the list outranks the grade: no "暂停投标" badge beside a grade, the list and why
+    page = client.get(f"/agencies/{user.organisation.id}").get_data(as_text=True)
+    standing = page[page.index('id="standing"') :][:1000]
+    assert 'id="blacklisted">严重失信名单' in standing and "暂停投标" not in standing
+    assert "该机构已被列入严重失信名单，不能参与投标" in standing
 
 
 def test_a_suspended_agency_is_told_until_when(client, user, agency, db):

@@ -8,7 +8,7 @@ from .. import factories
 
 
 def codes(page):
-    return re.findall(r'<td class="text-nowrap">(ZJ\d+)</td>', page)
+    return re.findall(r'<td data-label="编码" class="text-nowrap">(ZJ\d+)</td>', page)
 
 
 def listing(client, **params):

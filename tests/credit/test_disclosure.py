@@ -277,3 +277,19 @@ def test_a_warning_does_not_blacklist(client, disclosed):
 def test_the_navbar_links_to_the_disclosures(client):
     page = client.get("/").get_data(as_text=True)
     assert 'href="/credit/disclosures"' in page and "信用公示" in page
+
+
+def test_a_blacklisted_agency_is_shown_as_listed_not_by_its_grade(client, make, frozen_clock):
+    record, _, agency = make.confirmed_record("A02", number="生环信决〔2026〕21号")
+    org_id = agency.organisation.id
+    storefront = listed(client, f"/agencies/{org_id}")
+    standing = storefront[storefront.index('id="standing"') :][:800]
+    assert "严重失信名单" in standing and "暂停投标" not in standing
+    assert "fs-2 fw-bold" not in standing  # no grade letter in large type
+    credit = listed(client, f"/credit/agencies/{org_id}")
+    score = credit[credit.index('id="credit-score"') :][:400]
+    assert "严重失信名单" in score and "text-bg-danger" in score
+    frozen_clock.advance(days=31 * 37)
+    recompute_all()
+    storefront = listed(client, f"/agencies/{org_id}")
+    assert "严重失信名单" not in storefront[storefront.index('id="standing"') :][:800]

@@ -212,7 +212,7 @@ def test_each_supervisor_gets_its_own_links(client, auth, make):
 
 
 def rows(page):
-    return re.findall(r'<tr><td class="text-nowrap">', page)
+    return re.findall(r'<tr><td class="text-nowrap" data-label="发生时间">', page)
 
 
 def audit(client, **params):
@@ -301,7 +301,7 @@ def test_the_log_shows_chinese_words_not_internal_codes(client, auth, make):
     page = audit(client)
     for label in ("资质", "声明", "已声明 → 已核验", "上传", "从业人员", "发出邀请", "变更角色"):
         assert label in page
-    cells = re.findall(r"<td>([^<]*)</td>", page)
+    cells = re.findall(r'<td data-label="操作">([^<]*)</td>', page)
     english = [c for c in cells if re.search(r"[a-z]{3,}", c)]
     assert english == [], english
 
@@ -331,7 +331,7 @@ def test_the_full_process_reads_in_chinese_in_the_log(client, auth, make):
     pages = int(re.search(r"第 1/(\d+) 页", first).group(1))
     cells = []
     for n in range(1, pages + 1):
-        cells += re.findall(r"<td>([^<]*)</td>", audit(client, page=n))
+        cells += re.findall(r'<td data-label="操作">([^<]*)</td>', audit(client, page=n))
     english = [c for c in cells if re.search(r"[a-z]{3,}", c)]
     assert english == [], english
     assert {"提出异议", "处理异议", "签署合同", "退回交付成果", "记录回访"} <= set(cells)
