@@ -7,9 +7,8 @@ quote's agency: `notice.selected_bid`); nothing else about quotes, not even how 
 are, is read here.
 """
 
-import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from sqlalchemy import and_, bindparam, case, exists, literal_column, select
@@ -17,10 +16,10 @@ from sqlalchemy.orm import aliased
 
 from ..accounts.models import Organisation
 from ..catalogue.models import ServiceItem
-from ..core.clock import from_local, utcnow
+from ..core.clock import utcnow
 from ..core.converters import MAX_ID
-from ..core.forms import FIRST_YEAR, LAST_YEAR
 from ..core.money import MAX_FEN, MoneyError, yuan_to_fen
+from ..core.query_args import day_arg, start_of_day, text_arg
 from ..extensions import db
 from .listing import NoticeRow, notice_rows
 from .models import Bid, Notice
@@ -39,7 +38,6 @@ FILTER_NAMES = ("item", "purchaser", "department", "region", "method", "from", "
 #: the longest text a department or region filter takes (their columns' lengths)
 MAX_DEPARTMENT = 100
 MAX_REGION = 50
-DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,14 +131,6 @@ def _yuan(fen: int | None) -> str | None:
     return str(fen // 100) if fen % 100 == 0 else f"{fen // 100}.{fen % 100:02d}"
 
 
-def _text(args, name: str, limit: int, label: str, notes: list) -> str:
-    value = " ".join(args.get(name, "").split())
-    if len(value) > limit or any(not ch.isprintable() for ch in value):
-        notes.append(f"筛选条件「{label}」的取值无效，已忽略。")
-        return ""
-    return value
-
-
 def _id(args, name: str, label: str, notes: list) -> int | None:
     raw = args.get(name, "").strip()
     if not raw:
@@ -149,28 +139,6 @@ def _id(args, name: str, label: str, notes: list) -> int | None:
         return int(raw)
     notes.append(f"筛选条件「{label}」的取值无效，已忽略。")
     return None
-
-
-def parse_day(raw: str) -> date | None:
-    """A date typed as YYYY-MM-DD within the calendar the platform takes, else None."""
-    match = DAY.fullmatch(raw.strip())
-    if match is None:
-        return None
-    try:
-        day = date(*(int(part) for part in match.groups()))
-    except ValueError:
-        return None
-    return day if FIRST_YEAR <= day.year <= LAST_YEAR else None
-
-
-def _day(args, name: str, label: str, notes: list) -> date | None:
-    raw = args.get(name, "").strip()
-    if not raw:
-        return None
-    day = parse_day(raw)
-    if day is None:
-        notes.append(f"{label}应为 {FIRST_YEAR}–{LAST_YEAR} 年间的日期（如 2026-11-24），已忽略。")
-    return day
 
 
 def _fen(args, name: str, label: str, notes: list) -> int | None:
@@ -202,8 +170,8 @@ def parse(args, states) -> Parsed:
     if method and method not in method_labels():
         notes.append("筛选条件「选取方式」的取值无效，已忽略。")
         method = ""
-    since = _day(args, "from", "发布日期（起）", notes)
-    until = _day(args, "to", "发布日期（止）", notes)
+    since = day_arg(args, "from", "发布日期（起）", notes)
+    until = day_arg(args, "to", "发布日期（止）", notes)
     if since and until and since > until:
         notes.append("发布日期的起止颠倒了，已对调。")
         since, until = until, since
@@ -216,8 +184,8 @@ def parse(args, states) -> Parsed:
         state=state,
         item=_id(args, "item", "服务事项", notes),
         purchaser=_id(args, "purchaser", "采购人", notes),
-        department=_text(args, "department", MAX_DEPARTMENT, "审批部门", notes),
-        region=_text(args, "region", MAX_REGION, "地区", notes),
+        department=text_arg(args, "department", MAX_DEPARTMENT, "审批部门", notes),
+        region=text_arg(args, "region", MAX_REGION, "地区", notes),
         method=method,
         since=since,
         until=until,
@@ -325,10 +293,6 @@ def statement(state: str | None, used: frozenset, sort: str):
     return stmt.order_by(Notice.published_dt.desc(), Notice.id.desc())
 
 
-def _start_of(day: date) -> datetime:
-    return from_local(datetime.combine(day, time.min))
-
-
 def list_query(filters: NoticeFilters):
     """The statement and its parameters for `filters`."""
     params = {
@@ -337,9 +301,9 @@ def list_query(filters: NoticeFilters):
         "department": filters.department or None,
         "region": filters.region or None,
         "method": filters.method or None,
-        "since": _start_of(filters.since) if filters.since else None,
+        "since": start_of_day(filters.since) if filters.since else None,
         # the whole last day: before the next one starts (Shanghai)
-        "until": _start_of(filters.until + timedelta(days=1)) if filters.until else None,
+        "until": start_of_day(filters.until + timedelta(days=1)) if filters.until else None,
         "min_fen": filters.min_fen,
         "max_fen": filters.max_fen,
     }

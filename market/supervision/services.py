@@ -1,18 +1,16 @@
 """The public home page's latest notices and figures (the statistics' overview), and the
 supervisors' audit view."""
 
-import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from functools import lru_cache
 
 from sqlalchemy import bindparam, func, select
 
 from ..accounts.models import Organisation, User
 from ..agencies.models import QUALIFICATION
-from ..core.clock import from_local
-from ..core.forms import FIRST_YEAR, LAST_YEAR
 from ..core.models import AuditEvent
+from ..core.query_args import day_arg, start_of_day, text_arg
 from ..credit.states import ACTION_LABELS as CREDIT_ACTION_LABELS
 from ..credit.states import RECORD
 from ..extensions import db
@@ -40,7 +38,6 @@ def audit_query(subject_type=None):
 
 #: the longest actor or organisation text searched for (a user's e-mail column: 120)
 MAX_SEARCH = 120
-DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 
 
 @dataclass(frozen=True)
@@ -74,31 +71,6 @@ class AuditFilters:
         return {k: v for k, v in values.items() if v not in (None, "")}
 
 
-def _search_text(args, name: str, label: str, notes: list) -> str:
-    value = " ".join(args.get(name, "").split())
-    if len(value) > MAX_SEARCH or any(not ch.isprintable() for ch in value):
-        notes.append(f"「{label}」过长或含有无法识别的字符，已忽略。")
-        return ""
-    return value
-
-
-def _day(args, name: str, label: str, notes: list) -> date | None:
-    raw = args.get(name, "").strip()
-    if not raw:
-        return None
-    match = DAY.fullmatch(raw)
-    day = None
-    if match is not None:
-        try:
-            day = date(*(int(part) for part in match.groups()))
-        except ValueError:
-            day = None
-    if day is None or not FIRST_YEAR <= day.year <= LAST_YEAR:
-        notes.append(f"{label}应为 {FIRST_YEAR}–{LAST_YEAR} 年间的日期（如 2026-11-24），已忽略。")
-        return None
-    return day
-
-
 def parse_audit_filters(args) -> tuple[AuditFilters, list[str]]:
     """The log's filters from a query string; a bad value is dropped with a note."""
     notes: list[str] = []
@@ -110,15 +82,15 @@ def parse_audit_filters(args) -> tuple[AuditFilters, list[str]]:
     if action and action not in ACTION_LABELS:
         notes.append("未知的操作，已显示全部操作。")
         action = ""
-    since = _day(args, "from", "起始日期", notes)
-    until = _day(args, "to", "截止日期", notes)
+    since = day_arg(args, "from", "起始日期", notes)
+    until = day_arg(args, "to", "截止日期", notes)
     if since and until and since > until:
         notes.append("起止日期颠倒了，已对调。")
         since, until = until, since
     filters = AuditFilters(
         subject_type=subject_type,
-        actor=_search_text(args, "actor", "操作人", notes),
-        org=_search_text(args, "org", "操作单位", notes),
+        actor=text_arg(args, "actor", MAX_SEARCH, "操作人", notes),
+        org=text_arg(args, "org", MAX_SEARCH, "操作单位", notes),
         action=action,
         since=since,
         until=until,
@@ -161,10 +133,6 @@ def _audit_statement(used: frozenset):
     return stmt.order_by(AuditEvent.id.desc())
 
 
-def _start_of(day: date) -> datetime:
-    return from_local(datetime.combine(day, time.min))
-
-
 def audit_list(filters: AuditFilters):
     """The log's statement for `filters` and the parameters it runs with."""
     params = {
@@ -172,8 +140,8 @@ def audit_list(filters: AuditFilters):
         "actor": _containing(filters.actor) if filters.actor else None,
         "org": _containing(filters.org) if filters.org else None,
         "action": filters.action or None,
-        "since": _start_of(filters.since) if filters.since else None,
-        "until": _start_of(filters.until + timedelta(days=1)) if filters.until else None,
+        "since": start_of_day(filters.since) if filters.since else None,
+        "until": start_of_day(filters.until + timedelta(days=1)) if filters.until else None,
     }
     params = {k: v for k, v in params.items() if v is not None}
     return _audit_statement(frozenset(params)), params

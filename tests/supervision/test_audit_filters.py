@@ -100,8 +100,8 @@ def test_bad_values_are_ignored_with_a_note(client, auth, make, frozen_clock):
         "未知的操作，已显示全部操作。",
         "起始日期应为 2000–2099 年间的日期（如 2026-11-24），已忽略。",
         "截止日期应为 2000–2099 年间的日期（如 2026-11-24），已忽略。",
-        "「操作人」过长或含有无法识别的字符，已忽略。",
-        "「操作单位」过长或含有无法识别的字符，已忽略。",
+        "筛选条件「操作人」过长或含有无法识别的字符，已忽略。",
+        "筛选条件「操作单位」过长或含有无法识别的字符，已忽略。",
     ]
     assert orgs(page) == orgs(everything)
     swapped = audit(client, action="registered", **{"from": "2026-11-10", "to": "2026-11-02"})
