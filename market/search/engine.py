@@ -31,6 +31,7 @@ from .query import (  # noqa: F401 (the interface: other modules name these thro
     highlights,
     query_terms,
     query_words,
+    sort_for,
 )
 from .query import setup as _setup
 
@@ -345,9 +346,7 @@ def search(
     mask = match & _filter_mask(view, kind, filters, can_bid_only)
     factor = view.number("credit_factor") if kind == "agencies" else np.ones(view.count)
     blended = blend(relevance, factor)
-    sort = sort if sort in SORTS else "relevance"
-    if sort == "relevance" and not text:
-        sort = "newest"
+    sort = sort_for(sort, text)
     keys = [blended, factor] if sort == "relevance" else [view.number(SORTS[sort]), blended]
     page = max(page, 1)
     docnums = vector.ranked(mask, [*keys, view.number("number")], page * per_page)

@@ -116,6 +116,13 @@ def query_terms(kind: str, text: str):
     return groups, alternative, words
 
 
+def sort_for(sort: str, text: str) -> str:
+    """The sort a search uses: an unknown one is relevance, and a search without words lists
+    the newest first."""
+    sort = sort if sort in SORTS else "relevance"
+    return "newest" if sort == "relevance" and not text else sort
+
+
 def blend(relevance: float, credit_factor: float) -> float:
     """The ranking score of an agency: relevance × credit factor (docs/search.md)."""
     return relevance * credit_factor
