@@ -10,7 +10,12 @@ import sys
 from datetime import UTC, timedelta
 from random import Random
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+# benchmarks/statistics.py bears the standard library's name: this folder goes last on the
+# path (python puts a script's folder first), so that `import statistics` here and in the
+# application finds the library's.
+sys.path[:] = [REPO, *(p for p in sys.path if os.path.abspath(p or ".") != HERE), HERE]
 
 from sqlalchemy import func, select, text  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402

@@ -24,12 +24,18 @@ import os
 import pstats
 import random
 import secrets
-import statistics
 import sys
 import time
 from datetime import UTC, datetime, timedelta
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+# benchmarks/statistics.py bears the standard library's name: this folder goes last on the
+# path (python puts a script's folder first), so that `import statistics` here and in the
+# application finds the library's.
+sys.path[:] = [REPO, *(p for p in sys.path if os.path.abspath(p or ".") != HERE), HERE]
+
+import statistics  # noqa: E402
 
 from dateutil.relativedelta import relativedelta  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402

@@ -38,7 +38,6 @@ import os
 import re
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -49,7 +48,13 @@ from urllib.parse import quote
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
-sys.path[:0] = [REPO, HERE]  # market, and workspace.py
+# benchmarks/statistics.py bears the standard library's name: this folder goes last on the
+# path (python puts a script's folder first), so that `import statistics` here and in the
+# application finds the library's.
+sys.path[:] = [REPO, *(p for p in sys.path if os.path.abspath(p or ".") != HERE), HERE]
+
+import statistics  # noqa: E402
+
 BIN = os.path.dirname(sys.executable)  # the virtualenv's gunicorn and flask
 
 from bulk import Bulk  # noqa: E402

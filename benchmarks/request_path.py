@@ -44,7 +44,10 @@ from random import Random
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
-sys.path[:0] = [REPO, HERE]  # market, and the sibling modules
+# benchmarks/statistics.py bears the standard library's name: this folder goes last on the
+# path (python puts a script's folder first), so that `import statistics` here and in the
+# application finds the library's.
+sys.path[:] = [REPO, *(p for p in sys.path if os.path.abspath(p or ".") != HERE), HERE]
 BIN = os.path.dirname(sys.executable)  # the virtualenv's flask
 
 from flask import current_app, g  # noqa: E402

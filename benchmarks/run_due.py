@@ -20,7 +20,12 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+# benchmarks/statistics.py bears the standard library's name: this folder goes last on the
+# path (python puts a script's folder first), so that `import statistics` here and in the
+# application finds the library's.
+sys.path[:] = [REPO, *(p for p in sys.path if os.path.abspath(p or ".") != HERE), HERE]
 
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import inspect  # noqa: E402
