@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := market
 
-.PHONY: run test test-postgres install lint format db-check serve clean
+.PHONY: run test test-postgres install lint format db-check translations serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,17 @@ format: install
 db-check: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask db check
+
+# Text to translate: extracted from the code and templates, merged into the English
+# catalogue (new entries empty, for a translator), compiled. The .po and .mo are kept in git,
+# the .pot is not.
+I18N := market/translations
+translations: install
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k _n:1,2 --no-location --sort-output \
+	    --project market -o $(I18N)/messages.pot .
+	$(BIN)/pybabel -q update -i $(I18N)/messages.pot -d $(I18N) -l en --no-fuzzy-matching \
+	    --ignore-obsolete
+	$(BIN)/pybabel -q compile -d $(I18N) -l en
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

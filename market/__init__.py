@@ -8,6 +8,7 @@ from .core.arrival import ArrivalStamp
 from .core.converters import register_converters
 from .core.limits import register_limits
 from .core.prepared import keep_prepared_statements
+from .core.testing_hooks import register_testing_hooks
 from .extensions import bootstrap, csrf, db, login_manager, migrate
 
 
@@ -80,6 +81,7 @@ def create_app(test_config=None):
 
     # Last: the limits wrap views the blueprints above registered.
     register_limits(app)
+    register_testing_hooks(app, csrf)
 
     from .cli import market_cli
 

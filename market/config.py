@@ -149,7 +149,7 @@ class DefaultConfig:
     REGISTRATION_CONFIRM_DAYS = 3
     MAIL_BACKEND = "file"  # "file" writes .eml files to MAIL_FOLDER; "memory" keeps them (tests)
     MAIL_FOLDER = None  # instance/mail unless configured
-    MAIL_SENDER = "网上中介超市 <noreply@market.local>"
+    MAIL_SENDER = "网上中介超市 <noreply@market.local>"  # i18n: data
     DIRECT_SELECTION_MAX_FEN = 100_000_00  # direct selection for fiscal funds below ¥100,000
     MIN_FISCAL_RESPONSES = 3  # fiscal-funded notices need this many eligible responses
     MEAN_PRICE_MIN_QUOTES = 5  # mean-price drops the highest and lowest: needs this many
@@ -186,7 +186,7 @@ class DefaultConfig:
     # region does not begin with it counts as from outside (零门槛: any lawful agency may
     # register, wherever it is). The figures of a set of filters are counted once per version
     # of the data and kept per process, at most this many (0: counted at every request).
-    HOME_REGION = "重庆市"
+    HOME_REGION = "重庆市"  # i18n: data
     STATISTICS_CACHE_ENTRIES = 200
     # A notice's public page is rendered once per version of the notice for visitors not
     # signed in and kept at most this long (core/pagecache.py; 0 = render every time), at
@@ -197,7 +197,7 @@ class DefaultConfig:
     # prefix is the one registered with the Open Contracting Partnership (ocds-xxxxxx until
     # then); the packages name OCDS_PUBLISHER and, if set, OCDS_LICENSE (a URL).
     OCDS_PREFIX = "ocds-xxxxxx-market"
-    OCDS_PUBLISHER = "网上中介超市"
+    OCDS_PUBLISHER = "网上中介超市"  # i18n: data
     OCDS_LICENSE = ""
     # Bulk downloads (docs/opendata.md): the day's files are written once a day into
     # OPENDATA_FOLDER/<date> (instance/opendata unless set; hosts serving /opendata/ should
@@ -209,7 +209,7 @@ class DefaultConfig:
     ALERT_DIGEST_AT = "07:30"
     # The JSON API /api/v1/ (docs/opendata.md): its OpenAPI document is generated from the
     # code by flask-smorest at OPENAPI_URL_PREFIX + OPENAPI_JSON_PATH.
-    API_TITLE = "网上中介超市开放数据接口"
+    API_TITLE = "网上中介超市开放数据接口"  # i18n: data
     API_VERSION = "1.0"
     OPENAPI_VERSION = "3.1.0"
     OPENAPI_URL_PREFIX = "/api/v1"
@@ -218,7 +218,7 @@ class DefaultConfig:
     # The department that keeps the platform-wide violation criteria (the starting list, and
     # which criterion the system's own facts are reported under); other departments keep the
     # criteria they add. Regulators' organisations name their department the same way.
-    CREDIT_CRITERIA_DEPARTMENT = "发展改革部门"
+    CREDIT_CRITERIA_DEPARTMENT = "发展改革部门"  # i18n: data
     CREDIT_RESPONSE_WORKING_DAYS = 3  # the party's statement (陈述申辩) after a report
     CREDIT_PUBLISH_WORKING_DAYS = 7  # a confirmed record is disclosed (双公示) within this
     CREDIT_APPEAL_WORKING_DAYS = 15  # appeal (复核) after the decision
@@ -269,6 +269,9 @@ class DefaultConfig:
     # Risk alerts: two quotes on one notice within this many basis points (1/100 %) of the
     # lower one are "near-identical" (50 = 0.5%)
     RISK_NEAR_QUOTE_BP = 50
+    # The end-to-end tests' hooks (core/testing_hooks.py: move the clock, run the worker's
+    # tasks), only with TESTING. Never set in a deployment.
+    TESTING_HOOKS = False
 
 
 def load_config(app, test_config=None):
@@ -298,6 +301,8 @@ def load_config(app, test_config=None):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
+    if app.config["TESTING_HOOKS"] and not app.config["TESTING"]:
+        raise RuntimeError("TESTING_HOOKS is for the end-to-end tests only (with TESTING)")
 
 
 def _private_folder(path):

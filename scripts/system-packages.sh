@@ -3,7 +3,9 @@
 #   scripts/system-packages.sh            (make test: never fails, never prompts)
 #   scripts/system-packages.sh --require  (CI: fails unless every package is installed)
 #
-# postgresql: make test-postgres; chromium and fonts-wqy-microhei: the browser tests;
+# postgresql: make test-postgres; chromium and fonts-wqy-microhei: the browser tests (and
+# npm, when no npm is on the PATH: the accessibility test's axe-core, installed from the npm
+# registry into tests/a11y);
 # redis-server: the tests of shared rate limits; libpango-1.0-0 and libpangoft2-1.0-0:
 # WeasyPrint's PDF receipts (with fonts-wqy-microhei for their Chinese). Missing packages are installed with apt-get
 # when running as root or with passwordless sudo. Otherwise the script says which are missing
@@ -12,6 +14,7 @@
 set -euo pipefail
 
 PACKAGES=(postgresql chromium fonts-wqy-microhei redis-server libpango-1.0-0 libpangoft2-1.0-0)
+AXE_DIR="$(cd "$(dirname "$0")/.." && pwd)/tests/a11y"
 
 require=
 case "${1:-}" in
@@ -22,6 +25,24 @@ case "${1:-}" in
         exit 2
         ;;
 esac
+
+# axe-core (tests/a11y/package.json, its lock file pinned) for the accessibility test, from
+# the npm registry when it is not there yet.
+install_axe() {
+    if [ -f "$AXE_DIR/node_modules/axe-core/axe.min.js" ]; then
+        return 0
+    fi
+    if ! command -v npm >/dev/null 2>&1; then
+        echo "axe-core: npm missing; install it with: sudo apt-get install -y npm" >&2
+        give_up
+        return 0
+    fi
+    echo "axe-core: installing into tests/a11y"
+    if ! (cd "$AXE_DIR" && npm ci --no-audit --no-fund --loglevel=error </dev/null); then
+        echo "axe-core: npm ci failed; run: (cd tests/a11y && npm ci)" >&2
+        give_up
+    fi
+}
 
 # Without --require a problem is reported and the suite runs anyway (its tests skip).
 give_up() {
@@ -42,8 +63,13 @@ for pkg in "${PACKAGES[@]}"; do
         missing+=("$pkg")
     fi
 done
+# npm may come with Node.js from elsewhere than Debian (its nodejs then holds npm)
+if ! command -v npm >/dev/null 2>&1; then
+    missing+=(npm)
+fi
 if [ "${#missing[@]}" -eq 0 ]; then
     echo "system packages: ${PACKAGES[*]} installed"
+    install_axe
     exit 0
 fi
 
@@ -68,3 +94,4 @@ if ! { "${apt[@]}" update </dev/null && \
     echo "(tests that need them are skipped)" >&2
     give_up
 fi
+install_axe

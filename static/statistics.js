@@ -57,12 +57,13 @@
     };
   }
 
-  function valueAxis(unit, index) {
+  // integer: the axis counts whole things (the JSON's integer_axes, whatever the language)
+  function valueAxis(unit, index, integer) {
     return {
       type: "value",
       name: unit,
       position: index ? "right" : "left",
-      minInterval: unit === "个" || unit === "家" || unit === "条" ? 1 : undefined,
+      minInterval: integer ? 1 : undefined,
       splitLine: { show: index === 0 },
       axisLabel: { formatter: unit === "%" ? "{value}%" : "{value}", hideOverlap: true }
     };
@@ -79,7 +80,9 @@
         ? { width: Math.min(200, Math.round(width * 0.4)), overflow: "truncate" }
         : { hideOverlap: true }
     };
-    var values = spec.axes.map(valueAxis);
+    var values = spec.axes.map(function (unit, index) {
+      return valueAxis(unit, index, (spec.integer_axes || [])[index]);
+    });
     if (horizontal) {
       values[0].name = ""; // the title names the unit; at the axis's end it would crowd it
     }
@@ -152,7 +155,8 @@
         el.style.height = Math.max(200, 60 + 28 * spec.categories.length) + "px";
       }
       el.classList.add("drawn");
-      var chart = window.echarts.init(el, null, { renderer: "svg", locale: "ZH" });
+      var english = (document.documentElement.getAttribute("lang") || "").indexOf("en") === 0;
+      var chart = window.echarts.init(el, null, { renderer: "svg", locale: english ? "EN" : "ZH" });
       chart.setOption(option(spec, el.clientWidth));
       charts.push(chart);
       var block = el.closest(".stat-block");

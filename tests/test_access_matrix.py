@@ -160,6 +160,8 @@ ROUTES: dict[str, Route] = {
     "accounts.logout": anywhere(POST=SIGNED_IN_ONLY),
     "accounts.register": anywhere(GET=PUBLIC, POST=PUBLIC),
     "accounts.register_choice": anywhere(GET=PUBLIC),
+    # the language switch: for anyone, back to the page it was on
+    "accounts.language": anywhere(GET=PUBLIC),
     # a live unlock link: whoever holds it unlocks that account and lands on the login page
     "accounts.unlock": anywhere(GET=PUBLIC),
     # a live registration link: whoever holds it completes that registration and is signed in
@@ -539,6 +541,8 @@ class World:
             return self.make_org_id_for_purchaser()
         if endpoint == "catalogue.export" and name == "kind":
             return "csv"
+        if name == "lang":
+            return "en"
         if name == "ocid":
             # the sealed notice's record: published, so public, and still showing no quote
             return f"{current_app.config['OCDS_PREFIX']}-{self.value(endpoint, 'notice_id')}"

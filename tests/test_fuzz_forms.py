@@ -742,6 +742,8 @@ NAMED = {
     "filename": ["market.css"],
     # a bulk download file of the world's day
     "name": ["notices.csv", "ocds-releases.jsonl.gz"],
+    # the languages offered (any other is 404)
+    "lang": ["zh", "en"],
 }
 #: per page, where one argument name means something else
 NAMED_FOR = {

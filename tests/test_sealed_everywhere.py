@@ -83,6 +83,8 @@ ROLES = (
 NOT_APPLICABLE = {
     "static": "the site's own stylesheets and scripts: files, no data",
     "bootstrap.static": "Bootstrap's files: no data",
+    "accounts.language": "the language switch: a redirect back, no data (and it would change "
+    "the language of every page read after it)",
     "accounts.unlock": "a one-time link mailed to a locked account: the world locks none, and "
     "any other token gets the same refusal",
     "accounts.confirm_registration": "a one-time link mailed to a new registration: the world "

@@ -4,6 +4,7 @@
 def init_app(app):
     from flask_login import user_loaded_from_cookie
 
+    from ..core.i18n import _l
     from ..core.worker import register_task
     from ..extensions import db, login_manager
     from . import credential_views, org_views  # noqa: F401  (their routes, on these blueprints)
@@ -13,7 +14,9 @@ def init_app(app):
     from .views import bp
 
     login_manager.login_view = "accounts.login"
-    login_manager.login_message = "请先登录"
+    # lazy: written in the language of the request that needs the sign-in
+    login_manager.login_message = _l("请先登录")
+    login_manager.localize_callback = str
     login_manager.login_message_category = "warning"
 
     # The cookie names a login session; it counts while that session is live in the database

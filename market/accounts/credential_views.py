@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from ..core.clock import utcnow
 from ..core.errors import ServiceError, apply_to_form
+from ..core.i18n import _, _l, current_language, in_language
 from ..core.mail import send_mail_after_commit
 from ..core.templating import external_url
 from ..extensions import db
@@ -27,16 +28,18 @@ def _no_referrer(response):
 
 
 def _mail_password_changed(user, how):
-    """Tell the user their password was changed (`how`: 修改 or 重置), and what to do if it
-    was not them."""
-    body = render_template(
-        "mail/password_changed.txt",
-        user=user,
-        how=how,
-        at=utcnow(),
-        forgot=external_url("accounts.forgot_password"),
-    )
-    send_mail_after_commit(user.email, "网上中介超市：您的登录密码已修改", body)
+    """Tell the user their password was changed (`how`: change or reset), and what to do if
+    it was not them."""
+    with in_language(user.locale or current_language()):
+        body = render_template(
+            "mail/password_changed.txt",
+            user=user,
+            how=how,
+            at=utcnow(),
+            forgot=external_url("accounts.forgot_password"),
+        )
+        subject = _("网上中介超市：您的登录密码已修改")
+    send_mail_after_commit(user.email, subject, body)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -51,10 +54,12 @@ def change_password():
         except ServiceError as err:
             apply_to_form(form, err)
         else:
-            _mail_password_changed(current_user, "修改")
+            _mail_password_changed(current_user, "change")
             db.session.commit()
-            others = f"，其他 {ended} 处登录已退出" if ended else ""
-            flash(f"密码已修改{others}。", "success")
+            if ended:
+                flash(_("密码已修改，其他 %(n)s 处登录已退出。", n=ended), "success")
+            else:
+                flash(_("密码已修改。"), "success")
             return redirect(url_for("accounts.account"))
     return render_template("accounts/change_password.html", form=form)
 
@@ -66,15 +71,17 @@ def forgot_password():
         user, token = credentials.password_reset_for(form.email.data)
         # The mail is written either way and sent only to an account: the same work, and the
         # same answer, whether or not the address has one.
-        body = render_template(
-            "mail/password_reset.txt",
-            name=user.name if user else "",
-            email=user.email if user else form.email.data.strip(),
-            link=external_url("accounts.reset_password", token=token),
-            minutes=credentials.reset_minutes(),
-        )
+        with in_language((user.locale if user else None) or current_language()):
+            body = render_template(
+                "mail/password_reset.txt",
+                name=user.name if user else "",
+                email=user.email if user else form.email.data.strip(),
+                link=external_url("accounts.reset_password", token=token),
+                minutes=credentials.reset_minutes(),
+            )
+            subject = _("网上中介超市：重置登录密码")
         if user is not None:
-            send_mail_after_commit(user.email, "网上中介超市：重置登录密码", body)
+            send_mail_after_commit(user.email, subject, body)
         db.session.commit()
         return render_template(
             "accounts/forgot_password.html",
@@ -98,10 +105,10 @@ def reset_password(token):
         except ServiceError as err:
             apply_to_form(form, err)
         else:
-            _mail_password_changed(user, "重置")
+            _mail_password_changed(user, "reset")
             # Signed out here too: the new password opens a new session.
             sign_out(user)
-            flash("密码已重置，所有登录已退出。请使用新密码登录。", "success")
+            flash(_("密码已重置，所有登录已退出。请使用新密码登录。"), "success")
             return redirect(url_for("accounts.login"))
     page = render_template("accounts/reset_password.html", form=form, user=user)
     return _no_referrer(make_response(page))
@@ -121,14 +128,20 @@ def change_email():
         else:
             hours = credentials.email_change_hours()
             if change.token is None:
-                template, subject = "mail/email_change_taken.txt", "网上中介超市：该邮箱已有账号"
+                template, subject = (
+                    "mail/email_change_taken.txt",
+                    _l("网上中介超市：该邮箱已有账号"),
+                )
                 link = None
             else:
-                template, subject = "mail/email_change.txt", "网上中介超市：请确认新的登录邮箱"
+                template, subject = "mail/email_change.txt", _l("网上中介超市：请确认新的登录邮箱")
                 link = external_url("accounts.confirm_email", token=change.token)
-            body = render_template(
-                template, user=current_user, address=change.address, link=link, hours=hours
-            )
+            # written for the user asking (the address is theirs to confirm)
+            with in_language(current_user.locale or current_language()):
+                body = render_template(
+                    template, user=current_user, address=change.address, link=link, hours=hours
+                )
+                subject = str(subject)
             send_mail_after_commit(change.address, subject, body)
             db.session.commit()
             # The same answer whether or not another account uses the address.
@@ -145,9 +158,11 @@ def confirm_email(token):
     except ServiceError as err:
         flash(err.message, "warning")
     else:
-        body = render_template("mail/email_changed.txt", user=user, old=old, at=utcnow())
-        send_mail_after_commit(old, "网上中介超市：您的登录邮箱已修改", body)
+        with in_language(user.locale or current_language()):
+            body = render_template("mail/email_changed.txt", user=user, old=old, at=utcnow())
+            subject = _("网上中介超市：您的登录邮箱已修改")
+        send_mail_after_commit(old, subject, body)
         db.session.commit()
-        flash(f"登录邮箱已改为 {user.email}，请使用新邮箱登录。", "success")
+        flash(_("登录邮箱已改为 %(email)s，请使用新邮箱登录。", email=user.email), "success")
     target = "accounts.account" if current_user.is_authenticated else "accounts.login"
     return _no_referrer(redirect(url_for(target)))

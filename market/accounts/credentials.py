@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from ..core.audit import record_event
 from ..core.clock import utcnow
 from ..core.errors import ServiceError, raise_all
+from ..core.i18n import _, _l
 from ..extensions import db
 from .models import User
 from .passwords import check_password
@@ -27,9 +28,9 @@ from .sessions import end_sessions
 RESET_SALT = "password-reset"
 EMAIL_SALT = "email-change"
 
-WRONG_CURRENT = "当前密码不正确"
-RESET_UNUSABLE = "该重置链接已使用过或已失效（密码在此之后已被修改）。如仍需重置，请重新申请。"
-EMAIL_LINK_UNUSABLE = "该确认链接已使用过或已失效。如仍需修改登录邮箱，请登录后重新提交。"
+WRONG_CURRENT = _l("当前密码不正确")
+RESET_UNUSABLE = _l("该重置链接已使用过或已失效（密码在此之后已被修改）。如仍需重置，请重新申请。")
+EMAIL_LINK_UNUSABLE = _l("该确认链接已使用过或已失效。如仍需修改登录邮箱，请登录后重新提交。")
 
 
 def reset_minutes() -> int:
@@ -84,7 +85,7 @@ def change_password(user: User, current: str, new: str) -> int:
         raise ServiceError(WRONG_CURRENT, "current_password")
     check_password(new, user.email, _user_inputs(user))
     if user.check_password(new):
-        raise ServiceError("新密码不能与当前密码相同", "password")
+        raise ServiceError(_("新密码不能与当前密码相同"), "password")
     user.set_password(new)
     ended = end_sessions(user, keep_current=True)
     record_event(
@@ -119,14 +120,16 @@ def password_reset_for(email: str) -> tuple[User | None, str]:
 
 def user_for_reset(token: str) -> User:
     """The user a reset link was made for, while it is usable; ServiceError saying why not."""
-    invalid = "重置链接无效。请核对链接是否完整，或重新申请。"
+    invalid = _("重置链接无效。请核对链接是否完整，或重新申请。")
     user_id, fingerprint, issued = _opened(RESET_SALT, token, invalid, 3)
     user = db.session.get(User, user_id)
     if user is None or not user.active or fingerprint != _fingerprint(user.password_hash):
         raise ServiceError(RESET_UNUSABLE)
     minutes = reset_minutes()
     if utcnow() > _issued(issued, invalid) + timedelta(minutes=minutes):
-        raise ServiceError(f"该重置链接已超过 {minutes} 分钟有效期，已失效。请重新申请。")
+        raise ServiceError(
+            _("该重置链接已超过 %(minutes)s 分钟有效期，已失效。请重新申请。", minutes=minutes)
+        )
     return user
 
 
@@ -175,12 +178,12 @@ def request_email_change(user: User, new_email: str, password: str) -> EmailChan
         address = validate_email((new_email or "").strip(), check_deliverability=False)
         address = address.normalized.lower()
     except EmailNotValidError:
-        errors.append(ServiceError("邮箱格式不正确", "email"))
+        errors.append(ServiceError(_("邮箱格式不正确"), "email"))
         address = ""
     if address and len(address) > 120:
-        errors.append(ServiceError("邮箱不能超过 120 个字符", "email"))
+        errors.append(ServiceError(_("邮箱不能超过 120 个字符"), "email"))
     if address == user.email.lower():
-        errors.append(ServiceError("新邮箱与当前登录邮箱相同", "email"))
+        errors.append(ServiceError(_("新邮箱与当前登录邮箱相同"), "email"))
     if not user.check_password(password or ""):
         errors.append(ServiceError(WRONG_CURRENT, "password"))
     if errors:
@@ -193,17 +196,19 @@ def request_email_change(user: User, new_email: str, password: str) -> EmailChan
 def confirm_email_change(token: str) -> tuple[User, str]:
     """Change the login e-mail from the link opened in the new mailbox; returns the user and
     the address replaced (to be told)."""
-    invalid = "确认链接无效。请核对链接是否完整，或登录后重新提交修改。"
+    invalid = _("确认链接无效。请核对链接是否完整，或登录后重新提交修改。")
     user_id, old, new, issued = _opened(EMAIL_SALT, token, invalid, 4)
     user = db.session.get(User, user_id)
     if user is None or not user.active or user.email != old:
         raise ServiceError(EMAIL_LINK_UNUSABLE)
     hours = email_change_hours()
     if utcnow() > _issued(issued, invalid) + timedelta(hours=hours):
-        raise ServiceError(f"该确认链接已超过 {hours} 小时有效期，已失效。请登录后重新提交修改。")
+        raise ServiceError(
+            _("该确认链接已超过 %(hours)s 小时有效期，已失效。请登录后重新提交修改。", hours=hours)
+        )
     # Registered since the link was sent: the one who holds the mailbox learns it, no one else.
     if db.session.scalar(select(User.id).where(func.lower(User.email) == new)) is not None:
-        raise ServiceError("该邮箱已有账号，不能用作本账号的登录邮箱。")
+        raise ServiceError(_("该邮箱已有账号，不能用作本账号的登录邮箱。"))
     user.email = new
     record_event(
         "user", user.id, "email_changed", actor=user, public=False, data={"from": old, "to": new}

@@ -16,6 +16,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from ..core.errors import NotAllowed, ServiceError, apply_to_form
+from ..core.i18n import _
 from ..core.mail import send_mail
 from ..core.templating import external_url
 from ..extensions import db
@@ -116,16 +117,19 @@ def _mail_invitation(invitation, link):
         link=link,
     )
     try:
-        send_mail(invitation.email, f"{org.name} 邀请您加入网上中介超市", body)
+        send_mail(invitation.email, _("%(org)s 邀请您加入网上中介超市", org=org.name), body)
     except OSError:
         current_app.logger.exception("invitation mail %s not written", invitation.id)
         flash(
-            f"已创建对 {invitation.email} 的邀请，但邀请邮件未能发出。"
-            "请复制下方链接，通过其他方式发给对方。",
+            _(
+                "已创建对 %(email)s 的邀请，但邀请邮件未能发出。"
+                "请复制下方链接，通过其他方式发给对方。",
+                email=invitation.email,
+            ),
             "warning",
         )
     else:
-        flash(f"已向 {invitation.email} 发送邀请邮件。", "success")
+        flash(_("已向 %(email)s 发送邀请邮件。", email=invitation.email), "success")
 
 
 def _act(do, success):
@@ -147,7 +151,7 @@ def _act(do, success):
 def revoke(invitation_id):
     return _act(
         lambda: members.revoke_invitation(current_user, invitation_id),
-        lambda inv: f"已撤回对 {inv.email} 的邀请，原链接已失效。",
+        lambda inv: _("已撤回对 %(email)s 的邀请，原链接已失效。", email=inv.email),
     )
 
 
@@ -158,11 +162,11 @@ def change_role(user_id):
     members.own_member(current_user, user_id)
     form = RoleForm()
     if not form.validate_on_submit():
-        flash("请选择成员角色（管理员或成员）", "danger")
+        flash(_("请选择成员角色（管理员或成员）"), "danger")
         return redirect(url_for(".index"))
     return _act(
         lambda: members.set_member_role(current_user, user_id, form.role.data),
-        lambda m: f"{m.user.name} 的角色已改为{ORG_ROLES[m.role]}。",
+        lambda m: _("%(name)s 的角色已改为%(role)s。", name=m.user.name, role=ORG_ROLES[m.role]),
     )
 
 
@@ -171,7 +175,7 @@ def change_role(user_id):
 def authorise(user_id):
     return _act(
         lambda: members.set_authorised_person(current_user, user_id),
-        lambda org: f"已将 {org.authorised_user.name} 设为本单位的业务授权人。",
+        lambda org: _("已将 %(name)s 设为本单位的业务授权人。", name=org.authorised_user.name),
     )
 
 
@@ -180,7 +184,7 @@ def authorise(user_id):
 def deactivate(user_id):
     return _act(
         lambda: members.set_member_active(current_user, user_id, False),
-        lambda user: f"已停用 {user.name} 的账号，其登录状态已失效。",
+        lambda user: _("已停用 %(name)s 的账号，其登录状态已失效。", name=user.name),
     )
 
 
@@ -189,7 +193,7 @@ def deactivate(user_id):
 def reactivate(user_id):
     return _act(
         lambda: members.set_member_active(current_user, user_id, True),
-        lambda user: f"已启用 {user.name} 的账号。",
+        lambda user: _("已启用 %(name)s 的账号。", name=user.name),
     )
 
 
@@ -219,6 +223,6 @@ def accept(token):
             apply_to_form(form, err)
         else:
             sign_in(user)
-            flash(f"欢迎加入{user.organisation.name}，您的账号已开通。", "success")
+            flash(_("欢迎加入%(org)s，您的账号已开通。", org=user.organisation.name), "success")
             return redirect(url_for("portal.dashboard"))
     return _invitation_page(invitation=invitation, form=form)

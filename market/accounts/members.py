@@ -15,11 +15,12 @@ from sqlalchemy.orm import joinedload
 from ..core.audit import record_event
 from ..core.clock import to_local, utcnow
 from ..core.errors import NotAllowed, ServiceError
+from ..core.i18n import _, _l
 from ..extensions import db
 from .models import ORG_ROLES, Invitation, Membership, Organisation, User
 from .services import PHONE_RE, check_new_login
 
-ADMIN_ONLY = "只有单位管理员可以管理成员"
+ADMIN_ONLY = _l("只有单位管理员可以管理成员")
 
 
 class InvitationUnusable(ServiceError):
@@ -45,7 +46,7 @@ def _membership(org: Organisation, user_id: int) -> Membership:
     membership = db.session.scalar(select(Membership).where(Membership.user_id == user_id))
     # A user of another organisation is answered like a missing one: nothing is revealed.
     if membership is None or membership.organisation_id != org.id:
-        raise NotAllowed("该用户不是本单位成员")
+        raise NotAllowed(_("该用户不是本单位成员"))
     return membership
 
 
@@ -56,14 +57,14 @@ def own_member(admin, user_id: int) -> Membership:
 
 def _check_role(role: str) -> None:
     if role not in ORG_ROLES:
-        raise ServiceError("请选择成员角色（管理员或成员）", "role")
+        raise ServiceError(_("请选择成员角色（管理员或成员）"), "role")
 
 
 def _normalise_email(email: str) -> str:
     try:
         normalised = validate_email((email or "").strip(), check_deliverability=False).normalized
     except EmailNotValidError as exc:
-        raise ServiceError("邮箱格式不正确", "email") from exc
+        raise ServiceError(_("邮箱格式不正确"), "email") from exc
     return normalised.lower()
 
 
@@ -104,9 +105,9 @@ def invite_member(admin, email: str, role: str) -> tuple[Invitation, str]:
     _check_role(role)
     email = _normalise_email(email)
     if _has_account(email):
-        raise ServiceError("该邮箱已注册账号，每个账号只能属于一个单位", "email")
+        raise ServiceError(_("该邮箱已注册账号，每个账号只能属于一个单位"), "email")
     if any(inv.email == email for inv in pending_invitations(org)):
-        raise ServiceError("已向该邮箱发出邀请，对方尚未接受；如需重发请先撤回", "email")
+        raise ServiceError(_("已向该邮箱发出邀请，对方尚未接受；如需重发请先撤回"), "email")
     token = secrets.token_urlsafe(32)
     now = utcnow()
     invitation = Invitation(
@@ -136,13 +137,18 @@ def revoke_invitation(admin, invitation_id: int) -> Invitation:
     org = _require_admin(admin)
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None or invitation.organisation_id != org.id:
-        raise NotAllowed("该邀请不属于本单位")
+        raise NotAllowed(_("该邀请不属于本单位"))
     if invitation.accepted_dt is not None:
-        raise ServiceError(f"{invitation.email} 已接受邀请，不能撤回；如需停用请在成员列表中操作")
+        raise ServiceError(
+            _(
+                "%(email)s 已接受邀请，不能撤回；如需停用请在成员列表中操作",
+                email=invitation.email,
+            )
+        )
     if invitation.revoked_dt is not None:
-        raise ServiceError("该邀请已撤回")
+        raise ServiceError(_("该邀请已撤回"))
     if invitation.expires_dt <= utcnow():
-        raise ServiceError("该邀请已过期，链接已失效，无需撤回")
+        raise ServiceError(_("该邀请已过期，链接已失效，无需撤回"))
     invitation.revoked_dt = utcnow()
     db.session.flush()
     record_event(
@@ -163,18 +169,19 @@ def invitation_for_token(token: str) -> Invitation:
     )
     if invitation is None:
         raise InvitationUnusable(
-            "邀请链接无效。请核对链接是否完整，或联系单位管理员重新发送邀请。", 404
+            _("邀请链接无效。请核对链接是否完整，或联系单位管理员重新发送邀请。"), 404
         )
     if invitation.revoked_dt is not None:
         raise InvitationUnusable(
-            "该邀请已被单位管理员撤回，链接已失效。如有疑问请联系管理员。", 410
+            _("该邀请已被单位管理员撤回，链接已失效。如有疑问请联系管理员。"), 410
         )
     if invitation.accepted_dt is not None:
-        raise InvitationUnusable("该邀请链接已使用过，账号已开通，请直接登录。", 410)
+        raise InvitationUnusable(_("该邀请链接已使用过，账号已开通，请直接登录。"), 410)
     if invitation.expires_dt <= utcnow():
         expired = to_local(invitation.expires_dt).strftime("%Y-%m-%d %H:%M")
         raise InvitationUnusable(
-            f"该邀请已于 {expired}（北京时间）过期。请联系单位管理员重新发送邀请。", 410
+            _("该邀请已于 %(at)s（北京时间）过期。请联系单位管理员重新发送邀请。", at=expired),
+            410,
         )
     return invitation
 
@@ -185,14 +192,14 @@ def accept_invitation(token: str, name: str, phone: str, password: str) -> User:
     name = (name or "").strip()
     phone = (phone or "").strip()
     if not name:
-        raise ServiceError("请填写姓名", "name")
+        raise ServiceError(_("请填写姓名"), "name")
     if len(name) > 50:
-        raise ServiceError("姓名不能超过 50 个字", "name")
+        raise ServiceError(_("姓名不能超过 50 个字"), "name")
     if not PHONE_RE.match(phone):
-        raise ServiceError("联系电话格式不正确（手机号11位，或座机如 023-67001234）", "phone")
+        raise ServiceError(_("联系电话格式不正确（手机号11位，或座机如 023-67001234）"), "phone")
     if _has_account(invitation.email):
         # Registered, or invited by another organisation and accepted, since this was sent.
-        raise ServiceError("该邮箱已注册账号，每个账号只能属于一个单位。请直接登录。")
+        raise ServiceError(_("该邮箱已注册账号，每个账号只能属于一个单位。请直接登录。"))
     org = invitation.organisation
     email = check_new_login(invitation.email, password, (name, org.name))
     user = User(email=email, name=name, phone=phone)
@@ -220,7 +227,7 @@ def set_member_role(admin, user_id: int, role: str) -> Membership:
     if membership.role == role:
         return membership
     if membership.role == "admin" and _other_active_admins(org, user_id) == 0:
-        raise ServiceError("单位至少需要一名管理员")
+        raise ServiceError(_("单位至少需要一名管理员"))
     previous = membership.role
     membership.role = role
     db.session.flush()
@@ -254,7 +261,12 @@ def set_authorised_person(admin, user_id: int) -> Organisation:
     org = _require_admin(admin)
     membership = _membership(org, user_id)
     if not membership.user.active:
-        raise ServiceError(f"{membership.user.name} 的账号已停用，请先启用后再设为业务授权人")
+        raise ServiceError(
+            _(
+                "%(name)s 的账号已停用，请先启用后再设为业务授权人",
+                name=membership.user.name,
+            )
+        )
     if org.authorised_user_id == user_id:
         return org
     previous = org.authorised_user_id
@@ -277,13 +289,16 @@ def set_member_active(admin, user_id: int, active: bool) -> User:
     membership = _membership(org, user_id)
     user = membership.user
     if user.id == admin.id and not active:
-        raise ServiceError("不能停用自己的账号；如需停用，请由其他管理员操作")
+        raise ServiceError(_("不能停用自己的账号；如需停用，请由其他管理员操作"))
     if user.active == active:
         return user
     if not active and org.authorised_user_id == user.id:
         raise ServiceError(
-            f"{user.name} 是本单位的业务授权人，不能停用。"
-            "请先将其他成员设为业务授权人，再停用该账号。"
+            _(
+                "%(name)s 是本单位的业务授权人，不能停用。"
+                "请先将其他成员设为业务授权人，再停用该账号。",
+                name=user.name,
+            )
         )
     user.active = active
     db.session.flush()

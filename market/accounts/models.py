@@ -9,14 +9,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..core.clock import utcnow
+from ..core.i18n import _l
 from ..core.types import UTCDateTime
 from ..extensions import db
 
 ORG_KINDS = {
-    "agency": "中介机构",
-    "purchaser": "采购人",
-    "regulator": "监管部门",
-    "operator": "平台运营方",
+    "agency": _l("中介机构"),
+    "purchaser": _l("采购人"),
+    "regulator": _l("监管部门"),
+    "operator": _l("平台运营方"),
 }
 
 
@@ -50,7 +51,7 @@ class Organisation(db.Model):
 
     @property
     def kind_label(self):
-        return ORG_KINDS[self.kind]
+        return str(ORG_KINDS[self.kind])
 
 
 class User(UserMixin, db.Model):
@@ -71,6 +72,9 @@ class User(UserMixin, db.Model):
     #: set while a registration waits for its e-mail to be confirmed (when the link was sent);
     #: None for a confirmed address
     confirmation_sent_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the language the user chose for pages, mail and messages ("zh", "en"); "" until they
+    #: choose (then the visitor's choice, else Chinese: core/i18n.py)
+    locale: Mapped[str] = mapped_column(String(5), default="", server_default="")
 
     #: the token of the login session this object was loaded for (not stored on the user)
     login_token = None
@@ -162,7 +166,7 @@ class Membership(db.Model):
     organisation: Mapped[Organisation] = relationship(back_populates="memberships")
 
 
-ORG_ROLES = {"admin": "管理员", "member": "成员"}
+ORG_ROLES = {"admin": _l("管理员"), "member": _l("成员")}
 
 
 class Invitation(db.Model):
@@ -190,11 +194,11 @@ class Invitation(db.Model):
 
 
 COMMITMENT_SUBJECTS = {
-    "registration": "入驻注册",
-    "profile": "机构信息变更",
-    "offering": "服务事项变更",
-    "qualification": "资质声明",
-    "practitioner": "从业人员声明",
+    "registration": _l("入驻注册"),
+    "profile": _l("机构信息变更"),
+    "offering": _l("服务事项变更"),
+    "qualification": _l("资质声明"),
+    "practitioner": _l("从业人员声明"),
 }
 
 
@@ -215,4 +219,4 @@ class Commitment(db.Model):
 
     @property
     def subject_label(self):
-        return COMMITMENT_SUBJECTS.get(self.subject, self.subject)
+        return str(COMMITMENT_SUBJECTS.get(self.subject, self.subject))

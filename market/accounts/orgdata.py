@@ -15,24 +15,25 @@ from email_validator import EmailNotValidError, validate_email
 from ..core.audit import record_event
 from ..core.clock import utcnow
 from ..core.errors import NotAllowed, ServiceError, raise_all
+from ..core.i18n import _, _l
 from ..extensions import db
 from .models import Organisation
 from .services import PHONE_RE, sign_commitment
 
 #: field → (label, most characters): what the columns hold
 FIELDS = {
-    "name": ("单位名称", 200),
-    "legal_representative": ("法定代表人", 50),
-    "region": ("所在地区", 50),
-    "address": ("注册地址", 200),
-    "contact_name": ("联系人姓名", 50),
-    "contact_phone": ("联系电话", 30),
-    "contact_email": ("联系邮箱", 120),
+    "name": (_l("单位名称"), 200),
+    "legal_representative": (_l("法定代表人"), 50),
+    "region": (_l("所在地区"), 50),
+    "address": (_l("注册地址"), 200),
+    "contact_name": (_l("联系人姓名"), 50),
+    "contact_phone": (_l("联系电话"), 30),
+    "contact_email": (_l("联系邮箱"), 120),
 }
 #: the facts bound to the organisation's code: changing one needs the commitment signed again
 BOUND = ("name", "legal_representative")
 EDITABLE_KINDS = ("agency", "purchaser")
-ADMIN_ONLY = "只有单位管理员可以修改单位信息"
+ADMIN_ONLY = _l("只有单位管理员可以修改单位信息")
 
 
 @dataclass
@@ -52,7 +53,7 @@ def editable_organisation(actor) -> Organisation:
         raise NotAllowed(ADMIN_ONLY)
     org = actor.organisation
     if org.kind not in EDITABLE_KINDS:
-        raise NotAllowed("本单位的信息由平台运营方维护")
+        raise NotAllowed(_("本单位的信息由平台运营方维护"))
     return org
 
 
@@ -76,13 +77,17 @@ def _checked(data: OrgData) -> tuple[dict[str, str], list[ServiceError]]:
     errors = []
     for field, (label, most) in FIELDS.items():
         if not values[field]:
-            errors.append(ServiceError(f"请填写{label}", field))
+            errors.append(ServiceError(_("请填写%(label)s", label=label), field))
         elif len(values[field]) > most:
-            errors.append(ServiceError(f"{label}不能超过 {most} 个字", field))
+            errors.append(
+                ServiceError(_("%(label)s不能超过 %(most)s 个字", label=label, most=most), field)
+            )
     phone = values["contact_phone"]
     if phone and len(phone) <= FIELDS["contact_phone"][1] and not PHONE_RE.match(phone):
         errors.append(
-            ServiceError("联系电话格式不正确（手机号11位，或座机如 023-67001234）", "contact_phone")
+            ServiceError(
+                _("联系电话格式不正确（手机号11位，或座机如 023-67001234）"), "contact_phone"
+            )
         )
     email = values["contact_email"]
     if email and len(email) <= FIELDS["contact_email"][1]:
@@ -91,7 +96,7 @@ def _checked(data: OrgData) -> tuple[dict[str, str], list[ServiceError]]:
                 email, check_deliverability=False
             ).normalized.lower()
         except EmailNotValidError:
-            errors.append(ServiceError("联系邮箱格式不正确", "contact_email"))
+            errors.append(ServiceError(_("联系邮箱格式不正确"), "contact_email"))
     return values, errors
 
 
@@ -104,7 +109,7 @@ def update_registered_data(admin, data: OrgData, commitment_signed: bool) -> lis
     resign = any(field in changed for field in BOUND)
     if resign and not commitment_signed:
         errors.append(
-            ServiceError("修改单位名称或法定代表人，须重新阅读并勾选信用承诺书", "commitment")
+            ServiceError(_("修改单位名称或法定代表人，须重新阅读并勾选信用承诺书"), "commitment")
         )
     if errors:
         raise_all(errors)

@@ -14,6 +14,7 @@ import zxcvbn
 from flask import current_app
 
 from ..core.errors import ServiceError
+from ..core.i18n import _, _l
 
 MAX_LENGTH = 128
 #: passwords tried first by anyone guessing (the most common ones in leaked lists here)
@@ -68,10 +69,11 @@ def rule_text(shortest: int | None = None) -> str:
     """The rule in Chinese, shown beside every field where a new password is typed (the
     shortest length is the configured one unless given)."""
     shortest = shortest or current_app.config["PASSWORD_MIN_LENGTH"]
-    return (
-        f"至少 {shortest} 位，包含字母、数字、符号中的至少两类；"
+    return _(
+        "至少 %(shortest)s 位，包含字母、数字、符号中的至少两类；"
         "不能是常见密码、键盘上连续的按键（如 qwerty）、连续或重复的字符（如 1234、aaaa）、"
-        "年份日期，也不能包含邮箱、姓名或单位名称。建议用几个不相关的词加数字或符号组成。"
+        "年份日期，也不能包含邮箱、姓名或单位名称。建议用几个不相关的词加数字或符号组成。",
+        shortest=shortest,
     )
 
 
@@ -92,12 +94,12 @@ def check_password(password: str, email: str = "", inputs: Iterable[str] = ()) -
     password = password or ""
     shortest = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(password) < shortest:
-        raise ServiceError(f"密码至少 {shortest} 位", "password")
+        raise ServiceError(_("密码至少 %(n)s 位", n=shortest), "password")
     if len(password) > MAX_LENGTH:
-        raise ServiceError(f"密码不能超过 {MAX_LENGTH} 位", "password")
+        raise ServiceError(_("密码不能超过 %(n)s 位", n=MAX_LENGTH), "password")
     lowered = password.lower()
     if lowered in COMMON or len(set(lowered)) < 4:
-        raise ServiceError("密码过于简单，容易被猜中，请换一个", "password")
+        raise ServiceError(_("密码过于简单，容易被猜中，请换一个"), "password")
     name = email.split("@")[0].lower()
     # Every other problem at once: the kinds of characters, the e-mail's name, and what makes
     # the password guessable (zxcvbn's estimate).
@@ -108,17 +110,19 @@ def check_password(password: str, email: str = "", inputs: Iterable[str] = ()) -
         + any(not c.isalnum() for c in password)
     )
     if kinds < 2:
-        problems.append("密码应包含字母、数字、符号中的至少两类")
+        problems.append(_("密码应包含字母、数字、符号中的至少两类"))
     has_name = len(name) >= 4 and name in lowered
     if has_name:
-        problems.append("密码不能包含邮箱用户名")
+        problems.append(_("密码不能包含邮箱用户名"))
     weak = None
     if _exempt.get() != password:
         weak = _weakest_part(password, [email, name, *email.split("@")[-1:], *inputs])
     if weak is not None and not (has_name and weak.get("dictionary_name") == "user_inputs"):
-        problems.append(f"密码太容易被猜中：{_reason(weak)}。{_ADVICE}")
+        problems.append(
+            _("密码太容易被猜中：%(reason)s。%(advice)s", reason=_reason(weak), advice=_ADVICE)
+        )
     if problems:
-        raise ServiceError("；".join(problems), "password")
+        raise ServiceError(_("；").join(problems), "password")
 
 
 def _weakest_part(password: str, inputs: list[str]) -> dict | None:
@@ -134,7 +138,7 @@ def _weakest_part(password: str, inputs: list[str]) -> dict | None:
     return max(matches, key=lambda m: len(m["token"])) if matches else {}
 
 
-_ADVICE = "请再加几个不常见的词、数字或符号，把密码加长"
+_ADVICE = _l("请再加几个不常见的词、数字或符号，把密码加长")
 
 
 def _reason(match) -> str:
@@ -144,16 +148,16 @@ def _reason(match) -> str:
     if pattern == "dictionary":
         kind = match["dictionary_name"]
         if kind == "user_inputs":
-            return f"包含了您的邮箱、姓名或单位名称（{token}）"
+            return _("包含了您的邮箱、姓名或单位名称（%(token)s）", token=token)
         if kind == "passwords":
-            return f"“{token}”是常见密码或其变形，猜测者会最先尝试"
-        return f"“{token}”是常见的单词或姓名"
+            return _("“%(token)s”是常见密码或其变形，猜测者会最先尝试", token=token)
+        return _("“%(token)s”是常见的单词或姓名", token=token)
     if pattern == "spatial":
-        return f"“{token}”是键盘上相邻的按键"
+        return _("“%(token)s”是键盘上相邻的按键", token=token)
     if pattern == "repeat":
-        return f"“{token}”是重复的字符或片段"
+        return _("“%(token)s”是重复的字符或片段", token=token)
     if pattern == "sequence":
-        return f"“{token}”是连续的字母或数字"
+        return _("“%(token)s”是连续的字母或数字", token=token)
     if pattern in ("regex", "date"):
-        return f"“{token}”是年份或日期，容易被猜到（如生日）"
-    return "长度不够且没有足够的变化"
+        return _("“%(token)s”是年份或日期，容易被猜到（如生日）", token=token)
+    return _("长度不够且没有足够的变化")

@@ -17,6 +17,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..core.audit import record_event
 from ..core.clock import utcnow
 from ..core.errors import ServiceError
+from ..core.i18n import _, _l
 from ..core.signals import organisation_registered
 from ..extensions import db
 from .models import COMMITMENT_SUBJECTS, Commitment, Membership, Organisation, User
@@ -24,10 +25,13 @@ from .passwords import check_password
 
 #: the version of the integrity commitment text (告知承诺书) users sign; see COMMITMENT_TEXT
 COMMITMENT_VERSION = "2026-1"
-COMMITMENT_TEXT = (
+#: pages and forms show COMMITMENT_LABEL, in their language; COMMITMENT_TEXT is the source
+#: text (Chinese), as signed
+COMMITMENT_LABEL = _l(
     "本单位承诺：所填报的单位信息、资质、从业人员及服务信息真实、准确、完整、有效；"
     "如有虚假，自愿承担虚假承诺的法律责任，接受信用惩戒并依法撤销相关资格。"
 )
+COMMITMENT_TEXT = str(COMMITMENT_LABEL)  # read outside any request: the Chinese
 
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 
@@ -37,11 +41,13 @@ def normalise_uscc(value: str) -> str:
     try:
         return uscc_lib.validate(value or "")
     except InvalidLength as exc:
-        raise ServiceError("统一社会信用代码应为18位", "uscc") from exc
+        raise ServiceError(_("统一社会信用代码应为18位"), "uscc") from exc
     except InvalidChecksum as exc:
-        raise ServiceError("统一社会信用代码校验位不正确，请核对后重新输入", "uscc") from exc
+        raise ServiceError(_("统一社会信用代码校验位不正确，请核对后重新输入"), "uscc") from exc
     except ValidationError as exc:
-        raise ServiceError("统一社会信用代码格式不正确（应为18位数字或大写字母）", "uscc") from exc
+        raise ServiceError(
+            _("统一社会信用代码格式不正确（应为18位数字或大写字母）"), "uscc"
+        ) from exc
 
 
 @dataclass
@@ -62,16 +68,16 @@ class Registration:
 def register_organisation(reg: Registration) -> User:
     """Register an agency or purchaser with its first user as org admin; active at once."""
     if reg.kind not in ("agency", "purchaser"):
-        raise ServiceError("只能注册中介机构或采购人账号")
+        raise ServiceError(_("只能注册中介机构或采购人账号"))
     uscc = normalise_uscc(reg.uscc)
     if db.session.scalar(select(Organisation.id).where(Organisation.uscc == uscc)):
-        raise ServiceError("该统一社会信用代码已注册，如需加入该单位请联系单位管理员", "uscc")
+        raise ServiceError(_("该统一社会信用代码已注册，如需加入该单位请联系单位管理员"), "uscc")
     if not PHONE_RE.match(reg.contact_phone.strip()):
         raise ServiceError(
-            "联系电话格式不正确（手机号11位，或座机如 023-67001234）", "contact_phone"
+            _("联系电话格式不正确（手机号11位，或座机如 023-67001234）"), "contact_phone"
         )
     if not reg.commitment_signed:
-        raise ServiceError("请阅读并签署信用承诺书", "commitment")
+        raise ServiceError(_("请阅读并签署信用承诺书"), "commitment")
     people = (reg.org_name, reg.contact_name, reg.legal_representative)
     email = check_new_login(reg.email, reg.password, people)
 
@@ -99,6 +105,12 @@ def register_organisation(reg: Registration) -> User:
     return user
 
 
+def choose_language(user: User, language: str) -> None:
+    """Keep `language` ("zh" or "en") as the user's, for pages, mail and messages."""
+    user.locale = language
+    db.session.flush()
+
+
 def sign_commitment(user, subject: str, subject_id: int | None = None) -> Commitment:
     """Record that `user` signed the integrity commitment for a registration or a change."""
     if subject not in COMMITMENT_SUBJECTS:
@@ -121,7 +133,7 @@ def sign_commitment(user, subject: str, subject_id: int | None = None) -> Commit
 def require_commitment(signed: bool) -> None:
     """Every change an agency declares is covered by a fresh signature (告知承诺)."""
     if not signed:
-        raise ServiceError("请阅读并勾选信用承诺书后再提交", "commitment")
+        raise ServiceError(_("请阅读并勾选信用承诺书后再提交"), "commitment")
 
 
 class EmailAlreadyRegistered(ServiceError):
@@ -129,7 +141,7 @@ class EmailAlreadyRegistered(ServiceError):
     one and mails that address instead, so the answer tells nobody which addresses exist."""
 
     def __init__(self, user: User):
-        super().__init__("该邮箱已被注册，请直接登录或使用其他邮箱", "email")
+        super().__init__(_("该邮箱已被注册，请直接登录或使用其他邮箱"), "email")
         self.user = user
 
 
@@ -140,7 +152,7 @@ def check_new_login(email: str, password: str, inputs=()) -> str:
     try:
         email = validate_email((email or "").strip(), check_deliverability=False).normalized
     except EmailNotValidError as exc:
-        raise ServiceError("邮箱格式不正确", "email") from exc
+        raise ServiceError(_("邮箱格式不正确"), "email") from exc
     email = email.lower()
     check_password(password, email, inputs)
     existing = db.session.scalar(select(User).where(func.lower(User.email) == email))
@@ -176,10 +188,10 @@ def await_confirmation(user: User) -> str:
 
 def confirm_registration(token: str) -> User:
     """Confirm the e-mail of a registration from its link; the user may then log in."""
-    invalid = "确认链接无效或已过期。请用同一邮箱重新提交注册，系统将发送新的确认邮件。"
+    invalid = _("确认链接无效或已过期。请用同一邮箱重新提交注册，系统将发送新的确认邮件。")
     user, sent_at = _link_opened("confirm-registration", token, invalid)
     if user is None or user.confirmation_sent_dt is None:
-        raise ServiceError("该邮箱已确认，请直接登录。")
+        raise ServiceError(_("该邮箱已确认，请直接登录。"))
     if user.confirmation_sent_dt.isoformat() != sent_at:
         raise ServiceError(invalid)  # a newer link was sent since
     days = current_app.config["REGISTRATION_CONFIRM_DAYS"]
@@ -199,8 +211,8 @@ class LoginRefused(ServiceError):
         self.just_locked = just_locked
 
 
-WRONG_CREDENTIALS = "邮箱或密码不正确"
-LOCKED = (
+WRONG_CREDENTIALS = _l("邮箱或密码不正确")
+LOCKED = _l(
     "该账号因连续多次密码错误已被锁定。解锁链接已发送到注册邮箱，请打开邮件中的链接解锁后再登录。"
 )
 
@@ -222,8 +234,10 @@ def authenticate(email: str, password: str) -> User:
         raise LoginRefused(LOCKED if right else WRONG_CREDENTIALS)
     if right and user.confirmation_sent_dt is not None:
         raise LoginRefused(
-            "请先打开确认邮件中的链接完成注册。没有收到邮件的，请用同一邮箱重新提交注册，"
-            "系统将重新发送。"
+            _(
+                "请先打开确认邮件中的链接完成注册。没有收到邮件的，请用同一邮箱重新提交注册，"
+                "系统将重新发送。"
+            )
         )
     if not right:
         # Counted in SQL: simultaneous wrong guesses each count.
@@ -237,7 +251,7 @@ def authenticate(email: str, password: str) -> User:
             raise LoginRefused(WRONG_CREDENTIALS, just_locked=user)
         raise LoginRefused(WRONG_CREDENTIALS)
     if not user.active:
-        raise LoginRefused("该账号已停用，请联系单位管理员")
+        raise LoginRefused(_("该账号已停用，请联系单位管理员"))
     user.failed_logins = 0
     user.last_login_dt = utcnow()
     return user
@@ -251,10 +265,10 @@ def unlock_token(user: User) -> str:
 def unlock_account(token: str) -> User:
     """Unlock the account the link was made for, if it is still locked by that same lock and
     the lock is at most UNLOCK_LINK_HOURS old; the link works once."""
-    invalid = "解锁链接无效或已过期。请再次登录，账号仍锁定时将发送新的解锁链接。"
+    invalid = _("解锁链接无效或已过期。请再次登录，账号仍锁定时将发送新的解锁链接。")
     user, locked_at = _link_opened("account-unlock", token, invalid)
     if user is None or user.locked_dt is None or user.locked_dt.isoformat() != locked_at:
-        raise ServiceError("该解锁链接已使用过或已失效，账号无需再次解锁。")
+        raise ServiceError(_("该解锁链接已使用过或已失效，账号无需再次解锁。"))
     # The link's age is the lock's, read on the application's clock.
     if utcnow() > user.locked_dt + timedelta(hours=current_app.config["UNLOCK_LINK_HOURS"]):
         raise ServiceError(invalid)
@@ -279,7 +293,7 @@ def create_staff_user(
     supervises; it defaults to the organisation's name.
     """
     if role not in ("regulator", "operator"):
-        raise ServiceError("命令行只用于创建监管部门或运营方账号", "role")
+        raise ServiceError(_("命令行只用于创建监管部门或运营方账号"), "role")
     email = check_new_login(email, password, (name, org_name))
     org = db.session.scalar(
         select(Organisation).where(Organisation.kind == role, Organisation.name == org_name)

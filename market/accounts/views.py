@@ -1,9 +1,11 @@
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from ..core.errors import ServiceError, apply_to_form
+from ..core.i18n import SESSION_KEY as LANGUAGE_KEY
+from ..core.i18n import _, current_language, in_language, language_choice
 from ..core.mail import send_mail_after_commit
 from ..core.templating import external_url
 from ..extensions import db
@@ -38,7 +40,7 @@ def login():
             apply_to_form(form, err)
         else:
             sign_in(user, remember=form.remember.data)
-            flash(f"欢迎回来，{user.name}", "success")
+            flash(_("欢迎回来，%(name)s", name=user.name), "success")
             return redirect(_safe_next(request.args.get("next")) or url_for("portal.dashboard"))
     return render_template("accounts/login.html", form=form)
 
@@ -46,8 +48,10 @@ def login():
 def _mail_unlock_link(user):
     """Queue the mail that tells `user` their account was locked and how to unlock it."""
     link = external_url("accounts.unlock", token=services.unlock_token(user))
-    body = render_template("mail/unlock.txt", user=user, link=link)
-    send_mail_after_commit(user.email, "网上中介超市：您的账号已被锁定", body)
+    with in_language(user.locale or current_language()):
+        body = render_template("mail/unlock.txt", user=user, link=link)
+        subject = _("网上中介超市：您的账号已被锁定")
+    send_mail_after_commit(user.email, subject, body)
 
 
 @bp.route("/login/unlock/<token>")
@@ -59,16 +63,42 @@ def unlock(token):
     else:
         db.session.commit()
         flash(
-            "账号已解锁，请使用密码登录。如果不是您本人多次尝试登录，建议尽快修改密码。", "success"
+            _("账号已解锁，请使用密码登录。如果不是您本人多次尝试登录，建议尽快修改密码。"),
+            "success",
         )
     return redirect(url_for("accounts.login"))
+
+
+@bp.route("/language/<lang>")
+def language(lang):
+    """Switch the language of the pages (and, for a signed-in user, of their mail and
+    messages), then go back to the page the switch was on. A link, not a form: the switch sits
+    on pages kept for every visitor, which hold no one's token, and a changed language harms
+    nobody."""
+    language = language_choice(lang)
+    if language is None:
+        abort(404)
+    session[LANGUAGE_KEY] = language
+    if current_user.is_authenticated and current_user.locale != language:
+        services.choose_language(current_user, language)
+        db.session.commit()
+    return redirect(_safe_next(request.args.get("next")) or _same_site_referrer() or "/")
+
+
+def _same_site_referrer():
+    """The path of the page that linked here, when it is one of ours (the header's switch,
+    kept alike for every page of an endpoint, cannot carry the page's own address)."""
+    parts = urlsplit(request.referrer or "")
+    if parts.netloc != request.host:
+        return None
+    return _safe_next(parts.path + (f"?{parts.query}" if parts.query else ""))
 
 
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
     sign_out(current_user)
-    flash("您已安全退出", "info")
+    flash(_("您已安全退出"), "info")
     return redirect(url_for("portal.home"))
 
 
@@ -124,8 +154,10 @@ def _check_your_mail(email):
 def _mail_confirmation(user):
     """Queue the mail with the link that completes `user`'s registration."""
     link = external_url("accounts.confirm_registration", token=services.await_confirmation(user))
-    body = render_template("mail/confirm_registration.txt", user=user, link=link)
-    send_mail_after_commit(user.email, "网上中介超市：请确认您的注册邮箱", body)
+    with in_language(user.locale or current_language()):
+        body = render_template("mail/confirm_registration.txt", user=user, link=link)
+        subject = _("网上中介超市：请确认您的注册邮箱")
+    send_mail_after_commit(user.email, subject, body)
 
 
 def _mail_attempt(user, kind):
@@ -134,8 +166,12 @@ def _mail_attempt(user, kind):
     if user.confirmation_sent_dt is not None:
         _mail_confirmation(user)
         return
-    body = render_template("mail/registration_attempt.txt", user=user, kind_label=ORG_KINDS[kind])
-    send_mail_after_commit(user.email, "网上中介超市：有人尝试用您的邮箱注册", body)
+    with in_language(user.locale or current_language()):
+        body = render_template(
+            "mail/registration_attempt.txt", user=user, kind_label=ORG_KINDS[kind]
+        )
+        subject = _("网上中介超市：有人尝试用您的邮箱注册")
+    send_mail_after_commit(user.email, subject, body)
 
 
 @bp.route("/register/confirm/<token>")
@@ -146,7 +182,10 @@ def confirm_registration(token):
         flash(err.message, "warning")
         return redirect(url_for("accounts.login"))
     sign_in(user)
-    flash(f"注册成功，{user.organisation.name} 已入驻平台，无需审核即可使用。", "success")
+    flash(
+        _("注册成功，%(name)s 已入驻平台，无需审核即可使用。", name=user.organisation.name),
+        "success",
+    )
     return redirect(url_for("portal.dashboard"))
 
 

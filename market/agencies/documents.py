@@ -15,6 +15,7 @@ from ..core.audit import record_event
 from ..core.clock import utcnow
 from ..core.errors import NotAllowed, ServiceError, format_size
 from ..core.forms import without_hidden_characters
+from ..core.i18n import _, _l
 from ..extensions import db
 from .models import DOCUMENT_KINDS, Document
 
@@ -24,7 +25,9 @@ SIGNATURES = (
     (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
     (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
 )
-ALLOWED_LABEL = "PDF、JPG 或 PNG"
+ALLOWED_LABEL = _l("PDF、JPG 或 PNG")
+#: the title of a file uploaded without one (stored on the row: kept as it is)
+UNTITLED = "附件"  # i18n: data
 
 
 @dataclass
@@ -36,7 +39,7 @@ class Upload:
 
 
 def sniff_content_type(content: bytes) -> str | None:
-    for magic, content_type, _ in SIGNATURES:
+    for magic, content_type, __ in SIGNATURES:
         if content.startswith(magic):
             return content_type
     return None
@@ -48,26 +51,31 @@ def upload_folder() -> str:
 
 def _check(upload: Upload) -> str:
     if upload.kind not in DOCUMENT_KINDS:
-        raise ServiceError("请选择材料类别", "kind")
+        raise ServiceError(_("请选择材料类别"), "kind")
     if not upload.title.strip():
-        raise ServiceError("请填写材料名称", "title")
+        raise ServiceError(_("请填写材料名称"), "title")
     if not upload.content:
-        raise ServiceError("请选择要上传的文件（文件不能为空）", "file")
+        raise ServiceError(_("请选择要上传的文件（文件不能为空）"), "file")
     limit = current_app.config["UPLOAD_MAX_BYTES"]
     if len(upload.content) > limit:
         raise ServiceError(
-            f"文件大小 {format_size(len(upload.content))}，超过上限 {format_size(limit)}", "file"
+            _(
+                "文件大小 %(size)s，超过上限 %(limit)s",
+                size=format_size(len(upload.content)),
+                limit=format_size(limit),
+            ),
+            "file",
         )
     content_type = sniff_content_type(upload.content)
     if content_type is None:
-        raise ServiceError(f"文件类型不支持：只接受 {ALLOWED_LABEL} 文件", "file")
+        raise ServiceError(_("文件类型不支持：只接受 %(types)s 文件", types=ALLOWED_LABEL), "file")
     return content_type
 
 
 def _organisation_of(user):
     org = getattr(user, "organisation", None)
     if org is None:
-        raise NotAllowed("只有单位账号可以上传材料")
+        raise NotAllowed(_("只有单位账号可以上传材料"))
     return org
 
 
@@ -131,7 +139,7 @@ def hold_uploads(user, kind: str, uploads: list[Upload]) -> tuple[list[Document]
         except ServiceError as error:
             refused.append(error.message)
             continue
-        title = upload.title.strip() or upload.filename or "附件"
+        title = upload.title.strip() or upload.filename or UNTITLED
         upload = Upload(kind, title, upload.filename, upload.content)
         held.append(store_document(user, upload, pending=True))
     return held, refused
@@ -154,7 +162,7 @@ def held_document(org_id: int, document_id: int, field: str) -> Document:
     """One pending document of the organisation, or a ServiceError for the field."""
     document = db.session.get(Document, document_id)
     if document is None or document.org_id != org_id or not document.pending:
-        raise ServiceError("此前上传的附件已失效（表单超过一天未保存），请重新选择文件", field)
+        raise ServiceError(_("此前上传的附件已失效（表单超过一天未保存），请重新选择文件"), field)
     return document
 
 
@@ -199,27 +207,35 @@ def check_uploads(uploads: list[Upload], field: str = "files", pdf_only: bool = 
     library's own check would only catch it after the files before it were written)."""
     limit = current_app.config["UPLOAD_MAX_BYTES"]
     for upload in uploads:
-        name = upload.filename or "所选文件"
+        name = upload.filename or _("所选文件")
         if not upload.content:
-            raise ServiceError(f"文件「{name}」为空，请重新选择", field)
+            raise ServiceError(_("文件「%(name)s」为空，请重新选择", name=name), field)
         if len(upload.content) > limit:
             raise ServiceError(
-                f"文件「{name}」大小 {format_size(len(upload.content))}，超过上限 "
-                f"{format_size(limit)}",
+                _(
+                    "文件「%(name)s」大小 %(size)s，超过上限 %(limit)s",
+                    name=name,
+                    size=format_size(len(upload.content)),
+                    limit=format_size(limit),
+                ),
                 field,
             )
         content_type = sniff_content_type(upload.content)
         if pdf_only and content_type != "application/pdf":
-            raise ServiceError(f"文件「{name}」不是 PDF 文件：合同文本只接受 PDF", field)
+            raise ServiceError(
+                _("文件「%(name)s」不是 PDF 文件：合同文本只接受 PDF", name=name), field
+            )
         if content_type is None:
-            raise ServiceError(f"文件「{name}」类型不支持：只接受 PDF、JPG 或 PNG 文件", field)
+            raise ServiceError(
+                _("文件「%(name)s」类型不支持：只接受 PDF、JPG 或 PNG 文件", name=name), field
+            )
 
 
 def store_uploads(user, kind: str, uploads: list[Upload]) -> list[Document]:
     """Store checked uploads in the user's organisation library as documents of `kind`."""
     return [
         store_document(
-            user, Upload(kind, u.title.strip() or u.filename or "附件", u.filename, u.content)
+            user, Upload(kind, u.title.strip() or u.filename or UNTITLED, u.filename, u.content)
         )
         for u in uploads
     ]
@@ -230,7 +246,7 @@ def archive_document(user, document_id: int) -> Document:
     org = _organisation_of(user)
     document = db.session.get(Document, document_id)
     if document is None or document.org_id != org.id:
-        raise NotAllowed("只能管理本单位的材料")
+        raise NotAllowed(_("只能管理本单位的材料"))
     document.archived = True
     db.session.flush()
     record_event("document", document.id, "archived", actor=user, public=False)
@@ -241,7 +257,7 @@ def own_document(org_id: int, document_id: int, field: str = "document_id") -> D
     """A current document of the organisation's library, or a ServiceError for the field."""
     document = db.session.get(Document, document_id)
     if document is None or document.org_id != org_id or document.archived or document.pending:
-        raise ServiceError("所选材料不在本单位资料库中", field)
+        raise ServiceError(_("所选材料不在本单位资料库中"), field)
     return document
 
 

@@ -26,6 +26,7 @@ from ..core.auth import role_required
 from ..core.clock import local_today
 from ..core.converters import id_arg
 from ..core.errors import NotAllowed, ServiceError, apply_to_form, format_size
+from ..core.i18n import _
 from ..core.paging import paginate, requested_page
 from ..extensions import db
 from . import documents as library
@@ -57,7 +58,9 @@ def documents_page():
     agency = agency_of(current_user)
     form = UploadForm()
     limit = format_size(current_app.config["UPLOAD_MAX_BYTES"])
-    form.file.description = f"{library.ALLOWED_LABEL} 文件，单个文件不超过 {limit}"
+    form.file.description = _(
+        "%(types)s 文件，单个文件不超过 %(limit)s", types=library.ALLOWED_LABEL, limit=limit
+    )
     if form.validate_on_submit():
         storage = form.file.data
         upload = library.Upload(
@@ -72,7 +75,10 @@ def documents_page():
             apply_to_form(form, err)
         else:
             db.session.commit()
-            flash(f"已上传「{document.title}」，报价和资质声明中可直接引用", "success")
+            flash(
+                _("已上传「%(title)s」，报价和资质声明中可直接引用", title=document.title),
+                "success",
+            )
             return redirect(url_for(".documents"))
     return render_template(
         "agencies/library/documents.html",
@@ -88,23 +94,30 @@ def archive_document(document_id):
     if request.method == "GET":
         document = db.session.get(Document, document_id)
         if document is None or document.org_id != current_user.organisation.id:
-            raise NotAllowed("只能管理本单位的材料")
+            raise NotAllowed(_("只能管理本单位的材料"))
         if document.archived:
-            flash(f"「{document.title}」已移出资料库", "info")
+            flash(_("「%(title)s」已移出资料库", title=document.title), "info")
             return redirect(url_for(".documents"))
         return render_template(
             "confirm.html",
-            heading="确认移出资料库",
-            subject=f"{document.title}（{document.filename}）",
-            warning="移出后，该材料不再出现在资料库中，新的报价和资质不能再引用它；"
-            "已引用它的报价、资质仍可查看该文件。",
+            heading=_("确认移出资料库"),
+            subject=_(
+                "%(title)s（%(filename)s）", title=document.title, filename=document.filename
+            ),
+            warning=_(
+                "移出后，该材料不再出现在资料库中，新的报价和资质不能再引用它；"
+                "已引用它的报价、资质仍可查看该文件。"
+            ),
             action=url_for(".archive_document", document_id=document.id),
-            button="确认移出",
+            button=_("确认移出"),
             back=url_for(".documents"),
         )
     document = library.archive_document(current_user, document_id)
     db.session.commit()
-    flash(f"已将「{document.title}」移出资料库；已引用它的报价仍可查看该文件", "info")
+    flash(
+        _("已将「%(title)s」移出资料库；已引用它的报价仍可查看该文件", title=document.title),
+        "info",
+    )
     return redirect(url_for(".documents"))
 
 
@@ -118,7 +131,7 @@ def download(document_id):
         if not current_user.is_authenticated:
             return current_app.login_manager.unauthorized()
         if not library.can_read(current_user, document):
-            raise NotAllowed("您无权查看该材料")
+            raise NotAllowed(_("您无权查看该材料"))
     path = library.document_path(document)
     if not os.path.isfile(path):
         abort(404)
@@ -134,7 +147,9 @@ def download(document_id):
 
 def _item_label(item: ServiceItem) -> str:
     label = f"{item.code} {item.name}"
-    return f"{label}（{item.implementing_requirement}）" if item.implementing_requirement else label
+    if not item.implementing_requirement:
+        return label
+    return _("%(label)s（%(requirement)s）", label=label, requirement=item.implementing_requirement)
 
 
 @bp.route("/agency/qualifications", methods=["GET", "POST"], endpoint="qualifications")
@@ -144,7 +159,7 @@ def qualifications_page():
     items = db.session.scalars(item_query()).all()
     form = QualificationForm()
     form.item_id.choices = [
-        SelectChoice("", "请选择事项"),
+        SelectChoice("", _("请选择事项")),
         *(SelectChoice(i.id, _item_label(i)) for i in items),
     ]
     form.document_id.choices = document_choices(library.library(agency.org_id))
@@ -152,7 +167,9 @@ def qualifications_page():
         form.item_id.data = id_arg("item")
     chosen = next((i for i in items if i.id == form.item_id.data), None)
     if chosen is not None and chosen.implementing_requirement:
-        form.type.description = f"该事项的执业要求：{chosen.implementing_requirement}"
+        form.type.description = _(
+            "该事项的执业要求：%(requirement)s", requirement=chosen.implementing_requirement
+        )
     if form.validate_on_submit():
         data = quals.QualificationData(
             item_id=form.item_id.data,
@@ -171,8 +188,13 @@ def qualifications_page():
         else:
             db.session.commit()
             flash(
-                f"已声明资质「{qualification.type}」（证书编号 {qualification.number}），"
-                f"即日起可在报价中使用；{qualification.item.approving_department}核验前标注为“已声明”",
+                _(
+                    "已声明资质「%(type)s」（证书编号 %(number)s），即日起可在报价中使用；"
+                    "%(department)s核验前标注为“已声明”",
+                    type=qualification.type,
+                    number=qualification.number,
+                    department=qualification.item.approving_department,
+                ),
                 "success",
             )
             return redirect(url_for(".qualifications"))
@@ -216,7 +238,7 @@ def practitioners_page():
             apply_to_form(form, err)
         else:
             db.session.commit()
-            flash(f"已登记从业人员{practitioner.name}", "success")
+            flash(_("已登记从业人员%(name)s", name=practitioner.name), "success")
             return redirect(url_for(".practitioners"))
     rows = db.session.scalars(
         select(Practitioner)
@@ -242,8 +264,11 @@ def set_practitioner_active(practitioner_id):
         abort(400)
     practitioner = staff.set_practitioner_active(current_user, practitioner_id, value == "1")
     db.session.commit()
-    state = "在职" if practitioner.active else "已离职"
-    flash(f"已将{practitioner.name}标记为{state}", "info")
+    if practitioner.active:
+        message = _("已将%(name)s标记为在职", name=practitioner.name)
+    else:
+        message = _("已将%(name)s标记为已离职", name=practitioner.name)
+    flash(message, "info")
     return redirect(url_for(".practitioners"))
 
 
@@ -302,7 +327,7 @@ def pending():
 
 
 def _first_error(form) -> str:
-    return next((e for errors in form.errors.values() for e in errors), "提交的内容无效")
+    return next((e for errors in form.errors.values() for e in errors), _("提交的内容无效"))
 
 
 def _back_to_pending():
@@ -329,8 +354,12 @@ def verify_qualification(qualification_id):
     else:
         db.session.commit()
         flash(
-            f"已核验{qualification.agency.organisation.name}的「{qualification.type}」"
-            f"（证书编号 {qualification.number}）",
+            _(
+                "已核验%(agency)s的「%(type)s」（证书编号 %(number)s）",
+                agency=qualification.agency.organisation.name,
+                type=qualification.type,
+                number=qualification.number,
+            ),
             "success",
         )
     return _back_to_pending()
@@ -356,9 +385,13 @@ def reject_qualification(qualification_id):
     else:
         db.session.commit()
         flash(
-            f"已认定{qualification.agency.organisation.name}的「{qualification.type}」"
-            f"（证书编号 {qualification.number}）核验不通过：该资质不能再用于报价，"
-            "涉嫌虚假声明的情况已记录",
+            _(
+                "已认定%(agency)s的「%(type)s」（证书编号 %(number)s）核验不通过："
+                "该资质不能再用于报价，涉嫌虚假声明的情况已记录",
+                agency=qualification.agency.organisation.name,
+                type=qualification.type,
+                number=qualification.number,
+            ),
             "warning",
         )
     return _back_to_pending()

@@ -20,16 +20,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import Organisation
 from ..catalogue.models import ServiceItem
 from ..core.clock import utcnow
+from ..core.i18n import _l
 from ..core.lifecycle import Lifecycle, Move, State
 from ..core.types import UTCDateTime
 from ..extensions import db
 
 RATING_DIMENSIONS = {
-    "quality": "服务质量",
-    "timeliness": "服务时效",
-    "attitude": "服务态度",
-    "fees": "收费",
-    "conduct": "规范",
+    "quality": _l("服务质量"),
+    "timeliness": _l("服务时效"),
+    "attitude": _l("服务态度"),
+    "fees": _l("收费"),
+    "conduct": _l("规范"),
 }
 
 
@@ -89,7 +90,12 @@ class Agency(db.Model):
         return sum(self.rating_average(d) for d in RATING_DIMENSIONS) / len(RATING_DIMENSIONS)
 
 
-FEE_KINDS = {"fixed": "固定价", "range": "区间价", "rate": "费率", "negotiable": "协商确定"}
+FEE_KINDS = {
+    "fixed": _l("固定价"),
+    "range": _l("区间价"),
+    "rate": _l("费率"),
+    "negotiable": _l("协商确定"),
+}
 
 
 class Offering(db.Model):
@@ -150,10 +156,10 @@ class QualificationState(State):
 QUALIFICATION = Lifecycle(
     "qualification",
     [
-        QualificationState("declared", "已声明", "info", usable=True),
-        QualificationState("verified", "已核验", "success", usable=True),
-        QualificationState("rejected", "核验不通过", "danger"),
-        QualificationState("expired", "已过期", "secondary"),
+        QualificationState("declared", _l("已声明"), "info", usable=True),
+        QualificationState("verified", _l("已核验"), "success", usable=True),
+        QualificationState("rejected", _l("核验不通过"), "danger"),
+        QualificationState("expired", _l("已过期"), "secondary"),
     ],
     [
         Move("declared", "verified", {"regulator"}),
@@ -163,12 +169,17 @@ QUALIFICATION = Lifecycle(
         Move("verified", "expired", {"system"}),
     ],
     column="status",
-    subject="该资质",
-    refusal="您无权核验该资质",
+    subject=_l("该资质"),
+    refusal=_l("您无权核验该资质"),
 )
 #: status → label, in the lifecycle's order
 QUALIFICATION_STATES = QUALIFICATION.labels()
-QUALIFICATION_GRADES = ("甲级", "乙级", "丙级", "不分级")
+#: the grades as stored on a qualification (and named in the catalogue's requirements)
+QUALIFICATION_GRADES = ("甲级", "乙级", "丙级", "不分级")  # i18n: data
+#: grade → its label on a page
+GRADE_LABELS = dict(
+    zip(QUALIFICATION_GRADES, (_l("甲级"), _l("乙级"), _l("丙级"), _l("不分级")), strict=True)
+)
 #: warn this many days before a qualification's valid-until date
 EXPIRY_WARNING_DAYS = 30
 
@@ -201,6 +212,11 @@ class Qualification(db.Model):
     agency: Mapped[Agency] = relationship(back_populates="qualifications")
     item: Mapped[ServiceItem] = relationship()
     document: Mapped["Document | None"] = relationship()
+
+    @property
+    def grade_label(self):
+        """The grade as a page names it (the stored grade is the source text)."""
+        return GRADE_LABELS.get(self.grade, self.grade)
 
     @property
     def status_label(self):
@@ -262,16 +278,16 @@ class Practitioner(db.Model):
 
 
 DOCUMENT_KINDS = {
-    "licence": "营业执照",
-    "qualification": "资质证书",
-    "certificate": "从业人员证书",
-    "notice": "采购文件",
-    "objection": "异议材料",
-    "contract": "合同文本",
-    "deliverable": "成果文件",
-    "evidence": "信用记录材料",
-    "voucher": "付款凭证",
-    "other": "其他材料",
+    "licence": _l("营业执照"),
+    "qualification": _l("资质证书"),
+    "certificate": _l("从业人员证书"),
+    "notice": _l("采购文件"),
+    "objection": _l("异议材料"),
+    "contract": _l("合同文本"),
+    "deliverable": _l("成果文件"),
+    "evidence": _l("信用记录材料"),
+    "voucher": _l("付款凭证"),
+    "other": _l("其他材料"),
 }
 
 
@@ -308,11 +324,11 @@ class Document(db.Model):
 
 #: the bands in which past contract amounts are shown publicly (upper bounds in fen)
 AMOUNT_BANDS = (
-    (5_000_00, "5千元以下"),
-    (50_000_00, "5千–5万元"),
-    (200_000_00, "5万–20万元"),
-    (1_000_000_00, "20万–100万元"),
-    (None, "100万元以上"),
+    (5_000_00, _l("5千元以下")),
+    (50_000_00, _l("5千–5万元")),
+    (200_000_00, _l("5万–20万元")),
+    (1_000_000_00, _l("20万–100万元")),
+    (None, _l("100万元以上")),
 )
 
 

@@ -9,6 +9,7 @@ from stdnum.exceptions import ValidationError
 from ..accounts.services import require_commitment, sign_commitment
 from ..core.audit import record_event
 from ..core.errors import NotAllowed, ServiceError
+from ..core.i18n import _
 from ..extensions import db
 from .documents import own_document
 from .models import Practitioner
@@ -31,13 +32,13 @@ def normalise_id_number(value: str) -> str:
     numbers are assigned at issue, so people born before their district existed hold valid ones.
     """
     number = ric.compact(value or "").upper()
-    message = "身份证号码不正确（18位，最后一位为校验码）"
+    message = _("身份证号码不正确（18位，最后一位为校验码）")
     if len(number) != 18 or not number[:-1].isdigit():
         raise ServiceError(message, "id_number")
     try:
         ric.get_birth_date(number)
     except ValidationError as exc:
-        raise ServiceError("身份证号码中的出生日期无效", "id_number") from exc
+        raise ServiceError(_("身份证号码中的出生日期无效"), "id_number") from exc
     if number[-1] != ric.calc_check_digit(number):
         raise ServiceError(message, "id_number")
     return number
@@ -46,20 +47,20 @@ def normalise_id_number(value: str) -> str:
 def add_practitioner(user, data: PractitionerData) -> Practitioner:
     """Declare a practitioner of the agency (covered by a signed commitment)."""
     agency = agency_of(user)
-    for field, label in (
-        ("name", "姓名"),
-        ("certificate", "执业资格证书名称"),
-        ("certificate_number", "证书编号"),
+    for field, message in (
+        ("name", _("请填写姓名")),
+        ("certificate", _("请填写执业资格证书名称")),
+        ("certificate_number", _("请填写证书编号")),
     ):
         if not getattr(data, field).strip():
-            raise ServiceError(f"请填写{label}", field)
+            raise ServiceError(message, field)
     id_number = normalise_id_number(data.id_number)
     if db.session.scalar(
         select(Practitioner.id).where(
             Practitioner.agency_id == agency.org_id, Practitioner.id_number == id_number
         )
     ):
-        raise ServiceError("该身份证号码的从业人员已登记", "id_number")
+        raise ServiceError(_("该身份证号码的从业人员已登记"), "id_number")
     if data.document_id is not None:
         own_document(agency.org_id, data.document_id)
     require_commitment(data.commitment_signed)
@@ -89,7 +90,7 @@ def own_practitioner(user, practitioner_id: int) -> Practitioner:
     agency = agency_of(user)
     practitioner = db.session.get(Practitioner, practitioner_id)
     if practitioner is None or practitioner.agency_id != agency.org_id:
-        raise NotAllowed("只能管理本机构的从业人员")
+        raise NotAllowed(_("只能管理本机构的从业人员"))
     return practitioner
 
 

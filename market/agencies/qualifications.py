@@ -12,6 +12,7 @@ from ..catalogue.models import ServiceItem
 from ..core.audit import record_event
 from ..core.clock import local_today, utcnow
 from ..core.errors import NotAllowed, ServiceError
+from ..core.i18n import _
 from ..core.signals import qualification_rejected
 from ..extensions import db
 from .documents import own_document
@@ -36,14 +37,19 @@ def declare_qualification(user, data: QualificationData) -> Qualification:
     agency = agency_of(user)
     item = db.session.get(ServiceItem, data.item_id)
     if item is None or item.status not in ("published", "online"):
-        raise ServiceError("所选中介服务事项不存在或未公布", "item_id")
-    for field, label in (("type", "资质类型"), ("number", "证书编号"), ("issuer", "发证机关")):
+        raise ServiceError(_("所选中介服务事项不存在或未公布"), "item_id")
+    missing = (
+        ("type", _("请填写资质类型")),
+        ("number", _("请填写证书编号")),
+        ("issuer", _("请填写发证机关")),
+    )
+    for field, message in missing:
         if not getattr(data, field).strip():
-            raise ServiceError(f"请填写{label}", field)
+            raise ServiceError(message, field)
     if data.grade not in QUALIFICATION_GRADES:
-        raise ServiceError("请选择资质等级", "grade")
+        raise ServiceError(_("请选择资质等级"), "grade")
     if data.valid_until is None or data.valid_until <= local_today():
-        raise ServiceError("有效期至应晚于今天；已过期的资质不能声明", "valid_until")
+        raise ServiceError(_("有效期至应晚于今天；已过期的资质不能声明"), "valid_until")
     number = data.number.strip()
     duplicate = db.session.scalar(
         select(Qualification.id).where(
@@ -54,7 +60,7 @@ def declare_qualification(user, data: QualificationData) -> Qualification:
         )
     )
     if duplicate:
-        raise ServiceError(f"证书编号 {number} 已声明，无需重复添加", "number")
+        raise ServiceError(_("证书编号 %(number)s 已声明，无需重复添加", number=number), "number")
     if data.document_id is not None:
         own_document(agency.org_id, data.document_id)
     require_commitment(data.commitment_signed)
@@ -122,14 +128,19 @@ def check_decider(user, qualification_id: int) -> Qualification | None:
     NotAllowed for anyone else."""
     qualification = db.session.get(Qualification, qualification_id)
     if qualification is not None and not supervises(user, qualification):
-        raise NotAllowed(f"只有{qualification.item.approving_department}的监管人员可以核验该资质")
+        raise NotAllowed(
+            _(
+                "只有%(department)s的监管人员可以核验该资质",
+                department=qualification.item.approving_department,
+            )
+        )
     return qualification
 
 
 def _decidable(user, qualification_id: int) -> Qualification:
     qualification = check_decider(user, qualification_id)
     if qualification is None:
-        raise ServiceError("该资质不存在")
+        raise ServiceError(_("该资质不存在"))
     return qualification
 
 
@@ -144,7 +155,7 @@ def reject_qualification(user, qualification_id: int, reason: str) -> Qualificat
     """A regulator finds a declaration false: it leaves bids and is reported as a violation."""
     qualification = _decidable(user, qualification_id)
     if not reason.strip():
-        raise ServiceError("请填写核验不通过的理由", "reason")
+        raise ServiceError(_("请填写核验不通过的理由"), "reason")
     transition(qualification, "rejected", user, reason.strip())
     qualification_rejected.send(qualification, actor=user, reason=reason.strip())
     return qualification

@@ -11,6 +11,7 @@ from ..catalogue.models import ServiceItem
 from ..core.audit import record_event
 from ..core.clock import to_local, utcnow
 from ..core.errors import NotAllowed, ServiceError
+from ..core.i18n import _, _l
 from ..core.money import format_bp, format_fen
 from ..extensions import db
 from ..notifications.services import link_to, notify
@@ -31,7 +32,7 @@ def agency_of(user) -> Agency:
     """The agency the user acts for; NotAllowed if the user is not in an agency."""
     org = getattr(user, "organisation", None)
     if org is None or org.kind != "agency":
-        raise NotAllowed("只有中介机构账号可以执行此操作")
+        raise NotAllowed(_("只有中介机构账号可以执行此操作"))
     return ensure_profile(org)
 
 
@@ -41,17 +42,17 @@ def can_bid(agency: Agency, now=None) -> tuple[bool, str]:
     The measures lift by themselves: a blacklisting or suspension whose end has passed no
     longer blocks, even before the nightly recompute clears it."""
     now = now or utcnow()
-    reason = f"（{agency.standing_reason}）" if agency.standing_reason else ""
+    reason = _("（%(reason)s）", reason=agency.standing_reason) if agency.standing_reason else ""
     if agency.blacklisted and (agency.blacklisted_until is None or agency.blacklisted_until > now):
         until = (
-            f"，至 {to_local(agency.blacklisted_until):%Y-%m-%d} 止"
+            _("，至 %(date)s 止", date=to_local(agency.blacklisted_until).strftime("%Y-%m-%d"))
             if agency.blacklisted_until
             else ""
         )
-        return False, f"该机构已被列入严重失信名单，不能参与投标{reason}{until}"
+        return False, _("该机构已被列入严重失信名单，不能参与投标") + reason + until
     if agency.suspended_until and agency.suspended_until > now:
         until = to_local(agency.suspended_until).strftime("%Y-%m-%d")
-        return False, f"该机构被暂停参与投标{reason}，至 {until} 止"
+        return False, _("该机构被暂停参与投标") + reason + _("，至 %(date)s 止", date=until)
     return True, ""
 
 
@@ -80,36 +81,62 @@ def check_fee(item: ServiceItem, data: OfferingData) -> None:
     """A fee standard must be complete for its kind and, for government-priced items, in range."""
     kind = data.fee_kind
     if kind not in FEE_KINDS:
-        raise ServiceError("请选择收费方式", "fee_kind")
+        raise ServiceError(_("请选择收费方式"), "fee_kind")
     if kind in ("fixed", "range") and not (data.fee_min_fen or 0) > 0:
-        label = "固定收费金额" if kind == "fixed" else "收费区间下限"
-        raise ServiceError(f"请填写{label}（大于 0 元）", "fee_min")
+        message = (
+            _("请填写固定收费金额（大于 0 元）")
+            if kind == "fixed"
+            else _("请填写收费区间下限（大于 0 元）")
+        )
+        raise ServiceError(message, "fee_min")
     if kind == "range" and not (data.fee_max_fen or 0) > data.fee_min_fen:
-        raise ServiceError("收费区间上限应高于下限", "fee_max")
+        raise ServiceError(_("收费区间上限应高于下限"), "fee_max")
     if kind == "rate" and not (data.fee_rate_bp or 0) > 0:
-        raise ServiceError("请填写费率（百分数，例如 0.35）", "fee_rate")
+        raise ServiceError(_("请填写费率（百分数，例如 0.35）"), "fee_rate")
     if kind in ("rate", "negotiable") and not data.fee_note.strip():
-        hint = "写明计费基数，例如“按工程造价计取”" if kind == "rate" else "说明收费如何确定"
-        raise ServiceError(f"请在收费说明中{hint}", "fee_note")
+        message = (
+            _("请在收费说明中写明计费基数，例如“按工程造价计取”")
+            if kind == "rate"
+            else _("请在收费说明中说明收费如何确定")
+        )
+        raise ServiceError(message, "fee_note")
     if not item.is_government_priced:
         return
-    basis = f"「{item.name}」实行政府指导价（{item.fee_basis or '政府定价'}）"
+    basis = _(
+        "「%(name)s」实行政府指导价（%(basis)s）",
+        name=item.name,
+        basis=item.fee_basis or _("政府定价"),
+    )
     if item.fee_is_rate:
         low, high = item.fee_rate_min_bp, item.fee_rate_max_bp
         if kind != "rate":
-            raise ServiceError(f"{basis}，应按费率收费", "fee_kind")
+            raise ServiceError(_("%(basis)s，应按费率收费", basis=basis), "fee_kind")
         if not low <= data.fee_rate_bp <= high:
             raise ServiceError(
-                f"{basis}，费率应在 {format_bp(low)}–{format_bp(high)} 之间", "fee_rate"
+                _(
+                    "%(basis)s，费率应在 %(low)s–%(high)s 之间",
+                    basis=basis,
+                    low=format_bp(low),
+                    high=format_bp(high),
+                ),
+                "fee_rate",
             )
         return
     low, high = item.fee_min_fen, item.fee_max_fen
     if kind not in ("fixed", "range"):
-        raise ServiceError(f"{basis}，应填写固定金额或金额区间", "fee_kind")
+        raise ServiceError(_("%(basis)s，应填写固定金额或金额区间", basis=basis), "fee_kind")
     top = data.fee_min_fen if kind == "fixed" else data.fee_max_fen
     if data.fee_min_fen < low or top > high:
         field = "fee_min" if data.fee_min_fen < low else "fee_max"
-        raise ServiceError(f"{basis}，收费应在 {format_fen(low)}–{format_fen(high)} 之间", field)
+        raise ServiceError(
+            _(
+                "%(basis)s，收费应在 %(low)s–%(high)s 之间",
+                basis=basis,
+                low=format_fen(low),
+                high=format_fen(high),
+            ),
+            field,
+        )
 
 
 def _apply_offering(offering: Offering, data: OfferingData) -> None:
@@ -127,7 +154,7 @@ def _apply_offering(offering: Offering, data: OfferingData) -> None:
 
 def _check_offering(item: ServiceItem, data: OfferingData) -> None:
     if not 0 < data.promised_days <= 365:
-        raise ServiceError("承诺办理时限应为 1–365 个工作日", "promised_days")
+        raise ServiceError(_("承诺办理时限应为 1–365 个工作日"), "promised_days")
     check_fee(item, data)
     require_commitment(data.commitment_signed)
 
@@ -137,9 +164,9 @@ def declare_offering(user, data: OfferingData) -> Offering:
     agency = agency_of(user)
     item = db.session.get(ServiceItem, data.item_id)
     if item is None or item.status not in ("published", "online"):
-        raise ServiceError("所选中介服务事项不存在或未公布", "item_id")
+        raise ServiceError(_("所选中介服务事项不存在或未公布"), "item_id")
     if any(o.item_id == item.id for o in agency.offerings):
-        raise ServiceError(f"已声明提供「{item.name}」，无需重复添加", "item_id")
+        raise ServiceError(_("已声明提供「%(name)s」，无需重复添加", name=item.name), "item_id")
     _check_offering(item, data)
     offering = Offering(agency=agency, item=item)
     _apply_offering(offering, data)
@@ -172,10 +199,12 @@ def update_description(user, text: str) -> bool:
     organisation's admins. Returns whether it changed."""
     agency = agency_of(user)
     if not user.is_org_admin:
-        raise NotAllowed("只有单位管理员可以修改机构简介")
+        raise NotAllowed(_("只有单位管理员可以修改机构简介"))
     text = (text or "").strip()
     if len(text) > 2000:
-        raise ServiceError(f"机构简介不能超过 2000 字（现为 {len(text)} 字）", "description")
+        raise ServiceError(
+            _("机构简介不能超过 2000 字（现为 %(count)s 字）", count=len(text)), "description"
+        )
     if text == (agency.description or ""):
         return False
     agency.description = text
@@ -188,7 +217,7 @@ def own_offering(user, offering_id: int) -> Offering:
     agency = agency_of(user)
     offering = db.session.get(Offering, offering_id)
     if offering is None or offering.agency_id != agency.org_id:
-        raise NotAllowed("只能管理本机构的服务")
+        raise NotAllowed(_("只能管理本机构的服务"))
     return offering
 
 
@@ -298,12 +327,15 @@ def add_rating(agency_org_id: int, contract_id: int, scores: dict[str, int]) -> 
 #: what an agency offering an item is told of the item's revisions (others are not news)
 REVISION_NEWS = {
     "edited": (
-        "您提供的服务事项「{name}」内容已调整",
-        "调整理由：{reason}。请核对您的服务说明和收费。",
+        lambda name, reason: _l("您提供的服务事项「%(name)s」内容已调整", name=name),
+        lambda name, reason: _l("调整理由：%(reason)s。请核对您的服务说明和收费。", reason=reason),
     ),
     "withdrawn": (
-        "您提供的服务事项「{name}」已取消",
-        "取消理由：{reason}。该事项不能再发起新的采购，已发布的采购继续进行。",
+        lambda name, reason: _l("您提供的服务事项「%(name)s」已取消", name=name),
+        lambda name, reason: _l(
+            "取消理由：%(reason)s。该事项不能再发起新的采购，已发布的采购继续进行。",
+            reason=reason,
+        ),
     ),
 }
 
@@ -313,7 +345,7 @@ def tell_offering_agencies(item, kind: str, reason: str) -> int:
     news = REVISION_NEWS.get(kind)
     if news is None or (kind == "edited" and not item.is_public):
         return 0
-    title, body = (part.format(name=item.name, reason=reason) for part in news)
+    title, body = (part(item.name, reason) for part in news)
     link = link_to("catalogue.detail", code=item.code)
     org_ids = db.session.scalars(select(Offering.agency_id).where(Offering.item_id == item.id))
     told = 0

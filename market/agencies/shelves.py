@@ -11,6 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ..accounts.models import Organisation
 from ..catalogue.models import ServiceItem
 from ..core.clock import local_today
+from ..core.i18n import _l
 from ..core.lifecycle import State
 from ..extensions import db
 from .models import (
@@ -24,7 +25,12 @@ from .models import (
 )
 from .services import can_bid, public_agency
 
-SORTS = {"credit": "信用分", "rating": "服务评价", "days": "承诺时限", "fee": "收费"}
+SORTS = {
+    "credit": _l("信用分"),
+    "rating": _l("服务评价"),
+    "days": _l("承诺时限"),
+    "fee": _l("收费"),
+}
 #: 甲级 is the best grade; an ungraded qualification ranks after every graded one
 GRADE_RANK = {grade: rank for rank, grade in enumerate(QUALIFICATION_GRADES)}
 USABLE = tuple(QUALIFICATION.where(usable=True))
@@ -137,7 +143,7 @@ def best_qualifications(item_id: int, agency_ids, now=None) -> dict[int, Qualifi
         current = best.get(q.agency_id)
         if current is None or key < current[0]:
             best[q.agency_id] = (key, q)
-    return {agency_id: q for agency_id, (_, q) in best.items()}
+    return {agency_id: q for agency_id, (__, q) in best.items()}
 
 
 @dataclass

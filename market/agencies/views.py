@@ -7,6 +7,7 @@ from ..core.auth import role_required
 from ..core.clock import local_today, utcnow
 from ..core.converters import id_arg
 from ..core.errors import NotAllowed, ServiceError, apply_to_form
+from ..core.i18n import _
 from ..core.money import fen_to_yuan, format_bp
 from ..core.pagecache import changes_at, public_page
 from ..core.paging import paginate
@@ -14,7 +15,7 @@ from ..extensions import db
 from . import services, shelves
 from .directory import DirectoryRow, browsable_items, directory_query
 from .forms import DescriptionForm, OfferingForm
-from .models import QUALIFICATION_GRADES, RATING_DIMENSIONS
+from .models import GRADE_LABELS, QUALIFICATION_GRADES, RATING_DIMENSIONS
 
 bp = Blueprint("agencies", __name__)
 
@@ -100,6 +101,7 @@ def shelf(code):
         regions=shelves.shelf_regions(item),
         grade=grade,
         grades=QUALIFICATION_GRADES,
+        grade_labels=GRADE_LABELS,
     )
 
 
@@ -122,7 +124,7 @@ def offerings():
             apply_to_form(form, err)
         else:
             db.session.commit()
-            flash(f"已添加服务「{offering.item.name}」", "success")
+            flash(_("已添加服务「%(name)s」", name=offering.item.name), "success")
             return redirect(url_for(".offerings"))
     return render_template("agencies/offerings.html", agency=agency, form=form)
 
@@ -164,7 +166,7 @@ def edit_offering(offering_id):
             apply_to_form(form, err)
         else:
             db.session.commit()
-            flash(f"已更新服务「{offering.item.name}」", "success")
+            flash(_("已更新服务「%(name)s」", name=offering.item.name), "success")
             return redirect(url_for(".offerings"))
     return render_template("agencies/offering_edit.html", offering=offering, form=form)
 
@@ -176,17 +178,19 @@ def withdraw(offering_id):
         offering = services.own_offering(current_user, offering_id)
         return render_template(
             "confirm.html",
-            heading="确认撤下服务",
+            heading=_("确认撤下服务"),
             subject=f"{offering.item.code} {offering.item.name}",
-            warning="撤下后，本机构不再出现在该事项的中介超市和机构列表中，也不再收到该事项的"
-            "新公告；已提交的报价和进行中的合同不受影响。之后可以重新发布该服务。",
+            warning=_(
+                "撤下后，本机构不再出现在该事项的中介超市和机构列表中，也不再收到该事项的"
+                "新公告；已提交的报价和进行中的合同不受影响。之后可以重新发布该服务。"
+            ),
             action=url_for(".withdraw", offering_id=offering.id),
-            button="确认撤下",
+            button=_("确认撤下"),
             back=url_for(".offerings"),
         )
     services.withdraw_offering(current_user, offering_id)
     db.session.commit()
-    flash("已撤下该服务", "info")
+    flash(_("已撤下该服务"), "info")
     return redirect(url_for(".offerings"))
 
 
@@ -203,7 +207,7 @@ def description_panel(org, user):
 def description():
     """The agency's introduction: shown on the organisation page; here again after an error."""
     if not current_user.is_org_admin:
-        raise NotAllowed("只有单位管理员可以修改机构简介")
+        raise NotAllowed(_("只有单位管理员可以修改机构简介"))
     form = DescriptionForm()
     if request.method == "GET":
         form.description.data = services.agency_of(current_user).description or ""
@@ -214,6 +218,9 @@ def description():
             apply_to_form(form, err)
         else:
             db.session.commit()
-            flash(*(("机构简介已保存。", "success") if changed else ("机构简介没有变化。", "info")))
+            if changed:
+                flash(_("机构简介已保存。"), "success")
+            else:
+                flash(_("机构简介没有变化。"), "info")
             return redirect(url_for("members.org_data") + "#description")
     return render_template("agencies/description.html", form=form)

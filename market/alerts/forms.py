@@ -5,6 +5,7 @@ from wtforms.validators import Length
 
 from ..core.converters import optional_id
 from ..core.forms import BaseForm
+from ..core.i18n import _l
 from .models import FREQUENCIES
 
 FREQUENCY_CHOICES = [SelectChoice(key, label) for key, label in FREQUENCIES.items()]
@@ -12,16 +13,18 @@ FREQUENCY_CHOICES = [SelectChoice(key, label) for key, label in FREQUENCIES.item
 
 class SearchForm(BaseForm):
     words = StringField(
-        "关键词",
-        validators=[Length(max=100, message="关键词最多 100 个字")],
-        description="用空格分隔，公告标题、项目名称、服务内容、事项或采购人中同时包含这些词即通知您",
+        _l("关键词"),
+        validators=[Length(max=100, message=_l("关键词最多 100 个字"))],
+        description=_l(
+            "用空格分隔，公告标题、项目名称、服务内容、事项或采购人中同时包含这些词即通知您"
+        ),
     )
-    item_id = SelectField("限定服务事项（可选）", coerce=optional_id, validate_choice=False)
-    frequency = RadioField("发送方式", choices=FREQUENCY_CHOICES, default="daily")
+    item_id = SelectField(_l("限定服务事项（可选）"), coerce=optional_id, validate_choice=False)
+    frequency = RadioField(_l("发送方式"), choices=FREQUENCY_CHOICES, default="daily")
 
 
 class FollowItemForm(BaseForm):
-    frequency = RadioField("发送方式", choices=FREQUENCY_CHOICES, default="daily")
+    frequency = RadioField(_l("发送方式"), choices=FREQUENCY_CHOICES, default="daily")
 
 
 class ButtonForm(BaseForm):

@@ -9,12 +9,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import User
 from ..catalogue.models import ServiceItem
 from ..core.clock import utcnow
+from ..core.i18n import _l
 from ..core.types import UTCDateTime
 from ..extensions import db
 from ..procurement.models import Notice
 
-KINDS = {"search": "保存的搜索", "item": "关注的服务事项", "notice": "关注的公告"}
-FREQUENCIES = {"instant": "有新公告立即发送", "daily": "每日汇总发送一次"}
+KINDS = {"search": _l("保存的搜索"), "item": _l("关注的服务事项"), "notice": _l("关注的公告")}
+FREQUENCIES = {"instant": _l("有新公告立即发送"), "daily": _l("每日汇总发送一次")}
 
 
 class Subscription(db.Model):

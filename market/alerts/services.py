@@ -13,6 +13,7 @@ from ..catalogue.models import ServiceItem
 from ..core.audit import record_event
 from ..core.clock import from_local, local_today, to_local, utcnow
 from ..core.errors import NotAllowed, ServiceError
+from ..core.i18n import _, _l, in_language
 from ..core.mail import send_mail_after_commit
 from ..core.models import WorkerMark
 from ..core.workdays import add_working_days
@@ -46,7 +47,7 @@ def subscriptions_of(user) -> list[Subscription]:
 
 def _check_frequency(frequency: str) -> str:
     if frequency not in FREQUENCIES:
-        raise ServiceError("请选择发送方式：立即发送或每日汇总", "frequency")
+        raise ServiceError(_("请选择发送方式：立即发送或每日汇总"), "frequency")
     return frequency
 
 
@@ -67,7 +68,12 @@ def _add(user, **values) -> Subscription:
         select(db.func.count()).select_from(Subscription).where(Subscription.user_id == user.id)
     )
     if count >= MAX_PER_USER:
-        raise ServiceError(f"每个账号最多保存 {MAX_PER_USER} 项订阅，请先删除不再需要的订阅")
+        raise ServiceError(
+            _(
+                "每个账号最多保存 %(max)s 项订阅，请先删除不再需要的订阅",
+                max=MAX_PER_USER,
+            )
+        )
     subscription = Subscription(user_id=user.id, **values)
     db.session.add(subscription)
     db.session.flush()
@@ -93,11 +99,18 @@ def save_search(user, words: str, item_id: int | None, frequency: str) -> Subscr
     """Save search words (all of them must appear in a notice), optionally within an item."""
     cleaned = clean_words(words)
     if not cleaned:
-        raise ServiceError("请填写要订阅的关键词", "words")
+        raise ServiceError(_("请填写要订阅的关键词"), "words")
     if len(cleaned) > WORDS_MAX or len(cleaned.split()) > WORDS_COUNT_MAX:
-        raise ServiceError(f"关键词最多 {WORDS_COUNT_MAX} 个、共 {WORDS_MAX} 个字，请精简", "words")
+        raise ServiceError(
+            _(
+                "关键词最多 %(count)s 个、共 %(chars)s 个字，请精简",
+                count=WORDS_COUNT_MAX,
+                chars=WORDS_MAX,
+            ),
+            "words",
+        )
     if item_id is not None and db.session.get(ServiceItem, item_id) is None:
-        raise ServiceError("所选服务事项不存在", "item_id")
+        raise ServiceError(_("所选服务事项不存在"), "item_id")
     return _add(
         user,
         kind="search",
@@ -111,7 +124,7 @@ def save_search(user, words: str, item_id: int | None, frequency: str) -> Subscr
 def follow_item(user, item: ServiceItem, frequency: str) -> Subscription:
     """Follow a public catalogue item: every notice published for it."""
     if not item.is_public:
-        raise ServiceError("该事项不在公布的清单中，不能关注")
+        raise ServiceError(_("该事项不在公布的清单中，不能关注"))
     return _add(
         user,
         kind="item",
@@ -125,9 +138,9 @@ def follow_item(user, item: ServiceItem, frequency: str) -> Subscription:
 def follow_notice(user, notice: Notice) -> Subscription:
     """Follow a notice still taking quotes: a reminder before its deadline."""
     if notice.published_dt is None or notice.state != "published":
-        raise ServiceError("只能关注正在报价中的公告")
+        raise ServiceError(_("只能关注正在报价中的公告"))
     if notice.deadline_dt <= utcnow():
-        raise ServiceError("该公告的报价已截止")
+        raise ServiceError(_("该公告的报价已截止"))
     return _add(
         user, kind="notice", words="", item_id=None, notice_id=notice.id, frequency="instant"
     )
@@ -144,7 +157,7 @@ def unsubscribe(user, subscription_id: int) -> None:
     """Delete one of the user's subscriptions (and what it had not sent yet)."""
     subscription = db.session.get(Subscription, subscription_id)
     if subscription is None or subscription.user_id != user.id:
-        raise NotAllowed("只能删除本人的订阅")
+        raise NotAllowed(_("只能删除本人的订阅"))
     for hit in db.session.scalars(select(AlertHit).filter_by(subscription_id=subscription.id)):
         db.session.delete(hit)
     db.session.delete(subscription)
@@ -186,7 +199,11 @@ def _record_hits(notice: Notice, subscriptions: list[Subscription], now) -> int:
         hit = AlertHit(subscription_id=subscription.id, notice_id=notice.id)
         db.session.add(hit)
         if subscription.frequency == "instant":
-            _mail(subscription.user, f"新的匹配公告：{notice.title}", [(subscription, notice)])
+            _mail(
+                subscription.user,
+                _l("新的匹配公告：%(title)s", title=notice.title),
+                [(subscription, notice)],
+            )
             hit.sent_dt = now
     return found
 
@@ -235,25 +252,43 @@ def match_published(now=None) -> int:
 
 def _describe(subscription: Subscription) -> str:
     if subscription.kind == "item":
-        return f"关注的服务事项「{subscription.item.name}」"
-    within = f"（{subscription.item.name}）" if subscription.item is not None else ""
-    return f"保存的搜索「{subscription.words}」{within}"
+        return _("关注的服务事项「%(name)s」", name=subscription.item.name)
+    if subscription.item is not None:
+        return _(
+            "保存的搜索「%(words)s」（%(item)s）",
+            words=subscription.words,
+            item=subscription.item.name,
+        )
+    return _("保存的搜索「%(words)s」", words=subscription.words)
 
 
-def _mail(user, subject: str, pairs: list[tuple[Subscription, Notice]]) -> None:
-    lines = [f"{user.name}：", "", "以下新发布的采购公告符合您的订阅：", ""]
-    for subscription, notice in pairs:
-        link = absolute_link(link_to("procurement.detail", notice_id=notice.id))
-        lines += [
-            f"· {notice.title}",
-            f"  采购人：{notice.purchaser.name}；服务事项：{notice.item.code} {notice.item.name}",
-            f"  报价截止：{_when(notice.deadline_dt)}；匹配：{_describe(subscription)}",
-            f"  {link}",
-            "",
-        ]
-    manage = absolute_link(link_to("alerts.index"))
-    lines += [f"管理或取消订阅：{manage}"]
-    send_mail_after_commit(user.email, f"【网上中介超市】{subject}", "\n".join(lines))
+def _mail(user, subject, pairs: list[tuple[Subscription, Notice]]) -> None:
+    """Mail `user` in their language; `subject` is a lazy text."""
+    with in_language(user.locale):
+        lines = [_("%(name)s：", name=user.name), "", _("以下新发布的采购公告符合您的订阅："), ""]
+        for subscription, notice in pairs:
+            link = absolute_link(link_to("procurement.detail", notice_id=notice.id))
+            lines += [
+                f"· {notice.title}",
+                _(
+                    "  采购人：%(purchaser)s；服务事项：%(code)s %(item)s",
+                    purchaser=notice.purchaser.name,
+                    code=notice.item.code,
+                    item=notice.item.name,
+                ),
+                _(
+                    "  报价截止：%(deadline)s；匹配：%(match)s",
+                    deadline=_when(notice.deadline_dt),
+                    match=_describe(subscription),
+                ),
+                f"  {link}",
+                "",
+            ]
+        manage = absolute_link(link_to("alerts.index"))
+        lines += [_("管理或取消订阅：%(link)s", link=manage)]
+        send_mail_after_commit(
+            user.email, _("【网上中介超市】%(title)s", title=str(subject)), "\n".join(lines)
+        )
 
 
 # --- the worker: daily digests and closing reminders ------------------------------------------
@@ -287,7 +322,11 @@ def send_digests(now=None) -> int:
         by_user.setdefault(subscription.user_id, []).append((hit, subscription))
     for pairs in by_user.values():
         user = pairs[0][1].user
-        _mail(user, f"今日订阅汇总（{len(pairs)} 条新公告）", [(s, h.notice) for h, s in pairs])
+        _mail(
+            user,
+            _l("今日订阅汇总（%(count)s 条新公告）", count=len(pairs)),
+            [(s, h.notice) for h, s in pairs],
+        )
         for hit, subscription in pairs:
             hit.sent_dt = now
             subscription.digest_dt = now
@@ -314,14 +353,18 @@ def remind_closing(now=None) -> int:
     ).all()
     for subscription, notice in rows:
         link = absolute_link(link_to("procurement.detail", notice_id=notice.id))
-        body = (
-            f"{subscription.user.name}：\n\n您关注的公告「{notice.title}」将于 "
-            f"{_when(notice.deadline_dt)} 截止报价。\n{link}\n\n"
-            f"管理或取消订阅：{absolute_link(link_to('alerts.index'))}"
-        )
-        send_mail_after_commit(
-            subscription.user.email, f"【网上中介超市】即将截止报价：{notice.title}", body
-        )
+        with in_language(subscription.user.locale):
+            body = _(
+                "%(name)s：\n\n您关注的公告「%(title)s」将于 %(deadline)s 截止报价。\n%(link)s\n\n"
+                "管理或取消订阅：%(manage)s",
+                name=subscription.user.name,
+                title=notice.title,
+                deadline=_when(notice.deadline_dt),
+                link=link,
+                manage=absolute_link(link_to("alerts.index")),
+            )
+            subject = _("【网上中介超市】即将截止报价：%(title)s", title=notice.title)
+        send_mail_after_commit(subscription.user.email, subject, body)
         subscription.reminded_dt = now
     db.session.flush()
     return len(rows)

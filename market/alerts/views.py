@@ -7,6 +7,7 @@ from wtforms import SelectChoice
 from ..catalogue.models import ServiceItem
 from ..catalogue.services import public_item_query
 from ..core.errors import ServiceError, apply_to_form
+from ..core.i18n import _
 from ..extensions import db
 from ..procurement.models import Notice
 from . import services
@@ -17,7 +18,7 @@ bp = Blueprint("alerts", __name__, url_prefix="/alerts")
 
 def _item_choices(form: SearchForm) -> None:
     items = db.session.scalars(public_item_query()).all()
-    form.item_id.choices = [SelectChoice("", "全部服务事项")] + [
+    form.item_id.choices = [SelectChoice("", _("全部服务事项"))] + [
         SelectChoice(i.id, f"{i.code} {i.name}") for i in items
     ]
 
@@ -55,7 +56,7 @@ def save_search():
             apply_to_form(form, err)
         else:
             db.session.commit()
-            flash("已保存订阅：有符合的新公告发布时将发邮件通知您", "success")
+            flash(_("已保存订阅：有符合的新公告发布时将发邮件通知您"), "success")
             return redirect(url_for("alerts.index"))
     return _page(form, 422)
 
@@ -69,13 +70,15 @@ def follow_item(item_id):
     form = FollowItemForm()
     try:
         if not form.validate_on_submit():
-            raise ServiceError("请选择发送方式：立即发送或每日汇总")
+            raise ServiceError(_("请选择发送方式：立即发送或每日汇总"))
         services.follow_item(current_user, item, form.frequency.data)
     except ServiceError as err:
         flash(err.message, "danger")
     else:
         db.session.commit()
-        flash(f"已关注「{item.name}」：该事项有新公告发布时将发邮件通知您", "success")
+        flash(
+            _("已关注「%(name)s」：该事项有新公告发布时将发邮件通知您", name=item.name), "success"
+        )
     return redirect(url_for("catalogue.detail", code=item.code))
 
 
@@ -88,13 +91,13 @@ def follow_notice(notice_id):
     form = ButtonForm()
     try:
         if not form.validate_on_submit():
-            raise ServiceError("页面已过期，请刷新后重试")
+            raise ServiceError(_("页面已过期，请刷新后重试"))
         services.follow_notice(current_user, notice)
     except ServiceError as err:
         flash(err.message, "danger")
     else:
         db.session.commit()
-        flash("已关注该公告：报价截止前一个工作日将发邮件提醒您", "success")
+        flash(_("已关注该公告：报价截止前一个工作日将发邮件提醒您"), "success")
     return redirect(url_for("procurement.detail", notice_id=notice.id))
 
 
@@ -103,11 +106,11 @@ def follow_notice(notice_id):
 def delete(subscription_id):
     form = ButtonForm()
     if not form.validate_on_submit():
-        flash("页面已过期，请刷新后重试", "danger")
+        flash(_("页面已过期，请刷新后重试"), "danger")
         return redirect(url_for("alerts.index"))
     services.unsubscribe(current_user, subscription_id)
     db.session.commit()
-    flash("已删除该订阅", "success")
+    flash(_("已删除该订阅"), "success")
     back = request.form.get("next", "")
     return redirect(
         back if back.startswith("/") and not back.startswith("//") else url_for("alerts.index")

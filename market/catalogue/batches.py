@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from ..core.audit import record_event
 from ..core.errors import ServiceError
+from ..core.i18n import _
 from ..extensions import db
 from .models import CatalogueBatch, ItemRevision, ServiceItem
 from .revisions import check_effective_on, pending_status, propose, settle_batches
@@ -23,9 +24,9 @@ def new_batch(department: str, title: str, publishes_on: date, author) -> Catalo
     """An empty batch numbered after the last one (numbers run across departments)."""
     title = (title or "").strip()
     if not title:
-        raise ServiceError("请填写批次名称", "title")
+        raise ServiceError(_("请填写批次名称"), "title")
     if len(title) > TITLE_MAX:
-        raise ServiceError(f"批次名称不能超过 {TITLE_MAX} 个字", "title")
+        raise ServiceError(_("批次名称不能超过 %(max)s 个字", max=TITLE_MAX), "title")
     publishes_on = check_effective_on(publishes_on, "publishes_on")
     number = (db.session.scalar(select(func.max(CatalogueBatch.number))) or 0) + 1
     batch = CatalogueBatch(
@@ -45,14 +46,14 @@ def publish_items(department, item_ids, title, publishes_on, author) -> Catalogu
     """Publish the department's chosen drafts as one numbered batch on `publishes_on`."""
     ids = sorted({int(i) for i in item_ids})
     if not ids:
-        raise ServiceError("请至少选择一个梳理中的事项", "items")
+        raise ServiceError(_("请至少选择一个梳理中的事项"), "items")
     if len(ids) > MAX_ITEMS:
-        raise ServiceError(f"一个批次最多 {MAX_ITEMS} 个事项", "items")
+        raise ServiceError(_("一个批次最多 %(max)s 个事项", max=MAX_ITEMS), "items")
     items = list(db.session.scalars(select(ServiceItem).where(ServiceItem.id.in_(ids))))
     for item in items:
         check_publishable(item, department)
     if len(items) != len(ids):
-        raise ServiceError("所选事项有的已不存在，请刷新后重新选择", "items")
+        raise ServiceError(_("所选事项有的已不存在，请刷新后重新选择"), "items")
     batch = new_batch(department, title, publishes_on, author)
     for item in items:
         add_publication(batch, item, author)
@@ -63,11 +64,18 @@ def publish_items(department, item_ids, title, publishes_on, author) -> Catalogu
 def check_publishable(item, department) -> None:
     """A draft of the department not already waiting in another batch."""
     if item.approving_department != department:
-        raise ServiceError(f"{item.code} 不属于本部门", "items")
+        raise ServiceError(_("%(code)s 不属于本部门", code=item.code), "items")
     if item.status != "draft":
-        raise ServiceError(f"{item.code} 已{item.status_label}，只能选择梳理中的事项", "items")
+        raise ServiceError(
+            _(
+                "%(code)s 已%(status)s，只能选择梳理中的事项",
+                code=item.code,
+                status=item.status_label,
+            ),
+            "items",
+        )
     if pending_status(item) is not None:
-        raise ServiceError(f"{item.code} 已在待公布的批次中", "items")
+        raise ServiceError(_("%(code)s 已在待公布的批次中", code=item.code), "items")
 
 
 def add_publication(batch, item, author) -> ItemRevision:
@@ -76,7 +84,8 @@ def add_publication(batch, item, author) -> ItemRevision:
         item,
         "published",
         {"status": "published"},
-        f"第 {batch.number} 批公布：{batch.title}",
+        # the reason is kept (and shown) as written: a record, in the platform's language
+        f"第 {batch.number} 批公布：{batch.title}",  # i18n: data
         batch.publishes_on,
         author,
         batch,
@@ -87,11 +96,16 @@ def take_online(batch, online_on: date, author) -> int:
     """Schedule the batch's published items to go online on `online_on` (today: at once);
     returns how many items will."""
     if not BATCH.allows(batch.state, "going_online", None):
-        raise ServiceError(f"该批次当前为「{batch.state_label}」，只有已公布的批次可以上线")
+        raise ServiceError(
+            _(
+                "该批次当前为「%(state)s」，只有已公布的批次可以上线",
+                state=batch.state_label,
+            )
+        )
     online_on = check_effective_on(online_on, "online_on")
     items = [i for i in items_of(batch) if i.status == "published" and not pending_status(i)]
     if not items:
-        raise ServiceError("该批次没有待上线的已公布事项")
+        raise ServiceError(_("该批次没有待上线的已公布事项"))
     BATCH.change(batch, "going_online")
     batch.online_on = online_on
     record_event(
@@ -106,7 +120,7 @@ def take_online(batch, online_on: date, author) -> int:
             item,
             "online",
             {"status": "online"},
-            f"第 {batch.number} 批上线：{batch.title}",
+            f"第 {batch.number} 批上线：{batch.title}",  # i18n: data (a kept reason)
             online_on,
             author,
             batch,

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from ..core.auth import role_required
 from ..core.errors import ServiceError, apply_to_form
+from ..core.i18n import _
 from ..extensions import db
 from . import access, model_contracts
 from .forms import ContractModelForm
@@ -49,7 +50,11 @@ def edit_contract_model(item_id):
         else:
             db.session.commit()
             flash(
-                f"合同示范文本已保存（第 {model.version} 版），此后生成的合同使用该版本", "success"
+                _(
+                    "合同示范文本已保存（第 %(version)s 版），此后生成的合同使用该版本",
+                    version=model.version,
+                ),
+                "success",
             )
             return redirect(url_for("catalogue.contract_model", code=item.code))
     return render_template(
@@ -57,5 +62,9 @@ def edit_contract_model(item_id):
         form=form,
         item=item,
         current=current,
-        placeholders=model_contracts.PLACEHOLDERS,
+        # each placeholder as the text writes it, with what it stands for
+        placeholders={
+            f"【{key}】": meaning  # i18n: data (the placeholder's brackets)
+            for key, meaning in model_contracts.PLACEHOLDERS.items()
+        },
     ), (400 if form.errors else 200)

@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from ..core.errors import ServiceError
+from ..core.i18n import DEFAULT_LANGUAGE, _, _l, in_language
 from ..core.money import (
     MoneyError,
     fen_to_yuan,
@@ -17,8 +18,8 @@ from ..core.money import (
 )
 from .states import ITEM
 
-LISTS = {"licensing": "行政许可中介服务事项", "other": "其他行政管理中介服务事项"}
-FEE_TYPE_LABELS = {"market": "市场调节价", "government": "政府指导价"}
+LISTS = {"licensing": _l("行政许可中介服务事项"), "other": _l("其他行政管理中介服务事项")}
+FEE_TYPE_LABELS = {"market": _l("市场调节价"), "government": _l("政府指导价")}
 CODE_PATTERN = re.compile(r"^[A-Z]{1,6}[0-9]{1,10}$")
 
 
@@ -32,26 +33,26 @@ class Field:
 
 #: the text fields, in the order the list publishes them
 TEXT_FIELDS = (
-    Field("code", "事项编码", 20),
-    Field("name", "中介服务事项名称", 200),
-    Field("licensing_item", "涉及的审批事项", 200),
-    Field("legal_basis", "设定依据", 2000),
-    Field("approving_department", "审批部门", 100),
-    Field("implementing_requirement", "中介服务实施机构要求", 200, required=False),
-    Field("fee_basis", "收费依据", 200, required=False),
-    Field("commissioned_by", "委托主体", 50, required=False),
-    Field("note", "备注", 200, required=False),
-    Field("category", "类别", 50),
+    Field("code", _l("事项编码"), 20),
+    Field("name", _l("中介服务事项名称"), 200),
+    Field("licensing_item", _l("涉及的审批事项"), 200),
+    Field("legal_basis", _l("设定依据"), 2000),
+    Field("approving_department", _l("审批部门"), 100),
+    Field("implementing_requirement", _l("中介服务实施机构要求"), 200, required=False),
+    Field("fee_basis", _l("收费依据"), 200, required=False),
+    Field("commissioned_by", _l("委托主体"), 50, required=False),
+    Field("note", _l("备注"), 200, required=False),
+    Field("category", _l("类别"), 50),
 )
 FEE_COLUMNS = ("fee_min_fen", "fee_max_fen", "fee_rate_min_bp", "fee_rate_max_bp")
 
 #: every column a revision may change, with how the change log names it
 LABELS = {
     **{f.key: f.label for f in TEXT_FIELDS},
-    "list_kind": "所属清单",
-    "fee_type": "收费类型",
-    "fee_limits": "政府指导价标准",
-    "status": "状态",
+    "list_kind": _l("所属清单"),
+    "fee_type": _l("收费类型"),
+    "fee_limits": _l("政府指导价标准"),
+    "status": _l("状态"),
 }
 #: the columns an item's snapshot keeps (its published fields and its state)
 SNAPSHOT_COLUMNS = (
@@ -81,30 +82,57 @@ def values_from_text(text: dict, department: str | None = None) -> dict:
     for field in TEXT_FIELDS:
         value = clean_text(text.get(field.key))
         if field.required and not value:
-            raise ServiceError(f"请填写{field.label}", field.key)
+            raise ServiceError(_("请填写%(label)s", label=field.label), field.key)
         if len(value) > field.max_length:
-            raise ServiceError(f"{field.label}不能超过 {field.max_length} 个字", field.key)
+            raise ServiceError(
+                _(
+                    "%(label)s不能超过 %(max)s 个字",
+                    label=field.label,
+                    max=field.max_length,
+                ),
+                field.key,
+            )
         values[field.key] = value
     values["code"] = values["code"].upper()
     if not CODE_PATTERN.match(values["code"]):
-        raise ServiceError("事项编码应为大写字母加数字，例如 ZJ012", "code")
+        raise ServiceError(_("事项编码应为大写字母加数字，例如 ZJ012"), "code")
     if department is not None and values["approving_department"] != department:
         raise ServiceError(
-            f"审批部门应为本部门（{department}），其他部门的事项由其监管人员维护",
+            _(
+                "审批部门应为本部门（%(department)s），其他部门的事项由其监管人员维护",
+                department=department,
+            ),
             "approving_department",
         )
-    values["list_kind"] = _choice(text.get("list_kind"), LISTS, "list_kind", "所属清单")
-    values["fee_type"] = _choice(text.get("fee_type"), FEE_TYPE_LABELS, "fee_type", "收费类型")
+    values["list_kind"] = _choice(text.get("list_kind"), LISTS, "list_kind", LABELS["list_kind"])
+    values["fee_type"] = _choice(
+        text.get("fee_type"), FEE_TYPE_LABELS, "fee_type", LABELS["fee_type"]
+    )
     values.update(fee_limits(values["fee_type"], clean_text(text.get("fee_limits"))))
     return values
 
 
-def _choice(value, choices: dict, key: str, label: str) -> str:
+def in_chinese(label) -> str:
+    """A label in Chinese, whatever the language of the moment: the departments' files and
+    the published exports name the lists and fee types so."""
+    with in_language(DEFAULT_LANGUAGE):
+        return str(label)
+
+
+def _choice(value, choices: dict, key: str, label) -> str:
     value = clean_text(value)
     for choice, choice_label in choices.items():
-        if value in (choice, choice_label):
+        # a file names a choice in Chinese; a form may send the label of its page's language
+        if value in (choice, in_chinese(choice_label), str(choice_label)):
             return choice
-    raise ServiceError(f"{label}应为：{'、'.join(choices.values())}", key)
+    raise ServiceError(
+        _(
+            "%(label)s应为：%(choices)s",
+            label=label,
+            choices=_("、").join(str(v) for v in choices.values()),
+        ),
+        key,
+    )
 
 
 def fee_limits(fee_type: str, limits: str) -> dict:
@@ -113,10 +141,12 @@ def fee_limits(fee_type: str, limits: str) -> dict:
     empty = dict.fromkeys(FEE_COLUMNS)
     if fee_type == "market":
         return empty
-    low, sep, high = limits.replace("－", "-").replace("～", "-").replace("~", "-").partition("-")
+    # full-width dashes and tildes typed in Chinese text read as the range's dash
+    dashed = limits.replace("－", "-").replace("～", "-")  # i18n: data
+    low, sep, high = dashed.replace("~", "-").partition("-")
     if not sep:
         raise ServiceError(
-            "政府指导价事项须填写收费上下限，例如 1000-30000 或 0.1%-0.5%", "fee_limits"
+            _("政府指导价事项须填写收费上下限，例如 1000-30000 或 0.1%-0.5%"), "fee_limits"
         )
     try:
         if "%" in limits:
@@ -124,10 +154,10 @@ def fee_limits(fee_type: str, limits: str) -> dict:
         else:
             bounds = dict(fee_min_fen=yuan_to_fen(low), fee_max_fen=yuan_to_fen(high))
     except MoneyError as exc:
-        raise ServiceError(f"收费上下限格式不正确：{exc}", "fee_limits") from exc
+        raise ServiceError(_("收费上下限格式不正确：%(error)s", error=exc), "fee_limits") from exc
     low_value, high_value = bounds.values()
     if not 0 < low_value <= high_value:
-        raise ServiceError("收费下限应大于 0 且不高于上限", "fee_limits")
+        raise ServiceError(_("收费下限应大于 0 且不高于上限"), "fee_limits")
     return {**empty, **bounds}
 
 
@@ -158,7 +188,7 @@ def display_changes(changes: dict, before: dict | None = None) -> list[tuple[str
     if any(c in changes for c in FEE_COLUMNS):
         rows.append(
             (
-                LABELS["fee_limits"],
+                str(LABELS["fee_limits"]),
                 limits_display(before) if before else "",
                 limits_display(changes),
             )
@@ -166,7 +196,7 @@ def display_changes(changes: dict, before: dict | None = None) -> list[tuple[str
     for key, new in changes.items():
         if key in FEE_COLUMNS:
             continue
-        rows.append((LABELS.get(key, key), display(key, before.get(key)), display(key, new)))
+        rows.append((str(LABELS.get(key, key)), display(key, before.get(key)), display(key, new)))
     return rows
 
 
@@ -175,17 +205,21 @@ def display(key: str, value) -> str:
     if value is None:
         return ""
     if key == "list_kind":
-        return LISTS.get(value, value)
+        return str(LISTS.get(value, value))
     if key == "fee_type":
-        return FEE_TYPE_LABELS.get(value, value)
+        return str(FEE_TYPE_LABELS.get(value, value))
     if key == "status":
-        return ITEM.label(value) if value in ITEM else value
+        return str(ITEM.label(value)) if value in ITEM else value
     return str(value)
 
 
 def limits_display(values: dict) -> str:
     if values.get("fee_rate_max_bp") is not None:
-        return f"费率 {format_bp(values['fee_rate_min_bp'])}–{format_bp(values['fee_rate_max_bp'])}"
+        return _(
+            "费率 %(low)s–%(high)s",
+            low=format_bp(values["fee_rate_min_bp"]),
+            high=format_bp(values["fee_rate_max_bp"]),
+        )
     if values.get("fee_max_fen") is not None:
         return f"{format_fen(values['fee_min_fen'])}–{format_fen(values['fee_max_fen'])}"
-    return "无"
+    return _("无")

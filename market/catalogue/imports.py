@@ -5,16 +5,17 @@ outcome: added, changed field by field, unchanged or invalid), then applied as o
 from sqlalchemy import select
 
 from ..core.errors import ServiceError
+from ..core.i18n import DEFAULT_LANGUAGE, _, _l, in_language
 from ..extensions import db
 from .batches import add_publication, new_batch
-from .fields import differences, display_changes, values_from_text
+from .fields import differences, values_from_text
 from .models import CatalogueImport, ServiceItem
 from .revisions import create_item, pending_status, propose, settle_batches
 from .sheets import read_workbook
 
 #: rows checked per step: a request checks one chunk, the worker the rest
 CHUNK = 100
-ACTIONS = {"add": "新增", "change": "修改", "same": "无变化", "invalid": "有错误"}
+ACTIONS = {"add": _l("新增"), "change": _l("修改"), "same": _l("无变化"), "invalid": _l("有错误")}
 
 
 def start(department: str, stream, size: int, filename: str, author) -> CatalogueImport:
@@ -22,7 +23,7 @@ def start(department: str, stream, size: int, filename: str, author) -> Catalogu
     rows = read_workbook(stream, size)
     job = CatalogueImport(
         department=department,
-        filename=(filename or "清单.xlsx")[-200:],
+        filename=(filename or "清单.xlsx")[-200:],  # i18n: data (the name kept)
         rows=rows,
         outcomes=[],
         uploaded_by_id=author.id,
@@ -60,6 +61,14 @@ def check_chunk(job: CatalogueImport, size: int = CHUNK) -> int:
 
 def check_row(row: dict, department: str, existing: dict, seen: set) -> dict:
     """One row's outcome: add, change (with the changes), same or invalid (with why)."""
+    # The outcome is kept with the import: its reasons are written in the platform's
+    # language whoever (or whichever worker) checks the row; the changes are kept as
+    # columns and named when shown.
+    with in_language(DEFAULT_LANGUAGE):
+        return _outcome(row, department, existing, seen)
+
+
+def _outcome(row: dict, department: str, existing: dict, seen: set) -> dict:
     code = (row.get("code") or "").strip().upper()
     outcome = {"line": row["line"], "code": code, "name": row.get("name", "")}
     try:
@@ -67,7 +76,11 @@ def check_row(row: dict, department: str, existing: dict, seen: set) -> dict:
     except ServiceError as err:
         return {**outcome, "action": "invalid", "errors": [err.message]}
     if code in seen:
-        return {**outcome, "action": "invalid", "errors": [f"事项编码 {code} 在文件中重复"]}
+        return {
+            **outcome,
+            "action": "invalid",
+            "errors": [_("事项编码 %(code)s 在文件中重复", code=code)],
+        }
     item = existing.get(code)
     if item is None:
         return {**outcome, "action": "add", "values": values}
@@ -75,10 +88,16 @@ def check_row(row: dict, department: str, existing: dict, seen: set) -> dict:
         return {
             **outcome,
             "action": "invalid",
-            "errors": [f"{code} 属于{item.approving_department}"],
+            "errors": [
+                _("%(code)s 属于%(department)s", code=code, department=item.approving_department)
+            ],
         }
     if item.status == "withdrawn":
-        return {**outcome, "action": "invalid", "errors": [f"{code} 已取消，不能再调整"]}
+        return {
+            **outcome,
+            "action": "invalid",
+            "errors": [_("%(code)s 已取消，不能再调整", code=code)],
+        }
     changes = differences(item, values)
     if not changes:
         return {**outcome, "action": "same"}
@@ -87,7 +106,8 @@ def check_row(row: dict, department: str, existing: dict, seen: set) -> dict:
         **outcome,
         "action": "change",
         "values": values,
-        "changes": [list(row) for row in display_changes(changes, before)],
+        "changed": changes,
+        "before": before,
     }
 
 
@@ -104,10 +124,10 @@ def apply(job: CatalogueImport, title: str, publishes_on, author):
     recorded and published with it, changed items get their changes from that date (drafts
     are published too). Invalid and unchanged rows are left out."""
     if job.state != "checked":
-        raise ServiceError("该导入尚未检查完毕或已应用")
+        raise ServiceError(_("该导入尚未检查完毕或已应用"))
     wanted = [o for o in job.outcomes if o["action"] in ("add", "change")]
     if not wanted:
-        raise ServiceError("没有可导入的新增或修改行")
+        raise ServiceError(_("没有可导入的新增或修改行"))
     items = {
         item.code: item
         for item in db.session.scalars(
@@ -121,9 +141,9 @@ def apply(job: CatalogueImport, title: str, publishes_on, author):
             item is not None
             and (item.approving_department != job.department or item.status == "withdrawn")
         ):
-            raise ServiceError(f"{outcome['code']} 在检查后已变化，请重新上传文件")
+            raise ServiceError(_("%(code)s 在检查后已变化，请重新上传文件", code=outcome["code"]))
     batch = new_batch(job.department, title, publishes_on, author)
-    reason = f"第 {batch.number} 批导入：{batch.title}"
+    reason = f"第 {batch.number} 批导入：{batch.title}"  # i18n: data (a kept reason)
     for outcome in wanted:
         values = outcome["values"]
         item = items.get(outcome["code"])

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from ..core.audit import record_event
 from ..core.errors import NotAllowed, ServiceError
+from ..core.i18n import _, _l
 from ..extensions import db
 from .access import keeps
 from .fields import clean_text
@@ -18,24 +19,24 @@ from .models import ContractModel, ServiceItem
 
 #: what each placeholder stands for, in the order a department may want them
 PLACEHOLDERS = {
-    "采购人": "采购人名称",
-    "中介机构": "中选机构名称",
-    "项目名称": "公告的项目名称",
-    "公告编号": "公告编号",
-    "合同编号": "平台生成的合同编号",
-    "服务事项": "事项编码及名称",
-    "服务内容": "公告所列服务内容",
-    "服务期限": "服务期限（天）",
-    "合同金额": "中选金额（元）",
-    "付款安排": "公告所列付款节点",
-    "验收期限": "验收期限（工作日）",
+    "采购人": _l("采购人名称"),  # i18n: data (the placeholder)
+    "中介机构": _l("中选机构名称"),  # i18n: data (the placeholder)
+    "项目名称": _l("公告的项目名称"),  # i18n: data (the placeholder)
+    "公告编号": _l("公告编号"),  # i18n: data (the placeholder)
+    "合同编号": _l("平台生成的合同编号"),  # i18n: data (the placeholder)
+    "服务事项": _l("事项编码及名称"),  # i18n: data (the placeholder)
+    "服务内容": _l("公告所列服务内容"),  # i18n: data (the placeholder)
+    "服务期限": _l("服务期限（天）"),  # i18n: data (the placeholder)
+    "合同金额": _l("中选金额（元）"),  # i18n: data (the placeholder)
+    "付款安排": _l("公告所列付款节点"),  # i18n: data (the placeholder)
+    "验收期限": _l("验收期限（工作日）"),  # i18n: data (the placeholder)
 }
 #: what a model contract must name
-REQUIRED = ("采购人", "中介机构", "合同金额")
-PLACEHOLDER = re.compile(r"【([^】]{1,20})】")
+REQUIRED = ("采购人", "中介机构", "合同金额")  # i18n: data (placeholders)
+PLACEHOLDER = re.compile(r"【([^】]{1,20})】")  # i18n: data
 TITLE_MAX, BODY_MAX, NOTE_MAX = 100, 20_000, 500
 #: the title of the platform's general text
-GENERAL_TITLE = "中介服务合同"
+GENERAL_TITLE = "中介服务合同"  # i18n: data (the title of the general text, in Chinese)
 
 
 @cache
@@ -73,31 +74,37 @@ def check_body(body: str) -> list[str]:
     named = set(PLACEHOLDER.findall(body))
     unknown = sorted(named - set(PLACEHOLDERS))
     if unknown:
-        allowed = "、".join(f"【{p}】" for p in PLACEHOLDERS)
+        allowed = _("、").join(f"【{p}】" for p in PLACEHOLDERS)  # i18n: data (placeholders)
+        named_wrong = _("、").join(f"【{p}】" for p in unknown)  # i18n: data (placeholders)
         errors.append(
-            "不认识的占位符：" + "、".join(f"【{p}】" for p in unknown) + f"（可用：{allowed}）"
+            _(
+                "不认识的占位符：%(unknown)s（可用：%(allowed)s）",
+                unknown=named_wrong,
+                allowed=allowed,
+            )
         )
     missing = [p for p in REQUIRED if p not in named]
     if missing:
-        errors.append("合同文本须包含" + "、".join(f"【{p}】" for p in missing))
+        wanted = _("、").join(f"【{p}】" for p in missing)  # i18n: data (placeholders)
+        errors.append(_("合同文本须包含%(placeholders)s", placeholders=wanted))
     return errors
 
 
 def save_model(user, item: ServiceItem, title: str, body: str, note: str = "") -> ContractModel:
     """A new version of the item's model contract, by a regulator of its department."""
     if not keeps(user, item):
-        raise NotAllowed("只有该事项审批部门的工作人员可以维护其合同示范文本")
+        raise NotAllowed(_("只有该事项审批部门的工作人员可以维护其合同示范文本"))
     title, note = clean_text(title), clean_text(note)
     body = (body or "").replace("\r\n", "\n").replace("\x00", "").strip()
     if not title or len(title) > TITLE_MAX:
-        raise ServiceError(f"标题应为 1 至 {TITLE_MAX} 个字", "title")
+        raise ServiceError(_("标题应为 1 至 %(max)s 个字", max=TITLE_MAX), "title")
     if not body or len(body) > BODY_MAX:
-        raise ServiceError(f"合同文本应为 1 至 {BODY_MAX} 个字", "body")
+        raise ServiceError(_("合同文本应为 1 至 %(max)s 个字", max=BODY_MAX), "body")
     if len(note) > NOTE_MAX:
-        raise ServiceError(f"修订说明不能超过 {NOTE_MAX} 个字", "note")
+        raise ServiceError(_("修订说明不能超过 %(max)s 个字", max=NOTE_MAX), "note")
     errors = check_body(body)
     if errors:
-        raise ServiceError("；".join(errors), "body")
+        raise ServiceError(_("；").join(errors), "body")
     latest = db.session.scalar(
         select(func.max(ContractModel.version)).where(ContractModel.item_id == item.id)
     )

@@ -12,6 +12,7 @@ from ..core import signals
 from ..core.audit import record_event
 from ..core.clock import local_today, utcnow
 from ..core.errors import ServiceError
+from ..core.i18n import _
 from ..extensions import db
 from .fields import differences, snapshot
 from .models import CatalogueBatch, ItemRevision, ServiceItem
@@ -27,9 +28,9 @@ def check_reason(reason: str) -> str:
     """A revision's reason, required and bounded."""
     reason = (reason or "").strip()
     if not reason:
-        raise ServiceError("请填写调整理由", "reason")
+        raise ServiceError(_("请填写调整理由"), "reason")
     if len(reason) > REASON_MAX:
-        raise ServiceError(f"调整理由不能超过 {REASON_MAX} 个字", "reason")
+        raise ServiceError(_("调整理由不能超过 %(max)s 个字", max=REASON_MAX), "reason")
     return reason
 
 
@@ -37,11 +38,11 @@ def check_effective_on(effective_on: date | None, field="effective_on") -> date:
     """An effective date from today to a year ahead (a change is never back-dated)."""
     today = local_today()
     if effective_on is None:
-        raise ServiceError("请填写生效日期", field)
+        raise ServiceError(_("请填写生效日期"), field)
     if effective_on < today:
-        raise ServiceError("生效日期不能早于今天", field)
+        raise ServiceError(_("生效日期不能早于今天"), field)
     if effective_on > today + MAX_LEAD:
-        raise ServiceError("生效日期不能晚于一年以后", field)
+        raise ServiceError(_("生效日期不能晚于一年以后"), field)
     return effective_on
 
 
@@ -109,7 +110,7 @@ def apply(revision: ItemRevision, at=None) -> None:
 def _check_code_free(code: str, item_id: int | None) -> None:
     taken = db.session.scalar(select(ServiceItem.id).where(ServiceItem.code == code))
     if taken is not None and taken != item_id:
-        raise ServiceError(f"事项编码 {code} 已被其他事项使用", "code")
+        raise ServiceError(_("事项编码 %(code)s 已被其他事项使用", code=code), "code")
 
 
 def apply_due(today: date | None = None) -> int:
@@ -179,12 +180,12 @@ def create_item(values: dict, reason: str, author=None, kind="created", status=N
 def edit_item(item, values: dict, reason: str, effective_on: date, author) -> ItemRevision:
     """Change an item's published fields from `effective_on`; the code only while a draft."""
     if item.status == "withdrawn":
-        raise ServiceError("已取消的事项不能再调整")
+        raise ServiceError(_("已取消的事项不能再调整"))
     changes = differences(item, values)
     if "code" in changes and item.status != "draft":
-        raise ServiceError("事项公布后编码不能修改（编码是公开链接和采购记录的依据）", "code")
+        raise ServiceError(_("事项公布后编码不能修改（编码是公开链接和采购记录的依据）"), "code")
     if not changes:
-        raise ServiceError("内容没有变化，无需提交调整")
+        raise ServiceError(_("内容没有变化，无需提交调整"))
     if "code" in changes:
         _check_code_free(changes["code"], item.id)
     reason = check_reason(reason)
@@ -195,9 +196,9 @@ def withdraw(item, reason: str, effective_on: date, author) -> ItemRevision:
     """Take an item off the list from `effective_on`: notices already published for it go on,
     no new one can be published. Its changes still waiting are dropped."""
     if not ITEM.allows(item.status, "withdrawn", None):
-        raise ServiceError("该事项已取消")
+        raise ServiceError(_("该事项已取消"))
     if pending_status(item) == "withdrawn":
-        raise ServiceError("该事项已安排取消")
+        raise ServiceError(_("该事项已安排取消"))
     reason = check_reason(reason)
     effective_on = check_effective_on(effective_on)
     for revision in pending_of(item):

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from ..core.audit import record_event
 from ..core.clock import local_today
 from ..core.errors import ServiceError
+from ..core.i18n import _
 from ..extensions import db
 from .fields import differences, values_from_text
 from .models import ITEM_STATUSES, CatalogueImport, ItemRevision, ServiceItem
@@ -23,7 +24,7 @@ def seed_rows():
         return list(csv.DictReader(fh))
 
 
-def load_items(rows, reason: str = "按清单文件导入") -> tuple[int, int]:
+def load_items(rows, reason: str = "按清单文件导入") -> tuple[int, int]:  # i18n: data
     """Insert or update items by code from CSV rows (`flask market load-catalogue`); returns
     (created, updated). Every row is checked before any is written; each change is a
     revision in force today."""
@@ -35,12 +36,12 @@ def load_items(rows, reason: str = "按清单文件导入") -> tuple[int, int]:
         try:
             values = values_from_text(text)
         except ServiceError as err:
-            raise ServiceError(f"第 {n} 行：{err.message}") from err
+            raise ServiceError(_("第 %(n)s 行：%(error)s", n=n, error=err.message)) from err
         status = (row.get("status") or "online").strip()
         if status not in ITEM_STATUSES:
-            raise ServiceError(f"第 {n} 行状态无效：{status}")
+            raise ServiceError(_("第 %(n)s 行状态无效：%(status)s", n=n, status=status))
         if values["code"] in seen:
-            raise ServiceError(f"第 {n} 行事项编码重复：{values['code']}")
+            raise ServiceError(_("第 %(n)s 行事项编码重复：%(code)s", n=n, code=values["code"]))
         seen.add(values["code"])
         checked.append((values, status))
     existing = {item.code: item for item in db.session.scalars(select(ServiceItem))}
@@ -58,7 +59,12 @@ def load_items(rows, reason: str = "按清单文件导入") -> tuple[int, int]:
         if status != item.status:
             if not ITEM.allows(item.status, status, None):
                 raise ServiceError(
-                    f"{item.code} 当前为「{item.status_label}」，不能改为「{ITEM.label(status)}」"
+                    _(
+                        "%(code)s 当前为「%(status)s」，不能改为「%(target)s」",
+                        code=item.code,
+                        status=item.status_label,
+                        target=ITEM.label(status),
+                    )
                 )
             changes["status"] = status
         if changes:

@@ -6,6 +6,7 @@ and a withdrawal are revisions of the items' state, applied on their effective d
 
 from dataclasses import dataclass
 
+from ..core.i18n import _l
 from ..core.lifecycle import Lifecycle, Move, State
 
 
@@ -22,10 +23,12 @@ class ItemState(State):
 ITEM = Lifecycle(
     "service_item",
     [
-        ItemState("draft", "梳理中", "secondary", "事项录入", unpublished=True),
-        ItemState("published", "已公布", "info", "随批次公布", public=True),
-        ItemState("online", "已上线", "success", "随批次上线", public=True, procurable=True),
-        ItemState("withdrawn", "已取消", "dark", "事项取消"),
+        ItemState("draft", _l("梳理中"), "secondary", _l("事项录入"), unpublished=True),
+        ItemState("published", _l("已公布"), "info", _l("随批次公布"), public=True),
+        ItemState(
+            "online", _l("已上线"), "success", _l("随批次上线"), public=True, procurable=True
+        ),
+        ItemState("withdrawn", _l("已取消"), "dark", _l("事项取消")),
     ],
     [
         Move("draft", "published"),
@@ -37,17 +40,17 @@ ITEM = Lifecycle(
         Move("draft", "withdrawn"),
     ],
     column="status",
-    subject="该事项",
+    subject=_l("该事项"),
 )
 
 
 BATCH = Lifecycle(
     "catalogue_batch",
     [
-        State("scheduled", "待公布", "secondary", "批次待公布", due="publishes_on"),
-        State("published", "已公布", "info", "批次公布"),
-        State("going_online", "待上线", "warning", "批次计划上线", due="online_on"),
-        State("online", "已上线", "success", "批次上线"),
+        State("scheduled", _l("待公布"), "secondary", _l("批次待公布"), due="publishes_on"),
+        State("published", _l("已公布"), "info", _l("批次公布")),
+        State("going_online", _l("待上线"), "warning", _l("批次计划上线"), due="online_on"),
+        State("online", _l("已上线"), "success", _l("批次上线")),
     ],
     [
         Move("scheduled", "published"),
@@ -55,25 +58,25 @@ BATCH = Lifecycle(
         Move("published", "online"),
         Move("going_online", "online"),
     ],
-    subject="该批次",
+    subject=_l("该批次"),
 )
 
 
 REVISION_KINDS = {
-    "created": "录入事项",
-    "edited": "修改事项内容",
-    "published": "公布",
-    "online": "上线",
-    "withdrawn": "取消事项",
-    "imported": "导入清单",
+    "created": _l("录入事项"),
+    "edited": _l("修改事项内容"),
+    "published": _l("公布"),
+    "online": _l("上线"),
+    "withdrawn": _l("取消事项"),
+    "imported": _l("导入清单"),
 }
 
 REVISION = Lifecycle(
     "item_revision",
     [
-        State("pending", "待生效", "warning", due="effective_on"),
-        State("applied", "已生效", "success"),
+        State("pending", _l("待生效"), "warning", due="effective_on"),
+        State("applied", _l("已生效"), "success"),
     ],
     [Move("pending", "applied")],
-    subject="该调整",
+    subject=_l("该调整"),
 )

@@ -11,6 +11,7 @@ from ..core.auth import role_required
 from ..core.clock import local_today
 from ..core.converters import as_id
 from ..core.errors import NotAllowed, ServiceError, apply_to_form
+from ..core.i18n import _
 from ..core.paging import paginate
 from ..extensions import db
 from . import access, batches, imports, revisions, services, sheets
@@ -50,9 +51,9 @@ def _date_arg(name: str) -> tuple[date | None, str]:
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        return None, "日期格式应为 2026-11-01"
+        return None, _("日期格式应为 2026-11-01")
     if not 2000 <= day.year <= 2099:
-        return None, "日期应在 2000 年至 2099 年之间"
+        return None, _("日期应在 2000 年至 2099 年之间")
     return day, ""
 
 
@@ -178,11 +179,12 @@ def export(kind):
     as_of, error = _date_arg("as_of")
     today = local_today()
     if error or (as_of and as_of > today):
-        flash(error or "只能导出今天及以前的清单版本", "warning")
+        flash(error or _("只能导出今天及以前的清单版本"), "warning")
         return redirect(url_for("catalogue.index"))
     day = as_of or today
     entries = revisions.list_as_of(day, list_kind)
-    title = LISTS[list_kind] if list_kind else "中介服务事项清单"
+    # a published format: the list's Chinese title and headers, whatever the page's language
+    title = LISTS[list_kind] if list_kind else "中介服务事项清单"  # i18n: data
     name = f"catalogue-{list_kind or 'all'}-{day:%Y%m%d}"
     if kind == "csv":
         content = sheets.as_csv(entries)
@@ -215,7 +217,7 @@ def _flash_errors(form) -> None:
 def _department() -> str:
     department = access.department_of(current_user)
     if not department:
-        raise NotAllowed("您所在的监管单位未登记审批部门，不能维护事项清单")
+        raise NotAllowed(_("您所在的监管单位未登记审批部门，不能维护事项清单"))
     return department
 
 
@@ -224,7 +226,12 @@ def kept_item(item_id: int) -> ServiceItem:
     if item is None:
         abort(404)
     if not access.keeps(current_user, item):
-        raise NotAllowed(f"只有{item.approving_department}的监管人员可以调整该事项")
+        raise NotAllowed(
+            _(
+                "只有%(department)s的监管人员可以调整该事项",
+                department=item.approving_department,
+            )
+        )
     return item
 
 
@@ -257,7 +264,13 @@ def new_item():
             apply_to_form(form, err)
         else:
             db.session.commit()
-            flash(f"已录入「{item.name}」（梳理中），可在事项清单维护页选入批次公布", "success")
+            flash(
+                _(
+                    "已录入「%(name)s」（梳理中），可在事项清单维护页选入批次公布",
+                    name=item.name,
+                ),
+                "success",
+            )
             return redirect(url_for("catalogue.detail", code=item.code))
     return render_template(
         "catalogue/item_form.html", form=form, item=None, department=department
@@ -286,9 +299,9 @@ def edit_item(item_id):
         else:
             db.session.commit()
             if revision.is_pending:
-                flash(f"调整已登记，将于 {revision.effective_on} 生效", "success")
+                flash(_("调整已登记，将于 %(day)s 生效", day=revision.effective_on), "success")
             else:
-                flash(f"调整已生效（第 {revision.version} 版）", "success")
+                flash(_("调整已生效（第 %(version)s 版）", version=revision.version), "success")
             return redirect(url_for("catalogue.detail", code=item.code))
     return render_template(
         "catalogue/item_form.html", form=form, item=item, department=department
@@ -311,8 +324,18 @@ def withdraw_item(item_id):
             apply_to_form(form, err)
         else:
             db.session.commit()
-            when = "已取消" if not revision.is_pending else f"将于 {revision.effective_on} 取消"
-            flash(f"「{item.name}」{when}；已发布的采购公告继续进行，不能再发起新的采购", "success")
+            if revision.is_pending:
+                message = _(
+                    "「%(name)s」将于 %(day)s 取消；已发布的采购公告继续进行，不能再发起新的采购",
+                    name=item.name,
+                    day=revision.effective_on,
+                )
+            else:
+                message = _(
+                    "「%(name)s」已取消；已发布的采购公告继续进行，不能再发起新的采购",
+                    name=item.name,
+                )
+            flash(message, "success")
             return redirect(url_for("catalogue.detail", code=item.code))
     return render_template("catalogue/withdraw.html", form=form, item=item), (
         400 if form.errors else 200
@@ -332,7 +355,7 @@ def publish_batch():
             ids = None
         try:
             if ids is None:
-                raise ServiceError("所选事项无效，请刷新后重新选择", "items")
+                raise ServiceError(_("所选事项无效，请刷新后重新选择"), "items")
             batch = batches.publish_items(
                 department, ids, form.title.data, form.publishes_on.data, current_user
             )
@@ -340,7 +363,10 @@ def publish_batch():
             flash(err.message, "danger")
         else:
             db.session.commit()
-            flash(f"第 {batch.number} 批：{batch.state_label}", "success")
+            flash(
+                _("第 %(number)s 批：%(state)s", number=batch.number, state=batch.state_label),
+                "success",
+            )
             return redirect(url_for("catalogue.batch", number=batch.number))
     else:
         _flash_errors(form)
@@ -354,7 +380,9 @@ def batch_online(number):
     if found is None:
         abort(404)
     if access.department_of(current_user) != found.department:
-        raise NotAllowed(f"只有{found.department}的监管人员可以安排该批次上线")
+        raise NotAllowed(
+            _("只有%(department)s的监管人员可以安排该批次上线", department=found.department)
+        )
     form = OnlineForm()
     if form.validate_on_submit():
         try:
@@ -363,7 +391,15 @@ def batch_online(number):
             flash(err.message, "danger")
         else:
             db.session.commit()
-            flash(f"第 {found.number} 批 {count} 个事项{found.state_label}", "success")
+            flash(
+                _(
+                    "第 %(number)s 批 %(count)s 个事项%(state)s",
+                    number=found.number,
+                    count=count,
+                    state=found.state_label,
+                ),
+                "success",
+            )
     else:
         _flash_errors(form)
     return redirect(url_for("catalogue.batch", number=number))
@@ -377,7 +413,7 @@ def import_upload():
     if form.validate_on_submit():
         upload = form.file.data
         if not upload or not getattr(upload, "filename", ""):
-            form.file.errors = [*form.file.errors, "请选择 Excel 文件"]
+            form.file.errors = [*form.file.errors, _("请选择 Excel 文件")]
         else:
             try:
                 size = upload.seek(0, 2) or 0
@@ -418,6 +454,7 @@ def import_preview(job_id):
         counts=imports.counts(job) if job.state != "checking" else None,
         actions=imports.ACTIONS,
         form=form,
+        display_changes=display_changes,
     )
 
 
@@ -433,7 +470,14 @@ def import_apply(job_id):
             apply_to_form(form, err)
         else:
             db.session.commit()
-            flash(f"已按第 {batch.number} 批导入（{batch.state_label}）", "success")
+            flash(
+                _(
+                    "已按第 %(number)s 批导入（%(state)s）",
+                    number=batch.number,
+                    state=batch.state_label,
+                ),
+                "success",
+            )
             return redirect(url_for("catalogue.batch", number=batch.number))
     return render_template(
         "catalogue/import_preview.html",
@@ -441,4 +485,5 @@ def import_apply(job_id):
         counts=imports.counts(job) if job.state != "checking" else None,
         actions=imports.ACTIONS,
         form=form,
+        display_changes=display_changes,
     ), 400

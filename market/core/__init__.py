@@ -6,6 +6,7 @@ def init_app(app):
     from .errors import register_error_handlers
     from .headers import register_headers
     from .health import register_health
+    from .i18n import register_i18n
     from .logs import register_logging
     from .mail import send_outbox
     from .templating import register_templating
@@ -16,4 +17,5 @@ def init_app(app):
     register_logging(app)
     register_health(app)
     register_templating(app)
+    register_i18n(app)
     register_task(app, "mail", send_outbox, app.config["WORKER_INTERVALS"]["mail"])

@@ -24,6 +24,7 @@ from sqlalchemy.sql import util as sql_util
 
 from ..extensions import db
 from .clock import from_local, utcnow
+from .i18n import _
 from .models import AuditChainHead, AuditEvent
 
 #: what the hash covers, besides `prev_hash`; the migration that chained the events written
@@ -355,12 +356,12 @@ def _append(head: dict, values: dict) -> None:
 @sa_event.listens_for(AuditEvent, "before_update")
 def _never_changed(mapper, connection, target):
     if any(attr.history.has_changes() for attr in inspect(target).attrs):
-        raise AppendOnlyError("审计记录只能追加，不能修改")
+        raise AppendOnlyError(_("审计记录只能追加，不能修改"))
 
 
 @sa_event.listens_for(AuditEvent, "before_delete")
 def _never_deleted(mapper, connection, target):
-    raise AppendOnlyError("审计记录只能追加，不能删除")
+    raise AppendOnlyError(_("审计记录只能追加，不能删除"))
 
 
 def verify_chain() -> tuple[bool, int | None, int]:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from ..extensions import db
 from .clock import utcnow
 from .errors import NotAllowed, ServiceError
+from .i18n import _
 from .models import ListenerFailure
 
 #: app.extensions key: failures recorded in this process (tests assert there are none)
@@ -66,12 +67,12 @@ def mark_handled(user, failure_id: int) -> ListenerFailure:
     not needed): it leaves the list of unhandled failures."""
     org = getattr(user, "organisation", None)
     if org is None or org.kind not in ("regulator", "operator"):
-        raise NotAllowed("只有监管部门和平台运营方可以处理系统异常")
+        raise NotAllowed(_("只有监管部门和平台运营方可以处理系统异常"))
     failure = db.session.get(ListenerFailure, failure_id)
     if failure is None:
-        raise ServiceError("该异常记录不存在")
+        raise ServiceError(_("该异常记录不存在"))
     if failure.handled_dt is not None:
-        raise ServiceError("该异常已标记为已处理")
+        raise ServiceError(_("该异常已标记为已处理"))
     failure.handled_dt = utcnow()
     failure.handled_by_id = user.id
     db.session.flush()

@@ -1,4 +1,5 @@
-"""The base form (CSRF from Flask-WTF, WTForms' built-in messages in Chinese) and shared fields."""
+"""The base form (CSRF from Flask-WTF, WTForms' built-in messages in the page's language) and
+shared fields."""
 
 import re
 
@@ -8,12 +9,13 @@ from werkzeug.datastructures import MultiDict
 from wtforms import StringField
 from wtforms.validators import ValidationError
 
+from .i18n import _, _l, current_language
 from .money import MoneyError, yuan_to_fen
 
 #: characters no one types into a form: control characters other than tab and line breaks,
 #: and the invisible direction overrides that make a name read as something else (U+202E)
 _HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-HIDDEN_MESSAGE = "不能包含控制字符或不可见的文字方向符号"
+HIDDEN_MESSAGE = _l("不能包含控制字符或不可见的文字方向符号")
 
 
 def has_hidden_characters(text: str) -> bool:
@@ -29,6 +31,11 @@ def without_hidden_characters(text: str) -> str:
 class BaseForm(FlaskForm):
     class Meta:
         locales = ["zh"]
+
+        def get_translations(self, form):
+            """WTForms' own messages in the language of the page (read at each form)."""
+            self.locales = [current_language()]
+            return super().get_translations(form)
 
         def wrap_formdata(self, form, formdata):
             """What a browser posts: the form's fields and files. Flask-WTF would also read
@@ -52,7 +59,7 @@ class BaseForm(FlaskForm):
         valid = super().validate(extra_validators)
         for field in self:
             if isinstance(field.data, str) and has_hidden_characters(field.data):
-                field.errors = [*field.errors, HIDDEN_MESSAGE]
+                field.errors = [*field.errors, str(HIDDEN_MESSAGE)]
                 valid = False
         return valid
 
@@ -71,7 +78,7 @@ class YuanField(StringField):
         except MoneyError as exc:
             raise ValidationError(str(exc)) from exc
         if self.fen <= 0:
-            raise ValidationError("金额必须大于 0")
+            raise ValidationError(_("金额必须大于 0"))
 
 
 #: the years a date typed into any form may fall in: outside them it is a typing slip (and
@@ -82,4 +89,6 @@ FIRST_YEAR, LAST_YEAR = 2000, 2099
 def within_calendar(form, field) -> None:
     """A date or time from FIRST_YEAR to LAST_YEAR."""
     if field.data is not None and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
-        raise ValidationError(f"日期应在 {FIRST_YEAR} 年至 {LAST_YEAR} 年之间")
+        raise ValidationError(
+            _("日期应在 %(first)s 年至 %(last)s 年之间", first=FIRST_YEAR, last=LAST_YEAR)
+        )

@@ -17,6 +17,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
 
 from .errors import NotAllowed, ServiceError
+from .i18n import _, _l
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class Lifecycle:
         *,
         column: str = "state",
         subject: str = "",
-        refusal: str = "您无权执行此操作",
+        refusal: str = _l("您无权执行此操作"),
     ):
         self.name = name
         #: the model attribute holding the state
@@ -157,7 +158,8 @@ class Lifecycle:
         return {s.key: s.label for s in self}
 
     def label(self, key: str) -> str:
-        return self[key].label
+        """The state's label, in the language of the moment."""
+        return str(self[key].label)
 
     def where(self, **flags) -> set[str]:
         """The keys of the states whose attributes have these values (e.g. sealed=True)."""
@@ -194,8 +196,12 @@ class Lifecycle:
         move = self.move(source, target)
         if move is None:
             raise ServiceError(
-                f"{self.subject}当前为「{self.label(source)}」，"
-                f"不能变为「{self.label(target) if target in self else target}」"
+                _(
+                    "%(subject)s当前为「%(source)s」，不能变为「%(target)s」",
+                    subject=self.subject,
+                    source=self.label(source),
+                    target=self.label(target) if target in self else target,
+                )
             )
         if move.by is not None and party not in move.by:
             raise NotAllowed(self.refusal)

@@ -33,6 +33,8 @@ from .models import OutgoingMail
 OUTBOX_KEY = "market_mail_outbox"
 QUEUE_KEY = "market_mail_queue"
 BACKENDS = ("file", "smtp", "memory")
+#: what an outbox row whose sending failed notes (stored in the database, so not translated)
+SEND_FAILED = "发送失败，详见日志"  # i18n: data
 
 mail = Mail()
 
@@ -185,7 +187,7 @@ def deliver_outbox(limit: int | None = None, batch: int = 200) -> tuple[int, int
                 conn.execute(
                     update(table)
                     .where(table.c.id == row.id)
-                    .values(attempts=row.attempts + 1, last_error="发送失败，详见日志")
+                    .values(attempts=row.attempts + 1, last_error=SEND_FAILED)
                 )
             sent, failed, last_id = sent + len(done), failed + len(retry), rows[-1].id
     return sent, failed

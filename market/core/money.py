@@ -2,6 +2,8 @@
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from .i18n import _
+
 
 class MoneyError(ValueError):
     pass
@@ -15,16 +17,17 @@ MAX_FEN = 10**12
 def yuan_to_fen(value) -> int:
     """Parse a yuan amount ("12345.6", Decimal) into integer fen; at most two decimals."""
     try:
-        amount = Decimal(str(value).replace(",", "").replace("，", "").strip())
+        # a full-width comma is typed as a thousands separator too
+        amount = Decimal(str(value).replace(",", "").replace("，", "").strip())  # i18n: data
     except InvalidOperation as exc:
-        raise MoneyError("金额格式不正确，请输入数字，例如 12000 或 12000.50") from exc
+        raise MoneyError(_("金额格式不正确，请输入数字，例如 12000 或 12000.50")) from exc
     if not amount.is_finite():
-        raise MoneyError("金额格式不正确")
+        raise MoneyError(_("金额格式不正确"))
     # copy_abs and no multiplying first: abs() or × 100 of 1e1000000 overflows the context.
     if amount.copy_abs() > Decimal(MAX_FEN) / 100:
-        raise MoneyError(f"金额不能超过 {format_fen(MAX_FEN)}")
+        raise MoneyError(_("金额不能超过 %(most)s", most=format_fen(MAX_FEN)))
     if amount != amount.quantize(Decimal("0.01")):
-        raise MoneyError("金额最多保留两位小数（精确到分）")
+        raise MoneyError(_("金额最多保留两位小数（精确到分）"))
     return int((amount * 100).to_integral_value(rounding=ROUND_HALF_UP))
 
 
@@ -47,11 +50,11 @@ def percent_to_bp(value) -> int:
     try:
         rate = Decimal(text)
     except InvalidOperation as exc:
-        raise MoneyError("费率格式不正确，请输入百分数，例如 0.35") from exc
+        raise MoneyError(_("费率格式不正确，请输入百分数，例如 0.35")) from exc
     if not rate.is_finite() or rate <= 0 or rate > 100:
-        raise MoneyError("费率应大于 0 且不超过 100%")
+        raise MoneyError(_("费率应大于 0 且不超过 100%"))
     if rate != rate.quantize(Decimal("0.01")):
-        raise MoneyError("费率最多保留两位小数，例如 0.35%")
+        raise MoneyError(_("费率最多保留两位小数，例如 0.35%"))
     return int(rate * 100)
 
 

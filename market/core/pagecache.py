@@ -22,6 +22,7 @@ from flask import current_app, g, request, session
 from flask_login import current_user
 
 from .clock import utcnow
+from .i18n import current_language
 
 KEY = "market_page_cache"
 
@@ -70,7 +71,7 @@ def public_page(version, render):
     only when the page may be kept) is unchanged."""
     if not may_keep():
         return render()
-    key = (request.full_path, *(version() if callable(version) else version))
+    key = (request.full_path, current_language(), *(version() if callable(version) else version))
     pages, now = _pages(), time.monotonic()
     with pages.lock:
         entry = pages.entries.get(key)

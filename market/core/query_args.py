@@ -6,6 +6,7 @@ from datetime import date, datetime, time
 
 from .clock import from_local
 from .forms import FIRST_YEAR, LAST_YEAR
+from .i18n import _
 
 DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 
@@ -29,7 +30,14 @@ def day_arg(args, name: str, label: str, notes: list) -> date | None:
         return None
     day = parse_day(raw)
     if day is None:
-        notes.append(f"{label}应为 {FIRST_YEAR}–{LAST_YEAR} 年间的日期（如 2026-11-24），已忽略。")
+        notes.append(
+            _(
+                "%(label)s应为 %(first)s–%(last)s 年间的日期（如 2026-11-24），已忽略。",
+                label=label,
+                first=FIRST_YEAR,
+                last=LAST_YEAR,
+            )
+        )
     return day
 
 
@@ -38,7 +46,7 @@ def text_arg(args, name: str, limit: int, label: str, notes: list) -> str:
     or with a character that cannot be shown)."""
     value = " ".join(args.get(name, "").split())
     if len(value) > limit or any(not ch.isprintable() for ch in value):
-        notes.append(f"筛选条件「{label}」过长或含有无法识别的字符，已忽略。")
+        notes.append(_("筛选条件「%(label)s」过长或含有无法识别的字符，已忽略。", label=label))
         return ""
     return value
 

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from ..core.clock import to_local
+from ..core.i18n import _
 
 WIDTH, HEIGHT, PAD_LEFT, PAD_RIGHT, PAD_Y = 640, 220, 40, 10, 16
 #: the grade floors drawn as dashed lines
@@ -39,7 +40,10 @@ def score_chart(history, start_dt, current_score: int, now) -> Chart:
     for moment, score in steps[1:]:
         parts.append(f"H{x(moment)}V{_y(score)}")
     parts.append(f"H{x(now)}V{_y(current_score)}")
-    points = [(x(m), _y(s), f"{to_local(m):%Y-%m-%d} {s} 分") for m, s in steps[1:]]
+    points = [
+        (x(m), _y(s), _("%(day)s %(score)s 分", day=f"{to_local(m):%Y-%m-%d}", score=s))
+        for m, s in steps[1:]
+    ]
     ticks = [(x(first), f"{to_local(first):%Y-%m-%d}"), (x(now), f"{to_local(now):%Y-%m-%d}")]
     return Chart(
         width=WIDTH,

@@ -7,6 +7,7 @@ import click
 
 from ..core.clock import utcnow
 from ..core.errors import ServiceError
+from ..core.i18n import _
 from ..extensions import db
 from .cli import credit_cli, fail
 from .criteria import DEFAULT_CSV, load_criteria
@@ -25,8 +26,14 @@ def recompute():
     counts = recompute_all(now)
     db.session.commit()
     click.echo(
-        f"逾期未交付新报告 {overdue} 条；重算 {counts['agencies']} 家机构，"
-        f"{counts['changed']} 家信用状况变化，用时 {time.perf_counter() - started:.1f} 秒"
+        _(
+            "逾期未交付新报告 %(overdue)s 条；重算 %(agencies)s 家机构，"
+            "%(changed)s 家信用状况变化，用时 %(seconds)s 秒",
+            overdue=overdue,
+            agencies=counts["agencies"],
+            changed=counts["changed"],
+            seconds=f"{time.perf_counter() - started:.1f}",
+        )
     )
 
 
@@ -40,4 +47,4 @@ def load_criteria_command(csv_path):
         db.session.rollback()
         fail(err)
     db.session.commit()
-    click.echo(f"认定标准：新增 {added} 条，修订 {revised} 条")
+    click.echo(_("认定标准：新增 %(added)s 条，修订 %(revised)s 条", added=added, revised=revised))

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from ..core.audit import record_event
 from ..core.clock import utcnow
 from ..core.errors import NotAllowed, ServiceError
+from ..core.i18n import _
 from ..extensions import db
 from . import facts
 from .models import MEASURES, PARTIES, SEVERITIES, FactCriterion, ViolationCriterion
@@ -57,7 +58,7 @@ def current(code: str) -> ViolationCriterion:
         )
     )
     if criterion is None:
-        raise ServiceError(f"认定标准「{code}」不存在或已废止", "criterion")
+        raise ServiceError(_("认定标准「%(code)s」不存在或已废止", code=code), "criterion")
     return criterion
 
 
@@ -73,25 +74,25 @@ def history(code: str) -> list[ViolationCriterion]:
 def check_criterion(data: CriterionData) -> None:
     """Refuse an inconsistent criterion with a message for the field at fault."""
     if not data.code.strip() or len(data.code.strip()) > 10:
-        raise ServiceError("请填写 10 个字符以内的标准编号", "code")
+        raise ServiceError(_("请填写 10 个字符以内的标准编号"), "code")
     if data.party not in PARTIES:
-        raise ServiceError("请选择适用对象", "party")
+        raise ServiceError(_("请选择适用对象"), "party")
     if not data.behaviour.strip():
-        raise ServiceError("请填写行为描述", "behaviour")
+        raise ServiceError(_("请填写行为描述"), "behaviour")
     if data.severity not in SEVERITIES:
-        raise ServiceError("请选择严重程度", "severity")
+        raise ServiceError(_("请选择严重程度"), "severity")
     if not 0 <= data.deduction <= 100:
-        raise ServiceError("扣分应为 0–100", "deduction")
+        raise ServiceError(_("扣分应为 0–100"), "deduction")
     if data.measure not in MEASURES:
-        raise ServiceError("请选择处理措施", "measure")
+        raise ServiceError(_("请选择处理措施"), "measure")
     if data.measure == "suspend" and not 1 <= data.suspend_months <= 60:
-        raise ServiceError("暂停参与投标的期限应为 1–60 个月", "suspend_months")
+        raise ServiceError(_("暂停参与投标的期限应为 1–60 个月"), "suspend_months")
     if data.measure != "suspend" and data.suspend_months:
-        raise ServiceError("只有「暂停参与投标」需要填写暂停期限", "suspend_months")
+        raise ServiceError(_("只有「暂停参与投标」需要填写暂停期限"), "suspend_months")
     if data.party == "purchaser" and data.measure != "warning":
-        raise ServiceError("对采购人的处理措施只能是警示", "measure")
+        raise ServiceError(_("对采购人的处理措施只能是警示"), "measure")
     if not 1 <= data.publish_months <= 60:
-        raise ServiceError("公示期限应为 1–60 个月", "publish_months")
+        raise ServiceError(_("公示期限应为 1–60 个月"), "publish_months")
 
 
 def platform_department() -> str:
@@ -125,7 +126,9 @@ def may_remap_facts(user) -> bool:
 def require_fact_keeper(user) -> None:
     """Refuse anyone but the keepers of the system's facts (None: a command on the server)."""
     if user is not None and not may_remap_facts(user):
-        raise NotAllowed(f"系统自动报告的事实由{platform_department()}维护")
+        raise NotAllowed(
+            _("系统自动报告的事实由%(department)s维护", department=platform_department())
+        )
 
 
 def require_keeper(user, criterion: ViolationCriterion | None = None) -> None:
@@ -133,11 +136,14 @@ def require_keeper(user, criterion: ViolationCriterion | None = None) -> None:
     if user is None:
         return
     if criterion is None and not may_add(user):
-        raise NotAllowed("只有监管部门可以制定认定标准")
+        raise NotAllowed(_("只有监管部门可以制定认定标准"))
     if criterion is not None and not may_keep(user, criterion):
         raise NotAllowed(
-            f"认定标准 {criterion.code} 由{criterion.department or '平台'}制定和维护，"
-            "只有该部门的监管人员可以修订或废止"
+            _(
+                "认定标准 %(code)s 由%(department)s制定和维护，只有该部门的监管人员可以修订或废止",
+                code=criterion.code,
+                department=criterion.department or _("平台"),
+            )
         )
 
 
@@ -170,21 +176,21 @@ def save_criterion(user, data: CriterionData) -> ViolationCriterion:
         if all(getattr(old, f) == getattr(data, f) for f in FIELDS):
             return old
         if old.party != data.party:
-            raise ServiceError("修订不能改变标准的适用对象，请另设新编号", "party")
+            raise ServiceError(_("修订不能改变标准的适用对象，请另设新编号"), "party")
         if not data.change_note.strip():
-            raise ServiceError("请说明修订原因", "change_note")
+            raise ServiceError(_("请说明修订原因"), "change_note")
         old.retired_dt = now
     latest = db.session.scalar(
         select(db.func.max(ViolationCriterion.version)).where(ViolationCriterion.code == data.code)
     )
     if latest and old is None and not data.change_note.strip():
-        raise ServiceError("该编号曾经废止，重新启用请说明原因", "change_note")
+        raise ServiceError(_("该编号曾经废止，重新启用请说明原因"), "change_note")
     criterion = ViolationCriterion(
         code=data.code,
         version=(latest or 0) + 1,
         **{f: getattr(data, f) for f in FIELDS},
         effective_dt=now,
-        change_note=data.change_note.strip() or "首次发布",
+        change_note=data.change_note.strip() or "首次发布",  # i18n: data (stored note)
         created_by_id=user.id if user is not None else None,
         department=department or platform_department(),
     )
@@ -205,13 +211,17 @@ def retire_criterion(user, code: str, note: str) -> ViolationCriterion:
     criterion = current(code)
     require_keeper(user, criterion)
     if not note.strip():
-        raise ServiceError("请说明废止原因", "change_note")
+        raise ServiceError(_("请说明废止原因"), "change_note")
     used = facts.facts_using(criterion.code)
     if used:
-        names = "、".join(f"「{f.label}」" for f in used)
+        names = _("、").join(_("「%(label)s」", label=f.label) for f in used)
         raise ServiceError(
-            f"系统自动报告{names}时使用标准 {criterion.code}，"
-            "请先在「系统自动报告」中改用其他标准，再废止本标准",
+            _(
+                "系统自动报告%(names)s时使用标准 %(code)s，"
+                "请先在「系统自动报告」中改用其他标准，再废止本标准",
+                names=names,
+                code=criterion.code,
+            ),
             "change_note",
         )
     criterion.retired_dt = utcnow()
@@ -237,10 +247,13 @@ def load_criteria(path: Path = DEFAULT_CSV, user=None) -> tuple[int, int]:
                     measure=row["measure"],
                     suspend_months=int(row["suspend_months"] or 0),
                     publish_months=int(row["publish_months"]),
-                    change_note=row.get("change_note") or f"按 {Path(path).name} 修订",
+                    change_note=row.get("change_note")
+                    or f"按 {Path(path).name} 修订",  # i18n: data (stored note)
                 )
             except (KeyError, ValueError) as error:
-                raise ServiceError(f"第 {line} 行格式有误：{error}") from error
+                raise ServiceError(
+                    _("第 %(line)s 行格式有误：%(error)s", line=line, error=error)
+                ) from error
             before = db.session.scalar(
                 select(ViolationCriterion.id).where(
                     ViolationCriterion.code == data.code.strip().upper(),
@@ -250,7 +263,9 @@ def load_criteria(path: Path = DEFAULT_CSV, user=None) -> tuple[int, int]:
             try:
                 criterion = save_criterion(user, data)
             except ServiceError as error:
-                raise ServiceError(f"第 {line} 行：{error.message}") from error
+                raise ServiceError(
+                    _("第 %(line)s 行：%(error)s", line=line, error=error.message)
+                ) from error
             if before is None:
                 added += 1
             elif criterion.id != before:
@@ -263,17 +278,22 @@ def remap_fact(user, fact_key: str, code: str, note: str) -> FactCriterion:
     require_fact_keeper(user)
     fact = facts.FACTS.get(fact_key)
     if fact is None:
-        raise ServiceError("没有这项系统自动报告的事实", "fact")
+        raise ServiceError(_("没有这项系统自动报告的事实"), "fact")
     criterion = current(code or "")
     if criterion.party != fact.party:
         raise ServiceError(
-            f"「{fact.label}」是{PARTIES[fact.party]}的行为，"
-            f"标准 {criterion.code} 适用于{criterion.party_label}",
+            _(
+                "「%(fact)s」是%(party)s的行为，标准 %(code)s 适用于%(criterion_party)s",
+                fact=fact.label,
+                party=PARTIES[fact.party],
+                code=criterion.code,
+                criterion_party=criterion.party_label,
+            ),
             "code",
         )
     note = (note or "").strip()
     if not note:
-        raise ServiceError("请说明调整原因", "note")
+        raise ServiceError(_("请说明调整原因"), "note")
     row = db.session.get(FactCriterion, fact.key) or FactCriterion(fact=fact.key)
     before = row.code or fact.default_code
     row.code = criterion.code

@@ -9,6 +9,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from ..core.auth import role_required
 from ..core.errors import NotAllowed, ServiceError, apply_to_form
 from ..core.forms import BaseForm
+from ..core.i18n import _, _l
 from ..extensions import db
 from . import criteria, facts
 from .blueprint import bp
@@ -23,46 +24,52 @@ def whole_number(label: str, required: str | None = None, **kwargs) -> IntegerFi
     return IntegerField(
         label,
         validators=[InputRequired(message=required)] if required else [Optional()],
-        invalid_value_message=f"{label}应为整数",
+        invalid_value_message=_l("%(label)s应为整数", label=label),
         **kwargs,
     )
 
 
 class RevisionForm(BaseForm):
     # The service checks every value and says which is wrong; the form only parses numbers.
-    behaviour = StringField("行为描述", validators=[Length(max=200)])
+    behaviour = StringField(_l("行为描述"), validators=[Length(max=200)])
     severity = SelectField(
-        "严重程度",
+        _l("严重程度"),
         choices=[SelectChoice(k, v) for k, v in SEVERITIES.items()],
         validate_choice=False,
     )
-    deduction = whole_number("扣分", "请填写扣分", description="0–100 分")
+    deduction = whole_number(_l("扣分"), _l("请填写扣分"), description=_l("0–100 分"))
     measure = SelectField(
-        "处理措施", choices=[SelectChoice(k, v) for k, v in MEASURES.items()], validate_choice=False
+        _l("处理措施"),
+        choices=[SelectChoice(k, v) for k, v in MEASURES.items()],
+        validate_choice=False,
     )
-    suspend_months = whole_number("暂停期限（月）", description="仅「暂停参与投标」填写，1–60 个月")
+    suspend_months = whole_number(
+        _l("暂停期限（月）"), description=_l("仅「暂停参与投标」填写，1–60 个月")
+    )
     publish_months = whole_number(
-        "公示期限（月）", "请填写公示期限", description="一般 3–12 个月，严重 1–3 年"
+        _l("公示期限（月）"), _l("请填写公示期限"), description=_l("一般 3–12 个月，严重 1–3 年")
     )
     change_note = TextAreaField(
-        "修订说明", validators=[Length(max=1000)], description="修订时必填：依据和变化"
+        _l("修订说明"), validators=[Length(max=1000)], description=_l("修订时必填：依据和变化")
     )
 
 
 class CriterionForm(RevisionForm):
-    code = StringField("标准编号", validators=[Length(max=20)], description="如 A14、P05")
+    code = StringField(_l("标准编号"), validators=[Length(max=20)], description=_l("如 A14、P05"))
     party = SelectField(
-        "适用对象", choices=[SelectChoice(k, v) for k, v in PARTIES.items()], validate_choice=False
+        _l("适用对象"),
+        choices=[SelectChoice(k, v) for k, v in PARTIES.items()],
+        validate_choice=False,
     )
 
 
 class RetireForm(BaseForm):
-    note = TextAreaField("废止原因", validators=[Length(max=1000)])
+    note = TextAreaField(_l("废止原因"), validators=[Length(max=1000)])
 
 
 class FactForm(BaseForm):
-    code = StringField("认定标准编号", validators=[Length(max=20)])
-    note = TextAreaField("调整原因", validators=[Length(max=1000)])
+    code = StringField(_l("认定标准编号"), validators=[Length(max=20)])
+    note = TextAreaField(_l("调整原因"), validators=[Length(max=1000)])
 
 
 def _data(form, code: str, party: str) -> criteria.CriterionData:
@@ -133,7 +140,14 @@ def remap_fact(fact_key):
             apply_to_form(form, err)
             return _index(form, fact_key, _status(err))
         db.session.commit()
-        flash(f"「{facts.FACTS[fact_key].label}」此后按 {row.code} 报告", "success")
+        flash(
+            _(
+                "「%(fact)s」此后按 %(code)s 报告",
+                fact=facts.FACTS[fact_key].label,
+                code=row.code,
+            ),
+            "success",
+        )
         return redirect(url_for(".criteria_index", _anchor="system-facts"))
     return _index(form, fact_key, 400)
 
@@ -195,9 +209,16 @@ def revise_criterion(code):
             return _detail(versions, form=form, status=_status(err))
         db.session.commit()
         if revised.id == current.id:
-            flash("内容没有变化，未产生新版本", "info")
+            flash(_("内容没有变化，未产生新版本"), "info")
         else:
-            flash(f"已修订 {revised.code}，第 {revised.version} 版自即日起施行", "success")
+            flash(
+                _(
+                    "已修订 %(code)s，第 %(version)s 版自即日起施行",
+                    code=revised.code,
+                    version=revised.version,
+                ),
+                "success",
+            )
         return redirect(url_for(".criterion", code=revised.code))
     return _detail(versions, form=form, status=400)
 
@@ -221,7 +242,7 @@ def retire_criterion(code):
             apply_to_form(form, err)
             return _detail(versions, retire_form=form, status=_status(err))
         db.session.commit()
-        flash(f"已废止 {retired.code}，此后不能再据此记录不良行为", "success")
+        flash(_("已废止 %(code)s，此后不能再据此记录不良行为", code=retired.code), "success")
         return redirect(url_for(".criterion", code=retired.code))
     return _detail(versions, retire_form=form, status=400)
 
@@ -234,13 +255,13 @@ def new_criterion():
         code = (form.code.data or "").strip().upper()
         try:
             if any(v.in_force for v in criteria.history(code)):
-                raise ServiceError(f"标准 {code} 已存在，请在该标准页面修订", "code")
+                raise ServiceError(_("标准 %(code)s 已存在，请在该标准页面修订", code=code), "code")
             created = criteria.save_criterion(current_user, _data(form, code, form.party.data))
         except ServiceError as err:
             apply_to_form(form, err)
             return render_template("credit/criteria_new.html", form=form), _status(err)
         db.session.commit()
-        flash(f"已发布认定标准 {created.code}，自即日起施行", "success")
+        flash(_("已发布认定标准 %(code)s，自即日起施行", code=created.code), "success")
         return redirect(url_for(".criterion", code=created.code))
     status = 400 if form.is_submitted() else 200
     return render_template("credit/criteria_new.html", form=form), status

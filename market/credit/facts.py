@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from ..core.errors import ServiceError
+from ..core.i18n import _, _l
 from ..extensions import db
 from .models import PARTIES, FactCriterion, ViolationCriterion
 
@@ -33,20 +34,28 @@ FACTS = {
     fact.key: fact
     for fact in (
         Fact(
-            "contract_unsigned_agency", "agency", "中选后未在签约期限内签订合同（中选机构）", "A05"
+            "contract_unsigned_agency",
+            "agency",
+            _l("中选后未在签约期限内签订合同（中选机构）"),
+            "A05",
         ),
         Fact(
             "contract_unsigned_purchaser",
             "purchaser",
-            "中选结果确定后未在签约期限内签订合同（采购人）",
+            _l("中选结果确定后未在签约期限内签订合同（采购人）"),
             "P02",
         ),
-        Fact("selection_abandoned", "purchaser", "报价截止、机构已响应后放弃选取并撤销公告", "P04"),
-        Fact("delivery_late", "agency", "超过服务期限交付成果", "A06"),
-        Fact("acceptance_late", "purchaser", "逾期未验收或退回，系统自动验收", "P03"),
-        Fact("poor_evaluation", "agency", "采购人评价综合得分低于 60 分", "A13"),
-        Fact("qualification_rejected", "agency", "申报的资质经核验不通过", "A01"),
-        Fact("payment_late", "purchaser", "服务费逾期未支付", "P03"),
+        Fact(
+            "selection_abandoned",
+            "purchaser",
+            _l("报价截止、机构已响应后放弃选取并撤销公告"),
+            "P04",
+        ),
+        Fact("delivery_late", "agency", _l("超过服务期限交付成果"), "A06"),
+        Fact("acceptance_late", "purchaser", _l("逾期未验收或退回，系统自动验收"), "P03"),
+        Fact("poor_evaluation", "agency", _l("采购人评价综合得分低于 60 分"), "A13"),
+        Fact("qualification_rejected", "agency", _l("申报的资质经核验不通过"), "A01"),
+        Fact("payment_late", "purchaser", _l("服务费逾期未支付"), "P03"),
     )
 }
 
@@ -72,7 +81,9 @@ def criteria_for(keys) -> dict[str, ViolationCriterion]:
     missing = sorted(wanted - set(in_force))
     if missing:
         # Retiring a mapped code is refused; a database edited by hand could still get here.
-        raise ServiceError(f"系统自动报告所用的认定标准「{'、'.join(missing)}」未在施行")
+        raise ServiceError(
+            _("系统自动报告所用的认定标准「%(codes)s」未在施行", codes=_("、").join(missing))
+        )
     return {key: in_force[codes[key]] for key in keys}
 
 

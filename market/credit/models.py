@@ -19,13 +19,18 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import Organisation, User
 from ..agencies.models import Document
 from ..core.clock import utcnow
+from ..core.i18n import _, _l
 from ..core.types import UTCDateTime
 from ..extensions import db
 from .states import RECORD
 
-PARTIES = {"agency": "中介机构", "purchaser": "采购人"}
-SEVERITIES = {"general": "一般", "major": "较重", "serious": "严重"}
-MEASURES = {"warning": "警示", "suspend": "暂停参与投标", "blacklist": "清出并列入黑名单"}
+PARTIES = {"agency": _l("中介机构"), "purchaser": _l("采购人")}
+SEVERITIES = {"general": _l("一般"), "major": _l("较重"), "serious": _l("严重")}
+MEASURES = {
+    "warning": _l("警示"),
+    "suspend": _l("暂停参与投标"),
+    "blacklist": _l("清出并列入黑名单"),
+}
 
 
 class ViolationCriterion(db.Model):
@@ -77,16 +82,16 @@ class ViolationCriterion(db.Model):
     @property
     def measure_label(self):
         if self.measure == "suspend":
-            return f"暂停参与投标 {self.suspend_months} 个月"
+            return _("暂停参与投标 %(months)s 个月", months=self.suspend_months)
         return MEASURES[self.measure]
 
 
 SOURCES = {
-    "purchaser": "采购人投诉",
-    "regulator": "监管部门发现",
-    "system": "系统自动识别",
-    "inspection": "双随机抽查",
-    "risk_alert": "风险预警",
+    "purchaser": _l("采购人投诉"),
+    "regulator": _l("监管部门发现"),
+    "system": _l("系统自动识别"),
+    "inspection": _l("双随机抽查"),
+    "risk_alert": _l("风险预警"),
 }
 
 record_documents = Table(

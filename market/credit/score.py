@@ -12,6 +12,7 @@ among the agency's current red-list entries.
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ..core.i18n import _
 from .states import CONFIRMED_STATES
 
 BASE = 100
@@ -105,12 +106,13 @@ def red_list_bonus(entries: list[RedListFact], now: datetime) -> RedListFact | N
     return max(current, key=lambda e: (e.bonus, e.entry_id), default=None)
 
 
-#: what a measure's reason says of a record decided but not yet published
-UNDISCLOSED = "已认定、待公示的不良行为"
+#: what a measure's reason says of a record decided but not yet published (the reason is
+#: stored with the agency: Chinese, as its data)
+UNDISCLOSED = "已认定、待公示的不良行为"  # i18n: data
 
 
 def _describe(record: RecordFact) -> str:
-    number = f"（{record.decision_number}）" if record.decision_number else ""
+    number = f"（{record.decision_number}）" if record.decision_number else ""  # i18n: data
     return f"{record.code} {record.behaviour}{number}"
 
 
@@ -123,7 +125,7 @@ def _reason(causes: list[RecordFact]) -> str:
         part = _describe(record) if record.disclosed else UNDISCLOSED
         if part not in parts:
             parts.append(part)
-    return "；".join(parts)[:300]
+    return "；".join(parts)[:300]  # i18n: data (stored)
 
 
 def compute(
@@ -134,12 +136,12 @@ def compute(
     now: datetime,
 ) -> Standing:
     """The standing at `now`: score, grade, the explanation line by line, and the measures."""
-    lines = [Line("基础分", BASE)]
+    lines = [Line(_("基础分"), BASE)]
     active = sorted((r for r in records if is_active(r, now)), key=lambda r: r.decided_dt)
     for record in active:
         lines.append(
             Line(
-                f"不良行为 {_describe(record)}",
+                _("不良行为 %(record)s", record=_describe(record)),
                 -record.deduction,
                 record_id=record.record_id,
                 until=record.publication_end_dt,
@@ -150,18 +152,20 @@ def compute(
         average = rating_sum / rating_count
         lines.append(
             Line(
-                "近 12 个月服务评价",
+                _("近 12 个月服务评价"),
                 evaluation,
-                detail=(
-                    f"{rating_count} 次评价，平均 {average:.2f} 分"
-                    "（4 分为基准，每高低 1 分计 ±5 分，上限 ±5 分）"
+                detail=_(
+                    "%(count)s 次评价，平均 %(average)s 分"
+                    "（4 分为基准，每高低 1 分计 ±5 分，上限 ±5 分）",
+                    count=rating_count,
+                    average=f"{average:.2f}",
                 ),
             )
         )
     bonus = red_list_bonus(red_list, now)
     if bonus is not None:
         lines.append(
-            Line("守信激励（红名单）", bonus.bonus, detail=bonus.reason, until=bonus.end_dt)
+            Line(_("守信激励（红名单）"), bonus.bonus, detail=bonus.reason, until=bonus.end_dt)
         )
     raw = sum(line.points for line in lines)
     score = max(0, min(100, round(raw)))

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ..core.audit import record_event
 from ..core.clock import utcnow
+from ..core.i18n import _l
 from ..core.lifecycle import Lifecycle, Move, State
 from ..core.signals import conduct_record_changed
 
@@ -20,14 +21,14 @@ class RecordState(State):
 RECORD = Lifecycle(
     "conduct_record",
     [
-        RecordState("reported", "待认定", "warning"),
-        RecordState("confirmed", "已认定", "danger", confirmed=True),
-        RecordState("dismissed_none", "不予认定（无违规）", "secondary"),
-        RecordState("dismissed_evidence", "不予认定（证据不足）", "secondary"),
-        RecordState("appealed", "复核中", "info", confirmed=True),
-        RecordState("revoked", "复核撤销", "secondary"),
-        RecordState("repair_requested", "信用修复申请中", "info", confirmed=True),
-        RecordState("repaired", "已修复", "secondary"),
+        RecordState("reported", _l("待认定"), "warning"),
+        RecordState("confirmed", _l("已认定"), "danger", confirmed=True),
+        RecordState("dismissed_none", _l("不予认定（无违规）"), "secondary"),
+        RecordState("dismissed_evidence", _l("不予认定（证据不足）"), "secondary"),
+        RecordState("appealed", _l("复核中"), "info", confirmed=True),
+        RecordState("revoked", _l("复核撤销"), "secondary"),
+        RecordState("repair_requested", _l("信用修复申请中"), "info", confirmed=True),
+        RecordState("repaired", _l("已修复"), "secondary"),
     ],
     [
         Move("reported", "confirmed", action="confirmed"),
@@ -41,31 +42,31 @@ RECORD = Lifecycle(
         Move("repair_requested", "repaired", action="repaired"),
     ],
     column="status",
-    subject="该记录",
+    subject=_l("该记录"),
 )
 #: the decided records that are, or once were, violations (public once disclosed)
 CONFIRMED_STATES = tuple(s.key for s in RECORD if s.confirmed)
 
 #: how the audit log names credit's actions (a record's steps; criteria, lists, inspections)
 ACTION_LABELS = {
-    "reported": "报告不良行为",
-    "responded": "提交陈述申辩",
-    "confirmed": "认定违规",
-    "dismissed": "不予认定 / 排除",
-    "published": "公示",
-    "appealed": "申请复核",
-    "appeal_upheld": "复核维持",
-    "appeal_revoked": "复核撤销",
-    "repair_requested": "申请信用修复",
-    "repair_refused": "不予修复",
-    "repaired": "信用修复",
-    "criterion_revised": "修订认定标准",
-    "retired": "废止认定标准",
-    "fact_remapped": "调整系统自动报告所用标准",
-    "added": "列入名单",
-    "removed": "移出名单",
-    "drawn": "抽取抽查对象",
-    "result_recorded": "登记检查结果",
+    "reported": _l("报告不良行为"),
+    "responded": _l("提交陈述申辩"),
+    "confirmed": _l("认定违规"),
+    "dismissed": _l("不予认定 / 排除"),
+    "published": _l("公示"),
+    "appealed": _l("申请复核"),
+    "appeal_upheld": _l("复核维持"),
+    "appeal_revoked": _l("复核撤销"),
+    "repair_requested": _l("申请信用修复"),
+    "repair_refused": _l("不予修复"),
+    "repaired": _l("信用修复"),
+    "criterion_revised": _l("修订认定标准"),
+    "retired": _l("废止认定标准"),
+    "fact_remapped": _l("调整系统自动报告所用标准"),
+    "added": _l("列入名单"),
+    "removed": _l("移出名单"),
+    "drawn": _l("抽取抽查对象"),
+    "result_recorded": _l("登记检查结果"),
 }
 
 

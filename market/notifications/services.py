@@ -8,35 +8,36 @@ from sqlalchemy import Select, bindparam, func, select, update
 from ..accounts.models import Membership, Organisation, User
 from ..core.clock import utcnow
 from ..core.errors import NotAllowed
+from ..core.i18n import DEFAULT_LANGUAGE, LANGUAGES, _, _l, in_language, language_choice
 from ..core.mail import send_mail_after_commit
 from ..extensions import db
 from .models import Notification
 
 KIND_LABELS = {
-    "new_notice": "新的匹配公告",
-    "bid_invalidated": "报价需重新确认",
-    "selected": "选取结果",
-    "not_selected": "未中选通知",
-    "publicity": "结果公示",
-    "objection": "异议",
-    "question": "答疑澄清",
-    "sign": "签订合同",
-    "accept": "验收",
-    "evaluate": "评价",
-    "ended": "项目终止",
-    "due_soon": "期限提醒",
-    "credit": "信用记录",
-    "catalogue": "服务事项调整",
+    "new_notice": _l("新的匹配公告"),
+    "bid_invalidated": _l("报价需重新确认"),
+    "selected": _l("选取结果"),
+    "not_selected": _l("未中选通知"),
+    "publicity": _l("结果公示"),
+    "objection": _l("异议"),
+    "question": _l("答疑澄清"),
+    "sign": _l("签订合同"),
+    "accept": _l("验收"),
+    "evaluate": _l("评价"),
+    "ended": _l("项目终止"),
+    "due_soon": _l("期限提醒"),
+    "credit": _l("信用记录"),
+    "catalogue": _l("服务事项调整"),
     # payments (market/payments): a milestone's money
-    "payment_due": "付款提醒",
-    "payment_overdue": "逾期未付",
-    "payment_recorded": "付款登记",
-    "payment_confirmed": "确认收款",
-    "payment_disputed": "付款异议",
-    "payment_decided": "付款争议认定",
-    "payment_held": "资金托管",
-    "payment_released": "托管资金划转",
-    "payment_refunded": "退款",
+    "payment_due": _l("付款提醒"),
+    "payment_overdue": _l("逾期未付"),
+    "payment_recorded": _l("付款登记"),
+    "payment_confirmed": _l("确认收款"),
+    "payment_disputed": _l("付款异议"),
+    "payment_decided": _l("付款争议认定"),
+    "payment_held": _l("资金托管"),
+    "payment_released": _l("托管资金划转"),
+    "payment_refunded": _l("退款"),
 }
 
 
@@ -54,13 +55,12 @@ def absolute_link(link: str) -> str:
     return f"{current_app.config['PREFERRED_URL_SCHEME']}://{server}{link}"
 
 
-def recipients(org: Organisation) -> list[str]:
-    """Who reads an organisation's mail: its authorised person (业务授权人), else its admins."""
+def _recipient_users(org: Organisation) -> list[User]:
     person = org.authorised_user
     if person is not None and person.active:
-        return [person.email]
+        return [person]
     admins = db.session.scalars(
-        select(User.email)
+        select(User)
         .join(Membership, Membership.user_id == User.id)
         .where(
             Membership.organisation_id == org.id,
@@ -72,17 +72,45 @@ def recipients(org: Organisation) -> list[str]:
     return list(admins)
 
 
+def recipients(org: Organisation) -> list[str]:
+    """Who reads an organisation's mail: its authorised person (业务授权人), else its admins."""
+    return [user.email for user in _recipient_users(org)]
+
+
+def recipients_by_language(org: Organisation) -> dict[str, list[str]]:
+    """The organisation's mail recipients grouped by the language each chose (Chinese when
+    they chose none)."""
+    grouped: dict[str, list[str]] = {}
+    for user in _recipient_users(org):
+        grouped.setdefault(language_choice(user.locale) or DEFAULT_LANGUAGE, []).append(user.email)
+    return grouped
+
+
 def _mail_body(org: Organisation, body: str, link: str) -> str:
-    lines = [f"{org.name}：", "", body]
+    lines = [_("%(name)s：", name=org.name), "", body]
     if link:
-        lines += ["", f"详情请登录网上中介超市查看：{absolute_link(link)}"]
-    lines += ["", "此邮件由网上中介超市自动发送，请勿直接回复。"]
+        lines += ["", _("详情请登录网上中介超市查看：%(link)s", link=absolute_link(link))]
+    lines += ["", _("此邮件由网上中介超市自动发送，请勿直接回复。")]
     return "\n".join(lines) + "\n"
 
 
-def notify(org_id: int, kind: str, title: str, body: str, link: str, dedupe_key=None):
+def in_each_language(text) -> dict[str, str]:
+    """`text` written in each language: a lazy text (`_l("…%(x)s", x=…)`) or a function
+    giving the text is evaluated once per language; a plain string is the same in all."""
+    if isinstance(text, str):
+        return dict.fromkeys(LANGUAGES, text)
+    written = {}
+    for language in LANGUAGES:
+        with in_language(language):
+            written[language] = text() if callable(text) else str(text)
+    return written
+
+
+def notify(org_id: int, kind: str, title, body, link: str, dedupe_key=None):
     """Put a notification in the organisation's inbox and e-mail it (after the commit); with
-    a dedupe key, only once ever. Returns the notification, or None if it was a repeat."""
+    a dedupe key, only once ever. `title` and `body` are lazy texts or functions giving the
+    text (see in_each_language): the inbox shows each reader's language, and each recipient
+    gets the mail in theirs. Returns the notification, or None if it was a repeat."""
     # Nothing this reads depends on rows still pending: no flush of the whole session for each
     # notification (the runner writes thousands); the rows go in with the next flush.
     with db.session.no_autoflush:
@@ -98,19 +126,26 @@ def notify(org_id: int, kind: str, title: str, body: str, link: str, dedupe_key=
             if seen is not None or next(pending, None) is not None:
                 return None
         org = db.session.get(Organisation, org_id)
+        titles, bodies = in_each_language(title), in_each_language(body)
         notification = Notification(
             org_id=org_id,
             kind=kind,
-            title=title,
-            body=body,
+            title=titles["zh"],
+            body=bodies["zh"],
+            title_en=titles["en"],
+            body_en=bodies["en"],
             link=link or "",
             dedupe_key=dedupe_key,
             created_dt=utcnow(),
         )
         db.session.add(notification)
-        to = recipients(org)
-        if to:
-            send_mail_after_commit(to, f"【网上中介超市】{title}", _mail_body(org, body, link))
+        for language, to in recipients_by_language(org).items():
+            with in_language(language):
+                send_mail_after_commit(
+                    to,
+                    _("【网上中介超市】%(title)s", title=titles[language]),
+                    _mail_body(org, bodies[language], link),
+                )
     return notification
 
 
@@ -120,7 +155,7 @@ def notify(org_id: int, kind: str, title: str, body: str, link: str, dedupe_key=
 def _org_id(user) -> int:
     org = getattr(user, "organisation", None)
     if org is None:
-        raise NotAllowed("只有所属单位的成员可以查看消息")
+        raise NotAllowed(_("只有所属单位的成员可以查看消息"))
     return org.id
 
 
@@ -142,7 +177,7 @@ def _unread():
 
 
 #: the inbox's read filter: all, unread only, read only
-READ_STATES = {"all": "全部", "unread": "未读", "read": "已读"}
+READ_STATES = {"all": _l("全部"), "unread": _l("未读"), "read": _l("已读")}
 
 
 @lru_cache(maxsize=8)

@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ..core.i18n import _
 from ..core.paging import paginate
 from ..extensions import db
 from . import services
@@ -23,11 +24,11 @@ def inbox():
     notes = []
     kind = request.args.get("kind") or None
     if kind is not None and kind not in KIND_LABELS:
-        notes.append("未知的消息类型，已显示全部类型。")
+        notes.append(_("未知的消息类型，已显示全部类型。"))
         kind = None
     status = request.args.get("status") or "all"
     if status not in READ_STATES:
-        notes.append("未知的阅读状态，已显示全部消息。")
+        notes.append(_("未知的阅读状态，已显示全部消息。"))
         status = "all"
     stmt, params = services.inbox_query(current_user, kind, status)
     page = paginate(stmt, params=params)
@@ -68,7 +69,9 @@ def read_all():
     _member_only()
     count = services.mark_all_read(current_user)
     db.session.commit()
-    flash(f"已将 {count} 条消息标为已读" if count else "没有未读消息", "success")
+    flash(
+        _("已将 %(count)s 条消息标为已读", count=count) if count else _("没有未读消息"), "success"
+    )
     return redirect(url_for("notifications.inbox"))
 
 

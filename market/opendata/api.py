@@ -35,9 +35,9 @@ def _day(name: str) -> date | None:
     except ValueError:
         day = None
     if day is None:
-        raise QueryError(f"{name} 应为日期，格式 YYYY-MM-DD，例如 2026-03-01")
+        raise QueryError(f"{name} 应为日期，格式 YYYY-MM-DD，例如 2026-03-01")  # i18n: data
     if not YEARS[0] <= day.year <= YEARS[1]:
-        raise QueryError(f"{name} 的年份应在 {YEARS[0]} 至 {YEARS[1]} 之间")
+        raise QueryError(f"{name} 的年份应在 {YEARS[0]} 至 {YEARS[1]} 之间")  # i18n: data
     return day
 
 
@@ -45,10 +45,10 @@ def _query() -> tuple:
     """(UTC lower bound, UTC upper bound, page) from the query string; QueryError if bad."""
     start, end = _day("published_from"), _day("published_to")
     if start and end and start > end:
-        raise QueryError("published_from 不能晚于 published_to")
+        raise QueryError("published_from 不能晚于 published_to")  # i18n: data
     text = request.args.get("page", "1").strip()
     if not text.isdigit() or len(text) > 7 or not 1 <= int(text) <= MAX_PAGE:
-        raise QueryError(f"page 应为 1 至 {MAX_PAGE} 之间的整数")
+        raise QueryError(f"page 应为 1 至 {MAX_PAGE} 之间的整数")  # i18n: data
     # Dates are Beijing dates: published_to includes its whole day.
     lower = from_local(datetime.combine(start, time())) if start else None
     upper = from_local(datetime.combine(end + timedelta(days=1), time())) if end else None
@@ -100,13 +100,13 @@ def _bad_request(error):
     """Any other refusal of a query (the site's own checks, e.g. a NUL) in JSON too."""
     if error.response is not None:
         return error.response  # our own refusal, already in JSON
-    return _refusal("请求参数不正确")
+    return _refusal("请求参数不正确")  # i18n: data
 
 
 @bp.errorhandler(404)
 def _not_found(error):
     """An ocid the platform did not publish, in JSON."""
-    response = jsonify({"error": "未找到该 ocid 的公开记录"})
+    response = jsonify({"error": "未找到该 ocid 的公开记录"})  # i18n: data
     response.status_code = 404
     return response
 

@@ -20,6 +20,7 @@ from sqlalchemy import and_, or_, select
 
 from ..core.audit import HASHED_FIELDS, canonical, day_head
 from ..core.clock import local_today, to_local
+from ..core.i18n import DEFAULT_LANGUAGE, in_language, plain
 from ..core.models import AuditEvent
 from ..extensions import db
 from ..procurement import services as procurement
@@ -89,7 +90,7 @@ events.json 的 "head" 给出本审计包所链接到的链头：
   事后无法在不改变已公布链头的情况下改写。
 - "published_day" 为空时，链头是本项目最近的事件，当日尚未结束、链头尚未公布；
   次日重新下载审计包即可与当日公布的链头比对。
-"""
+"""  # i18n: data (the audit pack is a reproducible published file)
 
 
 @dataclass
@@ -240,7 +241,7 @@ def _chain_segment(notice: Notice) -> dict:
     ).all()
     return {
         "about": "events: 本项目的公开审计事件（哈希覆盖的字段）；"
-        "between: 其间其他事件的编号与哈希；head: 本审计包链接到的链头",
+        "between: 其间其他事件的编号与哈希；head: 本审计包链接到的链头",  # i18n: data
         "events": [_hashed(e) for e in shown],
         "between": [
             {"id": r.id, "prev_hash": r.prev_hash, "hash": r.hash}
@@ -276,11 +277,19 @@ def _decisions(notice: Notice, events: list[dict]) -> dict:
 
 
 def _dump(value) -> bytes:
-    return (json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
+    return (
+        json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=plain) + "\n"
+    ).encode()
 
 
 def build(notice: Notice, heads_url: str) -> Pack:
-    """The notice's pack (the caller checked available())."""
+    """The notice's pack (the caller checked available()): in Chinese, whatever the language
+    of whoever asks (its verify.py and README are Chinese, and its bytes are reproducible)."""
+    with in_language(DEFAULT_LANGUAGE):
+        return _build(notice, heads_url)
+
+
+def _build(notice: Notice, heads_url: str) -> Pack:
     chain = _chain_segment(notice)
     withheld = [e for e in _events(notice) if e.action in WITHHELD_ACTIONS]
     decision_events = chain["events"] + [

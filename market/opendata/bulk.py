@@ -24,6 +24,7 @@ from openpyxl import Workbook
 from ..catalogue.sheets import stamped
 from ..core.clock import local_today, to_local, utcnow
 from ..core.csvfile import cell, write_csv
+from ..core.i18n import DEFAULT_LANGUAGE, in_language, plain
 from ..extensions import db
 from . import ocds
 from .datasets import DATASETS, FORMATS, Dataset, label_maps
@@ -51,7 +52,9 @@ def folder() -> str:
 
 #: every file a day holds, in the manifest's order
 FILE_NAMES = tuple(n for d in DATASETS for n in d.files()) + (OCDS_FILE,)
-TITLES = {n: d.title for d in DATASETS for n in d.files()} | {OCDS_FILE: "OCDS 发布（全部）"}
+TITLES = {n: d.title for d in DATASETS for n in d.files()} | {
+    OCDS_FILE: "OCDS 发布（全部）"  # i18n: data
+}
 
 
 # --- writing --------------------------------------------------------------------------------
@@ -64,8 +67,8 @@ def _text(value, labels: dict | None = None):
     if isinstance(value, datetime):
         return f"{to_local(value):%Y-%m-%d %H:%M}"
     if labels is not None:
-        return labels.get(value, value)
-    return value
+        return plain(labels.get(value, value))
+    return plain(value)
 
 
 def _json(value):
@@ -74,7 +77,7 @@ def _json(value):
         return to_local(value).isoformat(timespec="seconds")
     if isinstance(value, Decimal):
         return float(value)
-    return value
+    return plain(value)
 
 
 def _sheet_value(value):
@@ -100,7 +103,7 @@ class _Files:
             _temporary(self.directory, ds.name + ext) for ext in FORMATS
         )
         book = Workbook(write_only=True)
-        book.properties.creator = "网上中介超市"
+        book.properties.creator = "网上中介超市"  # i18n: data
         sheet = book.create_sheet(ds.title[:31])
         sheet.append([header for _, header in ds.columns])
         count = 0
@@ -157,7 +160,9 @@ def _write_ocds(directory: str) -> int:
             releases = ocds.releases_for(notices)
             for notice in notices:
                 for release in releases[notice.id]:
-                    line = json.dumps(release, ensure_ascii=False, separators=(",", ":"))
+                    line = json.dumps(
+                        release, ensure_ascii=False, separators=(",", ":"), default=plain
+                    )
                     out.write(line.encode("utf-8") + b"\n")
                     count += 1
             if len(notices) < OCDS_BATCH:
@@ -177,7 +182,13 @@ def _digest(path: str) -> str:
 
 
 def write_day(day: date | None = None, now: datetime | None = None) -> dict:
-    """Write the day's files and, last, its manifest; returns the manifest."""
+    """Write the day's files and, last, its manifest; returns the manifest. The files are a
+    published format: written in Chinese, whatever the language of whoever asks."""
+    with in_language(DEFAULT_LANGUAGE):
+        return _write_day(day, now)
+
+
+def _write_day(day: date | None, now: datetime | None) -> dict:
     now = now or utcnow()
     day = day or local_today(now)
     directory = os.path.join(folder(), day.isoformat())

@@ -7,9 +7,27 @@ import os
 from flask import Blueprint, abort, render_template, send_from_directory
 
 from ..core.errors import format_size
+from ..core.i18n import _l
 from . import bulk
 
 bp = Blueprint("opendata", __name__, url_prefix="/opendata")
+
+#: the page's names of the data sets (the files and their manifest keep their Chinese titles)
+TITLES = {
+    "notices": _l("采购公告"),
+    "awards": _l("中选结果"),
+    "contracts": _l("合同"),
+    "payments": _l("合同付款"),
+    "credit-disclosures": _l("信用公示（不良行为记录）"),
+    bulk.OCDS_FILE: _l("OCDS 发布（全部）"),
+}
+
+
+def title_of(listed: dict) -> str:
+    """The title of a file the manifest lists, in the page's language."""
+    name = listed.get("name", "")
+    title = TITLES.get(name) or TITLES.get(name.split(".", 1)[0])
+    return str(title) if title is not None else listed.get("title", "")
 
 
 @bp.route("/")
@@ -17,7 +35,11 @@ def index():
     days = bulk.days()
     latest = bulk.manifest(days[0]) if days else None
     return render_template(
-        "opendata/index.html", manifest=latest, days=days, format_size=format_size
+        "opendata/index.html",
+        manifest=latest,
+        days=days,
+        format_size=format_size,
+        title_of=title_of,
     )
 
 

@@ -64,20 +64,20 @@ def _keyset(stmt, key) -> Iterator:
 
 
 NOTICE_COLUMNS = (
-    ("notice_id", "公告编号"),
-    ("ocid", "OCDS 编号"),
-    ("title", "公告标题"),
-    ("purchaser", "采购人"),
-    ("purchaser_uscc", "采购人统一社会信用代码"),
-    ("item_code", "事项编码"),
-    ("item_name", "中介服务事项"),
-    ("method", "选取方式"),
-    ("ceiling_yuan", "最高限价（元）"),
-    ("floor_yuan", "最低限价（元）"),
-    ("service_days", "服务期限（天）"),
-    ("published_at", "发布时间"),
-    ("deadline", "报价截止时间"),
-    ("state", "公告状态"),
+    ("notice_id", "公告编号"),  # i18n: data
+    ("ocid", "OCDS 编号"),  # i18n: data
+    ("title", "公告标题"),  # i18n: data
+    ("purchaser", "采购人"),  # i18n: data
+    ("purchaser_uscc", "采购人统一社会信用代码"),  # i18n: data
+    ("item_code", "事项编码"),  # i18n: data
+    ("item_name", "中介服务事项"),  # i18n: data
+    ("method", "选取方式"),  # i18n: data
+    ("ceiling_yuan", "最高限价（元）"),  # i18n: data
+    ("floor_yuan", "最低限价（元）"),  # i18n: data
+    ("service_days", "服务期限（天）"),  # i18n: data
+    ("published_at", "发布时间"),  # i18n: data
+    ("deadline", "报价截止时间"),  # i18n: data
+    ("state", "公告状态"),  # i18n: data
 )
 
 
@@ -131,19 +131,19 @@ def notice_rows(now) -> Iterator[dict]:
 
 
 AWARD_COLUMNS = (
-    ("notice_id", "公告编号"),
-    ("ocid", "OCDS 编号"),
-    ("title", "公告标题"),
-    ("purchaser", "采购人"),
-    ("round", "选取轮次"),
-    ("winner", "中选机构"),
-    ("winner_uscc", "中选机构统一社会信用代码"),
-    ("amount_yuan", "中选金额（元）"),
-    ("publicity_from", "公示开始"),
-    ("publicity_until", "公示截止"),
-    ("status", "结果状态"),
+    ("notice_id", "公告编号"),  # i18n: data
+    ("ocid", "OCDS 编号"),  # i18n: data
+    ("title", "公告标题"),  # i18n: data
+    ("purchaser", "采购人"),  # i18n: data
+    ("round", "选取轮次"),  # i18n: data
+    ("winner", "中选机构"),  # i18n: data
+    ("winner_uscc", "中选机构统一社会信用代码"),  # i18n: data
+    ("amount_yuan", "中选金额（元）"),  # i18n: data
+    ("publicity_from", "公示开始"),  # i18n: data
+    ("publicity_until", "公示截止"),  # i18n: data
+    ("status", "结果状态"),  # i18n: data
 )
-AWARD_STATUS = {"publicity": "公示", "replaced": "异议成立，已重新选取"}
+AWARD_STATUS = {"publicity": "公示", "replaced": "异议成立，已重新选取"}  # i18n: data
 
 
 def award_rows(now) -> Iterator[dict]:
@@ -226,19 +226,19 @@ def awards_from(events) -> Iterator[dict]:
 
 
 CONTRACT_COLUMNS = (
-    ("contract_id", "合同编号"),
-    ("notice_id", "公告编号"),
-    ("ocid", "OCDS 编号"),
-    ("title", "公告标题"),
-    ("purchaser", "采购人"),
-    ("purchaser_uscc", "采购人统一社会信用代码"),
-    ("agency", "中选机构"),
-    ("agency_uscc", "中选机构统一社会信用代码"),
-    ("amount_yuan", "合同金额（元）"),
-    ("signed_at", "签订时间"),
-    ("service_days", "服务期限（天）"),
-    ("accepted_at", "验收时间"),
-    ("state", "公告状态"),
+    ("contract_id", "合同编号"),  # i18n: data
+    ("notice_id", "公告编号"),  # i18n: data
+    ("ocid", "OCDS 编号"),  # i18n: data
+    ("title", "公告标题"),  # i18n: data
+    ("purchaser", "采购人"),  # i18n: data
+    ("purchaser_uscc", "采购人统一社会信用代码"),  # i18n: data
+    ("agency", "中选机构"),  # i18n: data
+    ("agency_uscc", "中选机构统一社会信用代码"),  # i18n: data
+    ("amount_yuan", "合同金额（元）"),  # i18n: data
+    ("signed_at", "签订时间"),  # i18n: data
+    ("service_days", "服务期限（天）"),  # i18n: data
+    ("accepted_at", "验收时间"),  # i18n: data
+    ("state", "公告状态"),  # i18n: data
 )
 
 
@@ -300,17 +300,17 @@ def contract_rows(now) -> Iterator[dict]:
 
 
 PAYMENT_COLUMNS = (
-    ("milestone_id", "付款节点编号"),
-    ("contract_id", "合同编号"),
-    ("notice_id", "公告编号"),
-    ("ocid", "OCDS 编号"),
-    ("position", "序号"),
-    ("label", "付款节点"),
-    ("percent", "比例（%）"),
-    ("amount_yuan", "金额（元）"),
-    ("state", "付款状态"),
-    ("due_at", "应付日期"),
-    ("paid_at", "付款时间"),
+    ("milestone_id", "付款节点编号"),  # i18n: data
+    ("contract_id", "合同编号"),  # i18n: data
+    ("notice_id", "公告编号"),  # i18n: data
+    ("ocid", "OCDS 编号"),  # i18n: data
+    ("position", "序号"),  # i18n: data
+    ("label", "付款节点"),  # i18n: data
+    ("percent", "比例（%）"),  # i18n: data
+    ("amount_yuan", "金额（元）"),  # i18n: data
+    ("state", "付款状态"),  # i18n: data
+    ("due_at", "应付日期"),  # i18n: data
+    ("paid_at", "付款时间"),  # i18n: data
 )
 
 
@@ -372,17 +372,35 @@ def disclosure_rows(now) -> Iterator[dict]:
 DATASETS = (
     Dataset(
         "notices",
-        "采购公告",
+        "采购公告",  # i18n: data
         NOTICE_COLUMNS,
         notice_rows,
         {"method": "methods", "state": "notice_states"},
     ),
-    Dataset("awards", "中选结果", AWARD_COLUMNS, award_rows, {"status": AWARD_STATUS}),
-    Dataset("contracts", "合同", CONTRACT_COLUMNS, contract_rows, {"state": "notice_states"}),
-    Dataset("payments", "合同付款", PAYMENT_COLUMNS, payment_rows, {"state": "milestones"}),
+    Dataset(
+        "awards",
+        "中选结果",  # i18n: data
+        AWARD_COLUMNS,
+        award_rows,
+        {"status": AWARD_STATUS},
+    ),
+    Dataset(
+        "contracts",
+        "合同",  # i18n: data
+        CONTRACT_COLUMNS,
+        contract_rows,
+        {"state": "notice_states"},
+    ),
+    Dataset(
+        "payments",
+        "合同付款",  # i18n: data
+        PAYMENT_COLUMNS,
+        payment_rows,
+        {"state": "milestones"},
+    ),
     Dataset(
         "credit-disclosures",
-        "信用公示（不良行为记录）",
+        "信用公示（不良行为记录）",  # i18n: data
         DISCLOSURE_COLUMNS,
         disclosure_rows,
         {

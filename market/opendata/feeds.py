@@ -14,6 +14,7 @@ from ..accounts.models import Organisation
 from ..catalogue.models import ServiceItem
 from ..catalogue.services import get_item_by_code
 from ..core.clock import to_local, utcnow
+from ..core.i18n import _, _l, current_language
 from ..core.models import AuditEvent
 from ..core.money import format_fen
 from ..core.templating import external_url
@@ -26,7 +27,7 @@ ATOM = "http://www.w3.org/2005/Atom"
 #: entries per feed: the latest ones (a reader polls; the lists and the open data hold the rest)
 ENTRIES = 50
 #: the notice moves a results feed reports
-RESULT_STATES = {"publicity": "中选结果公示", "failed": "流标"}
+RESULT_STATES = {"publicity": _l("中选结果公示"), "failed": _l("流标")}
 
 
 def _scope():
@@ -38,7 +39,7 @@ def _scope():
         item = get_item_by_code(code)
         if item is None or not item.ever_public:
             abort(404)
-        return Notice.item_id == item.id, f"「{item.code} {item.name}」"
+        return Notice.item_id == item.id, _("「%(code)s %(name)s」", code=item.code, name=item.name)
     if department:
         known = db.session.scalar(
             select(ServiceItem.id)
@@ -53,14 +54,17 @@ def _scope():
         return Notice.item_id.in_(
             select(ServiceItem.id).where(ServiceItem.approving_department == department)
         ), department
-    return None, "全部"
+    return None, _("全部")
 
 
 def _feed(title: str, entries: list[dict]) -> Response:
     """The Atom document: `entries` are dicts of id, title, link, updated, summary."""
     ElementTree.register_namespace("", ATOM)
     feed = ElementTree.Element(f"{{{ATOM}}}feed")
-    feed.set("{http://www.w3.org/XML/1998/namespace}lang", "zh-CN")
+    feed.set(
+        "{http://www.w3.org/XML/1998/namespace}lang",
+        "en" if current_language() == "en" else "zh-CN",
+    )
     _text(feed, "title", title)
     _text(feed, "id", external_url(request.endpoint, **request.args))
     link = ElementTree.SubElement(feed, f"{{{ATOM}}}link")
@@ -69,7 +73,7 @@ def _feed(title: str, entries: list[dict]) -> Response:
     updated = max((e["updated"] for e in entries), default=None) or utcnow()
     _text(feed, "updated", _iso(updated))
     author = ElementTree.SubElement(feed, f"{{{ATOM}}}author")
-    _text(author, "name", "网上中介超市")
+    _text(author, "name", _("网上中介超市"))
     for entry in entries:
         element = ElementTree.SubElement(feed, f"{{{ATOM}}}entry")
         _text(element, "id", entry["id"])
@@ -109,15 +113,19 @@ def notices():
             "title": n.title,
             "link": external_url("procurement.detail", notice_id=n.id),
             "updated": n.published_dt,
-            "summary": (
-                f"{n.purchaser.name}发布采购公告：{n.item.code} {n.item.name}，"
-                f"最高限价 {format_fen(n.ceiling_fen)}，"
-                f"报价截止 {to_local(n.deadline_dt):%Y-%m-%d %H:%M}（北京时间）"
+            "summary": _(
+                "%(purchaser)s发布采购公告：%(code)s %(item)s，最高限价 %(ceiling)s，"
+                "报价截止 %(deadline)s（北京时间）",
+                purchaser=n.purchaser.name,
+                code=n.item.code,
+                item=n.item.name,
+                ceiling=format_fen(n.ceiling_fen),
+                deadline=to_local(n.deadline_dt).strftime("%Y-%m-%d %H:%M"),
             ),
         }
         for n in db.session.scalars(stmt)
     ]
-    return _feed(f"网上中介超市 · 采购公告（{subject}）", entries)
+    return _feed(_("网上中介超市 · 采购公告（%(subject)s）", subject=subject), entries)
 
 
 @bp.route("/results.atom")
@@ -149,19 +157,21 @@ def results():
         what = RESULT_STATES[event.to_state]
         if event.to_state == "publicity" and event.id in winners:
             name, amount = winners[event.id]
-            summary = f"中选机构：{name}，中选金额 {format_fen(amount)}"
+            summary = _(
+                "中选机构：%(name)s，中选金额 %(amount)s", name=name, amount=format_fen(amount)
+            )
         else:
-            summary = f"{notice.title}：{what}"
+            summary = _("%(title)s：%(what)s", title=notice.title, what=what)
         entries.append(
             {
                 "id": external_url("procurement.detail", notice_id=notice.id) + f"#e{event.id}",
-                "title": f"{what}：{notice.title}",
+                "title": _("%(what)s：%(title)s", what=what, title=notice.title),
                 "link": external_url("procurement.detail", notice_id=notice.id),
                 "updated": event.occurred_dt,
                 "summary": summary,
             }
         )
-    return _feed(f"网上中介超市 · 采购结果（{subject}）", entries)
+    return _feed(_("网上中介超市 · 采购结果（%(subject)s）", subject=subject), entries)
 
 
 def _winners(events) -> dict[int, tuple[str, int]]:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from ..accounts.models import Organisation
 from ..core.clock import to_local
+from ..core.i18n import DEFAULT_LANGUAGE, in_language
 from ..core.models import AuditEvent
 from ..extensions import db
 from ..payments.models import Milestone
@@ -184,10 +185,10 @@ def _tender(notice: Notice, changed_later: set[str], changed_now: set[str] | Non
         tender["minValue"] = value(notice.floor_fen)
     if "method" in parts:
         tender["procurementMethod"] = "limited" if notice.invited_org_id else "open"
-        tender["procurementMethodDetails"] = notice.method_label
+        tender["procurementMethodDetails"] = str(notice.method_label)
         if notice.method in AWARD_CRITERIA:
             tender["awardCriteria"] = AWARD_CRITERIA[notice.method]
-        tender["awardCriteriaDetails"] = notice.method_label
+        tender["awardCriteriaDetails"] = str(notice.method_label)
     if "tenderPeriod" in parts:
         tender["tenderPeriod"] = {
             "startDate": iso(notice.published_dt),
@@ -237,7 +238,7 @@ def _award(story: _Story, event: AuditEvent, selection: Selection | None) -> Non
         "awards": [
             {
                 "id": story.award_id,
-                "title": f"第 {data.get('round') or 1} 轮选取结果",
+                "title": f"第 {data.get('round') or 1} 轮选取结果",  # i18n: data
                 "status": "pending",
                 "date": iso(event.occurred_dt),
                 "value": value(winner.amount_fen),
@@ -299,17 +300,17 @@ def _delivery(story: _Story, event: AuditEvent, contract: Contract) -> None:
     """The deliverable submitted, returned or accepted: the delivery milestone."""
     status = {"delivered": "scheduled", "accepted": "met"}.get(event.to_state, "notMet")
     descriptions = {
-        "delivered": "中选机构提交服务成果",
-        "accepted": "采购人验收通过"
+        "delivered": "中选机构提交服务成果",  # i18n: data
+        "accepted": "采购人验收通过"  # i18n: data
         if not (event.data or {}).get("auto")
-        else "逾期未验收，系统自动验收",
+        else "逾期未验收，系统自动验收",  # i18n: data
     }
     milestone = {
         "id": "delivery",
-        "title": "服务成果交付与验收",
+        "title": "服务成果交付与验收",  # i18n: data
         "type": "delivery",
         "status": status,
-        "description": descriptions.get(event.to_state, "采购人退回服务成果"),
+        "description": descriptions.get(event.to_state, "采购人退回服务成果"),  # i18n: data
         "dateModified": iso(event.occurred_dt),
     }
     if status == "met":
@@ -326,7 +327,7 @@ def _payment(story: _Story, event: AuditEvent, contract: Contract, milestone: Mi
     status = MILESTONE_STATUS.get(event.to_state, "scheduled")
     row = {
         "id": f"payment-{milestone.id}",
-        "title": milestone.label,
+        "title": str(milestone.label),
         "type": "financing",
         "status": status,
         "value": value(milestone.amount_fen),
@@ -355,9 +356,11 @@ def _payment(story: _Story, event: AuditEvent, contract: Contract, milestone: Mi
 def _ending(story: _Story, event: AuditEvent, contract: Contract | None) -> None:
     """A notice that failed, was cancelled or whose award or contract was terminated."""
     reason = str((event.data or {}).get("reason") or "")
-    reason = {"no_bids": "报价截止时无机构报价", "no_valid_bids": "报价截止时无有效报价"}.get(
-        reason, reason
-    )
+    reasons = {
+        "no_bids": "报价截止时无机构报价",  # i18n: data
+        "no_valid_bids": "报价截止时无有效报价",  # i18n: data
+    }
+    reason = reasons.get(reason, reason)
     state = event.to_state
     if state == "failed":
         tender = {"status": "unsuccessful"}
@@ -405,7 +408,7 @@ def _releases_of(notice: Notice, events: list[AuditEvent], milestones: dict) -> 
                 {
                     "id": f"revision-{data.get('revision')}",
                     "date": iso(event.occurred_dt),
-                    "rationale": str(data.get("summary") or "公告修改"),
+                    "rationale": str(data.get("summary") or "公告修改"),  # i18n: data
                 }
             ]
             story.add(event, "tenderAmendment", tender=tender)
@@ -415,10 +418,13 @@ def _releases_of(notice: Notice, events: list[AuditEvent], milestones: dict) -> 
             _award(story, event, selections.get(data.get("round") or 1))
         elif _is(event, "publicity"):
             until = data.get("until")
-            text = f"结果公示至 {iso(datetime.fromisoformat(until))}" if until else "结果公示"
-            _award_update(story, event, "pending", text + "，公示期内参与报价的机构可提出异议")
+            text = "结果公示"  # i18n: data
+            if until:
+                text = f"结果公示至 {iso(datetime.fromisoformat(until))}"  # i18n: data
+            text += "，公示期内参与报价的机构可提出异议"  # i18n: data
+            _award_update(story, event, "pending", text)
         elif _is(event, "bidding_closed") and event.from_state == "publicity":
-            _award_update(story, event, "cancelled", "异议成立，重新选取")
+            _award_update(story, event, "cancelled", "异议成立，重新选取")  # i18n: data
         elif _is(event, "awarded"):
             _award_update(story, event, "active")
         elif _is(event, "contracted") and event.from_state == "awarded" and contract:
@@ -453,7 +459,13 @@ def public_notices(published_from=None, published_to=None):
 
 
 def releases_for(notices: list[Notice]) -> dict[int, list[dict]]:
-    """Per notice id, its releases (read with a fixed number of queries for the whole page)."""
+    """Per notice id, its releases (read with a fixed number of queries for the whole page),
+    in Chinese whatever the language of whoever asks: a published format."""
+    with in_language(DEFAULT_LANGUAGE):
+        return _releases_for(notices)
+
+
+def _releases_for(notices: list[Notice]) -> dict[int, list[dict]]:
     if not notices:
         return {}
     ids = [n.id for n in notices]

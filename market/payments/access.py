@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from ..catalogue.models import ServiceItem
 from ..core.errors import NotAllowed, ServiceError
+from ..core.i18n import _
 from ..extensions import db
 from ..notifications.services import link_to
 from ..procurement import services as procurement
@@ -96,9 +97,18 @@ def require_party(user, milestone: Milestone, party: str, message: str) -> None:
         raise NotAllowed(message)
 
 
-def require_state(milestone: Milestone, states, doing: str) -> None:
+def require_state(milestone: Milestone, states, cannot: str) -> None:
+    """Refuse unless the milestone is in one of `states`; `cannot` says what cannot be done
+    ("不能登记付款")."""
     if milestone.state not in states:
-        raise ServiceError(f"{milestone.label}当前为「{milestone.state_label}」，不能{doing}")
+        raise ServiceError(
+            _(
+                "%(milestone)s当前为「%(state)s」，%(cannot)s",
+                milestone=milestone.label,
+                state=milestone.state_label,
+                cannot=cannot,
+            )
+        )
 
 
 def milestones_query(

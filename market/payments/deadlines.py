@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 
 from ..core.audit import record_event
 from ..core.clock import to_local, utcnow
+from ..core.i18n import _l
 from ..core.money import format_fen
 from ..core.signals import payment_overdue
 from ..core.workdays import add_working_days
@@ -64,9 +65,17 @@ def event_happened(contract: Contract, event: str, at: datetime) -> list[Milesto
         notify(
             contract.purchaser_org_id,
             "payment_due",
-            f"请按期支付「{contract.notice.title}」的{milestone.label}",
-            f"{milestone.label} {format_fen(milestone.amount_fen)}，"
-            f"应于 {to_local(milestone.due_dt):%Y-%m-%d %H:%M} 前支付。",
+            _l(
+                "请按期支付「%(title)s」的%(milestone)s",
+                title=contract.notice.title,
+                milestone=milestone.label,
+            ),
+            _l(
+                "%(milestone)s %(amount)s，应于 %(due)s 前支付。",
+                milestone=milestone.label,
+                amount=format_fen(milestone.amount_fen),
+                due=f"{to_local(milestone.due_dt):%Y-%m-%d %H:%M}",
+            ),
             notice_link(contract),
         )
     return started
@@ -95,11 +104,19 @@ def became_overdue(milestone: Milestone, at: datetime) -> None:
     notify(
         contract.purchaser_org_id,
         "payment_overdue",
-        f"「{contract.notice.title}」的{milestone.label}已逾期",
-        f"{milestone.label} {format_fen(milestone.amount_fen)} 应于 "
-        f"{to_local(at):%Y-%m-%d %H:%M} 前支付，至今未付。"
-        f"{to_local(milestone.report_dt):%Y-%m-%d %H:%M} 前仍未支付的，"
-        "将按逾期付款记入本单位信用记录。",
+        _l(
+            "「%(title)s」的%(milestone)s已逾期",
+            title=contract.notice.title,
+            milestone=milestone.label,
+        ),
+        _l(
+            "%(milestone)s %(amount)s 应于 %(due)s 前支付，至今未付。"
+            "%(report)s 前仍未支付的，将按逾期付款记入本单位信用记录。",
+            milestone=milestone.label,
+            amount=format_fen(milestone.amount_fen),
+            due=f"{to_local(at):%Y-%m-%d %H:%M}",
+            report=f"{to_local(milestone.report_dt):%Y-%m-%d %H:%M}",
+        ),
         notice_link(contract),
         dedupe_key=f"milestone:{milestone.id}:overdue",
     )

@@ -7,48 +7,51 @@ from wtforms.validators import DataRequired, Length
 
 from ..core.converters import optional_id
 from ..core.forms import BaseForm, YuanField, within_calendar
+from ..core.i18n import _l
 
-REQUIRED = DataRequired(message="请填写此项")
+REQUIRED = DataRequired(message=_l("请填写此项"))
 
 
 class TransferForm(BaseForm):
     """The purchaser records a bank transfer."""
 
     paid_on = DateField(
-        "转账日期",
-        validators=[DataRequired(message="请填写有效的转账日期"), within_calendar],
+        _l("转账日期"),
+        validators=[DataRequired(message=_l("请填写有效的转账日期")), within_calendar],
     )
-    amount = YuanField("转账金额（元）", validators=[REQUIRED])
+    amount = YuanField(_l("转账金额（元）"), validators=[REQUIRED])
     bank_reference = StringField(
-        "银行流水号",
-        validators=[REQUIRED, Length(max=64, message="银行流水号不能超过 64 个字符")],
-        description="银行回单上的交易流水号或凭证号",
+        _l("银行流水号"),
+        validators=[REQUIRED, Length(max=64, message=_l("银行流水号不能超过 64 个字符"))],
+        description=_l("银行回单上的交易流水号或凭证号"),
     )
     document_id = SelectField(
-        "从本单位资料库选择付款凭证", coerce=optional_id, validate_choice=False
+        _l("从本单位资料库选择付款凭证"), coerce=optional_id, validate_choice=False
     )
-    file = FileField("或上传付款凭证（银行回单）", description="PDF、JPG 或 PNG")
+    file = FileField(_l("或上传付款凭证（银行回单）"), description=_l("PDF、JPG 或 PNG"))
 
 
 class DisputeForm(BaseForm):
     reason = TextAreaField(
-        "异议理由",
-        validators=[Length(max=1000, message="异议理由不能超过 1000 字")],
-        description="如：截至今日未到账；到账金额与登记不符",
+        _l("异议理由"),
+        validators=[Length(max=1000, message=_l("异议理由不能超过 1000 字"))],
+        description=_l("如：截至今日未到账；到账金额与登记不符"),
     )
 
 
-DECISIONS = [SelectChoice("paid", "已付款（款项已到账）"), SelectChoice("unpaid", "未付款")]
+DECISIONS = [SelectChoice("paid", _l("已付款（款项已到账）")), SelectChoice("unpaid", _l("未付款"))]
 
 
 class DecideForm(BaseForm):
-    outcome = RadioField("认定结果", choices=DECISIONS, validators=[DataRequired("请选择认定结果")])
-    note = TextAreaField("认定理由", validators=[Length(max=1000)])
+    outcome = RadioField(
+        _l("认定结果"), choices=DECISIONS, validators=[DataRequired(_l("请选择认定结果"))]
+    )
+    note = TextAreaField(_l("认定理由"), validators=[Length(max=1000)])
 
 
 class RefundForm(BaseForm):
-    amount = YuanField("退款金额（元）", validators=[REQUIRED])
-    reason = TextAreaField("退款理由", validators=[Length(max=1000)])
+    amount = YuanField(_l("退款金额（元）"), validators=[REQUIRED])
+    reason = TextAreaField(_l("退款理由"), validators=[Length(max=1000)])
 
 
 class ButtonForm(BaseForm):

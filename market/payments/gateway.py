@@ -13,17 +13,27 @@ import json
 import stripe
 from flask import current_app
 
+from ..core.i18n import DEFAULT_LANGUAGE, _l, in_language
+
 CLIENT_KEY = "market_stripe_client"
-UNREACHABLE = "支付平台暂时无法连接，请稍后重试（未产生扣款）"
+UNREACHABLE = _l("支付平台暂时无法连接，请稍后重试（未产生扣款）")
 
 
 class GatewayError(Exception):
-    """The gateway refused or could not be reached; `message` is for people."""
+    """The gateway refused or could not be reached; `message` is for people (a lazy text,
+    shown in the reader's language: `str(err.message)`)."""
 
-    def __init__(self, message: str, code: str = ""):
+    def __init__(self, message, code: str = ""):
         super().__init__(message)
         self.message = message
         self.code = code
+
+    @property
+    def stored_message(self) -> str:
+        """The message as a payment row keeps it: in Chinese (stored text is never
+        translated)."""
+        with in_language(DEFAULT_LANGUAGE):
+            return str(self.message)
 
 
 class BadSignature(Exception):
@@ -64,7 +74,9 @@ def _call(do):
     try:
         return do()
     except stripe.CardError as err:
-        raise GatewayError(f"支付被拒绝：{err.user_message or err.code}", err.code or "") from err
+        raise GatewayError(
+            _l("支付被拒绝：%(reason)s", reason=err.user_message or err.code), err.code or ""
+        ) from err
     except stripe.APIConnectionError as err:
         raise GatewayError(UNREACHABLE, "connection") from err
     except stripe.RateLimitError as err:
@@ -72,7 +84,9 @@ def _call(do):
     except stripe.StripeError as err:
         current_app.logger.warning("stripe refused: %s", err)
         code = getattr(err, "code", None) or ""
-        raise GatewayError(f"支付平台拒绝了该操作（{code or err.http_status}）", code) from err
+        raise GatewayError(
+            _l("支付平台拒绝了该操作（%(code)s）", code=code or err.http_status), code
+        ) from err
 
 
 def _plain(obj) -> dict:

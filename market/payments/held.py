@@ -11,6 +11,7 @@ from sqlalchemy import select
 from ..core.audit import record_event
 from ..core.clock import utcnow
 from ..core.errors import ServiceError
+from ..core.i18n import _, _l
 from ..core.money import format_fen
 from ..extensions import db
 from ..notifications.services import notify
@@ -31,10 +32,10 @@ from .states import change
 def open_attempt(user, milestone: Milestone) -> Payment:
     """Step 1 of paying online: an attempt row with its own idempotency key (the view commits
     it before anything is sent to the gateway)."""
-    require_party(user, milestone, "purchaser", "只有合同的采购人可以付款")
+    require_party(user, milestone, "purchaser", _("只有合同的采购人可以付款"))
     if not online():
-        raise ServiceError("本平台未开通在线支付，请线下转账后登记付款")
-    require_state(milestone, ("due", "overdue"), "付款")
+        raise ServiceError(_("本平台未开通在线支付，请线下转账后登记付款"))
+    require_state(milestone, ("due", "overdue"), _("不能付款"))
     payment = Payment(
         milestone=milestone,
         method="stripe",
@@ -75,9 +76,9 @@ def send_attempt(payment: Payment, success_url: str, cancel_url: str) -> str:
         )
     except gateway.GatewayError as err:
         payment.status = "failed"
-        payment.failure_message = err.message
+        payment.failure_message = err.stored_message
         db.session.flush()
-        raise ServiceError(err.message) from err
+        raise ServiceError(str(err.message)) from err
     payment.checkout_session_id = session["id"]
     payment.checkout_url = session["url"]
     db.session.flush()
@@ -131,9 +132,15 @@ def payment_succeeded(payment: Payment, intent_id: str | None, at: datetime) -> 
     notify(
         milestone.agency_org_id,
         "payment_held",
-        f"「{milestone.contract.notice.title}」的{milestone.label}已由平台托管",
-        f"采购人已在线支付 {format_fen(milestone.amount_fen)}，资金由平台托管，"
-        "验收通过后划转至本机构的收款账户。",
+        _l(
+            "「%(title)s」的%(milestone)s已由平台托管",
+            title=milestone.contract.notice.title,
+            milestone=milestone.label,
+        ),
+        _l(
+            "采购人已在线支付 %(amount)s，资金由平台托管，验收通过后划转至本机构的收款账户。",
+            amount=format_fen(milestone.amount_fen),
+        ),
         notice_link(milestone.contract),
     )
     if milestone.contract.accepted_dt is not None:
@@ -203,8 +210,15 @@ def transferred(milestone: Milestone, transfer_id: str, at: datetime) -> bool:
     notify(
         milestone.agency_org_id,
         "payment_released",
-        f"「{milestone.contract.notice.title}」的{milestone.label}已划转",
-        f"{format_fen(milestone.amount_fen - milestone.refunded_fen)} 已划转至本机构的收款账户。",
+        _l(
+            "「%(title)s」的%(milestone)s已划转",
+            title=milestone.contract.notice.title,
+            milestone=milestone.label,
+        ),
+        _l(
+            "%(amount)s 已划转至本机构的收款账户。",
+            amount=format_fen(milestone.amount_fen - milestone.refunded_fen),
+        ),
         notice_link(milestone.contract),
     )
     return True
@@ -234,24 +248,25 @@ def refund_held(user, milestone: Milestone, amount_fen: int, reason: str) -> Non
     """A regulator of the item's department upholds a dispute over held funds (or the
     service was not delivered as agreed): all or part of them go back to the purchaser; what
     remains goes to the agency once the contract is accepted."""
-    require_party(user, milestone, "regulator", "只有该事项审批部门的监管部门可以决定退款")
-    require_state(milestone, ("held",), "退款")
+    require_party(user, milestone, "regulator", _("只有该事项审批部门的监管部门可以决定退款"))
+    require_state(milestone, ("held",), _("不能退款"))
     if not online():
-        raise ServiceError("本平台未开通在线支付，托管资金的退款需开通后办理")
+        raise ServiceError(_("本平台未开通在线支付，托管资金的退款需开通后办理"))
     if not 1 <= amount_fen <= milestone.amount_fen:
         raise ServiceError(
-            f"退款金额应在 ¥0.01 至 {format_fen(milestone.amount_fen)} 之间", "amount"
+            _("退款金额应在 ¥0.01 至 %(amount)s 之间", amount=format_fen(milestone.amount_fen)),
+            "amount",
         )
     reason = (reason or "").strip()
     if len(reason) < 4:
-        raise ServiceError("请写明退款理由", "reason")
+        raise ServiceError(_("请写明退款理由"), "reason")
     refund(milestone, amount_fen, reason, actor=user)
 
 
 def refund(milestone: Milestone, amount_fen: int, reason: str, actor) -> None:
     payment = milestone.succeeded_payment
     if payment is None or not payment.payment_intent_id:
-        raise ServiceError("找不到该付款节点的在线支付记录，不能退款")
+        raise ServiceError(_("找不到该付款节点的在线支付记录，不能退款"))
     try:
         gateway.refund(
             milestone_id=milestone.id,
@@ -260,7 +275,7 @@ def refund(milestone: Milestone, amount_fen: int, reason: str, actor) -> None:
             reason=reason,
         )
     except gateway.GatewayError as err:
-        raise ServiceError(err.message) from err
+        raise ServiceError(str(err.message)) from err
     refunded(milestone, amount_fen, reason, utcnow(), actor=actor)
 
 
@@ -278,8 +293,9 @@ def refunded(milestone: Milestone, amount_fen: int, reason: str, at, actor=None)
         "system",
         actor=actor,
         at=at,
-        note=f"退回 {format_fen(milestone.refunded_fen)}"
-        + ("，其余划转中选机构" if partial else ""),
+        # stored with the audit event: Chinese, as the summary it ends
+        note=f"退回 {format_fen(milestone.refunded_fen)}"  # i18n: data
+        + ("，其余划转中选机构" if partial else ""),  # i18n: data
         refunded_fen=milestone.refunded_fen,
         partial=partial,
     )
@@ -287,8 +303,16 @@ def refunded(milestone: Milestone, amount_fen: int, reason: str, at, actor=None)
         notify(
             org_id,
             "payment_refunded",
-            f"「{milestone.contract.notice.title}」的{milestone.label}已退款",
-            f"退回采购人 {format_fen(milestone.refunded_fen)}。理由：{reason}",
+            _l(
+                "「%(title)s」的%(milestone)s已退款",
+                title=milestone.contract.notice.title,
+                milestone=milestone.label,
+            ),
+            _l(
+                "退回采购人 %(amount)s。理由：%(reason)s",
+                amount=format_fen(milestone.refunded_fen),
+                reason=reason,
+            ),
             notice_link(milestone.contract),
         )
     release(milestone)  # the rest, if the contract is accepted already

@@ -5,7 +5,7 @@ held funds, termination cancels what is not owed yet and refunds what is held.""
 from ..core.signals import contract_awarded, notice_transitioned
 from . import services
 
-TERMINATED_REASON = "合同中止"
+TERMINATED_REASON = "合同中止"  # i18n: data (stored as the refund reason, sent to Stripe)
 
 
 def on_contract_awarded(contract, **_):

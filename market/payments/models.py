@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import Organisation, User
 from ..agencies.models import Document
 from ..core.clock import to_local, utcnow
+from ..core.i18n import _l
 from ..core.types import UTCDateTime
 from ..extensions import db
 from ..procurement.contract_models import Contract
@@ -27,15 +28,15 @@ from ..procurement.services import PAYMENT_EVENTS
 from .states import MILESTONE
 
 #: how a payment was made
-METHODS = {"bank_transfer": "银行转账", "stripe": "在线支付（资金托管）"}
+METHODS = {"bank_transfer": _l("银行转账"), "stripe": _l("在线支付（资金托管）")}
 #: a payment's own status: an online attempt opens, then succeeds or fails (or its checkout
 #: expires); an offline record is what the purchaser says it transferred
 PAYMENT_STATUSES = {
-    "open": "待支付",
-    "succeeded": "支付成功",
-    "failed": "支付失败",
-    "expired": "已过期",
-    "recorded": "已登记",
+    "open": _l("待支付"),
+    "succeeded": _l("支付成功"),
+    "failed": _l("支付失败"),
+    "expired": _l("已过期"),
+    "recorded": _l("已登记"),
 }
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from ..core.audit import record_event
 from ..core.clock import utcnow
 from ..core.errors import NotAllowed, ServiceError
+from ..core.i18n import _
 from ..extensions import db
 from . import gateway
 from .access import online, payout_account
@@ -18,15 +19,15 @@ def ensure_payout_account(user) -> PayoutAccount:
     """The agency's connected account, created with the gateway on first use."""
     org = getattr(user, "organisation", None)
     if org is None or org.kind != "agency":
-        raise NotAllowed("只有中介机构可以开通收款账户")
+        raise NotAllowed(_("只有中介机构可以开通收款账户"))
     if not online():
-        raise ServiceError("本平台未开通在线支付，收款以银行转账为准")
+        raise ServiceError(_("本平台未开通在线支付，收款以银行转账为准"))
     account = payout_account(org.id)
     if account is None:
         try:
             account_id = gateway.create_account(org_id=org.id, email=user.email)
         except gateway.GatewayError as err:
-            raise ServiceError(err.message) from err
+            raise ServiceError(str(err.message)) from err
         account = PayoutAccount(org_id=org.id, account_id=account_id)
         db.session.add(account)
         db.session.flush()
@@ -40,7 +41,7 @@ def onboarding_url(account: PayoutAccount, refresh_url: str, return_url: str) ->
             account.account_id, refresh_url=refresh_url, return_url=return_url
         )
     except gateway.GatewayError as err:
-        raise ServiceError(err.message) from err
+        raise ServiceError(str(err.message)) from err
 
 
 def account_updated(account_id: str, flags: dict) -> bool:
@@ -64,5 +65,5 @@ def refresh_account(account: PayoutAccount) -> None:
     try:
         flags = gateway.account_status(account.account_id)
     except gateway.GatewayError as err:
-        raise ServiceError(err.message) from err
+        raise ServiceError(str(err.message)) from err
     account_updated(account.account_id, flags)

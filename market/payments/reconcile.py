@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from ..core.audit import record_event
 from ..core.clock import utcnow
+from ..core.i18n import DEFAULT_LANGUAGE, in_language
 from ..extensions import db
 from . import gateway, services
 from .models import Milestone, Payment, Reconciliation
@@ -48,14 +49,14 @@ def reconcile(now=None) -> Reconciliation:
         session = by_payment.pop(str(payment.id), None)
         if session is None:
             if payment.status == "succeeded":
-                findings.append(
-                    _finding("unknown_at_gateway", payment, "本地记录已支付，支付平台无此会话")
-                )
+                text = "本地记录已支付，支付平台无此会话"  # i18n: data
+                findings.append(_finding("unknown_at_gateway", payment, text))
             elif payment.status == "open" and now - payment.created_dt > STALE_ATTEMPT:
                 payment.status = "failed"
-                payment.failure_message = "支付会话未创建成功（已由对账关闭）"
+                payment.failure_message = "支付会话未创建成功（已由对账关闭）"  # i18n: data
                 repaired += 1
-                findings.append(_finding("stale_attempt", payment, "未创建支付会话的尝试已关闭"))
+                text = "未创建支付会话的尝试已关闭"  # i18n: data
+                findings.append(_finding("stale_attempt", payment, text))
             continue
         if payment.checkout_session_id is None:
             payment.checkout_session_id = session["id"]
@@ -63,7 +64,8 @@ def reconcile(now=None) -> Reconciliation:
         if session.get("payment_status") == "paid" and payment.status != "succeeded":
             services.payment_succeeded(payment, session.get("payment_intent"), now)
             repaired += 1
-            findings.append(_finding("missed_payment", payment, "支付平台已收款，补记为资金托管"))
+            text = "支付平台已收款，补记为资金托管"  # i18n: data
+            findings.append(_finding("missed_payment", payment, text))
         elif session.get("status") == "expired" and payment.status == "open":
             payment.status = "expired"
             repaired += 1
@@ -74,7 +76,7 @@ def reconcile(now=None) -> Reconciliation:
                     "kind": "unknown_locally",
                     "session": session.get("id"),
                     "payment_id": payment_id,
-                    "text": "支付平台有已付款会话，本地无对应付款",
+                    "text": "支付平台有已付款会话，本地无对应付款",  # i18n: data
                 }
             )
     repaired += _release_waiting(findings)
@@ -94,6 +96,8 @@ def reconcile(now=None) -> Reconciliation:
 
 
 def _finding(kind: str, payment: Payment, text: str) -> dict:
+    # The findings are stored with the run (data, in Chinese; `flask payments reconcile`
+    # prints them as they are).
     return {
         "kind": kind,
         "payment_id": payment.id,
@@ -106,6 +110,8 @@ def _finding(kind: str, payment: Payment, text: str) -> dict:
 def _release_waiting(findings: list) -> int:
     """Held funds of accepted contracts not yet transferred (a failed or interrupted call)."""
     count = 0
+    with in_language(DEFAULT_LANGUAGE):  # the findings are stored: in Chinese
+        paid = str(MILESTONE.label("paid"))
     held = db.session.scalars(
         select(Milestone).where(
             Milestone.state.in_(("held", "refunded")), Milestone.transfer_id.is_(None)
@@ -118,7 +124,7 @@ def _release_waiting(findings: list) -> int:
                 {
                     "kind": "released",
                     "milestone_id": milestone.id,
-                    "text": f"补办划转：{MILESTONE.label('paid')}",
+                    "text": f"补办划转：{paid}",  # i18n: data
                 }
             )
     return count

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from ..core.audit import record_event
 from ..core.clock import utcnow
+from ..core.i18n import DEFAULT_LANGUAGE, _, _l, in_language
 from ..core.lifecycle import Lifecycle, Move, State
 from ..core.money import format_fen
 
@@ -32,55 +33,55 @@ class MilestoneState(State):
 MILESTONE = Lifecycle(
     "milestone",
     [
-        MilestoneState("scheduled", "未到付款条件", "secondary"),
+        MilestoneState("scheduled", _l("未到付款条件"), "secondary"),
         MilestoneState(
             "due",
-            "待支付",
+            _l("待支付"),
             "warning",
-            "付款条件已满足，开始计算付款期限",
+            _l("付款条件已满足，开始计算付款期限"),
             due="due_dt",
             owed=True,
             active=True,
         ),
         MilestoneState(
             "overdue",
-            "逾期未付",
+            _l("逾期未付"),
             "danger",
-            "超过付款期限未支付",
+            _l("超过付款期限未支付"),
             due="report_dt",
             owed=True,
             active=True,
         ),
         MilestoneState(
             "recorded",
-            "待机构确认收款",
+            _l("待机构确认收款"),
             "info",
-            "采购人登记银行转账",
+            _l("采购人登记银行转账"),
             active=True,
             moved=True,
             unconfirmed=True,
         ),
         MilestoneState(
             "disputed",
-            "收款有争议",
+            _l("收款有争议"),
             "danger",
-            "中选机构对付款提出异议",
+            _l("中选机构对付款提出异议"),
             owed=True,
             active=True,
             unconfirmed=True,
         ),
         MilestoneState(
             "held",
-            "资金托管中",
+            _l("资金托管中"),
             "primary",
-            "采购人付款，资金由平台托管",
+            _l("采购人付款，资金由平台托管"),
             active=True,
             moved=True,
             holding=True,
         ),
-        MilestoneState("paid", "已付款", "success", "付款完成", moved=True),
-        MilestoneState("refunded", "已退款", "secondary", "托管资金退回采购人", moved=True),
-        MilestoneState("cancelled", "已取消", "light", "合同中止，付款节点取消"),
+        MilestoneState("paid", _l("已付款"), "success", _l("付款完成"), moved=True),
+        MilestoneState("refunded", _l("已退款"), "secondary", _l("托管资金退回采购人"), moved=True),
+        MilestoneState("cancelled", _l("已取消"), "light", _l("合同中止，付款节点取消")),
     ],
     [
         Move("scheduled", "due", {"system"}),
@@ -91,17 +92,17 @@ MILESTONE = Lifecycle(
         Move("overdue", "recorded", {"purchaser"}),
         Move("due", "held", {"system"}),
         Move("overdue", "held", {"system"}),
-        Move("recorded", "paid", {"agency"}, label="中选机构确认收款"),
+        Move("recorded", "paid", {"agency"}, label=_l("中选机构确认收款")),
         Move("recorded", "disputed", {"agency"}),
-        Move("disputed", "recorded", {"purchaser"}, label="采购人重新登记付款"),
-        Move("disputed", "paid", {"regulator"}, label="监管部门认定已付款"),
-        Move("disputed", "due", {"regulator"}, label="监管部门认定未付款"),
-        Move("disputed", "overdue", {"regulator"}, label="监管部门认定未付款"),
-        Move("held", "paid", {"system"}, label="托管资金划转中选机构"),
+        Move("disputed", "recorded", {"purchaser"}, label=_l("采购人重新登记付款")),
+        Move("disputed", "paid", {"regulator"}, label=_l("监管部门认定已付款")),
+        Move("disputed", "due", {"regulator"}, label=_l("监管部门认定未付款")),
+        Move("disputed", "overdue", {"regulator"}, label=_l("监管部门认定未付款")),
+        Move("held", "paid", {"system"}, label=_l("托管资金划转中选机构")),
         Move("held", "refunded", {"system"}),
     ],
-    subject="付款节点",
-    refusal="您无权办理该付款事项",
+    subject=_l("付款节点"),
+    refusal=_l("您无权办理该付款事项"),
 )
 
 
@@ -123,7 +124,7 @@ def change(milestone, target: str, party: str, actor=None, at=None, note="", **d
         occurred_dt=at,
         data={
             "milestone_id": milestone.id,
-            "summary": summary(milestone, source, target) + (f"，{note}" if note else ""),
+            "summary": _stored_summary(milestone, source, target, note),
             **data,
         },
     )
@@ -133,4 +134,16 @@ def summary(milestone, source: str, target: str) -> str:
     """How the public timeline names a move: which milestone, its amount, what happened."""
     move = MILESTONE.move(source, target)
     what = (move.label if move is not None else "") or MILESTONE[target].arrival
-    return f"{milestone.label}（{format_fen(milestone.amount_fen)}）：{what}"
+    return _(
+        "%(milestone)s（%(amount)s）：%(what)s",
+        milestone=milestone.label,
+        amount=format_fen(milestone.amount_fen),
+        what=what,
+    )
+
+
+def _stored_summary(milestone, source: str, target: str, note: str) -> str:
+    """The summary as the audit event stores it: always in Chinese (the stored text is data;
+    `note` is stored Chinese text too)."""
+    with in_language(DEFAULT_LANGUAGE):
+        return summary(milestone, source, target) + (f"，{note}" if note else "")  # i18n: data

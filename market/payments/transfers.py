@@ -11,6 +11,7 @@ from ..catalogue.models import ServiceItem
 from ..core.audit import record_event
 from ..core.clock import from_local, local_today, to_local, utcnow
 from ..core.errors import ServiceError
+from ..core.i18n import _, _l
 from ..core.money import format_fen
 from ..core.workdays import add_working_days
 from ..extensions import db
@@ -36,32 +37,33 @@ def record_transfer(
     """The purchaser records the bank transfer paying a milestone (date, amount, the bank's
     reference, a voucher from its library or uploaded); the agency then confirms receipt or
     disputes it."""
-    require_party(user, milestone, "purchaser", "只有合同的采购人可以登记付款")
+    require_party(user, milestone, "purchaser", _("只有合同的采购人可以登记付款"))
     if online():
-        raise ServiceError("本平台已开通在线支付（资金托管），请通过在线支付付款")
-    require_state(milestone, ("due", "overdue", "disputed"), "登记付款")
+        raise ServiceError(_("本平台已开通在线支付（资金托管），请通过在线支付付款"))
+    require_state(milestone, ("due", "overdue", "disputed"), _("不能登记付款"))
     if amount_fen != milestone.amount_fen:
         raise ServiceError(
-            f"转账金额应为该付款节点的金额 {format_fen(milestone.amount_fen)}", "amount"
+            _("转账金额应为该付款节点的金额 %(amount)s", amount=format_fen(milestone.amount_fen)),
+            "amount",
         )
     today = local_today()
     if paid_on > today:
-        raise ServiceError("转账日期不能晚于今天", "paid_on")
+        raise ServiceError(_("转账日期不能晚于今天"), "paid_on")
     if paid_on < to_local(milestone.contract.created_dt).date():
-        raise ServiceError("转账日期不能早于合同成立日期", "paid_on")
+        raise ServiceError(_("转账日期不能早于合同成立日期"), "paid_on")
     reference = (bank_reference or "").strip()
     if not 4 <= len(reference) <= 64:
-        raise ServiceError("请填写银行流水号（4–64 个字符）", "bank_reference")
+        raise ServiceError(_("请填写银行流水号（4–64 个字符）"), "bank_reference")
     org_id = user.organisation.id
     if document_id:
         voucher = own_document(org_id, document_id, "document_id")
         if voucher.kind != "voucher":
-            raise ServiceError("请选择资料库中的付款凭证，或上传付款凭证", "document_id")
+            raise ServiceError(_("请选择资料库中的付款凭证，或上传付款凭证"), "document_id")
     elif upload is not None and upload.content:
         check_uploads([upload], "file")
         voucher = store_uploads(user, "voucher", [upload])[0]
     else:
-        raise ServiceError("请上传付款凭证，或从本单位资料库选择", "file")
+        raise ServiceError(_("请上传付款凭证，或从本单位资料库选择"), "file")
     payment = Payment(
         milestone=milestone,
         method="bank_transfer",
@@ -83,9 +85,18 @@ def record_transfer(
     notify(
         milestone.agency_org_id,
         "payment_recorded",
-        f"采购人已登记「{milestone.contract.notice.title}」的{milestone.label}付款",
-        f"{format_fen(amount_fen)}，转账日期 {paid_on:%Y-%m-%d}，银行流水号 {reference}。"
-        "请核对到账情况后确认收款，或提出异议。",
+        _l(
+            "采购人已登记「%(title)s」的%(milestone)s付款",
+            title=milestone.contract.notice.title,
+            milestone=milestone.label,
+        ),
+        _l(
+            "%(amount)s，转账日期 %(date)s，银行流水号 %(reference)s。"
+            "请核对到账情况后确认收款，或提出异议。",
+            amount=format_fen(amount_fen),
+            date=f"{paid_on:%Y-%m-%d}",
+            reference=reference,
+        ),
         notice_link(milestone.contract),
     )
     return payment
@@ -93,15 +104,19 @@ def record_transfer(
 
 def confirm_receipt(user, milestone: Milestone) -> None:
     """The agency confirms the recorded transfer arrived: the milestone is paid."""
-    require_party(user, milestone, "agency", "只有合同的中选机构可以确认收款")
-    require_state(milestone, ("recorded",), "确认收款")
+    require_party(user, milestone, "agency", _("只有合同的中选机构可以确认收款"))
+    require_state(milestone, ("recorded",), _("不能确认收款"))
     milestone.settled_dt = utcnow()
     change(milestone, "paid", "agency", actor=user)
     notify(
         milestone.purchaser_org_id,
         "payment_confirmed",
-        f"中选机构已确认收到「{milestone.contract.notice.title}」的{milestone.label}",
-        f"{format_fen(milestone.amount_fen)} 已确认到账。",
+        _l(
+            "中选机构已确认收到「%(title)s」的%(milestone)s",
+            title=milestone.contract.notice.title,
+            milestone=milestone.label,
+        ),
+        _l("%(amount)s 已确认到账。", amount=format_fen(milestone.amount_fen)),
         notice_link(milestone.contract),
     )
 
@@ -109,11 +124,11 @@ def confirm_receipt(user, milestone: Milestone) -> None:
 def dispute_payment(user, milestone: Milestone, reason: str) -> None:
     """The agency says the recorded transfer did not arrive as recorded; the regulators of
     the item's department see the dispute and decide it."""
-    require_party(user, milestone, "agency", "只有合同的中选机构可以对付款提出异议")
-    require_state(milestone, ("recorded",), "提出异议")
+    require_party(user, milestone, "agency", _("只有合同的中选机构可以对付款提出异议"))
+    require_state(milestone, ("recorded",), _("不能提出异议"))
     reason = (reason or "").strip()
     if len(reason) < 4:
-        raise ServiceError("请写明异议理由（如 未到账、金额不符）", "reason")
+        raise ServiceError(_("请写明异议理由（如 未到账、金额不符）"), "reason")
     milestone.dispute_reason = reason
     change(milestone, "disputed", "agency", actor=user)
     record_event(
@@ -127,8 +142,12 @@ def dispute_payment(user, milestone: Milestone, reason: str) -> None:
     notify(
         milestone.purchaser_org_id,
         "payment_disputed",
-        f"中选机构对「{milestone.contract.notice.title}」的{milestone.label}付款提出异议",
-        f"异议理由：{reason}。请核实后重新登记付款；监管部门可以作出认定。",
+        _l(
+            "中选机构对「%(title)s」的%(milestone)s付款提出异议",
+            title=milestone.contract.notice.title,
+            milestone=milestone.label,
+        ),
+        _l("异议理由：%(reason)s。请核实后重新登记付款；监管部门可以作出认定。", reason=reason),
         notice_link(milestone.contract),
     )
 
@@ -136,11 +155,11 @@ def dispute_payment(user, milestone: Milestone, reason: str) -> None:
 def decide_dispute(user, milestone: Milestone, paid: bool, note: str) -> None:
     """A regulator of the item's department decides a dispute: the money arrived (paid), or
     it did not (owed again, late if past its due date)."""
-    require_party(user, milestone, "regulator", "只有该事项审批部门的监管部门可以认定付款争议")
-    require_state(milestone, ("disputed",), "认定付款争议")
+    require_party(user, milestone, "regulator", _("只有该事项审批部门的监管部门可以认定付款争议"))
+    require_state(milestone, ("disputed",), _("不能认定付款争议"))
     note = (note or "").strip()
     if len(note) < 4:
-        raise ServiceError("请写明认定理由", "note")
+        raise ServiceError(_("请写明认定理由"), "note")
     now = utcnow()
     if paid:
         milestone.settled_dt = now
@@ -165,8 +184,14 @@ def decide_dispute(user, milestone: Milestone, paid: bool, note: str) -> None:
         notify(
             org_id,
             "payment_decided",
-            f"监管部门已认定「{milestone.contract.notice.title}」{milestone.label}的付款争议",
-            ("认定已付款。" if paid else "认定未付款，采购人应尽快支付。") + f"理由：{note}",
+            _l(
+                "监管部门已认定「%(title)s」%(milestone)s的付款争议",
+                title=milestone.contract.notice.title,
+                milestone=milestone.label,
+            ),
+            _l("认定已付款。理由：%(note)s", note=note)
+            if paid
+            else _l("认定未付款，采购人应尽快支付。理由：%(note)s", note=note),
             notice_link(milestone.contract),
         )
 

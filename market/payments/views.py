@@ -15,6 +15,7 @@ from ..core.clock import from_local, to_local
 from ..core.converters import id_arg
 from ..core.csvfile import csv_bytes, csv_download
 from ..core.errors import NotAllowed, ServiceError, apply_to_form
+from ..core.i18n import _, _l
 from ..core.paging import paginate
 from ..extensions import csrf, db
 from ..procurement import services as procurement
@@ -108,7 +109,7 @@ def record_transfer(milestone_id):
             upload=uploads[0] if uploads else None,
         )
 
-    return _step(milestone_id, TransferForm, do, "付款已登记，等待中选机构确认收款")
+    return _step(milestone_id, TransferForm, do, _("付款已登记，等待中选机构确认收款"))
 
 
 @bp.route("/payments/milestones/<int:milestone_id>/confirm", methods=["POST"])
@@ -118,7 +119,7 @@ def confirm(milestone_id):
         milestone_id,
         ButtonForm,
         lambda m, form: services.confirm_receipt(current_user, m),
-        "已确认收款",
+        _("已确认收款"),
     )
 
 
@@ -129,7 +130,7 @@ def dispute(milestone_id):
         milestone_id,
         DisputeForm,
         lambda m, form: services.dispute_payment(current_user, m, form.reason.data or ""),
-        "异议已提交，采购人和监管部门将看到",
+        _("异议已提交，采购人和监管部门将看到"),
     )
 
 
@@ -142,7 +143,7 @@ def decide(milestone_id):
         lambda m, form: services.decide_dispute(
             current_user, m, form.outcome.data == "paid", form.note.data or ""
         ),
-        "付款争议已认定",
+        _("付款争议已认定"),
     )
 
 
@@ -155,7 +156,7 @@ def refund(milestone_id):
         lambda m, form: services.refund_held(
             current_user, m, form.amount.fen, form.reason.data or ""
         ),
-        "已退款，未退部分在验收后划转中选机构",
+        _("已退款，未退部分在验收后划转中选机构"),
     )
 
 
@@ -164,13 +165,20 @@ def refund(milestone_id):
 def receipt(milestone_id):
     milestone = _milestone_or_404(milestone_id)
     if not milestone.has_receipt:
-        flash(f"{milestone.label}当前为「{milestone.state_label}」，尚无付款凭证", "warning")
+        flash(
+            _(
+                "%(milestone)s当前为「%(state)s」，尚无付款凭证",
+                milestone=milestone.label,
+                state=milestone.state_label,
+            ),
+            "warning",
+        )
         return redirect(url_for(".milestone", milestone_id=milestone.id))
     try:
         pdf = receipts.receipt_pdf(milestone)
     except receipts.ReceiptUnavailable:
         current_app.logger.exception("receipt PDFs need pango (docs/operations.md)")
-        flash("暂时无法生成 PDF 付款凭证，请稍后再试或联系平台运营方", "warning")
+        flash(_("暂时无法生成 PDF 付款凭证，请稍后再试或联系平台运营方"), "warning")
         return redirect(url_for(".milestone", milestone_id=milestone.id))
     name = receipts.receipt_number(milestone)
     return Response(
@@ -189,7 +197,7 @@ def checkout(milestone_id):
     milestone = _milestone_or_404(milestone_id)
     form = ButtonForm()
     if not form.validate_on_submit():
-        flash("页面已过期，请刷新后重试", "danger")
+        flash(_("页面已过期，请刷新后重试"), "danger")
         return redirect(url_for(".milestone", milestone_id=milestone.id))
     try:
         payment = services.open_attempt(current_user, milestone)
@@ -219,9 +227,9 @@ def checkout_return(payment_id):
     if payment is None or not services.can_read(current_user, payment.milestone):
         abort(404)
     if request.args.get("result") == "success":
-        flash("支付已提交，到账以支付平台的通知为准，通常在几秒钟内更新", "info")
+        flash(_("支付已提交，到账以支付平台的通知为准，通常在几秒钟内更新"), "info")
     else:
-        flash("已取消支付，未产生扣款", "warning")
+        flash(_("已取消支付，未产生扣款"), "warning")
     return redirect(url_for(".milestone", milestone_id=payment.milestone_id))
 
 
@@ -250,7 +258,7 @@ def stripe_webhook():
 def payout_account():
     form = ButtonForm()
     if not form.validate_on_submit():
-        flash("页面已过期，请刷新后重试", "danger")
+        flash(_("页面已过期，请刷新后重试"), "danger")
         return redirect(url_for("portal.dashboard"))
     try:
         account = services.ensure_payout_account(current_user)
@@ -281,9 +289,9 @@ def payout_account_return():
     else:
         db.session.commit()
         if account.ready:
-            flash("收款账户已开通，托管资金将在验收后划转至该账户", "success")
+            flash(_("收款账户已开通，托管资金将在验收后划转至该账户"), "success")
         else:
-            flash("收款账户资料尚未完善，完成后才能接收托管资金", "warning")
+            flash(_("收款账户资料尚未完善，完成后才能接收托管资金"), "warning")
     return redirect(url_for("portal.dashboard"))
 
 
@@ -333,19 +341,19 @@ def payments_list():
 
 
 CSV_COLUMNS = (
-    ("合同编号", lambda m: m.contract.number),
-    ("项目", lambda m: m.contract.notice.title),
-    ("采购人", lambda m: m.purchaser.name),
-    ("中选机构", lambda m: m.agency.name),
-    ("付款节点", lambda m: m.label),
-    ("比例（%）", lambda m: m.percent),
-    ("金额（元）", lambda m: f"{m.amount_fen / 100:.2f}"),
-    ("状态", lambda m: m.state_label),
-    ("应付时间", lambda m: m.due_dt and f"{to_local(m.due_dt):%Y-%m-%d %H:%M}"),
-    ("付款时间", lambda m: m.paid_dt and f"{to_local(m.paid_dt):%Y-%m-%d}"),
-    ("逾期天数", lambda m: m.days_late),
-    ("支付方式", lambda m: METHODS[m.payments[-1].method] if m.payments else ""),
-    ("已退款（元）", lambda m: f"{m.refunded_fen / 100:.2f}" if m.refunded_fen else ""),
+    (_l("合同编号"), lambda m: m.contract.number),
+    (_l("项目"), lambda m: m.contract.notice.title),
+    (_l("采购人"), lambda m: m.purchaser.name),
+    (_l("中选机构"), lambda m: m.agency.name),
+    (_l("付款节点"), lambda m: m.label),
+    (_l("比例（%）"), lambda m: m.percent),
+    (_l("金额（元）"), lambda m: f"{m.amount_fen / 100:.2f}"),
+    (_l("状态"), lambda m: m.state_label),
+    (_l("应付时间"), lambda m: m.due_dt and f"{to_local(m.due_dt):%Y-%m-%d %H:%M}"),
+    (_l("付款时间"), lambda m: m.paid_dt and f"{to_local(m.paid_dt):%Y-%m-%d}"),
+    (_l("逾期天数"), lambda m: m.days_late),
+    (_l("支付方式"), lambda m: METHODS[m.payments[-1].method] if m.payments else ""),
+    (_l("已退款（元）"), lambda m: f"{m.refunded_fen / 100:.2f}" if m.refunded_fen else ""),
 )
 CSV_MAX_ROWS = 50_000
 
@@ -355,8 +363,8 @@ CSV_MAX_ROWS = 50_000
 def payments_csv():
     rows = db.session.scalars(_list_query().limit(CSV_MAX_ROWS))
     content = csv_bytes(
-        [header for header, _ in CSV_COLUMNS],
-        ([value(m) for _, value in CSV_COLUMNS] for m in rows),
+        [str(header) for header, __ in CSV_COLUMNS],
+        ([value(m) for __, value in CSV_COLUMNS] for m in rows),
     )
     return csv_download(content, "payments")
 

@@ -100,8 +100,9 @@ def _intent(kind: str, obj: dict, at) -> str:
         changed = services.payment_succeeded(payment, obj.get("id"), at)
         return "held" if changed else "ignored: already recorded"
     error = obj.get("last_payment_error") or {}
-    message = error.get("message") or "支付未成功"
-    changed = services.payment_failed(payment, f"支付被拒绝：{message}")
+    # stored as the attempt's failure message (data: never translated)
+    message = error.get("message") or "支付未成功"  # i18n: data
+    changed = services.payment_failed(payment, f"支付被拒绝：{message}")  # i18n: data
     return "failed" if changed else "ignored: already settled"
 
 
@@ -115,7 +116,7 @@ def _refund(charge: dict, at) -> str:
     services.payment_succeeded(payment, charge.get("payment_intent"), at)
     milestone = payment.milestone
     amount = int(charge.get("amount_refunded") or 0)
-    reason = milestone.refund_reason or "支付平台退款"
+    reason = milestone.refund_reason or "支付平台退款"  # i18n: data (the stored refund reason)
     changed = services.refunded(milestone, amount, reason, at)
     return "refunded" if changed else "ignored: already recorded"
 

@@ -10,6 +10,7 @@ from ..agencies.qualifications import usable_qualifications
 from ..core.audit import record_event
 from ..core.clock import utcnow
 from ..core.errors import ServiceError
+from ..core.i18n import _, _l
 from ..extensions import db
 from .bids import (
     check_bidder,
@@ -23,7 +24,9 @@ from .bids import (
 from .models import Bid, BidReceipt, Notice
 
 #: what a superseded receipt says, by its reason
-SUPERSEDED_LABELS = {"replaced": "已替换", "withdrawn": "已撤回"}
+SUPERSEDED_LABELS = {"replaced": _l("已替换"), "withdrawn": _l("已撤回")}
+#: no standing quote to change, by the change
+NOTHING_TO = {"replace": _l("本机构没有可修改的报价"), "withdraw": _l("本机构没有可撤回的报价")}
 
 
 def _supersede(bid: Bid, reason: str, at: datetime) -> BidReceipt:
@@ -44,7 +47,7 @@ def _standing_own(notice: Notice, agency_id: int, received: datetime, action: st
     bid = lock_own_quote(notice, agency_id, received)
     check_taking_quotes(notice, received)
     if bid is None or bid.status == "withdrawn":
-        raise ServiceError(f"本机构没有可{action}的报价")
+        raise ServiceError(str(NOTHING_TO[action]))
     return bid
 
 
@@ -67,9 +70,9 @@ def replace_bid(
     qualifications, documents = quote_attachments(
         agency.org_id, notice, qualification_ids, document_ids
     )
-    bid = _standing_own(notice, agency.org_id, received, "修改")
+    bid = _standing_own(notice, agency.org_id, received, "replace")
     if bid.status == "invalidated":
-        raise ServiceError("公告已修改，本机构原报价已失效，请重新确认报价")
+        raise ServiceError(_("公告已修改，本机构原报价已失效，请重新确认报价"))
     amount = quote_amount(notice, amount_fen)
     _supersede(bid, "replaced", received)
     restate(bid, user, notice, amount, plan, qualifications, documents, received, ip)
@@ -85,7 +88,7 @@ def withdraw_bid(user, notice: Notice, *, received: datetime | None = None) -> B
     and its commitment is kept as a superseded receipt; the agency may quote again."""
     received = received or utcnow()
     agency = agencies.agency_of(user)
-    bid = _standing_own(notice, agency.org_id, received, "撤回")
+    bid = _standing_own(notice, agency.org_id, received, "withdraw")
     _supersede(bid, "withdrawn", received)
     bid.status = "withdrawn"
     # The nonce goes with the commitment: a withdrawn quote has nothing left to open.

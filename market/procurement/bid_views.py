@@ -11,6 +11,7 @@ from ..core.arrival import received_at
 from ..core.auth import role_required
 from ..core.errors import ServiceError, apply_to_form
 from ..core.hashing import canonical_json
+from ..core.i18n import _
 from ..core.logs import logged_as_route
 from ..core.retry import retrying
 from ..extensions import db
@@ -20,6 +21,7 @@ from .bid_forms import BidForm
 from .blueprint import bp, detail_panel, notice_or_404, offered, read_or_404, render_detail
 from .selection import registered
 from .states import party_of
+from .timeline import stored_reason
 
 
 def _user():
@@ -80,8 +82,9 @@ def _bid_arguments(form):
 
 
 def _received(fixed_price: bool):
-    word = "报名" if fixed_price else "报价"
-    return f"{word}已密封提交。截止前任何人（包括采购人）都看不到；请保存下方的承诺值回执。"
+    if fixed_price:
+        return _("报名已密封提交。截止前任何人（包括采购人）都看不到；请保存下方的承诺值回执。")
+    return _("报价已密封提交。截止前任何人（包括采购人）都看不到；请保存下方的承诺值回执。")
 
 
 #: g: the quote's journalled arrival (notice id, digest, token), written as its request started
@@ -113,7 +116,7 @@ def _quote_answered(response):
     arrival to the same quote sent again."""
     journalled = g.pop(JOURNALLED, None)
     if journalled is not None and response.status_code < 500:
-        notice_id, digest, _ = journalled
+        notice_id, digest, __ = journalled
         arrivals.answered(notice_id, digest)
     return response
 
@@ -127,14 +130,14 @@ def _quote(notice_id, service, form):
     received = received_at()
     journalled = g.get(JOURNALLED)
     if journalled is not None:
-        _, digest, token = journalled
+        __, digest, token = journalled
         earlier = arrivals.unanswered_since(notice_id, digest, token)
         if earlier is not None and earlier < received:
             received = earlier
 
     def work():
         # Locked and read in one statement; what was due is applied as of `received`.
-        notice, _ = services.lock_for_quote(notice_id, _organisation_id(), received)
+        notice, __ = services.lock_for_quote(notice_id, _organisation_id(), received)
         if notice is None or notice.published_dt is None:
             abort(404)  # a draft exists only for its purchaser, who does not quote
         service(
@@ -211,7 +214,7 @@ def reconfirm(notice_id):
         except ServiceError as err:
             apply_to_form(form, err)
         else:
-            flash("已按修改后的公告重新确认，新的承诺值回执见下方。", "success")
+            flash(_("已按修改后的公告重新确认，新的承诺值回执见下方。"), "success")
             return redirect(url_for(".detail", notice_id=notice_id, _anchor="receipt"))
     return _refused(notice_id, reconfirm_form=form)
 
@@ -228,7 +231,7 @@ def replace_bid(notice_id):
         except ServiceError as err:
             apply_to_form(form, err)
         else:
-            flash("报价已修改并重新密封，新的承诺值回执见下方；原回执已作废。", "success")
+            flash(_("报价已修改并重新密封，新的承诺值回执见下方；原回执已作废。"), "success")
             return redirect(url_for(".detail", notice_id=notice_id, _anchor="receipt"))
     return _refused(notice_id, replace_form=form)
 
@@ -242,7 +245,7 @@ def withdraw_bid(notice_id):
     own = services.own_bid(notice, current_user)
     if request.method == "GET":
         if own is None or not notice_access(notice, current_user).may_withdraw:
-            flash("本机构当前没有可撤回的报价", "warning")
+            flash(_("本机构当前没有可撤回的报价"), "warning")
             return redirect(url_for(".detail", notice_id=notice.id))
         return render_template("procurement/bid_withdraw.html", notice=notice, bid=own)
     try:
@@ -251,7 +254,7 @@ def withdraw_bid(notice_id):
         flash(err.message, "danger")
     else:
         db.session.commit()
-        flash("报价已撤回，不参与本项目选取；截止前仍可重新报价。", "success")
+        flash(_("报价已撤回，不参与本项目选取；截止前仍可重新报价。"), "success")
     return redirect(url_for(".detail", notice_id=notice_id))
 
 
@@ -263,7 +266,7 @@ def take_step(notice_id):
     services.own_notice(current_user, notice)
     step = notice.selection_method.step
     if step is None:
-        flash(f"本项目采用「{notice.method_label}」，由系统自动选取", "danger")
+        flash(_("本项目采用「%(method)s」，由系统自动选取", method=notice.method_label), "danger")
         return redirect(url_for(".detail", notice_id=notice.id))
     # Before the deadline the form has no bid to read (a technical score's field per bid
     # would tell, by how the form answers, that quotes exist); the service then refuses.
@@ -278,9 +281,10 @@ def take_step(notice_id):
         else:
             db.session.commit()
             if selection.winner_bid_id:
-                flash(step.done, "success")
+                flash(str(step.done), "success")
             else:
-                flash(f"本次选取未能产生结果：{selection.failure}", "warning")
+                reason = stored_reason(selection.failure)
+                flash(_("本次选取未能产生结果：%(reason)s", reason=reason), "warning")
             return redirect(url_for(".detail", notice_id=notice.id))
     return render_detail(notice, step_form=form), 422
 
@@ -301,7 +305,7 @@ def commitments(notice_id):
     # Superseded receipts (replaced or withdrawn quotes) are published with the rest, never
     # before: even their number would tell that someone quoted.
     superseded = {} if sealed else services.superseded_receipts(notice)
-    opened = {b.id for b, _ in rows}
+    opened = {b.id for b, __ in rows}
     withdrawn = [b for b in notice.bids if b.id in superseded and b.id not in opened]
     return render_template(
         "procurement/commitments.html",

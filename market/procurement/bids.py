@@ -15,6 +15,7 @@ from ..core.audit import begin_writing, record_event
 from ..core.clock import local_today, to_local, utcnow
 from ..core.errors import ServiceError
 from ..core.hashing import canonical_json, sha256_hex
+from ..core.i18n import _
 from ..core.money import format_fen
 from ..extensions import db
 from .models import Avoidance, Bid, Notice, bid_documents
@@ -86,20 +87,33 @@ def quote_attachments(agency_id: int, notice: Notice, qualification_ids, documen
     qualifications, documents, field = [], [], "qualification_ids"
     for q in (db.session.get(Qualification, i) for i in dict.fromkeys(qualification_ids)):
         if q is None or q.agency_id != agency_id:
-            raise ServiceError("所选资质不存在或不属于本机构", field)
-        label, state = f"资质「{q.type} {q.number}」", q.state_on(local_today())
+            raise ServiceError(_("所选资质不存在或不属于本机构"), field)
+        label = _("资质「%(type)s %(number)s」", type=q.type, number=q.number)
+        state = q.state_on(local_today())
         if state == "rejected":
-            raise ServiceError(f"{label}核验不通过，不能用于报价", field)
+            raise ServiceError(_("%(label)s核验不通过，不能用于报价", label=label), field)
         if state == "expired":
-            raise ServiceError(f"{label}已于 {q.valid_until} 过期，不能用于报价", field)
+            raise ServiceError(
+                _("%(label)s已于 %(date)s 过期，不能用于报价", label=label, date=q.valid_until),
+                field,
+            )
         if q.item_id != notice.item_id:
-            raise ServiceError(f"{label}不是「{notice.item.name}」的资质，不能用于本项目", field)
+            raise ServiceError(
+                _(
+                    "%(label)s不是「%(item)s」的资质，不能用于本项目",
+                    label=label,
+                    item=notice.item.name,
+                ),
+                field,
+            )
         qualifications.append(q)
     for d in (db.session.get(Document, i) for i in dict.fromkeys(document_ids)):
         if d is None or d.org_id != agency_id:
-            raise ServiceError("所选材料不存在或不属于本机构资料库", "document_ids")
+            raise ServiceError(_("所选材料不存在或不属于本机构资料库"), "document_ids")
         if d.archived:
-            raise ServiceError(f"材料「{d.title}」已归档，不能用于报价", "document_ids")
+            raise ServiceError(
+                _("材料「%(title)s」已归档，不能用于报价", title=d.title), "document_ids"
+            )
         documents.append(d)
     if notice.requires_qualification:
         check_required_qualification(notice, qualifications)
@@ -111,10 +125,14 @@ def check_required_qualification(notice: Notice, qualifications) -> None:
     minimum = GRADE_RANK.get(notice.min_grade or "", 0)
     if any(GRADE_RANK.get(q.grade, 0) >= minimum for q in qualifications):
         return
-    requirement = notice.item.implementing_requirement or "本事项资质"
-    grade = f"（{notice.min_grade}及以上）" if notice.min_grade else ""
+    requirement = notice.item.implementing_requirement or _("本事项资质")
+    grade = _("（%(grade)s及以上）", grade=notice.min_grade) if notice.min_grade else ""
     raise ServiceError(
-        f"本项目要求具备「{requirement}」{grade}，请引用本机构符合要求的有效资质",
+        _(
+            "本项目要求具备「%(requirement)s」%(grade)s，请引用本机构符合要求的有效资质",
+            requirement=requirement,
+            grade=grade,
+        ),
         "qualification_ids",
     )
 
@@ -124,24 +142,32 @@ def quote_amount(notice: Notice, amount_fen: int | None) -> int:
     if notice.is_fixed_price:
         if amount_fen not in (None, notice.ceiling_fen):
             raise ServiceError(
-                f"本项目价格固定为 {format_fen(notice.ceiling_fen)}，报名即可，无需报价", "amount"
+                _(
+                    "本项目价格固定为 %(price)s，报名即可，无需报价",
+                    price=format_fen(notice.ceiling_fen),
+                ),
+                "amount",
             )
         return notice.ceiling_fen
     if amount_fen is None:
-        raise ServiceError("请填写报价", "amount")
+        raise ServiceError(_("请填写报价"), "amount")
     if amount_fen <= 0:
-        raise ServiceError("报价必须大于 0", "amount")
+        raise ServiceError(_("报价必须大于 0"), "amount")
     if amount_fen > notice.ceiling_fen:
-        raise ServiceError(f"报价不得高于最高限价 {format_fen(notice.ceiling_fen)}", "amount")
+        raise ServiceError(
+            _("报价不得高于最高限价 %(ceiling)s", ceiling=format_fen(notice.ceiling_fen)), "amount"
+        )
     if notice.floor_fen is not None and amount_fen < notice.floor_fen:
-        raise ServiceError(f"报价不得低于最低限价 {format_fen(notice.floor_fen)}", "amount")
+        raise ServiceError(
+            _("报价不得低于最低限价 %(floor)s", floor=format_fen(notice.floor_fen)), "amount"
+        )
     return amount_fen
 
 
 def check_bidder(agency, notice: Notice) -> None:
     """The agency may respond to this notice at all (nothing here changes at the deadline)."""
     if notice.invited_org_id is not None and notice.invited_org_id != agency.org_id:
-        raise ServiceError("本项目为直接邀请，仅受邀机构可报价")
+        raise ServiceError(_("本项目为直接邀请，仅受邀机构可报价"))
     facts = db.session.info.get(QUOTE_FACTS_KEY)
     if facts is not None and facts[:2] == (notice.id, agency.org_id):
         offers, avoided = facts[2:4]  # read with the notice's lock (lock_for_quote)
@@ -150,12 +176,17 @@ def check_bidder(agency, notice: Notice) -> None:
         avoided = next(mine, None)
         offers = agencies.offers_item(agency.org_id, notice.item_id)
     if avoided is not None:
-        raise ServiceError(f"本机构在本项目的回避名单中（{avoided}），不能参与")
+        raise ServiceError(_("本机构在本项目的回避名单中（%(reason)s），不能参与", reason=avoided))
     allowed, reason = agencies.can_bid(agency)
     if not allowed:
         raise ServiceError(reason)
     if not offers:
-        raise ServiceError(f"本机构未声明提供「{notice.item.name}」服务，请先在“我的服务”中添加")
+        raise ServiceError(
+            _(
+                "本机构未声明提供「%(item)s」服务，请先在“我的服务”中添加",
+                item=notice.item.name,
+            )
+        )
 
 
 def check_taking_quotes(notice: Notice, received: datetime) -> None:
@@ -168,8 +199,12 @@ def check_taking_quotes(notice: Notice, received: datetime) -> None:
         apply_due(notice, now=received)
     if not NOTICE[notice.state].takes_bids or received >= notice.deadline_dt:
         raise ServiceError(
-            f"该公告已截止报价（截止时间 {_local(notice.deadline_dt)}，平台收到本次提交的时间 "
-            f"{_local(received)}，以平台服务器接收时间为准），本次报价未被接受"
+            _(
+                "该公告已截止报价（截止时间 %(deadline)s，平台收到本次提交的时间 "
+                "%(received)s，以平台服务器接收时间为准），本次报价未被接受",
+                deadline=_local(notice.deadline_dt),
+                received=_local(received),
+            )
         )
 
 
@@ -257,8 +292,10 @@ def _standing(own: Bid | None) -> None:
     """A bid already standing is answered at once, whenever the retry comes: it counts."""
     if own is not None and own.status not in ("invalidated", "withdrawn"):
         raise ServiceError(
-            f"本机构已对该公告提交过报价（平台于 {_local(own.submitted_dt)} 收到，报价有效），"
-            "不能重复提交"
+            _(
+                "本机构已对该公告提交过报价（平台于 %(at)s 收到，报价有效），不能重复提交",
+                at=_local(own.submitted_dt),
+            )
         )
 
 
@@ -310,7 +347,7 @@ def submit_bid(
     _standing(own)
     check_taking_quotes(notice, received)
     if own is not None and own.status == "invalidated":
-        raise ServiceError("公告已修改，本机构原报价已失效，请重新确认报价")
+        raise ServiceError(_("公告已修改，本机构原报价已失效，请重新确认报价"))
     amount = quote_amount(notice, amount_fen)
     if own is not None:  # withdrawn before: the same row stands again, with a new commitment
         restate(own, user, notice, amount, plan, qualifications, documents, received, ip)
@@ -362,10 +399,10 @@ def reconfirm_bid(
     )
     bid = lock_own_quote(notice, agency.org_id, received)
     if bid is not None and bid.status not in ("invalidated", "withdrawn"):
-        raise ServiceError("本机构的报价仍然有效，无需重新确认")
+        raise ServiceError(_("本机构的报价仍然有效，无需重新确认"))
     check_taking_quotes(notice, received)
     if bid is None or bid.status == "withdrawn":
-        raise ServiceError("本机构尚未对该公告报价，请直接提交报价")
+        raise ServiceError(_("本机构尚未对该公告报价，请直接提交报价"))
     amount = quote_amount(notice, amount_fen)
     restate(bid, user, notice, amount, plan, qualifications, documents, received, ip)
     record_event(

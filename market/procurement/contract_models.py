@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import Organisation, User
 from ..agencies.models import RATING_DIMENSIONS, Document
 from ..core.clock import utcnow
+from ..core.i18n import _l
 from ..core.lifecycle import Lifecycle, State
 from ..core.types import UTCDateTime
 from ..extensions import db
@@ -122,9 +123,9 @@ class ContractSignature(db.Model):
 DELIVERY_STATUS = Lifecycle(
     "delivery",
     [
-        State("submitted", "待验收", "info"),
-        State("accepted", "已验收", "success"),
-        State("returned", "已退回", "danger"),
+        State("submitted", _l("待验收"), "info"),
+        State("accepted", _l("已验收"), "success"),
+        State("returned", _l("已退回"), "danger"),
     ],
     [],
     column="status",
@@ -167,13 +168,13 @@ class Delivery(db.Model):
 
 #: who rates whom; the five columns hold RATING_DIMENSIONS (of an agency) or
 #: PURCHASER_DIMENSIONS (of a purchaser), by direction
-EVALUATION_DIRECTIONS = {"of_agency": "采购人评价机构", "of_purchaser": "机构评价采购人"}
+EVALUATION_DIRECTIONS = {"of_agency": _l("采购人评价机构"), "of_purchaser": _l("机构评价采购人")}
 PURCHASER_DIMENSIONS = {
-    "quality": "需求明确",
-    "timeliness": "配合及时",
-    "attitude": "沟通态度",
-    "fees": "付款及时",
-    "conduct": "验收规范",
+    "quality": _l("需求明确"),
+    "timeliness": _l("配合及时"),
+    "attitude": _l("沟通态度"),
+    "fees": _l("付款及时"),
+    "conduct": _l("验收规范"),
 }
 
 
@@ -230,9 +231,9 @@ class Evaluation(db.Model):
 RECTIFICATION_STATUS = Lifecycle(
     "rectification",
     [
-        State("open", "待整改", "warning"),
-        State("answered", "已整改待回访", "warning"),
-        State("followed_up", "已回访", "success"),
+        State("open", _l("待整改"), "warning"),
+        State("answered", _l("已整改待回访"), "warning"),
+        State("followed_up", _l("已回访"), "success"),
     ],
     [],
     column="status",

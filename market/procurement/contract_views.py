@@ -7,6 +7,7 @@ from ..agencies.library_forms import uploads_of
 from ..agencies.models import RATING_DIMENSIONS
 from ..core.auth import role_required
 from ..core.errors import NotAllowed, ServiceError, apply_to_form
+from ..core.i18n import _
 from ..extensions import db
 from . import services
 from .blueprint import (
@@ -73,7 +74,7 @@ def sign(notice_id):
             db.session.commit()
             both = contract.purchaser_signed_dt and contract.agency_signed_dt
             flash(
-                "双方均已签署，合同生效，服务开始" if both else "已签署，等待对方确认签署",
+                _("双方均已签署，合同生效，服务开始") if both else _("已签署，等待对方确认签署"),
                 "success",
             )
             return _back(notice.id)
@@ -92,7 +93,7 @@ def deliver(notice_id):
             current_user, notice, form.note.data or "", uploads_of(form.files, "deliverable")
         )
 
-    return form_action(notice, form, "deliver_form", do, "已提交交付，等待采购人验收")
+    return form_action(notice, form, "deliver_form", do, _("已提交交付，等待采购人验收"))
 
 
 def _rates():
@@ -111,7 +112,7 @@ def accept(notice_id):
         return action(
             notice_id,
             lambda n: services.accept_delivery(current_user, n),
-            "已验收。请在评价期内为服务机构评分",
+            _("已验收。请在评价期内为服务机构评分"),
         )
 
     def do(form):
@@ -123,7 +124,7 @@ def accept(notice_id):
         form,
         "accept_form",
         do,
-        "已验收并提交评价。双方评价均提交后（或评价期结束时）一并公开",
+        _("已验收并提交评价。双方评价均提交后（或评价期结束时）一并公开"),
     )
 
 
@@ -137,7 +138,7 @@ def return_delivery(notice_id):
     def do(form):
         services.return_delivery(current_user, notice, form.reason.data or "")
 
-    return form_action(notice, form, "return_form", do, "已退回成果，等待机构修改后重新交付")
+    return form_action(notice, form, "return_form", do, _("已退回成果，等待机构修改后重新交付"))
 
 
 @bp.route("/notices/<int:notice_id>/evaluate", methods=["POST"])
@@ -146,7 +147,7 @@ def evaluate(notice_id):
     notice = notice_or_404(notice_id)
     form_class = RATING_FORMS.get(party_of(notice, current_user))
     if form_class is None:
-        raise NotAllowed("只有合同双方可以评价")
+        raise NotAllowed(_("只有合同双方可以评价"))
     form = form_class()
 
     def do(form):
@@ -158,7 +159,7 @@ def evaluate(notice_id):
         form,
         "evaluation_form",
         do,
-        "评价已提交。双方评价均提交后（或评价期结束时）一并公开",
+        _("评价已提交。双方评价均提交后（或评价期结束时）一并公开"),
     )
 
 
@@ -183,7 +184,7 @@ def reply_to_evaluation(notice_id, evaluation_id):
         form,
         "evaluation_reply_form",
         do,
-        "回复已公开显示在评价旁",
+        _("回复已公开显示在评价旁"),
         anchor="#evaluations",
         replying_id=evaluation_id,
     )
@@ -199,4 +200,4 @@ def terminate(notice_id):
     def do(form):
         services.terminate_contract(current_user, notice, form.reason.data or "")
 
-    return form_action(notice, form, "terminate_form", do, "已中止服务，中止原因已公开")
+    return form_action(notice, form, "terminate_form", do, _("已中止服务，中止原因已公开"))

@@ -7,6 +7,7 @@ from ..agencies.documents import Upload, check_uploads, own_document, store_uplo
 from ..core.audit import record_event
 from ..core.clock import to_local, utcnow
 from ..core.errors import NotAllowed, ServiceError
+from ..core.i18n import _, _l
 from ..core.signals import contract_awarded, contract_completed
 from ..core.workdays import add_working_days
 from ..extensions import db
@@ -19,9 +20,11 @@ from .parties import check_regulator
 from .runner import apply_due
 from .states import NOTICE, party_of, transition
 
-PARTY_LABELS = {"purchaser": "采购人", "agency": "中选机构"}
-UNSIGNED_REASON = "合同未在规定期限内签订"
-AUTO_ACCEPT_REASON = "逾期未验收，系统自动验收"
+PARTY_LABELS = {"purchaser": _l("采购人"), "agency": _l("中选机构")}
+#: stored in notice.outcome_note and the audit event (compared there): data, shown through
+#: timeline.STORED_REASONS
+UNSIGNED_REASON = "合同未在规定期限内签订"  # i18n: data
+AUTO_ACCEPT_REASON = "逾期未验收，系统自动验收"  # i18n: data (stored in the audit event)
 
 
 def _after_working_days(at, key):
@@ -31,13 +34,23 @@ def _after_working_days(at, key):
 def _contract_party(user, notice: Notice) -> str:
     party = party_of(notice, user)
     if notice.contract is None or party not in PARTY_LABELS:
-        raise NotAllowed("只有合同双方（采购人和中选机构）可以办理合同事项")
+        raise NotAllowed(_("只有合同双方（采购人和中选机构）可以办理合同事项"))
     return party
+
+
+#: what cannot be done in another state, a whole sentence each (the verbs alone would clash
+#: with the nouns of the same words elsewhere)
+REFUSALS = {
+    "sign": _l("公告当前为「%(state)s」，不能签订合同"),
+    "deliver": _l("公告当前为「%(state)s」，不能提交交付"),
+    "return": _l("公告当前为「%(state)s」，不能退回成果"),
+    "accept": _l("公告当前为「%(state)s」，不能验收"),
+}
 
 
 def _require_state(notice: Notice, state: str, doing: str) -> None:
     if notice.state != state:
-        raise ServiceError(f"公告当前为「{notice.state_label}」，不能{doing}")
+        raise ServiceError(str(REFUSALS[doing]) % {"state": notice.state_label})
 
 
 # --- award and signing ----------------------------------------------------------------------
@@ -97,14 +110,19 @@ def sign_contract(user, notice: Notice, upload: Upload | None = None) -> Contrac
     if notice.state != "awarded":
         if notice.state == "terminated" and notice.outcome_note == UNSIGNED_REASON:
             raise ServiceError(
-                f"合同签订期限已于 {to_local(notice.sign_deadline_dt):%Y-%m-%d %H:%M} 届满，"
-                "不能再签订"
+                _(
+                    "合同签订期限已于 %(at)s 届满，不能再签订",
+                    at=to_local(notice.sign_deadline_dt).strftime("%Y-%m-%d %H:%M"),
+                )
             )
-        _require_state(notice, "awarded", "签订合同")
+        _require_state(notice, "awarded", "sign")
     signed_dt = getattr(contract, f"{party}_signed_dt")
     if signed_dt is not None:
         raise ServiceError(
-            f"本单位已于 {to_local(signed_dt):%Y-%m-%d %H:%M} 签署合同，等待对方确认签署"
+            _(
+                "本单位已于 %(at)s 签署合同，等待对方确认签署",
+                at=to_local(signed_dt).strftime("%Y-%m-%d %H:%M"),
+            )
         )
     if contract.document_id is None:
         if upload is not None and upload.content:
@@ -158,7 +176,7 @@ def check_terminator(user, notice: Notice) -> str:
     if party == "regulator":
         check_regulator(user, notice)
     elif party != "purchaser":
-        raise NotAllowed("只有采购人或主管监管部门可以中止服务")
+        raise NotAllowed(_("只有采购人或主管监管部门可以中止服务"))
     return party
 
 
@@ -168,9 +186,9 @@ def terminate_contract(user, notice: Notice, reason: str) -> None:
     apply_due(notice)
     party = check_terminator(user, notice)
     if NOTICE.move(notice.state, "terminated") is None:
-        raise ServiceError(f"公告当前为「{notice.state_label}」，不能中止服务")
+        raise ServiceError(_("公告当前为「%(state)s」，不能中止服务", state=notice.state_label))
     if not reason.strip():
-        raise ServiceError("请填写中止原因", "reason")
+        raise ServiceError(_("请填写中止原因"), "reason")
     notice.outcome_note = reason.strip()
     transition(notice, "terminated", user, reason=reason.strip(), by=party)
 
@@ -187,7 +205,7 @@ def current_delivery(notice: Notice) -> Delivery | None:
 def check_deliverer(user, notice: Notice) -> None:
     """Only the contracted agency delivers."""
     if party_of(notice, user) != "agency":
-        raise NotAllowed("只有中选机构可以提交交付成果")
+        raise NotAllowed(_("只有中选机构可以提交交付成果"))
 
 
 def mark_delivered(
@@ -197,9 +215,9 @@ def mark_delivered(
     ACCEPTANCE_WORKING_DAYS working days to accept or return it."""
     apply_due(notice)
     check_deliverer(user, notice)
-    _require_state(notice, "contracted", "提交交付")
+    _require_state(notice, "contracted", "deliver")
     if not note.strip():
-        raise ServiceError("请填写交付说明（交付成果、份数等）", "note")
+        raise ServiceError(_("请填写交付说明（交付成果、份数等）"), "note")
     uploads = list(uploads)
     check_uploads(uploads)
     org_id = user.organisation.id
@@ -233,10 +251,10 @@ def return_delivery(user, notice: Notice, reason: str) -> Delivery:
     """The purchaser returns the deliverable with reasons; the agency delivers again."""
     apply_due(notice)
     if party_of(notice, user) != "purchaser":
-        raise NotAllowed("只能操作本单位发布的采购公告")
-    _require_state(notice, "delivered", "退回成果")
+        raise NotAllowed(_("只能操作本单位发布的采购公告"))
+    _require_state(notice, "delivered", "return")
     if not reason.strip():
-        raise ServiceError("请填写退回理由，说明需要修改的内容", "reason")
+        raise ServiceError(_("请填写退回理由，说明需要修改的内容"), "reason")
     delivery = current_delivery(notice)
     delivery.status = "returned"
     delivery.return_reason = reason.strip()
@@ -281,8 +299,8 @@ def accept_delivery(user, notice: Notice) -> None:
     """The purchaser accepts the deliverable; both parties then evaluate each other."""
     apply_due(notice)
     if party_of(notice, user) != "purchaser":
-        raise NotAllowed("只能操作本单位发布的采购公告")
-    _require_state(notice, "delivered", "验收")
+        raise NotAllowed(_("只能操作本单位发布的采购公告"))
+    _require_state(notice, "delivered", "accept")
     _accept(notice, user, utcnow(), auto=False)
 
 

@@ -8,6 +8,7 @@ from ..agencies.models import RATING_DIMENSIONS
 from ..core.audit import record_event
 from ..core.clock import utcnow
 from ..core.errors import NotAllowed, ServiceError
+from ..core.i18n import _
 from ..core.listeners import call_listener
 from ..core.signals import contract_evaluated
 from ..extensions import db
@@ -38,7 +39,7 @@ def check_scores(scores: dict[str, int]) -> None:
     if set(scores) != set(RATING_DIMENSIONS) or any(
         not isinstance(v, int) or not 1 <= v <= 5 for v in scores.values()
     ):
-        raise ServiceError("请为五个维度分别打 1–5 分")
+        raise ServiceError(_("请为五个维度分别打 1–5 分"))
 
 
 def evaluate(user, notice: Notice, scores: dict[str, int], comment: str) -> Evaluation:
@@ -47,14 +48,14 @@ def evaluate(user, notice: Notice, scores: dict[str, int], comment: str) -> Eval
     apply_due(notice)
     direction = DIRECTION_OF_PARTY.get(party_of(notice, user))
     if direction is None or notice.contract is None:
-        raise NotAllowed("只有合同双方可以评价")
+        raise NotAllowed(_("只有合同双方可以评价"))
     if notice.state == "evaluated":
-        raise ServiceError("评价已结束，不能再提交评价")
+        raise ServiceError(_("评价已结束，不能再提交评价"))
     if notice.state != "accepted":
-        raise ServiceError(f"公告当前为「{notice.state_label}」，验收后才能评价")
+        raise ServiceError(_("公告当前为「%(state)s」，验收后才能评价", state=notice.state_label))
     contract = notice.contract
     if any(e.direction == direction for e in contract.evaluations):
-        raise ServiceError("本单位已提交评价，不能重复评价")
+        raise ServiceError(_("本单位已提交评价，不能重复评价"))
     check_scores(scores)
     evaluation = Evaluation(
         contract=contract,
@@ -132,7 +133,7 @@ def _evaluation_of(notice: Notice, evaluation_id: int) -> Evaluation:
         next((e for e in contract.evaluations if e.id == evaluation_id), None) if contract else None
     )
     if found is None:
-        raise ServiceError("该评价不存在")
+        raise ServiceError(_("该评价不存在"))
     return found
 
 
@@ -141,7 +142,7 @@ def check_replier(user, notice: Notice, evaluation_id: int) -> Evaluation:
     evaluation = _evaluation_of(notice, evaluation_id)
     org = getattr(user, "organisation", None)
     if org is None or org.id != rated_org_id(evaluation):
-        raise NotAllowed("只有被评价的一方可以回复评价")
+        raise NotAllowed(_("只有被评价的一方可以回复评价"))
     return evaluation
 
 
@@ -162,14 +163,17 @@ def reply_to_evaluation(user, notice: Notice, evaluation_id: int, text: str) -> 
     apply_due(notice)
     evaluation = check_replier(user, notice, evaluation_id)
     if not revealed(notice):
-        raise ServiceError("评价尚未公开（双方均提交或评价期结束后公开），公开后才能回复")
+        raise ServiceError(_("评价尚未公开（双方均提交或评价期结束后公开），公开后才能回复"))
     if evaluation.reply_dt is not None:
-        raise ServiceError("本单位已回复该评价，不能重复回复")
+        raise ServiceError(_("本单位已回复该评价，不能重复回复"))
     text = (text or "").strip()
     if not text:
-        raise ServiceError("请填写回复内容", "reply")
+        raise ServiceError(_("请填写回复内容"), "reply")
     if len(text) > REPLY_MAX_CHARS:
-        raise ServiceError(f"回复不能超过 {REPLY_MAX_CHARS} 字（现为 {len(text)} 字）", "reply")
+        raise ServiceError(
+            _("回复不能超过 %(max)s 字（现为 %(count)s 字）", max=REPLY_MAX_CHARS, count=len(text)),
+            "reply",
+        )
     evaluation.reply = text
     evaluation.reply_by_id = user.id
     evaluation.reply_dt = utcnow()
@@ -228,7 +232,7 @@ def _open_rectification(evaluation: Evaluation, at) -> Rectification:
 def _case(rectification_id: int) -> Rectification:
     case = db.session.get(Rectification, rectification_id)
     if case is None:
-        raise ServiceError("整改事项不存在")
+        raise ServiceError(_("整改事项不存在"))
     return case
 
 
@@ -236,7 +240,7 @@ def check_answerer(user, case: Rectification) -> None:
     """Only the rated organisation answers its rectification case (NotAllowed otherwise)."""
     org = getattr(user, "organisation", None)
     if org is None or org.id != case.org_id:
-        raise NotAllowed("只能答复本单位的整改事项")
+        raise NotAllowed(_("只能答复本单位的整改事项"))
 
 
 def answer_rectification(user, rectification_id: int, answer: str) -> Rectification:
@@ -244,9 +248,9 @@ def answer_rectification(user, rectification_id: int, answer: str) -> Rectificat
     case = _case(rectification_id)
     check_answerer(user, case)
     if case.status != "open":
-        raise ServiceError("本单位已提交整改说明，不能重复提交")
+        raise ServiceError(_("本单位已提交整改说明，不能重复提交"))
     if not answer.strip():
-        raise ServiceError("请说明针对差评所做的整改", "answer")
+        raise ServiceError(_("请说明针对差评所做的整改"), "answer")
     case.status = "answered"
     case.answer = answer.strip()
     case.answered_dt = utcnow()
@@ -259,14 +263,14 @@ def record_followup(user, rectification_id: int, note: str) -> Rectification:
     """An operator records the follow-up visit (回访) of an answered case."""
     org = getattr(user, "organisation", None)
     if org is None or org.kind != "operator":
-        raise NotAllowed("只有平台运营方可以记录回访")
+        raise NotAllowed(_("只有平台运营方可以记录回访"))
     case = _case(rectification_id)
     if case.status == "open":
-        raise ServiceError("被评价单位尚未提交整改说明，暂不能记录回访")
+        raise ServiceError(_("被评价单位尚未提交整改说明，暂不能记录回访"))
     if case.status == "followed_up":
-        raise ServiceError("该整改事项已记录回访")
+        raise ServiceError(_("该整改事项已记录回访"))
     if not note.strip():
-        raise ServiceError("请填写回访情况", "note")
+        raise ServiceError(_("请填写回访情况"), "note")
     case.status = "followed_up"
     case.followup_note = note.strip()
     case.followup_dt = utcnow()

@@ -20,126 +20,129 @@ from wtforms.widgets import HiddenInput
 
 from ..core.converters import MAX_ID, as_id, optional_id
 from ..core.forms import BaseForm, YuanField, within_calendar
+from ..core.i18n import _l
 from .notice_rules import MIN_GRADES, PROJECT_CODE_HELP
 from .payment_plan import EVENTS as PAYMENT_EVENTS
 from .selection import method_labels
 
-REQUIRED = DataRequired(message="请填写此项")
-WEIGHT = [Optional(), NumberRange(min=0, max=100, message="应为 0–100 的整数")]
+REQUIRED = DataRequired(message=_l("请填写此项"))
+WEIGHT = [Optional(), NumberRange(min=0, max=100, message=_l("应为 0–100 的整数"))]
 
 
 class AvoidanceEntry(Form):
     # Choices: the agencies offering the notice's item (set by the view); the service
     # explains an unknown one.
-    agency_org_id = SelectField("回避机构", coerce=optional_id, validate_choice=False)
-    reason = StringField("回避理由", validators=[Length(max=200)])
+    agency_org_id = SelectField(_l("回避机构"), coerce=optional_id, validate_choice=False)
+    reason = StringField(_l("回避理由"), validators=[Length(max=200)])
 
 
 class MilestoneEntry(Form):
     # Bounds only; the service names what is wrong with a milestone (payment_plan.py).
     # Not "label" or "name": a FormField entry has those attributes of its own.
-    title = StringField("付款节点", validators=[Length(max=20, message="名称不能超过 20 个字")])
+    title = StringField(
+        _l("付款节点"), validators=[Length(max=20, message=_l("名称不能超过 20 个字"))]
+    )
     percent = IntegerField(
-        "比例（%）",
-        validators=[Optional(), NumberRange(min=1, max=100, message="比例应为 1–100 的整数")],
+        _l("比例（%）"),
+        validators=[Optional(), NumberRange(min=1, max=100, message=_l("比例应为 1–100 的整数"))],
     )
     event = SelectField(
-        "付款条件",
+        _l("付款条件"),
         choices=[SelectChoice(key, label) for key, label in PAYMENT_EVENTS.items()],
         default="acceptance",
         validate_choice=False,
     )
     days = IntegerField(
-        "付款期限（工作日）",
-        validators=[Optional(), NumberRange(min=1, max=60, message="应为 1–60 个工作日")],
+        _l("付款期限（工作日）"),
+        validators=[Optional(), NumberRange(min=1, max=60, message=_l("应为 1–60 个工作日"))],
     )
 
 
 class NoticeForm(BaseForm):
     # The service explains why an item cannot be procured, so any id gets through the form.
     item_id = SelectField(
-        "中介服务事项",
+        _l("中介服务事项"),
         coerce=as_id,
         validate_choice=False,
-        validators=[DataRequired(message="请选择服务事项")],
+        validators=[DataRequired(message=_l("请选择服务事项"))],
     )
-    title = StringField("公告标题", validators=[REQUIRED, Length(max=200)])
+    title = StringField(_l("公告标题"), validators=[REQUIRED, Length(max=200)])
     project_name = StringField(
-        "项目名称", validators=[Length(max=200)], description="不填则与公告标题相同"
+        _l("项目名称"), validators=[Length(max=200)], description=_l("不填则与公告标题相同")
     )
     project_code = StringField(
-        "投资项目统一代码（如有）",
+        _l("投资项目统一代码（如有）"),
         validators=[Length(max=30)],
-        description=f"投资项目在线审批监管平台赋予的代码，{PROJECT_CODE_HELP}",
+        description=_l("投资项目在线审批监管平台赋予的代码，%(help)s", help=PROJECT_CODE_HELP),
     )
     fiscal_share_pct = IntegerField(
-        "财政资金占比（%）",
+        _l("财政资金占比（%）"),
         default=0,
-        validators=[Optional(), NumberRange(min=0, max=100, message="应为 0–100 的整数")],
-        description="0 表示社会资金项目；含任何财政资金（大于 0）即为财政资金项目",
+        validators=[Optional(), NumberRange(min=0, max=100, message=_l("应为 0–100 的整数"))],
+        description=_l("0 表示社会资金项目；含任何财政资金（大于 0）即为财政资金项目"),
     )
-    scope = TextAreaField("服务内容及范围", validators=[REQUIRED, Length(max=5000)])
+    scope = TextAreaField(_l("服务内容及范围"), validators=[REQUIRED, Length(max=5000)])
     service_days = IntegerField(
-        "服务期限（天）",
+        _l("服务期限（天）"),
         validators=[
-            InputRequired(message="请填写服务期限"),
-            NumberRange(min=1, max=730, message="应为 1–730 天"),
+            InputRequired(message=_l("请填写服务期限")),
+            NumberRange(min=1, max=730, message=_l("应为 1–730 天")),
         ],
     )
     method = SelectField(
-        "选取方式",
+        _l("选取方式"),
         # Read per form: every registered method (selection/) is offered.
         choices=lambda: [SelectChoice(key, label) for key, label in method_labels().items()],
         default="direct",
         validate_choice=False,
     )
     method_reason = TextAreaField(
-        "选取方式说明",
+        _l("选取方式说明"),
         validators=[Length(max=1000)],
-        description="随机选取必须填写理由（公平竞争审查要求说明为何采用随机抽取）",
+        description=_l("随机选取必须填写理由（公平竞争审查要求说明为何采用随机抽取）"),
     )
     ceiling = YuanField(
-        "最高限价（元）", validators=[REQUIRED], description="报价不得高于此价格；精确到分"
+        _l("最高限价（元）"), validators=[REQUIRED], description=_l("报价不得高于此价格；精确到分")
     )
     floor = YuanField(
-        "最低限价（元，可选）", description="报价不得低于此价格；按固定价格报名的方式不设"
+        _l("最低限价（元，可选）"), description=_l("报价不得低于此价格；按固定价格报名的方式不设")
     )
-    weight_price = IntegerField("价格权重", validators=WEIGHT)
-    weight_credit = IntegerField("信用权重", validators=WEIGHT)
-    weight_technical = IntegerField("技术权重", validators=WEIGHT)
+    weight_price = IntegerField(_l("价格权重"), validators=WEIGHT)
+    weight_credit = IntegerField(_l("信用权重"), validators=WEIGHT)
+    weight_technical = IntegerField(_l("技术权重"), validators=WEIGHT)
     deadline = DateTimeLocalField(
-        "报价截止时间（北京时间）",
+        _l("报价截止时间（北京时间）"),
         format="%Y-%m-%dT%H:%M",
-        validators=[DataRequired(message="请填写有效的截止时间"), within_calendar],
+        validators=[DataRequired(message=_l("请填写有效的截止时间")), within_calendar],
     )
     # Shown only for an item whose legal basis requires a qualification (label set by the view).
-    requires_qualification = BooleanField("要求具备执业资质")
+    requires_qualification = BooleanField(_l("要求具备执业资质"))
     min_grade = SelectField(
-        "最低资质等级",
-        choices=[SelectChoice("", "不限等级"), *(SelectChoice(g, g) for g in MIN_GRADES)],
+        _l("最低资质等级"),
+        choices=[SelectChoice("", _l("不限等级")), *(SelectChoice(g, g) for g in MIN_GRADES)],
         validate_choice=False,
     )
     avoidances = FieldList(FormField(AvoidanceEntry), min_entries=3, max_entries=20)
     milestones = FieldList(FormField(MilestoneEntry), min_entries=3, max_entries=6)
     # Not named "attachments": that is the notice's relationship, which obj= would load here.
-    files = MultipleFileField("上传附件", description="PDF、JPG 或 PNG，可多选")
+    files = MultipleFileField(_l("上传附件"), description=_l("PDF、JPG 或 PNG，可多选"))
     attachment_ids = SelectMultipleField(
-        "从本单位资料库选择附件", coerce=as_id, validate_choice=False
+        _l("从本单位资料库选择附件"), coerce=as_id, validate_choice=False
     )
     # Files chosen before the form was shown again after an error, held for it (pending).
-    held_ids = SelectMultipleField("已上传的附件", coerce=as_id, validate_choice=False)
-    contact_name = StringField("联系人", validators=[REQUIRED, Length(max=50)])
-    contact_phone = StringField("联系电话", validators=[REQUIRED, Length(max=30)])
+    held_ids = SelectMultipleField(_l("已上传的附件"), coerce=as_id, validate_choice=False)
+    contact_name = StringField(_l("联系人"), validators=[REQUIRED, Length(max=50)])
+    contact_phone = StringField(_l("联系电话"), validators=[REQUIRED, Length(max=30)])
     # Set from the shelf's "直接邀请" button; the service checks the agency.
     invited_org_id = IntegerField(
         widget=HiddenInput(),
-        validators=[Optional(), NumberRange(1, MAX_ID, message="邀请的机构无效")],
+        validators=[Optional(), NumberRange(1, MAX_ID, message=_l("邀请的机构无效"))],
     )
-    remove_invitation = BooleanField("取消直接邀请，改为公开征集报价")
+    remove_invitation = BooleanField(_l("取消直接邀请，改为公开征集报价"))
     # The revision the form was opened on: a save over a newer one is refused.
     revision = IntegerField(
         widget=HiddenInput(),
-        validators=[Optional(), NumberRange(0, 2**31 - 1, message="公告版本无效")],
+        validators=[Optional(), NumberRange(0, 2**31 - 1, message=_l("公告版本无效"))],
     )
 
 
@@ -147,14 +150,14 @@ class ReasonForm(BaseForm):
     """Cancelling a notice (its messages are flashed: they say which text they mean)."""
 
     reason = TextAreaField(
-        "理由",
+        _l("理由"),
         validators=[
-            DataRequired(message="请填写撤销原因"),
-            Length(max=1000, message="撤销原因不能超过 1000 字"),
+            DataRequired(message=_l("请填写撤销原因")),
+            Length(max=1000, message=_l("撤销原因不能超过 1000 字")),
         ],
     )
     # A cancelled notice cannot come back: asked once more, beside the button.
     confirm = BooleanField(
-        "我确认撤销：撤销后不能恢复，已提交的报价不再参与选取",
-        validators=[DataRequired(message="请勾选确认撤销")],
+        _l("我确认撤销：撤销后不能恢复，已提交的报价不再参与选取"),
+        validators=[DataRequired(message=_l("请勾选确认撤销"))],
     )

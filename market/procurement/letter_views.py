@@ -6,6 +6,7 @@ from flask import Response, abort, current_app, flash, redirect, url_for
 from flask_login import current_user
 
 from ..core.auth import role_required
+from ..core.i18n import _
 from ..core.pdf import PdfUnavailable
 from . import contract_text, letters
 from .blueprint import bp, detail_panel, notice_or_404
@@ -21,7 +22,7 @@ def _pdf(notice, make, name):
         pdf = make()
     except PdfUnavailable:
         current_app.logger.exception("letters as PDF need pango (docs/operations.md)")
-        flash("暂时无法生成 PDF 文件，请稍后再试或联系平台运营方", "warning")
+        flash(_("暂时无法生成 PDF 文件，请稍后再试或联系平台运营方"), "warning")
         return redirect(url_for("procurement.detail", notice_id=notice.id))
     return Response(
         pdf,

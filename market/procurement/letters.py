@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from flask import url_for
 
+from ..core.i18n import _l
 from ..core.pdf import render_pdf
 from .models import BID_STATUS, Bid, Notice
 from .payment_plan import EVENTS
@@ -16,10 +17,10 @@ STYLESHEET = os.path.join(os.path.dirname(__file__), "letter.css")
 
 #: why a bid that was not chosen took no part or lost, as the letter says it
 NOT_CHOSEN = {
-    "submitted": "经选取，贵机构未被确定为中选机构",
-    "invalidated": "公告修改后，贵机构的报价未在报价截止前重新确认，未参加选取",
-    "excluded": "因异议成立，贵机构的报价被排除，未参加重新选取",
-    "withdrawn": "贵机构已在报价截止前撤回报价，未参加选取",
+    "submitted": _l("经选取，贵机构未被确定为中选机构"),
+    "invalidated": _l("公告修改后，贵机构的报价未在报价截止前重新确认，未参加选取"),
+    "excluded": _l("因异议成立，贵机构的报价被排除，未参加重新选取"),
+    "withdrawn": _l("贵机构已在报价截止前撤回报价，未参加选取"),
 }
 
 

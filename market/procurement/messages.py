@@ -8,10 +8,12 @@ from ..accounts.models import Organisation
 from ..agencies.models import Agency, Offering
 from ..agencies.services import can_bid
 from ..core.clock import to_local
+from ..core.i18n import _l
 from ..extensions import db
 from ..notifications.services import link_to, notify
 from .bids import took_part
 from .states import NOTICE
+from .timeline import stored_reason
 
 
 def _when(moment) -> str:
@@ -57,26 +59,33 @@ def matching_agencies(notice) -> list[int]:
 
 
 @NOTICE.on_arrival("published")
-def _published(notice, **_):
-    body = (
-        f"{notice.purchaser.name}发布了「{notice.item.name}」采购公告，"
-        f"选取方式为{notice.method_label}，报价截止时间 {_when(notice.deadline_dt)}。"
+def _published(notice, **__):
+    body = _l(
+        "%(purchaser)s发布了「%(item)s」采购公告，"
+        "选取方式为%(method)s，报价截止时间 %(deadline)s。",
+        purchaser=notice.purchaser.name,
+        item=notice.item.name,
+        method=notice.method_label,
+        deadline=_when(notice.deadline_dt),
     )
     if notice.invited_org_id is not None:
-        body = f"{notice.purchaser.name}直接邀请贵机构参与「{notice.item.name}」项目报价，" + (
-            f"报价截止时间 {_when(notice.deadline_dt)}。"
+        body = _l(
+            "%(purchaser)s直接邀请贵机构参与「%(item)s」项目报价，报价截止时间 %(deadline)s。",
+            purchaser=notice.purchaser.name,
+            item=notice.item.name,
+            deadline=_when(notice.deadline_dt),
         )
     _tell(
         matching_agencies(notice),
         "new_notice",
-        f"新的匹配公告：{notice.title}",
+        _l("新的匹配公告：%(title)s", title=notice.title),
         body,
         _link(notice),
     )
 
 
 @NOTICE.on_arrival("selected")
-def _selected(notice, **_):
+def _selected(notice, **__):
     winner = notice.selected_bid
     if winner is None:
         return
@@ -84,22 +93,25 @@ def _selected(notice, **_):
     notify(
         winner.agency_org_id,
         "selected",
-        f"「{notice.title}」：贵机构被选定为中选机构",
-        "选取结果将公示，公示期满且无异议成立后，请按期与采购人签订合同。",
+        _l("「%(title)s」：贵机构被选定为中选机构", title=notice.title),
+        _l("选取结果将公示，公示期满且无异议成立后，请按期与采购人签订合同。"),
         link,
     )
     others = [org_id for org_id in _bidders(notice) if org_id != winner.agency_org_id]
     _tell(
         others,
         "selected",
-        f"「{notice.title}」选取结果已产生",
-        f"中选机构为{winner.agency.name}，选取记录已在公告页公开，可复核。",
+        _l("「%(title)s」选取结果已产生", title=notice.title),
+        _l(
+            "中选机构为%(agency)s，选取记录已在公告页公开，可复核。",
+            agency=winner.agency.name,
+        ),
         link,
     )
 
 
 @NOTICE.on_arrival("publicity")
-def _publicity(notice, **_):
+def _publicity(notice, **__):
     winner = notice.selected_bid
     objectors = [
         org_id for org_id in _bidders(notice) if winner is None or org_id != winner.agency_org_id
@@ -107,34 +119,39 @@ def _publicity(notice, **_):
     _tell(
         objectors,
         "publicity",
-        f"「{notice.title}」结果公示中",
-        f"结果公示中，可在 {_when(notice.publicity_end_dt)} 前提出异议。",
+        _l("「%(title)s」结果公示中", title=notice.title),
+        _l("结果公示中，可在 %(end)s 前提出异议。", end=_when(notice.publicity_end_dt)),
         _link(notice),
     )
 
 
 @NOTICE.on_arrival("delivered")
-def _delivered(notice, **_):
+def _delivered(notice, **__):
     notify(
         notice.purchaser_org_id,
         "accept",
-        f"「{notice.title}」成果已交付，请验收",
-        f"中选机构已提交交付成果，请在 {_when(notice.accept_deadline_dt)} 前验收或退回，"
-        "逾期将自动验收。",
+        _l("「%(title)s」成果已交付，请验收", title=notice.title),
+        _l(
+            "中选机构已提交交付成果，请在 %(deadline)s 前验收或退回，逾期将自动验收。",
+            deadline=_when(notice.accept_deadline_dt),
+        ),
         _link(notice),
     )
 
 
 @NOTICE.on_arrival("accepted")
-def _accepted(notice, **_):
+def _accepted(notice, **__):
     contract = notice.contract
-    how = "系统已自动验收" if contract.auto_accepted else "采购人已验收"
+    how = _l("系统已自动验收") if contract.auto_accepted else _l("采购人已验收")
     _tell(
         [contract.purchaser_org_id, contract.agency_org_id],
         "evaluate",
-        f"「{notice.title}」已验收，请评价",
-        f"{how}，请在 {_when(notice.evaluation_end_dt)} 前对对方作出评价"
-        "（双方评价均提交或期满后公开）。",
+        _l("「%(title)s」已验收，请评价", title=notice.title),
+        _l(
+            "%(how)s，请在 %(end)s 前对对方作出评价（双方评价均提交或期满后公开）。",
+            how=how,
+            end=_when(notice.evaluation_end_dt),
+        ),
         _link(notice),
     )
 
@@ -142,41 +159,48 @@ def _accepted(notice, **_):
 @NOTICE.on_arrival("terminated")
 @NOTICE.on_arrival("failed")
 @NOTICE.on_arrival("cancelled")
-def _ended(notice, from_state=None, actor=None, **_):
+def _ended(notice, from_state=None, actor=None, **__):
     if from_state == "draft":
         return  # a draft withdrawn was never public: nobody to tell
     label = NOTICE[notice.state].arrival
     parties = [notice.purchaser_org_id, *_bidders(notice)]
     if notice.contract is not None:
         parties.append(notice.contract.agency_org_id)
-    reason = notice.outcome_note or "详见公告页"
+    reason = stored_reason(notice.outcome_note) if notice.outcome_note else _l("详见公告页")
     _tell(
         parties,
         "ended",
-        f"「{notice.title}」{label}",
-        f"该项目已{label}，原因：{reason}",
+        _l("「%(title)s」%(label)s", title=notice.title, label=label),
+        _l("该项目已%(label)s，原因：%(reason)s", label=label, reason=reason),
         _link(notice),
         skip=_actor_org_id(actor),
     )
 
 
 @NOTICE.on_arrival("awarded")
-def _awarded(notice, **_):
+def _awarded(notice, **__):
     bid = notice.selected_bid
     _tell(
         [notice.purchaser_org_id, bid.agency_org_id],
         "sign",
-        f"「{notice.title}」已确定中选，请签订合同",
-        f"公示期满，中选机构为{bid.agency.name}。请在 {_when(notice.sign_deadline_dt)} "
-        "前签订合同，逾期未签订的将终止本次采购。中选通知书可在公告页下载。",
+        _l("「%(title)s」已确定中选，请签订合同", title=notice.title),
+        _l(
+            "公示期满，中选机构为%(agency)s。请在 %(deadline)s 前签订合同，"
+            "逾期未签订的将终止本次采购。中选通知书可在公告页下载。",
+            agency=bid.agency.name,
+            deadline=_when(notice.sign_deadline_dt),
+        ),
         _link(notice),
     )
     _tell(
         [org_id for org_id in _bidders(notice) if org_id != bid.agency_org_id],
         "not_selected",
-        f"「{notice.title}」未中选通知",
-        f"公示期满，无异议成立，中选机构为{bid.agency.name}。感谢贵机构参与，"
-        "未中选通知（含贵机构未中选的原因）可在公告页下载。",
+        _l("「%(title)s」未中选通知", title=notice.title),
+        _l(
+            "公示期满，无异议成立，中选机构为%(agency)s。感谢贵机构参与，"
+            "未中选通知（含贵机构未中选的原因）可在公告页下载。",
+            agency=bid.agency.name,
+        ),
         _link(notice),
     )
 
@@ -184,13 +208,17 @@ def _awarded(notice, **_):
 # --- bids to reconfirm, objections ------------------------------------------------------------
 
 
-def bids_invalidated(notice, agency_org_ids=(), **_):
+def bids_invalidated(notice, agency_org_ids=(), **__):
     _tell(
         agency_org_ids,
         "bid_invalidated",
-        f"「{notice.title}」公告已修改，请重新确认报价",
-        f"公告已修改（第 {notice.revision} 版），贵机构的报价需在 {_when(notice.deadline_dt)} "
-        "前重新确认，否则不参加选取。",
+        _l("「%(title)s」公告已修改，请重新确认报价", title=notice.title),
+        _l(
+            "公告已修改（第 %(revision)s 版），贵机构的报价需在 %(deadline)s "
+            "前重新确认，否则不参加选取。",
+            revision=notice.revision,
+            deadline=_when(notice.deadline_dt),
+        ),
         _link(notice),
     )
 
@@ -206,7 +234,7 @@ def _regulators(notice) -> list[int]:
     )
 
 
-def objection_changed(objection, action=None, **_):
+def objection_changed(objection, action=None, **__):
     notice = objection.notice
     link = _link(notice)
     winner = objection.selection.winner if objection.selection is not None else None
@@ -216,37 +244,43 @@ def objection_changed(objection, action=None, **_):
         notify(
             notice.purchaser_org_id,
             "objection",
-            f"「{notice.title}」收到异议，请答复",
-            f"{objector}对选取结果提出了异议，请及时答复；异议处理完毕前不能签订合同。",
+            _l("「%(title)s」收到异议，请答复", title=notice.title),
+            _l(
+                "%(objector)s对选取结果提出了异议，请及时答复；异议处理完毕前不能签订合同。",
+                objector=objector,
+            ),
             link,
         )
         _tell(
             [winner_org],
             "objection",
-            f"「{notice.title}」中选结果被提出异议",
-            f"{objector}对贵机构的中选结果提出了异议，监管部门处理完毕前暂不签订合同。",
+            _l("「%(title)s」中选结果被提出异议", title=notice.title),
+            _l(
+                "%(objector)s对贵机构的中选结果提出了异议，监管部门处理完毕前暂不签订合同。",
+                objector=objector,
+            ),
             link,
         )
         _tell(
             _regulators(notice),
             "objection",
-            f"「{notice.title}」收到异议",
-            f"{objector}对选取结果提出了异议，待采购人答复后请处理。",
+            _l("「%(title)s」收到异议", title=notice.title),
+            _l("%(objector)s对选取结果提出了异议，待采购人答复后请处理。", objector=objector),
             link,
         )
     elif action == "answered":
         notify(
             objection.objector_org_id,
             "objection",
-            f"「{notice.title}」采购人已答复您的异议",
-            "采购人已答复，监管部门将作出处理决定。",
+            _l("「%(title)s」采购人已答复您的异议", title=notice.title),
+            _l("采购人已答复，监管部门将作出处理决定。"),
             link,
         )
         _tell(
             _regulators(notice),
             "objection",
-            f"「{notice.title}」异议待处理",
-            f"采购人已答复{objector}的异议，请作出处理决定。",
+            _l("「%(title)s」异议待处理", title=notice.title),
+            _l("采购人已答复%(objector)s的异议，请作出处理决定。", objector=objector),
             link,
         )
     elif action == "decided":
@@ -254,8 +288,13 @@ def objection_changed(objection, action=None, **_):
         _tell(
             [objection.objector_org_id, notice.purchaser_org_id, winner_org],
             "objection",
-            f"「{notice.title}」异议处理结果：{outcome}",
-            f"监管部门对{objector}的异议作出决定：{outcome}。{objection.decision}",
+            _l("「%(title)s」异议处理结果：%(outcome)s", title=notice.title, outcome=outcome),
+            _l(
+                "监管部门对%(objector)s的异议作出决定：%(outcome)s。%(decision)s",
+                objector=objector,
+                outcome=outcome,
+                decision=stored_reason(objection.decision or ""),
+            ),
             link,
         )
 
@@ -263,43 +302,52 @@ def objection_changed(objection, action=None, **_):
 # --- questions (答疑澄清) and replies to evaluations ------------------------------------------
 
 
-def question_asked(question, **_):
+def question_asked(question, **__):
     # Never the asker's name: the purchaser answers every agency alike (questions.py).
     notice = question.notice
     notify(
         notice.purchaser_org_id,
         "question",
-        f"「{notice.title}」收到机构提问，请答复",
-        f"有机构就公告提出了问题（{_when(question.asked_dt)}），请在报价截止"
-        f"（{_when(notice.deadline_dt)}）前在公告页答复；答复对所有机构公开。",
+        _l("「%(title)s」收到机构提问，请答复", title=notice.title),
+        _l(
+            "有机构就公告提出了问题（%(asked)s），请在报价截止"
+            "（%(deadline)s）前在公告页答复；答复对所有机构公开。",
+            asked=_when(question.asked_dt),
+            deadline=_when(notice.deadline_dt),
+        ),
         _link(notice) + "#questions",
     )
 
 
-def question_answered(question, **_):
+def question_answered(question, **__):
     notice = question.notice
     extra = ""
     if question.changes_terms:
-        extra = (
-            f"该答复为澄清，改变了公告条款（第 {notice.revision} 版），"
-            f"报价截止时间为 {_when(notice.deadline_dt)}。"
+        extra = _l(
+            "该答复为澄清，改变了公告条款（第 %(revision)s 版），报价截止时间为 %(deadline)s。",
+            revision=notice.revision,
+            deadline=_when(notice.deadline_dt),
         )
+    body = _l(
+        "采购人已答复贵机构于 %(asked)s 提出的问题，答复已在公告页公开。",
+        asked=_when(question.asked_dt),
+    )
     notify(
         question.asker_org_id,
         "question",
-        f"「{notice.title}」采购人已答复贵机构的提问",
-        f"采购人已答复贵机构于 {_when(question.asked_dt)} 提出的问题，答复已在公告页公开。" + extra,
+        _l("「%(title)s」采购人已答复贵机构的提问", title=notice.title),
+        lambda: str(body) + str(extra),
         _link(notice) + "#questions",
     )
 
 
-def evaluation_replied(evaluation, **_):
+def evaluation_replied(evaluation, **__):
     contract = evaluation.contract
     notice = contract.notice
     notify(
         evaluation.by_org_id,
         "evaluate",
-        f"「{notice.title}」对方回复了贵单位的评价",
-        "被评价方对贵单位的评价作出了公开回复，可在公告页查看。",
+        _l("「%(title)s」对方回复了贵单位的评价", title=notice.title),
+        _l("被评价方对贵单位的评价作出了公开回复，可在公告页查看。"),
         _link(notice) + "#evaluations",
     )

@@ -21,6 +21,7 @@ from ..accounts.models import Organisation, User
 from ..agencies.models import Document, Qualification
 from ..catalogue.models import ServiceItem
 from ..core.clock import utcnow
+from ..core.i18n import _l
 from ..core.lifecycle import AllowedValues, Lifecycle, State
 from ..core.types import UTCDateTime
 from ..extensions import db
@@ -28,7 +29,7 @@ from .payment_plan import default_plan, milestones_of
 from .selection import method_for, method_keys
 from .states import NOTICE
 
-FUNDING_TYPES = {"fiscal": "财政资金", "social": "社会资金"}
+FUNDING_TYPES = {"fiscal": _l("财政资金"), "social": _l("社会资金")}
 
 
 class Notice(db.Model):
@@ -221,11 +222,11 @@ bid_qualifications = Table(
 BID_STATUS = Lifecycle(
     "bid",
     [
-        State("submitted", "已提交", "info"),
-        State("selected", "中选", "success"),
-        State("invalidated", "待重新确认", "warning"),  # the notice was edited since
-        State("excluded", "已排除", "secondary"),  # an upheld objection removed it
-        State("withdrawn", "已撤回", "secondary"),  # its agency withdrew it before the deadline
+        State("submitted", _l("已提交"), "info"),
+        State("selected", _l("中选"), "success"),
+        State("invalidated", _l("待重新确认"), "warning"),  # the notice was edited since
+        State("excluded", _l("已排除"), "secondary"),  # an upheld objection removed it
+        State("withdrawn", _l("已撤回"), "secondary"),  # its agency withdrew it before the deadline
     ],
     [],
     column="status",
@@ -329,10 +330,10 @@ class Selection(db.Model):
 OBJECTION_STATUS = Lifecycle(
     "objection",
     [
-        State("open", "待采购人答复", "warning"),
-        State("answered", "待监管部门处理", "warning"),
-        State("upheld", "异议成立", "primary"),
-        State("rejected", "异议不成立", "secondary"),
+        State("open", _l("待采购人答复"), "warning"),
+        State("answered", _l("待监管部门处理"), "warning"),
+        State("upheld", _l("异议成立"), "primary"),
+        State("rejected", _l("异议不成立"), "secondary"),
     ],
     [],
     column="status",

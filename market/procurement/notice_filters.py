@@ -18,6 +18,7 @@ from ..accounts.models import Organisation
 from ..catalogue.models import ServiceItem
 from ..core.clock import utcnow
 from ..core.converters import MAX_ID
+from ..core.i18n import _, _l
 from ..core.money import MAX_FEN, MoneyError, yuan_to_fen
 from ..core.query_args import day_arg, start_of_day, text_arg
 from ..extensions import db
@@ -28,10 +29,10 @@ from .states import NOTICE
 
 #: the sorts offered, the first the default
 SORTS = {
-    "newest": "最新发布",
-    "deadline": "报价截止最近",
-    "ceiling_desc": "最高限价从高到低",
-    "ceiling_asc": "最高限价从低到高",
+    "newest": _l("最新发布"),
+    "deadline": _l("报价截止最近"),
+    "ceiling_desc": _l("最高限价从高到低"),
+    "ceiling_asc": _l("最高限价从低到高"),
 }
 #: the query string's names (besides `state`, `sort` and `page`)
 FILTER_NAMES = ("item", "purchaser", "department", "region", "method", "from", "to", "min", "max")
@@ -137,7 +138,7 @@ def _id(args, name: str, label: str, notes: list) -> int | None:
         return None
     if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_ID:
         return int(raw)
-    notes.append(f"筛选条件「{label}」的取值无效，已忽略。")
+    notes.append(_("筛选条件「%(label)s」的取值无效，已忽略。", label=label))
     return None
 
 
@@ -150,7 +151,7 @@ def _fen(args, name: str, label: str, notes: list) -> int | None:
     except (MoneyError, ArithmeticError):  # decimal.Overflow for 1e1000000 is no ValueError
         fen = -1
     if not 0 <= fen <= MAX_FEN:
-        notes.append(f"{label}应为 0 至 100 亿之间的元金额，已忽略。")
+        notes.append(_("%(label)s应为 0 至 100 亿之间的元金额，已忽略。", label=label))
         return None
     return fen
 
@@ -160,32 +161,32 @@ def parse(args, states) -> Parsed:
     notes: list[str] = []
     state = args.get("state")
     if state and state not in states:
-        notes.append("未知的公告状态，已显示全部状态。")
+        notes.append(_("未知的公告状态，已显示全部状态。"))
     state = state if state in states else None
     sort = args.get("sort") or "newest"
     if sort not in SORTS:
-        notes.append("不支持该排序方式，已按最新发布排序。")
+        notes.append(_("不支持该排序方式，已按最新发布排序。"))
         sort = "newest"
     method = args.get("method", "").strip()
     if method and method not in method_labels():
-        notes.append("筛选条件「选取方式」的取值无效，已忽略。")
+        notes.append(_("筛选条件「选取方式」的取值无效，已忽略。"))
         method = ""
-    since = day_arg(args, "from", "发布日期（起）", notes)
-    until = day_arg(args, "to", "发布日期（止）", notes)
+    since = day_arg(args, "from", _("发布日期（起）"), notes)
+    until = day_arg(args, "to", _("发布日期（止）"), notes)
     if since and until and since > until:
-        notes.append("发布日期的起止颠倒了，已对调。")
+        notes.append(_("发布日期的起止颠倒了，已对调。"))
         since, until = until, since
-    low = _fen(args, "min", "最高限价下限", notes)
-    high = _fen(args, "max", "最高限价上限", notes)
+    low = _fen(args, "min", _("最高限价下限"), notes)
+    high = _fen(args, "max", _("最高限价上限"), notes)
     if low is not None and high is not None and low > high:
-        notes.append("最高限价的上下限颠倒了，已对调。")
+        notes.append(_("最高限价的上下限颠倒了，已对调。"))
         low, high = high, low
     filters = NoticeFilters(
         state=state,
-        item=_id(args, "item", "服务事项", notes),
-        purchaser=_id(args, "purchaser", "采购人", notes),
-        department=text_arg(args, "department", MAX_DEPARTMENT, "审批部门", notes),
-        region=text_arg(args, "region", MAX_REGION, "地区", notes),
+        item=_id(args, "item", _("服务事项"), notes),
+        purchaser=_id(args, "purchaser", _("采购人"), notes),
+        department=text_arg(args, "department", MAX_DEPARTMENT, _("审批部门"), notes),
+        region=text_arg(args, "region", MAX_REGION, _("地区"), notes),
         method=method,
         since=since,
         until=until,
@@ -200,21 +201,21 @@ def _known(filters: NoticeFilters, notes: list) -> NoticeFilters:
     """`filters` without an item, purchaser, department or region that names nothing (one
     query, and only when one is given)."""
     checks = {
-        "item": (filters.item, lambda v: exists().where(ServiceItem.id == v), "服务事项"),
+        "item": (filters.item, lambda v: exists().where(ServiceItem.id == v), _("服务事项")),
         "purchaser": (
             filters.purchaser,
             lambda v: exists().where(Organisation.id == v, Organisation.kind == "purchaser"),
-            "采购人",
+            _("采购人"),
         ),
         "department": (
             filters.department,
             lambda v: exists().where(ServiceItem.approving_department == v),
-            "审批部门",
+            _("审批部门"),
         ),
         "region": (
             filters.region,
             lambda v: exists().where(Organisation.region == v, Organisation.kind == "purchaser"),
-            "地区",
+            _("地区"),
         ),
     }
     asked = {name: check for name, check in checks.items() if check[0] not in (None, "")}
@@ -222,9 +223,9 @@ def _known(filters: NoticeFilters, notes: list) -> NoticeFilters:
         return filters
     found = db.session.execute(select(*(c[1](c[0]) for c in asked.values()))).one()
     dropped = {}
-    for (name, (_, _, label)), ok in zip(asked.items(), found, strict=True):
+    for (name, (__, __, label)), ok in zip(asked.items(), found, strict=True):
         if not ok:
-            notes.append(f"没有找到所选的{label}，已忽略该条件。")
+            notes.append(_("没有找到所选的%(label)s，已忽略该条件。", label=label))
             dropped[name] = None if name in ("item", "purchaser") else ""
     if not dropped:
         return filters

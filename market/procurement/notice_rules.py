@@ -20,6 +20,7 @@ from ..agencies.models import Agency, Document
 from ..catalogue.models import ServiceItem
 from ..core.clock import to_local
 from ..core.errors import ManyErrors, NotAllowed, ServiceError, format_size, raise_all
+from ..core.i18n import _, _l
 from ..core.money import format_fen
 from ..core.workdays import add_working_days
 from ..extensions import db
@@ -28,12 +29,12 @@ from .selection import method_for, registered
 
 #: 投资项目统一代码: 赋码年月 YYMM, 行政区划 6 digits, 行业 2, 项目类型 2, 流水号 6
 PROJECT_CODE_RE = re.compile(r"^\d{2}(0[1-9]|1[0-2])-\d{6}-\d{2}-\d{2}-\d{6}$")
-PROJECT_CODE_HELP = (
+PROJECT_CODE_HELP = _l(
     "格式为 YYMM-NNNNNN-NN-NN-NNNNNN（赋码年月-行政区划代码-行业代码-项目类型-流水号），"
     "例如 2101-500112-04-01-123456"
 )
 #: the grades a notice may ask for at least (不分级 qualifications meet no minimum grade)
-MIN_GRADES = ("甲级", "乙级", "丙级")
+MIN_GRADES = ("甲级", "乙级", "丙级")  # i18n: data (the grades as stored)
 #: a reason shorter than this says nothing about why the agency is avoided
 AVOIDANCE_REASON_MIN = 4
 
@@ -105,8 +106,11 @@ def check_deadline(deadline_dt, now) -> None:
     if deadline_dt < minimum_deadline(now):
         days = current_app.config["BID_MIN_WORKING_DAYS"]
         raise ServiceError(
-            f"报价截止时间距发布不得少于 {days} 个工作日，最早可设为 "
-            f"{to_local(earliest_deadline_after(now)):%Y-%m-%d %H:%M}",
+            _(
+                "报价截止时间距发布不得少于 %(days)s 个工作日，最早可设为 %(earliest)s",
+                days=days,
+                earliest=to_local(earliest_deadline_after(now)).strftime("%Y-%m-%d %H:%M"),
+            ),
             "deadline",
         )
 
@@ -116,72 +120,96 @@ def check_invitation(org_id: int, item: ServiceItem, ceiling_fen: int) -> None:
     below the direct-selection ceiling whatever the funding: it shuts out competition."""
     agency = db.session.get(Agency, org_id)
     if agency is None:
-        raise ServiceError("受邀机构不存在，请从中介超市重新选择", "invited_org_id")
+        raise ServiceError(_("受邀机构不存在，请从中介超市重新选择"), "invited_org_id")
     name = agency.organisation.name
     if not agencies.offers_item(org_id, item.id):
-        raise ServiceError(f"「{name}」未提供「{item.name}」服务，不能直接邀请", "invited_org_id")
+        raise ServiceError(
+            _("「%(name)s」未提供「%(item)s」服务，不能直接邀请", name=name, item=item.name),
+            "invited_org_id",
+        )
     allowed, reason = agencies.can_bid(agency)
     if not allowed:
-        raise ServiceError(f"不能直接邀请「{name}」：{reason}", "invited_org_id")
+        raise ServiceError(
+            _("不能直接邀请「%(name)s」：%(reason)s", name=name, reason=reason), "invited_org_id"
+        )
     limit = current_app.config["DIRECT_SELECTION_MAX_FEN"]
     if ceiling_fen >= limit:
-        raise ServiceError(f"直接邀请仅适用于最高限价低于 {format_fen(limit)} 的项目", "ceiling")
+        raise ServiceError(
+            _("直接邀请仅适用于最高限价低于 %(limit)s 的项目", limit=format_fen(limit)), "ceiling"
+        )
 
 
 def _check_item(data: NoticeData) -> ServiceItem:
     item = db.session.get(ServiceItem, data.item_id) if data.item_id else None
     if item is None:
-        raise ServiceError("所选中介服务事项不存在", "item_id")
+        raise ServiceError(_("所选中介服务事项不存在"), "item_id")
     if not item.is_online:
         raise ServiceError(
-            f"「{item.name}」目前为「{item.status_label}」状态，尚未上线，不能发起采购", "item_id"
+            _(
+                "「%(item)s」目前为「%(status)s」状态，尚未上线，不能发起采购",
+                item=item.name,
+                status=item.status_label,
+            ),
+            "item_id",
         )
     return item
 
 
 def _check_text(data: NoticeData) -> None:
     if not data.title.strip():
-        raise ServiceError("请填写公告标题", "title")
+        raise ServiceError(_("请填写公告标题"), "title")
     if len(data.project_name.strip()) > 200:
-        raise ServiceError("项目名称不能超过 200 字", "project_name")
+        raise ServiceError(_("项目名称不能超过 200 字"), "project_name")
     if not data.scope.strip():
-        raise ServiceError("请填写服务内容及范围", "scope")
+        raise ServiceError(_("请填写服务内容及范围"), "scope")
     if not 0 < data.service_days <= 730:
-        raise ServiceError("服务期限应为 1–730 天", "service_days")
+        raise ServiceError(_("服务期限应为 1–730 天"), "service_days")
     if not data.contact_name.strip():
-        raise ServiceError("请填写联系人", "contact_name")
+        raise ServiceError(_("请填写联系人"), "contact_name")
     if not PHONE_RE.match(data.contact_phone.strip()):
-        raise ServiceError("联系电话格式不正确", "contact_phone")
+        raise ServiceError(_("联系电话格式不正确"), "contact_phone")
 
 
 def _check_project(data: NoticeData) -> None:
     code = data.project_code.strip()
     if code and not PROJECT_CODE_RE.match(code):
         raise ServiceError(
-            f"投资项目统一代码「{code}」格式不正确：{PROJECT_CODE_HELP}", "project_code"
+            _(
+                "投资项目统一代码「%(code)s」格式不正确：%(help)s",
+                code=code,
+                help=PROJECT_CODE_HELP,
+            ),
+            "project_code",
         )
     if not 0 <= data.fiscal_share_pct <= 100:
         raise ServiceError(
-            "财政资金占比应为 0–100 的整数（0 表示社会资金项目）", "fiscal_share_pct"
+            _("财政资金占比应为 0–100 的整数（0 表示社会资金项目）"), "fiscal_share_pct"
         )
 
 
 def _check_price(data: NoticeData, method) -> None:
     fixed = method.fixed_price
     if data.ceiling_fen <= 0:
-        raise ServiceError("固定价格必须大于 0" if fixed else "最高限价必须大于 0", "ceiling")
+        raise ServiceError(_("固定价格必须大于 0") if fixed else _("最高限价必须大于 0"), "ceiling")
     if data.floor_fen is None:
         return
     if fixed:
         raise ServiceError(
-            f"「{method.label}」按采购人确定的固定价格报名，不设最低限价，请清空最低限价", "floor"
+            _(
+                "「%(method)s」按采购人确定的固定价格报名，不设最低限价，请清空最低限价",
+                method=method.label,
+            ),
+            "floor",
         )
     if data.floor_fen <= 0:
-        raise ServiceError("最低限价必须大于 0", "floor")
+        raise ServiceError(_("最低限价必须大于 0"), "floor")
     if data.floor_fen >= data.ceiling_fen:
         raise ServiceError(
-            f"最低限价 {format_fen(data.floor_fen)} 必须低于最高限价 "
-            f"{format_fen(data.ceiling_fen)}",
+            _(
+                "最低限价 %(floor)s 必须低于最高限价 %(ceiling)s",
+                floor=format_fen(data.floor_fen),
+                ceiling=format_fen(data.ceiling_fen),
+            ),
             "floor",
         )
 
@@ -189,13 +217,15 @@ def _check_price(data: NoticeData, method) -> None:
 def _check_method(data: NoticeData) -> None:
     """The price rules every method shares, then the method's own (selection/<method>.py)."""
     if data.method not in registered():
-        raise ServiceError("请选择选取方式", "method")
+        raise ServiceError(_("请选择选取方式"), "method")
     method = method_for(data.method)
     _check_price(data, method)
     method.check(data, current_app.config)
     if data.invited_org_id is not None and not method.invitation:
-        allowed = "、".join(f"「{m.label}」" for m in registered().values() if m.invitation)
-        raise ServiceError(f"直接邀请只能采用{allowed}方式", "method")
+        allowed = _("、").join(
+            _("「%(method)s」", method=m.label) for m in registered().values() if m.invitation
+        )
+        raise ServiceError(_("直接邀请只能采用%(allowed)s方式", allowed=allowed), "method")
 
 
 def _check_qualification(data: NoticeData, item: ServiceItem) -> None:
@@ -204,17 +234,20 @@ def _check_qualification(data: NoticeData, item: ServiceItem) -> None:
     requirement = item.implementing_requirement
     if data.requires_qualification and not requirement:
         raise ServiceError(
-            f"「{item.name}」的设立依据未规定执业资质要求，不得设置资质条件"
-            "（不得以不合理条件限制中介机构参与）",
+            _(
+                "「%(item)s」的设立依据未规定执业资质要求，不得设置资质条件"
+                "（不得以不合理条件限制中介机构参与）",
+                item=item.name,
+            ),
             "requires_qualification",
         )
     if data.min_grade:
         if not data.requires_qualification:
             raise ServiceError(
-                "只有要求具备该事项规定的执业资质时，才能设置最低资质等级", "min_grade"
+                _("只有要求具备该事项规定的执业资质时，才能设置最低资质等级"), "min_grade"
             )
         if data.min_grade not in MIN_GRADES:
-            raise ServiceError("最低资质等级只能为甲级、乙级或丙级", "min_grade")
+            raise ServiceError(_("最低资质等级只能为甲级、乙级或丙级"), "min_grade")
 
 
 def _check_avoidances(data: NoticeData, item: ServiceItem, kept) -> list[tuple[int, str]]:
@@ -223,25 +256,39 @@ def _check_avoidances(data: NoticeData, item: ServiceItem, kept) -> list[tuple[i
     for org_id, reason in data.avoidances:
         agency = db.session.get(Agency, org_id) if org_id else None
         if org_id is None:
-            raise ServiceError("请选择要回避的中介机构", "avoidances")
+            raise ServiceError(_("请选择要回避的中介机构"), "avoidances")
         if agency is None:
-            raise ServiceError("所选回避机构不存在，请从提供该服务的机构中选择", "avoidances")
+            raise ServiceError(_("所选回避机构不存在，请从提供该服务的机构中选择"), "avoidances")
         name = agency.organisation.name
         if org_id in seen:
-            raise ServiceError(f"「{name}」已在回避名单中，请勿重复填写", "avoidances")
+            raise ServiceError(
+                _("「%(name)s」已在回避名单中，请勿重复填写", name=name), "avoidances"
+            )
         if org_id not in kept and not agencies.offers_item(org_id, item.id):
             raise ServiceError(
-                f"「{name}」未提供「{item.name}」服务，无需列入回避名单", "avoidances"
+                _(
+                    "「%(name)s」未提供「%(item)s」服务，无需列入回避名单",
+                    name=name,
+                    item=item.name,
+                ),
+                "avoidances",
             )
         reason = (reason or "").strip()
         if len(reason) < AVOIDANCE_REASON_MIN:
             raise ServiceError(
-                f"请填写回避「{name}」的理由（至少 {AVOIDANCE_REASON_MIN} 个字）", "avoidances"
+                _(
+                    "请填写回避「%(name)s」的理由（至少 %(min)s 个字）",
+                    name=name,
+                    min=AVOIDANCE_REASON_MIN,
+                ),
+                "avoidances",
             )
         if len(reason) > 200:
-            raise ServiceError(f"回避「{name}」的理由不能超过 200 字", "avoidances")
+            raise ServiceError(_("回避「%(name)s」的理由不能超过 200 字", name=name), "avoidances")
         if org_id == data.invited_org_id:
-            raise ServiceError(f"「{name}」已列入回避名单，不能同时直接邀请", "avoidances")
+            raise ServiceError(
+                _("「%(name)s」已列入回避名单，不能同时直接邀请", name=name), "avoidances"
+            )
         seen.add(org_id)
         result.append((org_id, reason))
     return result
@@ -261,14 +308,29 @@ def _check_attachments(org_id: int, data: NoticeData, kept) -> list[Document]:
     limit = current_app.config["UPLOAD_MAX_BYTES"]
     # Checked here, not by store_document, so that a bad second file leaves nothing written.
     for upload in data.uploads:
-        label = f"附件「{upload.filename}」"
+        label = _("附件「%(filename)s」", filename=upload.filename)
         if not upload.content:
-            raise ServiceError(f"{label}是空文件", "files")
+            raise ServiceError(_("%(label)s是空文件", label=label), "files")
         if len(upload.content) > limit:
             size = format_size(len(upload.content))
-            raise ServiceError(f"{label}大小 {size}，超过上限 {format_size(limit)}", "files")
+            raise ServiceError(
+                _(
+                    "%(label)s大小 %(size)s，超过上限 %(limit)s",
+                    label=label,
+                    size=size,
+                    limit=format_size(limit),
+                ),
+                "files",
+            )
         if sniff_content_type(upload.content) is None:
-            raise ServiceError(f"{label}类型不支持：只接受 {ALLOWED_LABEL} 文件", "files")
+            raise ServiceError(
+                _(
+                    "%(label)s类型不支持：只接受 %(allowed)s 文件",
+                    label=label,
+                    allowed=ALLOWED_LABEL,
+                ),
+                "files",
+            )
     return documents
 
 

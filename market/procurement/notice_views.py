@@ -14,6 +14,7 @@ from ..core.auth import role_required
 from ..core.clock import from_local, to_local
 from ..core.converters import id_arg, optional_id
 from ..core.errors import NotAllowed, ServiceError, apply_to_form
+from ..core.i18n import _
 from ..extensions import db
 from . import services
 from .blueprint import action, bp, checked, detail_panel, notice_or_404, offered
@@ -41,7 +42,8 @@ def _uploads(form) -> list[Upload]:
     for storage in form.files.data or []:
         # a JSON body can put anything in the field: only uploaded files are files
         if isinstance(storage, FileStorage) and storage.filename:
-            title = os.path.splitext(os.path.basename(storage.filename))[0] or "采购文件"
+            stem = os.path.splitext(os.path.basename(storage.filename))[0]
+            title = stem or "采购文件"  # i18n: data (a stored title)
             uploads.append(Upload("notice", title, storage.filename, storage.read()))
     return uploads
 
@@ -102,26 +104,38 @@ def _prepare(form, notice=None):
     if item is None and notice is not None:
         item = notice.item
     if item is not None and item.implementing_requirement:
-        form.requires_qualification.label.text = f"要求具备：{item.implementing_requirement}"
+        form.requires_qualification.label.text = _(
+            "要求具备：%(requirement)s", requirement=item.implementing_requirement
+        )
     kept = [a.agency_org_id for a in notice.avoidances] if notice else []
     agencies = avoidance_candidates(item.id, kept) if item else []
     for entry in form.avoidances:
         entry.agency_org_id.choices = [
-            SelectChoice("", "（不回避）"),
+            SelectChoice("", _("（不回避）")),
             *(SelectChoice(org.id, org.name) for org in agencies),
         ]
     documents = library(current_user.organisation.id)
     # Files attached earlier stay choosable even if no longer in the library.
     documents += [d for d in (notice.attachments if notice else []) if d not in documents]
     form.attachment_ids.choices = [
-        SelectChoice(d.id, f"{d.title}（{d.kind_label}，{d.filename}）") for d in documents
+        SelectChoice(
+            d.id,
+            _(
+                "%(title)s（%(kind)s，%(filename)s）",
+                title=d.title,
+                kind=d.kind_label,
+                filename=d.filename,
+            ),
+        )
+        for d in documents
     ]
     fixed = [m.label for m in registered().values() if m.fixed_price]
-    form.floor.description = f"报价不得低于此价格；{'、'.join(fixed)}不设"
+    fixed_names = _("、").join(str(label) for label in fixed)
+    form.floor.description = _("报价不得低于此价格；%(methods)s不设", methods=fixed_names)
     chosen = registered().get(form.method.data)
     if chosen is not None and chosen.fixed_price:
-        form.ceiling.label.text = "固定价格（元）"
-        form.ceiling.description = f"{'、'.join(fixed)}按此价格报名，机构不另行报价"
+        form.ceiling.label.text = _("固定价格（元）")
+        form.ceiling.description = _("%(methods)s按此价格报名，机构不另行报价", methods=fixed_names)
     return item
 
 
@@ -191,7 +205,7 @@ def create():
             apply_to_form(form, err)
         else:
             db.session.commit()
-            flash("公告草稿已保存。确认无误后请点击“发布”。", "success")
+            flash(_("公告草稿已保存。确认无误后请点击“发布”。"), "success")
             return redirect(url_for(".detail", notice_id=notice.id))
     _hold(form, uploads)
     return _render_form(form, None, item)
@@ -199,11 +213,14 @@ def create():
 
 def _edited_message(notice, changed):
     if not changed:
-        return "公告内容没有变化", "info"
+        return _("公告内容没有变化"), "info"
     if notice.state == "draft":
-        return "公告已修改", "success"
+        return _("公告已修改"), "success"
     return (
-        f"公告已修改（第 {notice.revision} 版）；此前提交的报价均已失效，报价机构须重新确认",
+        _(
+            "公告已修改（第 %(revision)s 版）；此前提交的报价均已失效，报价机构须重新确认",
+            revision=notice.revision,
+        ),
         "success",
     )
 
@@ -215,7 +232,7 @@ def edit(notice_id):
     services.own_notice(current_user, notice)
     if not NOTICE[notice.state].before_closing:
         db.session.commit()  # a deadline applied while loading
-        flash(f"公告当前为「{notice.state_label}」，不能修改", "warning")
+        flash(_("公告当前为「%(state)s」，不能修改", state=notice.state_label), "warning")
         return redirect(url_for(".detail", notice_id=notice.id))
     form = NoticeForm(obj=notice)
     if request.method == "GET":
@@ -248,7 +265,7 @@ def publish(notice_id):
     return action(
         notice_id,
         lambda n: services.publish_notice(current_user, n),
-        "公告已发布，符合条件的中介机构现在可以报价",
+        _("公告已发布，符合条件的中介机构现在可以报价"),
     )
 
 
@@ -262,7 +279,7 @@ def cancel(notice_id):
         checked(form)
         services.cancel_notice(current_user, notice, form.reason.data)
 
-    return action(notice_id, do, "公告已撤销")
+    return action(notice_id, do, _("公告已撤销"))
 
 
 @bp.route("/notices/<int:notice_id>/republish", methods=["POST"])
@@ -278,7 +295,11 @@ def republish(notice_id):
         return redirect(url_for(".detail", notice_id=notice.id))
     db.session.commit()
     flash(
-        f"已重新发布为公告 {copy.id}，报价截止时间 {to_local(copy.deadline_dt):%Y-%m-%d %H:%M}",
+        _(
+            "已重新发布为公告 %(id)s，报价截止时间 %(deadline)s",
+            id=copy.id,
+            deadline=to_local(copy.deadline_dt).strftime("%Y-%m-%d %H:%M"),
+        ),
         "success",
     )
     return redirect(url_for(".detail", notice_id=copy.id))

@@ -13,6 +13,7 @@ from ..agencies.models import Document, Offering
 from ..core.audit import begin_writing, record_event
 from ..core.clock import to_local, utcnow
 from ..core.errors import NotAllowed, ServiceError
+from ..core.i18n import _, _l
 from ..core.listeners import call_listener
 from ..extensions import db
 from . import messages
@@ -55,19 +56,19 @@ FIELDS = (
     "contact_phone",
     "invited_org_id",
 )
-STALE_FORM = "公告已被他人修改，请刷新后重新编辑"
+STALE_FORM = _l("公告已被他人修改，请刷新后重新编辑")
 
 
 def _purchaser_org(user):
     org = getattr(user, "organisation", None)
     if org is None or org.kind != "purchaser":
-        raise NotAllowed("只有采购人账号可以发布采购公告")
+        raise NotAllowed(_("只有采购人账号可以发布采购公告"))
     return org
 
 
 def own_notice(user, notice):
     if party_of(notice, user) != "purchaser":
-        raise NotAllowed("只能操作本单位发布的采购公告")
+        raise NotAllowed(_("只能操作本单位发布的采购公告"))
 
 
 def earliest_deadline(now=None):
@@ -166,14 +167,17 @@ def update_notice(user, notice: Notice, data: NoticeData, revision: int | None =
     _lock(notice)
     apply_due(notice)
     if revision is not None and revision != notice.revision:
-        raise ServiceError(STALE_FORM)
+        raise ServiceError(str(STALE_FORM))
     if not NOTICE[notice.state].before_closing:
         raise ServiceError(
-            f"公告当前为「{notice.state_label}」，只有草稿或报价截止前的公告可以修改"
+            _(
+                "公告当前为「%(state)s」，只有草稿或报价截止前的公告可以修改",
+                state=notice.state_label,
+            )
         )
     published = notice.published_dt is not None
     if published and data.item_id != notice.item_id:
-        raise ServiceError("已发布的公告不能更换服务事项；如需更换，请撤销后重新发布", "item_id")
+        raise ServiceError(_("已发布的公告不能更换服务事项；如需更换，请撤销后重新发布"), "item_id")
     checked = check_notice_data(notice.purchaser_org_id, data, utcnow(), notice)
     before = _snapshot(notice)
     _apply(user, notice, data, checked)
@@ -202,13 +206,13 @@ def _revise(user, notice: Notice, changed: list[str], clarification: int | None 
     data = {
         "revision": notice.revision,
         "changed": changed,
-        "summary": f"公告已修改（第 {notice.revision} 版），已提交的报价需重新确认",
+        "summary": f"公告已修改（第 {notice.revision} 版），已提交的报价需重新确认",  # i18n: data
     }
     if clarification is not None:
         data["clarification"] = clarification
         data["summary"] = (
-            f"发布澄清（公告第 {notice.revision} 版），报价截止时间 "
-            f"{to_local(notice.deadline_dt):%Y-%m-%d %H:%M}，已提交的报价需重新确认"
+            f"发布澄清（公告第 {notice.revision} 版），报价截止时间 "  # i18n: data
+            f"{to_local(notice.deadline_dt):%Y-%m-%d %H:%M}，已提交的报价需重新确认"  # i18n: data
         )
     # Public, and the same whether or not there are bids: their number stays sealed.
     record_event("notice", notice.id, "revised", actor=user, data=data)
@@ -246,9 +250,9 @@ def publish_notice(user, notice: Notice) -> None:
     """Publish a draft: its item must still be online and its deadline far enough ahead."""
     own_notice(user, notice)
     if not NOTICE.allows(notice.state, "published", "purchaser"):
-        raise ServiceError(f"公告当前为「{notice.state_label}」，不能发布")
+        raise ServiceError(_("公告当前为「%(state)s」，不能发布", state=notice.state_label))
     if not notice.item.is_online:
-        raise ServiceError(f"「{notice.item.name}」尚未上线，不能发布")
+        raise ServiceError(_("「%(item)s」尚未上线，不能发布", item=notice.item.name))
     check_deadline(notice.deadline_dt, utcnow())
     if notice.invited_org_id is not None:
         # The invited agency may have been suspended or withdrawn its offering since the draft.
@@ -262,10 +266,10 @@ def cancel_notice(user, notice: Notice, reason: str) -> None:
     own_notice(user, notice)
     apply_due(notice)
     if not NOTICE.allows(notice.state, "cancelled", "purchaser"):
-        raise ServiceError(f"公告当前为「{notice.state_label}」，不能撤销")
+        raise ServiceError(_("公告当前为「%(state)s」，不能撤销", state=notice.state_label))
     reason = reason.strip()
     if not reason:
-        raise ServiceError("请填写撤销原因", "reason")
+        raise ServiceError(_("请填写撤销原因"), "reason")
     data = {"reason": reason}
     if not NOTICE[notice.state].sealed:
         # The bids were opened: the purchaser abandons a selection agencies competed for
@@ -300,10 +304,12 @@ def republish_notice(user, notice: Notice) -> Notice:
     own_notice(user, notice)
     _lock(notice)  # two clicks at once must not make two copies
     if not NOTICE[notice.state].republishable:
-        raise ServiceError(f"公告当前为「{notice.state_label}」，只有流标的公告可以重新发布")
+        raise ServiceError(
+            _("公告当前为「%(state)s」，只有流标的公告可以重新发布", state=notice.state_label)
+        )
     existing = republished_as(notice)
     if existing is not None:
-        raise ServiceError(f"该公告已重新发布为公告 {existing.id}")
+        raise ServiceError(_("该公告已重新发布为公告 %(id)s", id=existing.id))
     now = utcnow()
     data = _data_of(notice, earliest_deadline(now))
     checked = check_notice_data(notice.purchaser_org_id, data, now, notice)

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from ..agencies.library_forms import uploads_of
 from ..core.auth import role_required
+from ..core.i18n import _
 from . import services
 from .blueprint import bp, detail_panel, form_action, notice_or_404, offered
 from .contract_forms import AnswerForm, DecisionForm, ObjectionForm
@@ -39,7 +40,7 @@ def object_to_result(notice_id):
         form,
         "objection_form",
         do,
-        "异议已提交。采购人答复、监管部门处理前，本项目暂不确定中选",
+        _("异议已提交。采购人答复、监管部门处理前，本项目暂不确定中选"),
         anchor="#objections",
     )
 
@@ -59,7 +60,7 @@ def answer_objection(notice_id, objection_id):
         form,
         "answer_form",
         do,
-        "已答复异议，等待监管部门处理",
+        _("已答复异议，等待监管部门处理"),
         anchor="#objections",
         answering_id=objection_id,
     )
@@ -88,7 +89,7 @@ def decide_objection(notice_id, objection_id):
         form,
         "decision_form",
         do,
-        "异议成立，本项目重新选取" if upheld else "已处理：异议不成立",
+        _("异议成立，本项目重新选取") if upheld else _("已处理：异议不成立"),
         anchor="#objections",
         deciding_id=objection_id,
     )

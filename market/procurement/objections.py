@@ -6,6 +6,7 @@ from ..agencies.documents import Upload, check_uploads, store_uploads
 from ..core.audit import record_event
 from ..core.clock import to_local, utcnow
 from ..core.errors import NotAllowed, ServiceError
+from ..core.i18n import _
 from ..core.listeners import call_listener
 from ..extensions import db
 from . import messages
@@ -19,7 +20,8 @@ from .states import transition
 
 #: states a notice reaches only after its publicity: objecting then is too late
 _AFTER_PUBLICITY = {"awarded", "contracted", "delivered", "accepted", "evaluated", "terminated"}
-SUPERSEDED_DECISION = "同一中选结果的其他异议已成立，原结果已撤销，本异议一并办结"
+#: stored as the objection's decision (data; shown through timeline.STORED_REASONS)
+SUPERSEDED_DECISION = "同一中选结果的其他异议已成立，原结果已撤销，本异议一并办结"  # i18n: data
 
 
 def _announce(objection: Objection, action: str) -> None:
@@ -65,8 +67,8 @@ def _check_window(notice: Notice) -> None:
     if notice.state == "publicity" and utcnow() < notice.publicity_end_dt:
         return
     if notice.state in _AFTER_PUBLICITY or notice.state == "publicity":
-        raise ServiceError("公示期已结束，不能再提出异议")
-    raise ServiceError("当前没有处于公示期的中选结果，不能提出异议")
+        raise ServiceError(_("公示期已结束，不能再提出异议"))
+    raise ServiceError(_("当前没有处于公示期的中选结果，不能提出异议"))
 
 
 def check_bidder(user, notice: Notice):
@@ -74,7 +76,7 @@ def check_bidder(user, notice: Notice):
     NotAllowed for anyone else."""
     org = getattr(user, "organisation", None)
     if org is None or not any(b.agency_org_id == org.id and took_part(b) for b in notice.bids):
-        raise NotAllowed("只有参与本项目报价的机构可以提出异议")
+        raise NotAllowed(_("只有参与本项目报价的机构可以提出异议"))
     return org
 
 
@@ -85,14 +87,14 @@ def file_objection(user, notice: Notice, reasons: str, uploads: list[Upload] = (
     _check_window(notice)
     winner = notice.selected_bid
     if winner is not None and winner.agency_org_id == org.id:
-        raise ServiceError("中选机构不能对本机构的中选结果提出异议")
+        raise ServiceError(_("中选机构不能对本机构的中选结果提出异议"))
     if any(o.objector_org_id == org.id and o.is_open for o in notice.objections):
-        raise ServiceError("本机构对该结果的异议正在处理中，请勿重复提出")
+        raise ServiceError(_("本机构对该结果的异议正在处理中，请勿重复提出"))
     if not reasons.strip():
-        raise ServiceError("请填写异议理由（事实依据和具体请求）", "reasons")
+        raise ServiceError(_("请填写异议理由（事实依据和具体请求）"), "reasons")
     if not notice.selections:
         # Results selected before selection rounds were recorded have nothing to attach to.
-        raise ServiceError("该结果没有选取记录，无法在线提出异议，请联系监管部门")
+        raise ServiceError(_("该结果没有选取记录，无法在线提出异议，请联系监管部门"))
     uploads = list(uploads)
     check_uploads(uploads)
     objection = Objection(
@@ -116,7 +118,7 @@ def file_objection(user, notice: Notice, reasons: str, uploads: list[Upload] = (
 def _objection(notice: Notice, objection_id: int) -> Objection:
     objection = next((o for o in notice.objections if o.id == objection_id), None)
     if objection is None:
-        raise ServiceError("该异议不属于本公告")
+        raise ServiceError(_("该异议不属于本公告"))
     return objection
 
 
@@ -126,12 +128,15 @@ def answer_objection(user, notice: Notice, objection_id: int, answer: str) -> Ob
     objection = _objection(notice, objection_id)
     if objection.status == "answered":
         raise ServiceError(
-            f"该异议已于 {to_local(objection.answered_dt):%Y-%m-%d %H:%M} 答复，不能重复答复"
+            _(
+                "该异议已于 %(at)s 答复，不能重复答复",
+                at=to_local(objection.answered_dt).strftime("%Y-%m-%d %H:%M"),
+            )
         )
     if objection.status != "open":
-        raise ServiceError("该异议已由监管部门处理，不能再答复")
+        raise ServiceError(_("该异议已由监管部门处理，不能再答复"))
     if not answer.strip():
-        raise ServiceError("请填写答复内容", "answer")
+        raise ServiceError(_("请填写答复内容"), "answer")
     objection.status = "answered"
     objection.answer = answer.strip()
     objection.answered_dt = utcnow()
@@ -152,9 +157,11 @@ def decide_objection(
     check_regulator(user, notice)
     objection = _objection(notice, objection_id)
     if not objection.is_open:
-        raise ServiceError(f"该异议已处理（{objection.status_label}），不能重复处理")
+        raise ServiceError(
+            _("该异议已处理（%(status)s），不能重复处理", status=objection.status_label)
+        )
     if not decision.strip():
-        raise ServiceError("请填写处理决定及理由", "decision")
+        raise ServiceError(_("请填写处理决定及理由"), "decision")
     now = utcnow()
     _decide(objection, user, now, "upheld" if upheld else "rejected", decision.strip())
     objection.exclude_winner = bool(upheld and exclude_winner)

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from ..agencies.models import Document
 from ..core.errors import NotAllowed
+from ..core.i18n import _
 from ..extensions import db
 from .contract_models import Contract, Delivery, delivery_documents
 from .models import Bid, Notice, Objection, Selection, objection_documents
@@ -15,7 +16,9 @@ def check_regulator(user, notice: Notice) -> None:
     org = getattr(user, "organisation", None)
     department = notice.item.approving_department
     if org is None or org.kind != "regulator" or (org.department or "").strip() != department:
-        raise NotAllowed(f"只有「{department}」的监管部门可以办理本项目的此项事务")
+        raise NotAllowed(
+            _("只有「%(department)s」的监管部门可以办理本项目的此项事务", department=department)
+        )
 
 
 def party_document_readers(document: Document) -> set[int]:

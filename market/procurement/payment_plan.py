@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from flask import current_app
 
 from ..core.errors import ServiceError
+from ..core.i18n import _, _l
 
 #: what a milestone follows, in the order a contract reaches them
-EVENTS = {"signing": "合同签订后", "acceptance": "验收通过后"}
+EVENTS = {"signing": _l("合同签订后"), "acceptance": _l("验收通过后")}
 MAX_MILESTONES = 6
 MAX_LABEL = 20
 MAX_DAYS = 60
@@ -39,13 +40,19 @@ class Milestone:
         return EVENTS.get(self.event, self.event)
 
     def describe(self) -> str:
-        return f"{self.label} {self.percent}%，{self.event_label} {self.days} 个工作日内支付"
+        return _(
+            "%(label)s %(percent)s%%，%(event)s %(days)s 个工作日内支付",
+            label=self.label,
+            percent=self.percent,
+            event=self.event_label,
+            days=self.days,
+        )
 
 
 def default_plan() -> list[dict]:
     """A notice that says nothing: the whole fee after acceptance, within the default days."""
     days = current_app.config["PAYMENT_DUE_WORKING_DAYS"]
-    return [Milestone("服务费", 100, "acceptance", days).as_dict()]
+    return [Milestone("服务费", 100, "acceptance", days).as_dict()]  # i18n: data (stored)
 
 
 def milestones_of(plan: list[dict] | None) -> list[Milestone]:
@@ -62,27 +69,37 @@ def check_plan(rows: list[tuple[str, int | None, str, int | None]]) -> list[dict
     if not rows:
         return default_plan()
     if len(rows) > MAX_MILESTONES:
-        raise ServiceError(f"付款节点最多 {MAX_MILESTONES} 个", "milestones")
+        raise ServiceError(_("付款节点最多 %(max)s 个", max=MAX_MILESTONES), "milestones")
     default_days = current_app.config["PAYMENT_DUE_WORKING_DAYS"]
     plan = []
     for number, (label, percent, event, days) in enumerate(rows, start=1):
         label = (label or "").strip()
-        where = f"第 {number} 个付款节点"
+        where = _("第 %(number)s 个付款节点", number=number)
         if not label:
-            raise ServiceError(f"{where}：请填写名称（如 预付款、尾款）", "milestones")
+            raise ServiceError(
+                _("%(where)s：请填写名称（如 预付款、尾款）", where=where), "milestones"
+            )
         if len(label) > MAX_LABEL:
-            raise ServiceError(f"{where}：名称不能超过 {MAX_LABEL} 个字", "milestones")
+            raise ServiceError(
+                _("%(where)s：名称不能超过 %(max)s 个字", where=where, max=MAX_LABEL),
+                "milestones",
+            )
         if percent is None or not 1 <= percent <= 100:
-            raise ServiceError(f"{where}：比例应为 1–100 的整数", "milestones")
+            raise ServiceError(_("%(where)s：比例应为 1–100 的整数", where=where), "milestones")
         if event not in EVENTS:
-            raise ServiceError(f"{where}：请选择付款条件", "milestones")
+            raise ServiceError(_("%(where)s：请选择付款条件", where=where), "milestones")
         days = default_days if days is None else days
         if not 1 <= days <= MAX_DAYS:
-            raise ServiceError(f"{where}：付款期限应为 1–{MAX_DAYS} 个工作日", "milestones")
+            raise ServiceError(
+                _("%(where)s：付款期限应为 1–%(max)s 个工作日", where=where, max=MAX_DAYS),
+                "milestones",
+            )
         plan.append(Milestone(label, percent, event, days).as_dict())
     total = sum(m["percent"] for m in plan)
     if total != 100:
-        raise ServiceError(f"各付款节点比例合计应为 100%，现为 {total}%", "milestones")
+        raise ServiceError(
+            _("各付款节点比例合计应为 100%%，现为 %(total)s%%", total=total), "milestones"
+        )
     return plan
 
 

@@ -4,6 +4,7 @@ answers (questions.py holds the rules)."""
 from flask_login import current_user
 
 from ..core.auth import role_required
+from ..core.i18n import _
 from . import services
 from .blueprint import bp, detail_panel, form_action, notice_or_404, offered
 from .question_forms import QuestionAnswerForm, QuestionForm
@@ -36,7 +37,7 @@ def ask_question(notice_id):
         form,
         "question_form",
         do,
-        "问题已提交。采购人答复后将在公告页公开，并通知贵机构；提问机构的名称不公开",
+        _("问题已提交。采购人答复后将在公告页公开，并通知贵机构；提问机构的名称不公开"),
         anchor="#questions",
     )
 
@@ -67,5 +68,5 @@ def answer_question(notice_id, question_id):
 def _answered_message(notice, changes_terms) -> str:
     # Never how many quotes lapsed: their number stays sealed, the purchaser's included.
     if not changes_terms:
-        return "已答复，答复已在公告页公开"
-    return "已答复并发布澄清：公告已改版，此前提交的报价均须重新确认，报价截止时间已按规定顺延"
+        return _("已答复，答复已在公告页公开")
+    return _("已答复并发布澄清：公告已改版，此前提交的报价均须重新确认，报价截止时间已按规定顺延")

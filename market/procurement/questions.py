@@ -15,6 +15,7 @@ from sqlalchemy.orm import contains_eager
 from ..core.audit import record_event
 from ..core.clock import to_local, utcnow
 from ..core.errors import NotAllowed, ServiceError
+from ..core.i18n import _, _l
 from ..core.listeners import call_listener
 from ..extensions import db
 from . import messages
@@ -47,23 +48,45 @@ def _taking_quotes(notice: Notice) -> bool:
     return NOTICE[notice.state].takes_bids and utcnow() < notice.deadline_dt
 
 
+#: why a question cannot be asked or answered now (unpublished, not taking quotes, past the
+#: deadline), whole sentences for each
+CLOSED = {
+    "ask": (
+        _l("公告尚未发布，不能提问"),
+        _l("公告当前为「%(state)s」，只有报价期间可以提问"),
+        _l("报价已于 %(deadline)s 截止，不能再提问"),
+    ),
+    "answer": (
+        _l("公告尚未发布，不能答复"),
+        _l("公告当前为「%(state)s」，只有报价期间可以答复"),
+        _l("报价已于 %(deadline)s 截止，不能再答复"),
+    ),
+}
+#: a text missing or too long: (missing, too long)
+TEXT_ERRORS = {
+    "question": (_l("请填写问题内容"), _l("问题内容不能超过 %(limit)s 字（现为 %(count)s 字）")),
+    "answer": (_l("请填写答复内容"), _l("答复内容不能超过 %(limit)s 字（现为 %(count)s 字）")),
+}
+
+
 def _check_open(notice: Notice, doing: str) -> None:
+    unpublished, not_taking, past = CLOSED[doing]
     if notice.published_dt is None:
-        raise ServiceError(f"公告尚未发布，不能{doing}")
+        raise ServiceError(str(unpublished))
     if not NOTICE[notice.state].takes_bids:
-        raise ServiceError(f"公告当前为「{notice.state_label}」，只有报价期间可以{doing}")
+        raise ServiceError(str(not_taking) % {"state": notice.state_label})
     if utcnow() >= notice.deadline_dt:
-        raise ServiceError(
-            f"报价已于 {to_local(notice.deadline_dt):%Y-%m-%d %H:%M} 截止，不能再{doing}"
-        )
+        deadline = to_local(notice.deadline_dt).strftime("%Y-%m-%d %H:%M")
+        raise ServiceError(str(past) % {"deadline": deadline})
 
 
-def _text(value: str, field: str, what: str, limit: int) -> str:
+def _text(value: str, field: str, limit: int) -> str:
+    missing, too_long = TEXT_ERRORS[field]
     value = (value or "").strip()
     if not value:
-        raise ServiceError(f"请填写{what}", field)
+        raise ServiceError(str(missing), field)
     if len(value) > limit:
-        raise ServiceError(f"{what}不能超过 {limit} 字（现为 {len(value)} 字）", field)
+        raise ServiceError(str(too_long) % {"limit": limit, "count": len(value)}, field)
     return value
 
 
@@ -71,7 +94,7 @@ def check_asker(user) -> None:
     """Only a user of an agency asks (NotAllowed otherwise)."""
     org = getattr(user, "organisation", None)
     if org is None or org.kind != "agency":
-        raise NotAllowed("只有入驻的中介机构可以就公告提问")
+        raise NotAllowed(_("只有入驻的中介机构可以就公告提问"))
 
 
 def ask_question(user, notice: Notice, text: str) -> NoticeQuestion:
@@ -79,13 +102,14 @@ def ask_question(user, notice: Notice, text: str) -> NoticeQuestion:
     by whom."""
     check_asker(user)
     apply_due(notice)
-    _check_open(notice, "提问")
-    text = _text(text, "question", "问题内容", QUESTION_MAX_CHARS)
+    _check_open(notice, "ask")
+    text = _text(text, "question", QUESTION_MAX_CHARS)
     org_id = user.organisation.id
     waiting = db.session.scalar(_open_count(), {"notice_id": notice.id, "org_id": org_id})
     if waiting >= OPEN_QUESTIONS_MAX:
         raise ServiceError(
-            f"贵机构在本公告尚有 {waiting} 个问题待答复，请待采购人答复后再提问", "question"
+            _("贵机构在本公告尚有 %(count)s 个问题待答复，请待采购人答复后再提问", count=waiting),
+            "question",
         )
     question = NoticeQuestion(
         notice=notice, asker_org_id=org_id, asked_by_id=user.id, question=text, asked_dt=utcnow()
@@ -116,11 +140,11 @@ def answer_question(
     apply_due(notice)
     question = db.session.get(NoticeQuestion, question_id)
     if question is None or question.notice_id != notice.id:
-        raise ServiceError("该问题不存在")
+        raise ServiceError(_("该问题不存在"))
     if question.answered_dt is not None:
-        raise ServiceError("该问题已答复，不能重复答复")
-    _check_open(notice, "答复")
-    answer = _text(answer, "answer", "答复内容", ANSWER_MAX_CHARS)
+        raise ServiceError(_("该问题已答复，不能重复答复"))
+    _check_open(notice, "answer")
+    answer = _text(answer, "answer", ANSWER_MAX_CHARS)
     question.answer = answer
     question.answered_by_id = user.id
     question.answered_dt = utcnow()

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from ..core.auth import role_required
 from ..core.converters import id_arg
+from ..core.i18n import _
 from ..core.logs import logged_as_route
 from . import bid_receipts
 from .blueprint import bp, notice_or_404
@@ -41,7 +42,7 @@ def bid_receipt_pdf(notice_id):
         pdf = bid_receipts.receipt_pdf(receipt)
     except bid_receipts.ReceiptUnavailable:
         current_app.logger.exception("receipt PDFs need pango (docs/operations.md)")
-        flash("暂时无法生成 PDF 报价回执，请稍后再试或联系平台运营方", "warning")
+        flash(_("暂时无法生成 PDF 报价回执，请稍后再试或联系平台运营方"), "warning")
         return redirect(url_for(".bid_receipt", notice_id=notice_id))
     name = bid_receipts.receipt_filename(receipt)
     return Response(

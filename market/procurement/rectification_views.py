@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from ..core.auth import role_required
 from ..core.errors import NotAllowed, ServiceError
+from ..core.i18n import _
 from ..extensions import db
 from . import services
 from .blueprint import bp, checked, paginate
@@ -31,7 +32,7 @@ def answer_rectification(rectification_id):
         flash(err.message, "danger")
     else:
         db.session.commit()
-        flash("整改说明已提交，平台运营方将进行回访", "success")
+        flash(_("整改说明已提交，平台运营方将进行回访"), "success")
     notice_id = case.evaluation.contract.notice_id
     return redirect(url_for(".detail", notice_id=notice_id) + "#rectification")
 
@@ -67,7 +68,7 @@ def record_followup(rectification_id):
         flash(err.message, "danger")
     else:
         db.session.commit()
-        flash("已记录回访", "success")
+        flash(_("已记录回访"), "success")
     # Back to the list the operator was on (a known status only: no redirect elsewhere).
     status = request.form.get("status")
     return redirect(

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..core.clock import to_local, utcnow
+from ..core.i18n import _l
 from ..core.workdays import add_working_days
 from ..extensions import db
 from ..notifications.services import link_to, notify
@@ -30,9 +31,12 @@ def _reminders(notice):
                     bid.agency_org_id,
                     "reconfirm",
                     deadline,
-                    f"「{title}」报价即将截止，请重新确认报价",
-                    f"公告修改后您的报价尚未重新确认，报价截止时间为 {_when(deadline)}，"
-                    "逾期未确认的报价不参加选取。",
+                    _l("「%(title)s」报价即将截止，请重新确认报价", title=title),
+                    _l(
+                        "公告修改后您的报价尚未重新确认，报价截止时间为 %(deadline)s，"
+                        "逾期未确认的报价不参加选取。",
+                        deadline=_when(deadline),
+                    ),
                 )
     elif notice.state == "awarded" and contract is not None:
         deadline = notice.sign_deadline_dt
@@ -42,8 +46,11 @@ def _reminders(notice):
                     getattr(contract, f"{party}_org_id"),
                     "sign",
                     deadline,
-                    f"「{title}」合同签订即将到期",
-                    f"请在 {_when(deadline)} 前签订合同，逾期未签订的将终止本次采购。",
+                    _l("「%(title)s」合同签订即将到期", title=title),
+                    _l(
+                        "请在 %(deadline)s 前签订合同，逾期未签订的将终止本次采购。",
+                        deadline=_when(deadline),
+                    ),
                 )
     elif notice.state == "delivered":
         deadline = notice.accept_deadline_dt
@@ -51,8 +58,11 @@ def _reminders(notice):
             notice.purchaser_org_id,
             "accept",
             deadline,
-            f"「{title}」验收即将到期",
-            f"请在 {_when(deadline)} 前验收或退回交付成果，逾期将自动验收。",
+            _l("「%(title)s」验收即将到期", title=title),
+            _l(
+                "请在 %(deadline)s 前验收或退回交付成果，逾期将自动验收。",
+                deadline=_when(deadline),
+            ),
         )
     elif notice.state == "accepted" and contract is not None:
         deadline = notice.evaluation_end_dt
@@ -63,8 +73,8 @@ def _reminders(notice):
                     getattr(contract, f"{party}_org_id"),
                     "evaluate",
                     deadline,
-                    f"「{title}」评价即将截止",
-                    f"请在 {_when(deadline)} 前完成评价，逾期视为未评价。",
+                    _l("「%(title)s」评价即将截止", title=title),
+                    _l("请在 %(deadline)s 前完成评价，逾期视为未评价。", deadline=_when(deadline)),
                 )
 
 

@@ -11,6 +11,7 @@ from ..agencies.models import Agency
 from ..core.audit import record_event
 from ..core.clock import utcnow
 from ..core.errors import ServiceError
+from ..core.i18n import DEFAULT_LANGUAGE, _, in_language
 from ..core.workdays import add_working_days
 from ..extensions import db
 from .bids import eligible_bids, lock_notice, took_part
@@ -34,14 +35,15 @@ def _minimum(notice: Notice) -> tuple[int, str]:
     if notice.invited_org_id is not None:
         return 1, ""
     required, rule = (
-        (config["MIN_FISCAL_RESPONSES"], "财政资金项目")
+        (config["MIN_FISCAL_RESPONSES"], "财政资金项目")  # i18n: data
         if notice.funding_type == "fiscal"
         else (1, "")
     )
     method = method_for(notice.method)
     own = method.minimum(config) if method.minimum is not None else 0
     if own > required:
-        required, rule = own, f"{method.label}项目"
+        with in_language(DEFAULT_LANGUAGE):  # the rule is part of a stored reason
+            required, rule = own, f"{method.label}项目"  # i18n: data
     return required, rule
 
 
@@ -50,7 +52,7 @@ def _enough_responses(notice: Notice, bids, at) -> bool:
     required, rule = _minimum(notice)
     if len(bids) >= required:
         return True
-    reason = f"有效响应不足：{rule}需至少 {required} 家，实际 {len(bids)} 家，流标"
+    reason = f"有效响应不足：{rule}需至少 {required} 家，实际 {len(bids)} 家，流标"  # i18n: data
     notice.outcome_note = reason
     transition(notice, "failed", None, at=at, reason=reason, responses=len(bids), required=required)
     return False
@@ -79,9 +81,9 @@ def close_bidding(notice: Notice, at) -> None:
         # A withdrawn quote is no response at all.
         quoted = any(took_part(b) for b in notice.bids)
         notice.outcome_note = (
-            "报价截止时无有效报价（已提交的报价因公告修改失效且未重新确认）"
+            "报价截止时无有效报价（已提交的报价因公告修改失效且未重新确认）"  # i18n: data
             if quoted
-            else "报价截止时无机构报价"
+            else "报价截止时无机构报价"  # i18n: data
         )
         reason = "no_valid_bids" if quoted else "no_bids"
         transition(notice, "failed", None, at=at, reason=reason)
@@ -92,7 +94,7 @@ def close_bidding(notice: Notice, at) -> None:
         notice.id,
         "commitments_published",
         data={
-            "summary": "报价截止，公开报价承诺值",
+            "summary": "报价截止，公开报价承诺值",  # i18n: data
             "count": len(bids),
             "commitments": sorted(b.commitment for b in bids),
         },
@@ -219,13 +221,17 @@ def take_step(user, notice: Notice, values: dict, method: str | None = None) -> 
     step = method_for(notice.method).step
     if notice.state != "bidding_closed" and notice.selected_bid is not None:
         # Typically a colleague's selection that committed first while this one waited.
-        raise ServiceError("该公告已选定中选机构，不能再次选取；请刷新页面查看结果")
+        raise ServiceError(_("该公告已选定中选机构，不能再次选取；请刷新页面查看结果"))
     if notice.state != "bidding_closed":
-        raise ServiceError("只能在报价截止后、选定前办理选取")
+        raise ServiceError(_("只能在报价截止后、选定前办理选取"))
     if method is not None and notice.method != method:
-        raise ServiceError(f"本项目采用「{notice.method_label}」，不能办理此项选取")
+        raise ServiceError(
+            _("本项目采用「%(method)s」，不能办理此项选取", method=notice.method_label)
+        )
     if step is None:
-        raise ServiceError(f"本项目采用「{notice.method_label}」，由系统自动选取")
+        raise ServiceError(
+            _("本项目采用「%(method)s」，由系统自动选取", method=notice.method_label)
+        )
     settings, reason = step.apply(notice, eligible_bids(notice), values)
     return run_selection(notice, user, utcnow(), settings, reason)
 
@@ -249,12 +255,12 @@ def reselect(notice: Notice, actor, exclude_bid_id: int | None = None) -> Select
     wait for the purchaser again. Too few remaining responses fail the notice."""
     lock_notice(notice)
     if notice.state != "bidding_closed":
-        raise ServiceError("只有回到选取阶段的公告才能重新选取")
+        raise ServiceError(_("只有回到选取阶段的公告才能重新选取"))
     excluded = None
     if exclude_bid_id is not None:
         excluded = next((b for b in notice.bids if b.id == exclude_bid_id), None)
         if excluded is None:
-            raise ServiceError("要排除的报价不属于该公告")
+            raise ServiceError(_("要排除的报价不属于该公告"))
     previous = notice.selected_bid
     if previous is not None:
         previous.status = "submitted"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from ..core.audit import record_event
 from ..core.clock import utcnow
+from ..core.i18n import _l
 from ..core.lifecycle import Lifecycle, Move, State
 from ..core.listeners import call_listener
 from ..core.signals import notice_transitioned
@@ -35,34 +36,40 @@ class NoticeState(State):
 NOTICE = Lifecycle(
     "notice",
     [
-        NoticeState("draft", "草稿", "secondary", sealed=True, before_closing=True),
+        NoticeState("draft", _l("草稿"), "secondary", sealed=True, before_closing=True),
         NoticeState(
             "published",
-            "报价中",
+            _l("报价中"),
             "success",
-            "公告发布",
+            _l("公告发布"),
             due="deadline_dt",
             sealed=True,
             before_closing=True,
             takes_bids=True,
         ),
-        NoticeState("bidding_closed", "报价已截止", "warning", "报价截止，开启报价"),
-        NoticeState("selected", "已选定", "light", "选定中选机构"),
-        NoticeState("publicity", "结果公示中", "info", "中选结果公示", due="publicity_end_dt"),
-        NoticeState("awarded", "已中选", "light", "公示期满，确定中选", due="sign_deadline_dt"),
-        NoticeState("contracted", "服务中", "primary", "双方签订合同"),
+        NoticeState("bidding_closed", _l("报价已截止"), "warning", _l("报价截止，开启报价")),
+        NoticeState("selected", _l("已选定"), "light", _l("选定中选机构")),
+        NoticeState(
+            "publicity", _l("结果公示中"), "info", _l("中选结果公示"), due="publicity_end_dt"
+        ),
+        NoticeState(
+            "awarded", _l("已中选"), "light", _l("公示期满，确定中选"), due="sign_deadline_dt"
+        ),
+        NoticeState("contracted", _l("服务中"), "primary", _l("双方签订合同")),
         NoticeState(
             "delivered",
-            "已交付待验收",
+            _l("已交付待验收"),
             "primary",
-            "中选机构提交交付成果",
+            _l("中选机构提交交付成果"),
             due="accept_deadline_dt",
         ),
-        NoticeState("accepted", "已验收", "light", "采购人验收通过", due="evaluation_end_dt"),
-        NoticeState("evaluated", "已评价（办结）", "dark", "评价公开，项目办结"),
-        NoticeState("failed", "流标", "danger", "流标", republishable=True),
-        NoticeState("cancelled", "已撤销", "secondary", "公告撤销", sealed=True),
-        NoticeState("terminated", "服务中止", "danger", "服务中止"),
+        NoticeState(
+            "accepted", _l("已验收"), "light", _l("采购人验收通过"), due="evaluation_end_dt"
+        ),
+        NoticeState("evaluated", _l("已评价（办结）"), "dark", _l("评价公开，项目办结")),
+        NoticeState("failed", _l("流标"), "danger", _l("流标"), republishable=True),
+        NoticeState("cancelled", _l("已撤销"), "secondary", _l("公告撤销"), sealed=True),
+        NoticeState("terminated", _l("服务中止"), "danger", _l("服务中止")),
     ],
     [
         Move("draft", "published", {"purchaser"}),
@@ -76,7 +83,7 @@ NOTICE = Lifecycle(
         Move("bidding_closed", "cancelled", {"purchaser"}),  # selection abandoned
         Move("selected", "publicity", {"system"}),
         # An upheld objection: select again.
-        Move("publicity", "bidding_closed", {"regulator"}, label="异议成立，重新选取"),
+        Move("publicity", "bidding_closed", {"regulator"}, label=_l("异议成立，重新选取")),
         Move("publicity", "awarded", {"system"}),
         # Both parties sign within the deadline, or the award lapses.
         Move("awarded", "contracted", {"purchaser", "agency"}),
@@ -87,13 +94,13 @@ NOTICE = Lifecycle(
             "delivered",
             "contracted",
             {"purchaser"},
-            label="采购人退回交付成果，待修改后重新提交",
+            label=_l("采购人退回交付成果，待修改后重新提交"),
         ),
         Move("delivered", "accepted", {"purchaser", "system"}),  # system: automatically
         Move("accepted", "evaluated", {"purchaser", "agency", "system"}),
     ],
-    subject="公告",
-    refusal="您无权对该公告执行此操作",
+    subject=_l("公告"),
+    refusal=_l("您无权对该公告执行此操作"),
 )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import Integer, String, and_, bindparam, literal, select, union_
 
 from ..accounts.models import Organisation
 from ..core.clock import to_local
+from ..core.i18n import _, _l
 from ..core.models import AuditEvent
 from ..core.money import format_fen
 from ..extensions import db
@@ -27,34 +28,53 @@ from .states import NOTICE
 
 #: other public events, by action
 ACTION_LABELS = {
-    "revised": "公告修改",
-    "republished": "流标后重新发布",
-    "commitments_published": "公开报价承诺值",
-    "selection": "执行选取",
-    "bid_excluded": "排除原中选机构的报价",
-    "objection_filed": "收到异议",
-    "objection_answered": "采购人答复异议",
-    "objection_decided": "监管部门作出异议处理决定",
-    "award_suspended": "异议处理中，暂缓确定中选",
-    "contract_signed": "签署合同",
-    "evaluation_submitted": "提交评价",
-    "evaluation_replied": "回复评价",
-    "payment": "付款进展",
+    "revised": _l("公告修改"),
+    "republished": _l("流标后重新发布"),
+    "commitments_published": _l("公开报价承诺值"),
+    "selection": _l("执行选取"),
+    "bid_excluded": _l("排除原中选机构的报价"),
+    "objection_filed": _l("收到异议"),
+    "objection_answered": _l("采购人答复异议"),
+    "objection_decided": _l("监管部门作出异议处理决定"),
+    "award_suspended": _l("异议处理中，暂缓确定中选"),
+    "contract_signed": _l("签署合同"),
+    "evaluation_submitted": _l("提交评价"),
+    "evaluation_replied": _l("回复评价"),
+    "payment": _l("付款进展"),
 }
 #: an action this table does not know yet still reads as Chinese
-GENERIC_LABEL = "其他公开事项"
-SYSTEM = "系统"
+GENERIC_LABEL = _l("其他公开事项")
+SYSTEM = _l("系统")
 #: whose name stays private: the objector is known only to the parties and regulators
-ANONYMOUS_ACTORS = {"objection_filed": "参与报价的机构"}
+ANONYMOUS_ACTORS = {"objection_filed": _l("参与报价的机构")}
 #: reasons recorded as codes rather than sentences
 REASON_TEXT = {
-    "no_bids": "报价截止时无机构报价",
-    "no_valid_bids": "报价截止时无有效报价",
+    "no_bids": _l("报价截止时无机构报价"),
+    "no_valid_bids": _l("报价截止时无有效报价"),
 }
-PARTY_TEXT = {"purchaser": "采购人", "agency": "中选机构"}
-DIRECTION_TEXT = {"of_agency": "采购人评价中选机构", "of_purchaser": "中选机构评价采购人"}
+#: reasons the platform stores as Chinese sentences (notice.outcome_note, audit data: kept as
+#: written), shown in the reader's language
+STORED_REASONS = {
+    "合同未在规定期限内签订": _l("合同未在规定期限内签订"),  # i18n: data
+    "逾期未验收，系统自动验收": _l("逾期未验收，系统自动验收"),  # i18n: data
+    "报价截止时无机构报价": _l("报价截止时无机构报价"),  # i18n: data
+    "报价截止时无有效报价（已提交的报价因公告修改失效且未重新确认）": _l(  # i18n: data
+        "报价截止时无有效报价（已提交的报价因公告修改失效且未重新确认）"
+    ),
+    "没有可参与选取的有效响应": _l("没有可参与选取的有效响应"),  # i18n: data
+    "所选报价不在本轮候选范围内": _l("所选报价不在本轮候选范围内"),  # i18n: data
+    "尚有报价未录入技术评分": _l("尚有报价未录入技术评分"),  # i18n: data
+    "同一中选结果的其他异议已成立，原结果已撤销，本异议一并办结": _l(  # i18n: data
+        "同一中选结果的其他异议已成立，原结果已撤销，本异议一并办结"
+    ),
+}
+PARTY_TEXT = {"purchaser": _l("采购人"), "agency": _l("中选机构")}
+DIRECTION_TEXT = {"of_agency": _l("采购人评价中选机构"), "of_purchaser": _l("中选机构评价采购人")}
 #: the rated party replying, by the direction of the evaluation it replies to
-REPLY_TEXT = {"of_agency": "中选机构回复采购人的评价", "of_purchaser": "采购人回复中选机构的评价"}
+REPLY_TEXT = {
+    "of_agency": _l("中选机构回复采购人的评价"),
+    "of_purchaser": _l("采购人回复中选机构的评价"),
+}
 
 
 @dataclass
@@ -82,7 +102,12 @@ def _reason(value) -> str:
     text = str(value)
     if re.fullmatch(r"[a-z_]+", text):
         return REASON_TEXT.get(text, "")
-    return text
+    return stored_reason(text)
+
+
+def stored_reason(text: str):
+    """A reason as stored, in the reader's language when it is one the platform wrote."""
+    return STORED_REASONS.get(text, text)
 
 
 def _local(iso: str | None) -> str:
@@ -142,37 +167,39 @@ def _transition(event: AuditEvent, notice: Notice, opened: bool) -> Entry:
     label = (move.label if move is not None else "") or arrival or GENERIC_LABEL
     entry = Entry(event.occurred_dt, label, "")
     if to_state == "published" and data.get("republished_from"):
-        entry.label = "重新发布"
-        entry.detail = f"原公告 {data['republished_from']} 流标后重新发布"
+        entry.label = _("重新发布")
+        entry.detail = _("原公告 %(notice)s 流标后重新发布", notice=data["republished_from"])
     elif to_state == "bidding_closed" and event.from_state == "published":
         if data.get("bids") is not None:
-            entry.detail = f"有效报价 {data['bids']} 家"
+            entry.detail = _("有效报价 %(bids)s 家", bids=data["bids"])
     elif to_state == "selected":
-        parts = [f"中选机构：{data['agency']}"] if data.get("agency") else []
+        parts = [_("中选机构：%(agency)s", agency=data["agency"])] if data.get("agency") else []
         if opened and data.get("amount_fen"):
-            parts.append(f"中选报价 {format_fen(data['amount_fen'])}")
-        entry.detail = "，".join(parts)
+            parts.append(_("中选报价 %(amount)s", amount=format_fen(data["amount_fen"])))
+        entry.detail = _("，").join(parts)
     elif to_state == "publicity" and data.get("until"):
-        entry.detail = f"公示至 {_local(data['until'])}，公示期内参与报价的机构可提出异议"
+        entry.detail = _(
+            "公示至 %(until)s，公示期内参与报价的机构可提出异议", until=_local(data["until"])
+        )
     elif to_state == "awarded":
         if opened and data.get("amount_fen"):
-            entry.detail = f"合同金额 {format_fen(data['amount_fen'])}"
+            entry.detail = _("合同金额 %(amount)s", amount=format_fen(data["amount_fen"]))
         if data.get("sign_by"):
-            entry.detail += ("；" if entry.detail else "") + (
-                f"双方应于 {_local(data['sign_by'])} 前签订合同"
+            entry.detail += (_("；") if entry.detail else "") + (
+                _("双方应于 %(sign_by)s 前签订合同", sign_by=_local(data["sign_by"]))
             )
     elif to_state == "delivered" and (data.get("round") or 1) > 1:
-        entry.detail = f"第 {data['round']} 次提交"
+        entry.detail = _("第 %(round)s 次提交", round=data["round"])
     elif to_state == "accepted" and data.get("auto"):
-        entry.label = "逾期未验收，系统自动验收"
+        entry.label = _("逾期未验收，系统自动验收")
     elif to_state == "evaluated" and data.get("missing"):
-        missing = "、".join(DIRECTION_TEXT.get(d, "") for d in data["missing"])
-        entry.detail = f"评价期满，未提交：{missing}"
+        missing = _("、").join(str(DIRECTION_TEXT.get(d, "")) for d in data["missing"])
+        entry.detail = _("评价期满，未提交：%(missing)s", missing=missing)
     elif to_state in ("failed", "cancelled", "terminated"):
         if to_state == "cancelled" and data.get("abandoned"):
-            entry.label = "放弃选取，公告撤销"
+            entry.label = _("放弃选取，公告撤销")
         reason = _reason(data.get("reason"))
-        entry.detail = f"原因：{reason}" if reason else ""
+        entry.detail = _("原因：%(reason)s", reason=reason) if reason else ""
     return entry
 
 
@@ -182,50 +209,58 @@ def _action(event: AuditEvent, notice: Notice) -> Entry:
     entry = Entry(event.occurred_dt, ACTION_LABELS.get(action, GENERIC_LABEL), "")
     if action == "revised" and data.get("clarification"):
         # An answer to a question that changed the terms (questions.py): an edit all the same.
-        entry.label = "发布澄清"
+        entry.label = _("发布澄清")
         if data.get("revision"):
-            entry.label += f"（公告第 {data['revision']} 版）"
-        entry.detail = "答疑澄清改变了公告条款，已提交的报价需重新确认"
+            entry.label += _("（公告第 %(revision)s 版）", revision=data["revision"])
+        entry.detail = _("答疑澄清改变了公告条款，已提交的报价需重新确认")
         if "deadline_dt" in (data.get("changed") or ()):
-            entry.detail += "，报价截止时间顺延"
+            entry.detail += _("，报价截止时间顺延")
     elif action == "revised":
         if data.get("revision"):
-            entry.label = f"公告修改（第 {data['revision']} 版）"
-        entry.detail = "修改后已提交的报价需重新确认"
+            entry.label = _("公告修改（第 %(revision)s 版）", revision=data["revision"])
+        entry.detail = _("修改后已提交的报价需重新确认")
     elif action == "republished" and data.get("notice_id"):
-        entry.detail = f"新公告编号 {data['notice_id']}"
+        entry.detail = _("新公告编号 %(notice_id)s", notice_id=data["notice_id"])
         entry.link = _endpoint_link("procurement.detail", notice_id=data["notice_id"])
-        entry.link_text = "查看新公告"
+        entry.link_text = _("查看新公告")
     elif action == "commitments_published":
         if data.get("count") is not None:
-            entry.detail = f"共 {data['count']} 个承诺值，报价机构可核对本机构报价未被改动"
+            entry.detail = _(
+                "共 %(count)s 个承诺值，报价机构可核对本机构报价未被改动", count=data["count"]
+            )
         entry.link = _endpoint_link("procurement.commitments", notice_id=notice.id)
-        entry.link_text = "查看承诺值"
+        entry.link_text = _("查看承诺值")
     elif action == "selection":
         if data.get("round"):
-            entry.label = f"执行选取（第 {data['round']} 轮）"
+            entry.label = _("执行选取（第 %(round)s 轮）", round=data["round"])
         labels = method_labels()
-        parts = [f"选取方式：{labels[data['method']]}"] if data.get("method") in labels else []
+        parts = (
+            [_("选取方式：%(method)s", method=labels[data["method"]])]
+            if data.get("method") in labels
+            else []
+        )
         if data.get("failure"):
-            parts.append(f"未能产生结果：{_reason(data['failure'])}")
+            parts.append(_("未能产生结果：%(reason)s", reason=_reason(data["failure"])))
         elif data.get("drawn"):
-            parts.append("含可验证的随机抽取")
-        entry.detail = "，".join(parts)
+            parts.append(_("含可验证的随机抽取"))
+        entry.detail = _("，").join(parts)
         entry.link = _endpoint_link("procurement.draw", notice_id=notice.id)
-        entry.link_text = "选取过程及复核"
+        entry.link_text = _("选取过程及复核")
     elif action == "bid_excluded" and data.get("agency"):
-        entry.detail = f"被排除：{data['agency']}"
+        entry.detail = _("被排除：%(agency)s", agency=data["agency"])
     elif action == "objection_decided":
-        outcome = {"upheld": "异议成立", "rejected": "异议不成立"}.get(data.get("outcome"), "")
+        outcome = {"upheld": _("异议成立"), "rejected": _("异议不成立")}.get(
+            data.get("outcome"), ""
+        )
         entry.detail = outcome
         if data.get("superseded"):
-            entry.detail = "同一结果的其他异议已成立，本异议一并办结"
+            entry.detail = _("同一结果的其他异议已成立，本异议一并办结")
         elif data.get("exclude_winner"):
-            entry.detail += "，排除原中选机构"
+            entry.detail += _("，排除原中选机构")
     elif action == "award_suspended" and data.get("objections"):
-        entry.detail = f"待处理异议 {data['objections']} 件"
+        entry.detail = _("待处理异议 %(count)s 件", count=data["objections"])
     elif action == "contract_signed" and data.get("party") in PARTY_TEXT:
-        entry.label = f"{PARTY_TEXT[data['party']]}签署合同"
+        entry.label = _("%(party)s签署合同", party=PARTY_TEXT[data["party"]])
     elif action == "payment":
         # Payments (another domain) says what happened in its own words: a milestone, its
         # amount and its new state; never a bank detail.
@@ -233,7 +268,9 @@ def _action(event: AuditEvent, notice: Notice) -> Entry:
     elif action == "evaluation_replied" and data.get("direction") in REPLY_TEXT:
         entry.label = REPLY_TEXT[data["direction"]]
     elif action == "evaluation_submitted" and data.get("direction") in DIRECTION_TEXT:
-        entry.label = f"{DIRECTION_TEXT[data['direction']]}（评价内容待双方提交后公开）"
+        entry.label = _(
+            "%(direction)s（评价内容待双方提交后公开）", direction=DIRECTION_TEXT[data["direction"]]
+        )
     return entry
 
 
@@ -249,5 +286,7 @@ def public_timeline(notice: Notice) -> list[Entry]:
         else:
             entry = _action(event, notice)
         entry.who = ANONYMOUS_ACTORS.get(event.action) or actor_name or SYSTEM
+        # Written now, in the reader's language: the entries are plain text from here on.
+        entry.label, entry.who, entry.detail = str(entry.label), str(entry.who), str(entry.detail)
         entries.append(entry)
     return entries

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from ..core.i18n import _
 from ..extensions import db
 from .models import Selection
 from .selection.base import Outcome, method_for
@@ -34,25 +35,27 @@ def verify_selection(selection: Selection) -> Verification:
     seed = seed_of(inputs)
     problems = []
     if inputs != selection.seed_inputs or seed != selection.seed:
-        problems.append("由公告与报价承诺值重算的随机种子与公布的不一致")
+        problems.append(_("由公告与报价承诺值重算的随机种子与公布的不一致"))
     for c in selection.candidates:
         bid = bids.get(c["bid_id"])
         stored = (bid.agency_org_id, bid.amount_fen, bid.commitment) if bid else None
         if stored != (c["agency_org_id"], c["amount_fen"], c["commitment"]):
-            problems.append(f"候选机构「{c['agency']}」的报价记录与选取时不一致")
+            problems.append(_("候选机构「%(agency)s」的报价记录与选取时不一致", agency=c["agency"]))
     settings = selection.parameters.get("settings", {})
     # The rule of the version the selection was made with: a later version (e.g. credit
     # breaking ties) must not turn an honest earlier selection into a mismatch.
     rule = method_for(selection.method).rule_for(selection.algorithm)
     if rule is None:
-        problems.append(f"无法识别公布的选取算法版本「{selection.algorithm}」")
-        return Verification(selection, seed, Outcome(None, {}, "算法版本未知"), problems)
+        problems.append(
+            _("无法识别公布的选取算法版本「%(algorithm)s」", algorithm=selection.algorithm)
+        )
+        return Verification(selection, seed, Outcome(None, {}, _("算法版本未知")), problems)
     rerun = rule(selection.candidates, seed, settings)
     published = {k: v for k, v in selection.parameters.items() if k != "settings"}
     if (rerun.winner_bid_id, rerun.failure) != (selection.winner_bid_id, selection.failure):
-        problems.append("重新运行得到的结果与公布的结果不同")
+        problems.append(_("重新运行得到的结果与公布的结果不同"))
     if rerun.parameters != published:
-        problems.append("重新运行得到的参数（K 值、得分或抽签）与公布的不同")
+        problems.append(_("重新运行得到的参数（K 值、得分或抽签）与公布的不同"))
     return Verification(selection, seed, rerun, problems)
 
 

@@ -225,7 +225,7 @@ def initials(text: str) -> str:
     setup()
     words = set()
     for word, _, _ in words_of(text):
-        if len(word) >= 2 and any("\u4e00" <= ch <= "\u9fff" for ch in word):
+        if len(word) >= 2 and any("\u4e00" <= ch <= "\u9fff" for ch in word):  # i18n: data
             words.add(word)
             words.update(t for t in synonyms().get(word, ()) if len(t) <= 4)
     return " ".join(sorted({_word_initials(w) for w in words}))

@@ -6,15 +6,16 @@ import time
 import click
 from flask.cli import AppGroup
 
+from ..core.i18n import _, _l
 from ..extensions import db
 from . import engine, sync
 from .models import SearchOutbox
 
-search_cli = AppGroup("search", help="全文检索索引：重建、同步、核对。")
+search_cli = AppGroup("search", help=_l("全文检索索引：重建、同步、核对。"))
 
 
 @search_cli.command("rebuild")
-@click.option("--kind", type=click.Choice(engine.KINDS), multiple=True, help="只重建某类索引")
+@click.option("--kind", type=click.Choice(engine.KINDS), multiple=True, help=_l("只重建某类索引"))
 def rebuild(kind):
     """Index everything again from the database (the outbox rows before it are covered)."""
     started = time.perf_counter()
@@ -34,8 +35,9 @@ def rebuild(kind):
     if last is not None:
         db.session.execute(db.delete(SearchOutbox).where(SearchOutbox.id <= last))
     db.session.commit()
-    summary = "，".join(f"{k} {n} 条" for k, n in counts.items())
-    click.echo(f"索引已重建：{summary}，用时 {time.perf_counter() - started:.1f} 秒")
+    summary = _("，").join(_("%(kind)s %(count)s 条", kind=k, count=n) for k, n in counts.items())
+    seconds = f"{time.perf_counter() - started:.1f}"
+    click.echo(_("索引已重建：%(summary)s，用时 %(seconds)s 秒", summary=summary, seconds=seconds))
 
 
 @search_cli.command("sync")
@@ -44,9 +46,9 @@ def sync_command():
     left by an older version is rebuilt first."""
     kinds = engine.outdated()
     if kinds:
-        click.echo(f"索引结构已更新，重建：{'、'.join(kinds)}")
+        click.echo(_("索引结构已更新，重建：%(kinds)s", kinds=_("、").join(kinds)))
         engine.rebuild(kinds)
-    click.echo(f"已同步 {sync.drain()} 条变更")
+    click.echo(_("已同步 %(count)s 条变更", count=sync.drain()))
 
 
 @search_cli.command("check")
@@ -57,13 +59,21 @@ def check():
     for kind, found in report.items():
         if found.get("outdated"):
             problems += 1
-            click.echo(f"{kind}：索引结构已过时，需要重建")
-        for what, label in (("missing", "缺失"), ("stale", "过期"), ("extra", "多余")):
+            click.echo(_("%(kind)s：索引结构已过时，需要重建", kind=kind))
+        for what, label in (("missing", _("缺失")), ("stale", _("过期")), ("extra", _("多余"))):
             if found[what]:
                 problems += len(found[what])
-                ids = "、".join(map(str, found[what][:20]))
-                click.echo(f"{kind}：{label} {len(found[what])} 条（{ids}）")
+                ids = _("、").join(map(str, found[what][:20]))
+                click.echo(
+                    _(
+                        "%(kind)s：%(label)s %(count)s 条（%(ids)s）",
+                        kind=kind,
+                        label=label,
+                        count=len(found[what]),
+                        ids=ids,
+                    )
+                )
     if problems:
-        click.echo("请运行 flask search sync 或 flask search rebuild")
+        click.echo(_("请运行 flask search sync 或 flask search rebuild"))
         sys.exit(1)
-    click.echo("索引与数据库一致")
+    click.echo(_("索引与数据库一致"))

@@ -14,6 +14,7 @@ from ..accounts.models import Organisation
 from ..agencies.models import QUALIFICATION, Agency, Offering, Qualification
 from ..agencies.services import credit_factor
 from ..catalogue.models import ServiceItem
+from ..core.i18n import DEFAULT_LANGUAGE, in_language
 from ..extensions import db
 from ..procurement.models import Notice
 from . import analysis
@@ -103,6 +104,10 @@ def notice_docs(ids) -> dict[int, dict]:
         .where(Notice.id.in_(ids), Notice.published_dt.is_not(None))
         .options(selectinload(Notice.item), selectinload(Notice.purchaser))
     )
+    # The index keeps the state's label in the source language, whoever's request indexes it
+    # (pages name a state from its code, in the reader's language).
+    with in_language(DEFAULT_LANGUAGE):
+        labels = {n.id: str(n.state_label) for n in notices}
     return {
         n.id: _finish(
             {
@@ -116,7 +121,7 @@ def notice_docs(ids) -> dict[int, dict]:
                 "region_facet": n.purchaser.region or "",
                 "category": n.item.category,
                 "state": n.state,
-                "state_label": n.state_label,
+                "state_label": labels[n.id],
                 "created": _naive(n.published_dt),
                 "initials": analysis.initials(f"{n.title} {n.item.name}"),
             }

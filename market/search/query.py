@@ -8,6 +8,7 @@ from datetime import datetime
 
 from flask import current_app
 
+from ..core.i18n import _
 from . import analysis
 
 KINDS = ("agencies", "notices", "items")
@@ -43,7 +44,7 @@ class IndexOutdated(Exception):
     it must be rebuilt (`flask search sync` does so, as does `flask search rebuild`)."""
 
     def __init__(self, kind: str):
-        super().__init__(f"{kind} 索引的结构已过时，需要重建")
+        super().__init__(_("%(kind)s 索引的结构已过时，需要重建", kind=kind))
         self.kind = kind
 
 
@@ -82,8 +83,8 @@ def query_words(text: str) -> list[str]:
     ]
 
     def within(span, others):
-        _, start, end = span
-        return any(s <= start and end <= e and (s, e) != (start, end) for _, s, e in others)
+        __, start, end = span
+        return any(s <= start and end <= e and (s, e) != (start, end) for __, s, e in others)
 
     known = analysis.synonyms()
     named = [span for span in spans if span[0] in known]
@@ -93,9 +94,9 @@ def query_words(text: str) -> list[str]:
         (word, start, end)
         for word, start, end in spans
         if (word, start, end) in whole
-        or not any(s >= start and e <= end and (s, e) != (start, end) for _, s, e in spans)
+        or not any(s >= start and e <= end and (s, e) != (start, end) for __, s, e in spans)
     ]
-    return list(dict.fromkeys(word for word, _, _ in finest))
+    return list(dict.fromkeys(word for word, __, ___ in finest))
 
 
 def query_terms(kind: str, text: str):

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from ..agencies.models import Offering
 from ..catalogue.models import ServiceItem
 from ..core.clock import utcnow
+from ..core.i18n import _, _l
 from ..core.pagecache import changes_at, public_page
 from ..extensions import db
 from ..procurement.services import state_labels
@@ -23,11 +24,21 @@ from . import engine
 
 bp = Blueprint("search", __name__)
 
-TYPES = {"agencies": "机构", "notices": "公告"}
-SORT_LABELS = {"relevance": "相关度", "credit": "信用", "rating": "评价", "newest": "最新"}
+TYPES = {"agencies": _l("机构"), "notices": _l("公告")}
+SORT_LABELS = {
+    "relevance": _l("相关度"),
+    "credit": _l("信用"),
+    "rating": _l("评价"),
+    "newest": _l("最新"),
+}
 #: notices carry no credit or rating: only these sorts make sense for them
 TYPE_SORTS = {"agencies": tuple(SORT_LABELS), "notices": ("relevance", "newest")}
-FACET_LABELS = {"category": "服务类别", "region": "地区", "grade": "信用等级", "state": "公告状态"}
+FACET_LABELS = {
+    "category": _l("服务类别"),
+    "region": _l("地区"),
+    "grade": _l("信用等级"),
+    "state": _l("公告状态"),
+}
 GRADES = ("A", "B", "C", "D")
 MAX_QUERY = 100
 MAX_FACET_VALUE = 50
@@ -87,17 +98,17 @@ def parse_params(args) -> Params:
     p = Params()
     kind = args.get("type", "agencies")
     if kind not in TYPES:
-        p.notes.append("未知的搜索类别，已显示机构搜索结果。")
+        p.notes.append(_("未知的搜索类别，已显示机构搜索结果。"))
     else:
         p.kind = kind
     q = " ".join(args.get("q", "").split())
     if len(q) > MAX_QUERY:
-        p.notes.append(f"搜索词过长，只按前 {MAX_QUERY} 个字搜索。")
+        p.notes.append(_("搜索词过长，只按前 %(count)s 个字搜索。", count=MAX_QUERY))
         q = q[:MAX_QUERY]
     p.q = q
     sort = args.get("sort") or ("relevance" if q else _browse_sort(p.kind))
     if sort not in TYPE_SORTS[p.kind]:
-        p.notes.append("不支持该排序方式，已按默认方式排序。")
+        p.notes.append(_("不支持该排序方式，已按默认方式排序。"))
         sort = "relevance" if q else _browse_sort(p.kind)
     p.sort = sort
     raw_page = args.get("page", "1")
@@ -106,7 +117,7 @@ def parse_params(args) -> Params:
         if not 1 <= p.page <= MAX_PAGE:
             raise ValueError
     except ValueError:
-        p.notes.append("页码无效，已显示第 1 页。")
+        p.notes.append(_("页码无效，已显示第 1 页。"))
         p.page = 1
     for name in engine.FACETS[p.kind]:
         value = args.get(name, "").strip()
@@ -115,7 +126,7 @@ def parse_params(args) -> Params:
         if _facet_ok(name, value):
             p.filters[name] = value
         else:
-            p.notes.append(f"筛选条件「{FACET_LABELS[name]}」的取值无效，已忽略。")
+            p.notes.append(_("筛选条件「%(facet)s」的取值无效，已忽略。", facet=FACET_LABELS[name]))
     p.can_bid = p.kind == "agencies" and args.get("can_bid") in ("1", "on", "true")
     return p
 
@@ -141,10 +152,15 @@ def _run(p: Params):
 
     results = run(p.page)
     if p.page > 1 and (results.total == 0 or p.page > results.pages):
-        p.notes.append(f"页码超出范围，已显示第 {results.pages} 页。")
+        p.notes.append(_("页码超出范围，已显示第 %(page)s 页。", page=results.pages))
         p.page = results.pages
         results = run(p.page)
+    labels = state_labels() if p.kind == "notices" else {}
     for hit in results.hits:
+        state = hit.fields.get("state")
+        if state in labels:
+            # the index keeps the label in Chinese: the page names the state in its language
+            hit.fields["state_label"] = labels[state]
         created = hit.fields.get("created")
         if isinstance(created, datetime) and created.tzinfo is None:
             # the index keeps naive UTC: make it aware so local_dt shows Beijing time
@@ -208,7 +224,7 @@ def _facet_value_label(name: str, value: str) -> str:
     if name == "state":
         return state_labels().get(value, value)
     if name == "grade":
-        return f"{value} 级"
+        return _("%(grade)s 级", grade=value)
     return value
 
 
@@ -230,7 +246,7 @@ def _results_page(p: Params):
         found = _run(p)
     except engine.IndexOutdated:  # until `flask search sync` (cron) has rebuilt it
         current_app.logger.exception("search index outdated")
-        p.notes.append("搜索索引正在更新，请稍后再试。")
+        p.notes.append(_("搜索索引正在更新，请稍后再试。"))
         found, status = engine.SearchResults([], 0, 1, 1, {}), 503
     changes_at(found.changes_at)
     is_purchaser = current_user.is_authenticated and current_user.role == "purchaser"

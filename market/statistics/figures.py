@@ -106,7 +106,8 @@ def _lottery_reasons(filters: Filters) -> list[tuple[str, int]]:
         .order_by(n.desc(), Notice.method_reason)
         .limit(REASONS_SHOWN)
     )
-    return [(reason or "（未说明）", count) for reason, count in rows]
+    # an unstated reason is named when shown (sections.py): what is kept holds no words
+    return [(reason, count) for reason, count in rows]
 
 
 def _awards(filters: Filters, months: dict[str, Month], spans: list) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import or_, select
 from ..catalogue.models import ServiceItem
 from ..catalogue.states import ITEM
 from ..core.clock import from_local, local_today
+from ..core.i18n import _
 from ..extensions import db
 
 FIRST_MONTH = date(2000, 1, 1)
@@ -33,7 +34,7 @@ class FilterError(Exception):
     """One or more filter values cannot be used; `messages` says which and why, in Chinese."""
 
     def __init__(self, messages: list[str]):
-        super().__init__("；".join(messages))
+        super().__init__(_("；").join(messages))
         self.messages = messages
 
 
@@ -87,32 +88,37 @@ class Filters:
     @property
     def period_label(self) -> str:
         if self.start == self.end:
-            return f"{self.start:%Y年%m月}"
-        return f"{self.start:%Y年%m月}至{self.end:%Y年%m月}"
+            return _month_label(self.start)
+        return _("%(start)s至%(end)s", start=_month_label(self.start), end=_month_label(self.end))
 
     @property
     def scope_label(self) -> str:
         """What is counted besides the period, in words."""
         parts = []
         if self.department:
-            parts.append(f"审批部门：{self.department}")
+            parts.append(_("审批部门：%(department)s", department=self.department))
         if self.item_label:
-            parts.append(f"服务事项：{self.item_label}")
-        return "；".join(parts) or "全部审批部门、全部服务事项"
+            parts.append(_("服务事项：%(item)s", item=self.item_label))
+        return _("；").join(parts) or _("全部审批部门、全部服务事项")
+
+
+def _month_label(month: date) -> str:
+    """A month in words (2026年01月)."""
+    return _("%(year)s年%(month)s月", year=month.strftime("%Y"), month=month.strftime("%m"))
 
 
 def _month(text: str, label: str, errors: list[str]) -> date | None:
     match = MONTH.fullmatch(text.strip())
     if match is None:
-        errors.append(f"{label}格式应为 YYYY-MM（年-月），例如 2026-01")
+        errors.append(_("%(label)s格式应为 YYYY-MM（年-月），例如 2026-01", label=label))
         return None
     year, month = int(match.group(1)), int(match.group(2))
     if not 1 <= month <= 12:
-        errors.append(f"{label}的月份应在 01 至 12 之间")
+        errors.append(_("%(label)s的月份应在 01 至 12 之间", label=label))
         return None
     value = date(year, month, 1)
     if not FIRST_MONTH <= value <= LAST_MONTH:
-        errors.append(f"{label}应在 2000-01 至 2100-12 之间")
+        errors.append(_("%(label)s应在 2000-01 至 2100-12 之间", label=label))
         return None
     return value
 
@@ -173,8 +179,8 @@ def read_filters(args, today: date | None = None) -> Filters:
     default_start, default_end = default_period(today)
     raw_from = (args.get("from") or "").strip()
     raw_to = (args.get("to") or "").strip()
-    start = _month(raw_from, "起始月份", errors) if raw_from else None
-    end = _month(raw_to, "截止月份", errors) if raw_to else None
+    start = _month(raw_from, _("起始月份"), errors) if raw_from else None
+    end = _month(raw_to, _("截止月份"), errors) if raw_to else None
     if not errors:
         if start is None and end is None:
             start, end = default_start, default_end
@@ -183,30 +189,39 @@ def read_filters(args, today: date | None = None) -> Filters:
         elif end is None:
             end = min(max(start, default_end), start + relativedelta(months=MAX_MONTHS - 1))
         if start > end:
-            errors.append("起始月份不能晚于截止月份")
+            errors.append(_("起始月份不能晚于截止月份"))
         elif (end.year - start.year) * 12 + end.month - start.month + 1 > MAX_MONTHS:
-            errors.append(f"统计期间最长 {MAX_MONTHS} 个月（10 年），请缩短期间")
+            errors.append(_("统计期间最长 %(months)s 个月（10 年），请缩短期间", months=MAX_MONTHS))
 
     department = (args.get("department") or "").strip()
     if department and (len(department) > 100 or department not in departments()):
-        errors.append(f"没有名为「{_shown(department)}」的审批部门，请从列表中选择")
+        errors.append(
+            _(
+                "没有名为「%(department)s」的审批部门，请从列表中选择",
+                department=_shown(department),
+            )
+        )
         department = ""
 
     item_id, item_label = None, ""
     raw_item = (args.get("item") or "").strip()
     if raw_item:
         if not raw_item.isascii() or not raw_item.isdigit() or int(raw_item) < 1:
-            errors.append("服务事项应从列表中选择（编号为正整数）")
+            errors.append(_("服务事项应从列表中选择（编号为正整数）"))
         elif int(raw_item) > MAX_ID_TEXT:
-            errors.append("服务事项编号超出范围，请从列表中选择")
+            errors.append(_("服务事项编号超出范围，请从列表中选择"))
         else:
             item = db.session.get(ServiceItem, int(raw_item)) if int(raw_item) < 2**31 else None
             if item is None or not item.ever_public:
-                errors.append("所选服务事项不存在，请从列表中选择")
+                errors.append(_("所选服务事项不存在，请从列表中选择"))
             elif department and item.approving_department != department:
                 errors.append(
-                    f"服务事项「{item.code} {item.name}」的审批部门是"
-                    f"{item.approving_department}，不是{department}"
+                    _(
+                        "服务事项「%(item)s」的审批部门是%(actual)s，不是%(department)s",
+                        item=" ".join((item.code, item.name)),
+                        actual=item.approving_department,
+                        department=department,
+                    )
                 )
             else:
                 item_id, item_label = item.id, f"{item.code} {item.name}"
@@ -219,9 +234,11 @@ def month_filters(text: str) -> Filters:
     """The filters of one month typed as YYYY-MM (the monthly report); FilterError otherwise,
     including a month that has not begun yet."""
     errors: list[str] = []
-    month = _month(text or "", "月份", errors)
+    month = _month(text or "", _("月份"), errors)
     if month is not None and month > local_today().replace(day=1):
-        errors.append(f"{month:%Y-%m} 尚未开始，不能生成该月的统计月报")
+        errors.append(
+            _("%(month)s 尚未开始，不能生成该月的统计月报", month=month.strftime("%Y-%m"))
+        )
     if errors:
         raise FilterError(errors)
     return Filters(month, month)

@@ -5,6 +5,7 @@ from sqlalchemy import and_, func, select
 
 from ..accounts.models import Organisation
 from ..catalogue.models import ServiceItem
+from ..core.i18n import _l
 from ..extensions import db
 from ..procurement.contract_models import Contract
 from ..procurement.models import Notice
@@ -14,12 +15,12 @@ from .scope import items_in_scope, notice_scope, organisation_scope
 
 #: the overview's figures, in the order the pages show them
 OVERVIEW = (
-    ("agencies", "入驻中介机构"),
-    ("purchasers", "入驻采购人"),
-    ("items_online", "已上线服务事项"),
-    ("notices_open", "报价中公告"),
-    ("contracts", "已签约项目"),
-    ("contract_total_fen", "累计成交金额"),
+    ("agencies", _l("入驻中介机构")),
+    ("purchasers", _l("入驻采购人")),
+    ("items_online", _l("已上线服务事项")),
+    ("notices_open", _l("报价中公告")),
+    ("contracts", _l("已签约项目")),
+    ("contract_total_fen", _l("累计成交金额")),
 )
 
 

@@ -3,6 +3,7 @@ in which table and chart, with which bands."""
 
 from flask import current_app
 
+from ..core.i18n import _
 from ..core.money import format_fen
 from .figures import DRAW_METHODS, method_labels
 from .tables import (
@@ -36,15 +37,15 @@ def _registrations(f: Figures, home_region: str) -> Section:
     agencies, outside = f.total("agencies"), f.total("agencies_outside")
     table = Table(
         "registrations",
-        "每月新入驻单位",
+        _("每月新入驻单位"),
         [
-            Column("month", "月份", "month"),
-            Column("agencies_local", f"新入驻中介机构（{home_region}）"),
-            Column("agencies_outside", "新入驻中介机构（外地）"),
-            Column("purchasers", "新入驻采购人"),
+            Column("month", _("月份"), "month"),
+            Column("agencies_local", _("新入驻中介机构（%(region)s）", region=home_region)),
+            Column("agencies_outside", _("新入驻中介机构（外地）")),
+            Column("purchasers", _("新入驻采购人")),
         ],
         rows,
-        note=f"所在地区不以「{home_region}」开头的机构计为外地机构。",
+        note=_("所在地区不以「%(region)s」开头的机构计为外地机构。", region=home_region),
         series=[
             Series("agencies_local", stack="agencies"),
             Series("agencies_outside", stack="agencies"),
@@ -53,25 +54,25 @@ def _registrations(f: Figures, home_region: str) -> Section:
     )
     return Section(
         "registrations",
-        "入驻",
-        "零门槛入驻：中介机构不限注册地。外地机构占比反映这一承诺的落实情况。",
+        _("入驻"),
+        _("零门槛入驻：中介机构不限注册地。外地机构占比反映这一承诺的落实情况。"),
         [
-            KeyFigure("agencies_registered", "新入驻中介机构", agencies),
+            KeyFigure("agencies_registered", _("新入驻中介机构"), agencies),
             KeyFigure(
                 "outside_share",
-                "其中外地机构占比",
+                _("其中外地机构占比"),
                 _share(outside, agencies),
                 "share",
-                f"{outside} 家外地机构",
+                _("%(n)s 家外地机构", n=outside),
             ),
-            KeyFigure("purchasers_registered", "新入驻采购人", f.total("purchasers")),
+            KeyFigure("purchasers_registered", _("新入驻采购人"), f.total("purchasers")),
         ],
         [table],
     )
 
 
 def _notices(f: Figures) -> Section:
-    labels = method_labels()
+    labels = {key: str(label) for key, label in method_labels().items()}
     methods = [m for m in labels if any(m in month.by_method for month in f.months.values())]
     methods = methods or list(labels)
     rows = [
@@ -82,38 +83,41 @@ def _notices(f: Figures) -> Section:
     drawn = sum(f.by_method.get(method, 0) for method in DRAW_METHODS)
     by_method = Table(
         "notices",
-        "每月发布公告（按选取方式）",
+        _("每月发布公告（按选取方式）"),
         [
-            Column("month", "月份", "month"),
+            Column("month", _("月份"), "month"),
             *(Column(f"method_{m}", labels[m]) for m in methods),
-            Column("total", "合计"),
+            Column("total", _("合计")),
         ],
         rows,
-        note="只计已发布的公告（含发布后撤销、流标的），不计草稿。",
+        note=_("只计已发布的公告（含发布后撤销、流标的），不计草稿。"),
         series=[Series(f"method_{m}", stack="notices") for m in methods],
     )
     reasons = Table(
         "lottery_reasons",
-        "随机选取的理由（公平竞争审查）",
-        [Column("reason", "采购人说明的理由", "text"), Column("notices", "公告数")],
-        list(f.lottery_reasons),
-        note="同一理由的公告合并计数，列出最常见的 20 条。",
+        _("随机选取的理由（公平竞争审查）"),
+        [Column("reason", _("采购人说明的理由"), "text"), Column("notices", _("公告数"))],
+        [(reason or _("（未说明）"), n) for reason, n in f.lottery_reasons],
+        note=_("同一理由的公告合并计数，列出最常见的 20 条。"),
         chart=None,
         category="reason",
     )
-    draw_labels = "、".join(labels.get(m, m) for m in DRAW_METHODS)
+    draw_labels = _("、").join(labels.get(m, m) for m in DRAW_METHODS)
     return Section(
         "notices",
-        "采购公告",
-        f"按发布月份统计的公告数和选取方式。以抽签决定中选机构的方式（{draw_labels}）须说明理由。",
+        _("采购公告"),
+        _(
+            "按发布月份统计的公告数和选取方式。以抽签决定中选机构的方式（%(methods)s）须说明理由。",
+            methods=draw_labels,
+        ),
         [
-            KeyFigure("notices_published", "发布公告", total),
+            KeyFigure("notices_published", _("发布公告"), total),
             KeyFigure(
                 "lottery_share",
-                "随机选取占比",
+                _("随机选取占比"),
                 _share(drawn, total),
                 "share",
-                f"{drawn} 个公告以抽签选取",
+                _("%(n)s 个公告以抽签选取", n=drawn),
             ),
         ],
         [by_method, reasons],
@@ -134,37 +138,39 @@ def _savings(f: Figures) -> Section:
     awards, award_fen, ceiling_fen = f.total("awards"), f.total("award_fen"), f.total("ceiling_fen")
     table = Table(
         "savings",
-        "每月成交与节支率",
+        _("每月成交与节支率"),
         [
-            Column("month", "月份", "month"),
-            Column("awards", "中选项目"),
-            Column("ceiling_fen", "最高限价合计", "fen"),
-            Column("award_fen", "成交金额合计", "fen"),
-            Column("savings_share", "节支率", "share"),
+            Column("month", _("月份"), "month"),
+            Column("awards", _("中选项目")),
+            Column("ceiling_fen", _("最高限价合计"), "fen"),
+            Column("award_fen", _("成交金额合计"), "fen"),
+            Column("savings_share", _("节支率"), "share"),
         ],
         rows,
-        note="节支率 = 1 − 成交金额合计 ÷ 最高限价合计（按公示期满确定中选的月份）。",
+        note=_("节支率 = 1 − 成交金额合计 ÷ 最高限价合计（按公示期满确定中选的月份）。"),
         series=[
             Series("ceiling_fen"),
             Series("award_fen"),
             Series("savings_share", kind="line", axis=1),
         ],
-        axes=("万元", "%"),
+        axes=("wan_yuan", "share"),
     )
     return Section(
         "savings",
-        "成交与节支",
-        "中选项目的成交金额与其公告最高限价的比较。固定价格的选取方式（随机选取、信用择优）"
-        "按最高限价成交，节支为零。",
+        _("成交与节支"),
+        _(
+            "中选项目的成交金额与其公告最高限价的比较。固定价格的选取方式（随机选取、信用择优）"
+            "按最高限价成交，节支为零。"
+        ),
         [
-            KeyFigure("awards", "中选项目", awards),
-            KeyFigure("award_fen", "成交金额", award_fen, "fen"),
+            KeyFigure("awards", _("中选项目"), awards),
+            KeyFigure("award_fen", _("成交金额"), award_fen, "fen"),
             KeyFigure(
                 "savings_rate",
-                "节支率",
+                _("节支率"),
                 1 - award_fen / ceiling_fen if ceiling_fen else None,
                 "share",
-                f"最高限价合计 {format_fen(ceiling_fen)}",
+                _("最高限价合计 %(amount)s", amount=format_fen(ceiling_fen)),
             ),
         ],
         [table],
@@ -187,40 +193,52 @@ def _durations(f: Figures) -> Section:
     to_award, to_acceptance = f.spans("to_award"), f.spans("to_acceptance")
     table = Table(
         "durations",
-        "每月办理时效（工作日）",
+        _("每月办理时效（工作日）"),
         [
-            Column("month", "月份", "month"),
-            Column("awards", "中选项目"),
-            Column("award_median", "发布至中选·中位数", "days"),
-            Column("award_mean", "发布至中选·平均", "days"),
-            Column("acceptances", "验收项目"),
-            Column("acceptance_median", "签约至验收·中位数", "days"),
-            Column("acceptance_mean", "签约至验收·平均", "days"),
+            Column("month", _("月份"), "month"),
+            Column("awards", _("中选项目")),
+            Column("award_median", _("发布至中选·中位数"), "days"),
+            Column("award_mean", _("发布至中选·平均"), "days"),
+            Column("acceptances", _("验收项目")),
+            Column("acceptance_median", _("签约至验收·中位数"), "days"),
+            Column("acceptance_mean", _("签约至验收·平均"), "days"),
         ],
         rows,
-        note="按法定工作日计（含调休）：自发布日（或双方签约完成日）之后的第一个工作日起算，"
-        "至中选（或验收）当日。中选按公示期满的月份、验收按验收的月份统计。",
+        note=_(
+            "按法定工作日计（含调休）：自发布日（或双方签约完成日）之后的第一个工作日起算，"
+            "至中选（或验收）当日。中选按公示期满的月份、验收按验收的月份统计。"
+        ),
         series=[
             Series("award_median", kind="line"),
             Series("acceptance_median", kind="line"),
         ],
-        axes=("工作日",),
+        axes=("days",),
     )
     return Section(
         "durations",
-        "办理时效",
-        "从公告发布到确定中选、从合同签订到验收通过各用了多少个工作日。",
+        _("办理时效"),
+        _("从公告发布到确定中选、从合同签订到验收通过各用了多少个工作日。"),
         [
-            _days_figure("award", "发布至中选", to_award),
-            _days_figure("acceptance", "签约至验收", to_acceptance),
+            _days_figure("award", _("发布至中选"), to_award),
+            _days_figure("acceptance", _("签约至验收"), to_acceptance),
         ],
         [table],
     )
 
 
 def _days_figure(key: str, label: str, spans: Spans) -> KeyFigure:
-    note = f"平均 {days_text(spans.mean)} 个工作日，{spans.n} 个项目" if spans.n else "暂无项目"
-    return KeyFigure(f"{key}_median_days", f"{label}（中位数，工作日）", spans.median, "days", note)
+    note = (
+        _("平均 %(days)s 个工作日，%(n)s 个项目", days=days_text(spans.mean), n=spans.n)
+        if spans.n
+        else _("暂无项目")
+    )
+    return KeyFigure(
+        f"{key}_median_days",
+        _("%(label)s（中位数，工作日）", label=label),
+        spans.median,
+        "days",
+        note,
+    )
 
 
 def _competition(f: Figures) -> Section:
@@ -247,56 +265,64 @@ def _competition(f: Figures) -> Section:
     band = single_bid_band(competition.single_share)
     table = Table(
         "competition",
-        "每月竞争情况",
+        _("每月竞争情况"),
         [
-            Column("month", "月份", "month"),
-            Column("closed", "已截止公告"),
-            Column("responses_mean", "平均响应数", "mean"),
-            Column("answered", "有响应的公告"),
-            Column("single", "单一响应公告"),
-            Column("single_share", "单一响应占比", "share"),
-            Column("published", "发布公告"),
-            Column("direct", "直接选取公告"),
-            Column("direct_share", "直接选取占比", "share"),
+            Column("month", _("月份"), "month"),
+            Column("closed", _("已截止公告")),
+            Column("responses_mean", _("平均响应数"), "mean"),
+            Column("answered", _("有响应的公告")),
+            Column("single", _("单一响应公告")),
+            Column("single_share", _("单一响应占比"), "share"),
+            Column("published", _("发布公告")),
+            Column("direct", _("直接选取公告")),
+            Column("direct_share", _("直接选取占比"), "share"),
         ],
         rows,
-        note="按发布月份统计。响应数只计报价已截止、已开启的公告（报价截止前一律密封，不计入任何数字），"
-        "不含直接邀请；单一响应占比 = 仅有一家响应的公告 ÷ 有响应的公告。",
+        note=_(
+            "按发布月份统计。响应数只计报价已截止、已开启的公告（报价截止前一律密封，不计入任何数字），"
+            "不含直接邀请；单一响应占比 = 仅有一家响应的公告 ÷ 有响应的公告。"
+        ),
         series=[
             Series("responses_mean"),
             Series("single_share", kind="line", axis=1),
             Series("direct_share", kind="line", axis=1),
         ],
-        axes=("家", "%"),
+        axes=("agencies", "share"),
         marks=((10, "10%"), (20, "20%")),
     )
     return Section(
         "competition",
-        "竞争",
-        "单一响应占比按欧盟单一市场记分牌（Single Market Scoreboard）评级："
-        "不超过 10% 为满意，超过 10% 为一般，超过 20% 为较差。",
+        _("竞争"),
+        _(
+            "单一响应占比按欧盟单一市场记分牌（Single Market Scoreboard）评级："
+            "不超过 10% 为满意，超过 10% 为一般，超过 20% 为较差。"
+        ),
         [
             KeyFigure(
                 "responses_mean",
-                "平均响应数",
+                _("平均响应数"),
                 competition.mean,
                 "mean",
-                f"{competition.notices} 个已截止公告（不含直接邀请）",
+                _("%(n)s 个已截止公告（不含直接邀请）", n=competition.notices),
             ),
             KeyFigure(
                 "single_share",
-                "单一响应占比",
+                _("单一响应占比"),
                 competition.single_share,
                 "share",
-                f"{competition.single} / {competition.answered} 个有响应的公告",
+                _(
+                    "%(single)s / %(answered)s 个有响应的公告",
+                    single=competition.single,
+                    answered=competition.answered,
+                ),
                 band,
             ),
             KeyFigure(
                 "direct_share",
-                "直接选取占比",
+                _("直接选取占比"),
                 _share(direct, notices),
                 "share",
-                f"{direct} 个公告，其中直接邀请 {invitations} 个",
+                _("%(n)s 个公告，其中直接邀请 %(invited)s 个", n=direct, invited=invitations),
             ),
         ],
         [table],
@@ -321,32 +347,34 @@ def _concentration(f: Figures) -> Section:
     high = sum(1 for s in f.items if (hhi_band(s.hhi) or ("", ""))[1] == "high")
     table = Table(
         "concentration",
-        "各服务事项的市场集中度（HHI）",
+        _("各服务事项的市场集中度（HHI）"),
         [
-            Column("item", "服务事项", "text"),
-            Column("department", "审批部门", "text"),
-            Column("awards", "中选项目"),
-            Column("agencies", "中选机构"),
-            Column("value_fen", "成交金额", "fen"),
+            Column("item", _("服务事项"), "text"),
+            Column("department", _("审批部门"), "text"),
+            Column("awards", _("中选项目")),
+            Column("agencies", _("中选机构")),
+            Column("value_fen", _("成交金额"), "fen"),
             Column("hhi", "HHI", "hhi"),
-            Column("band", "集中度", "text"),
+            Column("band", _("集中度"), "text"),
         ],
         rows,
-        note="HHI = 各中选机构成交金额占该事项成交总额百分比的平方和（0–10,000）；"
-        "超过 2,500 为高度集中，1,500–2,500 为中度集中。",
+        note=_(
+            "HHI = 各中选机构成交金额占该事项成交总额百分比的平方和（0–10,000）；"
+            "超过 2,500 为高度集中，1,500–2,500 为中度集中。"
+        ),
         chart="hbar",
         category="item",
         series=[Series("hhi")],
-        axes=("HHI",),
+        axes=("hhi",),
         marks=((1500, "1,500"), (2500, "2,500")),
     )
     return Section(
         "concentration",
-        "市场集中度",
-        "同一事项的成交是否集中在少数机构。",
+        _("市场集中度"),
+        _("同一事项的成交是否集中在少数机构。"),
         [
-            KeyFigure("items_awarded", "有成交的服务事项", len(f.items)),
-            KeyFigure("items_high_hhi", "高度集中的事项", high, note="HHI 超过 2,500"),
+            KeyFigure("items_awarded", _("有成交的服务事项"), len(f.items)),
+            KeyFigure("items_high_hhi", _("高度集中的事项"), high, note=_("HHI 超过 2,500")),
         ],
         [table],
     )
@@ -357,42 +385,42 @@ def _credit(f: Figures) -> Section:
     deadline = current_app.config["CREDIT_PUBLISH_WORKING_DAYS"]
     grades = Table(
         "grades",
-        "中介机构信用等级分布（当前）",
+        _("中介机构信用等级分布（当前）"),
         [
-            Column("grade", "信用等级", "text"),
-            Column("agencies", "机构数"),
-            Column("share", "占比", "share"),
+            Column("grade", _("信用等级"), "text"),
+            Column("agencies", _("机构数")),
+            Column("share", _("占比"), "share"),
         ],
         [(g, f.grades.get(g, 0), _share(f.grades.get(g, 0), agencies)) for g in GRADES],
-        note="A ≥ 90 分，B ≥ 80 分，C ≥ 60 分，D 低于 60 分；为当前等级，不随统计期间变化。",
+        note=_("A ≥ 90 分，B ≥ 80 分，C ≥ 60 分，D 低于 60 分；为当前等级，不随统计期间变化。"),
         category="grade",
         series=[Series("agencies")],
-        axes=("家",),
+        axes=("agencies",),
     )
     violations = Table(
         "violations",
-        "已公示的不良行为（按认定标准）",
+        _("已公示的不良行为（按认定标准）"),
         [
-            Column("code", "标准编号", "text"),
-            Column("behaviour", "违法违规行为", "text"),
-            Column("records", "公示记录"),
+            Column("code", _("标准编号"), "text"),
+            Column("behaviour", _("违法违规行为"), "text"),
+            Column("records", _("公示记录")),
         ],
         list(f.violations),
-        note="只计已向社会公示（双公示）的记录，按公示月份统计；尚未公示、复核撤销的记录不计。",
+        note=_("只计已向社会公示（双公示）的记录，按公示月份统计；尚未公示、复核撤销的记录不计。"),
         chart="hbar",
         category="code",
         series=[Series("records")],
-        axes=("条",),
+        axes=("records",),
     )
     disclosures = Table(
         "disclosures",
-        "每月信用公示与修复",
+        _("每月信用公示与修复"),
         [
-            Column("month", "月份", "month"),
-            Column("disclosed", "公示记录"),
-            Column("on_time", "按期公示"),
-            Column("on_time_share", "按期公示率", "share"),
-            Column("repaired", "信用修复"),
+            Column("month", _("月份"), "month"),
+            Column("disclosed", _("公示记录")),
+            Column("on_time", _("按期公示")),
+            Column("on_time_share", _("按期公示率"), "share"),
+            Column("repaired", _("信用修复")),
         ],
         [
             (
@@ -404,33 +432,35 @@ def _credit(f: Figures) -> Section:
             )
             for key, m in f.months.items()
         ],
-        note=f"按期：认定后 {deadline} 个工作日内公示（信用公示期限）。"
-        "信用修复按准予修复的月份统计。",
+        note=_(
+            "按期：认定后 %(days)s 个工作日内公示（信用公示期限）。信用修复按准予修复的月份统计。",
+            days=deadline,
+        ),
         series=[Series("disclosed"), Series("repaired"), Series("on_time_share", "line", 1)],
-        axes=("条", "%"),
+        axes=("records", "share"),
     )
     disclosed = f.total("disclosed")
     return Section(
         "credit",
-        "信用",
-        "信用等级分布与已公示的不良行为。未公示的认定结果不出现在任何统计中。",
+        _("信用"),
+        _("信用等级分布与已公示的不良行为。未公示的认定结果不出现在任何统计中。"),
         [
-            KeyFigure("agencies_graded", "中介机构", agencies),
+            KeyFigure("agencies_graded", _("中介机构"), agencies),
             KeyFigure(
                 "grade_a_share",
-                "A 级机构占比",
+                _("A 级机构占比"),
                 _share(f.grades.get("A", 0), agencies),
                 "share",
             ),
-            KeyFigure("violations_disclosed", "公示不良行为", disclosed),
+            KeyFigure("violations_disclosed", _("公示不良行为"), disclosed),
             KeyFigure(
                 "on_time_share",
-                "按期公示率",
+                _("按期公示率"),
                 _share(f.total("disclosed_on_time"), disclosed),
                 "share",
-                f"认定后 {deadline} 个工作日内公示",
+                _("认定后 %(days)s 个工作日内公示", days=deadline),
             ),
-            KeyFigure("repairs_granted", "准予信用修复", f.total("repaired")),
+            KeyFigure("repairs_granted", _("准予信用修复"), f.total("repaired")),
         ],
         [grades, violations, disclosures],
     )

@@ -4,11 +4,25 @@ each kind of value in each form (page, chart, JSON, CSV). sections.py fills them
 
 from dataclasses import dataclass, field
 
+from ..core.i18n import _, _l
 from ..core.money import format_fen
 
 #: the selection methods whose winner the purchaser names without competition's ranking
 DIRECT_METHODS = ("direct",)
 GRADES = ("A", "B", "C", "D")
+#: each axis's unit, by a key that does not depend on the language (charts ask the key
+#: whether an axis counts whole things: INTEGER_UNITS)
+UNITS = {
+    "count": _l("个"),
+    "agencies": _l("家"),
+    "records": _l("条"),
+    "wan_yuan": _l("万元"),
+    "days": _l("工作日"),
+    "share": "%",
+    "hhi": "HHI",
+}
+#: units of whole things: the chart's axis steps by whole numbers
+INTEGER_UNITS = ("count", "agencies", "records")
 
 
 def single_bid_band(share: float | None) -> tuple[str, str] | None:
@@ -17,10 +31,10 @@ def single_bid_band(share: float | None) -> tuple[str, str] | None:
     if share is None:
         return None
     if share <= 0.10:
-        return "满意", "good"
+        return _("满意"), "good"
     if share <= 0.20:
-        return "一般", "weak"
-    return "较差", "poor"
+        return _("一般"), "weak"
+    return _("较差"), "poor"
 
 
 def hhi_band(hhi: int | None) -> tuple[str, str] | None:
@@ -29,10 +43,10 @@ def hhi_band(hhi: int | None) -> tuple[str, str] | None:
     if hhi is None:
         return None
     if hhi > 2500:
-        return "高度集中", "high"
+        return _("高度集中"), "high"
     if hhi >= 1500:
-        return "中度集中", "moderate"
-    return "集中度低", "low"
+        return _("中度集中"), "moderate"
+    return _("集中度低"), "low"
 
 
 @dataclass(frozen=True)
@@ -44,8 +58,13 @@ class Column:
 
     @property
     def csv_label(self) -> str:
-        unit = {"fen": "（元）", "share": "（%）", "days": "（工作日）"}.get(self.kind, "")
-        return self.label + unit
+        if self.kind == "fen":
+            return _("%(label)s（元）", label=self.label)
+        if self.kind == "share":
+            return _("%(label)s（%%）", label=self.label)
+        if self.kind == "days":
+            return _("%(label)s（工作日）", label=self.label)
+        return str(self.label)
 
 
 @dataclass(frozen=True)
@@ -71,8 +90,8 @@ class Table:
     #: the column naming each row on the chart's category axis
     category: str = "month"
     series: list[Series] = field(default_factory=list)
-    #: each axis's unit
-    axes: tuple[str, ...] = ("个",)
+    #: each axis's unit, as a key of UNITS
+    axes: tuple[str, ...] = ("count",)
     #: lines drawn across the chart at a value: (value, label)
     marks: tuple[tuple[float, str], ...] = ()
 
@@ -92,7 +111,9 @@ class Table:
             "type": self.chart,
             "title": self.title,
             "categories": [str(v) for v in self.values(self.category)],
-            "axes": list(self.axes),
+            "axes": [str(UNITS[unit]) for unit in self.axes],
+            # whether each axis counts whole things (steps of 1), whatever the language
+            "integer_axes": [unit in INTEGER_UNITS for unit in self.axes],
             "marks": [{"value": v, "label": label} for v, label in self.marks],
             "series": [
                 {

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, jsonify, render_template, request
 from ..core.audit import day_head
 from ..core.clock import local_today
 from ..core.csvfile import csv_download
+from ..core.i18n import _
 from ..core.pagecache import public_page
 from . import services
 from .cache import data_version
@@ -72,7 +73,7 @@ def data_json():
 def table_csv(table):
     filters, errors = _filters()
     if errors:
-        return "；".join(errors), 400, {"Content-Type": "text/plain; charset=utf-8"}
+        return _("；").join(errors), 400, {"Content-Type": "text/plain; charset=utf-8"}
     stats = services.statistics(filters)
     if table not in stats.tables:
         abort(404)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from ..agencies import services as agencies
 from ..agencies.models import Agency, Document, Qualification
 from ..core.clock import local_today, utcnow
+from ..core.i18n import _l
 from ..extensions import db
 from ..payments import services as payments
 from ..payments.models import PayoutAccount
@@ -141,34 +142,34 @@ def _dues(org_id) -> list[Due]:
     return [
         due(
             "reconfirm",
-            "待重新确认的报价",
-            "采购人修改了公告，原报价已失效，请在截止前核对公告后重新确认",
+            _l("待重新确认的报价"),
+            _l("采购人修改了公告，原报价已失效，请在截止前核对公告后重新确认"),
             reconfirm,
         ),
         due(
             "sign",
-            "待签订合同",
-            "逾期未签订的，中选结果作废",
+            _l("待签订合同"),
+            _l("逾期未签订的，中选结果作废"),
             _won(org_id, "awarded")
             .where(Contract.agency_signed_dt.is_(None))
             .order_by(Notice.sign_deadline_dt, Notice.id),
         ),
         due(
             "deliver",
-            "待交付",
-            "完成服务后在公告页提交交付成果；被退回的请按退回理由修改后重新提交",
+            _l("待交付"),
+            _l("完成服务后在公告页提交交付成果；被退回的请按退回理由修改后重新提交"),
             _won(org_id, "contracted").order_by(Contract.created_dt, Notice.id),
         ),
         due(
             "evaluate",
-            "待评价采购人",
-            "双盲评价：双方都提交后（或评价期结束时）一并公开",
+            _l("待评价采购人"),
+            _l("双盲评价：双方都提交后（或评价期结束时）一并公开"),
             _won(org_id, "accepted").where(unrated).order_by(Notice.evaluation_end_dt, Notice.id),
         ),
         due(
             "rectification",
-            "待整改",
-            "采购人的评价中有 2 分及以下的项目，请在公告页说明整改情况",
+            _l("待整改"),
+            _l("采购人的评价中有 2 分及以下的项目，请在公告页说明整改情况"),
             cases,
         ),
     ]

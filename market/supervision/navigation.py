@@ -8,6 +8,8 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf as csrf_token
 from markupsafe import Markup
 
+from ..core.i18n import _l, current_language
+
 
 @dataclass(frozen=True)
 class Link:
@@ -33,61 +35,61 @@ def _own_org(user) -> dict:
 
 
 PUBLIC = (
-    Link("采购公告", "procurement.index"),
-    Link("服务超市", "agencies.shelves"),
-    Link("服务事项清单", "catalogue.index"),
-    Link("中介机构", "agencies.directory"),
-    Link("信用公示", "credit.disclosures"),
+    Link(_l("采购公告"), "procurement.index"),
+    Link(_l("服务超市"), "agencies.shelves"),
+    Link(_l("服务事项清单"), "catalogue.index"),
+    Link(_l("中介机构"), "agencies.directory"),
+    Link(_l("信用公示"), "credit.disclosures"),
 )
 #: for visitors not signed in only: a signed-in user's header is full with their own menus
 #: (every page's footer links the statistics, and operators' workspace shows them)
-VISITORS = (*PUBLIC, Link("统计", "statistics.index"))
+VISITORS = (*PUBLIC, Link(_l("统计"), "statistics.index"))
 BY_ROLE = {
     "purchaser": (
-        Link("我的采购", "procurement.my_notices"),
-        Link("发布采购", "procurement.create"),
-        Link("信用记录", "credit.record_list"),
+        Link(_l("我的采购"), "procurement.my_notices"),
+        Link(_l("发布采购"), "procurement.create"),
+        Link(_l("信用记录"), "credit.record_list"),
     ),
     "agency": (
-        Link("可报价公告", "procurement.opportunities"),
-        Link("我的报价", "procurement.my_bids"),
+        Link(_l("可报价公告"), "procurement.opportunities"),
+        Link(_l("我的报价"), "procurement.my_bids"),
         Menu(
-            "机构资料",
+            _l("机构资料"),
             (
-                Link("我的服务", "agencies.offerings"),
-                Link("我的资质", "library.qualifications"),
-                Link("从业人员", "library.practitioners"),
-                Link("资料库", "library.documents"),
+                Link(_l("我的服务"), "agencies.offerings"),
+                Link(_l("我的资质"), "library.qualifications"),
+                Link(_l("从业人员"), "library.practitioners"),
+                Link(_l("资料库"), "library.documents"),
                 None,
-                Link("查看本机构店铺", "agencies.profile", _own_org),
-                Link("信用档案", "credit.agency", _own_org),
-                Link("信用记录", "credit.record_list"),
+                Link(_l("查看本机构店铺"), "agencies.profile", _own_org),
+                Link(_l("信用档案"), "credit.agency", _own_org),
+                Link(_l("信用记录"), "credit.record_list"),
             ),
         ),
     ),
     "regulator": (
         Menu(
-            "事项资质",
-            (Link("维护事项清单", "catalogue.manage"), Link("资质核验", "library.pending")),
+            _l("事项资质"),
+            (Link(_l("维护事项清单"), "catalogue.manage"), Link(_l("资质核验"), "library.pending")),
         ),
-        Link("付款", "payments.payments_list"),
+        Link(_l("付款"), "payments.payments_list"),
         Menu(
-            "信用监管",
+            _l("信用监管"),
             (
-                Link("不良行为记录", "credit.record_list"),
-                Link("风险预警", "credit.risks"),
-                Link("双随机抽查", "credit.inspections"),
-                Link("守信激励名单", "credit.redlist"),
-                Link("认定标准", "credit.criteria_index"),
+                Link(_l("不良行为记录"), "credit.record_list"),
+                Link(_l("风险预警"), "credit.risks"),
+                Link(_l("双随机抽查"), "credit.inspections"),
+                Link(_l("守信激励名单"), "credit.redlist"),
+                Link(_l("认定标准"), "credit.criteria_index"),
             ),
         ),
-        Link("操作日志", "portal.audit_log"),
+        Link(_l("操作日志"), "portal.audit_log"),
     ),
     "operator": (
-        Link("整改回访", "procurement.rectifications"),
-        Link("付款", "payments.payments_list"),
-        Link("信用记录", "credit.record_list"),
-        Link("操作日志", "portal.audit_log"),
+        Link(_l("整改回访"), "procurement.rectifications"),
+        Link(_l("付款"), "payments.payments_list"),
+        Link(_l("信用记录"), "credit.record_list"),
+        Link(_l("操作日志"), "portal.audit_log"),
     ),
 }
 #: what the header's search box looks for first, by role (agencies look for notices)
@@ -98,7 +100,7 @@ def navigation(user) -> tuple:
     """The header's entries for `user` (None or anonymous: the public ones)."""
     if user is None or not user.is_authenticated:
         return VISITORS
-    return (*PUBLIC, Link("工作台", "portal.dashboard"), *BY_ROLE.get(user.role, ()))
+    return (*PUBLIC, Link(_l("工作台"), "portal.dashboard"), *BY_ROLE.get(user.role, ()))
 
 
 def search_first(user) -> str:
@@ -122,6 +124,7 @@ def _signed_in_key(user) -> tuple:
     unread = shown.get("unread_notifications", 0)
     return (
         request.endpoint,
+        current_language(),
         user.id,
         user.name,
         user.role,
@@ -141,9 +144,10 @@ def site_header() -> Markup:
         return Markup(render_template("_header.html"))
     if not current_user.is_authenticated:
         kept = current_app.extensions.setdefault("market_public_headers", {})
-        header = kept.get(request.endpoint)
+        key = (request.endpoint, current_language())
+        header = kept.get(key)
         if header is None:
-            header = kept[request.endpoint] = Markup(render_template("_header.html"))
+            header = kept[key] = Markup(render_template("_header.html"))
         return header
     kept = current_app.extensions.setdefault("market_signed_in_headers", {})
     key = _signed_in_key(current_user)

@@ -8,6 +8,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ..core.clock import utcnow
+from ..core.i18n import _l
 from ..procurement.contract_models import Contract, Evaluation
 from ..procurement.models import Notice, Objection
 from ..procurement.services import (
@@ -83,29 +84,31 @@ def _dues(org_id) -> list[Due]:
     return [
         due(
             "draft",
-            "待发布的草稿",
-            "核对内容后点击“发布”，机构即可报价",
+            _l("待发布的草稿"),
+            _l("核对内容后点击“发布”，机构即可报价"),
             _mine(org_id, "draft").order_by(Notice.deadline_dt, Notice.id),
             state="draft",
         ),
         due(
             "question",
-            "机构提问，待答复",
-            "请在报价截止前在公告页答复（对所有机构公开）；改变公告条款的答复为澄清，"
-            "已提交的报价须重新确认，截止时间按规定顺延",
+            _l("机构提问，待答复"),
+            _l(
+                "请在报价截止前在公告页答复（对所有机构公开）；改变公告条款的答复为澄清，"
+                "已提交的报价须重新确认，截止时间按规定顺延"
+            ),
             waiting_questions_query(org_id),
         ),
         *_selection_steps(org_id),
         due(
             "objection",
-            "收到异议，待答复",
-            "请在公告页答复；异议处理完毕前不能确定中选",
+            _l("收到异议，待答复"),
+            _l("请在公告页答复；异议处理完毕前不能确定中选"),
             objections,
         ),
         due(
             "awarded",
-            "已确定中选，待签订合同",
-            "上传合同文本并签署，或确认中选机构已上传的文本；逾期未签订的，中选结果作废",
+            _l("已确定中选，待签订合同"),
+            _l("上传合同文本并签署，或确认中选机构已上传的文本；逾期未签订的，中选结果作废"),
             _contracts(org_id, "awarded")
             .where(Contract.purchaser_signed_dt.is_(None))
             .order_by(Notice.sign_deadline_dt, Notice.id),
@@ -113,15 +116,15 @@ def _dues(org_id) -> list[Due]:
         ),
         due(
             "delivered",
-            "已交付，待验收",
-            "核对交付成果，验收通过或写明理由退回；逾期未处理的系统自动验收",
+            _l("已交付，待验收"),
+            _l("核对交付成果，验收通过或写明理由退回；逾期未处理的系统自动验收"),
             _contracts(org_id, "delivered").order_by(Notice.accept_deadline_dt, Notice.id),
             state="delivered",
         ),
         due(
             "accepted",
-            "已验收，待评价机构",
-            "从五个维度为机构评分；双盲评价，双方都提交后（或评价期结束时）一并公开",
+            _l("已验收，待评价机构"),
+            _l("从五个维度为机构评分；双盲评价，双方都提交后（或评价期结束时）一并公开"),
             _contracts(org_id, "accepted")
             .where(unrated)
             .order_by(Notice.evaluation_end_dt, Notice.id),
@@ -129,8 +132,8 @@ def _dues(org_id) -> list[Due]:
         ),
         due(
             "rectification",
-            "待整改",
-            "中选机构的评价中有 2 分及以下的项目，请在公告页说明整改情况",
+            _l("待整改"),
+            _l("中选机构的评价中有 2 分及以下的项目，请在公告页说明整改情况"),
             cases,
         ),
     ]
@@ -148,8 +151,8 @@ def _lists(steps: tuple[str, ...]) -> tuple[dict[str, Select], tuple[Due, ...], 
     }
     publicity = due(
         "publicity",
-        "结果公示中",
-        "公示期满且无异议待处理时自动确定中选，无需操作",
+        _l("结果公示中"),
+        _l("公示期满且无异议待处理时自动确定中选，无需操作"),
         _mine(org, "publicity")
         .options(selectinload(Notice.objections))
         .order_by(Notice.publicity_end_dt, Notice.id),

@@ -7,6 +7,7 @@ from ..core.clock import utcnow
 from ..core.errors import NotAllowed, ServiceError
 from ..core.failures import mark_handled
 from ..core.failures import unhandled_query as unhandled_failures
+from ..core.i18n import _
 from ..core.pagecache import public_page
 from ..core.paging import paginate
 from ..core.transactions import commit_if_written
@@ -105,5 +106,5 @@ def failure_handled(failure_id):
         flash(err.message, "danger")
     else:
         db.session.commit()
-        flash("已标记为已处理", "success")
+        flash(_("已标记为已处理"), "success")
     return redirect(url_for(".failures"))

@@ -1,8 +1,10 @@
-"""Every role's main pages fit a phone (375 px wide) and keep a one-line header on a laptop
-(1366 px), in a real Chromium against a live server with enough data that the tables have rows.
+"""Every role's main pages, in Chinese and in English, fit a phone (375 px wide) and keep a
+one-line header on a laptop (1366 px), in a real Chromium against a live server with enough
+data that the tables have rows.
 
 All pages are visited and every failure collected, so one run lists every offending page.
-Full-page screenshots at both widths go to test-artifacts/ as layout-<role>-<page>-<width>.png.
+Full-page screenshots at both widths go to test-artifacts/ as
+layout-<language>-<role>-<page>-<width>.png.
 """
 
 from datetime import timedelta
@@ -159,8 +161,9 @@ SCROLL_WIDTH = "document.documentElement.scrollWidth"
 HEADER_HEIGHT = "document.querySelector('body > nav.navbar').getBoundingClientRect().height"
 
 
+@pytest.mark.parametrize("language", ["zh", "en"])
 def test_every_page_fits_a_phone_and_keeps_a_one_line_header(
-    page, live_server, layout_data, artifacts_dir
+    page, live_server, layout_data, artifacts_dir, language
 ):
     browser = page.context.browser
     failures = []
@@ -173,8 +176,9 @@ def test_every_page_fits_a_phone_and_keeps_a_one_line_header(
         try:
             if role != "visitor":
                 _login(tab, live_server, layout_data["emails"][role])
+            tab.goto(f"{live_server}/language/{language}")
             for name, path in pages:
-                where = f"{role} {name} ({path})"
+                where = f"{language} {role} {name} ({path})"
                 tab.set_viewport_size({"width": PHONE, "height": 800})
                 response = tab.goto(live_server + path)
                 if response is None or not response.ok:
@@ -184,7 +188,8 @@ def test_every_page_fits_a_phone_and_keeps_a_one_line_header(
                 if width > PHONE:
                     failures.append(f"{where}: {width} px wide at {PHONE} px")
                 tab.screenshot(
-                    path=str(artifacts_dir / f"layout-{role}-{name}-{PHONE}.png"), full_page=True
+                    path=str(artifacts_dir / f"layout-{language}-{role}-{name}-{PHONE}.png"),
+                    full_page=True,
                 )
                 tab.set_viewport_size({"width": LAPTOP, "height": 800})
                 width, header = tab.evaluate(SCROLL_WIDTH), tab.evaluate(HEADER_HEIGHT)
@@ -193,7 +198,8 @@ def test_every_page_fits_a_phone_and_keeps_a_one_line_header(
                 if header > HEADER_MAX:
                     failures.append(f"{where}: header {header:.0f} px tall at {LAPTOP} px")
                 tab.screenshot(
-                    path=str(artifacts_dir / f"layout-{role}-{name}-{LAPTOP}.png"), full_page=True
+                    path=str(artifacts_dir / f"layout-{language}-{role}-{name}-{LAPTOP}.png"),
+                    full_page=True,
                 )
         finally:
             context.close()

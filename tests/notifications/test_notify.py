@@ -60,3 +60,26 @@ def test_a_rolled_back_transaction_mails_nobody(db, make, mail_on_commit):
     db.session.rollback()
     db.session.commit()
     assert mail_on_commit == []
+
+
+def test_each_admin_gets_the_mail_in_the_language_they_chose(db, make, mail_on_commit, client):
+    from market.core.i18n import _l
+
+    admin = make.agency()
+    english = make.member(admin, role="admin")
+    english.locale = "en"
+    admin.organisation.authorised_user = None
+    notify(admin.organisation.id, "sign", _l("签订合同"), _l("签订合同"), "/notices/7")
+    db.session.commit()
+
+    by_address = {m["To"].addresses[0].addr_spec: m for m in mail_on_commit}
+    assert by_address[admin.email]["Subject"] == "【网上中介超市】签订合同"
+    assert "此邮件由网上中介超市自动发送" in by_address[admin.email].get_content()
+    subject = "[Online Intermediary Marketplace] Sign the contract"
+    assert by_address[english.email]["Subject"] == subject
+    assert "Sign the contract" in by_address[english.email].get_content()
+
+    # the inbox shows each reader the message in their language
+    client.post("/login", data={"email": english.email, "password": make.PASSWORD})
+    page = client.get("/inbox").text
+    assert "Sign the contract" in page and "签订合同" not in page

@@ -11,6 +11,7 @@ from ...accounts.models import Organisation
 from ...core.audit import record_event
 from ...core.clock import add_months, to_local, utcnow
 from ...core.errors import NotAllowed, ServiceError
+from ...core.i18n import _
 from ...extensions import db
 from ..models import ConductRecord, RedListEntry
 from ..records.services import check_decision_number, regulator_department
@@ -47,7 +48,7 @@ def find_agency(text: str) -> Organisation:
     """The agency whose USCC or full name is `text`, or the only one whose name contains it."""
     text = (text or "").strip()
     if not text:
-        raise ServiceError("请填写机构的统一社会信用代码或名称", "agency")
+        raise ServiceError(_("请填写机构的统一社会信用代码或名称"), "agency")
     agencies = select(Organisation).where(Organisation.kind == "agency")
     exact = db.session.scalars(
         agencies.where(or_(Organisation.uscc == text.upper(), Organisation.name == text))
@@ -60,8 +61,10 @@ def find_agency(text: str) -> Organisation:
     if len(partial) == 1:
         return partial[0]
     if partial:
-        raise ServiceError(f"有多家机构名称包含「{text}」，请填写统一社会信用代码", "agency")
-    raise ServiceError(f"没有统一社会信用代码或名称为「{text}」的中介机构", "agency")
+        raise ServiceError(
+            _("有多家机构名称包含「%(text)s」，请填写统一社会信用代码", text=text), "agency"
+        )
+    raise ServiceError(_("没有统一社会信用代码或名称为「%(text)s」的中介机构", text=text), "agency")
 
 
 def active_record(org_id: int, now=None) -> ConductRecord | None:
@@ -96,30 +99,39 @@ def add_to_red_list(user, data: RedListData) -> RedListEntry:
     """A regulator puts an agency on the red list for 1–36 months with a bonus of 1–10 points
     (default CREDIT_RED_LIST_BONUS). Refused while the agency has a confirmed record in its
     publication period, or is on the list already. Its score takes the bonus at once."""
-    department = regulator_department(user, "办理红名单")
+    department = regulator_department(user, _("办理红名单"))
     agency = find_agency(data.agency)
     reason = (data.reason or "").strip()
     if not reason:
-        raise ServiceError("请填写列入红名单的事由", "reason")
+        raise ServiceError(_("请填写列入红名单的事由"), "reason")
     number = check_decision_number(data.decision_number)
     bonus = current_app.config["CREDIT_RED_LIST_BONUS"] if data.bonus is None else data.bonus
     if not 1 <= bonus <= MAX_BONUS:
-        raise ServiceError(f"加分应为 1–{MAX_BONUS} 分", "bonus")
+        raise ServiceError(_("加分应为 1–%(max)s 分", max=MAX_BONUS), "bonus")
     if data.months is None or not 1 <= data.months <= MAX_MONTHS:
-        raise ServiceError(f"列入期限应为 1–{MAX_MONTHS} 个月", "months")
+        raise ServiceError(_("列入期限应为 1–%(max)s 个月", max=MAX_MONTHS), "months")
     now = utcnow()
     record = active_record(agency.id, now)
     if record is not None:
         raise ServiceError(
-            f"「{agency.name}」有尚在公示期的不良行为记录"
-            f"（{record.decision_number or record.number}，"
-            f"公示至 {to_local(record.publication_end_dt):%Y-%m-%d}），不能列入红名单",
+            _(
+                "「%(name)s」有尚在公示期的不良行为记录（%(number)s，公示至 %(end)s），"
+                "不能列入红名单",
+                name=agency.name,
+                number=record.decision_number or record.number,
+                end=f"{to_local(record.publication_end_dt):%Y-%m-%d}",
+            ),
             "agency",
         )
     existing = current_entry(agency.id, now)
     if existing is not None:
         raise ServiceError(
-            f"「{agency.name}」已在红名单中（至 {to_local(existing.end_dt):%Y-%m-%d}）", "agency"
+            _(
+                "「%(name)s」已在红名单中（至 %(end)s）",
+                name=agency.name,
+                end=f"{to_local(existing.end_dt):%Y-%m-%d}",
+            ),
+            "agency",
         )
     entry = RedListEntry(
         agency_org_id=agency.id,
@@ -153,10 +165,15 @@ def add_to_red_list(user, data: RedListData) -> RedListEntry:
 def check_remover(user, entry_id: int) -> RedListEntry | None:
     """The entry (None if there is none) when the user is a regulator of the department that
     listed it; NotAllowed for anyone else."""
-    department = regulator_department(user, "办理红名单")
+    department = regulator_department(user, _("办理红名单"))
     entry = db.session.get(RedListEntry, entry_id)
     if entry is not None and entry.department != department:
-        raise NotAllowed(f"该机构由「{entry.department}」列入红名单，您所在部门无权移出")
+        raise NotAllowed(
+            _(
+                "该机构由「%(department)s」列入红名单，您所在部门无权移出",
+                department=entry.department,
+            )
+        )
     return entry
 
 
@@ -165,13 +182,13 @@ def remove_from_red_list(user, entry_id: int, reason: str) -> RedListEntry:
     the bonus leaves the score at once."""
     entry = check_remover(user, entry_id)
     if entry is None:
-        raise ServiceError("红名单记录不存在")
+        raise ServiceError(_("红名单记录不存在"))
     now = utcnow()
     if entry.removed_dt is not None or entry.end_dt <= now:
-        raise ServiceError("该机构已不在红名单中")
+        raise ServiceError(_("该机构已不在红名单中"))
     reason = (reason or "").strip()
     if not reason:
-        raise ServiceError("请填写移出红名单的原因", "reason")
+        raise ServiceError(_("请填写移出红名单的原因"), "reason")
     entry.removed_dt = now
     entry.removed_reason = reason
     record_event(

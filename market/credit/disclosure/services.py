@@ -11,6 +11,7 @@ from ...accounts.models import Organisation
 from ...agencies.models import Agency
 from ...core.clock import to_local, utcnow
 from ...core.csvfile import csv_bytes
+from ...core.i18n import _, _l
 from ...extensions import db
 from ..models import MEASURES, PARTIES, SEVERITIES, ConductRecord, ViolationCriterion
 from ..states import CONFIRMED_STATES, RECORD
@@ -99,7 +100,11 @@ def measure_text(record: ConductRecord) -> str:
     """The measure as the public reads it, with the date it ends."""
     criterion = record.criterion
     if criterion.measure in ("suspend", "blacklist") and record.measure_end_dt is not None:
-        return f"{criterion.measure_label}（至 {to_local(record.measure_end_dt):%Y-%m-%d}）"
+        return _(
+            "%(measure)s（至 %(end)s）",
+            measure=criterion.measure_label,
+            end=f"{to_local(record.measure_end_dt):%Y-%m-%d}",
+        )
     return criterion.measure_label
 
 
@@ -135,45 +140,67 @@ def blacklisted_agencies(now=None) -> list[Agency]:
 
 # --- exports --------------------------------------------------------------------------------
 
-#: (JSON key, CSV header) in the order both exports use; docs/credit.md documents the keys
+#: (JSON key, CSV header) in the order both exports use; docs/credit.md documents the keys.
+#: The Chinese headers are also the open-data bulk files' (opendata.datasets), a published
+#: format; the page's CSV download shows DISCLOSURE_HEADERS, in the reader's language.
 DISCLOSURE_COLUMNS = (
-    ("record_number", "记录编号"),
-    ("decision_number", "决定书文号"),
-    ("decided_at", "认定时间"),
-    ("published_at", "公示时间"),
-    ("publication_end", "公示截止"),
-    ("party", "当事人类型"),
-    ("org_id", "当事人编号"),
-    ("name", "当事人名称"),
-    ("uscc", "统一社会信用代码"),
-    ("criterion_code", "标准编号"),
-    ("criterion_version", "标准版本"),
-    ("behaviour", "违法违规行为"),
-    ("severity", "严重程度"),
-    ("deduction", "扣分"),
-    ("measure", "处理措施"),
-    ("measure_end", "措施截止"),
-    ("department", "认定部门"),
-    ("status", "状态"),
+    ("record_number", "记录编号"),  # i18n: data
+    ("decision_number", "决定书文号"),  # i18n: data
+    ("decided_at", "认定时间"),  # i18n: data
+    ("published_at", "公示时间"),  # i18n: data
+    ("publication_end", "公示截止"),  # i18n: data
+    ("party", "当事人类型"),  # i18n: data
+    ("org_id", "当事人编号"),  # i18n: data
+    ("name", "当事人名称"),  # i18n: data
+    ("uscc", "统一社会信用代码"),  # i18n: data
+    ("criterion_code", "标准编号"),  # i18n: data
+    ("criterion_version", "标准版本"),  # i18n: data
+    ("behaviour", "违法违规行为"),  # i18n: data
+    ("severity", "严重程度"),  # i18n: data
+    ("deduction", "扣分"),  # i18n: data
+    ("measure", "处理措施"),  # i18n: data
+    ("measure_end", "措施截止"),  # i18n: data
+    ("department", "认定部门"),  # i18n: data
+    ("status", "状态"),  # i18n: data
 )
+DISCLOSURE_HEADERS = {
+    "record_number": _l("记录编号"),
+    "decision_number": _l("决定书文号"),
+    "decided_at": _l("认定时间"),
+    "published_at": _l("公示时间"),
+    "publication_end": _l("公示截止"),
+    "party": _l("当事人类型"),
+    "org_id": _l("当事人编号"),
+    "name": _l("当事人名称"),
+    "uscc": _l("统一社会信用代码"),
+    "criterion_code": _l("标准编号"),
+    "criterion_version": _l("标准版本"),
+    "behaviour": _l("违法违规行为"),
+    "severity": _l("严重程度"),
+    "deduction": _l("扣分"),
+    "measure": _l("处理措施"),
+    "measure_end": _l("措施截止"),
+    "department": _l("认定部门"),
+    "status": _l("状态"),
+}
 BLACKLIST_COLUMNS = (
-    ("org_id", "机构编号"),
-    ("name", "机构名称"),
-    ("uscc", "统一社会信用代码"),
-    ("reason", "列入原因"),
-    ("until", "黑名单截止"),
+    ("org_id", _l("机构编号")),
+    ("name", _l("机构名称")),
+    ("uscc", _l("统一社会信用代码")),
+    ("reason", _l("列入原因")),
+    ("until", _l("黑名单截止")),
 )
 RED_LIST_COLUMNS = (
-    ("entry_id", "名单编号"),
-    ("org_id", "机构编号"),
-    ("name", "机构名称"),
-    ("uscc", "统一社会信用代码"),
-    ("reason", "列入原因"),
-    ("decision_number", "决定书文号"),
-    ("department", "列入部门"),
-    ("bonus", "加分"),
-    ("start", "列入时间"),
-    ("end", "截止时间"),
+    ("entry_id", _l("名单编号")),
+    ("org_id", _l("机构编号")),
+    ("name", _l("机构名称")),
+    ("uscc", _l("统一社会信用代码")),
+    ("reason", _l("列入原因")),
+    ("decision_number", _l("决定书文号")),
+    ("department", _l("列入部门")),
+    ("bonus", _l("加分")),
+    ("start", _l("列入时间")),
+    ("end", _l("截止时间")),
 )
 #: the labels CSV shows for coded values (JSON keeps the codes)
 _LABELS = {
@@ -242,7 +269,7 @@ def _json_value(value):
 def to_json(rows: list[dict], columns, now=None) -> str:
     """A JSON document: generation time, count and the rows with every key always present."""
     now = now or utcnow()
-    items = [{key: _json_value(row[key]) for key, _ in columns} for row in rows]
+    items = [{key: _json_value(row[key]) for key, __ in columns} for row in rows]
     document = {"generated_at": _json_value(now), "count": len(items), "items": items}
     return json.dumps(document, ensure_ascii=False, indent=1)
 
@@ -253,13 +280,15 @@ def _csv_value(key, value):
     if hasattr(value, "astimezone"):
         return f"{to_local(value):%Y-%m-%d %H:%M}"
     if key in _LABELS:
-        return _LABELS[key].get(value, value)
+        return str(_LABELS[key].get(value, value))
     return value
 
 
-def to_csv(rows: list[dict], columns) -> bytes:
-    """CSV with Chinese headers (core.csvfile: a BOM, no formula cells)."""
+def to_csv(rows: list[dict], columns, headers: dict | None = None) -> bytes:
+    """CSV with headers (`headers`, by JSON key, else the columns') and labels in the
+    reader's language (core.csvfile: a BOM, no formula cells)."""
+    headers = headers or {}
     return csv_bytes(
-        [header for _, header in columns],
-        ([_csv_value(key, row[key]) for key, _ in columns] for row in rows),
+        [str(headers.get(key, header)) for key, header in columns],
+        ([_csv_value(key, row[key]) for key, __ in columns] for row in rows),
     )

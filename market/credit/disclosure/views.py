@@ -11,6 +11,7 @@ from ...core.clock import to_local, utcnow
 from ...core.csvfile import csv_download
 from ...core.errors import NotAllowed, ServiceError, apply_to_form
 from ...core.forms import BaseForm
+from ...core.i18n import _, _l
 from ...extensions import db
 from ..blueprint import bp, paginate
 from ..criteria_views import whole_number
@@ -21,18 +22,18 @@ from . import services as disclosure
 
 class RedListForm(BaseForm):
     agency = StringField(
-        "中介机构",
+        _l("中介机构"),
         validators=[Length(max=200)],
-        description="填写统一社会信用代码或机构名称",
+        description=_l("填写统一社会信用代码或机构名称"),
     )
-    reason = TextAreaField("列入事由", validators=[Length(max=2000)])
-    decision_number = StringField("决定书文号", validators=[Length(max=60)])
-    bonus = whole_number("信用加分", description="1–10 分")
-    months = whole_number("列入期限（月）", "请填写列入期限", description="1–36 个月")
+    reason = TextAreaField(_l("列入事由"), validators=[Length(max=2000)])
+    decision_number = StringField(_l("决定书文号"), validators=[Length(max=60)])
+    bonus = whole_number(_l("信用加分"), description=_l("1–10 分"))
+    months = whole_number(_l("列入期限（月）"), _l("请填写列入期限"), description=_l("1–36 个月"))
 
 
 class RemoveForm(BaseForm):
-    reason = StringField("移出原因", validators=[Length(max=500)])
+    reason = StringField(_l("移出原因"), validators=[Length(max=500)])
 
 
 def _filters() -> disclosure.Filters:
@@ -81,7 +82,8 @@ def disclosures_json():
 def disclosures_csv():
     rows = _disclosure_rows()
     return csv_download(
-        disclosure.to_csv(rows, disclosure.DISCLOSURE_COLUMNS), "credit-disclosures"
+        disclosure.to_csv(rows, disclosure.DISCLOSURE_COLUMNS, disclosure.DISCLOSURE_HEADERS),
+        "credit-disclosures",
     )
 
 
@@ -165,8 +167,12 @@ def add_to_red_list():
         return _red_list_page(form=form, status=_status(err))
     db.session.commit()
     flash(
-        f"已将「{entry.agency.name}」列入红名单至 {to_local(entry.end_dt):%Y-%m-%d}，"
-        f"期间信用分加 {entry.bonus} 分",
+        _(
+            "已将「%(name)s」列入红名单至 %(end)s，期间信用分加 %(bonus)s 分",
+            name=entry.agency.name,
+            end=f"{to_local(entry.end_dt):%Y-%m-%d}",
+            bonus=entry.bonus,
+        ),
         "success",
     )
     return redirect(url_for(".redlist"))
@@ -186,7 +192,7 @@ def remove_from_red_list(entry_id):
         apply_to_form(form, err)
         return _red_list_page(remove_form=form, removing_id=entry_id, status=_status(err))
     db.session.commit()
-    flash(f"已将「{entry.agency.name}」移出红名单", "success")
+    flash(_("已将「%(name)s」移出红名单", name=entry.agency.name), "success")
     return redirect(url_for(".redlist"))
 
 

@@ -7,10 +7,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ...accounts.models import Organisation
 from ...core.clock import utcnow
+from ...core.i18n import _l
 from ...core.types import UTCDateTime
 from ...extensions import db
 
-INSPECTION_RESULTS = {"pending": "待检查", "passed": "合格", "failed": "不合格"}
+INSPECTION_RESULTS = {"pending": _l("待检查"), "passed": _l("合格"), "failed": _l("不合格")}
 
 
 class InspectionPlan(db.Model):

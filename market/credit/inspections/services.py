@@ -18,6 +18,7 @@ from ...catalogue.models import ServiceItem
 from ...core.audit import record_event
 from ...core.clock import local_today, utcnow
 from ...core.errors import NotAllowed, ServiceError
+from ...core.i18n import _, _l
 from ...extensions import db
 from .. import criteria
 from ..records import services as records
@@ -26,9 +27,9 @@ from .models import INSPECTION_RESULTS, Inspection, InspectionPlan
 ALGORITHM = "grade-stratified-sha256-v1"
 GRADES = ("A", "B", "C", "D")
 DEFAULT_CODE = "A09"  # 服务成果经主管部门认定不合格
-ALL_DEPARTMENTS = "全平台"
+ALL_DEPARTMENTS = _l("全平台")
 FINDINGS_MAX = 5000
-RATES_HELP = "格式如 A=5,B=10,C=20,D=100（各等级抽查比例，百分比，0–100）"
+RATES_HELP = _l("格式如 A=5,B=10,C=20,D=100（各等级抽查比例，百分比，0–100）")
 
 
 # --- the draw (pure) ------------------------------------------------------------------------
@@ -71,12 +72,21 @@ def percent_to_bp(grade: str, value) -> int:
     try:
         percent = Decimal(str(value).strip())
     except InvalidOperation:
-        raise ServiceError(f"等级 {grade} 的抽查比例「{value}」不是数字", "rates") from None
+        raise ServiceError(
+            _("等级 %(grade)s 的抽查比例「%(value)s」不是数字", grade=grade, value=value), "rates"
+        ) from None
     if not percent.is_finite() or not 0 <= percent <= 100:
-        raise ServiceError(f"等级 {grade} 的抽查比例应在 0–100（%）之间，「{value}」无效", "rates")
+        raise ServiceError(
+            _(
+                "等级 %(grade)s 的抽查比例应在 0–100（%%）之间，「%(value)s」无效",
+                grade=grade,
+                value=value,
+            ),
+            "rates",
+        )
     bp = percent * 100
     if bp != bp.to_integral_value():
-        raise ServiceError(f"等级 {grade} 的抽查比例最多保留两位小数", "rates")
+        raise ServiceError(_("等级 %(grade)s 的抽查比例最多保留两位小数", grade=grade), "rates")
     return int(bp)
 
 
@@ -86,15 +96,19 @@ def parse_rates(text: str | None) -> dict[str, int]:
     if text is None or not text.strip():
         return rates
     seen = set()
-    for part in text.replace("，", ",").split(","):
+    for part in text.replace("，", ",").split(","):  # i18n: data (full-width comma typed)
         grade, sep, value = part.partition("=")
         grade = grade.strip().upper()
         if not sep or not grade or not value.strip():
-            raise ServiceError(f"无法识别「{part.strip()}」。{RATES_HELP}", "rates")
+            raise ServiceError(
+                _("无法识别「%(part)s」。%(help)s", part=part.strip(), help=RATES_HELP), "rates"
+            )
         if grade not in GRADES:
-            raise ServiceError(f"未知的信用等级「{grade}」，只能是 A、B、C、D", "rates")
+            raise ServiceError(
+                _("未知的信用等级「%(grade)s」，只能是 A、B、C、D", grade=grade), "rates"
+            )
         if grade in seen:
-            raise ServiceError(f"等级 {grade} 重复填写", "rates")
+            raise ServiceError(_("等级 %(grade)s 重复填写", grade=grade), "rates")
         seen.add(grade)
         rates[grade] = percent_to_bp(grade, value)
     return rates
@@ -103,12 +117,14 @@ def parse_rates(text: str | None) -> dict[str, int]:
 def check_rates(rates_bp: dict) -> None:
     """Every grade has a rate of 0–10000 bp and at least one is above 0."""
     if set(rates_bp) != set(GRADES):
-        raise ServiceError("请为 A、B、C、D 四个等级分别填写抽查比例", "rates")
+        raise ServiceError(_("请为 A、B、C、D 四个等级分别填写抽查比例"), "rates")
     for grade, bp in rates_bp.items():
         if not isinstance(bp, int) or not 0 <= bp <= 10000:
-            raise ServiceError(f"等级 {grade} 的抽查比例应在 0–100（%）之间", "rates")
+            raise ServiceError(
+                _("等级 %(grade)s 的抽查比例应在 0–100（%%）之间", grade=grade), "rates"
+            )
     if not any(rates_bp.values()):
-        raise ServiceError("各等级的抽查比例不能全部为 0", "rates")
+        raise ServiceError(_("各等级的抽查比例不能全部为 0"), "rates")
 
 
 def format_rate(bp: int) -> str:
@@ -148,7 +164,7 @@ def population_for(department: str | None) -> list[list]:
 def counts_by_grade(plan: InspectionPlan) -> list[dict]:
     """Per grade: rate, population and sample counts (for the page and the CLI)."""
     population = {g: 0 for g in GRADES}
-    for _, grade in plan.population:
+    for __, grade in plan.population:
         population[grade] = population.get(grade, 0) + 1
     sampled = {g: 0 for g in GRADES}
     for inspection in plan.inspections:
@@ -174,7 +190,7 @@ def _check_seed(seed: str | None) -> str:
         return secrets.token_hex(32)
     seed = seed.strip().lower()
     if not seed or len(seed) > 64 or any(c not in string.hexdigits for c in seed):
-        raise ServiceError("随机种子应为 1–64 位十六进制字符（0–9、a–f）", "seed")
+        raise ServiceError(_("随机种子应为 1–64 位十六进制字符（0–9、a–f）"), "seed")
     return seed
 
 
@@ -185,22 +201,31 @@ def create_plan(
     the CLI) over one department or all agencies. Stores the population snapshot, the rates,
     the seed and the algorithm, and one pending inspection per sampled agency."""
     if user is not None:
-        department = records.regulator_department(user, "组织双随机抽查")
+        department = records.regulator_department(user, _("组织双随机抽查"))
     else:
         department = (department or "").strip() or None
         if department is not None and department not in departments():
-            raise ServiceError(f"目录中没有审批部门「{department}」", "department")
+            raise ServiceError(
+                _("目录中没有审批部门「%(department)s」", department=department), "department"
+            )
     rates_bp = {g: int(rates_bp[g]) for g in rates_bp}
     check_rates(rates_bp)
     seed = _check_seed(seed)
+    # The default title is stored with the plan: written in Chinese, as typed titles are data.
     title = (title or "").strip() or (
-        f"{department or ALL_DEPARTMENTS}中介机构双随机抽查（{local_today():%Y-%m-%d}）"
+        f"{department or '全平台'}中介机构双随机抽查（{local_today():%Y-%m-%d}）"  # i18n: data
     )
     if len(title) > 200:
-        raise ServiceError("计划名称不超过 200 个字符", "title")
+        raise ServiceError(_("计划名称不超过 200 个字符"), "title")
     population = population_for(department)
     if not population:
-        raise ServiceError(f"{department or ALL_DEPARTMENTS}没有入驻的中介机构，无从抽取", "rates")
+        raise ServiceError(
+            _(
+                "%(scope)s没有入驻的中介机构，无从抽取",
+                scope=department or ALL_DEPARTMENTS,
+            ),
+            "rates",
+        )
     grades = dict(population)
     sample = draw_sample(seed, population, rates_bp)
     plan = InspectionPlan(
@@ -265,30 +290,36 @@ def verify_plan(plan: InspectionPlan) -> Verification:
     the stored inspections (who, and the grade each was drawn in)."""
     problems = []
     if plan.algorithm != ALGORITHM:
-        return Verification(False, [], [f"未知的抽取算法「{plan.algorithm}」，无法复核"])
+        return Verification(
+            False, [], [_("未知的抽取算法「%(algorithm)s」，无法复核", algorithm=plan.algorithm)]
+        )
     population = [[int(org_id), grade] for org_id, grade in plan.population]
     if population != sorted(population, key=lambda row: row[0]):
-        problems.append("抽取名单未按机构编号排序，与公布的算法不符")
+        problems.append(_("抽取名单未按机构编号排序，与公布的算法不符"))
     sample = draw_sample(plan.seed, population, plan.rates_bp)
     grades = dict(population)
     stored = {i.agency_org_id: i for i in plan.inspections}
     names = organisation_names(set(sample) | set(stored))
 
     def label(org_id):
-        return f"{names.get(org_id, '')}（机构编号 {org_id}）"
+        return _("%(name)s（机构编号 %(id)s）", name=names.get(org_id, ""), id=org_id)
 
     for org_id in sample:
         if org_id not in stored:
-            problems.append(f"按种子应抽中{label(org_id)}，但未列入计划")
+            problems.append(_("按种子应抽中%(agency)s，但未列入计划", agency=label(org_id)))
     for org_id, inspection in sorted(stored.items()):
         if org_id not in grades:
-            problems.append(f"{label(org_id)}不在抽取名单中，却列入了计划")
+            problems.append(_("%(agency)s不在抽取名单中，却列入了计划", agency=label(org_id)))
         elif org_id not in sample:
-            problems.append(f"{label(org_id)}按种子不应抽中，却列入了计划")
+            problems.append(_("%(agency)s按种子不应抽中，却列入了计划", agency=label(org_id)))
         elif inspection.grade != grades[org_id]:
             problems.append(
-                f"{label(org_id)}列入计划时的等级为 {inspection.grade}，"
-                f"抽取名单中为 {grades[org_id]}"
+                _(
+                    "%(agency)s列入计划时的等级为 %(grade)s，抽取名单中为 %(drawn)s",
+                    agency=label(org_id),
+                    grade=inspection.grade,
+                    drawn=grades[org_id],
+                )
             )
     return Verification(not problems, sample, problems)
 
@@ -306,9 +337,14 @@ def may_record(plan: InspectionPlan, user) -> bool:
 
 def check_recorder(plan: InspectionPlan, user) -> None:
     """The plan's department records its results; a platform-wide plan, any department."""
-    department = records.regulator_department(user, "组织双随机抽查")
+    department = records.regulator_department(user, _("组织双随机抽查"))
     if plan.department and plan.department != department:
-        raise NotAllowed(f"该抽查计划由「{plan.department}」组织，您所在部门无权登记检查结果")
+        raise NotAllowed(
+            _(
+                "该抽查计划由「%(department)s」组织，您所在部门无权登记检查结果",
+                department=plan.department,
+            )
+        )
 
 
 def get_inspection(plan: InspectionPlan, inspection_id: int) -> Inspection | None:
@@ -325,20 +361,25 @@ def record_result(
     check_recorder(plan, user)
     if inspection.result != "pending":
         raise ServiceError(
-            f"已登记该机构的检查结果（{inspection.result_label}），不能重复登记", "result"
+            _(
+                "已登记该机构的检查结果（%(result)s），不能重复登记",
+                result=inspection.result_label,
+            ),
+            "result",
         )
     if result not in INSPECTION_RESULTS or result == "pending":
-        raise ServiceError("请选择检查结果：合格或不合格", "result")
+        raise ServiceError(_("请选择检查结果：合格或不合格"), "result")
     findings = (findings or "").strip()
     if len(findings) > FINDINGS_MAX:
-        raise ServiceError(f"检查情况不超过 {FINDINGS_MAX} 个字符", "findings")
+        raise ServiceError(_("检查情况不超过 %(max)s 个字符", max=FINDINGS_MAX), "findings")
     record = None
     if result == "failed":
         if not findings:
-            raise ServiceError("不合格的，请写明检查发现的问题", "findings")
+            raise ServiceError(_("不合格的，请写明检查发现的问题"), "findings")
         if criteria.current(code).party != "agency":
-            raise ServiceError("请选择适用于中介机构的认定标准", "criterion")
-        facts = f"双随机抽查「{plan.title}」（计划编号 {plan.id}）发现：{findings}"
+            raise ServiceError(_("请选择适用于中介机构的认定标准"), "criterion")
+        # stored with the record (its facts): Chinese, like everything a record says
+        facts = f"双随机抽查「{plan.title}」（计划编号 {plan.id}）发现：{findings}"  # i18n: data
         # report() checks the criterion (in force, for agencies) before it writes anything.
         record = records.report(
             user,

@@ -10,6 +10,7 @@ from ...accounts.services import organisation_names
 from ...core.auth import role_required
 from ...core.errors import NotAllowed, ServiceError, apply_to_form
 from ...core.forms import BaseForm
+from ...core.i18n import _, _l
 from ...extensions import db
 from .. import criteria
 from ..blueprint import bp, paginate
@@ -21,27 +22,29 @@ from .models import INSPECTION_RESULTS
 
 class PlanForm(BaseForm):
     title = StringField(
-        "计划名称", validators=[Length(max=200)], description="留空则按部门和日期自动命名"
+        _l("计划名称"), validators=[Length(max=200)], description=_l("留空则按部门和日期自动命名")
     )
-    rate_A = StringField("A 级抽查比例（%）")
-    rate_B = StringField("B 级抽查比例（%）")
-    rate_C = StringField("C 级抽查比例（%）")
-    rate_D = StringField("D 级抽查比例（%）")
+    rate_A = StringField(_l("A 级抽查比例（%）"))
+    rate_B = StringField(_l("B 级抽查比例（%）"))
+    rate_C = StringField(_l("C 级抽查比例（%）"))
+    rate_D = StringField(_l("D 级抽查比例（%）"))
 
 
 class ResultForm(BaseForm):
     result = RadioField(
-        "检查结果",
+        _l("检查结果"),
         choices=[SelectChoice(k, v) for k, v in INSPECTION_RESULTS.items() if k != "pending"],
         validate_choice=False,
     )
     findings = TextAreaField(
-        "检查情况",
+        _l("检查情况"),
         validators=[Length(max=plans.FINDINGS_MAX)],
-        description="不合格的必填：写明发现的问题，将作为不良行为记录的违规事实，由机构陈述申辩后认定",
+        description=_l(
+            "不合格的必填：写明发现的问题，将作为不良行为记录的违规事实，由机构陈述申辩后认定"
+        ),
     )
     criterion = SelectField(
-        "不合格时适用的认定标准", validate_choice=False, default=plans.DEFAULT_CODE
+        _l("不合格时适用的认定标准"), validate_choice=False, default=plans.DEFAULT_CODE
     )
 
 
@@ -84,8 +87,13 @@ def inspections():
         else:
             db.session.commit()
             flash(
-                f"已抽取「{plan.title}」：从 {len(plan.population)} 家机构中抽中 "
-                f"{len(plan.inspections)} 家。随机种子已公开，任何人可复核",
+                _(
+                    "已抽取「%(title)s」：从 %(population)s 家机构中抽中 %(sampled)s 家。"
+                    "随机种子已公开，任何人可复核",
+                    title=plan.title,
+                    population=len(plan.population),
+                    sampled=len(plan.inspections),
+                ),
                 "success",
             )
             return redirect(url_for(".inspection_plan", plan_id=plan.id))
@@ -114,7 +122,7 @@ def inspection_plan(plan_id):
     plan = _plan_or_404(plan_id)
     user = current_user if current_user.is_authenticated else None
     sampled = {i.agency_org_id for i in plan.inspections}
-    names = organisation_names({org_id for org_id, _ in plan.population})
+    names = organisation_names({org_id for org_id, __ in plan.population})
     return render_template(
         "credit/inspection_plan.html",
         plan=plan,
@@ -134,7 +142,15 @@ def inspection_plan(plan_id):
 
 def _criteria_choices():
     return [
-        SelectChoice(c.code, f"{c.code} {c.behaviour}（{c.measure_label}）")
+        SelectChoice(
+            c.code,
+            _(
+                "%(code)s %(behaviour)s（%(measure)s）",
+                code=c.code,
+                behaviour=c.behaviour,
+                measure=c.measure_label,
+            ),
+        )
         for c in criteria.in_force("agency")
     ]
 
@@ -169,12 +185,16 @@ def inspection_result(plan_id, inspection_id):
             name = inspection.agency.name
             if inspection.result == "failed":
                 flash(
-                    f"已登记「{name}」检查不合格，并据此报告不良行为记录（编号 "
-                    f"{inspection.record_id}），待机构陈述申辩后认定",
+                    _(
+                        "已登记「%(name)s」检查不合格，并据此报告不良行为记录（编号 %(id)s），"
+                        "待机构陈述申辩后认定",
+                        name=name,
+                        id=inspection.record_id,
+                    ),
                     "warning",
                 )
             else:
-                flash(f"已登记「{name}」检查合格", "success")
+                flash(_("已登记「%(name)s」检查合格", name=name), "success")
             return redirect(url_for(".inspection_plan", plan_id=plan.id) + "#sample")
     elif form.is_submitted():
         status = 400

@@ -4,6 +4,7 @@ publication period, with proof; each decided by a regulator of the record's depa
 from ...agencies.documents import Upload, check_uploads, store_uploads
 from ...core.clock import to_local, utcnow
 from ...core.errors import ServiceError
+from ...core.i18n import _
 from ..models import ConductRecord
 from ..states import transition
 from .services import (
@@ -48,12 +49,17 @@ def appeal(user, record_id: int, text: str, uploads: list[Upload] = ()) -> Condu
     record = get_record(record_id)
     check_subject(record, user)
     if record.status != "confirmed" or record.appealed_dt is not None:
-        raise ServiceError("只能对已认定且未申请过复核的记录申请复核")
+        raise ServiceError(_("只能对已认定且未申请过复核的记录申请复核"))
     if utcnow() > record.appeal_due_dt:
-        raise ServiceError(f"复核申请期限已于 {to_local(record.appeal_due_dt):%Y-%m-%d %H:%M} 届满")
+        raise ServiceError(
+            _(
+                "复核申请期限已于 %(due)s 届满",
+                due=f"{to_local(record.appeal_due_dt):%Y-%m-%d %H:%M}",
+            )
+        )
     text = (text or "").strip()
     if not text:
-        raise ServiceError("请填写复核理由", "text")
+        raise ServiceError(_("请填写复核理由"), "text")
     check_uploads(list(uploads))
     record.appeal_text = text
     record.appealed_dt = utcnow()
@@ -68,13 +74,13 @@ def decide_appeal(user, record_id: int, outcome: str, decision_number: str, reas
     record = get_record(record_id)
     check_department(user, record.department)
     if record.status != "appealed":
-        raise ServiceError("该记录没有待办理的复核申请")
+        raise ServiceError(_("该记录没有待办理的复核申请"))
     if outcome not in APPEAL_OUTCOMES:
-        raise ServiceError("请选择复核结论", "outcome")
+        raise ServiceError(_("请选择复核结论"), "outcome")
     number = check_decision_number(decision_number)
     reason = (reason or "").strip()
     if not reason:
-        raise ServiceError("请说明复核理由", "reason")
+        raise ServiceError(_("请说明复核理由"), "reason")
     record.appeal_result = outcome
     record.appealdecision_number = number
     record.appeal_reason = reason
@@ -92,19 +98,24 @@ def request_repair(user, record_id: int, text: str, uploads: list[Upload]) -> Co
     record = get_record(record_id)
     check_subject(record, user)
     if record.status != "confirmed":
-        raise ServiceError(f"该记录当前为「{record.status_label}」，不能申请信用修复")
+        raise ServiceError(
+            _("该记录当前为「%(status)s」，不能申请信用修复", status=record.status_label)
+        )
     now = utcnow()
     if now >= record.publication_end_dt:
-        raise ServiceError("该记录公示期已满，已不再公示和计分，无需修复")
+        raise ServiceError(_("该记录公示期已满，已不再公示和计分，无需修复"))
     if now < record.repair_from_dt:
         raise ServiceError(
-            f"最短公示期至 {to_local(record.repair_from_dt):%Y-%m-%d} 届满，届满后方可申请信用修复"
+            _(
+                "最短公示期至 %(end)s 届满，届满后方可申请信用修复",
+                end=f"{to_local(record.repair_from_dt):%Y-%m-%d}",
+            )
         )
     text = (text or "").strip()
     if not text:
-        raise ServiceError("请说明整改情况", "text")
+        raise ServiceError(_("请说明整改情况"), "text")
     if not uploads:
-        raise ServiceError("请上传整改证明材料", "files")
+        raise ServiceError(_("请上传整改证明材料"), "files")
     check_uploads(list(uploads))
     record.repair_text = text
     record.repair_requested_dt = now
@@ -120,12 +131,12 @@ def decide_repair(user, record_id: int, approve: bool | None, reason: str = "") 
     record = get_record(record_id)
     check_department(user, record.department)
     if record.status != "repair_requested":
-        raise ServiceError("该记录没有待办理的信用修复申请")
+        raise ServiceError(_("该记录没有待办理的信用修复申请"))
     if approve is None:
-        raise ServiceError("请选择修复结论", "outcome")
+        raise ServiceError(_("请选择修复结论"), "outcome")
     reason = (reason or "").strip()
     if not approve and not reason:
-        raise ServiceError("不予修复时请说明理由", "reason")
+        raise ServiceError(_("不予修复时请说明理由"), "reason")
     record.repair_reason = reason
     if approve:
         record.repaired_dt = utcnow()

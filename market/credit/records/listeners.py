@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from ...core.batching import defer
 from ...core.clock import to_local, utcnow
+from ...core.i18n import _, _l
 from ...extensions import db
 from ...notifications.services import link_to, notify
 from ...procurement.contract_models import Contract
@@ -18,19 +19,18 @@ from ..models import ConductRecord
 from ..standing import recompute_agency
 from .services import SystemFact, report_facts
 
-#: (from, to) → what the recorded party is told
+#: (from, to) → what the recorded party is told (its %(…)s filled in when it is written)
 STATE_NOTES = {
-    (None, "reported"): "您单位被报告一项不良行为，请于 {due} 前登录提交陈述申辩。",
-    (
-        "reported",
-        "confirmed",
-    ): "监管部门已认定您单位的不良行为（{number}），可于 {appeal} 前申请复核。",
-    ("reported", "dismissed_none"): "监管部门决定不予认定（无违规事实），记录已办结。",
-    ("reported", "dismissed_evidence"): "监管部门决定不予认定（证据不足），记录已办结。",
-    ("appealed", "confirmed"): "复核决定维持原认定。",
-    ("appealed", "revoked"): "复核决定撤销原认定，该记录不再公示和计分。",
-    ("repair_requested", "confirmed"): "信用修复申请未通过：{repair_reason}",
-    ("repair_requested", "repaired"): "信用修复申请已通过，该记录不再公示和计分。",
+    (None, "reported"): _l("您单位被报告一项不良行为，请于 %(due)s 前登录提交陈述申辩。"),
+    ("reported", "confirmed"): _l(
+        "监管部门已认定您单位的不良行为（%(number)s），可于 %(appeal)s 前申请复核。"
+    ),
+    ("reported", "dismissed_none"): _l("监管部门决定不予认定（无违规事实），记录已办结。"),
+    ("reported", "dismissed_evidence"): _l("监管部门决定不予认定（证据不足），记录已办结。"),
+    ("appealed", "confirmed"): _l("复核决定维持原认定。"),
+    ("appealed", "revoked"): _l("复核决定撤销原认定，该记录不再公示和计分。"),
+    ("repair_requested", "confirmed"): _l("信用修复申请未通过：%(repair_reason)s"),
+    ("repair_requested", "repaired"): _l("信用修复申请已通过，该记录不再公示和计分。"),
 }
 
 
@@ -53,7 +53,7 @@ def _day(moment) -> str:
     return f"{to_local(moment):%Y-%m-%d}"
 
 
-def on_notice_transitioned(notice, from_state=None, to_state=None, at=None, data=None, **_):
+def on_notice_transitioned(notice, from_state=None, to_state=None, at=None, data=None, **__):
     data = data or {}
     at = at or utcnow()
     if to_state == "terminated" and data.get("unsigned_org_ids"):
@@ -66,8 +66,9 @@ def on_notice_transitioned(notice, from_state=None, to_state=None, at=None, data
                 org_id,
                 "contract_unsigned_agency" if is_agency else "contract_unsigned_purchaser",
                 notice,
-                f"项目「{notice.title}」中选结果确定后，未在签约期限"
-                f"（{_day(notice.sign_deadline_dt)}）内签订合同，中选结果失效。",
+                # the facts are stored with the record: Chinese, as the record's data
+                f"项目「{notice.title}」中选结果确定后，未在签约期限"  # i18n: data
+                f"（{_day(notice.sign_deadline_dt)}）内签订合同，中选结果失效。",  # i18n: data
                 {"fact": "contract_not_signed", "sign_deadline": _day(notice.sign_deadline_dt)},
                 f"{code}:notice:{notice.id}:{org_id}",
                 at,
@@ -77,8 +78,9 @@ def on_notice_transitioned(notice, from_state=None, to_state=None, at=None, data
             notice.purchaser_org_id,
             "selection_abandoned",
             notice,
-            f"项目「{notice.title}」报价截止、机构已响应后，采购人放弃选取并撤销公告，"
-            f"所述原因：{data.get('reason', '')}",
+            f"项目「{notice.title}」报价截止、机构已响应后，"  # i18n: data
+            "采购人放弃选取并撤销公告，"  # i18n: data
+            f"所述原因：{data.get('reason', '')}",  # i18n: data
             {"fact": "selection_abandoned", "reason": data.get("reason", "")},
             f"P04:abandoned:{notice.id}",
             at,
@@ -90,8 +92,8 @@ def on_notice_transitioned(notice, from_state=None, to_state=None, at=None, data
             notice.purchaser_org_id,
             "acceptance_late",
             notice,
-            f"项目「{notice.title}」成果提交后，采购人未在验收期限"
-            f"（{_day(notice.accept_deadline_dt)}）内验收或退回，系统已自动验收。",
+            f"项目「{notice.title}」成果提交后，采购人未在验收期限"  # i18n: data
+            f"（{_day(notice.accept_deadline_dt)}）内验收或退回，系统已自动验收。",  # i18n: data
             {"fact": "acceptance_late", "accept_deadline": _day(notice.accept_deadline_dt)},
             f"P03:accept:{notice.id}",
             at,
@@ -117,8 +119,13 @@ def _late_delivery_report(contract: Contract, due, at):
     notice = contract.notice
     delivered = contract.deliveries[0].submitted_dt if contract.deliveries else None
     facts = (
-        f"项目「{notice.title}」服务期限 {notice.service_days} 天，应于 {_day(due)} 前交付成果，"
-        + (f"实际于 {_day(delivered)} 交付。" if delivered else f"截至 {_day(at)} 仍未交付。")
+        f"项目「{notice.title}」服务期限 {notice.service_days} 天，"  # i18n: data
+        f"应于 {_day(due)} 前交付成果，"  # i18n: data
+        + (
+            f"实际于 {_day(delivered)} 交付。"  # i18n: data
+            if delivered
+            else f"截至 {_day(at)} 仍未交付。"  # i18n: data
+        )
     )
     return _system_report(
         contract.agency_org_id,
@@ -154,7 +161,7 @@ def report_overdue_deliveries(now=None) -> int:
     return count
 
 
-def on_contract_evaluated(evaluation, contract_id=None, agency_org_id=None, scores=None, **_):
+def on_contract_evaluated(evaluation, contract_id=None, agency_org_id=None, scores=None, **__):
     overall = sum(scores.values()) / len(scores) * 20
     if overall >= current_app.config["CREDIT_POOR_EVALUATION"]:
         return
@@ -163,19 +170,21 @@ def on_contract_evaluated(evaluation, contract_id=None, agency_org_id=None, scor
         agency_org_id,
         "poor_evaluation",
         contract.notice,
-        f"项目「{contract.notice.title}」采购人评价综合得分 {overall:.0f} 分，低于 60 分。",
+        f"项目「{contract.notice.title}」采购人评价综合得分 {overall:.0f} 分，"  # i18n: data
+        "低于 60 分。",  # i18n: data
         {"fact": "poor_evaluation", "score": round(overall), "scores": scores},
         f"A13:evaluation:{evaluation.id}",
     )
 
 
-def on_qualification_rejected(qualification, actor=None, reason="", **_):
+def on_qualification_rejected(qualification, actor=None, reason="", **__):
     report_facts(
         [
             SystemFact(
                 subject_org_id=qualification.agency_id,
                 fact="qualification_rejected",
-                facts=f"申报的「{qualification.item.name}」资质经核验不通过：{reason}",
+                facts=f"申报的「{qualification.item.name}」资质经核验不通过："  # i18n: data
+                f"{reason}",
                 dedupe_key=f"A01:qualification:{qualification.id}",
                 evidence={"fact": "qualification_rejected", "qualification_id": qualification.id},
                 department=qualification.item.approving_department,
@@ -185,37 +194,47 @@ def on_qualification_rejected(qualification, actor=None, reason="", **_):
 
 
 def on_payment_overdue(
-    contract, purchaser_org_id=None, due_dt=None, milestone_id=None, milestone_label="", **_
+    contract, purchaser_org_id=None, due_dt=None, milestone_id=None, milestone_label="", **__
 ):
-    what = milestone_label or "服务费"
+    what = milestone_label or "服务费"  # i18n: data (part of the stored facts)
     _system_report(
         purchaser_org_id or contract.purchaser_org_id,
         "payment_late",
         contract.notice,
-        f"项目「{contract.notice.title}」的{what}应于 {_day(due_dt)} 前支付，采购人逾期未付。",
+        f"项目「{contract.notice.title}」的{what}"  # i18n: data
+        f"应于 {_day(due_dt)} 前支付，采购人逾期未付。",  # i18n: data
         {"fact": "payment_late", "due": _day(due_dt), "milestone_id": milestone_id},
         f"P03:payment:{milestone_id or contract.id}",
     )
 
 
-def on_record_changed(record, from_state=None, to_state=None, **_):
+def on_record_changed(record, from_state=None, to_state=None, **__):
     # A report weighs nothing until it is decided: only decisions and later steps move it.
     if record.party == "agency" and to_state != "reported":
         recompute_agency(record.subject_org_id, cause=f"record:{record.id}")
     note = STATE_NOTES.get((from_state, to_state))
     if note is None:
         return
-    body = note.format(
-        due=f"{to_local(record.response_due_dt):%Y-%m-%d %H:%M}",
-        number=record.decision_number,
-        appeal=record.appeal_due_dt and f"{to_local(record.appeal_due_dt):%Y-%m-%d}",
-        repair_reason=record.repair_reason,
-    )
+    values = {
+        "due": f"{to_local(record.response_due_dt):%Y-%m-%d %H:%M}",
+        "number": record.decision_number,
+        "appeal": record.appeal_due_dt and f"{to_local(record.appeal_due_dt):%Y-%m-%d}",
+        "repair_reason": record.repair_reason,
+    }
+
+    def body():
+        return _(
+            "%(code)s %(behaviour)s。%(note)s",
+            code=record.criterion.code,
+            behaviour=record.criterion.behaviour,
+            note=str(note) % values,
+        )
+
     notify(
         record.subject_org_id,
         "credit",
-        f"不良行为记录 {record.number}：{record.status_label}",
-        f"{record.criterion.code} {record.criterion.behaviour}。{body}",
+        _l("不良行为记录 %(number)s：%(status)s", number=record.number, status=record.status_label),
+        body,
         link_to("credit.record", record_id=record.id),
     )
 

@@ -13,6 +13,7 @@ from ...agencies.documents import Upload, check_uploads, store_uploads
 from ...core.audit import record_event
 from ...core.clock import add_months, to_local, utcnow
 from ...core.errors import NotAllowed, ServiceError
+from ...core.i18n import _, _l
 from ...core.signals import conduct_record_changed, violation_confirmed
 from ...core.workdays import add_working_days
 from ...extensions import db
@@ -24,11 +25,11 @@ from ..models import ConductRecord, RedListEntry, record_documents
 from ..states import CONFIRMED_STATES, transition
 
 DECISIONS = {
-    "confirmed": "认定违规",
-    "dismissed_none": "不予认定：无违规事实",
-    "dismissed_evidence": "不予认定：证据不足",
+    "confirmed": _l("认定违规"),
+    "dismissed_none": _l("不予认定：无违规事实"),
+    "dismissed_evidence": _l("不予认定：证据不足"),
 }
-APPEAL_OUTCOMES = {"upheld": "维持原认定", "revoked": "撤销原认定"}
+APPEAL_OUTCOMES = {"upheld": _l("维持原认定"), "revoked": _l("撤销原认定")}
 
 
 def _working_days(at, key: str):
@@ -51,9 +52,14 @@ def regulator_department(user, what: str) -> str:
     """The user's department, or NotAllowed saying who may do `what` (e.g. "办理红名单")."""
     department = department_of(user)
     if department is None:
-        raise NotAllowed(f"只有监管部门可以{what}")
+        raise NotAllowed(_("只有监管部门可以%(what)s", what=what))
     if not department:
-        raise NotAllowed(f"本单位尚未设置对应的审批部门，不能{what}，请联系平台运营方")
+        raise NotAllowed(
+            _(
+                "本单位尚未设置对应的审批部门，不能%(what)s，请联系平台运营方",
+                what=what,
+            )
+        )
     return department
 
 
@@ -61,25 +67,27 @@ def check_department(user, department: str) -> None:
     """Only a regulator of `department` may decide on its records."""
     mine = department_of(user)
     if mine is None:
-        raise NotAllowed("只有监管部门可以办理不良行为记录")
+        raise NotAllowed(_("只有监管部门可以办理不良行为记录"))
     if mine != department:
-        raise NotAllowed(f"该记录由「{department}」办理，您所在部门无权处理")
+        raise NotAllowed(
+            _("该记录由「%(department)s」办理，您所在部门无权处理", department=department)
+        )
 
 
 def check_subject(record: ConductRecord, user) -> None:
     """Only the recorded party states its case, appeals or asks for repair."""
     org = _org_of(user)
     if org is None or org.id != record.subject_org_id:
-        raise NotAllowed("只有被记录单位可以办理此事项")
+        raise NotAllowed(_("只有被记录单位可以办理此事项"))
 
 
 def check_decision_number(number: str, field_name: str = "decision_number") -> str:
     """A decision number (决定书文号) as typed, or a ServiceError for the field."""
     number = (number or "").strip()
     if not number:
-        raise ServiceError("请填写决定书文号（如：规资信决〔2026〕12号）", field_name)
+        raise ServiceError(_("请填写决定书文号（如：规资信决〔2026〕12号）"), field_name)
     if len(number) > 60:
-        raise ServiceError("决定书文号不超过 60 个字符", field_name)
+        raise ServiceError(_("决定书文号不超过 60 个字符"), field_name)
     return number
 
 
@@ -105,7 +113,7 @@ def record_readers(document) -> set[int]:
 def get_record(record_id: int) -> ConductRecord:
     record = db.session.get(ConductRecord, record_id)
     if record is None:
-        raise ServiceError("不良行为记录不存在")
+        raise ServiceError(_("不良行为记录不存在"))
     return record
 
 
@@ -140,7 +148,7 @@ def _source_for(user, source: str | None) -> str:
         return "system"
     if org is not None and org.kind in ("purchaser", "regulator"):
         return org.kind
-    raise NotAllowed("只有采购人、监管部门或系统可以报告不良行为")
+    raise NotAllowed(_("只有采购人、监管部门或系统可以报告不良行为"))
 
 
 def _department_for(user, source: str, notice: Notice | None, department: str | None) -> str:
@@ -149,27 +157,30 @@ def _department_for(user, source: str, notice: Notice | None, department: str | 
         mine = (org.department or "").strip()
         if notice is not None and notice.item.approving_department != mine:
             raise NotAllowed(
-                f"该项目的审批部门为「{notice.item.approving_department}」，您所在部门无权记录"
+                _(
+                    "该项目的审批部门为「%(department)s」，您所在部门无权记录",
+                    department=notice.item.approving_department,
+                )
             )
         return mine
     if notice is not None:
         return notice.item.approving_department
     if department:
         return department
-    raise ServiceError("请选择相关的采购项目", "notice_id")
+    raise ServiceError(_("请选择相关的采购项目"), "notice_id")
 
 
 def _check_purchaser_report(user, notice: Notice | None, subject_org_id: int) -> None:
     org = _org_of(user)
     if notice is None:
-        raise ServiceError("请选择本单位的采购项目", "notice_id")
+        raise ServiceError(_("请选择本单位的采购项目"), "notice_id")
     if notice.purchaser_org_id != org.id:
-        raise NotAllowed("只能就本单位发布的采购项目报告不良行为")
+        raise NotAllowed(_("只能就本单位发布的采购项目报告不良行为"))
     if bids_sealed(notice):
         # The same answer whoever is named: before the deadline nobody learns who quoted.
-        raise ServiceError("报价截止后才能就该项目报告参与机构的不良行为", "subject_org_id")
+        raise ServiceError(_("报价截止后才能就该项目报告参与机构的不良行为"), "subject_org_id")
     if not any(b.agency_org_id == subject_org_id and took_part(b) for b in notice.bids):
-        raise ServiceError("所选机构未参与该项目，不能就该项目报告其不良行为", "subject_org_id")
+        raise ServiceError(_("所选机构未参与该项目，不能就该项目报告其不良行为"), "subject_org_id")
 
 
 def report(
@@ -262,22 +273,27 @@ def _new_record(
     criterion = criterion or criteria.current(data.code)
     subject = db.session.get(Organisation, data.subject_org_id)
     if subject is None or subject.kind not in ("agency", "purchaser"):
-        raise ServiceError("请选择被记录的机构或采购人", "subject_org_id")
+        raise ServiceError(_("请选择被记录的机构或采购人"), "subject_org_id")
     if subject.kind != criterion.party:
         raise ServiceError(
-            f"标准 {criterion.code} 适用于{criterion.party_label}，"
-            f"「{subject.name}」是{'中介机构' if subject.kind == 'agency' else '采购人'}",
+            _(
+                "标准 %(code)s 适用于%(party)s，「%(name)s」是%(kind)s",
+                code=criterion.code,
+                party=criterion.party_label,
+                name=subject.name,
+                kind=_("中介机构") if subject.kind == "agency" else _("采购人"),
+            ),
             "subject_org_id",
         )
     notice = db.session.get(Notice, data.notice_id) if data.notice_id else None
     if data.notice_id and notice is None:
-        raise ServiceError("所选采购项目不存在", "notice_id")
+        raise ServiceError(_("所选采购项目不存在"), "notice_id")
     if source == "purchaser":
         _check_purchaser_report(user, notice, subject.id)
     department = _department_for(user, source, notice, department)
     facts = (data.facts or "").strip()
     if not facts:
-        raise ServiceError("请写明违规事实", "facts")
+        raise ServiceError(_("请写明违规事实"), "facts")
     check_uploads(data.uploads)
     at = at or utcnow()
     org = _org_of(user)
@@ -338,16 +354,19 @@ def respond(user, record_id: int, text: str, uploads: list[Upload] = ()) -> Cond
     record = get_record(record_id)
     check_subject(record, user)
     if record.status != "reported":
-        raise ServiceError("该记录已作出决定，不能再提交陈述申辩")
+        raise ServiceError(_("该记录已作出决定，不能再提交陈述申辩"))
     if record.responded_dt is not None:
-        raise ServiceError("已提交过陈述申辩")
+        raise ServiceError(_("已提交过陈述申辩"))
     if utcnow() > record.response_due_dt:
         raise ServiceError(
-            f"陈述申辩期限已于 {to_local(record.response_due_dt):%Y-%m-%d %H:%M} 届满"
+            _(
+                "陈述申辩期限已于 %(due)s 届满",
+                due=f"{to_local(record.response_due_dt):%Y-%m-%d %H:%M}",
+            )
         )
     text = (text or "").strip()
     if not text:
-        raise ServiceError("请填写陈述申辩内容", "text")
+        raise ServiceError(_("请填写陈述申辩内容"), "text")
     check_uploads(list(uploads))
     record.response_text = text
     record.responded_dt = utcnow()
@@ -382,11 +401,15 @@ def decisions_open(record: ConductRecord, user) -> dict[str, bool]:
 def _check_decidable(user, record: ConductRecord, now) -> None:
     check_department(user, record.department)
     if record.status != "reported":
-        raise ServiceError(f"该记录当前为「{record.status_label}」，不能再作认定")
+        raise ServiceError(
+            _("该记录当前为「%(status)s」，不能再作认定", status=record.status_label)
+        )
     if record.responded_dt is None and now <= record.response_due_dt:
         raise ServiceError(
-            f"被记录单位的陈述申辩期至 {to_local(record.response_due_dt):%Y-%m-%d %H:%M}，"
-            "收到申辩或期满后方可作出决定"
+            _(
+                "被记录单位的陈述申辩期至 %(due)s，收到申辩或期满后方可作出决定",
+                due=f"{to_local(record.response_due_dt):%Y-%m-%d %H:%M}",
+            )
         )
 
 
@@ -398,14 +421,21 @@ def decide(user, record_id: int, outcome: str, decision_number: str, reason: str
     now = utcnow()
     _check_decidable(user, record, now)
     if outcome not in DECISIONS:
-        raise ServiceError("请选择认定结论", "outcome")
+        raise ServiceError(_("请选择认定结论"), "outcome")
     number = check_decision_number(decision_number)
     reason = (reason or "").strip()
     if outcome != "confirmed" and not reason:
-        raise ServiceError("不予认定时请说明理由", "reason")
+        raise ServiceError(_("不予认定时请说明理由"), "reason")
     criterion = criteria.current(code or record.criterion.code)
     if criterion.party != record.party:
-        raise ServiceError(f"标准 {criterion.code} 适用于{criterion.party_label}", "code")
+        raise ServiceError(
+            _(
+                "标准 %(code)s 适用于%(party)s",
+                code=criterion.code,
+                party=criterion.party_label,
+            ),
+            "code",
+        )
     record.decision_number = number
     record.decision_reason = reason
     record.decided_dt = now
@@ -443,7 +473,8 @@ def _end_red_list(record: ConductRecord, user, now) -> None:
     )
     for entry in entries:
         entry.removed_dt = now
-        entry.removed_reason = f"存在经认定的不良行为（{record.decision_number}）"
+        # stored with the entry: Chinese, like the reasons regulators type
+        entry.removed_reason = f"存在经认定的不良行为（{record.decision_number}）"  # i18n: data
         record_event("red_list", entry.id, "removed", actor=user, data={"record_id": record.id})
 
 
@@ -452,7 +483,7 @@ def bulk_confirm(user, record_ids: list[int], decision_number: str, reason: str 
     skipped) where skipped pairs a record id with why it was left as it was."""
     check_decision_number(decision_number)
     if not record_ids:
-        raise ServiceError("请选择要认定的记录", "record_ids")
+        raise ServiceError(_("请选择要认定的记录"), "record_ids")
     confirmed, skipped = [], []
     for record_id in record_ids:
         # decide() checks everything before it changes anything: a refusal leaves that
@@ -469,9 +500,9 @@ def publish(user, record_id: int) -> ConductRecord:
     record = get_record(record_id)
     check_department(user, record.department)
     if record.status not in CONFIRMED_STATES:
-        raise ServiceError("只有已认定的记录可以公示")
+        raise ServiceError(_("只有已认定的记录可以公示"))
     if record.published_dt is not None:
-        raise ServiceError("该记录已公示")
+        raise ServiceError(_("该记录已公示"))
     record.published_dt = utcnow()
     record_event(
         "conduct_record",

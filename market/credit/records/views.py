@@ -12,6 +12,7 @@ from ...core.clock import utcnow
 from ...core.converters import as_id, id_arg
 from ...core.errors import NotAllowed, ServiceError, apply_to_form
 from ...core.forms import BaseForm
+from ...core.i18n import _, _l
 from ...core.models import AuditEvent
 from ...extensions import db
 from ...procurement.models import Notice
@@ -34,33 +35,33 @@ from .forms import (
 from .lists import late_disclosures, records_query
 
 STAGES = {
-    "report": "证据材料",
-    "response": "陈述申辩材料",
-    "appeal": "复核申请材料",
-    "repair": "整改证明材料",
+    "report": _l("证据材料"),
+    "response": _l("陈述申辩材料"),
+    "appeal": _l("复核申请材料"),
+    "repair": _l("整改证明材料"),
 }
 #: how the evidence the system attaches is labelled on the record page
 EVIDENCE_LABELS = {
-    "fact": "事实",
-    "notice_id": "公告编号",
-    "notice_title": "项目",
-    "sign_deadline": "签约期限",
-    "due": "应完成日期",
-    "delivered": "实际交付日期",
-    "accept_deadline": "验收期限",
-    "score": "评价综合得分",
-    "scores": "各项评分（1–5）",
-    "reason": "采购人所述原因",
-    "qualification_id": "资质编号",
+    "fact": _l("事实"),
+    "notice_id": _l("公告编号"),
+    "notice_title": _l("项目"),
+    "sign_deadline": _l("签约期限"),
+    "due": _l("应完成日期"),
+    "delivered": _l("实际交付日期"),
+    "accept_deadline": _l("验收期限"),
+    "score": _l("评价综合得分"),
+    "scores": _l("各项评分（1–5）"),
+    "reason": _l("采购人所述原因"),
+    "qualification_id": _l("资质编号"),
 }
 FACT_LABELS = {
-    "contract_not_signed": "未在期限内签订合同",
-    "selection_abandoned": "报价截止后放弃选取",
-    "delivery_late": "逾期交付",
-    "acceptance_late": "逾期未验收（系统自动验收）",
-    "payment_late": "逾期未付款",
-    "poor_evaluation": "服务评价低于 60 分",
-    "qualification_rejected": "资质核验不通过",
+    "contract_not_signed": _l("未在期限内签订合同"),
+    "selection_abandoned": _l("报价截止后放弃选取"),
+    "delivery_late": _l("逾期交付"),
+    "acceptance_late": _l("逾期未验收（系统自动验收）"),
+    "payment_late": _l("逾期未付款"),
+    "poor_evaluation": _l("服务评价低于 60 分"),
+    "qualification_rejected": _l("资质核验不通过"),
 }
 
 
@@ -73,7 +74,16 @@ def _record_or_404(record_id) -> ConductRecord:
 
 def _criteria_choices(party=None):
     return [
-        (c.code, f"{c.code} {c.behaviour}（{c.measure_label}）") for c in criteria.in_force(party)
+        (
+            c.code,
+            _(
+                "%(code)s %(behaviour)s（%(measure)s）",
+                code=c.code,
+                behaviour=c.behaviour,
+                measure=c.measure_label,
+            ),
+        )
+        for c in criteria.in_force(party)
     ]
 
 
@@ -158,7 +168,7 @@ def respond(record_id):
         StatementForm,
         "respond_form",
         do,
-        "陈述申辩已提交，监管部门将据此作出决定",
+        _("陈述申辩已提交，监管部门将据此作出决定"),
     )
 
 
@@ -175,7 +185,7 @@ def decide(record_id):
             code=form.code.data or None,
         )
 
-    return _action(record_id, _department, DecideForm, "decide_form", do, "已作出决定")
+    return _action(record_id, _department, DecideForm, "decide_form", do, _("已作出决定"))
 
 
 @bp.route("/records/<int:record_id>/publish", methods=["POST"])
@@ -184,7 +194,7 @@ def publish(record_id):
     def do(record, form):
         records.publish(current_user, record.id)
 
-    return _action(record_id, _department, BaseForm, "publish_form", do, "已公示")
+    return _action(record_id, _department, BaseForm, "publish_form", do, _("已公示"))
 
 
 @bp.route("/records/<int:record_id>/appeal", methods=["POST"])
@@ -193,7 +203,7 @@ def appeal(record_id):
     def do(record, form):
         appeals.appeal(current_user, record.id, form.text.data, uploads_of(form.files, "evidence"))
 
-    return _action(record_id, _subject, StatementForm, "appeal_form", do, "复核申请已提交")
+    return _action(record_id, _subject, StatementForm, "appeal_form", do, _("复核申请已提交"))
 
 
 @bp.route("/records/<int:record_id>/appeal-decision", methods=["POST"])
@@ -209,7 +219,12 @@ def decide_appeal(record_id):
         )
 
     return _action(
-        record_id, _department, AppealDecisionForm, "appeal_decision_form", do, "已作出复核决定"
+        record_id,
+        _department,
+        AppealDecisionForm,
+        "appeal_decision_form",
+        do,
+        _("已作出复核决定"),
     )
 
 
@@ -221,7 +236,7 @@ def request_repair(record_id):
             current_user, record.id, form.text.data, uploads_of(form.files, "evidence")
         )
 
-    return _action(record_id, _subject, RepairForm, "repair_form", do, "信用修复申请已提交")
+    return _action(record_id, _subject, RepairForm, "repair_form", do, _("信用修复申请已提交"))
 
 
 @bp.route("/records/<int:record_id>/repair-decision", methods=["POST"])
@@ -239,7 +254,7 @@ def decide_repair(record_id):
         RepairDecisionForm,
         "repair_decision_form",
         do,
-        "已办理信用修复申请",
+        _("已办理信用修复申请"),
     )
 
 
@@ -257,14 +272,17 @@ def record_list():
         status = None
     page = paginate(records_query(org, status))
     deciding = org.kind == "regulator"
-    headings = {"regulator": f"{org.department} · 不良行为记录", "operator": "不良行为记录（全部）"}
+    headings = {
+        "regulator": _("%(department)s · 不良行为记录", department=org.department),
+        "operator": _("不良行为记录（全部）"),
+    }
     return render_template(
         "credit/records.html",
         page=page,
         status=status,
         states=RECORD.labels(),
         org=org,
-        heading=headings.get(org.kind, "本单位的信用记录"),
+        heading=headings.get(org.kind) or _("本单位的信用记录"),
         # regulators record conduct and confirm the reports of their department in bulk
         deciding=deciding,
         late=late_disclosures(org.department) if deciding else [],
@@ -301,13 +319,19 @@ def bulk_confirm():
             db.session.commit()
             if confirmed:
                 flash(
-                    f"已认定 {len(confirmed)} 条记录（{form.decision_number.data.strip()}）",
+                    _(
+                        "已认定 %(count)s 条记录（%(number)s）",
+                        count=len(confirmed),
+                        number=form.decision_number.data.strip(),
+                    ),
                     "success",
                 )
             for record_id, message in skipped:
-                flash(f"记录 {record_id} 未认定：{message}", "warning")
+                flash(
+                    _("记录 %(id)s 未认定：%(message)s", id=record_id, message=message), "warning"
+                )
     else:
-        flash("请求无效，请刷新页面后重试", "danger")
+        flash(_("请求无效，请刷新页面后重试"), "danger")
     return redirect(url_for("credit.record_list", status="reported"))
 
 
@@ -321,7 +345,7 @@ def _report_subjects(notice, org):
     for bid in [] if bids_sealed(notice) else filter(took_part, notice.bids):
         seen.setdefault(bid.agency_org_id, bid.agency.name)
     if org.kind == "regulator":
-        seen[notice.purchaser_org_id] = f"{notice.purchaser.name}（采购人）"
+        seen[notice.purchaser_org_id] = _("%(name)s（采购人）", name=notice.purchaser.name)
     return [(str(k), v) for k, v in seen.items()]
 
 
@@ -334,10 +358,10 @@ def report():
     if notice_id and notice is None:
         abort(404)
     if org.kind == "purchaser" and (notice is None or notice.purchaser_org_id != org.id):
-        flash("请从本单位的采购项目页面报告中选或参与机构的不良行为", "warning")
+        flash(_("请从本单位的采购项目页面报告中选或参与机构的不良行为"), "warning")
         return redirect(url_for("procurement.my_notices"))
     form = ReportForm(notice_id=notice_id or "")
-    form.subject_org_id.choices = [("", "请选择")] + (
+    form.subject_org_id.choices = [("", _("请选择"))] + (
         _report_subjects(notice, org) if notice else []
     )
     form.code.choices = _criteria_choices("agency" if org.kind == "purchaser" else None)
@@ -350,7 +374,7 @@ def report():
             apply_to_form(form, err)
         else:
             db.session.commit()
-            flash("已报告，被报告单位将收到通知并可在 3 个工作日内陈述申辩", "success")
+            flash(_("已报告，被报告单位将收到通知并可在 3 个工作日内陈述申辩"), "success")
             return redirect(url_for("credit.record", record_id=record.id))
     status = 422 if request.method == "POST" else 200
     return render_template("credit/report.html", form=form, notice=notice), status
@@ -362,13 +386,13 @@ def _report_data(form, notice) -> records.ReportData:
         uscc = form.subject_uscc.data.strip().upper()
         subject = db.session.scalar(select(Organisation).where(Organisation.uscc == uscc))
         if subject is None:
-            raise ServiceError("未找到该统一社会信用代码对应的入驻单位", "subject_uscc")
+            raise ServiceError(_("未找到该统一社会信用代码对应的入驻单位"), "subject_uscc")
         subject_id = subject.id
     try:
         # as_id, not isdigit(): "²" is a digit int() refuses, and beyond MAX_ID is no row
         subject_org_id = as_id(subject_id)
     except (TypeError, ValueError):
-        raise ServiceError("请选择被报告单位", "subject_org_id") from None
+        raise ServiceError(_("请选择被报告单位"), "subject_org_id") from None
     return records.ReportData(
         subject_org_id=subject_org_id,
         code=form.code.data or "",

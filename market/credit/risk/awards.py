@@ -163,8 +163,9 @@ def _repeat_winner(notice: Notice, at):
         f"repeat_winner:{purchaser.id}:{winner.id}:",
         notice,
         [winner.id],
-        f"「{winner.name}」近 {WINDOW_MONTHS} 个月中选采购人「{purchaser.name}」"
-        f"{len(wins)} 个项目，占其同期 {len(awards)} 个中选项目的 {share}%。",
+        # the summary is stored with the alert: Chinese, as its data
+        f"「{winner.name}」近 {WINDOW_MONTHS} 个月中选采购人「{purchaser.name}」"  # i18n: data
+        f"{len(wins)} 个项目，占其同期 {len(awards)} 个中选项目的 {share}%。",  # i18n: data
         {
             "purchaser": org_ref(purchaser),
             "agency": org_ref(winner),
@@ -211,8 +212,10 @@ def _rotation(notice: Notice, at):
         f"rotation:{purchaser.id}:{item.id}:{'-'.join(str(m.id) for m in members)}:",
         notice,
         [m.id for m in members],
-        f"采购人「{purchaser.name}」的「{item.name}」近 {WINDOW_MONTHS} 个月有 {len(same)} 个项目"
-        f"均由{names(m.name for m in members)}报价，中选机构在其中轮换（{names(winners)}）。",
+        f"采购人「{purchaser.name}」的「{item.name}」"  # i18n: data
+        f"近 {WINDOW_MONTHS} 个月有 {len(same)} 个项目"  # i18n: data
+        f"均由{names(m.name for m in members)}报价，"  # i18n: data
+        f"中选机构在其中轮换（{names(winners)}）。",  # i18n: data
         {
             "purchaser": org_ref(purchaser),
             "item": {"id": item.id, "code": item.code, "name": item.name},

@@ -20,25 +20,29 @@ def _same_quote(notice: Notice, bids: list[Bid]):
     by_amount = defaultdict(list)
     for bid in bids:
         by_amount[bid.amount_fen].append(bid)
-    groups = [group for _, group in sorted(by_amount.items()) if len(group) > 1]
+    groups = [group for __, group in sorted(by_amount.items()) if len(group) > 1]
     if not groups:
         return None
     rows, sentences = [], []
     for group in groups:
         amount = group[0].amount_fen
-        note = {notice.ceiling_fen: "等于最高限价", notice.floor_fen: "等于最低限价"}.get(
-            amount, ""
-        )
+        # the summary and evidence are stored with the alert: Chinese, as its data
+        note = {
+            notice.ceiling_fen: "等于最高限价",  # i18n: data
+            notice.floor_fen: "等于最低限价",  # i18n: data
+        }.get(amount, "")
         rows.append(
             {"amount_fen": amount, "note": note, "org_ids": [b.agency_org_id for b in group]}
         )
-        sentences.append(f"{names(b.agency.name for b in group)}报价均为 {format_fen(amount)}")
+        sentences.append(
+            f"{names(b.agency.name for b in group)}报价均为 {format_fen(amount)}"  # i18n: data
+        )
     return raise_alert(
         "same_quote",
         f"same_quote:notice:{notice.id}",
         notice,
         [o for row in rows for o in row["org_ids"]],
-        f"项目「{notice.title}」中{'；'.join(sentences)}。",
+        f"项目「{notice.title}」中{'；'.join(sentences)}。",  # i18n: data
         {"notice": notice_ref(notice), "bids": [bid_row(b) for b in bids], "groups": rows},
     )
 
@@ -59,16 +63,16 @@ def _near_quote(notice: Notice, bids: list[Bid]):
     if not pairs:
         return None
     sentences = [
-        f"「{a.agency.name}」{format_fen(a.amount_fen)}与「{b.agency.name}」"
-        f"{format_fen(b.amount_fen)}相差 {format_bp(bp)}"
-        for a, b, _, bp in pairs
+        f"「{a.agency.name}」{format_fen(a.amount_fen)}与「{b.agency.name}」"  # i18n: data
+        f"{format_fen(b.amount_fen)}相差 {format_bp(bp)}"  # i18n: data
+        for a, b, __, bp in pairs
     ]
     return raise_alert(
         "near_quote",
         f"near_quote:notice:{notice.id}",
         notice,
-        [o for a, b, _, _ in pairs for o in (a.agency_org_id, b.agency_org_id)],
-        f"项目「{notice.title}」中{'；'.join(sentences)}。",
+        [o for a, b, __, ___ in pairs for o in (a.agency_org_id, b.agency_org_id)],
+        f"项目「{notice.title}」中{'；'.join(sentences)}。",  # i18n: data
         {
             "notice": notice_ref(notice),
             "bids": [bid_row(b) for b in bids],
@@ -92,7 +96,7 @@ def _normalised(field: str, value: str) -> str:
 
 def _shared_contact(notice: Notice, bids: list[Bid]):
     matches = []
-    for field, label in [*CONTACT_FIELDS.items(), ("submitted_ip", "报价 IP 地址")]:
+    for field, label in [*CONTACT_FIELDS.items(), ("submitted_ip", "报价 IP 地址")]:  # i18n: data
         groups = defaultdict(list)
         for bid in bids:
             raw = bid.submitted_ip if field == "submitted_ip" else getattr(bid.agency, field)
@@ -102,19 +106,20 @@ def _shared_contact(notice: Notice, bids: list[Bid]):
         for members in groups.values():
             if len(members) > 1:
                 shown = members[0][1]
-                orgs = [org_ref(bid.agency) for bid, _ in members]
+                orgs = [org_ref(bid.agency) for bid, __ in members]
                 matches.append({"field": field, "label": label, "value": shown, "orgs": orgs})
     if not matches:
         return None
     sentences = [
-        f"{names(o['name'] for o in m['orgs'])}{m['label']}相同（{m['value']}）" for m in matches
+        f"{names(o['name'] for o in m['orgs'])}{m['label']}相同（{m['value']}）"  # i18n: data
+        for m in matches
     ]
     return raise_alert(
         "shared_contact",
         f"shared_contact:notice:{notice.id}",
         notice,
         [o["id"] for m in matches for o in m["orgs"]],
-        f"项目「{notice.title}」的报价机构中，{'；'.join(sentences)}。",
+        f"项目「{notice.title}」的报价机构中，{'；'.join(sentences)}。",  # i18n: data
         {"notice": notice_ref(notice), "bids": [bid_row(b) for b in bids], "matches": matches},
     )
 
@@ -123,14 +128,15 @@ def _single_bid(notice: Notice, bids: list[Bid]):
     if len(bids) != 1 or notice.invited_org_id is not None:
         return None  # a direct invitation asks one agency by design
     bid = bids[0]
-    period = f"{moment(notice.published_dt)} 至 {moment(notice.deadline_dt)}"
+    period = f"{moment(notice.published_dt)} 至 {moment(notice.deadline_dt)}"  # i18n: data
     return raise_alert(
         "single_bid",
         f"single_bid:notice:{notice.id}",
         notice,
         [bid.agency_org_id],
-        f"项目「{notice.title}」报价截止时仅「{bid.agency.name}」1 家有效报价"
-        f"（{format_fen(bid.amount_fen)}，最高限价 {format_fen(notice.ceiling_fen)}）。",
+        f"项目「{notice.title}」报价截止时仅「{bid.agency.name}」1 家有效报价"  # i18n: data
+        f"（{format_fen(bid.amount_fen)}，"  # i18n: data
+        f"最高限价 {format_fen(notice.ceiling_fen)}）。",  # i18n: data
         {"notice": notice_ref(notice), "bids": [bid_row(bid)], "period": period},
     )
 

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from ...accounts.models import Organisation
 from ...core.clock import to_local, utcnow
+from ...core.i18n import in_language
 from ...extensions import db
 from ...procurement.models import Bid, Notice
 from .models import RiskAlert
@@ -23,11 +24,14 @@ def org_ref(org: Organisation) -> dict:
 
 
 def notice_ref(notice: Notice) -> dict:
+    # stored with the alert (JSON): the method's label as text, in Chinese like the rest
+    with in_language("zh"):
+        method = str(notice.method_label)
     return {
         "id": notice.id,
         "title": notice.title,
         "item": f"{notice.item.code} {notice.item.name}",
-        "method": notice.method_label,
+        "method": method,
         "ceiling_fen": notice.ceiling_fen,
         "floor_fen": notice.floor_fen,
         "purchaser": org_ref(notice.purchaser),
@@ -47,7 +51,8 @@ def bid_row(bid: Bid) -> dict:
 
 
 def names(names) -> str:
-    return "、".join(f"「{n}」" for n in names)
+    # part of an alert's stored summary: Chinese, as its data
+    return "、".join(f"「{n}」" for n in names)  # i18n: data
 
 
 def raise_alert(rule, fingerprint, notice, org_ids, summary, evidence) -> RiskAlert | None:

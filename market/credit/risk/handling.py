@@ -7,6 +7,7 @@ from ...accounts.models import Organisation
 from ...core.audit import record_event
 from ...core.clock import utcnow
 from ...core.errors import NotAllowed, ServiceError
+from ...core.i18n import _, in_language
 from ...extensions import db
 from .. import criteria
 from ..models import ConductRecord
@@ -30,15 +31,17 @@ def check_handler(user, alert: RiskAlert) -> None:
     """Only a regulator of the alert's department may act on it."""
     department = department_of(user)
     if department is None:
-        raise NotAllowed("只有监管部门可以处理风险预警")
+        raise NotAllowed(_("只有监管部门可以处理风险预警"))
     if department != alert.department:
-        raise NotAllowed(f"该预警由「{alert.department}」处理，您所在部门无权处理")
+        raise NotAllowed(
+            _("该预警由「%(department)s」处理，您所在部门无权处理", department=alert.department)
+        )
 
 
 def get_alert(alert_id: int) -> RiskAlert:
     alert = db.session.get(RiskAlert, alert_id)
     if alert is None:
-        raise ServiceError("风险预警不存在")
+        raise ServiceError(_("风险预警不存在"))
     return alert
 
 
@@ -85,7 +88,10 @@ def records_of(alert: RiskAlert) -> list[ConductRecord]:
 
 def default_facts(alert: RiskAlert) -> str:
     """The facts a report starts from: the alert's finding, named as such."""
-    return f"{alert.summary}（系统风险预警第 {alert.id} 号「{RULES[alert.rule].name}」）"
+    # the draft of a record's facts, which are stored: Chinese, as the record's data
+    with in_language("zh"):
+        name = str(RULES[alert.rule].name)
+    return f"{alert.summary}（系统风险预警第 {alert.id} 号「{name}」）"  # i18n: data
 
 
 def report_alert(user, alert_id: int, org_id, code: str, facts: str) -> ConductRecord:
@@ -95,18 +101,25 @@ def report_alert(user, alert_id: int, org_id, code: str, facts: str) -> ConductR
     alert = get_alert(alert_id)
     check_handler(user, alert)
     if alert.status == "dismissed":
-        raise ServiceError("该预警已排除，不能再转为不良行为记录")
+        raise ServiceError(_("该预警已排除，不能再转为不良行为记录"))
     if org_id not in alert.org_ids:
-        raise ServiceError("所选机构不是该预警涉及的机构，请从列表中选择", "org_id")
+        raise ServiceError(_("所选机构不是该预警涉及的机构，请从列表中选择"), "org_id")
     code = (code or "").strip().upper()
     if code not in {c.code for c in criteria.in_force("agency")}:
-        raise ServiceError(f"认定标准「{code}」不存在、已废止或不适用于中介机构", "code")
+        raise ServiceError(
+            _("认定标准「%(code)s」不存在、已废止或不适用于中介机构", code=code), "code"
+        )
     done = db.session.scalar(
         select(ConductRecord).where(ConductRecord.dedupe_key == _dedupe_key(alert, org_id))
     )
     if done is not None:
         raise ServiceError(
-            f"已就本预警对「{done.subject.name}」生成不良行为记录 {done.number}", "org_id"
+            _(
+                "已就本预警对「%(name)s」生成不良行为记录 %(number)s",
+                name=done.subject.name,
+                number=done.number,
+            ),
+            "org_id",
         )
     record = report(
         user,
@@ -134,12 +147,12 @@ def dismiss_alert(user, alert_id: int, reason: str) -> RiskAlert:
     alert = get_alert(alert_id)
     check_handler(user, alert)
     if alert.status != "open":
-        raise ServiceError(f"该预警当前为「{alert.status_label}」，不能排除")
+        raise ServiceError(_("该预警当前为「%(status)s」，不能排除", status=alert.status_label))
     reason = (reason or "").strip()
     if not reason:
-        raise ServiceError("请说明排除理由", "reason")
+        raise ServiceError(_("请说明排除理由"), "reason")
     if len(reason) > 1000:
-        raise ServiceError("排除理由不超过 1000 字", "reason")
+        raise ServiceError(_("排除理由不超过 1000 字"), "reason")
     alert.status = "dismissed"
     alert.dismiss_reason = reason
     alert.handled_by_id, alert.handled_dt = user.id, utcnow()

@@ -6,6 +6,7 @@ from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ...core.clock import utcnow
+from ...core.i18n import _l
 from ...core.lifecycle import Lifecycle, State
 from ...core.types import UTCDateTime
 from ...extensions import db
@@ -14,9 +15,9 @@ from ...extensions import db
 ALERT_STATUS = Lifecycle(
     "risk_alert",
     [
-        State("open", "待处理", "warning"),
-        State("reported", "已转为不良行为记录", "danger"),
-        State("dismissed", "已排除", "secondary"),
+        State("open", _l("待处理"), "warning"),
+        State("reported", _l("已转为不良行为记录"), "danger"),
+        State("dismissed", _l("已排除"), "secondary"),
     ],
     [],
     column="status",

@@ -11,6 +11,7 @@ from ...core.auth import role_required
 from ...core.clock import to_local
 from ...core.errors import NotAllowed, ServiceError, apply_to_form
 from ...core.forms import BaseForm
+from ...core.i18n import _, _l
 from ...extensions import db
 from .. import criteria
 from ..blueprint import bp, paginate
@@ -28,16 +29,16 @@ def _optional_int(value):
 
 class ReportAlertForm(BaseForm):
     # Choices are offered, not enforced here: the service says what is wrong with another value.
-    code = SelectField("认定标准", validate_choice=False)
-    org_id = SelectField("被记录机构", coerce=_optional_int, validate_choice=False)
+    code = SelectField(_l("认定标准"), validate_choice=False)
+    org_id = SelectField(_l("被记录机构"), coerce=_optional_int, validate_choice=False)
     facts = TextAreaField(
-        "违规事实", validators=[Length(max=5000, message="违规事实不超过 5000 字")]
+        _l("违规事实"), validators=[Length(max=5000, message=_l("违规事实不超过 5000 字"))]
     )
 
 
 class DismissAlertForm(BaseForm):
     reason = TextAreaField(
-        "排除理由", validators=[Length(max=1000, message="排除理由不超过 1000 字")]
+        _l("排除理由"), validators=[Length(max=1000, message=_l("排除理由不超过 1000 字"))]
     )
 
 
@@ -92,7 +93,9 @@ def _report_form(alert, form=None):
 
 def _render(alert, status=200, report_form=None, dismiss_form=None):
     if not handling.can_view(alert, current_user):
-        raise NotAllowed(f"该预警由「{alert.department}」处理，您所在部门无权查看")
+        raise NotAllowed(
+            _("该预警由「%(department)s」处理，您所在部门无权查看", department=alert.department)
+        )
     may_handle = True
     try:
         handling.check_handler(current_user, alert)
@@ -138,8 +141,12 @@ def report_risk(alert_id):
         else:
             db.session.commit()
             flash(
-                f"已生成不良行为记录 {record.number}（{record.subject.name}），被记录机构可于 "
-                f"{to_local(record.response_due_dt):%Y-%m-%d %H:%M} 前陈述申辩",
+                _(
+                    "已生成不良行为记录 %(number)s（%(name)s），被记录机构可于 %(due)s 前陈述申辩",
+                    number=record.number,
+                    name=record.subject.name,
+                    due=f"{to_local(record.response_due_dt):%Y-%m-%d %H:%M}",
+                ),
                 "success",
             )
             return redirect(url_for(".risk_alert", alert_id=alert.id))
@@ -160,6 +167,6 @@ def dismiss_risk(alert_id):
             apply_to_form(form, err)
         else:
             db.session.commit()
-            flash("已排除该风险预警", "info")
+            flash(_("已排除该风险预警"), "info")
             return redirect(url_for(".risk_alert", alert_id=alert.id))
     return _render(alert, 400, dismiss_form=form)

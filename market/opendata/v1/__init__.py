@@ -8,7 +8,7 @@ from flask_smorest import Api
 from ...core.converters import MAX_ID, BoundedIntegerConverter
 
 DESCRIPTION = (
-    "网上中介超市的公开数据，只读，无需登录。金额以分为单位（整数），时间为北京时间"
+    "网上中介超市的公开数据，只读，无需登录。金额以分为单位（整数），时间为北京时间"  # i18n: data
     "（带 +08:00）。列表按 sort 排序，每页 limit 条（默认 20，最多 100），下一页用返回的"
     " next_cursor（或 links.next）；答复带 ETag，带 If-None-Match 再次请求时未变化的答复为"
     " 304。参数不正确时答复 422，errors 中逐项说明；每个地址每分钟最多 120 次、每小时最多"

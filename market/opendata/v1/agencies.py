@@ -23,7 +23,7 @@ bp = Blueprint(
     "api_agencies",
     __name__,
     url_prefix="/api/v1",
-    description="中介机构（公开信息：信用等级、可否报价、服务事项与收费、资质）",
+    description="中介机构（公开信息：信用等级、可否报价、服务事项与收费、资质）",  # i18n: data
 )
 errors.register(bp)
 
@@ -31,11 +31,11 @@ GRADES = ("A", "B", "C", "D")
 
 
 class AgencyArgs(PageArgs):
-    item = text_arg("提供的服务事项编码，如 ZJ001", 20)
-    region = text_arg("所在地区（开头相符），如 重庆市")
-    grade = choice_arg("信用等级", GRADES)
+    item = text_arg("提供的服务事项编码，如 ZJ001", 20)  # i18n: data
+    region = text_arg("所在地区（开头相符），如 重庆市")  # i18n: data
+    grade = choice_arg("信用等级", GRADES)  # i18n: data
     sort = choice_arg(
-        "排序：credit 信用分、id 入驻顺序；前加 - 为倒序",
+        "排序：credit 信用分、id 入驻顺序；前加 - 为倒序",  # i18n: data
         ("-credit", "credit", "-id", "id"),
         default="-credit",
     )
@@ -50,16 +50,24 @@ class AgencySchema(ma.Schema):
     service_area = ma.fields.String(required=True)
     credit_score = ma.fields.Integer(required=True)
     credit_grade = ma.fields.String(required=True)
-    may_quote = ma.fields.Boolean(required=True, metadata={"description": "现在能否参与报价"})
+    may_quote = ma.fields.Boolean(
+        required=True,
+        metadata={"description": "现在能否参与报价"},  # i18n: data
+    )
     standing = ma.fields.String(
-        required=True, metadata={"description": "不能报价的原因（能报价时为空）"}
+        required=True,
+        metadata={"description": "不能报价的原因（能报价时为空）"},  # i18n: data
     )
     rating_count = ma.fields.Integer(required=True)
     rating_overall = ma.fields.Float(
-        required=True, allow_none=True, metadata={"description": "评价均分（1–5），无评价为 null"}
+        required=True,
+        allow_none=True,
+        metadata={"description": "评价均分（1–5），无评价为 null"},  # i18n: data
     )
     items = ma.fields.List(
-        ma.fields.String(), required=True, metadata={"description": "服务事项编码"}
+        ma.fields.String(),
+        required=True,
+        metadata={"description": "服务事项编码"},  # i18n: data
     )
     url = ma.fields.String(required=True)
 
@@ -70,10 +78,15 @@ class OfferingSchema(ma.Schema):
     fee_min_fen = ma.fields.Integer(required=True, allow_none=True)
     fee_max_fen = ma.fields.Integer(required=True, allow_none=True)
     fee_rate_bp = ma.fields.Integer(
-        required=True, allow_none=True, metadata={"description": "费率（万分之一）"}
+        required=True,
+        allow_none=True,
+        metadata={"description": "费率（万分之一）"},  # i18n: data
     )
     fee_note = ma.fields.String(required=True)
-    promised_days = ma.fields.Integer(required=True, metadata={"description": "承诺时限（工作日）"})
+    promised_days = ma.fields.Integer(
+        required=True,
+        metadata={"description": "承诺时限（工作日）"},  # i18n: data
+    )
     service_area = ma.fields.String(required=True)
     description = ma.fields.String(required=True)
 
@@ -183,7 +196,7 @@ def agency(agency_id):
     """一家中介机构"""
     found = storefront(agency_id)
     if found is None:
-        abort(404, message="未找到该中介机构")
+        abort(404, message="未找到该中介机构")  # i18n: data
     now = utcnow()
     offerings = sorted(found.offerings, key=lambda o: o.item.code)
     return {

@@ -20,7 +20,7 @@ bp = Blueprint(
     "api_catalogue",
     __name__,
     url_prefix="/api/v1/catalogue",
-    description="中介服务事项清单（两张清单，含每个事项的历次版本）",
+    description="中介服务事项清单（两张清单，含每个事项的历次版本）",  # i18n: data
 )
 errors.register(bp)
 
@@ -31,22 +31,33 @@ def _listed() -> dict[str, str]:
 
 class ItemArgs(PageArgs):
     list = choice_arg(
-        "所属清单：licensing 行政许可中介服务事项，other 其他行政管理中介服务事项", LISTS
+        "所属清单：licensing 行政许可中介服务事项，other 其他行政管理中介服务事项",  # i18n: data
+        LISTS,
     )
-    category = text_arg("类别", 50)
-    department = text_arg("审批部门")
-    status = choice_arg("状态", _listed())
-    q = text_arg("名称或审批事项中的文字")
-    sort = choice_arg("排序：code 事项编码；前加 - 为倒序", ("code", "-code"), default="code")
+    category = text_arg("类别", 50)  # i18n: data
+    department = text_arg("审批部门")  # i18n: data
+    status = choice_arg("状态", _listed())  # i18n: data
+    q = text_arg("名称或审批事项中的文字")  # i18n: data
+    sort = choice_arg(
+        "排序：code 事项编码；前加 - 为倒序",  # i18n: data
+        ("code", "-code"),
+        default="code",
+    )
 
 
 class ItemSchema(ma.Schema):
     code = ma.fields.String(required=True)
     name = ma.fields.String(required=True)
-    list = ma.fields.String(required=True, metadata={"description": "licensing 或 other"})
+    list = ma.fields.String(
+        required=True,
+        metadata={"description": "licensing 或 other"},  # i18n: data
+    )
     list_label = ma.fields.String(required=True)
     category = ma.fields.String(required=True)
-    licensing_item = ma.fields.String(required=True, metadata={"description": "涉及的审批事项"})
+    licensing_item = ma.fields.String(
+        required=True,
+        metadata={"description": "涉及的审批事项"},  # i18n: data
+    )
     legal_basis = ma.fields.String(required=True)
     approving_department = ma.fields.String(required=True)
     implementing_requirement = ma.fields.String(required=True)
@@ -61,15 +72,17 @@ class ItemSchema(ma.Schema):
     note = ma.fields.String(required=True)
     status = ma.fields.String(required=True)
     status_label = ma.fields.String(required=True)
-    version = ma.fields.Integer(required=True, metadata={"description": "当前版本号"})
+    version = ma.fields.Integer(required=True, metadata={"description": "当前版本号"})  # i18n: data
     first_public_on = ma.fields.Date(required=True, allow_none=True)
     url = ma.fields.String(required=True)
-    versions = ma.fields.String(required=True, metadata={"description": "历次版本"})
+    versions = ma.fields.String(required=True, metadata={"description": "历次版本"})  # i18n: data
 
 
 class VersionArgs(PageArgs):
     sort = choice_arg(
-        "排序：version 版本号；前加 - 为倒序", ("-version", "version"), default="-version"
+        "排序：version 版本号；前加 - 为倒序",  # i18n: data
+        ("-version", "version"),
+        default="-version",
     )
 
 
@@ -80,12 +93,16 @@ class VersionSchema(ma.Schema):
     reason = ma.fields.String(required=True)
     effective_on = ma.fields.Date(required=True)
     applied_at = LocalDateTime(required=True)
-    changes = ma.fields.Dict(required=True, metadata={"description": "字段 → 新值"})
+    changes = ma.fields.Dict(required=True, metadata={"description": "字段 → 新值"})  # i18n: data
     before = ma.fields.Dict(
-        required=True, allow_none=True, metadata={"description": "字段 → 被替换的值"}
+        required=True,
+        allow_none=True,
+        metadata={"description": "字段 → 被替换的值"},  # i18n: data
     )
     snapshot = ma.fields.Dict(
-        required=True, allow_none=True, metadata={"description": "该版本的全部公开字段"}
+        required=True,
+        allow_none=True,
+        metadata={"description": "该版本的全部公开字段"},  # i18n: data
     )
 
 
@@ -168,7 +185,7 @@ def items(args):
 def _public_item(code: str) -> ServiceItem:
     item = get_item_by_code(code) if len(code) <= 20 else None
     if item is None or not item.ever_public:
-        abort(404, message="未找到该事项（不存在或尚未公布）")
+        abort(404, message="未找到该事项（不存在或尚未公布）")  # i18n: data
     return item
 
 

@@ -20,19 +20,19 @@ bp = Blueprint(
     "api_credit",
     __name__,
     url_prefix="/api/v1/credit",
-    description="信用公示：已认定并公示的不良行为记录",
+    description="信用公示：已认定并公示的不良行为记录",  # i18n: data
 )
 errors.register(bp)
 
 
 class DisclosureArgs(PageArgs):
-    party = choice_arg("当事人类型", PARTIES)
-    org = id_arg("当事人编号（机构或采购人）")
-    criterion = text_arg("标准编号，如 A01", 10)
-    severity = choice_arg("严重程度", SEVERITIES)
-    department = text_arg("认定部门")
+    party = choice_arg("当事人类型", PARTIES)  # i18n: data
+    org = id_arg("当事人编号（机构或采购人）")  # i18n: data
+    criterion = text_arg("标准编号，如 A01", 10)  # i18n: data
+    severity = choice_arg("严重程度", SEVERITIES)  # i18n: data
+    department = text_arg("认定部门")  # i18n: data
     sort = choice_arg(
-        "排序：published_at 公示时间；前加 - 为倒序",
+        "排序：published_at 公示时间；前加 - 为倒序",  # i18n: data
         ("-published_at", "published_at"),
         default="-published_at",
     )

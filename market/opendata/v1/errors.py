@@ -4,7 +4,7 @@ error document every API error has (core.errors answers the others under /api/ i
 from flask import jsonify
 from flask_smorest import abort
 
-MESSAGE = "查询参数不正确，请按 errors 中的说明修改"
+MESSAGE = "查询参数不正确，请按 errors 中的说明修改"  # i18n: data
 
 
 def refuse(name: str, message: str):

@@ -18,24 +18,27 @@ MAX_TEXT = 100
 
 class _Chinese:
     default_error_messages = {
-        "required": "缺少必填参数",
-        "null": "不能为空",
-        "validator_failed": "取值不正确",
+        "required": "缺少必填参数",  # i18n: data
+        "null": "不能为空",  # i18n: data
+        "validator_failed": "取值不正确",  # i18n: data
     }
 
 
 class Int(_Chinese, ma.fields.Integer):
-    default_error_messages = {"invalid": "应为整数"}
+    default_error_messages = {"invalid": "应为整数"}  # i18n: data
 
 
 class Text(_Chinese, ma.fields.String):
-    default_error_messages = {"invalid": "应为文本", "invalid_utf8": "应为 UTF-8 文本"}
+    default_error_messages = {
+        "invalid": "应为文本",  # i18n: data
+        "invalid_utf8": "应为 UTF-8 文本",  # i18n: data
+    }
 
 
 class Day(_Chinese, ma.fields.Date):
     default_error_messages = {
-        "invalid": "应为日期，格式 YYYY-MM-DD，例如 2026-03-01",
-        "format": "日期无法输出",
+        "invalid": "应为日期，格式 YYYY-MM-DD，例如 2026-03-01",  # i18n: data
+        "format": "日期无法输出",  # i18n: data
     }
 
 
@@ -54,7 +57,9 @@ def day_arg(description: str) -> Day:
         # the years the range allows, in the document too (the format says the rest)
         metadata={"description": description, "pattern": "^20[0-9]{2}-"},
         validate=validate.Range(
-            min=FIRST_DAY, max=LAST_DAY, error=f"应在 {FIRST_DAY} 至 {LAST_DAY} 之间"
+            min=FIRST_DAY,
+            max=LAST_DAY,
+            error=f"应在 {FIRST_DAY} 至 {LAST_DAY} 之间",  # i18n: data
         ),
     )
 
@@ -63,7 +68,11 @@ def id_arg(description: str) -> Int:
     """An id in the query string."""
     return Int(
         metadata={"description": description},
-        validate=validate.Range(min=1, max=MAX_ID, error=f"应为 1 至 {MAX_ID} 之间的整数"),
+        validate=validate.Range(
+            min=1,
+            max=MAX_ID,
+            error=f"应为 1 至 {MAX_ID} 之间的整数",  # i18n: data
+        ),
     )
 
 
@@ -71,7 +80,11 @@ def text_arg(description: str, max_length: int = MAX_TEXT) -> Text:
     """A word or name in the query string."""
     return Text(
         metadata={"description": description},
-        validate=validate.Length(min=1, max=max_length, error=f"应为 1 至 {max_length} 个字符"),
+        validate=validate.Length(
+            min=1,
+            max=max_length,
+            error=f"应为 1 至 {max_length} 个字符",  # i18n: data
+        ),
     )
 
 
@@ -82,7 +95,7 @@ def choice_arg(description: str, choices, default=None) -> Text:
     return Text(
         metadata={"description": description},
         **extra,
-        validate=validate.OneOf(choices, error="应为以下之一：" + "、".join(choices)),
+        validate=validate.OneOf(choices, error="应为以下之一：" + "、".join(choices)),  # i18n: data
     )
 
 
@@ -90,19 +103,21 @@ class PageArgs(ma.Schema):
     """The paging of every list: how many items, and where the previous page ended."""
 
     limit = Int(
-        metadata={"description": "每页条数（1–100，默认 20）"},
-        validate=validate.Range(min=1, max=100, error="应为 1 至 100 之间的整数"),
+        metadata={"description": "每页条数（1–100，默认 20）"},  # i18n: data
+        validate=validate.Range(min=1, max=100, error="应为 1 至 100 之间的整数"),  # i18n: data
     )
     cursor = Text(
-        metadata={"description": "上一页返回的 next_cursor；不填为第一页"},
-        validate=validate.Length(min=1, max=400, error="应为 1 至 400 个字符"),
+        metadata={"description": "上一页返回的 next_cursor；不填为第一页"},  # i18n: data
+        validate=validate.Length(min=1, max=400, error="应为 1 至 400 个字符"),  # i18n: data
     )
 
 
 class Links(ma.Schema):
-    self = ma.fields.String(required=True, metadata={"description": "本页地址"})
+    self = ma.fields.String(required=True, metadata={"description": "本页地址"})  # i18n: data
     next = ma.fields.String(
-        allow_none=True, required=True, metadata={"description": "下一页地址；没有下一页时为 null"}
+        allow_none=True,
+        required=True,
+        metadata={"description": "下一页地址；没有下一页时为 null"},  # i18n: data
     )
 
 
@@ -125,7 +140,10 @@ class Named(ma.Schema):
 
     id = ma.fields.Integer(required=True)
     name = ma.fields.String(required=True)
-    uscc = ma.fields.String(required=True, metadata={"description": "统一社会信用代码（可为空）"})
+    uscc = ma.fields.String(
+        required=True,
+        metadata={"description": "统一社会信用代码（可为空）"},  # i18n: data
+    )
 
 
 class ItemRef(ma.Schema):

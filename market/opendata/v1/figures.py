@@ -12,7 +12,7 @@ bp = Blueprint(
     "api_statistics",
     __name__,
     url_prefix="/api/v1",
-    description="数据统计（与统计页面相同的口径；金额单位为分）",
+    description="数据统计（与统计页面相同的口径；金额单位为分）",  # i18n: data
 )
 errors.register(bp)
 
@@ -34,22 +34,22 @@ class StatisticsArgs(ma.Schema):
     period's order and length, the department and item named)."""
 
     start = _text(
-        "起始月份 YYYY-MM（默认最近 12 个月）",
+        "起始月份 YYYY-MM（默认最近 12 个月）",  # i18n: data
         MONTH,
-        "应为 2000-01 至 2100-12 之间的月份，格式 YYYY-MM",
+        "应为 2000-01 至 2100-12 之间的月份，格式 YYYY-MM",  # i18n: data
         data_key="from",
     )
     end = _text(
-        "截止月份 YYYY-MM（含该月）",
+        "截止月份 YYYY-MM（含该月）",  # i18n: data
         MONTH,
-        "应为 2000-01 至 2100-12 之间的月份，格式 YYYY-MM",
+        "应为 2000-01 至 2100-12 之间的月份，格式 YYYY-MM",  # i18n: data
         data_key="to",
     )
     department = Text(
-        metadata={"description": "审批部门（事项清单所列）"},
-        validate=ma.validate.Length(min=1, max=100, error="应为 1 至 100 个字符"),
+        metadata={"description": "审批部门（事项清单所列）"},  # i18n: data
+        validate=ma.validate.Length(min=1, max=100, error="应为 1 至 100 个字符"),  # i18n: data
     )
-    item = _text("服务事项编号（正整数）", ITEM_ID, "应为服务事项编号（正整数）")
+    item = _text("服务事项编号（正整数）", ITEM_ID, "应为服务事项编号（正整数）")  # i18n: data
 
 
 class Figure(ma.Schema):
@@ -68,7 +68,11 @@ class Table(ma.Schema):
     note = ma.fields.String(required=True, allow_none=True)
     columns = ma.fields.List(ma.fields.Nested(Column), required=True)
     rows = ma.fields.List(ma.fields.Dict(), required=True)
-    chart = ma.fields.Dict(required=True, allow_none=True, metadata={"description": "ECharts 配置"})
+    chart = ma.fields.Dict(
+        required=True,
+        allow_none=True,
+        metadata={"description": "ECharts 配置"},  # i18n: data
+    )
 
 
 AskedFilters = ma.Schema.from_dict(
@@ -102,7 +106,7 @@ def statistics(args):
     try:
         filters = services.read_filters(asked)
     except services.FilterError as err:
-        errors.refuse("filters", "；".join(err.messages))
+        errors.refuse("filters", "；".join(err.messages))  # i18n: data
     document = services.statistics(filters).to_json(services.overview(filters))
     # the time of the answer would make every answer differ (and its ETag with it)
     document.pop("generated_at")

@@ -33,7 +33,7 @@ bp = Blueprint(
     "api_notices",
     __name__,
     url_prefix="/api/v1",
-    description="采购公告、中选结果公示与合同（含付款节点）",
+    description="采购公告、中选结果公示与合同（含付款节点）",  # i18n: data
 )
 errors.register(bp)
 
@@ -55,19 +55,23 @@ class DateRange(PageArgs):
     def _ordered(self, data, **kwargs):
         first, last = (data.get(name) for name in self.range_names)
         if first and last and first > last:
-            raise ValidationError(f"不能早于 {self.range_names[0]}", self.range_names[1])
+            raise ValidationError(
+                f"不能早于 {self.range_names[0]}",  # i18n: data
+                self.range_names[1],
+            )
 
 
 class NoticeArgs(DateRange):
-    item = text_arg("服务事项编码，如 ZJ001", 20)
-    department = text_arg("审批部门（事项清单所列），如 重庆市生态环境局")
-    purchaser = id_arg("采购人编号")
-    method = choice_arg("选取方式", _methods())
-    state = choice_arg("公告状态", _states())
-    published_from = day_arg("发布日期起（北京时间，含当日）")
-    published_to = day_arg("发布日期止（北京时间，含当日）")
+    item = text_arg("服务事项编码，如 ZJ001", 20)  # i18n: data
+    department = text_arg("审批部门（事项清单所列），如 重庆市生态环境局")  # i18n: data
+    purchaser = id_arg("采购人编号")  # i18n: data
+    method = choice_arg("选取方式", _methods())  # i18n: data
+    state = choice_arg("公告状态", _states())  # i18n: data
+    published_from = day_arg("发布日期起（北京时间，含当日）")  # i18n: data
+    published_to = day_arg("发布日期止（北京时间，含当日）")  # i18n: data
     sort = choice_arg(
-        "排序：published_at 发布时间、deadline 报价截止时间、ceiling 最高限价；前加 - 为倒序",
+        "排序：published_at 发布时间、deadline 报价截止时间、"  # i18n: data
+        "ceiling 最高限价；前加 - 为倒序",
         ("-published_at", "published_at", "-deadline", "deadline", "-ceiling", "ceiling"),
         default="-published_at",
     )
@@ -79,38 +83,61 @@ class NoticeSchema(ma.Schema):
     title = ma.fields.String(required=True)
     purchaser = ma.fields.Nested(Named, required=True)
     item = ma.fields.Nested(ItemRef, required=True)
-    department = ma.fields.String(required=True, metadata={"description": "事项的审批部门"})
+    department = ma.fields.String(
+        required=True,
+        metadata={"description": "事项的审批部门"},  # i18n: data
+    )
     method = ma.fields.String(required=True)
     method_label = ma.fields.String(required=True)
-    ceiling_fen = ma.fields.Integer(required=True, metadata={"description": "最高限价（分）"})
+    ceiling_fen = ma.fields.Integer(
+        required=True,
+        metadata={"description": "最高限价（分）"},  # i18n: data
+    )
     floor_fen = ma.fields.Integer(
-        required=True, allow_none=True, metadata={"description": "最低限价（分）"}
+        required=True,
+        allow_none=True,
+        metadata={"description": "最低限价（分）"},  # i18n: data
     )
     service_days = ma.fields.Integer(required=True)
     published_at = LocalDateTime(required=True)
     deadline = LocalDateTime(required=True)
     state = ma.fields.String(required=True)
     state_label = ma.fields.String(required=True)
-    url = ma.fields.String(required=True, metadata={"description": "公告页面"})
+    url = ma.fields.String(required=True, metadata={"description": "公告页面"})  # i18n: data
 
 
 class PlanMilestone(ma.Schema):
     label = ma.fields.String(required=True)
     percent = ma.fields.Integer(required=True)
-    event = ma.fields.String(required=True, metadata={"description": "signing 或 acceptance"})
+    event = ma.fields.String(
+        required=True,
+        metadata={"description": "signing 或 acceptance"},  # i18n: data
+    )
     due_working_days = ma.fields.Integer(required=True)
 
 
 class NoticeDetailSchema(NoticeSchema):
     project_name = ma.fields.String(required=True)
     scope = ma.fields.String(required=True)
-    fiscal_share_pct = ma.fields.Integer(required=True, metadata={"description": "财政资金占比"})
+    fiscal_share_pct = ma.fields.Integer(
+        required=True,
+        metadata={"description": "财政资金占比"},  # i18n: data
+    )
     requires_qualification = ma.fields.Boolean(required=True)
     min_grade = ma.fields.String(required=True, allow_none=True)
     payment_plan = ma.fields.List(ma.fields.Nested(PlanMilestone), required=True)
-    ocds_record = ma.fields.String(required=True, metadata={"description": "OCDS 记录"})
-    audit_pack = ma.fields.String(required=True, metadata={"description": "审计包（zip）"})
-    results = ma.fields.String(required=True, metadata={"description": "该公告的中选结果"})
+    ocds_record = ma.fields.String(
+        required=True,
+        metadata={"description": "OCDS 记录"},  # i18n: data
+    )
+    audit_pack = ma.fields.String(
+        required=True,
+        metadata={"description": "审计包（zip）"},  # i18n: data
+    )
+    results = ma.fields.String(
+        required=True,
+        metadata={"description": "该公告的中选结果"},  # i18n: data
+    )
 
 
 class NoticeId(ma.Schema):
@@ -194,7 +221,7 @@ def notice(notice_id):
     """一条采购公告"""
     row = db.session.execute(published_notices(utcnow()).where(Notice.id == notice_id)).first()
     if row is None:
-        abort(404, message="未找到该公告（不存在或尚未发布）")
+        abort(404, message="未找到该公告（不存在或尚未发布）")  # i18n: data
     full = db.session.get(Notice, notice_id)
     return {
         **_notice(row),

@@ -86,7 +86,7 @@ def read_cursor(cursor: str, sort: str, columns: tuple) -> tuple:
         return tuple(_decode(v, c) for v, c in zip(values[1:], columns, strict=True))
     except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError) as err:
         raise CursorError(
-            "cursor 无效：请使用上一页返回的 next_cursor，并保持 sort 等参数不变"
+            "cursor 无效：请使用上一页返回的 next_cursor，并保持 sort 等参数不变"  # i18n: data
         ) from err
 
 

@@ -32,14 +32,14 @@ from .paging import Order, day_bounds
 
 class ResultArgs(DateRange):
     range_names = ("publicity_from", "publicity_to")
-    notice = id_arg("公告编号")
-    item = text_arg("服务事项编码", 20)
-    department = text_arg("审批部门")
-    purchaser = id_arg("采购人编号")
-    publicity_from = day_arg("公示开始日期起（北京时间，含当日）")
-    publicity_to = day_arg("公示开始日期止（北京时间，含当日）")
+    notice = id_arg("公告编号")  # i18n: data
+    item = text_arg("服务事项编码", 20)  # i18n: data
+    department = text_arg("审批部门")  # i18n: data
+    purchaser = id_arg("采购人编号")  # i18n: data
+    publicity_from = day_arg("公示开始日期起（北京时间，含当日）")  # i18n: data
+    publicity_to = day_arg("公示开始日期止（北京时间，含当日）")  # i18n: data
     sort = choice_arg(
-        "排序：publicity_from 公示开始时间；前加 - 为倒序",
+        "排序：publicity_from 公示开始时间；前加 - 为倒序",  # i18n: data
         ("-publicity_from", "publicity_from"),
         default="-publicity_from",
     )
@@ -56,13 +56,20 @@ class ResultSchema(ma.Schema):
     title = ma.fields.String(required=True)
     purchaser = ma.fields.Nested(Party, required=True)
     round = ma.fields.Integer(
-        required=True, metadata={"description": "选取轮次（异议成立后重选加一）"}
+        required=True,
+        metadata={"description": "选取轮次（异议成立后重选加一）"},  # i18n: data
     )
     winner = ma.fields.Nested(Named, required=True)
-    amount_fen = ma.fields.Integer(required=True, metadata={"description": "中选金额（分）"})
+    amount_fen = ma.fields.Integer(
+        required=True,
+        metadata={"description": "中选金额（分）"},  # i18n: data
+    )
     publicity_from = LocalDateTime(required=True)
     publicity_until = LocalDateTime(required=True, allow_none=True)
-    status = ma.fields.String(required=True, metadata={"description": "publicity 或 replaced"})
+    status = ma.fields.String(
+        required=True,
+        metadata={"description": "publicity 或 replaced"},  # i18n: data
+    )
     status_label = ma.fields.String(required=True)
 
 
@@ -128,13 +135,13 @@ def results(args):
 
 
 class ContractArgs(PageArgs):
-    notice = id_arg("公告编号")
-    item = text_arg("服务事项编码", 20)
-    department = text_arg("审批部门")
-    purchaser = id_arg("采购人编号")
-    agency = id_arg("中介机构编号")
+    notice = id_arg("公告编号")  # i18n: data
+    item = text_arg("服务事项编码", 20)  # i18n: data
+    department = text_arg("审批部门")  # i18n: data
+    purchaser = id_arg("采购人编号")  # i18n: data
+    agency = id_arg("中介机构编号")  # i18n: data
     sort = choice_arg(
-        "排序：id 合同编号、amount 合同金额；前加 - 为倒序",
+        "排序：id 合同编号、amount 合同金额；前加 - 为倒序",  # i18n: data
         ("-id", "id", "-amount", "amount"),
         default="-id",
     )
@@ -160,8 +167,14 @@ class ContractSchema(ma.Schema):
     item = ma.fields.Nested(ItemRef, required=True)
     purchaser = ma.fields.Nested(Named, required=True)
     agency = ma.fields.Nested(Named, required=True)
-    amount_fen = ma.fields.Integer(required=True, metadata={"description": "合同金额（分）"})
-    signed_at = LocalDateTime(required=True, metadata={"description": "双方签订完成的时间"})
+    amount_fen = ma.fields.Integer(
+        required=True,
+        metadata={"description": "合同金额（分）"},  # i18n: data
+    )
+    signed_at = LocalDateTime(
+        required=True,
+        metadata={"description": "双方签订完成的时间"},  # i18n: data
+    )
     service_days = ma.fields.Integer(required=True)
     accepted_at = LocalDateTime(required=True, allow_none=True)
     milestones = ma.fields.List(ma.fields.Nested(PaymentMilestone), required=True)

@@ -153,4 +153,4 @@ def two_places(value) -> Decimal:
 
 
 def no_candidates() -> Outcome:
-    return Outcome(None, {}, "没有可参与选取的有效响应")
+    return Outcome(None, {}, "没有可参与选取的有效响应")  # i18n: data

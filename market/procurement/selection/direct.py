@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired
 
 from ...core.errors import ServiceError
 from ...core.forms import BaseForm
+from ...core.i18n import _, _l
 from ...core.money import format_fen
 from .base import Outcome, PurchaserStep, SelectionMethod, register
 
@@ -15,7 +16,7 @@ def select(candidates, seed, settings) -> Outcome:
     """The purchaser's choice (settings["chosen_bid_id"]), if it is one of the candidates."""
     chosen = settings.get("chosen_bid_id")
     if chosen not in {c["bid_id"] for c in candidates}:
-        return Outcome(None, {}, "所选报价不在本轮候选范围内")
+        return Outcome(None, {}, "所选报价不在本轮候选范围内")  # i18n: data
     return Outcome(chosen, {}, summary=settings.get("reason", ""))
 
 
@@ -24,22 +25,24 @@ def check(data, config) -> None:
     limit = config["DIRECT_SELECTION_MAX_FEN"]
     if data.fiscal_share_pct > 0 and data.ceiling_fen >= limit:
         raise ServiceError(
-            f"财政资金项目直接选取仅适用于最高限价低于 {format_fen(limit)} 的项目，"
-            "请改用其他选取方式",
+            _(
+                "财政资金项目直接选取仅适用于最高限价低于 %(limit)s 的项目，请改用其他选取方式",
+                limit=format_fen(limit),
+            ),
             "method",
         )
 
 
 class ChoiceForm(BaseForm):
-    bid_id = HiddenField(validators=[DataRequired(message="请选择一家报价机构")])
-    reason = TextAreaField("选取理由", validators=[DataRequired(message="请填写选取理由")])
+    bid_id = HiddenField(validators=[DataRequired(message=_l("请选择一家报价机构"))])
+    reason = TextAreaField(_l("选取理由"), validators=[DataRequired(message=_l("请填写选取理由"))])
 
 
 def read(form) -> dict:
     try:
         bid_id = int(form.bid_id.data)
     except (TypeError, ValueError):
-        raise ServiceError("所选报价不属于该公告") from None
+        raise ServiceError(_("所选报价不属于该公告")) from None
     return {"bid_id": bid_id, "reason": form.reason.data or ""}
 
 
@@ -48,23 +51,26 @@ def apply(notice, bids, values) -> tuple[dict, str]:
     bid_id = values.get("bid_id")
     if not any(b.id == bid_id for b in bids):
         if any(b.id == bid_id for b in notice.bids):
-            raise ServiceError("该报价未参与本轮选取（已失效或已被排除）")
-        raise ServiceError("所选报价不属于该公告")
+            raise ServiceError(_("该报价未参与本轮选取（已失效或已被排除）"))
+        raise ServiceError(_("所选报价不属于该公告"))
     reason = (values.get("reason") or "").strip()
     if not reason:
-        raise ServiceError("请填写选取理由", "reason")
+        raise ServiceError(_("请填写选取理由"), "reason")
     return {"chosen_bid_id": bid_id}, reason
 
 
 def _description(config) -> str:
     limit = format_fen(config["DIRECT_SELECTION_MAX_FEN"])
-    return f"采购人从报价机构中选定一家；财政资金项目仅适用于最高限价低于 {limit} 的项目。"
+    return _(
+        "采购人从报价机构中选定一家；财政资金项目仅适用于最高限价低于 %(limit)s 的项目。",
+        limit=limit,
+    )
 
 
 METHOD = register(
     SelectionMethod(
         "direct",
-        "直接选取",
+        _l("直接选取"),
         ALGORITHM,
         select,
         order=10,
@@ -75,9 +81,9 @@ METHOD = register(
             form=lambda bids: ChoiceForm,
             read=read,
             apply=apply,
-            todo=("报价已截止，待选定中选机构", "查看报价并选定一家机构，结果随即公示"),
-            waiting="报价已截止，等待采购人从有效报价中选定中选机构并公开理由。",
-            done="已选定中选机构，结果进入公示期",
+            todo=(_l("报价已截止，待选定中选机构"), _l("查看报价并选定一家机构，结果随即公示")),
+            waiting=_l("报价已截止，等待采购人从有效报价中选定中选机构并公开理由。"),
+            done=_l("已选定中选机构，结果进入公示期"),
         ),
         partial="procurement/methods/direct.html",
     )

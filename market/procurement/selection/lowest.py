@@ -7,6 +7,7 @@ all equal lowest quotes.
 
 from functools import partial
 
+from ...core.i18n import _l
 from ...core.money import format_fen
 from .base import Outcome, SelectionMethod, no_candidates, register
 from .draw import DRAW_ALGORITHM
@@ -22,11 +23,11 @@ def _select(candidates, seed, settings, tie_break) -> Outcome:
     lowest = min(c["amount_fen"] for c in candidates)
     tied = [c for c in candidates if c["amount_fen"] == lowest]
     parameters = {"lowest_fen": lowest}
-    summary = f"报价最低（{format_fen(lowest)}）"
+    summary = f"报价最低（{format_fen(lowest)}）"  # i18n: data
     if len(tied) == 1:
         return Outcome(tied[0]["bid_id"], parameters, summary=summary)
-    winner, extra, tail = tie_break(seed, tied, "报价")
-    return Outcome(winner, parameters | extra, summary=f"{summary}，{tail}")
+    winner, extra, tail = tie_break(seed, tied, "报价")  # i18n: data
+    return Outcome(winner, parameters | extra, summary=f"{summary}，{tail}")  # i18n: data
 
 
 def select(candidates, seed, settings) -> Outcome:
@@ -40,11 +41,13 @@ select_v1 = partial(_select, tie_break=by_draw)
 METHOD = register(
     SelectionMethod(
         "lowest",
-        "竞价选取",
+        _l("竞价选取"),
         ALGORITHM,
         select,
         order=30,
-        description="在最低限价与最高限价之间密封报价，报价最低者中选（并列时信用优先，再抽签）。",
+        description=_l(
+            "在最低限价与最高限价之间密封报价，报价最低者中选（并列时信用优先，再抽签）。"
+        ),
         previous={ALGORITHM_V1: select_v1},
     )
 )

@@ -10,6 +10,7 @@ quotes the plain mean of all quotes is used. Every quote competes for closeness.
 from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
 
+from ...core.i18n import _l
 from ...core.money import format_fen
 from .base import Outcome, SelectionMethod, no_candidates, register
 from .draw import DRAW_ALGORITHM, draw_decimal
@@ -32,10 +33,11 @@ def _select(candidates, seed, settings, tie_break) -> Outcome:
         kept, dropped, rule = (
             ordered[1:-1],
             [ordered[0]["bid_id"], ordered[-1]["bid_id"]],
-            "去掉最高价和最低价后取平均",
+            "去掉最高价和最低价后取平均",  # i18n: data
         )
     else:
-        kept, dropped, rule = ordered, [], f"报价不足 {settings['min_quotes']} 家，取全部报价平均"
+        rule = f"报价不足 {settings['min_quotes']} 家，取全部报价平均"  # i18n: data
+        kept, dropped = ordered, []
     mean = Decimal(sum(c["amount_fen"] for c in kept)) / len(kept)
     k = draw_decimal(seed, *settings["k_range"])
     base = int((mean * k).quantize(Decimal(1), rounding=ROUND_HALF_UP))
@@ -50,11 +52,11 @@ def _select(candidates, seed, settings, tie_break) -> Outcome:
         "base_fen": base,
         "distances_fen": distances,
     }
-    summary = f"报价最接近基准价 {format_fen(base)}（K = {k}）"
+    summary = f"报价最接近基准价 {format_fen(base)}（K = {k}）"  # i18n: data
     if len(tied) == 1:
         return Outcome(tied[0]["bid_id"], parameters, summary=summary)
-    winner, extra, tail = tie_break(seed, tied, "报价与基准价差距")
-    return Outcome(winner, parameters | extra, summary=f"{summary}，{tail}")
+    winner, extra, tail = tie_break(seed, tied, "报价与基准价差距")  # i18n: data
+    return Outcome(winner, parameters | extra, summary=f"{summary}，{tail}")  # i18n: data
 
 
 def select(candidates, seed, settings) -> Outcome:
@@ -69,12 +71,13 @@ select_v1 = partial(_select, tie_break=by_draw)
 METHOD = register(
     SelectionMethod(
         "mean",
-        "均价优选",
+        _l("均价优选"),
         ALGORITHM,
         select,
         order=40,
-        description="在最低限价与最高限价之间密封报价，以均价乘以可验证抽取的 K 值为基准价，"
-        "最接近者中选。",
+        description=_l(
+            "在最低限价与最高限价之间密封报价，以均价乘以可验证抽取的 K 值为基准价，最接近者中选。"
+        ),
         settings=settings,
         previous={ALGORITHM_V1: select_v1},
         partial="procurement/methods/mean.html",

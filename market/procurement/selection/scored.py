@@ -15,6 +15,7 @@ from wtforms.validators import InputRequired, NumberRange
 
 from ...core.errors import ServiceError
 from ...core.forms import BaseForm
+from ...core.i18n import _, _l
 from .base import Outcome, PurchaserStep, SelectionMethod, no_candidates, register, two_places
 from .draw import DRAW_ALGORITHM
 from .ties import by_credit_then_draw, by_draw
@@ -47,17 +48,17 @@ def _select(candidates, seed, settings, tie_break) -> Outcome:
     if not candidates:
         return no_candidates()
     if any(c.get("technical_score") is None for c in candidates):
-        return Outcome(None, {}, "尚有报价未录入技术评分")
+        return Outcome(None, {}, "尚有报价未录入技术评分")  # i18n: data
     lowest = min(c["amount_fen"] for c in candidates)
     scores = {str(c["bid_id"]): score(c, lowest, settings) for c in candidates}
     best = max(Decimal(s["total"]) for s in scores.values())
     tied = [c for c in candidates if Decimal(scores[str(c["bid_id"])]["total"]) == best]
     parameters = {"lowest_fen": lowest, "scores": scores}
-    summary = f"综合得分最高（{best} 分）"
+    summary = f"综合得分最高（{best} 分）"  # i18n: data
     if len(tied) == 1:
         return Outcome(tied[0]["bid_id"], parameters, summary=summary)
-    winner, extra, tail = tie_break(seed, tied, "综合得分")
-    return Outcome(winner, parameters | extra, summary=f"{summary}，{tail}")
+    winner, extra, tail = tie_break(seed, tied, "综合得分")  # i18n: data
+    return Outcome(winner, parameters | extra, summary=f"{summary}，{tail}")  # i18n: data
 
 
 def select(candidates, seed, settings) -> Outcome:
@@ -73,10 +74,14 @@ def check(data, config) -> None:
     """Three weights, each 0–100, summing to 100."""
     weights = [getattr(data, w) for w in WEIGHTS]
     if any(w is None or not 0 <= w <= 100 for w in weights):
-        raise ServiceError("价格、信用、技术权重均应为 0–100 的整数", "weight_price")
+        raise ServiceError(_("价格、信用、技术权重均应为 0–100 的整数"), "weight_price")
     if sum(weights) != 100:
         raise ServiceError(
-            f"综合评审的价格、信用、技术权重之和须为 100，当前为 {sum(weights)}", "weight_price"
+            _(
+                "综合评审的价格、信用、技术权重之和须为 100，当前为 %(total)s",
+                total=sum(weights),
+            ),
+            "weight_price",
         )
 
 
@@ -91,11 +96,11 @@ def scores_form(bids) -> type:
             ScoresForm,
             f"score_{bid.id}",
             IntegerField(
-                f"{bid.agency.name} 技术评分",
+                _l("%(agency)s 技术评分", agency=bid.agency.name),
                 default=bid.technical_score,
                 validators=[
-                    InputRequired(message="请录入技术评分"),
-                    NumberRange(min=0, max=100, message="技术评分应为 0–100 的整数"),
+                    InputRequired(message=_l("请录入技术评分")),
+                    NumberRange(min=0, max=100, message=_l("技术评分应为 0–100 的整数")),
                 ],
             ),
         )
@@ -115,14 +120,16 @@ def apply(notice, bids, scores) -> tuple[dict, str]:
     them as candidates' technical_score)."""
     ids = {b.id for b in bids}
     if set(scores) - ids:
-        raise ServiceError("评分对象不属于本轮参与选取的报价")
+        raise ServiceError(_("评分对象不属于本轮参与选取的报价"))
     missing = [b.agency.name for b in bids if scores.get(b.id) is None]
     if missing:
-        raise ServiceError(f"请为每一家报价录入技术评分（尚缺：{'、'.join(missing)}）")
+        raise ServiceError(
+            _("请为每一家报价录入技术评分（尚缺：%(missing)s）", missing=_("、").join(missing))
+        )
     if any(
         not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= 100 for v in scores.values()
     ):
-        raise ServiceError("技术评分应为 0–100 的整数")
+        raise ServiceError(_("技术评分应为 0–100 的整数"))
     for bid in bids:
         bid.technical_score = scores[bid.id]
     return {}, ""
@@ -131,12 +138,13 @@ def apply(notice, bids, scores) -> tuple[dict, str]:
 METHOD = register(
     SelectionMethod(
         "scored",
-        "综合评审",
+        _l("综合评审"),
         ALGORITHM,
         select,
         order=50,
-        description="价格、信用、技术三项加权，权重之和为 100；报价截止后采购人录入技术评分，"
-        "系统计算总分。",
+        description=_l(
+            "价格、信用、技术三项加权，权重之和为 100；报价截止后采购人录入技术评分，系统计算总分。"
+        ),
         settings=settings,
         notice_defaults=dict.fromkeys(WEIGHTS, 0),
         check=check,
@@ -146,11 +154,11 @@ METHOD = register(
             read=read,
             apply=apply,
             todo=(
-                "报价已截止，待录入技术评分",
-                "为每家报价录入技术评分（0–100），系统按公告权重计算总分并选定",
+                _l("报价已截止，待录入技术评分"),
+                _l("为每家报价录入技术评分（0–100），系统按公告权重计算总分并选定"),
             ),
-            waiting="报价已截止，等待采购人录入技术评分后由系统计算综合得分。",
-            done="技术评分已录入，系统已计算综合得分并选定中选机构，结果进入公示期",
+            waiting=_l("报价已截止，等待采购人录入技术评分后由系统计算综合得分。"),
+            done=_l("技术评分已录入，系统已计算综合得分并选定中选机构，结果进入公示期"),
             anchor="scores",
         ),
         partial="procurement/methods/scored.html",
