@@ -21,6 +21,10 @@ class AuditEvent(db.Model):
         Index("ix_audit_events_created_dt", "created_dt"),
         # the results put to publicity in time order (the JSON API's /results)
         Index("ix_audit_events_to_state_occurred", "to_state", "occurred_dt", "id"),
+        # the audit log filtered by who acted or what was done, latest first
+        Index("ix_audit_events_actor_org", "actor_org_id", "id"),
+        Index("ix_audit_events_actor_user", "actor_user_id", "id"),
+        Index("ix_audit_events_action", "action", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,10 +10,10 @@ from urllib.parse import quote_plus
 
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from ..agencies.models import Offering
+from ..agencies.models import Agency, Offering
 from ..catalogue.models import ServiceItem
 from ..core.clock import utcnow
 from ..core.i18n import _, _l
@@ -220,6 +220,24 @@ def _invitations(hits) -> dict[int, list[ServiceItem]]:
     return out
 
 
+def _blacklisted(hits) -> set[int]:
+    """The hits' agencies on the serious dishonesty list now (shown as listed, not by their
+    grade: the list outranks it). One query for the page's hits."""
+    ids = [h.id for h in hits]
+    if not ids:
+        return set()
+    now = utcnow()
+    return set(
+        db.session.scalars(
+            select(Agency.org_id).where(
+                Agency.org_id.in_(ids),
+                Agency.blacklisted.is_(True),
+                or_(Agency.blacklisted_until.is_(None), Agency.blacklisted_until > now),
+            )
+        )
+    )
+
+
 def _facet_value_label(name: str, value: str) -> str:
     if name == "state":
         return state_labels().get(value, value)
@@ -251,6 +269,7 @@ def _results_page(p: Params):
     changes_at(found.changes_at)
     is_purchaser = current_user.is_authenticated and current_user.role == "purchaser"
     invitations = _invitations(found.hits) if is_purchaser and p.kind == "agencies" else {}
+    blacklisted = _blacklisted(found.hits) if p.kind == "agencies" else set()
     page = render_template(
         "search/results.html",
         p=p,
@@ -263,5 +282,6 @@ def _results_page(p: Params):
         now_epoch=int(utcnow().timestamp()),
         is_purchaser=is_purchaser,
         invitations=invitations,
+        blacklisted=blacklisted,
     )
     return page if status == 200 else (page, status)

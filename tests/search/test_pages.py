@@ -115,6 +115,24 @@ def test_a_suspended_agency_is_marked_and_excluded_by_the_can_bid_filter(
     assert 'id="can_bid" checked' in html and "可参与投标 ×" in html
 
 
+def test_a_blacklisted_agency_is_shown_as_listed_not_by_its_grade(
+    client, make, db, indexed, frozen_clock
+):
+    listed = agency(make, "重庆乙环境科技有限公司", score=80)
+    profile = agency_of(listed)
+    profile.blacklisted = True
+    profile.blacklisted_until = frozen_clock.now + timedelta(days=365)
+    db.session.flush()
+    indexed()
+    card = cards(page(client, type="agencies", q="环评"))[listed.organisation.id]
+    assert "严重失信名单" in card
+    assert "暂停投标" not in card and "信用分" not in card
+
+    frozen_clock.advance(days=366)  # the listing ends: the grade is shown again
+    card = cards(page(client, type="agencies", q="环评"))[listed.organisation.id]
+    assert "严重失信名单" not in card and "信用分" in card
+
+
 def test_a_lifted_suspension_is_no_longer_marked(client, make, db, indexed, frozen_clock):
     user = agency(make, "重庆乙环境科技有限公司")
     suspend(db, user, frozen_clock, days=1)
