@@ -21,23 +21,22 @@ def uploads_of(field, kind: str) -> list[Upload]:
     return [Upload(kind, f.filename, f.filename, f.read()) for f in files if f and f.filename]
 
 
+def document_choice(document) -> SelectChoice:
+    """A file of the library as a choice: its title, kind and file name."""
+    return SelectChoice(
+        document.id,
+        _(
+            "%(title)s（%(kind)s，%(filename)s）",
+            title=document.title,
+            kind=document.kind_label,
+            filename=document.filename,
+        ),
+    )
+
+
 def document_choices(documents):
     """The library's files as choices, after an empty "none" choice."""
-    return [
-        SelectChoice("", _("不附材料")),
-        *(
-            SelectChoice(
-                d.id,
-                _(
-                    "%(title)s（%(kind)s，%(filename)s）",
-                    title=d.title,
-                    kind=d.kind_label,
-                    filename=d.filename,
-                ),
-            )
-            for d in documents
-        ),
-    ]
+    return [SelectChoice("", _("不附材料")), *(document_choice(d) for d in documents)]
 
 
 class UploadForm(BaseForm):

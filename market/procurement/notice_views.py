@@ -9,6 +9,7 @@ from wtforms import SelectChoice
 
 from ..accounts.models import Organisation
 from ..agencies.documents import Upload, held_documents, hold_uploads, library
+from ..agencies.library_forms import document_choice
 from ..catalogue.services import online_items
 from ..core.auth import role_required
 from ..core.clock import from_local, to_local
@@ -117,18 +118,7 @@ def _prepare(form, notice=None):
     documents = library(current_user.organisation.id)
     # Files attached earlier stay choosable even if no longer in the library.
     documents += [d for d in (notice.attachments if notice else []) if d not in documents]
-    form.attachment_ids.choices = [
-        SelectChoice(
-            d.id,
-            _(
-                "%(title)s（%(kind)s，%(filename)s）",
-                title=d.title,
-                kind=d.kind_label,
-                filename=d.filename,
-            ),
-        )
-        for d in documents
-    ]
+    form.attachment_ids.choices = [document_choice(d) for d in documents]
     fixed = [m.label for m in registered().values() if m.fixed_price]
     fixed_names = _("、").join(str(label) for label in fixed)
     form.floor.description = _("报价不得低于此价格；%(methods)s不设", methods=fixed_names)

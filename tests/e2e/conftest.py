@@ -22,12 +22,16 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+from contextlib import contextmanager
 from email import policy
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+from market import create_app
+from market.extensions import db as _db
 
 from ..browser.conftest import BROWSER_PACKAGES, CHROMIUM, CHROMIUM_ARGS
 from ..conftest import install_command
@@ -78,6 +82,27 @@ class Server:
 
     def __init__(self, url, env, mail_folder):
         self.url, self.env, self.mail_folder = url, env, mail_folder
+
+    @contextmanager
+    def seeding(self):
+        """An application context on the server's database and files, for what the scenario
+        does not build through the pages; the caller commits."""
+        app = create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": self.env["MARKET_SECRET_KEY"],
+                "SQLALCHEMY_DATABASE_URI": self.env["MARKET_SQLALCHEMY_DATABASE_URI"],
+                "SEARCH_INDEX_DIR": self.env["MARKET_SEARCH_INDEX_DIR"],
+                "UPLOAD_FOLDER": self.env["MARKET_UPLOAD_FOLDER"],
+                "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            }
+        )
+        with app.app_context():
+            try:
+                yield app
+            finally:
+                _db.session.remove()
+                _db.engine.dispose()
 
     def post(self, path, **fields):
         data = urllib.parse.urlencode(fields).encode()

@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from market import create_app
 from market.core import clock
 from market.core.clock import to_local
 from market.extensions import db as _db
@@ -54,17 +53,7 @@ def expect(target):
 def cast(server):
     """Accounts no page creates (the regulator, the operator), the purchaser and two agencies
     already on the platform, made with the application's services on the server's database."""
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "e2e-secret",
-            "SQLALCHEMY_DATABASE_URI": server.env["MARKET_SQLALCHEMY_DATABASE_URI"],
-            "SEARCH_INDEX_DIR": server.env["MARKET_SEARCH_INDEX_DIR"],
-            "UPLOAD_FOLDER": server.env["MARKET_UPLOAD_FOLDER"],
-            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-        }
-    )
-    with app.app_context():
+    with server.seeding():
         buyer = factories.purchaser(org_name="重庆市礼嘉智慧公园建设管理中心")
         first = factories.agency(("ZJ012",), org_name="重庆渝环评价技术有限公司")
         second = factories.agency(("ZJ012",), org_name="四川蜀天环保科技有限公司")
@@ -85,8 +74,6 @@ def cast(server):
             "regulator": regulator.email,
             "operator": operator.email,
         }
-        _db.session.remove()
-        _db.engine.dispose()
     server.run_worker()  # their search documents
     return people
 

@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from market import create_app
 from market.core import clock
 from market.core.clock import to_local
 from market.extensions import db as _db
@@ -32,17 +31,7 @@ AMOUNTS = {"clean": "88000", "minor": "95000", "general": "99000"}
 
 @pytest.fixture(scope="module")
 def cast(server):
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "e2e-secret",
-            "SQLALCHEMY_DATABASE_URI": server.env["MARKET_SQLALCHEMY_DATABASE_URI"],
-            "SEARCH_INDEX_DIR": server.env["MARKET_SEARCH_INDEX_DIR"],
-            "UPLOAD_FOLDER": server.env["MARKET_UPLOAD_FOLDER"],
-            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-        }
-    )
-    with app.app_context():
+    with server.seeding():
         buyer = factories.purchaser(org_name="重庆市两江新区生态环境分局")
         emails = {"purchaser": buyer.email}
         try:
@@ -54,8 +43,6 @@ def cast(server):
         finally:
             clock.freeze(None)
         _db.session.commit()
-        _db.session.remove()
-        _db.engine.dispose()
     return emails
 
 
