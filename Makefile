@@ -55,7 +55,7 @@ db-check: install
 # the .pot is not.
 I18N := market/translations
 translations: install
-	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k _n:1,2 --no-location --sort-output \
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k _n:1,2 -k pgettext:1c,2 --no-location --sort-output \
 	    --project market -o $(I18N)/messages.pot .
 	$(BIN)/pybabel -q update -i $(I18N)/messages.pot -d $(I18N) -l en --no-fuzzy-matching \
 	    --ignore-obsolete

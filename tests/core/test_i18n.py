@@ -17,8 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "market/translations/en/LC_MESSAGES/messages.po"
 COMPILED = ROOT / "market/translations/en/LC_MESSAGES/messages.mo"
 HAN = re.compile(r"[\u3400-\u9fff\uff01-\uff5e\u3001-\u3011]")
-GETTEXT = {"_", "_l", "_n", "gettext", "lazy_gettext", "ngettext", "lazy_ngettext"}
-KEYWORDS = {"_": None, "_l": None, "_n": (1, 2), "gettext": None, "ngettext": (1, 2)}
+GETTEXT = {"_", "_l", "_n", "gettext", "lazy_gettext", "ngettext", "lazy_ngettext", "pgettext"}
 #: a line whose Chinese is data, not a message (a language's own name, a column of an
 #: imported sheet, a synonym), says so
 DATA_MARK = "# i18n: data"
@@ -49,20 +48,21 @@ def _extracted():
         "gettext": None,
         "ngettext": (1, 2),
         "lazy_gettext": None,
+        "pgettext": ((1, "c"), 2),
     }
     options = {"templates/**.html": {"trimmed": "true"}, "templates/**.txt": {"trimmed": "true"}}
-    for filename, _lineno, message, _comments, _context in extract_from_dir(
+    for filename, _lineno, message, _comments, context in extract_from_dir(
         ROOT, method_map, options_map=options, keywords=keywords
     ):
-        yield filename, message
+        yield filename, message, context
 
 
 def test_every_message_has_its_english():
     catalogue = _catalogue()
     missing = []
-    for filename, message in _extracted():
+    for filename, message, context in _extracted():
         msgid = message[0] if isinstance(message, tuple) else message
-        entry = catalogue.get(msgid)
+        entry = catalogue.get(msgid, context=context)
         translated = (
             entry is not None
             and not entry.fuzzy

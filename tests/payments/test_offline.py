@@ -358,6 +358,14 @@ def test_the_parties_record_and_confirm_through_the_pages(client, auth, make):
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(receipt.data)).pages)
     assert "付款凭证" in text and "¥24,000.00" in text and "310000123456" in text
     assert notice.contract.number in text
+    assert "网上中介超市 · 付款凭证 1/1" in text  # the page footer
+
+    # the same receipt for someone who reads English, footer included
+    client.get("/language/en")
+    receipt = client.get(f"/payments/milestones/{advance.id}/receipt.pdf")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(receipt.data)).pages)
+    assert "Payment receipt" in text and "¥24,000.00" in text and "付款凭证" not in text
+    assert "Online Intermediary Marketplace · payment receipt 1/1" in text
 
 
 def test_outsiders_do_not_see_a_milestone(client, auth, make):
