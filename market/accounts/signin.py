@@ -3,24 +3,35 @@
 from flask import session
 from flask_login import login_user, logout_user
 
+from ..core.i18n import SESSION_KEY as LANGUAGE_KEY
+from ..core.i18n import language_choice
 from ..extensions import db
 from . import sessions
 
 
 def sign_in(user, remember: bool = False) -> None:
     """Start a login session for `user` in this browser and commit it. Nothing the session
-    held before the login carries over (a session fixed by someone else is worthless)."""
+    held before the login carries over (a session fixed by someone else is worthless) but the
+    language the visitor chose, which becomes the user's if they had not chosen one."""
+    language = language_choice(session.get(LANGUAGE_KEY))
+    if language and not user.locale:
+        user.locale = language
     sessions.start_session(user, remember=remember)
     db.session.commit()
     session.clear()
+    if language:
+        session[LANGUAGE_KEY] = language
     login_user(user, remember=remember)
 
 
 def sign_out(user) -> None:
     """End every login session of `user`, in this browser and any other, and commit."""
+    language = language_choice(user.locale) or language_choice(session.get(LANGUAGE_KEY))
     sessions.end_sessions(user)
     db.session.commit()
     session.clear()
+    if language:  # the pages stay in the language they were in
+        session[LANGUAGE_KEY] = language
     logout_user()  # after the clear: it leaves the order to delete the remember cookie
 
 

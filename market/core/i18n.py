@@ -59,11 +59,8 @@ def _selected_locale() -> str:
         return DEFAULT_LANGUAGE
     from flask_login import current_user
 
-    user = current_user._get_current_object() if current_user else None
-    chosen = getattr(user, "locale", None) if user is not None and user.is_authenticated else None
-    return (
-        language_choice(chosen) or language_choice(session.get(SESSION_KEY)) or (DEFAULT_LANGUAGE)
-    )
+    chosen = current_user.locale if current_user.is_authenticated else None
+    return language_choice(chosen) or language_choice(session.get(SESSION_KEY)) or DEFAULT_LANGUAGE
 
 
 def current_language() -> str:

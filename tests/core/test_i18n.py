@@ -222,3 +222,13 @@ def test_the_api_answers_in_chinese_whatever_the_reader_chose(client):
     answer = client.get("/api/v1/notices?limit=abc")
     assert answer.status_code == 422
     assert answer.json["errors"]["query"]["limit"] == ["应为整数"]
+
+
+def test_a_visitors_language_carries_into_their_login_and_out_of_it(client):
+    user = factories.agency()
+    client.get("/language/en")
+    client.post("/login", data={"email": user.email, "password": factories.PASSWORD})
+    assert user.locale == "en"
+    assert '<html lang="en">' in client.get("/account").text
+    client.post("/logout")
+    assert '<html lang="en">' in client.get("/login").text
