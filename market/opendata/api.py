@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from ..core.clock import from_local, utcnow
 from ..extensions import db
 from ..procurement.models import Notice
-from . import ocds
+from . import ocds, ocds_ids
 from .records import record
 
 bp = Blueprint("ocds", __name__, url_prefix="/api/ocds")
@@ -80,11 +80,11 @@ def _package(kind: str, items: list, more: bool, page: int) -> dict:
     package = {
         "uri": url_for(request.endpoint, _external=True, **request.view_args, **args, page=page),
         # the latest change the package holds: the same bytes as long as nothing public changed
-        "publishedDate": max(dates) if dates else ocds.iso(_latest_publication()),
+        "publishedDate": max(dates) if dates else ocds_ids.iso(_latest_publication()),
         "publisher": {"name": current_app.config["OCDS_PUBLISHER"]},
         "license": current_app.config["OCDS_LICENSE"] or None,
         "version": "1.1",
-        "extensions": [ocds.BID_EXTENSION],
+        "extensions": [ocds_ids.BID_EXTENSION],
         kind: items,
     }
     package = {k: v for k, v in package.items() if v is not None}
@@ -138,7 +138,7 @@ def records():
 
 @bp.route("/records/<ocid>")
 def one_record(ocid):
-    notice_id = ocds.notice_id_of(ocid)
+    notice_id = ocds_ids.notice_id_of(ocid)
     notice = db.session.get(Notice, notice_id) if notice_id else None
     if notice is None or notice.published_dt is None:
         abort(404)

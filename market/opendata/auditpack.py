@@ -26,7 +26,7 @@ from ..extensions import db
 from ..procurement import services as procurement
 from ..procurement.contract_models import Contract
 from ..procurement.models import Notice
-from . import ocds
+from . import ocds, ocds_ids
 from .records import record
 
 #: the script packed as verify.py
@@ -112,13 +112,13 @@ def available(notice: Notice | None) -> bool:
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return ocds.iso(moment) if moment is not None else None
+    return ocds_ids.iso(moment) if moment is not None else None
 
 
 def _notice_facts(notice: Notice) -> dict:
     return {
         "id": notice.id,
-        "ocid": ocds.ocid(notice.id),
+        "ocid": ocds_ids.ocid(notice.id),
         "title": notice.title,
         "purchaser": notice.purchaser.name,
         "item": {"code": notice.item.code, "name": notice.item.name},

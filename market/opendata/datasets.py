@@ -22,7 +22,7 @@ from ..payments.models import MILESTONE, Milestone
 from ..procurement.contract_models import Contract
 from ..procurement.models import Bid, Notice, Selection
 from ..procurement.services import registered, state_labels
-from . import ocds
+from . import ocds_ids
 
 #: rows read per query
 BATCH = 500
@@ -114,7 +114,7 @@ def notice_rows(now) -> Iterator[dict]:
     for r in _keyset(stmt, Notice.id):
         yield {
             "notice_id": r.id,
-            "ocid": ocds.ocid(r.id),
+            "ocid": ocds_ids.ocid(r.id),
             "title": r.title,
             "purchaser": r.purchaser,
             "purchaser_uscc": r.uscc or "",
@@ -208,7 +208,7 @@ def awards_from(events) -> Iterator[dict]:
         notice = notices[event.subject_id]
         yield {
             "notice_id": notice.id,
-            "ocid": ocds.ocid(notice.id),
+            "ocid": ocds_ids.ocid(notice.id),
             "title": notice.title,
             "purchaser": notice.name,
             "round": chosen.round,
@@ -285,7 +285,7 @@ def contract_rows(now) -> Iterator[dict]:
         yield {
             "contract_id": r.id,
             "notice_id": r.notice_id,
-            "ocid": ocds.ocid(r.notice_id),
+            "ocid": ocds_ids.ocid(r.notice_id),
             "title": r.title,
             "purchaser": r.purchaser,
             "purchaser_uscc": r.purchaser_uscc or "",
@@ -339,7 +339,7 @@ def payment_rows(now) -> Iterator[dict]:
             "milestone_id": r.id,
             "contract_id": r.contract_id,
             "notice_id": r.notice_id,
-            "ocid": ocds.ocid(r.notice_id),
+            "ocid": ocds_ids.ocid(r.notice_id),
             "position": r.position,
             "label": r.label,
             "percent": r.percent,

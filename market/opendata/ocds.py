@@ -6,14 +6,11 @@ event that opened the bids."""
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 
-from flask import current_app
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import Organisation
-from ..core.clock import to_local
 from ..core.i18n import DEFAULT_LANGUAGE, in_language
 from ..core.models import AuditEvent
 from ..extensions import db
@@ -21,14 +18,8 @@ from ..payments.models import Milestone
 from ..procurement.contract_models import Contract
 from ..procurement.models import Bid, Notice, Selection
 from ..procurement.services import opened_bids
+from .ocds_ids import CLASSIFICATION_SCHEME, IDENTIFIER_SCHEME, iso, ocid, reference, value
 
-#: the OCDS bid extension, whose fields (bids.statistics, bids.details) carry opened quotes
-BID_EXTENSION = (
-    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/"
-    "v1.1.5/extension.json"
-)
-CLASSIFICATION_SCHEME = "X-MARKET-CATALOGUE"
-IDENTIFIER_SCHEME = "CN-USCC"
 #: the notice's fields behind each part of `tender`: a part a later revision changed is given
 #: from that revision on only, since the platform keeps a notice's latest values alone
 TENDER_PARTS = {
@@ -44,41 +35,6 @@ TENDER_PARTS = {
 AWARD_CRITERIA = {"lowest": "priceOnly", "mean": "priceOnly", "scored": "ratedCriteria"}
 #: a payment milestone's state → OCDS milestoneStatus
 MILESTONE_STATUS = {"paid": "met", "cancelled": "notMet", "refunded": "notMet"}
-
-
-def ocid(notice_id: int) -> str:
-    """The notice's Open Contracting ID: the configured prefix and the notice's id."""
-    return f"{current_app.config['OCDS_PREFIX']}-{notice_id}"
-
-
-def notice_id_of(value: str) -> int | None:
-    """The notice id an ocid of this platform names, or None for any other text."""
-    prefix = current_app.config["OCDS_PREFIX"] + "-"
-    rest = value[len(prefix) :] if value.startswith(prefix) else ""
-    if not rest.isdigit() or len(rest) > 12 or rest.startswith("0"):
-        return None
-    return int(rest)
-
-
-def iso(moment: datetime) -> str:
-    """An OCDS date: ISO 8601 in Beijing time, with its +08:00 offset."""
-    return to_local(moment).isoformat(timespec="seconds")
-
-
-def value(fen: int) -> dict:
-    """An OCDS Value from integer fen: exact yuan through Decimal, two decimals."""
-    amount = (Decimal(fen) / 100).quantize(Decimal("0.01"))
-    return {"amount": float(amount), "currency": current_app.config["PAYMENT_CURRENCY"].upper()}
-
-
-def party_id(org: Organisation) -> str:
-    """A party's id within a release: its USCC where it has one."""
-    return f"{IDENTIFIER_SCHEME}-{org.uscc}" if org.uscc else f"org-{org.id}"
-
-
-def reference(org: Organisation) -> dict:
-    """An OrganizationReference to a party."""
-    return {"id": party_id(org), "name": org.name}
 
 
 @dataclass

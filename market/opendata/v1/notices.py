@@ -13,7 +13,7 @@ from ...core.clock import utcnow
 from ...extensions import db
 from ...procurement.models import Notice
 from ...procurement.services import registered, state_labels
-from .. import ocds
+from .. import ocds_ids
 from ..datasets import published_notices
 from . import errors
 from .fields import (
@@ -172,7 +172,7 @@ def notice_filters(stmt, args: dict):
 def _notice(row) -> dict:
     return {
         "id": row.id,
-        "ocid": ocds.ocid(row.id),
+        "ocid": ocds_ids.ocid(row.id),
         "title": row.title,
         "purchaser": {"id": row.purchaser_id, "name": row.purchaser, "uscc": row.uscc or ""},
         "item": {"code": row.code, "name": row.item_name},
@@ -239,7 +239,7 @@ def notice(notice_id):
             }
             for m in full.payment_plan or ()
         ],
-        "ocds_record": url_for("ocds.one_record", ocid=ocds.ocid(notice_id)),
+        "ocds_record": url_for("ocds.one_record", ocid=ocds_ids.ocid(notice_id)),
         "audit_pack": url_for("auditpack.pack", notice_id=notice_id),
         "results": url_for("api_notices.results", notice=notice_id),
     }

@@ -13,7 +13,7 @@ from ...extensions import db
 from ...payments.models import MILESTONE, Milestone
 from ...procurement.contract_models import Contract
 from ...procurement.models import Notice
-from .. import ocds
+from .. import ocds_ids
 from ..datasets import AWARD_STATUS, awards_from, signed_contracts
 from .fields import (
     ItemRef,
@@ -233,7 +233,7 @@ def contracts(args):
         {
             "id": row.id,
             "notice_id": row.notice_id,
-            "ocid": ocds.ocid(row.notice_id),
+            "ocid": ocds_ids.ocid(row.notice_id),
             "title": row.title,
             "item": {"code": row.item_code, "name": row.item_name},
             "purchaser": {
